@@ -1,0 +1,2 @@
+//! The `glif` command (placeholder while it lands).
+fn main() {}

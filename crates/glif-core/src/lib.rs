@@ -1,0 +1,2 @@
+//! glif-core: placeholder while the engine lands.
+#![no_std]

@@ -1,0 +1,1 @@
+//! glif-io: placeholder while the I/O layer lands.
