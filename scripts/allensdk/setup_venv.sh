@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Create (or refresh) the Python environment that runs AllenSDK's GLIF simulator,
+# the ground truth of glif-rs. Idempotent: re-running only installs what is missing.
+#
+#   scripts/allensdk/setup_venv.sh            # venv at <repo>/.venv-allensdk
+#   GLIF_ALLENSDK_VENV=/some/path scripts/allensdk/setup_venv.sh
+#   GLIF_ALLENSDK_PYTHON=python3.11 ...       # interpreter used to create it
+#   GLIF_ALLENSDK_NEST=0 ...                  # skip the optional nest-simulator try
+#
+# allensdk 2.16.2 is installed with --no-deps: its full dependency list pins
+# old versions of many packages that do not build on current Python. Importing
+# allensdk.model.glif.glif_neuron only needs numpy, and (through allensdk.core
+# and allensdk.api, imported by the package __init__ files) the pins below.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+venv="${GLIF_ALLENSDK_VENV:-$repo/.venv-allensdk}"
+py="${GLIF_ALLENSDK_PYTHON:-python3.11}"
+command -v "$py" >/dev/null 2>&1 || py=python3
+
+if [ ! -x "$venv/bin/python" ]; then
+    echo "creating $venv with $py"
+    "$py" -m venv "$venv"
+fi
+pip=("$venv/bin/python" -m pip --disable-pip-version-check -q)
+
+# Pins used to produce reference/traces (see reference/README.md).
+"${pip[@]}" install \
+    'numpy==1.23.5' 'pandas==1.5.3' 'xarray<2023.2.0' 'scipy<1.12' \
+    simplejson python-dateutil SimpleITK 'pynwb<3' 'hdmf<4' h5py
+"${pip[@]}" install --no-deps 'allensdk==2.16.2'
+
+"$venv/bin/python" - <<'PY'
+import allensdk, numpy
+from allensdk.model.glif.glif_neuron import GlifNeuron
+print("allensdk", allensdk.__version__, "numpy", numpy.__version__, "GlifNeuron OK")
+PY
+
+# Optional: NEST's glif_psc, used by bench_allensdk.py --nest. Not fatal.
+if [ "${GLIF_ALLENSDK_NEST:-1}" != "0" ]; then
+    if "$venv/bin/python" -c 'import nest' >/dev/null 2>&1; then
+        echo "nest already importable"
+    elif "${pip[@]}" install nest-simulator >/dev/null 2>&1 \
+         && "$venv/bin/python" -c 'import nest' >/dev/null 2>&1; then
+        echo "nest-simulator installed"
+    else
+        echo "nest-simulator not available through pip here (optional; see bench_allensdk.py)"
+    fi
+fi
+echo "venv ready: $venv"
