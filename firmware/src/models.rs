@@ -1,0 +1,1 @@
+//! Real Allen model parameters (filled in once glif-core's API lands).
