@@ -41,7 +41,7 @@ PY
 if [ "${GLIF_ALLENSDK_NEST:-1}" != "0" ]; then
     if "$venv/bin/python" -c 'import nest' >/dev/null 2>&1; then
         echo "nest already importable"
-    elif "${pip[@]}" install nest-simulator >/dev/null 2>&1 \
+    elif "${pip[@]}" install nest-simulator 'numpy==1.23.5' >/dev/null 2>&1 \
          && "$venv/bin/python" -c 'import nest' >/dev/null 2>&1; then
         echo "nest-simulator installed"
     else
