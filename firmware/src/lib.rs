@@ -7,7 +7,7 @@
 //! the flash numbers measured for glif-core are not hidden behind a formatter.
 #![no_std]
 
-pub mod models;
+pub mod cases;
 
 use core::arch::asm;
 use core::sync::atomic::{compiler_fence, Ordering};
@@ -142,35 +142,6 @@ pub fn println(s: &str) {
     Out::new().str(s).nl();
 }
 
-/// FNV-1a over 64-bit words: the checksum of a final state, fed with the bit
-/// patterns of its fields (`f32::to_bits` widened, `f64::to_bits`).
-#[derive(Clone, Copy)]
-pub struct Checksum(u64);
-
-impl Default for Checksum {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Checksum {
-    /// The FNV-1a offset basis.
-    pub const fn new() -> Self {
-        Self(0xcbf2_9ce4_8422_2325)
-    }
-    /// Mixes in one 64-bit word, byte by byte (little-endian).
-    pub fn word(&mut self, w: u64) {
-        for i in 0..8 {
-            self.0 ^= (w >> (8 * i)) & 0xff;
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    /// The checksum so far.
-    pub const fn value(self) -> u64 {
-        self.0
-    }
-}
-
 static mut MARK: u32 = 0;
 
 /// Start of a measured region: the QEMU plugin snapshots its instruction
@@ -225,4 +196,99 @@ macro_rules! fault_handlers {
             $crate::exit($crate::code::UNEXPECTED_EXCEPTION)
         }
     };
+}
+
+const PAINT: u32 = 0xA5A5_5A5A;
+const PAINT_MAX: usize = 12 * 1024;
+static mut PAINT_LOW: usize = 0;
+
+extern "C" {
+    static _stack_start: u32;
+    static __ebss: u32;
+}
+
+fn stack_pointer() -> usize {
+    let sp: usize;
+    // SAFETY: reads the stack pointer register only.
+    unsafe { asm!("mov {}, sp", out(reg) sp, options(nomem, nostack, preserves_flags)) };
+    sp
+}
+
+/// Fills the unused stack below the current frame (at most 12 KiB, never
+/// into `.bss`) with a pattern, so that [`stack_used`] can later find the
+/// deepest point the stack reached.
+#[inline(never)]
+pub fn paint_stack() {
+    // SAFETY: linker symbols; only their addresses are used.
+    let ebss = core::ptr::addr_of!(__ebss) as usize;
+    let top = core::ptr::addr_of!(_stack_start) as usize;
+    // Leave a margin below this function's own frame.
+    let high = (stack_pointer() - 256) & !3;
+    let low = core::cmp::max((ebss + 3) & !3, top.saturating_sub(PAINT_MAX));
+    let mut p = low;
+    while p < high {
+        // SAFETY: [low, high) is unused stack between .bss and the live frames.
+        unsafe { (p as *mut u32).write_volatile(PAINT) };
+        p += 4;
+    }
+    // SAFETY: single-threaded.
+    unsafe { core::ptr::addr_of_mut!(PAINT_LOW).write(low) };
+}
+
+/// Peak stack use in bytes since [`paint_stack`]: from the top of the stack
+/// down to the deepest word that no longer holds the pattern.
+#[inline(never)]
+pub fn stack_used() -> usize {
+    // SAFETY: as in `paint_stack`.
+    let top = core::ptr::addr_of!(_stack_start) as usize;
+    let mut p = unsafe { core::ptr::addr_of!(PAINT_LOW).read() };
+    if p == 0 {
+        return 0;
+    }
+    // SAFETY: reads the region painted by `paint_stack`.
+    while p < top && unsafe { (p as *const u32).read_volatile() } == PAINT {
+        p += 4;
+    }
+    top - p
+}
+
+/// Prints a run summary the way `proof` does (`case <name> spikes=... `).
+pub fn print_summary(name: &str, s: &cases::Summary) {
+    let mut o = Out::new();
+    o.str("case ").str(name).str(" spikes=").dec(u64::from(s.spikes));
+    o.str(" spike_checksum=").hex64(s.spike_checksum).str(" state=");
+    for (k, w) in s.state.iter().enumerate() {
+        if k > 0 {
+            o.str(",");
+        }
+        o.hex64(*w);
+    }
+    o.str(" state_checksum=").hex64(s.state_checksum).nl();
+}
+
+/// Prints `spike <name> <step>`.
+pub fn print_spike(name: &str, step: usize) {
+    Out::new().str("spike ").str(name).str(" ").dec(step as u64).nl();
+}
+
+/// The body of the `size_*` binaries: paints the stack, runs `case` (which
+/// streams spikes to the closure it is given), prints the summary and the
+/// peak stack use, and exits. `size_base` passes a case without a model, so
+/// that the difference between the binaries is glif-core's share.
+pub fn size_main(
+    name: &str,
+    case: impl FnOnce(&mut dyn FnMut(usize)) -> Result<cases::Summary, cases::CaseError>,
+) -> ! {
+    paint_stack();
+    let mut on_spike = |step: usize| print_spike(name, step);
+    match case(&mut on_spike) {
+        Ok(s) => print_summary(name, &s),
+        Err(_) => {
+            Out::new().str("error ").str(name).nl();
+            exit(code::MODEL_ERROR)
+        }
+    }
+    Out::new().str("stack_peak_bytes ").dec(stack_used() as u64).nl();
+    println("end ok");
+    exit(code::OK)
 }

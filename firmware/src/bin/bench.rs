@@ -1,0 +1,76 @@
+//! Instruction counts and memory layout, per GLIF level and precision.
+//!
+//! For every level (GLIF1..GLIF5 of cell 313861677) in f32 and f64, runs a
+//! fresh neuron over the first `N` and then the first `2N` samples of a
+//! subthreshold input held in RAM (60 pA plus the built-in ±20 pA noise),
+//! each between the instruction-count markers; `cargo xtask firmware
+//! --report` takes `(count(2N) - count(N)) / N` as the instructions per
+//! neuron-step, which cancels the call and set-up overhead. Also prints
+//! `size_of` of the state, parameters, model and neuron types on this target.
+//!
+//! Lines: `sizeof <case> state=<b> params=<b> model=<b> neuron=<b>` and
+//! `bench <case> <samples>`, one per measured region, in region order.
+#![no_std]
+#![no_main]
+
+use core::hint::black_box;
+use core::mem::size_of;
+
+use cortex_m_rt::entry;
+use glif_core::{Float, Model, Neuron, ParamError, Params, RuleSet, State};
+use glif_firmware::{self as fw, cases};
+
+fw::fault_handlers!();
+
+/// Samples of the shorter measured run; the longer one has twice as many.
+const N: usize = 400;
+
+fn bench<F: Float, R: RuleSet<F, 2>>(name: &str, model: Result<Model<F, 2, R>, ParamError>, buf: &mut [F; 2 * N]) {
+    let Ok(model) = model else {
+        fw::Out::new().str("error ").str(name).nl();
+        fw::exit(fw::code::MODEL_ERROR)
+    };
+    fw::Out::new()
+        .str("sizeof ")
+        .str(name)
+        .str(" state=")
+        .dec(size_of::<State<F, 2>>() as u64)
+        .str(" params=")
+        .dec(size_of::<Params<F, 2>>() as u64)
+        .str(" model=")
+        .dec(size_of::<Model<F, 2, R>>() as u64)
+        .str(" neuron=")
+        .dec(size_of::<Neuron<'_, F, 2, R>>() as u64)
+        .nl();
+    let bias = F::from_f64(60e-12);
+    for (t, x) in buf.iter_mut().enumerate() {
+        *x = cases::stimulus::<F>(t) + bias;
+    }
+    for n in [N, 2 * N] {
+        fw::Out::new().str("bench ").str(name).str(" ").dec(n as u64).nl();
+        let input = black_box(&buf[..n]);
+        let mut neuron = model.neuron();
+        fw::glif_mark_start();
+        let r = neuron.run(input, &mut ());
+        fw::glif_mark_end();
+        black_box((r.is_ok(), neuron.state()));
+    }
+}
+
+#[entry]
+fn main() -> ! {
+    let mut b32 = [0.0f32; 2 * N];
+    bench("GLIF1_f32", cases::glif1::<f32>(), &mut b32);
+    bench("GLIF2_f32", cases::glif2::<f32>(), &mut b32);
+    bench("GLIF3_f32", cases::glif3::<f32>(), &mut b32);
+    bench("GLIF4_f32", cases::glif4::<f32>(), &mut b32);
+    bench("GLIF5_f32", cases::glif5::<f32>(), &mut b32);
+    let mut b64 = [0.0f64; 2 * N];
+    bench("GLIF1_f64", cases::glif1::<f64>(), &mut b64);
+    bench("GLIF2_f64", cases::glif2::<f64>(), &mut b64);
+    bench("GLIF3_f64", cases::glif3::<f64>(), &mut b64);
+    bench("GLIF4_f64", cases::glif4::<f64>(), &mut b64);
+    bench("GLIF5_f64", cases::glif5::<f64>(), &mut b64);
+    fw::println("end ok");
+    fw::exit(fw::code::OK)
+}

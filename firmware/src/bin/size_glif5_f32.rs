@@ -1,0 +1,17 @@
+//! Flash/RAM measurement: the runtime plus one GLIF5 f32 model (cell 313861677)
+//! over the built-in stimulus. Compare with `size_base_f32` / `size_base_f64`.
+#![no_std]
+#![no_main]
+
+use cortex_m_rt::entry;
+use glif_firmware::{self as fw, cases};
+
+fw::fault_handlers!();
+
+#[entry]
+fn main() -> ! {
+    fw::size_main("GLIF5_f32", |on_spike| {
+        let model = cases::glif5::<f32>()?;
+        Ok(cases::run(&model, &mut |s| on_spike(s.step))?)
+    })
+}

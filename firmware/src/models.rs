@@ -1,1 +1,0 @@
-//! Real Allen model parameters (filled in once glif-core's API lands).
