@@ -187,7 +187,23 @@ fn missing_datasets_name_the_file_and_path() {
     }
 
     let path = dir.join("case0.nwb");
+    let err = expect_err(NwbFile::open(&path).unwrap().read_sweep(5));
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: /epochs/Sweep_5/stimulus/timeseries/data: dataset is missing",
+            path.display()
+        )
+    );
     let err = expect_err(NwbFile::open(&path).unwrap().read_sweep(99));
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: /epochs/Sweep_99/stimulus/timeseries/data: dataset is missing \
+             (/epochs/Sweep_99 does not exist)",
+            path.display()
+        )
+    );
     assert!(
         matches!(err.kind(), NwbErrorKind::Missing { first_missing, .. } if first_missing == "/epochs/Sweep_99"),
         "{err}"
@@ -212,7 +228,7 @@ fn missing_attributes_are_reported() {
         );
         assert!(err
             .to_string()
-            .contains(&format!("attribute `{attr}` is missing")));
+            .ends_with(&format!(": attribute `{attr}` is missing")));
     }
 }
 

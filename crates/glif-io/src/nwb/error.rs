@@ -158,6 +158,15 @@ impl fmt::Display for NwbError {
         write!(f, "{}", self.file.display())?;
         if let Some(object) = &self.object {
             write!(f, ": {object}")?;
+            if let NwbErrorKind::Missing {
+                what,
+                first_missing,
+            } = &self.kind
+            {
+                if first_missing == object {
+                    return write!(f, ": {what} is missing");
+                }
+            }
         }
         write!(f, ": {}", self.kind)
     }

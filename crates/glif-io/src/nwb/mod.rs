@@ -109,6 +109,9 @@ impl NwbFile {
     }
 
     /// Opens `path` for reading and writing (the output file, or the input with `--in-place`).
+    ///
+    /// HDF5 refuses to open a file that this process already holds open in another mode, so
+    /// work in place through this one handle, reading and writing alike.
     pub fn open_rw(path: impl AsRef<Path>) -> Result<Self, NwbError> {
         Self::open_with(path.as_ref(), true)
     }
