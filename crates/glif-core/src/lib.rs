@@ -1,2 +1,70 @@
-//! glif-core: placeholder while the engine lands.
+//! # glif-core
+//!
+//! The Allen Institute's generalized leaky integrate-and-fire (GLIF) neuron
+//! models (Teeter et al. 2018, *Nature Communications* 9:709), computed
+//! exactly as AllenSDK's `allensdk.model.glif` computes them, with no heap,
+//! no I/O and no panics on the hot path.
+//!
+//! - `#![no_std]`, no `alloc`: it runs on a Cortex-M4F as well as on a server.
+//! - Generic over `f32` and `f64` ([`Float`]); `exp` always comes from
+//!   `libm`, so host and firmware agree bit for bit.
+//! - Each of the six rules (voltage, threshold and after-spike current
+//!   dynamics, and their resets) is a type ([`rules`]); a [`Model`] built from
+//!   them is a specialised neuron the compiler inlines into one loop.
+//!   [`Glif1`] .. [`Glif5`] name the five published levels.
+//! - [`Params`] are validated once; every per-`dt` constant is computed once
+//!   when the [`Model`] is built.
+//! - Outputs go to a [`Recorder`]: full traces into caller-owned slices
+//!   ([`SliceRecorder`]), spikes only ([`SpikeCounter`], [`OnSpike`]), or
+//!   your own.
+//!
+//! Units are SI throughout: volts, seconds, amperes, ohms, farads.
+//!
+//! ```
+//! use glif_core::{rules::*, Coeffs, Glif1, Model, ParamSpec, Params, Rules, SpikeCounter};
+//!
+//! let params = Params::new(ParamSpec::<f64, 2> {
+//!     el: 0.0, dt: 5e-6, r_input: 2.0e8, c: 1.0e-10,
+//!     asc_tau: [0.3333, 0.01], asc_amp: [0.0, 0.0], spike_cut_length: 20,
+//!     th_inf: 0.02, th_adapt: None, coeffs: Coeffs::default(),
+//!     init_voltage: 0.0, init_threshold: 0.02, init_asc: [0.0, 0.0],
+//! })?;
+//! let model: Glif1<f64, 2> = Model::new(params, Rules {
+//!     voltage: LinearForwardEuler, threshold: ThresholdInf, asc: AscNone,
+//!     voltage_reset: VoltageZero, threshold_reset: ThresholdResetInf,
+//!     asc_reset: AscResetNone,
+//! })?;
+//! let stimulus = [2e-10; 20_000]; // 0.1 s of 200 pA
+//! let mut spikes = SpikeCounter::default();
+//! model.run(&stimulus, &mut spikes)?;
+//! assert!(spikes.count > 0);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Cargo features
+//! - `serde` (off by default): `Serialize`/`Deserialize` for parameters,
+//!   rules, state and spikes.
 #![no_std]
+#![cfg_attr(
+    not(test),
+    forbid(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+mod error;
+mod float;
+pub mod levels;
+mod model;
+mod neuron;
+mod params;
+mod record;
+pub mod rules;
+#[cfg(feature = "serde")]
+mod serde_array;
+
+pub use error::{ParamError, Problem, RunError};
+pub use float::Float;
+pub use levels::{Glif1, Glif2, Glif3, Glif4, Glif5};
+pub use model::{Model, Prepared, RuleSet, Rules, State};
+pub use neuron::{Neuron, Outcome, Phase, Step, BAD_RESET_FILL};
+pub use params::{Coeffs, ParamSpec, Params};
+pub use record::{OnSpike, Recorder, SliceRecorder, Spike, SpikeCounter};

@@ -1,0 +1,463 @@
+//! Test support: loads the repository's AllenSDK reference cases
+//! (`reference/traces`, see `reference/README.md`) and builds the five
+//! published levels from their configs. Test-only: the real config loader is
+//! glif-io's.
+#![allow(dead_code)]
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use glif_core::levels::*;
+use glif_core::rules::*;
+use glif_core::*;
+use serde_json::Value;
+
+pub fn reference_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../reference")
+}
+
+/// Every case file under reference/traces, sorted.
+pub fn case_files() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for dir in std::fs::read_dir(reference_dir().join("traces")).expect("reference/traces") {
+        let dir = dir.expect("dir entry").path();
+        for f in std::fs::read_dir(&dir).expect("case dir") {
+            let f = f.expect("case").path();
+            let name = f.to_string_lossy();
+            if name.ends_with(".json.gz") || name.ends_with(".json") {
+                out.push(f);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+pub fn load_case(path: &Path) -> Value {
+    let bytes = std::fs::read(path).expect("read case");
+    let text = if path.to_string_lossy().ends_with(".gz") {
+        let mut s = String::new();
+        flate2::read::GzDecoder::new(&bytes[..])
+            .read_to_string(&mut s)
+            .expect("gunzip");
+        s
+    } else {
+        String::from_utf8(bytes).expect("utf8")
+    };
+    serde_json::from_str(&text).expect("case json")
+}
+
+/// Rebuilds the stimulus exactly as the reference README describes.
+pub fn stimulus(spec: &Value) -> Vec<f64> {
+    let n = spec["n"].as_u64().expect("n") as usize;
+    let mut x = vec![0.0; n];
+    match spec["kind"].as_str().expect("kind") {
+        "piecewise_constant" => {
+            for seg in spec["segments"].as_array().expect("segments") {
+                let a = seg[0].as_u64().expect("a") as usize;
+                let b = seg[1].as_u64().expect("b") as usize;
+                let v = seg[2].as_f64().expect("v");
+                for s in &mut x[a..b] {
+                    *s = v;
+                }
+            }
+        }
+        "ramp" => {
+            let start = spec["start"].as_u64().expect("start") as usize;
+            let stop = spec["stop"].as_u64().expect("stop") as usize;
+            let amp = spec["amp_end"].as_f64().expect("amp_end");
+            for j in 0..stop - start {
+                x[start + j] = (j as f64 / (stop - start) as f64) * amp;
+            }
+        }
+        "held_levels" => {
+            let start = spec["start"].as_u64().expect("start") as usize;
+            let hold = spec["hold"].as_u64().expect("hold") as usize;
+            let levels: Vec<f64> = spec["levels"]
+                .as_array()
+                .expect("levels")
+                .iter()
+                .map(|v| v.as_f64().expect("level"))
+                .collect();
+            for j in 0..n - start {
+                x[start + j] = levels[j / hold];
+            }
+        }
+        "explicit" => {
+            for (s, v) in x.iter_mut().zip(spec["values"].as_array().expect("values")) {
+                *s = v.as_f64().expect("value");
+            }
+        }
+        other => panic!("unknown stimulus kind {other}"),
+    }
+    x
+}
+
+fn f(v: &Value, key: &str) -> f64 {
+    v[key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{key} missing or not a number"))
+}
+
+fn arr2(v: &Value, key: &str) -> [f64; 2] {
+    let a = v[key].as_array().unwrap_or_else(|| panic!("{key}"));
+    assert_eq!(a.len(), 2, "{key} length");
+    [a[0].as_f64().expect("num"), a[1].as_f64().expect("num")]
+}
+
+/// The parameters of a config dict (2 after-spike currents) at time step `dt`.
+pub fn param_spec(config: &Value, dt: f64) -> ParamSpec<f64, 2> {
+    let coeffs = &config["coeffs"];
+    let c = |k: &str| coeffs.get(k).and_then(Value::as_f64).unwrap_or(1.0);
+    ParamSpec {
+        el: f(config, "El"),
+        dt,
+        r_input: f(config, "R_input"),
+        c: f(config, "C"),
+        asc_tau: arr2(config, "asc_tau_array"),
+        asc_amp: arr2(config, "asc_amp_array"),
+        spike_cut_length: config["spike_cut_length"].as_f64().expect("cut") as u32,
+        th_inf: f(config, "th_inf"),
+        th_adapt: config["th_adapt"].as_f64(),
+        coeffs: Coeffs {
+            th_inf: c("th_inf"),
+            c: c("C"),
+            g: c("G"),
+            a: c("a"),
+            b: c("b"),
+            asc_amp: if coeffs.get("asc_amp_array").is_some() {
+                arr2(coeffs, "asc_amp_array")
+            } else {
+                [1.0, 1.0]
+            },
+        },
+        init_voltage: f(config, "init_voltage"),
+        init_threshold: f(config, "init_threshold"),
+        init_asc: arr2(config, "init_AScurrents"),
+    }
+}
+
+fn method<'a>(config: &'a Value, key: &str) -> (&'a str, &'a Value) {
+    (
+        config[key]["name"].as_str().expect("method name"),
+        &config[key]["params"],
+    )
+}
+
+pub fn threshold_params(p: &Value) -> (f64, f64, f64, f64) {
+    (
+        f(p, "a_spike"),
+        f(p, "b_spike"),
+        f(p, "a_voltage"),
+        f(p, "b_voltage"),
+    )
+}
+
+/// All outputs of a run, in f64.
+#[derive(Debug, Default, Clone)]
+pub struct Outputs {
+    pub voltage: Vec<f64>,
+    pub threshold: Vec<f64>,
+    pub asc: Vec<[f64; 2]>,
+    pub spikes: Vec<Spike<f64>>,
+    pub outcome: Option<Outcome>,
+    pub error: Option<RunError>,
+}
+
+impl<F: Float> Recorder<F, 2> for Outputs {
+    fn sample(&mut self, _i: usize, v: F, th: F, asc: &[F; 2]) {
+        self.voltage.push(v.to_f64());
+        self.threshold.push(th.to_f64());
+        self.asc.push([asc[0].to_f64(), asc[1].to_f64()]);
+    }
+    fn spike(&mut self, s: &Spike<F>) {
+        self.spikes.push(Spike {
+            step: s.step,
+            grid_time: s.grid_time.to_f64(),
+            time: s.time.to_f64(),
+            voltage: s.voltage.to_f64(),
+            threshold: s.threshold.to_f64(),
+        });
+    }
+}
+
+/// numpy's exp, as recorded in reference/numpy-exp.json: argument -> result.
+pub struct NumpyExp(pub std::collections::HashMap<u64, u64>);
+
+impl NumpyExp {
+    pub fn load() -> NumpyExp {
+        let text = std::fs::read_to_string(reference_dir().join("numpy-exp.json"))
+            .expect("reference/numpy-exp.json");
+        let doc: Value = serde_json::from_str(&text).expect("numpy-exp.json");
+        let map = doc["exp"]
+            .as_object()
+            .expect("exp table")
+            .iter()
+            .map(|(a, r)| {
+                (
+                    parse_hex_f64(a).to_bits(),
+                    parse_hex_f64(r.as_str().expect("hex")).to_bits(),
+                )
+            })
+            .collect();
+        NumpyExp(map)
+    }
+
+    /// numpy's exp(x); panics if AllenSDK never evaluated exp at x (then our
+    /// argument differs from AllenSDK's, which is a bug to find).
+    pub fn exp(&self, x: f64) -> f64 {
+        match self.0.get(&x.to_bits()) {
+            Some(&r) => f64::from_bits(r),
+            None => panic!(
+                "exp argument {x:e} (bits {:#x}) is not in numpy-exp.json",
+                x.to_bits()
+            ),
+        }
+    }
+}
+
+/// Parses Python's float.hex() output, e.g. "-0x1.0117a3f6ba859p-5".
+pub fn parse_hex_f64(s: &str) -> f64 {
+    let (neg, s) = match s.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, s),
+    };
+    let s = s.strip_prefix("0x").expect("0x");
+    let (mant, exp) = s.split_once('p').expect("p");
+    let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
+    let mut m: u128 = u128::from_str_radix(int, 16).expect("int");
+    for c in frac.chars() {
+        m = m * 16 + c.to_digit(16).expect("hex digit") as u128;
+    }
+    let e: i32 = exp.parse::<i32>().expect("exp") - 4 * frac.len() as i32;
+    let v = (m as f64) * 2f64.powi(e);
+    if neg {
+        -v
+    } else {
+        v
+    }
+}
+
+/// Which exp the models use.
+#[derive(Clone, Copy)]
+pub enum ExpSource<'a> {
+    Libm,
+    Numpy(&'a NumpyExp),
+}
+
+fn finish<F: Float, R: RuleSet<F, 2>>(model: &Model<F, 2, R>, stim: &[F]) -> Outputs {
+    let mut out = Outputs::default();
+    match model.run(stim, &mut out) {
+        Ok(o) => out.outcome = Some(o),
+        Err(e) => out.error = Some(e),
+    }
+    out
+}
+
+/// Runs one of the five published levels, chosen by the config's method
+/// names, in precision `F`. Returns None for other rule combinations.
+pub fn run_level<F: Float>(config: &Value, dt: f64, stim: &[f64]) -> Option<(u8, Outputs)> {
+    run_level_with::<F>(config, dt, stim, ExpSource::Libm)
+}
+
+/// As [`run_level`], with the exponentials from `source`.
+pub fn run_level_with<F: Float>(
+    config: &Value,
+    dt: f64,
+    stim: &[f64],
+    source: ExpSource<'_>,
+) -> Option<(u8, Outputs)> {
+    let exp = move |x: F| match source {
+        ExpSource::Libm => x.exp(),
+        ExpSource::Numpy(table) => F::from_f64(table.exp(x.to_f64())),
+    };
+    let two = |key: &str| config[key].as_array().map(Vec::len) == Some(2);
+    if !(two("asc_tau_array") && two("asc_amp_array") && two("init_AScurrents")) {
+        return None;
+    }
+    let spec64 = param_spec(config, dt);
+    let cv = |x: f64| F::from_f64(x);
+    let spec = ParamSpec::<F, 2> {
+        el: cv(spec64.el),
+        dt: cv(spec64.dt),
+        r_input: cv(spec64.r_input),
+        c: cv(spec64.c),
+        asc_tau: spec64.asc_tau.map(cv),
+        asc_amp: spec64.asc_amp.map(cv),
+        spike_cut_length: spec64.spike_cut_length,
+        th_inf: cv(spec64.th_inf),
+        th_adapt: spec64.th_adapt.map(cv),
+        coeffs: Coeffs {
+            th_inf: cv(spec64.coeffs.th_inf),
+            c: cv(spec64.coeffs.c),
+            g: cv(spec64.coeffs.g),
+            a: cv(spec64.coeffs.a),
+            b: cv(spec64.coeffs.b),
+            asc_amp: spec64.coeffs.asc_amp.map(cv),
+        },
+        init_voltage: cv(spec64.init_voltage),
+        init_threshold: cv(spec64.init_threshold),
+        init_asc: spec64.init_asc.map(cv),
+    };
+    let params = Params::new(spec).expect("valid params");
+    let stim: Vec<F> = stim.iter().map(|&x| cv(x)).collect();
+    let (vd, _) = method(config, "voltage_dynamics_method");
+    let (td, tdp) = method(config, "threshold_dynamics_method");
+    let (ad, _) = method(config, "AScurrent_dynamics_method");
+    let (vr, vrp) = method(config, "voltage_reset_method");
+    let (tr, trp) = method(config, "threshold_reset_method");
+    let (ar, arp) = method(config, "AScurrent_reset_method");
+    if vd != "linear_forward_euler" {
+        return None;
+    }
+    let v_before = || VBefore {
+        a: cv(f(vrp, "a")),
+        b: cv(f(vrp, "b")),
+    };
+    let three = || ThreeComponents {
+        a_spike: cv(f(trp, "a_spike")),
+        b_spike: cv(f(trp, "b_spike")),
+    };
+    let sum = || Sum {
+        r: arr2(arp, "r").map(cv),
+    };
+    let spike_component = || {
+        let (a_spike, b_spike, a_voltage, b_voltage) = threshold_params(tdp);
+        SpikeComponent {
+            a_spike: cv(a_spike),
+            b_spike: cv(b_spike),
+            a_voltage: cv(a_voltage),
+            b_voltage: cv(b_voltage),
+        }
+    };
+    match (td, ad, vr, tr, ar) {
+        ("inf", "none", "zero", "inf", "none") => {
+            let m: Glif1<F, 2> = Model::with_exp(
+                params,
+                Rules {
+                    voltage: LinearForwardEuler,
+                    threshold: ThresholdInf,
+                    asc: AscNone,
+                    voltage_reset: VoltageZero,
+                    threshold_reset: ThresholdResetInf,
+                    asc_reset: AscResetNone,
+                },
+                &exp,
+            )
+            .expect("model");
+            Some((1, finish(&m, &stim)))
+        }
+        // The asc_reset_none_raises case: GLIF1 with exp current dynamics.
+        ("inf", "exp", "zero", "inf", "none") => {
+            let m = Model::with_exp(
+                params,
+                Rules {
+                    voltage: LinearForwardEuler,
+                    threshold: ThresholdInf,
+                    asc: AscExp,
+                    voltage_reset: VoltageZero,
+                    threshold_reset: ThresholdResetInf,
+                    asc_reset: AscResetNone,
+                },
+                &exp,
+            )
+            .expect("model");
+            Some((1, finish(&m, &stim)))
+        }
+        ("spike_component", "none", "v_before", "three_components", "none") => {
+            let m: Glif2<F, 2> = Model::with_exp(
+                params,
+                Rules {
+                    voltage: LinearForwardEuler,
+                    threshold: spike_component(),
+                    asc: AscNone,
+                    voltage_reset: v_before(),
+                    threshold_reset: three(),
+                    asc_reset: AscResetNone,
+                },
+                &exp,
+            )
+            .expect("model");
+            Some((2, finish(&m, &stim)))
+        }
+        ("inf", "exp", "zero", "inf", "sum") => {
+            let m: Glif3<F, 2> = Model::with_exp(
+                params,
+                Rules {
+                    voltage: LinearForwardEuler,
+                    threshold: ThresholdInf,
+                    asc: AscExp,
+                    voltage_reset: VoltageZero,
+                    threshold_reset: ThresholdResetInf,
+                    asc_reset: sum(),
+                },
+                &exp,
+            )
+            .expect("model");
+            Some((3, finish(&m, &stim)))
+        }
+        ("spike_component", "exp", "v_before", "three_components", "sum") => {
+            let m: Glif4<F, 2> = Model::with_exp(
+                params,
+                Rules {
+                    voltage: LinearForwardEuler,
+                    threshold: spike_component(),
+                    asc: AscExp,
+                    voltage_reset: v_before(),
+                    threshold_reset: three(),
+                    asc_reset: sum(),
+                },
+                &exp,
+            )
+            .expect("model");
+            Some((4, finish(&m, &stim)))
+        }
+        ("three_components_exact", "exp", "v_before", "three_components", "sum") => {
+            let (a_spike, b_spike, a_voltage, b_voltage) = threshold_params(tdp);
+            let m: Glif5<F, 2> = Model::with_exp(
+                params,
+                Rules {
+                    voltage: LinearForwardEuler,
+                    threshold: ThreeComponentsExact {
+                        a_spike: cv(a_spike),
+                        b_spike: cv(b_spike),
+                        a_voltage: cv(a_voltage),
+                        b_voltage: cv(b_voltage),
+                    },
+                    asc: AscExp,
+                    voltage_reset: v_before(),
+                    threshold_reset: three(),
+                    asc_reset: sum(),
+                },
+                &exp,
+            )
+            .expect("model");
+            Some((5, finish(&m, &stim)))
+        }
+        _ => None,
+    }
+}
+
+/// Distance in units in the last place between two f64 (0 for equal, also
+/// for two NaNs; u64::MAX when exactly one is NaN).
+pub fn ulps(a: f64, b: f64) -> u64 {
+    if a.is_nan() || b.is_nan() {
+        return if a.is_nan() && b.is_nan() {
+            0
+        } else {
+            u64::MAX
+        };
+    }
+    if a == b {
+        return 0;
+    }
+    let key = |x: f64| {
+        let bits = x.to_bits() as i64;
+        if bits < 0 {
+            i64::MIN - bits
+        } else {
+            bits
+        }
+    };
+    key(a).abs_diff(key(b))
+}
