@@ -121,7 +121,7 @@ fn build(board: &Board) -> Result<(), String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(&dir)
-        .args(["build", "--release", "--locked", "--bins", "--target", board.target])
+        .args(["build", "--release", "--bins", "--target", board.target])
         .arg("--target-dir")
         .arg(dir.join("target"))
         // Host-side flags (CI often sets RUSTFLAGS) would replace the
