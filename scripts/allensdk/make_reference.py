@@ -30,6 +30,14 @@ own recipe fields: `config_key` (an entry of reference/configs/index.json),
           config), `linear_exact_registered` and `asc_count_<n>`.
 
 Only the standard library, numpy and allensdk are used.
+
+CPU dependence: numpy 1.23.5 computes float64 exp with its own AVX512F kernel
+when the CPU has AVX512F, and with the C library's exp otherwise; the two differ
+by an ulp for a large share of the exp arguments GLIF uses. The stored traces
+were made with the AVX512F kernel. On a CPU without AVX512F (or with
+NPY_DISABLE_CPU_FEATURES="AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL
+AVX512_ICL"), every case that calls exp (all but GLIF1) reports DIFF by a few
+ulps. --check prints which path is active.
 """
 import argparse
 import copy
@@ -309,8 +317,18 @@ def recipe_of(stored):
                 stimulus=stored["stimulus"], stride=stored["trace_stride"], extra=extra or None)
 
 
+def numpy_exp_path():
+    try:
+        from numpy.core._multiarray_umath import __cpu_features__ as f
+        return "AVX512F kernel" if f.get("AVX512F") else "C library exp (no AVX512F)"
+    except Exception:
+        return "unknown"
+
+
 def cmd_check(only):
     index = config_index()
+    print("numpy %s, float64 exp path: %s (the stored traces were made with the AVX512F kernel)"
+          % (np.__version__, numpy_exp_path()), flush=True)
     cases = stored_cases(only)
     n_ok = n_bytes = 0
     bad = []
