@@ -52,10 +52,12 @@
 
 mod error;
 mod float;
+mod lanes;
 pub mod levels;
 mod model;
 mod neuron;
 mod params;
+pub mod population;
 mod record;
 pub mod rules;
 #[cfg(feature = "serde")]
@@ -63,8 +65,10 @@ mod serde_array;
 
 pub use error::{ParamError, Problem, RunError};
 pub use float::Float;
+pub use lanes::Lanes;
 pub use levels::{Glif1, Glif2, Glif3, Glif4, Glif5};
 pub use model::{Model, Prepared, RuleSet, Rules, State};
 pub use neuron::{Neuron, Outcome, Phase, Step, BAD_RESET_FILL};
 pub use params::{Coeffs, ParamSpec, Params};
+pub use population::{Block, Population, PopulationRecorder, WideDynamics};
 pub use record::{OnSpike, Recorder, SliceRecorder, Spike, SpikeCounter};

@@ -53,6 +53,9 @@ pub enum Phase {
     },
     /// After a bad reset: every further sample is NaN.
     Stopped,
+    /// After a run error (set by the population engine, which carries on
+    /// with the other neurons): every further sample is NaN.
+    Failed,
 }
 
 /// What happened at one sample.
@@ -81,6 +84,30 @@ pub struct Neuron<'m, F: Float, const N: usize, R: RuleSet<F, N>> {
 }
 
 impl<'m, F: Float, const N: usize, R: RuleSet<F, N>> Neuron<'m, F, N, R> {
+    /// A neuron resumed from its parts: for engines that store neurons
+    /// their own way (the population engine keeps them in lanes).
+    pub fn from_parts(
+        model: &'m Model<F, N, R>,
+        state: State<F, N>,
+        phase: Phase,
+        index: usize,
+        bad_reset_step: usize,
+    ) -> Self {
+        Neuron {
+            model,
+            state,
+            phase,
+            index,
+            bad_reset_step,
+        }
+    }
+
+    /// The sample of the last bad reset (meaningful once [`Neuron::outcome`]
+    /// says [`Outcome::BadReset`]).
+    pub const fn bad_reset_step(&self) -> usize {
+        self.bad_reset_step
+    }
+
     /// A neuron of `model` starting at `state`, at sample 0.
     pub fn new(model: &'m Model<F, N, R>, state: State<F, N>) -> Self {
         Neuron {
@@ -117,7 +144,7 @@ impl<'m, F: Float, const N: usize, R: RuleSet<F, N>> Neuron<'m, F, N, R> {
     /// happened, [`Outcome::Completed`] otherwise.
     pub fn outcome(&self) -> Outcome {
         let bad = match self.phase {
-            Phase::Running => false,
+            Phase::Running | Phase::Failed => false,
             Phase::Cutting { bad_reset, .. } => bad_reset,
             Phase::Filling { .. } | Phase::Stopped => true,
         };
@@ -215,7 +242,7 @@ impl<'m, F: Float, const N: usize, R: RuleSet<F, N>> Neuron<'m, F, N, R> {
                 };
                 Ok(())
             }
-            Phase::Stopped => {
+            Phase::Stopped | Phase::Failed => {
                 record_nan(t, recorder);
                 Ok(())
             }

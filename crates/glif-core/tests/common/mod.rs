@@ -461,3 +461,104 @@ pub fn ulps(a: f64, b: f64) -> u64 {
     };
     key(a).abs_diff(key(b))
 }
+
+/// `ParamSpec` in precision `F`.
+pub fn params<F: Float>(config: &Value, dt: f64) -> Params<F, 2> {
+    let s = param_spec(config, dt);
+    let cv = |x: f64| F::from_f64(x);
+    Params::new(ParamSpec {
+        el: cv(s.el),
+        dt: cv(s.dt),
+        r_input: cv(s.r_input),
+        c: cv(s.c),
+        asc_tau: s.asc_tau.map(cv),
+        asc_amp: s.asc_amp.map(cv),
+        spike_cut_length: s.spike_cut_length,
+        th_inf: cv(s.th_inf),
+        th_adapt: s.th_adapt.map(cv),
+        coeffs: Coeffs {
+            th_inf: cv(s.coeffs.th_inf),
+            c: cv(s.coeffs.c),
+            g: cv(s.coeffs.g),
+            a: cv(s.coeffs.a),
+            b: cv(s.coeffs.b),
+            asc_amp: s.coeffs.asc_amp.map(cv),
+        },
+        init_voltage: cv(s.init_voltage),
+        init_threshold: cv(s.init_threshold),
+        init_asc: s.init_asc.map(cv),
+    })
+    .expect("valid params")
+}
+
+/// The GLIF5 rules of a GLIF5 config.
+pub fn glif5_rules<F: Float>(config: &Value) -> glif_core::levels::Glif5Rules<F, 2> {
+    let cv = |x: f64| F::from_f64(x);
+    let (a_spike, b_spike, a_voltage, b_voltage) =
+        threshold_params(&config["threshold_dynamics_method"]["params"]);
+    let vr = &config["voltage_reset_method"]["params"];
+    let tr = &config["threshold_reset_method"]["params"];
+    Rules {
+        voltage: LinearForwardEuler,
+        threshold: ThreeComponentsExact {
+            a_spike: cv(a_spike),
+            b_spike: cv(b_spike),
+            a_voltage: cv(a_voltage),
+            b_voltage: cv(b_voltage),
+        },
+        asc: AscExp,
+        voltage_reset: VBefore {
+            a: cv(f(vr, "a")),
+            b: cv(f(vr, "b")),
+        },
+        threshold_reset: ThreeComponents {
+            a_spike: cv(f(tr, "a_spike")),
+            b_spike: cv(f(tr, "b_spike")),
+        },
+        asc_reset: Sum {
+            r: arr2(&config["AScurrent_reset_method"]["params"], "r").map(cv),
+        },
+    }
+}
+
+/// The GLIF2 rules of a GLIF2 config.
+pub fn glif2_rules<F: Float>(config: &Value) -> glif_core::levels::Glif2Rules<F> {
+    let cv = |x: f64| F::from_f64(x);
+    let (a_spike, b_spike, a_voltage, b_voltage) =
+        threshold_params(&config["threshold_dynamics_method"]["params"]);
+    let vr = &config["voltage_reset_method"]["params"];
+    let tr = &config["threshold_reset_method"]["params"];
+    Rules {
+        voltage: LinearForwardEuler,
+        threshold: SpikeComponent {
+            a_spike: cv(a_spike),
+            b_spike: cv(b_spike),
+            a_voltage: cv(a_voltage),
+            b_voltage: cv(b_voltage),
+        },
+        asc: AscNone,
+        voltage_reset: VBefore {
+            a: cv(f(vr, "a")),
+            b: cv(f(vr, "b")),
+        },
+        threshold_reset: ThreeComponents {
+            a_spike: cv(f(tr, "a_spike")),
+            b_spike: cv(f(tr, "b_spike")),
+        },
+        asc_reset: AscResetNone,
+    }
+}
+
+/// A config file of reference/configs, unwrapped if keyed by model id.
+pub fn config_file(rel: &str) -> Value {
+    let text = std::fs::read_to_string(reference_dir().join("configs").join(rel)).expect("config");
+    let v: Value = serde_json::from_str(&text).expect("json");
+    if v.get("El").is_some() {
+        v
+    } else {
+        v.as_object()
+            .and_then(|o| o.values().next())
+            .cloned()
+            .expect("wrapped config")
+    }
+}

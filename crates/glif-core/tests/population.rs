@@ -1,0 +1,213 @@
+//! The population engine computes, for every neuron, exactly what the
+//! single-neuron engine computes: every sample, every spike, every outcome,
+//! bit for bit, including spike cuts, cut length 0, bad resets and runs
+//! that stop early.
+
+mod common;
+
+use common::*;
+use glif_core::population::{PopulationRules, WideDynamics};
+use glif_core::*;
+use serde_json::Value;
+
+const GLIF5: &[&str] = &[
+    "teeter/313861677_Rorb-IRES2-Cre-D_GLIF5_neuron_config.json",
+    "teeter/313862134_Sst-IRES-Cre_GLIF5_neuron_config.json",
+    "teeter/318556138_Pvalb-IRES-Cre_GLIF5_neuron_config.json",
+    "teeter/327648537_Htr3a-Cre_NO152_GLIF5_neuron_config.json",
+    "teeter/488701127_human_GLIF5_neuron_config.json",
+    "teeter/501570114_Vip-IRES-Cre_GLIF5_neuron_config.json",
+    "teeter/520454345_human_GLIF5_neuron_config.json",
+    "teeter/580895033_Chrna2-Cre_OE25_GLIF5_neuron_config.json",
+    "osb/566283540_neuron_config.json",
+    "bmtk/637930677_lif_r_asc_a.json",
+];
+
+const GLIF2: &[&str] = &[
+    "teeter/313861677_Rorb-IRES2-Cre-D_GLIF2_neuron_config.json",
+    // Its v_before reset lands above the reset threshold: a bad reset.
+    "teeter/520454345_human_GLIF2_neuron_config.json",
+    "teeter/580895033_Chrna2-Cre_OE25_GLIF2_neuron_config.json",
+    "osb/566288171_neuron_config.json",
+    "osb/489931668_neuron_config.json",
+];
+
+/// Per-neuron input: a step whose amplitude differs per neuron, with a
+/// deterministic ripple so that lanes spike at different samples.
+fn input(neuron: usize, t: usize) -> f64 {
+    let amp = 1.0e-10 + 0.35e-10 * (neuron % 7) as f64;
+    let ripple = ((t * 7919 + neuron * 104_729) % 1000) as f64 * 1e-13;
+    if (2_000..38_000).contains(&t) {
+        amp + ripple
+    } else {
+        ripple
+    }
+}
+
+#[derive(Default, Clone, Debug, PartialEq)]
+struct Trace {
+    v: Vec<u64>,
+    th: Vec<u64>,
+    asc: Vec<[u64; 2]>,
+    spikes: Vec<[u64; 5]>,
+    error: Option<RunError>,
+}
+
+impl<F: Float> Recorder<F, 2> for Trace {
+    fn sample(&mut self, _: usize, v: F, th: F, asc: &[F; 2]) {
+        self.v.push(v.to_bits_u64());
+        self.th.push(th.to_bits_u64());
+        self.asc.push([asc[0].to_bits_u64(), asc[1].to_bits_u64()]);
+    }
+    fn spike(&mut self, s: &Spike<F>) {
+        self.spikes.push([
+            s.step as u64,
+            s.grid_time.to_bits_u64(),
+            s.time.to_bits_u64(),
+            s.voltage.to_bits_u64(),
+            s.threshold.to_bits_u64(),
+        ]);
+    }
+}
+
+struct Traces(Vec<Trace>);
+
+impl<F: Float> PopulationRecorder<F, 2> for Traces {
+    const SAMPLES: bool = true;
+    fn sample(&mut self, neuron: usize, _: usize, v: F, th: F, asc: &[F; 2]) {
+        Recorder::<F, 2>::sample(&mut self.0[neuron], 0, v, th, asc);
+    }
+    fn spike(&mut self, neuron: usize, s: &Spike<F>) {
+        Recorder::<F, 2>::spike(&mut self.0[neuron], s);
+    }
+    fn error(&mut self, neuron: usize, e: RunError) {
+        self.0[neuron].error = Some(e);
+    }
+}
+
+/// Runs `models` one by one and as a population of `L` lanes, and demands
+/// identical results. Returns the total spike count.
+fn compare<F: Float, R: PopulationRules<F, 2, L>, const L: usize>(
+    models: &[Model<F, 2, R>],
+    steps: usize,
+) -> usize {
+    // Pad to a multiple of L with copies of the first model.
+    let mut padded: Vec<Model<F, 2, R>> = models.to_vec();
+    while padded.len() % L != 0 {
+        padded.push(models[0]);
+    }
+    let refs: Vec<&Model<F, 2, R>> = padded.iter().collect();
+    let dynamics: Vec<WideDynamics<F, 2, L, R>> = refs
+        .chunks_exact(L)
+        .map(|c| WideDynamics::new(c.try_into().expect("L models")).expect("wide dynamics"))
+        .collect();
+    let mut blocks: Vec<Block<F, 2, L>> = refs
+        .chunks_exact(L)
+        .map(|c| Block::new(c.try_into().expect("L")))
+        .collect();
+    let mut population = Population::new(&padded, &dynamics, &mut blocks).expect("lengths");
+    let mut together = Traces(vec![Trace::default(); padded.len()]);
+    population.run(
+        0,
+        steps,
+        |b, t| Lanes::from_fn(|l| F::from_f64(input(b * L + l, t))),
+        &mut together,
+    );
+
+    let mut spikes = 0;
+    for (i, model) in padded.iter().enumerate() {
+        let stim: Vec<F> = (0..steps).map(|t| F::from_f64(input(i, t))).collect();
+        let mut alone = Trace::default();
+        let outcome = model.run(&stim, &mut alone);
+        if let Err(e) = outcome {
+            alone.error = Some(e);
+            // The population keeps recording NaN after an error.
+            while alone.v.len() < steps {
+                Recorder::<F, 2>::nan_sample(&mut alone, 0);
+            }
+        }
+        let got = &together.0[i];
+        assert_eq!(got.spikes, alone.spikes, "neuron {i}: spikes");
+        assert_eq!(got.error, alone.error, "neuron {i}: error");
+        for t in 0..steps {
+            assert_eq!(
+                (got.v[t], got.th[t], got.asc[t]),
+                (alone.v[t], alone.th[t], alone.asc[t]),
+                "neuron {i}, sample {t}"
+            );
+        }
+        if let Ok(o) = outcome {
+            let cut = model.params().spike_cut_length();
+            assert_eq!(
+                population.blocks()[i / L].outcome(i % L, cut),
+                Some(o),
+                "neuron {i}: outcome"
+            );
+        }
+        spikes += alone.spikes.len();
+    }
+    spikes
+}
+
+fn glif5<F: Float>(dt: f64, cut: Option<u32>) -> Vec<Glif5<F, 2>> {
+    GLIF5
+        .iter()
+        .map(|f| {
+            let c: Value = config_file(f);
+            let mut p = params::<F>(&c, dt);
+            if let Some(cut) = cut {
+                p = p.with_spike_cut_length(cut);
+            }
+            Model::new(p, glif5_rules::<F>(&c)).expect("model")
+        })
+        .collect()
+}
+
+#[test]
+fn glif5_population_f64_equals_single_neurons() {
+    let spikes = compare::<f64, _, 8>(&glif5(5e-6, None), 40_000);
+    assert!(spikes > 50, "the test must exercise spikes ({spikes})");
+}
+
+#[test]
+fn glif5_population_with_cut_zero_and_four_lanes() {
+    let spikes = compare::<f64, _, 4>(&glif5(5e-6, Some(0)), 40_000);
+    assert!(spikes > 50, "{spikes}");
+}
+
+#[test]
+fn glif5_population_f32_sixteen_lanes() {
+    let spikes = compare::<f32, _, 16>(&glif5(5e-6, None), 40_000);
+    assert!(spikes > 50, "{spikes}");
+}
+
+#[test]
+fn glif2_population_with_a_bad_reset() {
+    let models: Vec<Glif2<f64, 2>> = GLIF2
+        .iter()
+        .map(|f| {
+            let c = config_file(f);
+            Model::new(params::<f64>(&c, 5e-6), glif2_rules::<f64>(&c)).expect("model")
+        })
+        .collect();
+    let bad = models[1]
+        .run(&vec![3e-10; 40_000], &mut SpikeCounter::default())
+        .expect("runs");
+    assert!(
+        matches!(bad, Outcome::BadReset { .. }),
+        "the human GLIF2 model resets badly: {bad:?}"
+    );
+    compare::<f64, _, 4>(&models, 40_000);
+}
+
+#[test]
+fn mismatched_arrays_are_an_error() {
+    let models = glif5::<f64>(5e-6, None);
+    let refs: Vec<&Glif5<f64, 2>> = models.iter().take(4).collect();
+    let arr: [&Glif5<f64, 2>; 4] = refs[..].try_into().expect("4");
+    let dynamics = [WideDynamics::new(&arr).expect("wide")];
+    let mut blocks = [Block::new(&arr)];
+    let err = Population::new(&models[..5], &dynamics, &mut blocks).unwrap_err();
+    assert_eq!(err.models, 5);
+    assert!(err.to_string().contains("5 models"));
+}
