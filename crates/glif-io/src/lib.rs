@@ -1,3 +1,77 @@
-//! glif-io: placeholder while the I/O layer lands.
+//! # glif-io
+//!
+//! The bridge between real-world files and [`glif_core`]: glif-core picks
+//! its rules at compile time; users arrive with a JSON file. This crate
+//! reads Allen `neuron_config` files, builds a neuron whose rules are chosen
+//! at run time, reads and generates stimuli, and writes every output
+//! AllenSDK's `GlifNeuron.run()` returns. Every kind of bad input is caught
+//! here, with an [`Error`] that names the file, the JSON path (or line,
+//! index) and the problem; nothing panics on bad input.
+//!
+//! | module | holds |
+//! |---|---|
+//! | [`config`] | [`NeuronConfig`]: both published JSON forms, exact floats, overrides of `dt` and `spike_cut_length`, writing back |
+//! | [`methods`] | the six rule families as enums with their parameters |
+//! | [`model`] | [`AnyModel`]: the five published levels compiled, every other built-in combination and 0..=4 currents through [`rules::DynRules`] |
+//! | [`rules`] | the run-time rule enums implementing glif-core's rule traits |
+//! | [`stimulus`] | stimuli from JSON, text/CSV and `.npy` |
+//! | [`generate`] | square, pulse, ramp, seeded held noise, and the reference cases' stimulus kinds |
+//! | [`results`] | [`RunResult`], [`SpikeTrain`], [`RunEnd`] |
+//! | [`write`] | atomic, no-clobber writers (JSON, `.npy`, `.npz`, CSV) and their readers |
+//! | [`npy`] | numpy's `.npy`/`.npz` formats |
+//!
+//! ```
+//! use glif_io::{generate, AnyModel, NeuronConfig};
+//!
+//! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../reference/configs/osb/566283540_neuron_config.json");
+//! // Keyed by neuronal model id: the only entry is taken. Allen stimuli are
+//! // sampled at 200 kHz, so dt is set to 5e-6 s as AllenSDK's docs require.
+//! let config = NeuronConfig::from_path(path, None)?.with_dt(5e-6)?;
+//! let model = AnyModel::<f64>::new(&config)?;
+//! assert_eq!(model.level(), Some(5));
+//! let stimulus = generate::square(5e-6, 0.1, 0.01, 0.08, 3e-10)?;
+//! let result = model.run_result(&stimulus);
+//! assert!(!result.spikes.is_empty());
+//! # Ok::<(), glif_io::Error>(())
+//! ```
+//!
+//! ## AllenSDK compatibility
+//! - Files AllenSDK 2.16.2 loads, load here, with one exception on purpose:
+//!   `three_components` threshold reset after `inf` threshold dynamics is
+//!   refused when the neuron is built (AllenSDK loads it and raises "reset
+//!   should never happen at the beginning of a trace" at the first spike).
+//! - `linear_exact` voltage dynamics is offered although AllenSDK does not
+//!   register it (a file naming it fails to load there); see
+//!   [`methods::Methods::allensdk_incompatibility`].
+//! - JSON `0` and `0.0` are the same number (AllenSDK trips over Python
+//!   integers in its spike interpolation; this crate does not).
+//!
+//! ## Cargo features
+//! - `nwb` (off by default): read and write Allen NWB 1.x files (module
+//!   `nwb`); needs the HDF5 C library (Debian: `libhdf5-dev`).
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+pub mod config;
+pub mod error;
+pub mod generate;
+pub mod methods;
+pub mod model;
+pub mod npy;
+pub mod results;
+pub mod rules;
+pub mod stimulus;
+pub mod write;
+
 #[cfg(feature = "nwb")]
 pub mod nwb;
+
+pub use config::{ConfigCoeffs, NeuronConfig};
+pub use error::{Error, ErrorKind, Result};
+pub use methods::Methods;
+pub use model::{AnyModel, AnyPrecisionModel, AnyRecorder, Precision, MAX_ASC_CURRENTS};
+pub use results::{RunEnd, RunResult, SpikeTrain, SPIKE_CUT_VALUE};
+pub use stimulus::read_stimulus;
+pub use write::WriteOptions;

@@ -1,0 +1,451 @@
+//! numpy's `.npy` format (versions 1.0, 2.0 and 3.0) and `.npz` archives
+//! of uncompressed `.npy` members (what `np.savez` writes), following
+//! numpy's format specification (`numpy.lib.format`) and PKWARE's ZIP
+//! APPNOTE. Little- and big-endian `f8`, `f4` and `i8` are read; `f8` and
+//! `i8` little-endian are written. Every length is checked: malformed or
+//! truncated input is an error, never a panic.
+
+use crate::error::{Error, Result};
+
+const MAGIC: &[u8] = b"\x93NUMPY";
+
+/// The values of a `.npy` array.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NpyData {
+    /// `f8`.
+    F64(Vec<f64>),
+    /// `f4`.
+    F32(Vec<f32>),
+    /// `i8`.
+    I64(Vec<i64>),
+}
+
+/// A `.npy` array in C (row-major) order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NpyArray {
+    /// The shape (empty for a scalar).
+    pub shape: Vec<usize>,
+    /// The values.
+    pub data: NpyData,
+}
+
+impl NpyArray {
+    /// The values as `f64` (exact for `f4`; `i8` beyond 2^53 rounds).
+    pub fn to_f64(&self) -> Vec<f64> {
+        match &self.data {
+            NpyData::F64(v) => v.clone(),
+            NpyData::F32(v) => v.iter().map(|&x| f64::from(x)).collect(),
+            NpyData::I64(v) => v.iter().map(|&x| x as f64).collect(),
+        }
+    }
+}
+
+/// Writes a little-endian `f8` array of `shape`.
+pub fn write_f64(out: &mut Vec<u8>, shape: &[usize], data: &[f64]) {
+    header(out, "<f8", shape);
+    out.reserve(data.len() * 8);
+    for x in data {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+}
+
+/// Writes a little-endian `i8` array of `shape`.
+pub fn write_i64(out: &mut Vec<u8>, shape: &[usize], data: &[i64]) {
+    header(out, "<i8", shape);
+    for x in data {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+}
+
+fn header(out: &mut Vec<u8>, descr: &str, shape: &[usize]) {
+    let dims = match shape {
+        [n] => format!("({n},)"),
+        _ => format!(
+            "({})",
+            shape
+                .iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let mut dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {dims}, }}");
+    // Version 1.0: magic (6) + version (2) + length (2) + dict, padded with
+    // spaces and a newline to a multiple of 64 bytes.
+    let unpadded = 10 + dict.len() + 1;
+    let padding = (64 - unpadded % 64) % 64;
+    dict.extend(std::iter::repeat_n(' ', padding));
+    dict.push('\n');
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&[1, 0]);
+    out.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+    out.extend_from_slice(dict.as_bytes());
+}
+
+/// Reads a `.npy` file's bytes.
+pub fn read(bytes: &[u8]) -> Result<NpyArray> {
+    if bytes.len() < 10 || &bytes[..6] != MAGIC {
+        return Err(Error::npy("not a .npy file (no \\x93NUMPY magic)"));
+    }
+    let (header_len, start) = match bytes[6] {
+        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10usize),
+        2 | 3 => {
+            let b = bytes
+                .get(8..12)
+                .ok_or_else(|| Error::npy("truncated .npy header"))?;
+            (u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize, 12)
+        }
+        v => return Err(Error::npy(format!("unsupported .npy version {v}"))),
+    };
+    let end = start
+        .checked_add(header_len)
+        .filter(|&e| e <= bytes.len())
+        .ok_or_else(|| Error::npy("truncated .npy header"))?;
+    let dict = std::str::from_utf8(&bytes[start..end])
+        .map_err(|_| Error::npy("the .npy header is not text"))?;
+    let descr = dict_value(dict, "descr")?;
+    let descr = descr.trim_matches(|c| c == '\'' || c == '"');
+    let fortran = match dict_value(dict, "fortran_order")? {
+        "False" => false,
+        "True" => true,
+        other => return Err(Error::npy(format!("fortran_order: unexpected {other:?}"))),
+    };
+    let shape = parse_shape(dict_value(dict, "shape")?)?;
+    let count = shape
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .ok_or_else(|| Error::npy("shape too large"))?;
+    let (little, kind) = match descr.as_bytes() {
+        [b'<' | b'|', rest @ ..] => (true, rest),
+        [b'>', rest @ ..] => (false, rest),
+        _ => return Err(Error::npy(format!("unsupported dtype {descr:?}"))),
+    };
+    let item = match kind {
+        b"f8" | b"i8" => 8,
+        b"f4" => 4,
+        _ => {
+            return Err(Error::npy(format!(
+                "unsupported dtype {descr:?}: expected float64 (f8), float32 (f4) or int64 (i8)"
+            )))
+        }
+    };
+    let body = &bytes[end..];
+    let expected = count
+        .checked_mul(item)
+        .ok_or_else(|| Error::npy("shape too large"))?;
+    if body.len() != expected {
+        return Err(Error::npy(format!(
+            "data is {} bytes, expected {expected} for shape {shape:?} of {descr} (truncated or corrupt file)",
+            body.len()
+        )));
+    }
+    let data = match (kind, item) {
+        (b"f8", _) => NpyData::F64(
+            body.chunks_exact(8)
+                .map(|c| {
+                    let b: [u8; 8] = c.try_into().unwrap_or_default();
+                    if little {
+                        f64::from_le_bytes(b)
+                    } else {
+                        f64::from_be_bytes(b)
+                    }
+                })
+                .collect(),
+        ),
+        (b"i8", _) => NpyData::I64(
+            body.chunks_exact(8)
+                .map(|c| {
+                    let b: [u8; 8] = c.try_into().unwrap_or_default();
+                    if little {
+                        i64::from_le_bytes(b)
+                    } else {
+                        i64::from_be_bytes(b)
+                    }
+                })
+                .collect(),
+        ),
+        _ => NpyData::F32(
+            body.chunks_exact(4)
+                .map(|c| {
+                    let b: [u8; 4] = c.try_into().unwrap_or_default();
+                    if little {
+                        f32::from_le_bytes(b)
+                    } else {
+                        f32::from_be_bytes(b)
+                    }
+                })
+                .collect(),
+        ),
+    };
+    let mut array = NpyArray { shape, data };
+    if fortran && array.shape.len() == 2 {
+        transpose(&mut array);
+    } else if fortran && array.shape.len() > 2 {
+        return Err(Error::npy(
+            "fortran_order arrays of more than 2 dimensions are not supported",
+        ));
+    }
+    Ok(array)
+}
+
+/// Column-major (rows, cols) to row-major.
+fn transpose(a: &mut NpyArray) {
+    let (rows, cols) = (a.shape[0], a.shape[1]);
+    fn t<T: Copy>(v: &[T], rows: usize, cols: usize) -> Vec<T> {
+        (0..rows * cols)
+            .map(|k| v[(k % cols) * rows + k / cols])
+            .collect()
+    }
+    a.data = match &a.data {
+        NpyData::F64(v) => NpyData::F64(t(v, rows, cols)),
+        NpyData::F32(v) => NpyData::F32(t(v, rows, cols)),
+        NpyData::I64(v) => NpyData::I64(t(v, rows, cols)),
+    };
+}
+
+/// The text of `'key': value` in a Python dict literal, up to the next
+/// top-level comma or closing brace.
+fn dict_value<'a>(dict: &'a str, key: &str) -> Result<&'a str> {
+    let missing = || Error::npy(format!("the .npy header has no '{key}'"));
+    let pos = dict
+        .find(&format!("'{key}'"))
+        .or_else(|| dict.find(&format!("\"{key}\"")))
+        .ok_or_else(missing)?;
+    let rest = &dict[pos + key.len() + 2..];
+    let rest = rest
+        .trim_start()
+        .strip_prefix(':')
+        .ok_or_else(missing)?
+        .trim_start();
+    let mut depth = 0usize;
+    for (i, c) in rest.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            ',' | '}' if depth == 0 => return Ok(rest[..i].trim()),
+            _ => {}
+        }
+    }
+    Err(Error::npy("the .npy header dict is not closed"))
+}
+
+fn parse_shape(s: &str) -> Result<Vec<usize>> {
+    let inner = s
+        .strip_prefix('(')
+        .and_then(|s| s.strip_suffix(')'))
+        .ok_or_else(|| Error::npy(format!("shape: expected a tuple, found {s:?}")))?;
+    inner
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| {
+            d.trim_end_matches('L')
+                .parse::<usize>()
+                .map_err(|_| Error::npy(format!("shape: {d:?} is not a dimension")))
+        })
+        .collect()
+}
+
+// ---- .npz: ZIP archives of stored (uncompressed) members ----
+
+fn crc32(data: &[u8]) -> u32 {
+    static TABLE: std::sync::OnceLock<[u32; 256]> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut t = [0u32; 256];
+        for (i, e) in t.iter_mut().enumerate() {
+            let mut c = i as u32;
+            for _ in 0..8 {
+                c = if c & 1 != 0 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
+            }
+            *e = c;
+        }
+        t
+    });
+    let mut c = !0u32;
+    for &b in data {
+        c = table[((c ^ u32::from(b)) & 0xFF) as usize] ^ (c >> 8);
+    }
+    !c
+}
+
+/// Builds a `.npz` (ZIP, stored, no compression) of `(name, npy bytes)`
+/// members. Fails beyond 4 GiB (ZIP64 is not written).
+pub fn zip(members: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
+    let too_big = || {
+        Error::npy("the .npz would exceed 4 GiB (ZIP64 is not written); write .npy files instead")
+    };
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for (name, data) in members {
+        let offset = u32::try_from(out.len()).map_err(|_| too_big())?;
+        let size = u32::try_from(data.len()).map_err(|_| too_big())?;
+        let crc = crc32(data);
+        let common = |v: &mut Vec<u8>| {
+            v.extend_from_slice(&20u16.to_le_bytes()); // version needed
+            v.extend_from_slice(&0u16.to_le_bytes()); // flags
+            v.extend_from_slice(&0u16.to_le_bytes()); // stored
+            v.extend_from_slice(&0u16.to_le_bytes()); // time
+            v.extend_from_slice(&33u16.to_le_bytes()); // date 1980-01-01
+            v.extend_from_slice(&crc.to_le_bytes());
+            v.extend_from_slice(&size.to_le_bytes());
+            v.extend_from_slice(&size.to_le_bytes());
+            v.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            v.extend_from_slice(&0u16.to_le_bytes()); // extra
+        };
+        out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+        common(&mut out);
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(data);
+
+        central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+        central.extend_from_slice(&20u16.to_le_bytes()); // made by
+        common(&mut central);
+        central.extend_from_slice(&0u16.to_le_bytes()); // comment
+        central.extend_from_slice(&0u16.to_le_bytes()); // disk
+        central.extend_from_slice(&0u16.to_le_bytes()); // internal attrs
+        central.extend_from_slice(&0u32.to_le_bytes()); // external attrs
+        central.extend_from_slice(&offset.to_le_bytes());
+        central.extend_from_slice(name.as_bytes());
+    }
+    let cd_offset = u32::try_from(out.len()).map_err(|_| too_big())?;
+    let cd_size = u32::try_from(central.len()).map_err(|_| too_big())?;
+    out.extend_from_slice(&central);
+    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    out.extend_from_slice(&[0, 0, 0, 0]);
+    let n = members.len() as u16;
+    out.extend_from_slice(&n.to_le_bytes());
+    out.extend_from_slice(&n.to_le_bytes());
+    out.extend_from_slice(&cd_size.to_le_bytes());
+    out.extend_from_slice(&cd_offset.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    Ok(out)
+}
+
+fn le16(b: &[u8], at: usize) -> Result<u16> {
+    b.get(at..at + 2)
+        .map(|s| u16::from_le_bytes([s[0], s[1]]))
+        .ok_or_else(|| Error::npy("truncated .npz (ZIP) structure"))
+}
+fn le32(b: &[u8], at: usize) -> Result<u32> {
+    b.get(at..at + 4)
+        .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+        .ok_or_else(|| Error::npy("truncated .npz (ZIP) structure"))
+}
+fn le64(b: &[u8], at: usize) -> Result<u64> {
+    b.get(at..at + 8)
+        .map(|s| u64::from_le_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]))
+        .ok_or_else(|| Error::npy("truncated .npz (ZIP) structure"))
+}
+
+/// The members of a `.npz` archive, `(name, bytes)`, in archive order.
+/// Reads stored members (np.savez), with or without ZIP64 records;
+/// compressed members (np.savez_compressed) are refused.
+pub fn unzip(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>> {
+    let bad = |what: &str| Error::npy(format!("not a valid .npz (ZIP) archive: {what}"));
+    if bytes.len() < 22 {
+        return Err(bad("too short"));
+    }
+    let lowest = bytes.len().saturating_sub(22 + 65_535);
+    let eocd = (lowest..=bytes.len() - 22)
+        .rev()
+        .find(|&i| bytes[i..i + 4] == 0x0605_4b50u32.to_le_bytes())
+        .ok_or_else(|| bad("no end of central directory"))?;
+    let mut entries = u64::from(le16(bytes, eocd + 10)?);
+    let mut cd_offset = u64::from(le32(bytes, eocd + 16)?);
+    if entries == 0xFFFF || cd_offset == 0xFFFF_FFFF {
+        // ZIP64 end of central directory locator, just before the EOCD.
+        let loc = eocd
+            .checked_sub(20)
+            .ok_or_else(|| bad("no ZIP64 locator"))?;
+        if le32(bytes, loc)? != 0x0706_4b50 {
+            return Err(bad("no ZIP64 locator"));
+        }
+        let rec = usize::try_from(le64(bytes, loc + 8)?)
+            .ok()
+            .filter(|&r| r < bytes.len())
+            .ok_or_else(|| bad("offset"))?;
+        if le32(bytes, rec)? != 0x0606_4b50 {
+            return Err(bad("no ZIP64 end of central directory"));
+        }
+        entries = le64(bytes, rec + 32)?;
+        cd_offset = le64(bytes, rec + 48)?;
+    }
+    let mut at = usize::try_from(cd_offset).map_err(|_| bad("offset"))?;
+    let mut out = Vec::new();
+    for _ in 0..entries {
+        if at >= bytes.len() {
+            return Err(bad("central directory past the end"));
+        }
+        if le32(bytes, at)? != 0x0201_4b50 {
+            return Err(bad("bad central directory entry"));
+        }
+        let method = le16(bytes, at + 10)?;
+        let crc = le32(bytes, at + 16)?;
+        let mut csize = u64::from(le32(bytes, at + 20)?);
+        let mut usize_ = u64::from(le32(bytes, at + 24)?);
+        let name_len = usize::from(le16(bytes, at + 28)?);
+        let extra_len = usize::from(le16(bytes, at + 30)?);
+        let comment_len = usize::from(le16(bytes, at + 32)?);
+        let mut offset = u64::from(le32(bytes, at + 42)?);
+        let name_bytes = bytes
+            .get(at + 46..at + 46 + name_len)
+            .ok_or_else(|| bad("truncated name"))?;
+        let name = String::from_utf8_lossy(name_bytes).into_owned();
+        let extra = bytes
+            .get(at + 46 + name_len..at + 46 + name_len + extra_len)
+            .ok_or_else(|| bad("truncated extra field"))?;
+        // ZIP64 extended information: the 0xFFFFFFFF fields, in order.
+        let mut e = 0;
+        while e + 4 <= extra.len() {
+            let id = le16(extra, e)?;
+            let len = usize::from(le16(extra, e + 2)?);
+            if id == 1 {
+                let mut p = e + 4;
+                for field in [&mut usize_, &mut csize, &mut offset] {
+                    if *field == 0xFFFF_FFFF {
+                        *field = le64(extra, p)?;
+                        p += 8;
+                    }
+                }
+            }
+            e += 4 + len;
+        }
+        if method != 0 {
+            return Err(Error::npy(format!(
+                "{name}: compressed .npz members (np.savez_compressed) are not supported; use np.savez"
+            )));
+        }
+        if csize != usize_ {
+            return Err(bad("stored member with different sizes"));
+        }
+        let local = usize::try_from(offset)
+            .ok()
+            .filter(|&l| l < bytes.len())
+            .ok_or_else(|| bad("offset"))?;
+        if le32(bytes, local)? != 0x0403_4b50 {
+            return Err(bad("bad local header"));
+        }
+        let data_start = local
+            .checked_add(30)
+            .and_then(|x| x.checked_add(usize::from(le16(bytes, local + 26).unwrap_or(0))))
+            .and_then(|x| x.checked_add(usize::from(le16(bytes, local + 28).unwrap_or(0))))
+            .ok_or_else(|| bad("offset"))?;
+        let size = usize::try_from(csize).map_err(|_| bad("size"))?;
+        let data = data_start
+            .checked_add(size)
+            .and_then(|end| bytes.get(data_start..end))
+            .ok_or_else(|| bad(&format!("{name}: truncated member")))?;
+        if crc32(data) != crc {
+            return Err(bad(&format!("{name}: CRC mismatch (corrupt file)")));
+        }
+        out.push((name, data.to_vec()));
+        at = at
+            .checked_add(46 + name_len + extra_len + comment_len)
+            .ok_or_else(|| bad("offset"))?;
+    }
+    Ok(out)
+}

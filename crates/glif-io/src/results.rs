@@ -1,0 +1,212 @@
+//! Result buffers: every output AllenSDK's `GlifNeuron.run()` returns
+//! ([`RunResult`]), or only the spikes ([`SpikeTrain`]), plus how the run
+//! ended ([`RunEnd`]). Values are stored as `f64` whatever the precision of
+//! the run (`f32` converts exactly).
+
+use glif_core::{Float, Outcome, Recorder, RunError, Spike};
+
+/// The value AllenSDK's `simulate_neuron` writes in place of the NaN
+/// voltages of spike cuts (V).
+pub const SPIKE_CUT_VALUE: f64 = 0.05;
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum RunEnd {
+    /// Every sample was integrated.
+    #[default]
+    Completed,
+    /// A reset left the voltage above the threshold: as AllenSDK does, five
+    /// samples after the cut hold the reset values and every sample from
+    /// `stopped_at` on is NaN.
+    BadReset {
+        /// The spike whose reset was bad.
+        spike_step: usize,
+        /// The first NaN sample after the stop.
+        stopped_at: usize,
+    },
+    /// The run stopped with an error at a sample; outputs before it are kept.
+    Failed(RunError),
+}
+
+impl From<Result<Outcome, RunError>> for RunEnd {
+    fn from(r: Result<Outcome, RunError>) -> Self {
+        match r {
+            Ok(Outcome::Completed) => RunEnd::Completed,
+            Ok(Outcome::BadReset {
+                spike_step,
+                stopped_at,
+            }) => RunEnd::BadReset {
+                spike_step,
+                stopped_at,
+            },
+            Err(e) => RunEnd::Failed(e),
+        }
+    }
+}
+
+impl std::fmt::Display for RunEnd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunEnd::Completed => f.write_str("completed"),
+            RunEnd::BadReset {
+                spike_step,
+                stopped_at,
+            } => write!(
+                f,
+                "bad reset after the spike at step {spike_step}: the reset voltage was above \
+                 the reset threshold; samples from {stopped_at} on are NaN (as AllenSDK)"
+            ),
+            RunEnd::Failed(e) => write!(f, "failed: {e}"),
+        }
+    }
+}
+
+/// Every output of a run, as AllenSDK's `run()` returns them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunResult {
+    /// `voltage` (V), one per sample; NaN inside spike cuts.
+    pub voltage: Vec<f64>,
+    /// `threshold` (V), one per sample.
+    pub threshold: Vec<f64>,
+    /// The number of after-spike currents (columns of `AScurrents`).
+    pub asc_count: usize,
+    /// `AScurrents` (A), samples x currents, row-major.
+    pub asc: Vec<f64>,
+    /// The spikes, in order.
+    pub spikes: Vec<Spike<f64>>,
+    /// How the run ended.
+    pub end: RunEnd,
+}
+
+impl RunResult {
+    /// An empty buffer for `asc_count` currents with room for `samples`.
+    pub fn new(asc_count: usize, samples: usize) -> Self {
+        RunResult {
+            voltage: Vec::with_capacity(samples),
+            threshold: Vec::with_capacity(samples),
+            asc_count,
+            asc: Vec::with_capacity(samples * asc_count),
+            spikes: Vec::new(),
+            end: RunEnd::Completed,
+        }
+    }
+
+    /// Number of samples recorded.
+    pub fn len(&self) -> usize {
+        self.voltage.len()
+    }
+
+    /// True when nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.voltage.is_empty()
+    }
+
+    /// The after-spike currents at sample `i` (empty past the end).
+    pub fn asc_row(&self, i: usize) -> &[f64] {
+        let n = self.asc_count;
+        self.asc.get(i * n..(i + 1) * n).unwrap_or(&[])
+    }
+
+    /// `spike_time_steps`.
+    pub fn spike_time_steps(&self) -> Vec<usize> {
+        self.spikes.iter().map(|s| s.step).collect()
+    }
+    /// `grid_spike_times` (s).
+    pub fn grid_spike_times(&self) -> Vec<f64> {
+        self.spikes.iter().map(|s| s.grid_time).collect()
+    }
+    /// `interpolated_spike_times` (s).
+    pub fn interpolated_spike_times(&self) -> Vec<f64> {
+        self.spikes.iter().map(|s| s.time).collect()
+    }
+    /// `interpolated_spike_voltage` (V).
+    pub fn interpolated_spike_voltage(&self) -> Vec<f64> {
+        self.spikes.iter().map(|s| s.voltage).collect()
+    }
+    /// `interpolated_spike_threshold` (V).
+    pub fn interpolated_spike_threshold(&self) -> Vec<f64> {
+        self.spikes.iter().map(|s| s.threshold).collect()
+    }
+
+    /// The voltage with NaN samples replaced by `value`, as AllenSDK's
+    /// `simulate_neuron` does with [`SPIKE_CUT_VALUE`].
+    pub fn voltage_with_spike_cut_value(&self, value: f64) -> Vec<f64> {
+        self.voltage
+            .iter()
+            .map(|&v| if v.is_nan() { value } else { v })
+            .collect()
+    }
+
+    /// True when both hold the same outputs, bit for bit (NaN equals NaN);
+    /// [`RunResult::end`] is not compared (result files do not store it).
+    pub fn same_outputs(&self, other: &RunResult) -> bool {
+        fn same(a: &[f64], b: &[f64]) -> bool {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|(x, y)| x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()))
+        }
+        let spike_values = |r: &RunResult| -> Vec<f64> {
+            r.spikes
+                .iter()
+                .flat_map(|s| [s.grid_time, s.time, s.voltage, s.threshold])
+                .collect()
+        };
+        same(&self.voltage, &other.voltage)
+            && same(&self.threshold, &other.threshold)
+            && self.asc_count == other.asc_count
+            && same(&self.asc, &other.asc)
+            && self.spike_time_steps() == other.spike_time_steps()
+            && same(&spike_values(self), &spike_values(other))
+    }
+}
+
+fn spike_f64<F: Float>(s: &Spike<F>) -> Spike<f64> {
+    Spike {
+        step: s.step,
+        grid_time: s.grid_time.to_f64(),
+        time: s.time.to_f64(),
+        voltage: s.voltage.to_f64(),
+        threshold: s.threshold.to_f64(),
+    }
+}
+
+impl<F: Float, const N: usize> Recorder<F, N> for RunResult {
+    #[inline]
+    fn sample(&mut self, _index: usize, v: F, th: F, asc: &[F; N]) {
+        self.voltage.push(v.to_f64());
+        self.threshold.push(th.to_f64());
+        self.asc.extend(asc.iter().map(|a| a.to_f64()));
+    }
+
+    #[inline]
+    fn nan_sample(&mut self, _index: usize) {
+        self.voltage.push(f64::NAN);
+        self.threshold.push(f64::NAN);
+        self.asc.extend(core::iter::repeat_n(f64::NAN, N));
+    }
+
+    fn spike(&mut self, spike: &Spike<F>) {
+        self.spikes.push(spike_f64(spike));
+    }
+}
+
+/// Only the spikes of a run (for `--record spikes`): constant memory per
+/// sample.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SpikeTrain {
+    /// The spikes, in order.
+    pub spikes: Vec<Spike<f64>>,
+    /// How the run ended.
+    pub end: RunEnd,
+}
+
+impl<F: Float, const N: usize> Recorder<F, N> for SpikeTrain {
+    #[inline(always)]
+    fn sample(&mut self, _: usize, _: F, _: F, _: &[F; N]) {}
+    #[inline(always)]
+    fn nan_sample(&mut self, _: usize) {}
+    fn spike(&mut self, spike: &Spike<F>) {
+        self.spikes.push(spike_f64(spike));
+    }
+}
