@@ -1,0 +1,53 @@
+//! Errors of the `glif` command and their exit status.
+
+use std::fmt;
+
+/// What kind of failure, which decides the exit status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Bad usage or a bad input file (exit status 2).
+    Input,
+    /// Anything else: writing, running (exit status 1).
+    Other,
+}
+
+/// An error to print (one message, naming the file and field) and exit with.
+#[derive(Debug)]
+pub struct CliError {
+    /// Exit status class.
+    pub kind: Kind,
+    /// The message.
+    pub message: String,
+}
+
+impl CliError {
+    /// Bad usage or a bad input file: exit status 2.
+    pub fn input(message: impl Into<String>) -> Self {
+        CliError {
+            kind: Kind::Input,
+            message: message.into(),
+        }
+    }
+    /// Another failure: exit status 1.
+    pub fn other(message: impl Into<String>) -> Self {
+        CliError {
+            kind: Kind::Other,
+            message: message.into(),
+        }
+    }
+    /// The exit status.
+    pub fn code(&self) -> u8 {
+        match self.kind {
+            Kind::Input => 2,
+            Kind::Other => 1,
+        }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CliError {}

@@ -1,0 +1,226 @@
+//! `glif info`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::config::{
+    self, AscResetRule, Config, ThresholdResetRule, ThresholdRule, VoltageResetRule,
+};
+use crate::error::CliError;
+use crate::sim::{self, Precision, RunSpec};
+use crate::simulate::DEFAULT_DT;
+
+const INFO_AFTER: &str = "\
+Examples:
+  glif info
+      Describe the bundled Allen model 566283540 (GLIF5).
+  glif info --config 566283540_neuron_config.json
+  glif info --config cells.json --model-id 566283540 --dt 5e-6
+
+Exit status: 0 when the model is valid, 2 when the file cannot be read or a parameter is invalid.";
+
+/// Describe a model: level, rules, parameters with units, derived values
+/// (membrane time constant, rheobase) and any validation problems.
+#[derive(Args, Debug)]
+#[command(after_help = INFO_AFTER)]
+pub struct InfoArgs {
+    /// Allen neuron_config JSON file [default: the bundled model 566283540].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Which model of a config file keyed by model id.
+    #[arg(long, value_name = "ID")]
+    pub model_id: Option<String>,
+    /// The time step to validate the model at (s).
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_DT)]
+    pub dt: f64,
+}
+
+fn si(x: f64, unit: &str) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x} {unit}");
+    }
+    let prefixes = [
+        (1e-15, "f"),
+        (1e-12, "p"),
+        (1e-9, "n"),
+        (1e-6, "µ"),
+        (1e-3, "m"),
+        (1.0, ""),
+        (1e3, "k"),
+        (1e6, "M"),
+        (1e9, "G"),
+    ];
+    let a = x.abs();
+    let (scale, p) = prefixes
+        .iter()
+        .rev()
+        .find(|(s, _)| a >= *s * 0.999_999_5)
+        .copied()
+        .unwrap_or((1e-15, "f"));
+    format!("{:.6} {p}{unit}  ({x:e} {unit})", x / scale)
+}
+
+/// Runs `glif info`; returns the exit status.
+pub fn run(a: InfoArgs) -> Result<u8, CliError> {
+    let cfg = match &a.config {
+        Some(p) => config::load(p, a.model_id.as_deref())?,
+        None => config::bundled()?,
+    };
+    print(&cfg);
+    let mut problems = Vec::new();
+    for precision in [Precision::F64, Precision::F32] {
+        let spec = RunSpec {
+            config: &cfg,
+            dt: a.dt,
+            spike_cut_length: None,
+            precision,
+            traces: false,
+        };
+        if let Err(e) = sim::check(&spec) {
+            problems.push(format!(
+                "{} (at dt = {} s, {})",
+                e.message,
+                a.dt,
+                precision.name()
+            ));
+        }
+    }
+    problems.dedup();
+    let mut notes = Vec::new();
+    if cfg.dt != a.dt {
+        notes.push(format!(
+            "the file's dt is {} s; simulations use --dt (default {DEFAULT_DT} s, the 200 kHz sampling of \
+             Allen stimuli), as AllenSDK's documented usage does",
+            cfg.dt
+        ));
+    }
+    if cfg.el != 0.0 {
+        notes.push("El is not 0: Allen files use voltages relative to rest (El = 0)".into());
+    }
+    if cfg.th_adapt.is_some() {
+        notes.push("th_adapt is set; AllenSDK stores it but never uses it".into());
+    }
+    if let ThresholdRule::ThreeComponentsExact(p) = cfg.threshold {
+        if p[2] * cfg.coeffs[3] >= p[3] * cfg.coeffs[4] {
+            notes.push("a_voltage*coeffs.a >= b_voltage*coeffs.b: the adapting threshold rises at least as fast as the voltage, so no DC current makes the model fire".into());
+        }
+    }
+    if !notes.is_empty() {
+        println!("\nNotes");
+        for n in &notes {
+            println!("  - {n}");
+        }
+    }
+    if problems.is_empty() {
+        println!(
+            "\nValidation: no problems (checked at dt = {} s, f64 and f32)",
+            a.dt
+        );
+        Ok(0)
+    } else {
+        println!("\nValidation problems");
+        for p in &problems {
+            println!("  - {p}");
+        }
+        Ok(2)
+    }
+}
+
+fn print(c: &Config) {
+    match &c.model_id {
+        Some(id) => println!("Model {id} from {}", c.source),
+        None => println!("Model from {}", c.source),
+    }
+    println!("Level: {}", c.level_name());
+    println!("\nRules");
+    let names = c.rule_names();
+    let params: [String; 6] = [
+        String::new(),
+        match c.threshold {
+            ThresholdRule::Inf => String::new(),
+            ThresholdRule::SpikeComponent(p) | ThresholdRule::ThreeComponentsExact(p) => format!(
+                "a_spike = {} V, b_spike = {} 1/s, a_voltage = {} 1/s, b_voltage = {} 1/s",
+                p[0], p[1], p[2], p[3]
+            ),
+        },
+        String::new(),
+        match c.voltage_reset {
+            VoltageResetRule::Zero => String::new(),
+            VoltageResetRule::VBefore(a, b) => format!("a = {a}, b = {b} V  (v_reset = a*v + b)"),
+        },
+        match c.threshold_reset {
+            ThresholdResetRule::Inf => String::new(),
+            ThresholdResetRule::ThreeComponents(a, b) => {
+                format!("a_spike = {a} V, b_spike = {b} 1/s")
+            }
+        },
+        match &c.asc_reset {
+            AscResetRule::None => String::new(),
+            AscResetRule::Sum(r) => format!("r = {r:?}"),
+        },
+    ];
+    for ((field, name), p) in names.iter().zip(params.iter()) {
+        if p.is_empty() {
+            println!("  {field:<27} {name}");
+        } else {
+            println!("  {field:<27} {name}: {p}");
+        }
+    }
+    println!("\nParameters");
+    let row = |name: &str, v: String| println!("  {name:<22} {v}");
+    row("El", si(c.el, "V"));
+    if let Some(e) = c.el_reference {
+        row("El_reference", si(e, "V"));
+    }
+    row("dt (in file)", si(c.dt, "s"));
+    row("R_input", si(c.r_input, "Ω"));
+    row("C", si(c.c, "F"));
+    row("th_inf", si(c.th_inf, "V"));
+    row(
+        "spike_cut_length",
+        format!("{} samples", c.spike_cut_length),
+    );
+    for i in 0..c.n_asc() {
+        row(&format!("asc_tau_array[{i}]"), si(c.asc_tau[i], "s"));
+        row(&format!("asc_amp_array[{i}]"), si(c.asc_amp[i], "A"));
+        row(&format!("init_AScurrents[{i}]"), si(c.init_asc[i], "A"));
+    }
+    row("init_voltage", si(c.init_voltage, "V"));
+    row("init_threshold", si(c.init_threshold, "V"));
+    row(
+        "coeffs",
+        format!(
+            "th_inf = {}, C = {}, G = {}, a = {}, b = {}, asc_amp_array = {:?}",
+            c.coeffs[0], c.coeffs[1], c.coeffs[2], c.coeffs[3], c.coeffs[4], c.coeffs_asc_amp
+        ),
+    );
+
+    println!("\nDerived values");
+    let g = c.g_eff();
+    let ce = c.c * c.coeffs[1];
+    row("tau_m = R_input*C", si(c.r_input * c.c, "s"));
+    row("G*coeffs.G", si(g, "S"));
+    row("C*coeffs.C", si(ce, "F"));
+    row("th_inf*coeffs.th_inf", si(c.th_inf_eff(), "V"));
+    let lif = (c.th_inf_eff() - c.el) * g;
+    row("rheobase (LIF)", si(lif, "A"));
+    println!(
+        "  {:<22} = (th_inf*coeffs.th_inf - El) * G*coeffs.G: the DC current whose steady voltage\n  {:<22}   El + I/(G*coeffs.G) reaches the threshold at rest.",
+        "", ""
+    );
+    if let ThresholdRule::ThreeComponentsExact(p) = c.threshold {
+        let ratio = (p[2] * c.coeffs[3]) / (p[3] * c.coeffs[4]);
+        if ratio < 1.0 {
+            row("rheobase (adapting)", si(lif / (1.0 - ratio), "A"));
+            println!(
+                "  {:<22} = rheobase (LIF) / (1 - a_voltage*coeffs.a / (b_voltage*coeffs.b)): with\n  {:<22}   three_components_exact the threshold's voltage component settles at\n  {:<22}   (a/b)*I/g, so the first spike needs this much DC current.",
+                "", "", ""
+            );
+        }
+    }
+    println!(
+        "  {:<22} after-spike currents and the spike component matter only after the first spike.",
+        ""
+    );
+}

@@ -1,0 +1,343 @@
+//! The figure AllenSDK's GLIF documentation draws with matplotlib: the
+//! stimulus; voltage and threshold with the interpolated spikes marked; the
+//! after-spike currents. Time in seconds. SVG or PNG by extension; text is
+//! drawn with DejaVu Sans, bundled in the binary.
+
+use std::path::Path;
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+use crate::error::CliError;
+use crate::sim::RunOutput;
+
+static FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+static REGISTER: Once = Once::new();
+
+const WIDTH: u32 = 1400;
+/// Trace line widths. The bitmap backend draws wide polylines with miter
+/// joins that shoot off at the sharp reversals of a spiking trace, so PNG
+/// traces are one pixel wide.
+const LW_SVG: u32 = 2;
+const LW_PNG: u32 = 1;
+const BLUE: RGBColor = RGBColor(31, 119, 180);
+const ORANGE: RGBColor = RGBColor(255, 127, 14);
+const GREEN: RGBColor = RGBColor(44, 160, 44);
+const RED: RGBColor = RGBColor(214, 39, 40);
+const PURPLE: RGBColor = RGBColor(148, 103, 189);
+
+/// Draws the figure into `path` (`.svg` or `.png`).
+pub fn plot(path: &Path, out: &RunOutput, stimulus: &[f64], title: &str) -> Result<(), CliError> {
+    REGISTER.call_once(|| {
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
+    });
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase());
+    let panels = if out.n_asc > 0 { 3 } else { 2 };
+    let height = 320 + 330 * (panels - 1) as u32;
+    let fail =
+        |e: String| CliError::other(format!("{}: cannot draw the plot: {e}", path.display()));
+    match ext.as_deref() {
+        Some("svg") => {
+            let root = SVGBackend::new(path, (WIDTH, height)).into_drawing_area();
+            draw(&root, LW_SVG, out, stimulus, title).map_err(fail)?;
+            root.present().map_err(|e| fail(format!("{e:?}")))
+        }
+        Some("png") => {
+            let root = BitMapBackend::new(path, (WIDTH, height)).into_drawing_area();
+            draw(&root, LW_PNG, out, stimulus, title).map_err(fail)?;
+            root.present().map_err(|e| fail(format!("{e:?}")))
+        }
+        _ => Err(CliError::input(format!(
+            "--plot {}: the extension must be .svg or .png",
+            path.display()
+        ))),
+    }
+}
+
+/// Min/max decimation to about `buckets` columns; fully-NaN columns break
+/// the line.
+fn decimate(t0: f64, dt: f64, y: &[f64], scale: f64, buckets: usize) -> Vec<Vec<(f64, f64)>> {
+    let n = y.len();
+    let per = n.div_ceil(buckets.max(1)).max(1);
+    let mut segments: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+    for (b, chunk) in y.chunks(per).enumerate() {
+        let start = b * per;
+        if per <= 2 {
+            for (i, &v) in chunk.iter().enumerate() {
+                push(&mut segments, (t0 + (start + i) as f64 * dt, v * scale));
+            }
+            continue;
+        }
+        let mut lo: Option<(usize, f64)> = None;
+        let mut hi: Option<(usize, f64)> = None;
+        for (i, &v) in chunk.iter().enumerate() {
+            if v.is_nan() {
+                continue;
+            }
+            if lo.is_none_or(|(_, l)| v < l) {
+                lo = Some((i, v));
+            }
+            if hi.is_none_or(|(_, h)| v > h) {
+                hi = Some((i, v));
+            }
+        }
+        match (lo, hi) {
+            (Some(l), Some(h)) => {
+                let (a, b2) = if l.0 <= h.0 { (l, h) } else { (h, l) };
+                let last = segments.last_mut().expect("at least one segment");
+                last.push((t0 + (start + a.0) as f64 * dt, a.1 * scale));
+                if b2.0 != a.0 {
+                    last.push((t0 + (start + b2.0) as f64 * dt, b2.1 * scale));
+                }
+            }
+            _ => {
+                if segments.last().is_some_and(|s| !s.is_empty()) {
+                    segments.push(Vec::new());
+                }
+            }
+        }
+    }
+    segments.retain(|s| !s.is_empty());
+    segments
+}
+
+fn push(segments: &mut Vec<Vec<(f64, f64)>>, p: (f64, f64)) {
+    if p.1.is_nan() {
+        if segments.last().is_some_and(|s| !s.is_empty()) {
+            segments.push(Vec::new());
+        }
+    } else if let Some(last) = segments.last_mut() {
+        last.push(p);
+    }
+}
+
+fn range(series: &[&[Vec<(f64, f64)>]], extra: &[f64], top_room: f64) -> (f64, f64) {
+    let mut lo = f64::INFINITY;
+    let mut hi = f64::NEG_INFINITY;
+    for s in series {
+        for seg in s.iter() {
+            for &(_, y) in seg {
+                lo = lo.min(y);
+                hi = hi.max(y);
+            }
+        }
+    }
+    for &y in extra {
+        if y.is_finite() {
+            lo = lo.min(y);
+            hi = hi.max(y);
+        }
+    }
+    if !lo.is_finite() || !hi.is_finite() {
+        return (-1.0, 1.0);
+    }
+    let span = hi - lo;
+    let pad = if span > 0.0 {
+        span * 0.08
+    } else {
+        lo.abs().max(1.0) * 0.1
+    };
+    (lo - pad, hi + pad + span * top_room)
+}
+
+/// Tick labels without trailing zeros.
+fn tick(y: &f64) -> String {
+    let s = format!("{y:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".into()
+    } else {
+        s.to_string()
+    }
+}
+
+fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    lw: u32,
+    out: &RunOutput,
+    stimulus: &[f64],
+    title: &str,
+) -> Result<(), String> {
+    let e = |x: DrawingAreaErrorKind<DB::ErrorType>| format!("{x:?}");
+    root.fill(&WHITE).map_err(e)?;
+    let root = root.titled(title, ("sans-serif", 26)).map_err(e)?;
+    let panels = if out.n_asc > 0 { 3 } else { 2 };
+    let (h, _) = (root.dim_in_pixel().1, ());
+    let stim_h = if panels == 3 {
+        h * 26 / 100
+    } else {
+        h * 36 / 100
+    };
+    let (top, rest) = root.split_vertically(stim_h);
+    let (mid, bottom) = if panels == 3 {
+        let m = rest.dim_in_pixel().1 * 55 / 100;
+        let (a, b) = rest.split_vertically(m);
+        (a, Some(b))
+    } else {
+        (rest, None)
+    };
+    let dt = out.dt;
+    let t_end = (out.n_samples.max(1)) as f64 * dt;
+    let buckets = (WIDTH as usize) * 2;
+    let label_font = ("sans-serif", 20);
+    let tick_font = ("sans-serif", 17);
+
+    // Stimulus (pA).
+    let stim = decimate(0.0, dt, stimulus, 1e12, buckets);
+    let (lo, hi) = range(&[&stim], &[0.0], 0.0);
+    let mut chart = ChartBuilder::on(&top)
+        .caption("Stimulus", ("sans-serif", 22))
+        .margin(12)
+        .margin_right(30)
+        .x_label_area_size(45)
+        .y_label_area_size(90)
+        .build_cartesian_2d(0.0..t_end, lo..hi)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc("time (s)")
+        .y_desc("current (pA)")
+        .axis_desc_style(label_font)
+        .label_style(tick_font)
+        .light_line_style(WHITE.mix(0.0))
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .draw()
+        .map_err(e)?;
+    for seg in stim {
+        chart
+            .draw_series(LineSeries::new(seg, BLUE.stroke_width(lw)))
+            .map_err(e)?;
+    }
+
+    // Voltage and threshold (mV).
+    let v = decimate(0.0, dt, &out.voltage, 1e3, buckets);
+    let th = decimate(0.0, dt, &out.threshold, 1e3, buckets);
+    let spike_pts: Vec<(f64, f64)> = out
+        .spikes
+        .iter()
+        .map(|s| (s.time, s.voltage * 1e3))
+        .collect();
+    let extra: Vec<f64> = spike_pts.iter().map(|p| p.1).collect();
+    let (lo, hi) = range(&[&v, &th], &extra, 0.3);
+    let mut chart = ChartBuilder::on(&mid)
+        .caption(
+            "Voltage and threshold (relative to rest)",
+            ("sans-serif", 22),
+        )
+        .margin(12)
+        .margin_right(30)
+        .x_label_area_size(45)
+        .y_label_area_size(90)
+        .build_cartesian_2d(0.0..t_end, lo..hi)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc("time (s)")
+        .y_desc("voltage (mV)")
+        .axis_desc_style(label_font)
+        .label_style(tick_font)
+        .light_line_style(WHITE.mix(0.0))
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .draw()
+        .map_err(e)?;
+    for (i, seg) in v.into_iter().enumerate() {
+        let s = chart
+            .draw_series(LineSeries::new(seg, BLUE.stroke_width(lw)))
+            .map_err(e)?;
+        if i == 0 {
+            s.label("voltage")
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], BLUE.stroke_width(3)));
+        }
+    }
+    for (i, seg) in th.into_iter().enumerate() {
+        let s = chart
+            .draw_series(LineSeries::new(seg, ORANGE.stroke_width(lw)))
+            .map_err(e)?;
+        if i == 0 {
+            s.label("threshold").legend(|(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], ORANGE.stroke_width(3))
+            });
+        }
+    }
+    if !spike_pts.is_empty() {
+        chart
+            .draw_series(
+                spike_pts
+                    .iter()
+                    .map(|&p| Cross::new(p, 7, RED.stroke_width(2))),
+            )
+            .map_err(e)?
+            .label("interpolated spike")
+            .legend(|(x, y)| Cross::new((x + 12, y), 6, RED.stroke_width(2)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font(("sans-serif", 18))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .draw()
+        .map_err(e)?;
+
+    // After-spike currents (pA).
+    if let Some(bottom) = bottom {
+        let n = out.n_asc;
+        let currents: Vec<Vec<Vec<(f64, f64)>>> = (0..n)
+            .map(|k| {
+                let col: Vec<f64> = out.asc.iter().skip(k).step_by(n).copied().collect();
+                decimate(0.0, dt, &col, 1e12, buckets)
+            })
+            .collect();
+        let refs: Vec<&[Vec<(f64, f64)>]> = currents.iter().map(|c| &c[..]).collect();
+        let (lo, hi) = range(&refs, &[0.0], 0.3);
+        let mut chart = ChartBuilder::on(&bottom)
+            .caption("After-spike currents", ("sans-serif", 22))
+            .margin(12)
+            .margin_right(30)
+            .x_label_area_size(45)
+            .y_label_area_size(90)
+            .build_cartesian_2d(0.0..t_end, lo..hi)
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .x_desc("time (s)")
+            .y_desc("current (pA)")
+            .axis_desc_style(label_font)
+            .label_style(tick_font)
+            .light_line_style(WHITE.mix(0.0))
+            .x_label_formatter(&tick)
+            .y_label_formatter(&tick)
+            .draw()
+            .map_err(e)?;
+        let colors = [GREEN, PURPLE, RED, BLUE, ORANGE];
+        for (k, c) in currents.into_iter().enumerate() {
+            let color = colors[k % colors.len()];
+            for (i, seg) in c.into_iter().enumerate() {
+                let s = chart
+                    .draw_series(LineSeries::new(seg, color.stroke_width(lw)))
+                    .map_err(e)?;
+                if i == 0 {
+                    s.label(format!("AScurrent {k}")).legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
+                    });
+                }
+            }
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font(("sans-serif", 18))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.4))
+            .draw()
+            .map_err(e)?;
+    }
+    Ok(())
+}

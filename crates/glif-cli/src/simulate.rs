@@ -1,0 +1,463 @@
+//! `glif simulate`.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::{Args, ValueEnum};
+use glif_core::Outcome;
+
+use crate::config::{self, Config};
+use crate::error::CliError;
+use crate::output::{self, Format, RunInfo};
+use crate::sim::{self, Precision, RunSpec};
+use crate::stimulus::{self, Generated, Timing};
+
+/// Default time step: 200 kHz, the sampling rate of Allen Cell Types stimuli.
+pub const DEFAULT_DT: f64 = 5e-6;
+/// Default step amplitude of the no-argument run: 1.5 x the bundled model's
+/// rheobase (1.11986e-10 A), as in the project's AllenSDK reference trace.
+pub const DEFAULT_AMP: f64 = 1.68e-10;
+/// The default output folder.
+pub const DEFAULT_DIR: &str = "glif-output";
+
+/// What to record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Record {
+    /// Voltage, threshold, after-spike currents per sample, and the spikes.
+    All,
+    /// Only the spike outputs (for long runs: constant memory per sample).
+    Spikes,
+}
+
+const SIMULATE_AFTER: &str = "\
+Examples:
+  glif simulate
+      The bundled Allen GLIF5 model 566283540 on a 1 s step of 168 pA at 200 kHz; writes
+      glif-output/simulation.json and glif-output/simulation.png.
+  glif simulate --config neuron_config.json --stimulus stim.json --dt 5e-6 --output out.json
+  glif simulate --config cells.json --model-id 566283540 --square 1.5e-10 --output out.npz --plot out.svg
+  glif simulate --config neuron_config.json --noise 1e-10 --noise-sd 5e-11 --seed 7 --duration 2 --output out.csv
+  glif simulate --config neuron_config.json --stimulus long.npy --record spikes --output spikes.json
+
+Stimulus files: .json (a list of amperes, or an object with a `stimulus` list; .json.gz too),
+.npy (1-D float64/float32), .csv/.txt (one value per line; a header row may name a `stimulus`
+column). Generated stimuli are zero outside [--start, --start + --width).
+
+Outputs, by extension of --output:
+  .json  AllenSDK's run() keys: voltage, threshold, AScurrents, grid_spike_times,
+         interpolated_spike_times, spike_time_steps, interpolated_spike_voltage,
+         interpolated_spike_threshold (NaN as null), plus `outcome` and `run`.
+  .npz   the same arrays (numpy.load), plus stimulus, dt and bad_reset_spike_step (-1: none).
+  .csv   one row per sample (time_s, stimulus_A, voltage_V, threshold_V, AScurrent_<i>_A) and
+         the spikes in NAME.spikes.csv; with --record spikes, NAME.csv is the spike table.
+Existing files are never replaced unless --force is given.";
+
+/// Run a GLIF model on a stimulus and write the results.
+///
+/// With no arguments, runs the bundled Allen GLIF5 model 566283540 on a 1 s
+/// step that makes it fire, and writes the JSON results and a plot to
+/// `glif-output/`.
+#[derive(Args, Debug)]
+#[command(after_help = SIMULATE_AFTER)]
+pub struct SimulateArgs {
+    /// Allen neuron_config JSON file (a bare config, or configs keyed by model id).
+    /// Default: the bundled Allen model 566283540 (GLIF5).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Which model of a config file keyed by model id.
+    #[arg(long, value_name = "ID")]
+    pub model_id: Option<String>,
+    /// Stimulus file: one current (A) per sample, sampled at --dt.
+    #[arg(long, value_name = "FILE", group = "stim")]
+    pub stimulus: Option<PathBuf>,
+    /// Generate a square step of AMP amperes (from --start for --width; default 1 s).
+    #[arg(
+        long,
+        value_name = "AMP",
+        group = "stim",
+        allow_negative_numbers = true
+    )]
+    pub square: Option<f64>,
+    /// Generate a short square pulse of AMP amperes (default width 3 ms).
+    #[arg(
+        long,
+        value_name = "AMP",
+        group = "stim",
+        allow_negative_numbers = true
+    )]
+    pub pulse: Option<f64>,
+    /// Generate a ramp rising linearly from 0 to AMP amperes over --width.
+    #[arg(
+        long,
+        value_name = "AMP",
+        group = "stim",
+        allow_negative_numbers = true
+    )]
+    pub ramp: Option<f64>,
+    /// Generate Gaussian noise of mean MEAN amperes, held for --noise-hold, seeded by --seed.
+    #[arg(
+        long,
+        value_name = "MEAN",
+        group = "stim",
+        allow_negative_numbers = true
+    )]
+    pub noise: Option<f64>,
+    /// Standard deviation of --noise (A) [default: MEAN / 2].
+    #[arg(long, value_name = "AMP", requires = "noise")]
+    pub noise_sd: Option<f64>,
+    /// How long each --noise value is held (s).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 0.001,
+        requires = "noise"
+    )]
+    pub noise_hold: f64,
+    /// Seed of --noise (the same seed gives the same stimulus).
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "noise")]
+    pub seed: u64,
+    /// Onset of a generated stimulus (s).
+    #[arg(long, value_name = "SECONDS", default_value_t = 0.1)]
+    pub start: f64,
+    /// Duration of a generated stimulus (s) [default: 1 s; 0.003 s for --pulse].
+    #[arg(long, value_name = "SECONDS")]
+    pub width: Option<f64>,
+    /// Total length of a generated stimulus (s) [default: start + width + 0.1 s].
+    #[arg(long, value_name = "SECONDS")]
+    pub duration: Option<f64>,
+    /// Time step (s), which must be the stimulus sampling interval. The dt stored in
+    /// Allen configs (5e-5) is not used, as in AllenSDK's documented usage.
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_DT)]
+    pub dt: f64,
+    /// Override spike_cut_length (samples left NaN after each spike).
+    #[arg(long, value_name = "N")]
+    pub spike_cut_length: Option<u32>,
+    /// Result file: .json, .npz or .csv [default: glif-output/simulation.json, numbered if taken].
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// What to record.
+    #[arg(long, value_enum, default_value_t = Record::All)]
+    pub record: Record,
+    /// Write voltage samples that are NaN (spike cuts) as V volts, as AllenSDK's
+    /// simulate_neuron does (it uses 0.05).
+    #[arg(long, value_name = "V", allow_negative_numbers = true)]
+    pub spike_cut_value: Option<f64>,
+    /// Arithmetic precision.
+    #[arg(long, value_enum, default_value_t = Precision::F64)]
+    pub precision: Precision,
+    /// Draw the figure to FILE.svg or FILE.png [default without --output:
+    /// glif-output/simulation.png].
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
+    /// Do not draw the default plot.
+    #[arg(long, conflicts_with = "plot")]
+    pub no_plot: bool,
+    /// Replace existing output files.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// The stimulus of a run and a description.
+struct Stim {
+    samples: Vec<f64>,
+    describe: String,
+}
+
+fn make_stimulus(a: &SimulateArgs) -> Result<Stim, CliError> {
+    if let Some(path) = &a.stimulus {
+        for (flag, given) in [
+            ("--duration", a.duration.is_some()),
+            ("--width", a.width.is_some()),
+        ] {
+            if given {
+                return Err(CliError::input(format!(
+                    "{flag} applies to generated stimuli, not to --stimulus FILE"
+                )));
+            }
+        }
+        let samples = stimulus::load(path)?;
+        return Ok(Stim {
+            describe: format!("{} ({} samples)", path.display(), samples.len()),
+            samples,
+        });
+    }
+    let gen = if let Some(amp) = a.square {
+        Generated::Square { amp }
+    } else if let Some(amp) = a.pulse {
+        Generated::Pulse { amp }
+    } else if let Some(amp) = a.ramp {
+        Generated::Ramp { amp }
+    } else if let Some(mean) = a.noise {
+        Generated::Noise {
+            mean,
+            sd: a.noise_sd.unwrap_or(mean.abs() / 2.0),
+            hold: a.noise_hold,
+            seed: a.seed,
+        }
+    } else if a.config.is_none() {
+        Generated::Square { amp: DEFAULT_AMP }
+    } else {
+        return Err(CliError::input(
+            "no stimulus: give --stimulus FILE, or generate one with --square, --pulse, --ramp or --noise",
+        ));
+    };
+    let width = a.width.unwrap_or_else(|| gen.default_width());
+    let timing = Timing {
+        start: a.start,
+        width,
+        duration: a.duration.unwrap_or(a.start + width + 0.1),
+    };
+    let samples = gen.samples(&timing, a.dt)?;
+    Ok(Stim {
+        describe: gen.describe(&timing),
+        samples,
+    })
+}
+
+/// The first free `glif-output/simulation[-N].<ext>` pair.
+fn default_paths(plot: bool) -> Result<(PathBuf, Option<PathBuf>), CliError> {
+    let dir = Path::new(DEFAULT_DIR);
+    std::fs::create_dir_all(dir).map_err(|e| {
+        CliError::other(format!(
+            "{}: cannot create the output folder: {e}",
+            dir.display()
+        ))
+    })?;
+    for i in 0..10_000 {
+        let stem = if i == 0 {
+            "simulation".to_string()
+        } else {
+            format!("simulation-{i}")
+        };
+        let json = dir.join(format!("{stem}.json"));
+        let png = dir.join(format!("{stem}.png"));
+        if !json.exists() && !png.exists() {
+            return Ok((json, plot.then_some(png)));
+        }
+    }
+    Err(CliError::other(format!(
+        "{DEFAULT_DIR}: no free file name; clean the folder"
+    )))
+}
+
+/// Runs `glif simulate`.
+pub fn run(a: SimulateArgs) -> Result<(), CliError> {
+    if !(a.dt.is_finite() && a.dt > 0.0) {
+        return Err(CliError::input(format!(
+            "--dt: expected a time step > 0 s, found {}",
+            a.dt
+        )));
+    }
+    if let Some(v) = a.spike_cut_value {
+        if !v.is_finite() {
+            return Err(CliError::input(format!(
+                "--spike-cut-value: expected a finite voltage, found {v}"
+            )));
+        }
+    }
+    let cfg: Config = match &a.config {
+        Some(path) => config::load(path, a.model_id.as_deref())?,
+        None => {
+            if a.model_id.is_some() && a.model_id.as_deref() != Some(config::BUNDLED_ID) {
+                return Err(CliError::input(
+                    "--model-id needs --config (the bundled model is 566283540)",
+                ));
+            }
+            config::bundled()?
+        }
+    };
+    // Output paths, checked before running.
+    let traces = a.record == Record::All;
+    let (out_path, plot_path) = match &a.output {
+        Some(p) => (p.clone(), a.plot.clone()),
+        None => {
+            let (json, png) = default_paths(a.plot.is_none() && !a.no_plot && traces)?;
+            (json, a.plot.clone().or(png))
+        }
+    };
+    let format = Format::of(&out_path)?;
+    if let Some(p) = &plot_path {
+        if !traces {
+            return Err(CliError::input(
+                "--plot needs the traces: use --record all (the default)",
+            ));
+        }
+        match p
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase())
+            .as_deref()
+        {
+            Some("svg") | Some("png") => {}
+            _ => {
+                return Err(CliError::input(format!(
+                    "--plot {}: the extension must be .svg or .png",
+                    p.display()
+                )))
+            }
+        }
+        if p.exists() && !a.force {
+            return Err(CliError::input(format!(
+                "{}: the file exists; give --force to replace it",
+                p.display()
+            )));
+        }
+    }
+    if !a.force {
+        for f in output::files_for(&out_path, format, traces) {
+            if f.exists() {
+                return Err(CliError::input(format!(
+                    "{}: the file exists; give --force to replace it",
+                    f.display()
+                )));
+            }
+        }
+    }
+    let spec = RunSpec {
+        config: &cfg,
+        dt: a.dt,
+        spike_cut_length: a.spike_cut_length,
+        precision: a.precision,
+        traces,
+    };
+    sim::check(&spec)?;
+    let stim = make_stimulus(&a)?;
+
+    let bar = progress_bar(stim.samples.len() as u64);
+    let t0 = Instant::now();
+    let result = sim::run(&spec, &stim.samples, &|done| {
+        if let Some(b) = &bar {
+            b.set_position(done as u64);
+        }
+    });
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let out = result?;
+    let elapsed = t0.elapsed();
+
+    let info = RunInfo {
+        glif_version: env!("CARGO_PKG_VERSION"),
+        config: cfg.source.clone(),
+        model_id: cfg.model_id.clone(),
+        level: cfg.level_name(),
+        dt: a.dt,
+        n_samples: out.n_samples,
+        spike_cut_length: a.spike_cut_length.unwrap_or(cfg.spike_cut_length),
+        precision: a.precision.name(),
+        record: if traces { "all" } else { "spikes" },
+        spike_cut_value: a.spike_cut_value,
+    };
+    let mut written = output::write(&out_path, format, &out, &stim.samples, &info, a.force)?;
+    if let Some(p) = &plot_path {
+        let title = match &cfg.model_id {
+            Some(id) => format!("{} — Allen model {id}", short_level(&cfg)),
+            None => short_level(&cfg),
+        };
+        crate::plot::plot(p, &out, &stim.samples, &title)?;
+        written.push(p.clone());
+    }
+    summary(
+        &cfg,
+        &a,
+        &stim.describe,
+        &out,
+        &written,
+        elapsed.as_secs_f64(),
+    );
+    Ok(())
+}
+
+fn short_level(cfg: &Config) -> String {
+    match cfg.level() {
+        Some(_) => cfg.level_name(),
+        None => "custom GLIF".into(),
+    }
+}
+
+/// A progress bar on stderr for long runs, only when stderr is a terminal.
+pub fn progress_bar(len: u64) -> Option<indicatif::ProgressBar> {
+    if !crate::progress_enabled() || len < 2_000_000 {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} simulating [{bar:40}] {percent}% {human_pos}/{human_len} samples, {eta} left",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    Some(bar)
+}
+
+fn summary(
+    cfg: &Config,
+    a: &SimulateArgs,
+    stim: &str,
+    out: &RunOutput,
+    written: &[PathBuf],
+    secs: f64,
+) {
+    let model = match &cfg.model_id {
+        Some(id) if a.config.is_none() => format!("bundled Allen model {id}"),
+        Some(id) => format!(
+            "{} (model {id})",
+            a.config
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        ),
+        None => cfg.source.clone(),
+    };
+    let duration = out.n_samples as f64 * out.dt;
+    eprintln!("glif simulate: {}", model);
+    eprintln!("  level     {}", cfg.level_name());
+    eprintln!("  rules     {}", cfg.rules_line());
+    eprintln!("  stimulus  {stim}");
+    eprintln!(
+        "  dt        {:e} s ({} Hz), {} samples = {} s, {}",
+        out.dt,
+        fmt_g(1.0 / out.dt),
+        out.n_samples,
+        fmt_g(duration),
+        a.precision.name()
+    );
+    let n = out.spikes.len();
+    let rate = if duration > 0.0 {
+        n as f64 / duration
+    } else {
+        0.0
+    };
+    match out.spikes.first() {
+        Some(s) => eprintln!(
+            "  spikes    {n}, mean rate {:.2} Hz, first at {:.6} s (step {})",
+            rate, s.time, s.step
+        ),
+        None => eprintln!("  spikes    0"),
+    }
+    match out.outcome {
+        Outcome::BadReset {
+            spike_step,
+            stopped_at,
+        } => {
+            eprintln!("  outcome   bad reset (see warning)");
+            eprintln!(
+                "glif: warning: bad reset after the spike at step {spike_step} (t = {} s): the reset \
+                 voltage was above the reset threshold; as AllenSDK does, the run stopped and samples \
+                 from step {stopped_at} on are NaN",
+                fmt_g(spike_step as f64 * out.dt)
+            );
+        }
+        _ => eprintln!("  outcome   completed ({:.3} s)", secs),
+    }
+    for w in written {
+        eprintln!("  wrote     {}", w.display());
+    }
+}
+
+use crate::sim::RunOutput;
+
+fn fmt_g(x: f64) -> String {
+    let s = format!("{x:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.to_string()
+}
