@@ -51,6 +51,14 @@ def exp_args(config, dt):
         g = (1.0 / config["R_input"]) * coeffs["G"]
         out.append(np.float64(-g * dt / C))
         out.append(np.float64(b * dt))
+    # dynamics_voltage_linear_exact (registered by hand in the linear_exact
+    # cases): np.exp(-neuron.dt*tau) and np.exp(-tau*neuron.dt), tau = g/C.
+    if config["voltage_dynamics_method"]["name"] == "linear_exact":
+        C = config["C"] * coeffs["C"]
+        g = (1.0 / config["R_input"]) * coeffs["G"]
+        tau = g / C
+        out.append(np.float64(-dt * tau))
+        out.append(np.float64(-tau * dt))
     if names["threshold_reset_method"] == "three_components" and cut > 0:
         b_spike = config["threshold_reset_method"]["params"]["b_spike"]
         out.append((-b_spike) * (np.arange(1, cut + 1) * dt))

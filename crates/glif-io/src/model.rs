@@ -102,7 +102,14 @@ impl<F: Float> AnyModel<F> {
     /// As [`AnyModel::new`] with every precomputed exponential taken from
     /// `exp` (see glif-core's `Model::with_exp`).
     pub fn with_exp(config: &NeuronConfig, exp: &dyn Fn(F) -> F) -> Result<Self> {
-        build(config, exp).map_err(|e| e.with_source(config))
+        build(config, exp, true).map_err(|e| e.with_source(config))
+    }
+
+    /// As [`AnyModel::with_exp`], but always a general (run-time rules)
+    /// variant, even for a published level: to compare the two paths or
+    /// measure what the compiled levels save.
+    pub fn general_with_exp(config: &NeuronConfig, exp: &dyn Fn(F) -> F) -> Result<Self> {
+        build(config, exp, false).map_err(|e| e.with_source(config))
     }
 
     /// The published level (1..=5) when this model runs one of the five
@@ -501,10 +508,16 @@ fn level<F: Float>(c: &NeuronConfig, exp: &dyn Fn(F) -> F) -> Result<Option<AnyM
     Ok(built)
 }
 
-fn build<F: Float>(c: &NeuronConfig, exp: &dyn Fn(F) -> F) -> Result<AnyModel<F>> {
+fn build<F: Float>(
+    c: &NeuronConfig,
+    exp: &dyn Fn(F) -> F,
+    compiled_levels: bool,
+) -> Result<AnyModel<F>> {
     c.methods.check_compatible()?;
-    if let Some(m) = level(c, exp)? {
-        return Ok(m);
+    if compiled_levels {
+        if let Some(m) = level(c, exp)? {
+            return Ok(m);
+        }
     }
     Ok(match c.asc_count() {
         0 => AnyModel::General0(general(c, exp)?),
