@@ -92,8 +92,11 @@ pub fn numbers(v: &Value) -> Vec<f64> {
         .unwrap_or_default()
 }
 
+/// A fresh, empty folder (unique per call, so parallel tests never share one).
 pub fn scratch_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("glif-io-test-{}-{name}", std::process::id()));
+    static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let k = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("glif-io-test-{}-{name}-{k}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
