@@ -127,7 +127,7 @@ pub struct SimulateArgs {
     pub duration: Option<f64>,
     /// Time step (s), which must be the stimulus sampling interval. The dt stored in
     /// Allen configs (5e-5) is not used, as in AllenSDK's documented usage.
-    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_DT)]
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_DT, allow_negative_numbers = true)]
     pub dt: f64,
     /// Override spike_cut_length (samples left NaN after each spike).
     #[arg(long, value_name = "N")]

@@ -326,7 +326,7 @@ impl Generated {
                 hold,
                 seed,
             } => {
-                if !(hold > 0.0) {
+                if hold.is_nan() || hold <= 0.0 {
                     return Err(CliError::input(format!(
                         "--noise-hold: expected a time > 0 s, found {hold}"
                     )));
