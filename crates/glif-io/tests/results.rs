@@ -1,0 +1,229 @@
+//! results -> files -> results, in every format; numpy loads what we write;
+//! stimuli round-trip through every reader; generators.
+
+mod common;
+
+use common::*;
+use glif_io::write::*;
+use glif_io::{generate, stimulus, AnyModel, NeuronConfig, RunEnd, RunResult, WriteOptions};
+
+fn sample_result(asc_currents: bool) -> RunResult {
+    let path = reference_dir().join("configs/osb/566283540_neuron_config.json");
+    let mut c = NeuronConfig::from_path(path, None)
+        .unwrap()
+        .with_dt(5e-6)
+        .unwrap();
+    if !asc_currents {
+        c.asc_tau.clear();
+        c.asc_amp.clear();
+        c.init_asc.clear();
+        c.coeffs.asc_amp.clear();
+        c.methods.asc_reset = glif_io::methods::AscResetMethod::Sum { r: vec![] };
+    }
+    let stim = generate::square(5e-6, 0.03, 0.002, 0.025, 6e-10).unwrap();
+    let r = AnyModel::<f64>::new(&c).unwrap().run_result(&stim);
+    assert!(r.spikes.len() >= 2 && r.voltage.iter().any(|v| v.is_nan()));
+    r
+}
+
+#[test]
+fn every_format_round_trips_bit_for_bit() {
+    for asc in [true, false] {
+        let r = sample_result(asc);
+        let dir = scratch_dir("roundtrip");
+        let o = WriteOptions::default();
+        write_json(dir.join("r.json"), &r, &o).unwrap();
+        assert!(read_json(dir.join("r.json")).unwrap().same_outputs(&r));
+        write_npz(dir.join("r.npz"), &r, &o).unwrap();
+        assert!(read_npz(dir.join("r.npz")).unwrap().same_outputs(&r));
+        write_npy_dir(dir.join("npy"), &r, &o).unwrap();
+        assert!(read_npy_dir(dir.join("npy")).unwrap().same_outputs(&r));
+        write_csv(dir.join("t.csv"), dir.join("s.csv"), &r, &o).unwrap();
+        assert!(read_csv(dir.join("t.csv"), dir.join("s.csv"))
+            .unwrap()
+            .same_outputs(&r));
+    }
+}
+
+#[test]
+fn json_has_exactly_allensdk_keys_and_null_for_nan() {
+    let r = sample_result(true);
+    let text = results_to_json_string(&r, &WriteOptions::default());
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut keys: Vec<_> = v.as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    let mut expected: Vec<_> = OUTPUT_KEYS.iter().map(|k| k.to_string()).collect();
+    expected.sort();
+    assert_eq!(keys, expected);
+    assert!(v["voltage"].as_array().unwrap().iter().any(|x| x.is_null()));
+    assert_eq!(v["AScurrents"][0].as_array().unwrap().len(), 2);
+    // The spike-cut value replaces NaN voltages, as simulate_neuron does.
+    let o = WriteOptions {
+        spike_cut_value: Some(glif_io::SPIKE_CUT_VALUE),
+        ..Default::default()
+    };
+    let v: serde_json::Value = serde_json::from_str(&results_to_json_string(&r, &o)).unwrap();
+    assert!(v["voltage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|x| x.is_number()));
+    assert!(v["voltage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x.as_f64() == Some(0.05)));
+    assert!(v["threshold"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x.is_null()));
+}
+
+#[test]
+fn numpy_loads_what_we_write_and_we_load_what_numpy_writes() {
+    let python =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv-allensdk/bin/python");
+    if !python.exists() {
+        eprintln!(
+            "skipped: no Python with numpy at {}; the format tests above still ran",
+            python.display()
+        );
+        return;
+    }
+    let r = sample_result(true);
+    let dir = scratch_dir("numpy");
+    let o = WriteOptions::default();
+    write_npz(dir.join("r.npz"), &r, &o).unwrap();
+    write_npy_dir(dir.join("npy"), &r, &o).unwrap();
+    write_json(dir.join("r.json"), &r, &o).unwrap();
+    let script = r#"
+import json, sys, numpy as np
+d = sys.argv[1]
+z = np.load(d + "/r.npz")
+j = json.load(open(d + "/r.json"))
+for k in ["voltage","threshold","AScurrents","grid_spike_times","interpolated_spike_times",
+          "spike_time_steps","interpolated_spike_voltage","interpolated_spike_threshold"]:
+    a = z[k]; b = np.load(d + "/npy/" + k + ".npy")
+    c = np.array(j[k], dtype=float if k != "spike_time_steps" else np.int64)
+    assert np.array_equal(a, b, equal_nan=True), k
+    assert np.array_equal(a, c, equal_nan=True), k
+print(z["voltage"].shape[0], z["AScurrents"].shape[1], z["spike_time_steps"].dtype, len(z["spike_time_steps"]))
+np.savez(d + "/numpy.npz", **{k: z[k] for k in z.files})
+np.save(d + "/stim64.npy", np.linspace(0, 1e-9, 7))
+np.save(d + "/stim32.npy", np.linspace(0, 1e-9, 7).astype(np.float32).reshape(7, 1))
+np.save(d + "/fortran.npy", np.asfortranarray(np.arange(6.0).reshape(2, 3)))
+"#;
+    let out = std::process::Command::new(&python)
+        .arg("-c")
+        .arg(script)
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("{} 2 int64 {}", r.len(), r.spikes.len())
+    );
+    // numpy's own np.savez (ZIP64 records) reads back.
+    assert!(read_npz(dir.join("numpy.npz")).unwrap().same_outputs(&r));
+    let s64 = stimulus::read_stimulus(dir.join("stim64.npy")).unwrap();
+    assert_eq!(s64.len(), 7);
+    assert_eq!(s64[6], 1e-9);
+    let s32 = stimulus::read_stimulus(dir.join("stim32.npy")).unwrap();
+    assert_eq!(s32[6], f64::from(1e-9f32));
+    let f = glif_io::npy::read(&std::fs::read(dir.join("fortran.npy")).unwrap()).unwrap();
+    assert_eq!(f.to_f64(), vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+}
+
+#[test]
+fn stimuli_round_trip_through_every_reader() {
+    let stim = generate::held_noise(5e-6, 0.01, 0.001, 5e-4, 1e-10, 5e-11, 42).unwrap();
+    assert_eq!(
+        stim,
+        generate::held_noise(5e-6, 0.01, 0.001, 5e-4, 1e-10, 5e-11, 42).unwrap()
+    );
+    assert_ne!(
+        stim,
+        generate::held_noise(5e-6, 0.01, 0.001, 5e-4, 1e-10, 5e-11, 43).unwrap()
+    );
+    let dir = scratch_dir("stimuli");
+    std::fs::write(dir.join("s.json"), serde_json::to_string(&stim).unwrap()).unwrap();
+    let text: String = std::iter::once("# comment\ncurrent_A\n".to_string())
+        .chain(stim.iter().map(|x| format!("{x:e}\n")))
+        .collect();
+    std::fs::write(dir.join("s.csv"), text).unwrap();
+    let mut npy = Vec::new();
+    glif_io::npy::write_f64(&mut npy, &[stim.len()], &stim);
+    std::fs::write(dir.join("s.npy"), npy).unwrap();
+    for f in ["s.json", "s.csv", "s.npy"] {
+        assert_eq!(stimulus::read_stimulus(dir.join(f)).unwrap(), stim, "{f}");
+    }
+}
+
+#[test]
+fn generators_and_reference_kinds() {
+    let sq = generate::square(5e-6, 0.01, 0.002, 0.005, 1e-10).unwrap();
+    assert_eq!(sq.len(), 2000);
+    assert_eq!(sq.iter().filter(|&&x| x == 1e-10).count(), 1000);
+    assert_eq!(
+        (sq[399], sq[400], sq[1399], sq[1400]),
+        (0.0, 1e-10, 1e-10, 0.0)
+    );
+    let p = generate::pulse(5e-6, 0.01, 0.001, 1e-9).unwrap();
+    assert_eq!(p.iter().filter(|&&x| x != 0.0).count(), 600);
+    let r = generate::ramp(5e-6, 0.01, 0.0, 0.005, 1e-7).unwrap();
+    assert_eq!((r[0], r[999], r[1000]), (0.0, 999.0 * 5e-6 * 1e-7, 0.0));
+    // Every reference case's stimulus rebuilds exactly (checked against stimulus_check).
+    let mut n = 0;
+    for dir in std::fs::read_dir(reference_dir().join("traces")).unwrap() {
+        for f in std::fs::read_dir(dir.unwrap().path()).unwrap() {
+            let case = load_case(&f.unwrap().path());
+            let spec: generate::ReferenceStimulus =
+                serde_json::from_value(case["stimulus"].clone()).unwrap();
+            let x = spec.samples().unwrap();
+            let check = &case["stimulus_check"];
+            assert_eq!(x.len(), case["n_samples"].as_u64().unwrap() as usize);
+            assert_eq!(
+                x.iter().cloned().fold(f64::MIN, f64::max),
+                check["max"].as_f64().unwrap()
+            );
+            assert_eq!(
+                x.iter().cloned().fold(f64::MAX, f64::min),
+                check["min"].as_f64().unwrap()
+            );
+            let every: Vec<f64> = x.iter().step_by(10000).cloned().collect();
+            assert_eq!(every, numbers(&check["every_10000th"]));
+            n += 1;
+        }
+    }
+    assert!(n > 100);
+}
+
+#[test]
+fn bad_reset_and_errors_are_reported_as_run_ends() {
+    // AScurrent_reset 'none' with nonzero currents at a spike: a typed end, not a panic.
+    let path = reference_dir().join("configs/bmtk/637930677_lif.json");
+    let mut c = NeuronConfig::from_path(path, None)
+        .unwrap()
+        .with_dt(5e-6)
+        .unwrap();
+    c.methods.asc = glif_io::methods::AscMethod::Exp;
+    c.init_asc = vec![1e-10, 0.0];
+    let r = AnyModel::<f64>::new(&c)
+        .unwrap()
+        .run_result(&vec![1e-9; 4000]);
+    assert!(matches!(
+        r.end,
+        RunEnd::Failed(glif_core::RunError::NonzeroAfterSpikeCurrents { .. })
+    ));
+    assert!(r.end.to_string().contains("AScurrents are not zero"));
+    let spikes = glif_io::AnyPrecisionModel::new(&c, glif_io::Precision::F32)
+        .unwrap()
+        .run_spikes(&vec![1e-9; 4000]);
+    assert!(matches!(spikes.end, RunEnd::Failed(_)));
+}
