@@ -148,7 +148,7 @@ fn json_output_matches_the_library_and_record_spikes_is_its_spike_part() {
         .as_array()
         .unwrap()
         .iter()
-        .flat_map(|r| nums(r))
+        .flat_map(nums)
         .collect();
     same(
         &asc,
