@@ -17,7 +17,7 @@
 //! | [`stimulus`] | stimuli from JSON, text/CSV and `.npy` |
 //! | [`generate`] | square, pulse, ramp, seeded held noise, and the reference cases' stimulus kinds |
 //! | [`results`] | [`RunResult`], [`SpikeTrain`], [`RunEnd`] |
-//! | [`write`] | atomic, no-clobber writers (JSON, `.npy`, `.npz`, CSV) and their readers |
+//! | [`write`](mod@write) | atomic, no-clobber writers (JSON, `.npy`, `.npz`, CSV) and their readers |
 //! | [`npy`] | numpy's `.npy`/`.npz` formats |
 //!
 //! ```
