@@ -42,6 +42,7 @@ struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
+#[allow(clippy::large_enum_variant)] // parsed once
 enum Command {
     Simulate(simulate::SimulateArgs),
     Info(info::InfoArgs),
