@@ -184,23 +184,68 @@ impl<'m, F: Float, const N: usize, R: RuleSet<F, N>> Neuron<'m, F, N, R> {
         stimulus: &[F],
         recorder: &mut Rec,
     ) -> Result<Outcome, RunError> {
-        for &input in stimulus {
-            self.advance(input, recorder)?;
-        }
-        Ok(self.outcome())
+        self.run_iter(stimulus.iter().copied(), recorder)
     }
 
     /// Runs the neuron over a stimulus that arrives as an iterator (for
     /// streams that never sit in memory whole).
+    ///
+    /// Between spikes the state stays in local variables and each sample is
+    /// only the dynamics and one comparison; a spike, a cut sample or a
+    /// stopped run goes through [`Neuron::advance`], which computes exactly
+    /// the same values.
     pub fn run_iter<I, Rec>(&mut self, stimulus: I, recorder: &mut Rec) -> Result<Outcome, RunError>
     where
         I: IntoIterator<Item = F>,
         Rec: Recorder<F, N>,
     {
-        for input in stimulus {
-            self.advance(input, recorder)?;
+        let mut inputs = stimulus.into_iter();
+        loop {
+            if self.phase != Phase::Running {
+                match inputs.next() {
+                    Some(input) => self.advance(input, recorder)?,
+                    None => return Ok(self.outcome()),
+                }
+                continue;
+            }
+            let k = self.model.prepared();
+            let mut s = self.state;
+            let mut t = self.index;
+            let crossing = loop {
+                let Some(input) = inputs.next() else {
+                    break None;
+                };
+                let sum0 = asc_sum(&s.asc);
+                let asc1 = <R::Asc as AscDynamics<F, N>>::step(&k.asc, &s.asc);
+                let v1 = <R::Voltage as VoltageDynamics<F, N>>::step(&k.voltage, s.v, input, sum0);
+                let (th1, components1) = <R::Threshold as ThresholdDynamics<F, N>>::step(
+                    &k.threshold,
+                    s.v,
+                    s.components,
+                    input,
+                    sum0,
+                );
+                // True for a spike and for NaN; `advance` tells them apart.
+                #[allow(clippy::neg_cmp_op_on_partial_ord)]
+                if !(v1 <= th1) {
+                    break Some(input);
+                }
+                s = State {
+                    v: v1,
+                    th: th1,
+                    asc: asc1,
+                    components: components1,
+                };
+                recorder.sample(t, v1, th1, &asc1);
+                t += 1;
+            };
+            self.state = s;
+            self.index = t;
+            match crossing {
+                Some(input) => self.advance(input, recorder)?,
+                None => return Ok(self.outcome()),
+            }
         }
-        Ok(self.outcome())
     }
 
     /// One sample of AllenSDK's loop, recorded into `recorder`.

@@ -414,17 +414,11 @@ fn step_block<F, const N: usize, const L: usize, R, Rec>(
     R: PopulationRules<F, N, L>,
     Rec: PopulationRecorder<F, N>,
 {
-    let s0 = block.state;
+    let s0 = &block.state;
     let sum0 = asc_sum(&s0.asc);
     let asc1 = R::WideAsc::step(&k.asc, &s0.asc);
     let v1 = R::WideVoltage::step(&k.voltage, s0.v, x, sum0);
     let (th1, components1) = R::WideThreshold::step(&k.threshold, s0.v, s0.components, x, sum0);
-    let s1 = State {
-        v: v1,
-        th: th1,
-        asc: asc1,
-        components: components1,
-    };
 
     let mut quiet = block.busy == 0;
     if quiet {
@@ -433,7 +427,12 @@ fn step_block<F, const N: usize, const L: usize, R, Rec>(
         }
     }
     if quiet {
-        block.state = s1;
+        block.state = State {
+            v: v1,
+            th: th1,
+            asc: asc1,
+            components: components1,
+        };
         if Rec::SAMPLES {
             for l in 0..L {
                 let asc: [F; N] = core::array::from_fn(|j| asc1[j].0[l]);
@@ -442,6 +441,12 @@ fn step_block<F, const N: usize, const L: usize, R, Rec>(
         }
         return;
     }
+    let s1 = State {
+        v: v1,
+        th: th1,
+        asc: asc1,
+        components: components1,
+    };
 
     // Some lane spikes, is inside a cut or stopped: those lanes go through
     // the single-neuron engine from the state before this sample.
@@ -466,9 +471,10 @@ fn step_block<F, const N: usize, const L: usize, R, Rec>(
             busy += 1;
             continue;
         }
+        // Lane `l` of the block still holds the state before this sample.
         let mut neuron = Neuron::from_parts(
             &models[l],
-            lane_of(&s0, l),
+            lane_of(&block.state, l),
             block.phase[l],
             t,
             block.bad_reset_step[l],
