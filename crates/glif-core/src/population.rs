@@ -377,9 +377,16 @@ impl<'a, F: Float, const N: usize, const L: usize, R: PopulationRules<F, N, L>>
     {
         for (b, (block, k)) in self.blocks.iter_mut().zip(self.dynamics).enumerate() {
             let models = &self.models[b * L..b * L + L];
-            for t in start..start + steps {
-                step_block(block, k, models, b * L, t, input(b, t), recorder);
-            }
+            run_block(
+                block,
+                k,
+                models,
+                b * L,
+                start,
+                start + steps,
+                |t| input(b, t),
+                recorder,
+            );
         }
     }
 
@@ -395,6 +402,72 @@ impl<'a, F: Float, const N: usize, const L: usize, R: PopulationRules<F, N, L>>
             let models = &self.models[b * L..b * L + L];
             let x = Lanes::from_fn(|l| inputs.get(b * L + l).copied().unwrap_or(F::ZERO));
             step_block(block, k, models, b * L, t, x, recorder);
+        }
+    }
+}
+
+/// Samples `start..end` of one block. While no lane spikes or cuts, the
+/// block's state stays in local variables (registers): the loop-carried
+/// values never go through memory.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn run_block<F, const N: usize, const L: usize, R, Rec>(
+    block: &mut Block<F, N, L>,
+    k: &WideDynamics<F, N, L, R>,
+    models: &[Model<F, N, R>],
+    first_neuron: usize,
+    start: usize,
+    end: usize,
+    mut input: impl FnMut(usize) -> Lanes<F, L>,
+    recorder: &mut Rec,
+) where
+    F: Float,
+    R: PopulationRules<F, N, L>,
+    Rec: PopulationRecorder<F, N>,
+{
+    let mut t = start;
+    while t < end {
+        if block.busy != 0 {
+            step_block(block, k, models, first_neuron, t, input(t), recorder);
+            t += 1;
+            continue;
+        }
+        let mut s = block.state;
+        let crossing = loop {
+            if t == end {
+                break None;
+            }
+            let x = input(t);
+            let sum0 = asc_sum(&s.asc);
+            let asc1 = R::WideAsc::step(&k.asc, &s.asc);
+            let v1 = R::WideVoltage::step(&k.voltage, s.v, x, sum0);
+            let (th1, components1) =
+                R::WideThreshold::step(&k.threshold, s.v, s.components, x, sum0);
+            let mut quiet = true;
+            for l in 0..L {
+                quiet &= v1.0[l] <= th1.0[l];
+            }
+            if !quiet {
+                break Some(x);
+            }
+            s = State {
+                v: v1,
+                th: th1,
+                asc: asc1,
+                components: components1,
+            };
+            if Rec::SAMPLES {
+                for l in 0..L {
+                    let asc: [F; N] = core::array::from_fn(|j| asc1[j].0[l]);
+                    recorder.sample(first_neuron + l, t, v1.0[l], th1.0[l], &asc);
+                }
+            }
+            t += 1;
+        };
+        block.state = s;
+        if let Some(x) = crossing {
+            step_block(block, k, models, first_neuron, t, x, recorder);
+            t += 1;
         }
     }
 }
@@ -448,33 +521,49 @@ fn step_block<F, const N: usize, const L: usize, R, Rec>(
         components: components1,
     };
 
-    // Some lane spikes, is inside a cut or stopped: those lanes go through
-    // the single-neuron engine from the state before this sample.
+    // Some lane spikes, is inside a cut or stopped. Lanes that integrate
+    // normally take their new values in one blend; the others go through the
+    // single-neuron engine from the state before this sample.
+    let commit: [bool; L] =
+        core::array::from_fn(|l| block.phase[l] == Phase::Running && v1.0[l] <= th1.0[l]);
+    let before = block.state;
+    block.state = blend(&commit, &s1, &before);
     let mut busy = 0;
     #[allow(clippy::needless_range_loop)] // `l` indexes lanes of several arrays at once
     for l in 0..L {
         let neuron_index = first_neuron + l;
-        if block.phase[l] == Phase::Running && v1.0[l] <= th1.0[l] {
-            let lane = lane_of(&s1, l);
-            block.set_lane(l, &lane);
+        if commit[l] {
             if Rec::SAMPLES {
+                let lane = lane_of(&s1, l);
                 recorder.sample(neuron_index, t, lane.v, lane.th, &lane.asc);
             }
             continue;
         }
+        busy += 1;
         let mut one = OneNeuron {
             rec: &mut *recorder,
             neuron: neuron_index,
         };
-        if block.phase[l] == Phase::Failed {
-            one.nan_sample(t);
-            busy += 1;
-            continue;
+        match block.phase[l] {
+            // Inside a cut the state does not change: count down, as
+            // `Neuron::advance` does, without moving the lane out and back.
+            Phase::Cutting { left, bad_reset } if left > 1 => {
+                one.nan_sample(t);
+                block.phase[l] = Phase::Cutting {
+                    left: left - 1,
+                    bad_reset,
+                };
+                continue;
+            }
+            Phase::Stopped | Phase::Failed => {
+                one.nan_sample(t);
+                continue;
+            }
+            _ => {}
         }
-        // Lane `l` of the block still holds the state before this sample.
         let mut neuron = Neuron::from_parts(
             &models[l],
-            lane_of(&block.state, l),
+            lane_of(&before, l),
             block.phase[l],
             t,
             block.bad_reset_step[l],
@@ -491,11 +580,32 @@ fn step_block<F, const N: usize, const L: usize, R, Rec>(
                 block.phase[l] = Phase::Failed;
             }
         }
-        if block.phase[l] != Phase::Running {
-            busy += 1;
+        if block.phase[l] == Phase::Running {
+            busy -= 1;
         }
     }
     block.busy = busy;
+}
+
+/// Lane by lane: `new` where `take` is set, else `old`.
+#[inline(always)]
+fn blend<F: Float, const N: usize, const L: usize>(
+    take: &[bool; L],
+    new: &State<Lanes<F, L>, N>,
+    old: &State<Lanes<F, L>, N>,
+) -> State<Lanes<F, L>, N> {
+    let pick = |a: &Lanes<F, L>, b: &Lanes<F, L>| {
+        Lanes::from_fn(|l| if take[l] { a.0[l] } else { b.0[l] })
+    };
+    State {
+        v: pick(&new.v, &old.v),
+        th: pick(&new.th, &old.th),
+        asc: core::array::from_fn(|j| pick(&new.asc[j], &old.asc[j])),
+        components: ThresholdComponents {
+            spike: pick(&new.components.spike, &old.components.spike),
+            voltage: pick(&new.components.voltage, &old.components.voltage),
+        },
+    }
 }
 
 #[inline(always)]
