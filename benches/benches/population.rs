@@ -31,7 +31,7 @@ fn bench_population<F: Float, R: PopulationRules<F, 2, L>>(
     mut models: Vec<Model<F, 2, R>>,
     amplitude: f64,
 ) {
-    while models.len() % L != 0 {
+    while !models.len().is_multiple_of(L) {
         models.push(models[0]);
     }
     let refs: Vec<&Model<F, 2, R>> = models.iter().collect();
