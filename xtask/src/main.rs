@@ -1,6 +1,10 @@
 //! Project automation: `cargo xtask <command>`.
 //!
 //! Commands:
+//! - `ci [--fast]`: everything CI runs (format, clippy, tests, feature and
+//!   embedded builds, no-alloc proof, verify, f32 report, firmware, bench
+//!   smoke test, AllenSDK comparison); ends with `N passed, M failed`.
+//! - `no-alloc`: proves glif-core links no `alloc`.
 //! - `firmware [--report]`: glif-core on an emulated Cortex-M4F and Cortex-M0
 //!   (QEMU), checked bit for bit against the host (see `docs/FIRMWARE.md`).
 //! - `verify [FILTER]`: every AllenSDK reference case through glif-io and
@@ -9,6 +13,7 @@
 
 use std::process::ExitCode;
 
+mod ci;
 mod firmware;
 mod firmware_elf;
 mod verify;
@@ -18,15 +23,17 @@ mod verify_f32;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((command, rest)) = args.split_first() else {
-        eprintln!("usage: cargo xtask <command>; commands: firmware, verify, f32-report");
+        eprintln!("usage: cargo xtask <command>; commands: ci, no-alloc, firmware, verify, f32-report, compare");
         return ExitCode::from(2);
     };
     match command.as_str() {
+        "ci" => ci::run(rest),
+        "no-alloc" => ci::no_alloc(rest),
         "firmware" => firmware::run(rest),
         "verify" => verify::run(rest),
         "f32-report" => verify_f32::run(rest),
         other => {
-            eprintln!("xtask: unknown command {other:?}; commands: firmware, verify, f32-report");
+            eprintln!("xtask: unknown command {other:?}; commands: ci, no-alloc, firmware, verify, f32-report, compare");
             ExitCode::from(2)
         }
     }

@@ -1,0 +1,310 @@
+//! `cargo xtask ci`: everything CI checks, in one command, locally the same.
+//!
+//! Steps (each a separate process; all run even when one fails):
+//! formatting, clippy for every feature combination, the whole test suite
+//! (all features), every crate feature combination and both embedded
+//! targets built, the proof that glif-core links no `alloc`, the AllenSDK
+//! reference verification, the f32 report's freshness, the firmware on
+//! QEMU, the benchmarks as a smoke test (each run once, timing nothing), and
+//! the side-by-side comparison with AllenSDK when its venv exists.
+//!
+//! Ends with `N passed, M failed` and exits non-zero on any failure.
+//! `cargo xtask ci --fast` skips the firmware, benchmark and comparison steps.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+struct Step {
+    name: &'static str,
+    program: &'static str,
+    args: Vec<&'static str>,
+    /// Skipped with `--fast`.
+    slow: bool,
+}
+
+fn step(name: &'static str, program: &'static str, args: &[&'static str], slow: bool) -> Step {
+    Step {
+        name,
+        program,
+        args: args.to_vec(),
+        slow,
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn steps() -> Vec<Step> {
+    vec![
+        step("format", "cargo", &["fmt", "--all", "--check"], false),
+        step(
+            "clippy (default features)",
+            "cargo",
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+            false,
+        ),
+        step(
+            "clippy (all features)",
+            "cargo",
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--all-features",
+                "--",
+                "-D",
+                "warnings",
+            ],
+            false,
+        ),
+        step(
+            "tests (all features)",
+            "cargo",
+            &["test", "--workspace", "--all-features"],
+            false,
+        ),
+        step(
+            "doc tests and docs build",
+            "cargo",
+            &["doc", "--workspace", "--no-deps", "--all-features"],
+            false,
+        ),
+        step(
+            "glif-core without features",
+            "cargo",
+            &["build", "-p", "glif-core", "--no-default-features"],
+            false,
+        ),
+        step(
+            "glif-core with serde",
+            "cargo",
+            &["build", "-p", "glif-core", "--features", "serde"],
+            false,
+        ),
+        step(
+            "glif-io without nwb",
+            "cargo",
+            &["build", "-p", "glif-io"],
+            false,
+        ),
+        step(
+            "glif-io with nwb",
+            "cargo",
+            &["build", "-p", "glif-io", "--features", "nwb"],
+            false,
+        ),
+        step(
+            "glif-cli without nwb",
+            "cargo",
+            &["build", "-p", "glif-cli"],
+            false,
+        ),
+        step(
+            "glif-cli with nwb",
+            "cargo",
+            &["build", "-p", "glif-cli", "--features", "nwb"],
+            false,
+        ),
+        step(
+            "glif-core for Cortex-M4F (thumbv7em-none-eabihf)",
+            "cargo",
+            &[
+                "build",
+                "-p",
+                "glif-core",
+                "--release",
+                "--target",
+                "thumbv7em-none-eabihf",
+            ],
+            false,
+        ),
+        step(
+            "glif-core for Cortex-M0 (thumbv6m-none-eabi), serde",
+            "cargo",
+            &[
+                "build",
+                "-p",
+                "glif-core",
+                "--release",
+                "--target",
+                "thumbv6m-none-eabi",
+                "--features",
+                "serde",
+            ],
+            false,
+        ),
+        step(
+            "glif-core links no alloc",
+            "cargo",
+            &["xtask", "no-alloc"],
+            false,
+        ),
+        step(
+            "verify against AllenSDK reference traces",
+            "cargo",
+            &["xtask", "verify"],
+            false,
+        ),
+        step(
+            "docs/F32.md is up to date",
+            "cargo",
+            &["xtask", "f32-report", "--check"],
+            false,
+        ),
+        step(
+            "firmware on QEMU, bit-identical to the host",
+            "cargo",
+            &["xtask", "firmware", "--report"],
+            true,
+        ),
+        step(
+            "benchmarks, each run once (smoke test)",
+            "cargo",
+            &["bench", "-p", "glif-benches", "--", "--test"],
+            true,
+        ),
+        step(
+            "comparison with AllenSDK and NEST (quick)",
+            "cargo",
+            &["xtask", "compare", "--quick"],
+            true,
+        ),
+    ]
+}
+
+/// Runs every step; prints a summary and `N passed, M failed`.
+pub fn run(args: &[String]) -> ExitCode {
+    let fast = args.iter().any(|a| a == "--fast");
+    let root = workspace_root();
+    let mut results = Vec::new();
+    for s in steps() {
+        if fast && s.slow {
+            println!("==> {} (skipped: --fast)", s.name);
+            continue;
+        }
+        println!("==> {}: {} {}", s.name, s.program, s.args.join(" "));
+        let started = Instant::now();
+        let ok = Command::new(s.program)
+            .args(&s.args)
+            .current_dir(&root)
+            .status()
+            .map(|st| st.success())
+            .unwrap_or(false);
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "<== {}: {} ({secs:.0} s)",
+            s.name,
+            if ok { "ok" } else { "FAILED" }
+        );
+        results.push((s.name, ok, secs));
+    }
+    println!("\nci summary:");
+    for (name, ok, secs) in &results {
+        println!(
+            "  {:<6} {name} ({secs:.0} s)",
+            if *ok { "ok" } else { "FAILED" }
+        );
+    }
+    let failed = results.iter().filter(|r| !r.1).count();
+    println!("ci: {} passed, {} failed", results.len() - failed, failed);
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// `cargo xtask no-alloc`: glif-core must not link `alloc`. A `#![no_std]`
+/// crate can only reach the heap through `extern crate alloc`; check that
+/// no source file of glif-core's library says so, and that the release
+/// rlib for the Cortex-M4F target carries no reference to the `alloc`
+/// crate's allocation functions. (The firmware, which has no global
+/// allocator, links it: `cargo xtask firmware`.)
+pub fn no_alloc(_args: &[String]) -> ExitCode {
+    let root = workspace_root();
+    let src = root.join("crates/glif-core/src");
+    let mut offenders = Vec::new();
+    let mut stack = vec![src];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                let text = std::fs::read_to_string(&p).unwrap_or_default();
+                for (i, line) in text.lines().enumerate() {
+                    let code = line.split("//").next().unwrap_or("");
+                    if code.contains("extern crate alloc") || code.contains("alloc::") {
+                        offenders.push(format!("{}:{}: {}", p.display(), i + 1, line.trim()));
+                    }
+                }
+            }
+        }
+    }
+    let built = Command::new("cargo")
+        .args([
+            "build",
+            "-p",
+            "glif-core",
+            "--release",
+            "--target",
+            "thumbv7em-none-eabihf",
+        ])
+        .current_dir(&root)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !built {
+        eprintln!("no-alloc: glif-core does not build for thumbv7em-none-eabihf");
+        return ExitCode::FAILURE;
+    }
+    let rlib_dir = root.join("target/thumbv7em-none-eabihf/release/deps");
+    let mut rlibs: Vec<PathBuf> = std::fs::read_dir(&rlib_dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    rlibs.retain(|p| {
+        p.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("libglif_core-") && n.ends_with(".rlib"))
+    });
+    if rlibs.is_empty() {
+        eprintln!("no-alloc: no glif-core rlib under {}", rlib_dir.display());
+        return ExitCode::FAILURE;
+    }
+    for rlib in &rlibs {
+        let bytes = std::fs::read(rlib).unwrap_or_default();
+        for needle in [&b"__rust_alloc"[..], b"__rust_dealloc", b"__rust_realloc"] {
+            if bytes.windows(needle.len()).any(|w| w == needle) {
+                offenders.push(format!(
+                    "{} references {}",
+                    rlib.display(),
+                    String::from_utf8_lossy(needle)
+                ));
+            }
+        }
+    }
+    if offenders.is_empty() {
+        println!("no-alloc: glif-core's source never names alloc and its Cortex-M4F rlib references no allocator function");
+        ExitCode::SUCCESS
+    } else {
+        for o in &offenders {
+            eprintln!("no-alloc: {o}");
+        }
+        ExitCode::FAILURE
+    }
+}
