@@ -156,6 +156,18 @@ impl<F: Float> AnyModel<F> {
         each_model!(self, m => m.run(stimulus, recorder))
     }
 
+    /// Runs a stimulus that arrives as an iterator (converted, generated or
+    /// read on the fly, e.g. with a progress count), from the initial state,
+    /// as glif-core's `Neuron::run_iter`; the same outputs as
+    /// [`AnyModel::run`] on the collected samples.
+    pub fn run_iter<I, R>(&self, stimulus: I, recorder: &mut R) -> Result<Outcome, RunError>
+    where
+        I: IntoIterator<Item = F>,
+        R: AnyRecorder<F>,
+    {
+        each_model!(self, m => m.neuron().run_iter(stimulus, recorder))
+    }
+
     /// Runs `stimulus` and records every output AllenSDK's `run()` gives.
     pub fn run_result(&self, stimulus: &[F]) -> RunResult {
         let mut result = RunResult::new(self.asc_count(), stimulus.len());

@@ -8,7 +8,7 @@
 //!
 //! | format | function | content |
 //! |---|---|---|
-//! | JSON | [`write_json`] / [`read_json`] | one object with exactly AllenSDK's eight `run()` keys; NaN (and ±inf) as `null`, so `json.load` gives AllenSDK's dict shape |
+//! | JSON | [`write_json`] / [`read_json`] | one object with exactly AllenSDK's eight `run()` keys; NaN (and ±inf) as `null`, so `json.load` gives AllenSDK's dict shape; [`write_json_with`] adds keys or leaves the traces out |
 //! | `.npy` | [`write_npy_dir`] / [`read_npy_dir`] | one file per output, named after the key (`AScurrents.npy` is samples x currents; `spike_time_steps.npy` is int64) |
 //! | `.npz` | [`write_npz`] / [`read_npz`] | the same arrays in one archive, as `np.savez` writes it |
 //! | CSV | [`write_csv`] / [`read_csv`] | traces (`voltage,threshold,AScurrents_0,..`) and spikes in two files |
@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use glif_core::Spike;
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use crate::config::NeuronConfig;
 use crate::error::{Error, ErrorKind, Result};
@@ -165,6 +166,85 @@ pub fn results_to_json_string(result: &RunResult, options: &WriteOptions) -> Str
         interpolated_spike_threshold: opt(&result.interpolated_spike_threshold()),
     };
     serde_json::to_string(&doc).unwrap_or_default()
+}
+
+/// What a JSON result file holds besides (or instead of) AllenSDK's keys:
+/// for [`write_json_with`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct JsonExtra {
+    /// Leave out the three traces (`voltage`, `threshold`, `AScurrents`):
+    /// for runs that recorded only the spikes.
+    pub spikes_only: bool,
+    /// Keys written after AllenSDK's (run settings, how the run ended, ...).
+    /// A key named like one of [`OUTPUT_KEYS`] is refused.
+    pub keys: Map<String, Value>,
+}
+
+#[derive(Serialize)]
+#[allow(non_snake_case)]
+struct ResultsJsonWith<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    voltage: Option<Vec<Option<f64>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    threshold: Option<Vec<Option<f64>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    AScurrents: Option<Vec<Vec<Option<f64>>>>,
+    grid_spike_times: Vec<Option<f64>>,
+    interpolated_spike_times: Vec<Option<f64>>,
+    spike_time_steps: Vec<usize>,
+    interpolated_spike_voltage: Vec<Option<f64>>,
+    interpolated_spike_threshold: Vec<Option<f64>>,
+    #[serde(flatten)]
+    extra: &'a Map<String, Value>,
+}
+
+/// As [`results_to_json_string`], with the traces left out when
+/// `extra.spikes_only` and `extra.keys` added after AllenSDK's keys.
+pub fn results_to_json_string_with(
+    result: &RunResult,
+    options: &WriteOptions,
+    extra: &JsonExtra,
+) -> Result<String> {
+    if let Some(k) = extra
+        .keys
+        .keys()
+        .find(|k| OUTPUT_KEYS.contains(&k.as_str()))
+    {
+        return Err(Error::results(
+            k.clone(),
+            "is one of AllenSDK's output keys; an extra key needs another name",
+        ));
+    }
+    let traces = !extra.spikes_only;
+    let doc = ResultsJsonWith {
+        voltage: traces.then(|| opt(&voltage(result, options))),
+        threshold: traces.then(|| opt(&result.threshold)),
+        AScurrents: traces.then(|| (0..result.len()).map(|i| opt(result.asc_row(i))).collect()),
+        grid_spike_times: opt(&result.grid_spike_times()),
+        interpolated_spike_times: opt(&result.interpolated_spike_times()),
+        spike_time_steps: result.spike_time_steps(),
+        interpolated_spike_voltage: opt(&result.interpolated_spike_voltage()),
+        interpolated_spike_threshold: opt(&result.interpolated_spike_threshold()),
+        extra: &extra.keys,
+    };
+    serde_json::to_string(&doc).map_err(|e| Error::results("(extra keys)", e.to_string()))
+}
+
+/// Writes a result as JSON with [`JsonExtra`]: the traces left out for a
+/// spikes-only run, and extra keys after AllenSDK's. [`read_json`] reads it
+/// back only without extras (it accepts exactly AllenSDK's keys).
+pub fn write_json_with(
+    path: impl AsRef<Path>,
+    result: &RunResult,
+    options: &WriteOptions,
+    extra: &JsonExtra,
+) -> Result<()> {
+    let path = path.as_ref();
+    let text = results_to_json_string_with(result, options, extra).map_err(|e| e.in_file(path))?;
+    write_atomic(path, options.overwrite, |w| {
+        w.write_all(text.as_bytes())?;
+        w.write_all(b"\n")
+    })
 }
 
 /// Writes a result as JSON.

@@ -227,3 +227,55 @@ fn bad_reset_and_errors_are_reported_as_run_ends() {
         .run_spikes(&vec![1e-9; 4000]);
     assert!(matches!(spikes.end, RunEnd::Failed(_)));
 }
+
+#[test]
+fn json_with_extra_keys_and_spikes_only() {
+    let r = sample_result(true);
+    let mut extra = JsonExtra::default();
+    extra
+        .keys
+        .insert("outcome".into(), serde_json::json!({"status": "completed"}));
+    let text = results_to_json_string_with(&r, &WriteOptions::default(), &extra).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["outcome"]["status"], "completed");
+    let plain: serde_json::Value =
+        serde_json::from_str(&results_to_json_string(&r, &WriteOptions::default())).unwrap();
+    for k in OUTPUT_KEYS {
+        assert_eq!(v[k], plain[k], "{k}");
+    }
+    extra.spikes_only = true;
+    let dir = scratch_dir("json_with");
+    write_json_with(dir.join("s.json"), &r, &WriteOptions::default(), &extra).unwrap();
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("s.json")).unwrap()).unwrap();
+    assert!(s.get("voltage").is_none() && s.get("AScurrents").is_none());
+    assert_eq!(
+        s["interpolated_spike_times"],
+        plain["interpolated_spike_times"]
+    );
+    // No clobbering, and no extra key may shadow an output.
+    assert!(write_json_with(dir.join("s.json"), &r, &WriteOptions::default(), &extra).is_err());
+    extra.keys.insert("voltage".into(), serde_json::json!(1));
+    let e = results_to_json_string_with(&r, &WriteOptions::default(), &extra).unwrap_err();
+    assert!(e.to_string().contains("voltage"), "{e}");
+}
+
+#[test]
+fn run_iter_matches_run() {
+    let path = reference_dir().join("configs/osb/566283540_neuron_config.json");
+    let c = NeuronConfig::from_path(path, None)
+        .unwrap()
+        .with_dt(5e-6)
+        .unwrap();
+    let stim = generate::square(5e-6, 0.03, 0.002, 0.025, 6e-10).unwrap();
+    for m in [
+        AnyModel::<f64>::new(&c).unwrap(),
+        AnyModel::<f64>::general_with_exp(&c, &|x: f64| glif_core::Float::exp(x)).unwrap(),
+    ] {
+        let whole = m.run_result(&stim);
+        let mut streamed = RunResult::new(2, stim.len());
+        streamed.end = RunEnd::from(m.run_iter(stim.iter().copied(), &mut streamed));
+        assert!(streamed.same_outputs(&whole));
+        assert_eq!(streamed.end, whole.end);
+    }
+}
