@@ -14,6 +14,7 @@
 use std::process::ExitCode;
 
 mod ci;
+mod compare;
 mod firmware;
 mod firmware_elf;
 mod verify;
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
         "firmware" => firmware::run(rest),
         "verify" => verify::run(rest),
         "f32-report" => verify_f32::run(rest),
+        "compare" => compare::run(rest),
         other => {
             eprintln!("xtask: unknown command {other:?}; commands: ci, no-alloc, firmware, verify, f32-report, compare");
             ExitCode::from(2)

@@ -1,0 +1,673 @@
+//! `cargo xtask compare [--quick] [--no-nest]`: the same models and stimuli
+//! through AllenSDK (and NEST's `glif_psc`, when installed) and through
+//! glif-rs in one run; prints a Markdown table of time per step, the
+//! speed-up ratio and whether the spike steps agreed (`docs/PERFORMANCE.md`).
+//!
+//! Models: the Allen cell 313861677 (Rorb-IRES2-Cre-D) at each of GLIF1..5,
+//! `dt` = 5e-6 s. Stimulus: the reference set's `long_square` (1.2 s at
+//! 200 kHz: 0.1 s of zero, a 1 s step at 1.5 x the analytic rheobase rounded
+//! to 4 significant digits, 0.1 s of zero; see [`amplitude`]); `--quick` shortens it to 0.2 s
+//! (0.02 s, 0.16 s step, 0.02 s) for CI. Both sides build the stimulus from
+//! the same description (`reference/README.md`'s `piecewise_constant`
+//! kind): glif-io's `ReferenceStimulus` here, `make_reference.build_stimulus`
+//! in `scripts/allensdk/bench_allensdk.py`, which gets the same JSON text.
+//!
+//! Timing needs optimized code, and `cargo xtask` builds a debug binary, so
+//! a debug build of this command re-runs itself as
+//! `cargo run --release -p xtask -- compare ...` (one process, release build,
+//! does everything); that costs one release build of the xtask crate the
+//! first time.
+//!
+//! glif-rs: `AnyModel::<f64>::run_result` (every output recorded into freshly
+//! allocated buffers, as AllenSDK's `run()` allocates its arrays) and
+//! `run_spikes` (spikes only), each the best of several repeats.
+//! AllenSDK: one `GlifNeuron.run` per level (about 13 µs/step). NEST: one
+//! `nest.Run` per level (spikes only).
+//!
+//! The speed-up is AllenSDK's time per step over glif-rs's with everything
+//! recorded (both record every output); NEST's ratio is over glif-rs's
+//! spikes-only time (NEST records only spikes). Absolute times depend on the
+//! machine; the ratios are what the docs quote.
+//!
+//! Exit status: 0 when every side that ran agreed on the spike steps (also
+//! when the AllenSDK venv is missing: glif-rs's side is printed with a note
+//! on how to create it); 1 when AllenSDK and glif-rs disagree or a run fails;
+//! 2 on a usage error.
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
+
+use glif_io::generate::ReferenceStimulus;
+use glif_io::methods::ThresholdMethod;
+use glif_io::{AnyModel, NeuronConfig};
+use serde_json::Value;
+
+use crate::verify_cases::load_case;
+
+/// Time step of every run (s): the sampling interval of Allen data.
+const DT: f64 = 5e-6;
+/// The config of each level, relative to `reference/configs`.
+const CONFIG: &str = "teeter/313861677_Rorb-IRES2-Cre-D_GLIF{}_neuron_config.json";
+/// Step amplitude as a multiple of the rheobase (as the reference set's
+/// `long_square`).
+const MULTIPLIER: f64 = 1.5;
+/// Set in the release child, so it never re-runs itself again.
+const CHILD_ENV: &str = "GLIF_XTASK_COMPARE_RELEASE";
+
+struct Options {
+    quick: bool,
+    nest: bool,
+}
+
+/// One level's glif-rs measurements.
+struct Ours {
+    level: u8,
+    config: PathBuf,
+    amplitude: f64,
+    stimulus_json: String,
+    steps: usize,
+    ns_all: f64,
+    ns_spikes: f64,
+    spike_steps: Vec<usize>,
+    /// Repeats behind each best time (all recorded, spikes only).
+    repeats: (usize, usize),
+    /// The spikes-only run's steps differ from the recorded run's.
+    inconsistent: bool,
+    /// Whether the stimulus is the reference `long_square` case's (full
+    /// runs; `None` with `--quick` or when the case cannot be read).
+    matches_reference: Option<bool>,
+}
+
+/// What `bench_allensdk.py` said about one level.
+enum Theirs {
+    /// The AllenSDK venv is missing: not run.
+    NoVenv,
+    /// The script failed or printed something unreadable.
+    Failed(String),
+    Ran(Value),
+}
+
+fn usage() -> ExitCode {
+    eprintln!("usage: cargo xtask compare [--quick] [--no-nest]");
+    ExitCode::from(2)
+}
+
+/// Entry point of `cargo xtask compare`.
+pub fn run(args: &[String]) -> ExitCode {
+    let mut opts = Options {
+        quick: false,
+        nest: true,
+    };
+    for a in args {
+        match a.as_str() {
+            "--quick" => opts.quick = true,
+            "--no-nest" => opts.nest = false,
+            "-h" | "--help" => {
+                println!("{}", HELP);
+                return ExitCode::SUCCESS;
+            }
+            _ => return usage(),
+        }
+    }
+    if cfg!(debug_assertions) && std::env::var_os(CHILD_ENV).is_none() {
+        return rerun_in_release(args);
+    }
+    match compare(&opts) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("compare: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const HELP: &str = "\
+cargo xtask compare [--quick] [--no-nest]
+
+Times GLIF1..GLIF5 (Allen cell 313861677, dt 5e-6, long_square at 1.5 x
+rheobase) through AllenSDK, NEST's glif_psc (if installed in the venv) and
+glif-rs, and prints a Markdown table (see docs/PERFORMANCE.md).
+
+  --quick    0.2 s stimulus instead of 1.2 s (a smoke test, well under a minute)
+  --no-nest  do not try NEST
+
+The AllenSDK venv is <repo>/.venv-allensdk (or $GLIF_ALLENSDK_VENV); create it
+with `bash scripts/allensdk/setup_venv.sh`.";
+
+/// Runs this command again from a release build of the xtask crate.
+fn rerun_in_release(args: &[String]) -> ExitCode {
+    eprintln!(
+        "compare: timing needs optimized code; running `cargo run --release -p xtask -- compare{}`",
+        args.iter().map(|a| format!(" {a}")).collect::<String>()
+    );
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(repo_root())
+        .args([
+            "run",
+            "--release",
+            "--quiet",
+            "-p",
+            "xtask",
+            "--",
+            "compare",
+        ])
+        .args(args)
+        .env(CHILD_ENV, "1")
+        .status();
+    match status {
+        Ok(s) => match s.code() {
+            Some(c) => ExitCode::from(u8::try_from(c).unwrap_or(1)),
+            None => ExitCode::FAILURE,
+        },
+        Err(e) => {
+            eprintln!("compare: could not run cargo: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn compare(opts: &Options) -> Result<ExitCode, String> {
+    let root = repo_root();
+    let started = Instant::now();
+    // 1.2 s or 0.2 s at 200 kHz, step from 1/12 to 11/12 of it.
+    let (n, on, off) = if opts.quick {
+        (40_000, 4_000, 36_000)
+    } else {
+        (240_000, 20_000, 220_000)
+    };
+    let budget = Duration::from_millis(if opts.quick { 100 } else { 400 });
+
+    // glif-rs first, with nothing else of ours running.
+    let mut ours = Vec::new();
+    for level in 1..=5u8 {
+        eprintln!("compare: glif-rs GLIF{level}");
+        ours.push(time_ours(&root, level, n, on, off, budget)?);
+    }
+
+    let venv = std::env::var_os("GLIF_ALLENSDK_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join(".venv-allensdk"));
+    let python = venv.join("bin").join("python");
+    let have_venv = python.exists();
+    let mut theirs = Vec::new();
+    for o in &ours {
+        if !have_venv {
+            theirs.push(Theirs::NoVenv);
+            continue;
+        }
+        eprintln!(
+            "compare: AllenSDK{} GLIF{} (~{:.0} s)",
+            if opts.nest { " and NEST" } else { "" },
+            o.level,
+            o.steps as f64 * 14e-6 + 2.0
+        );
+        theirs.push(run_theirs(&root, &python, o, opts.nest));
+    }
+
+    print_report(opts, &venv, &ours, &theirs, started.elapsed())
+}
+
+/// `1.5 x` the analytic rheobase to 4 significant digits, as the reference
+/// `long_square`: `(th_inf*coeffs.th_inf - El) / R_input * coeffs.G`, divided
+/// by `1 - a_voltage*coeffs.a / (b_voltage*coeffs.b)` with
+/// `three_components_exact` threshold dynamics (GLIF5), whose voltage
+/// component settles at `(a/b)*I/g` and so raises the current needed.
+fn amplitude(c: &NeuronConfig) -> f64 {
+    let mut rheobase = (c.th_inf * c.coeffs.th_inf - c.el) * (1.0 / c.r_input) * c.coeffs.g;
+    if let ThresholdMethod::ThreeComponentsExact(p) = c.methods.threshold {
+        let ratio = (p.a_voltage * c.coeffs.a) / (p.b_voltage * c.coeffs.b);
+        if ratio < 1.0 {
+            rheobase /= 1.0 - ratio;
+        }
+    }
+    format!("{:.3e}", MULTIPLIER * rheobase)
+        .parse()
+        .unwrap_or(f64::NAN)
+}
+
+fn time_ours(
+    root: &Path,
+    level: u8,
+    n: usize,
+    on: usize,
+    off: usize,
+    budget: Duration,
+) -> Result<Ours, String> {
+    let config = root
+        .join("reference/configs")
+        .join(CONFIG.replace("{}", &level.to_string()));
+    let cfg = NeuronConfig::from_path(&config, None)
+        .and_then(|c| c.with_dt(DT))
+        .map_err(|e| e.to_string())?;
+    let amp = amplitude(&cfg);
+    let desc = serde_json::json!({
+        "kind": "piecewise_constant",
+        "n": n,
+        "segments": [[on, off, amp]],
+    });
+    // The full stimulus is the reference set's long_square case: check.
+    let reference = root.join(format!(
+        "reference/traces/teeter_313861677_GLIF{level}/long_square.json.gz"
+    ));
+    let matches_reference = match (n == 240_000).then(|| load_case(&reference)) {
+        Some(Ok(case)) => Some(case["stimulus"] == desc),
+        Some(Err(_)) | None => None,
+    };
+    let stimulus_json = desc.to_string();
+    let stim: ReferenceStimulus =
+        serde_json::from_str(&stimulus_json).map_err(|e| format!("stimulus: {e}"))?;
+    let stim = stim.samples().map_err(|e| e.to_string())?;
+    let model = AnyModel::<f64>::new(&cfg).map_err(|e| e.to_string())?;
+    if model.level() != Some(level) {
+        return Err(format!(
+            "{} is not a compiled GLIF{level} model",
+            config.display()
+        ));
+    }
+
+    let first = model.run_result(&stim);
+    let spike_steps = first.spike_time_steps();
+    let spikes = model.run_spikes(&stim);
+    let inconsistent = spikes.spikes.iter().map(|s| s.step).ne(spike_steps.clone());
+
+    let (best_all, reps_all) = best_of(budget, || {
+        black_box(model.run_result(black_box(&stim)));
+    });
+    let (best_spikes, reps_spikes) = best_of(budget, || {
+        black_box(model.run_spikes(black_box(&stim)));
+    });
+    let per_step = |d: Duration| d.as_secs_f64() / n as f64 * 1e9;
+    Ok(Ours {
+        level,
+        config,
+        amplitude: amp,
+        stimulus_json,
+        steps: n,
+        ns_all: per_step(best_all),
+        ns_spikes: per_step(best_spikes),
+        spike_steps,
+        repeats: (reps_all, reps_spikes),
+        inconsistent,
+        matches_reference,
+    })
+}
+
+/// The shortest of at least 5 timed calls of `f` (after one untimed), going
+/// on until `budget` is spent (at most 2000 calls).
+fn best_of(budget: Duration, mut f: impl FnMut()) -> (Duration, usize) {
+    f();
+    let start = Instant::now();
+    let mut best = Duration::MAX;
+    let mut reps = 0;
+    while reps < 5 || (start.elapsed() < budget && reps < 2000) {
+        let t = Instant::now();
+        f();
+        best = best.min(t.elapsed());
+        reps += 1;
+    }
+    (best, reps)
+}
+
+fn run_theirs(root: &Path, python: &Path, o: &Ours, nest: bool) -> Theirs {
+    let mut cmd = Command::new(python);
+    cmd.current_dir(root)
+        .arg("scripts/allensdk/bench_allensdk.py")
+        .arg("--config")
+        .arg(&o.config)
+        .args(["--dt", &format!("{DT:e}"), "--stimulus", &o.stimulus_json]);
+    if nest {
+        cmd.arg("--nest");
+    }
+    let out = match cmd.output() {
+        Ok(out) => out,
+        Err(e) => return Theirs::Failed(format!("could not run {}: {e}", python.display())),
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with('{'));
+    match (
+        out.status.success(),
+        line.map(serde_json::from_str::<Value>),
+    ) {
+        (true, Some(Ok(v))) => Theirs::Ran(v),
+        _ => {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let tail: Vec<&str> = stderr.lines().rev().take(5).collect();
+            Theirs::Failed(format!(
+                "bench_allensdk.py exited with {}: {}",
+                out.status,
+                tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+            ))
+        }
+    }
+}
+
+fn steps_of(v: &Value) -> Option<Vec<usize>> {
+    v.as_array()?
+        .iter()
+        .map(|x| x.as_u64().map(|s| s as usize))
+        .collect()
+}
+
+/// "yes (43)" or "no (43 vs 44, first at spike 7)".
+fn agreement(ours: &[usize], theirs: &[usize]) -> (bool, String) {
+    if ours == theirs {
+        return (true, format!("yes ({})", ours.len()));
+    }
+    let first = ours
+        .iter()
+        .zip(theirs)
+        .position(|(a, b)| a != b)
+        .unwrap_or(ours.len().min(theirs.len()));
+    (
+        false,
+        format!(
+            "**no** (ours {}, AllenSDK {}; first difference at spike {first})",
+            ours.len(),
+            theirs.len()
+        ),
+    )
+}
+
+/// "43 vs 43, max Δ 2 steps" (NEST against glif-rs, paired in order).
+fn nest_spikes(ours: &[usize], nest: &[usize]) -> String {
+    let max = ours.iter().zip(nest).map(|(&a, &b)| a.abs_diff(b)).max();
+    match max {
+        Some(d) => format!("{} vs {}, max Δ {d} steps", nest.len(), ours.len()),
+        None => format!("{} vs {}", nest.len(), ours.len()),
+    }
+}
+
+fn cpu_model() -> (String, usize) {
+    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = info
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, m)| m.trim().to_string())
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    (model, cpus)
+}
+
+fn rustc_version() -> String {
+    Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()))
+        .arg("-V")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "rustc (version unknown)".into())
+}
+
+fn print_report(
+    opts: &Options,
+    venv: &Path,
+    ours: &[Ours],
+    theirs: &[Theirs],
+    elapsed: Duration,
+) -> Result<ExitCode, String> {
+    let (cpu, cpus) = cpu_model();
+    let mut failed = false;
+    let mut notes: Vec<String> = Vec::new();
+
+    // Versions and NEST availability, from the first run that says.
+    let mut versions = String::new();
+    let mut nest_version: Option<String> = None;
+    let mut nest_missing: Option<String> = None;
+    for t in theirs {
+        if let Theirs::Ran(v) = t {
+            if versions.is_empty() {
+                versions = format!(
+                    "AllenSDK {}, numpy {}",
+                    v["allensdk_version"].as_str().unwrap_or("?"),
+                    v["numpy_version"].as_str().unwrap_or("?")
+                );
+            }
+            match v["nest"]["available"].as_bool() {
+                Some(true) if nest_version.is_none() => {
+                    nest_version = v["nest"]["nest_version"].as_str().map(str::to_string)
+                }
+                Some(false) if nest_missing.is_none() => {
+                    nest_missing = Some(v["nest"]["reason"].as_str().unwrap_or("").to_string())
+                }
+                _ => {}
+            }
+        }
+    }
+    let show_nest = nest_version.is_some();
+
+    println!(
+        "## glif-rs vs AllenSDK{}",
+        if show_nest { " and NEST glif_psc" } else { "" }
+    );
+    println!();
+    println!("- Machine: {cpu}, {cpus} logical CPUs");
+    println!(
+        "- glif-rs: release build, {}, f64, AVX2 {}, AVX-512F {}",
+        rustc_version(),
+        if cfg!(target_feature = "avx2") {
+            "on"
+        } else {
+            "off"
+        },
+        if cfg!(target_feature = "avx512f") {
+            "on"
+        } else {
+            "off"
+        }
+    );
+    if !versions.is_empty() {
+        println!("- Python side: {versions}");
+    }
+    if let Some(v) = &nest_version {
+        println!("- NEST {v}, glif_psc");
+    }
+    let o0 = &ours[0];
+    println!(
+        "- Models: Allen cell 313861677 (Rorb-IRES2-Cre-D), GLIF1..5, dt = {DT:e} s; \
+         stimulus: {} ({} steps), a step at {MULTIPLIER} x rheobase{}",
+        if opts.quick {
+            "0.2 s (--quick): 0.02 s zero, 0.16 s step, 0.02 s zero"
+        } else {
+            "long_square: 0.1 s zero, 1 s step, 0.1 s zero"
+        },
+        o0.steps,
+        if opts.quick {
+            ""
+        } else {
+            " (the reference set's long_square)"
+        }
+    );
+    println!();
+
+    let mut header = vec![
+        "level",
+        "steps",
+        "AllenSDK µs/step",
+        "glif-rs ns/step (all recorded)",
+        "glif-rs ns/step (spikes only)",
+        "speed-up (AllenSDK / glif-rs all recorded)",
+        "spike steps identical",
+    ];
+    if show_nest {
+        header.extend([
+            "NEST glif_psc ns/step",
+            "NEST / glif-rs spikes only",
+            "NEST spikes vs glif-rs",
+        ]);
+    }
+    println!("| {} |", header.join(" | "));
+    println!(
+        "|{}",
+        header
+            .iter()
+            .enumerate()
+            .map(|(i, _)| if i == 0 || i == 6 || i == 9 {
+                " --- |"
+            } else {
+                " ---: |"
+            })
+            .collect::<String>()
+    );
+
+    for (o, t) in ours.iter().zip(theirs) {
+        if o.inconsistent {
+            failed = true;
+            notes.push(format!(
+                "GLIF{}: glif-rs's spikes-only run gave other spike steps than its recorded run",
+                o.level
+            ));
+        }
+        if o.matches_reference == Some(false) {
+            notes.push(format!(
+                "GLIF{}: the stimulus differs from reference/traces/teeter_313861677_GLIF{}/long_square's",
+                o.level, o.level
+            ));
+        }
+        let mut row = vec![
+            format!("GLIF{}", o.level),
+            o.steps.to_string(),
+            String::new(),
+            format!("{:.1}", o.ns_all),
+            format!("{:.1}", o.ns_spikes),
+            String::new(),
+            String::new(),
+        ];
+        let mut nest_cells = vec![String::new(); 3];
+        match t {
+            Theirs::NoVenv => {
+                row[2] = "—".into();
+                row[5] = "—".into();
+                row[6] = format!("not checked ({} spikes)", o.spike_steps.len());
+            }
+            Theirs::Failed(msg) => {
+                failed = true;
+                row[2] = "error".into();
+                row[5] = "—".into();
+                row[6] = "—".into();
+                notes.push(format!("GLIF{}: {msg}", o.level));
+            }
+            Theirs::Ran(v) => {
+                if let Some(us) = v["us_per_step"].as_f64() {
+                    row[2] = format!("{us:.2}");
+                    row[5] = format!("{:.0}x", us * 1e3 / o.ns_all);
+                } else {
+                    failed = true;
+                    row[2] = "error".into();
+                    row[5] = "—".into();
+                    notes.push(format!("GLIF{}: AllenSDK: {}", o.level, v["error"]));
+                }
+                match steps_of(&v["spike_time_steps"]) {
+                    Some(steps) => {
+                        let (same, cell) = agreement(&o.spike_steps, &steps);
+                        failed |= !same;
+                        row[6] = cell;
+                    }
+                    None => row[6] = "—".into(),
+                }
+                let nest = &v["nest"];
+                if show_nest {
+                    match (
+                        nest["ns_per_step"].as_f64(),
+                        steps_of(&nest["spike_time_steps"]),
+                    ) {
+                        (Some(ns), Some(steps)) => {
+                            nest_cells = vec![
+                                format!("{ns:.1}"),
+                                format!("{:.1}x", ns / o.ns_spikes),
+                                nest_spikes(&o.spike_steps, &steps),
+                            ];
+                        }
+                        _ => {
+                            nest_cells = vec!["error".into(), "—".into(), "—".into()];
+                            notes.push(format!("GLIF{}: NEST: {}", o.level, nest));
+                        }
+                    }
+                }
+            }
+        }
+        if show_nest {
+            row.extend(nest_cells);
+        }
+        println!("| {} |", row.join(" | "));
+    }
+    println!();
+
+    println!(
+        "Stimulus amplitudes (A): {}.",
+        ours.iter()
+            .map(|o| format!("GLIF{} {:e}", o.level, o.amplitude))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    if ours.iter().all(|o| o.matches_reference == Some(true)) {
+        println!(
+            "Each stimulus is exactly the reference `long_square` case's stimulus for that level."
+        );
+    }
+    println!(
+        "glif-rs: best of {}..{} repeats per cell; `run_result` allocates and fills every \
+         output (voltage, threshold, after-spike currents, spikes), as AllenSDK's `run()` does.",
+        ours.iter()
+            .map(|o| o.repeats.0.min(o.repeats.1))
+            .min()
+            .unwrap_or(0),
+        ours.iter()
+            .map(|o| o.repeats.0.max(o.repeats.1))
+            .max()
+            .unwrap_or(0)
+    );
+    println!(
+        "AllenSDK{}: one run per level (`GlifNeuron.run` only{}).",
+        if show_nest { " and NEST" } else { "" },
+        if show_nest { "; `nest.Run` only" } else { "" }
+    );
+    if show_nest {
+        println!(
+            "NEST integrates differently (exact voltage, refractory period held, input through \
+             a 1 ms-delayed generator), so its spike steps are close to, not equal to, \
+             AllenSDK's: the last column gives NEST's spike count against ours and the largest \
+             step difference over the spikes paired in order."
+        );
+    }
+    println!("Ratios, not absolute times, are what the docs quote.");
+    println!();
+
+    if theirs.iter().any(|t| matches!(t, Theirs::NoVenv)) {
+        println!(
+            "AllenSDK venv not found ({}): only glif-rs was timed. Create it with \
+             `bash scripts/allensdk/setup_venv.sh` (installs AllenSDK 2.16.2, numpy 1.23.5 and \
+             nest-simulator), then run `cargo xtask compare` again.",
+            venv.join("bin/python").display()
+        );
+    } else if opts.nest && !show_nest {
+        println!("NEST not installed: pip install nest-simulator");
+        if let Some(r) = nest_missing.filter(|r| !r.is_empty()) {
+            println!("({r})");
+        }
+    } else if !opts.nest {
+        println!("NEST skipped (--no-nest).");
+    }
+    for n in &notes {
+        println!("note: {n}");
+    }
+    println!("compare: {:.1} s", elapsed.as_secs_f64());
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
