@@ -35,6 +35,27 @@ impl CliError {
             message: message.into(),
         }
     }
+    /// A glif-io error reading an input (a config or stimulus file): exit
+    /// status 2. Its message names the file and the field.
+    pub fn reading(e: glif_io::Error) -> Self {
+        match e.kind() {
+            glif_io::ErrorKind::AmbiguousModel { .. } => {
+                CliError::input(format!("{e}; choose one with --model-id"))
+            }
+            _ => CliError::input(e.to_string()),
+        }
+    }
+    /// A glif-io error writing `path`: exit status 1, or 2 when the file
+    /// exists and --force was not given.
+    pub fn writing(e: glif_io::Error, path: &std::path::Path) -> Self {
+        match e.kind() {
+            glif_io::ErrorKind::Exists => CliError::input(format!(
+                "{}: the file exists; give --force to replace it",
+                e.file.as_deref().unwrap_or(path).display()
+            )),
+            _ => CliError::other(e.in_file(path).to_string()),
+        }
+    }
     /// The exit status.
     pub fn code(&self) -> u8 {
         match self.kind {

@@ -4,11 +4,12 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::config::{
-    self, AscResetRule, Config, ThresholdResetRule, ThresholdRule, VoltageResetRule,
-};
+use glif_io::methods::{AscResetMethod, ThresholdMethod, ThresholdResetMethod, VoltageResetMethod};
+use glif_io::NeuronConfig;
+
+use crate::config;
 use crate::error::CliError;
-use crate::sim::{self, Precision, RunSpec};
+use crate::sim::Precision;
 use crate::simulate::DEFAULT_DT;
 
 const INFO_AFTER: &str = "\
@@ -70,14 +71,8 @@ pub fn run(a: InfoArgs) -> Result<u8, CliError> {
     print(&cfg);
     let mut problems = Vec::new();
     for precision in [Precision::F64, Precision::F32] {
-        let spec = RunSpec {
-            config: &cfg,
-            dt: a.dt,
-            spike_cut_length: None,
-            precision,
-            traces: false,
-        };
-        if let Err(e) = sim::check(&spec) {
+        let built = config::at_dt(&cfg, a.dt, None).and_then(|c| config::build(&c, precision));
+        if let Err(e) = built {
             problems.push(format!(
                 "{} (at dt = {} s, {})",
                 e.message,
@@ -101,8 +96,8 @@ pub fn run(a: InfoArgs) -> Result<u8, CliError> {
     if cfg.th_adapt.is_some() {
         notes.push("th_adapt is set; AllenSDK stores it but never uses it".into());
     }
-    if let ThresholdRule::ThreeComponentsExact(p) = cfg.threshold {
-        if p[2] * cfg.coeffs[3] >= p[3] * cfg.coeffs[4] {
+    if let ThresholdMethod::ThreeComponentsExact(p) = cfg.methods.threshold {
+        if p.a_voltage * cfg.coeffs.a >= p.b_voltage * cfg.coeffs.b {
             notes.push("a_voltage*coeffs.a >= b_voltage*coeffs.b: the adapting threshold rises at least as fast as the voltage, so no DC current makes the model fire".into());
         }
     }
@@ -127,40 +122,46 @@ pub fn run(a: InfoArgs) -> Result<u8, CliError> {
     }
 }
 
-fn print(c: &Config) {
+fn print(c: &NeuronConfig) {
+    let source = config::source(c);
     match &c.model_id {
-        Some(id) => println!("Model {id} from {}", c.source),
-        None => println!("Model from {}", c.source),
+        Some(id) => println!("Model {id} from {source}"),
+        None => println!("Model from {source}"),
     }
-    println!("Level: {}", c.level_name());
+    println!("Level: {}", config::level_name(c));
     println!("\nRules");
-    let names = c.rule_names();
+    let m = &c.methods;
     let params: [String; 6] = [
         String::new(),
-        match c.threshold {
-            ThresholdRule::Inf => String::new(),
-            ThresholdRule::SpikeComponent(p) | ThresholdRule::ThreeComponentsExact(p) => format!(
-                "a_spike = {} V, b_spike = {} 1/s, a_voltage = {} 1/s, b_voltage = {} 1/s",
-                p[0], p[1], p[2], p[3]
-            ),
-        },
-        String::new(),
-        match c.voltage_reset {
-            VoltageResetRule::Zero => String::new(),
-            VoltageResetRule::VBefore(a, b) => format!("a = {a}, b = {b} V  (v_reset = a*v + b)"),
-        },
-        match c.threshold_reset {
-            ThresholdResetRule::Inf => String::new(),
-            ThresholdResetRule::ThreeComponents(a, b) => {
-                format!("a_spike = {a} V, b_spike = {b} 1/s")
+        match m.threshold {
+            ThresholdMethod::Inf => String::new(),
+            ThresholdMethod::SpikeComponent(p) | ThresholdMethod::ThreeComponentsExact(p) => {
+                format!(
+                    "a_spike = {} V, b_spike = {} 1/s, a_voltage = {} 1/s, b_voltage = {} 1/s",
+                    p.a_spike, p.b_spike, p.a_voltage, p.b_voltage
+                )
             }
         },
-        match &c.asc_reset {
-            AscResetRule::None => String::new(),
-            AscResetRule::Sum(r) => format!("r = {r:?}"),
+        String::new(),
+        match m.voltage_reset {
+            VoltageResetMethod::Zero => String::new(),
+            VoltageResetMethod::VBefore { a, b } => {
+                format!("a = {a}, b = {b} V  (v_reset = a*v + b)")
+            }
+        },
+        match m.threshold_reset {
+            ThresholdResetMethod::Inf => String::new(),
+            ThresholdResetMethod::ThreeComponents { a_spike, b_spike } => {
+                format!("a_spike = {a_spike} V, b_spike = {b_spike} 1/s")
+            }
+        },
+        match &m.asc_reset {
+            AscResetMethod::None => String::new(),
+            AscResetMethod::Sum { r } => format!("r = {r:?}"),
         },
     ];
-    for ((field, name), p) in names.iter().zip(params.iter()) {
+    let names = config::RULE_FIELDS.iter().zip(m.names());
+    for ((field, name), p) in names.zip(params.iter()) {
         if p.is_empty() {
             println!("  {field:<27} {name}");
         } else {
@@ -170,7 +171,7 @@ fn print(c: &Config) {
     println!("\nParameters");
     let row = |name: &str, v: String| println!("  {name:<22} {v}");
     row("El", si(c.el, "V"));
-    if let Some(e) = c.el_reference {
+    if let Some(e) = c.original.get("El_reference").and_then(|v| v.as_f64()) {
         row("El_reference", si(e, "V"));
     }
     row("dt (in file)", si(c.dt, "s"));
@@ -181,7 +182,7 @@ fn print(c: &Config) {
         "spike_cut_length",
         format!("{} samples", c.spike_cut_length),
     );
-    for i in 0..c.n_asc() {
+    for i in 0..c.asc_count() {
         row(&format!("asc_tau_array[{i}]"), si(c.asc_tau[i], "s"));
         row(&format!("asc_amp_array[{i}]"), si(c.asc_amp[i], "A"));
         row(&format!("init_AScurrents[{i}]"), si(c.init_asc[i], "A"));
@@ -192,25 +193,26 @@ fn print(c: &Config) {
         "coeffs",
         format!(
             "th_inf = {}, C = {}, G = {}, a = {}, b = {}, asc_amp_array = {:?}",
-            c.coeffs[0], c.coeffs[1], c.coeffs[2], c.coeffs[3], c.coeffs[4], c.coeffs_asc_amp
+            c.coeffs.th_inf, c.coeffs.c, c.coeffs.g, c.coeffs.a, c.coeffs.b, c.coeffs.asc_amp
         ),
     );
 
     println!("\nDerived values");
-    let g = c.g_eff();
-    let ce = c.c * c.coeffs[1];
+    let g = (1.0 / c.r_input) * c.coeffs.g;
+    let th_inf_eff = c.th_inf * c.coeffs.th_inf;
+    let ce = c.c * c.coeffs.c;
     row("tau_m = R_input*C", si(c.r_input * c.c, "s"));
     row("G*coeffs.G", si(g, "S"));
     row("C*coeffs.C", si(ce, "F"));
-    row("th_inf*coeffs.th_inf", si(c.th_inf_eff(), "V"));
-    let lif = (c.th_inf_eff() - c.el) * g;
+    row("th_inf*coeffs.th_inf", si(th_inf_eff, "V"));
+    let lif = (th_inf_eff - c.el) * g;
     row("rheobase (LIF)", si(lif, "A"));
     println!(
         "  {:<22} = (th_inf*coeffs.th_inf - El) * G*coeffs.G: the DC current whose steady voltage\n  {:<22}   El + I/(G*coeffs.G) reaches the threshold at rest.",
         "", ""
     );
-    if let ThresholdRule::ThreeComponentsExact(p) = c.threshold {
-        let ratio = (p[2] * c.coeffs[3]) / (p[3] * c.coeffs[4]);
+    if let ThresholdMethod::ThreeComponentsExact(p) = c.methods.threshold {
+        let ratio = (p.a_voltage * c.coeffs.a) / (p.b_voltage * c.coeffs.b);
         if ratio < 1.0 {
             row("rheobase (adapting)", si(lif / (1.0 - ratio), "A"));
             println!(

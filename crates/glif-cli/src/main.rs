@@ -2,7 +2,6 @@
 //! (AllenSDK's `allensdk.model.glif`, bit for bit) from the shell.
 
 mod config;
-mod dynrules;
 mod error;
 mod info;
 mod output;

@@ -11,7 +11,7 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 
 use crate::error::CliError;
-use crate::sim::RunOutput;
+use glif_io::RunResult;
 
 static FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 static REGISTER: Once = Once::new();
@@ -29,7 +29,13 @@ const RED: RGBColor = RGBColor(214, 39, 40);
 const PURPLE: RGBColor = RGBColor(148, 103, 189);
 
 /// Draws the figure into `path` (`.svg` or `.png`).
-pub fn plot(path: &Path, out: &RunOutput, stimulus: &[f64], title: &str) -> Result<(), CliError> {
+pub fn plot(
+    path: &Path,
+    out: &RunResult,
+    dt: f64,
+    stimulus: &[f64],
+    title: &str,
+) -> Result<(), CliError> {
     REGISTER.call_once(|| {
         let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
     });
@@ -37,19 +43,19 @@ pub fn plot(path: &Path, out: &RunOutput, stimulus: &[f64], title: &str) -> Resu
         .extension()
         .and_then(|e| e.to_str())
         .map(|e| e.to_ascii_lowercase());
-    let panels = if out.n_asc > 0 { 3 } else { 2 };
+    let panels = if out.asc_count > 0 { 3 } else { 2 };
     let height = 320 + 330 * (panels - 1) as u32;
     let fail =
         |e: String| CliError::other(format!("{}: cannot draw the plot: {e}", path.display()));
     match ext.as_deref() {
         Some("svg") => {
             let root = SVGBackend::new(path, (WIDTH, height)).into_drawing_area();
-            draw(&root, LW_SVG, out, stimulus, title).map_err(fail)?;
+            draw(&root, LW_SVG, out, dt, stimulus, title).map_err(fail)?;
             root.present().map_err(|e| fail(format!("{e:?}")))
         }
         Some("png") => {
             let root = BitMapBackend::new(path, (WIDTH, height)).into_drawing_area();
-            draw(&root, LW_PNG, out, stimulus, title).map_err(fail)?;
+            draw(&root, LW_PNG, out, dt, stimulus, title).map_err(fail)?;
             root.present().map_err(|e| fail(format!("{e:?}")))
         }
         _ => Err(CliError::input(format!(
@@ -159,14 +165,15 @@ fn tick(y: &f64) -> String {
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     lw: u32,
-    out: &RunOutput,
+    out: &RunResult,
+    dt: f64,
     stimulus: &[f64],
     title: &str,
 ) -> Result<(), String> {
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| format!("{x:?}");
     root.fill(&WHITE).map_err(e)?;
     let root = root.titled(title, ("sans-serif", 26)).map_err(e)?;
-    let panels = if out.n_asc > 0 { 3 } else { 2 };
+    let panels = if out.asc_count > 0 { 3 } else { 2 };
     let (h, _) = (root.dim_in_pixel().1, ());
     let stim_h = if panels == 3 {
         h * 26 / 100
@@ -181,8 +188,7 @@ fn draw<DB: DrawingBackend>(
     } else {
         (rest, None)
     };
-    let dt = out.dt;
-    let t_end = (out.n_samples.max(1)) as f64 * dt;
+    let t_end = (out.len().max(1)) as f64 * dt;
     let buckets = (WIDTH as usize) * 2;
     let label_font = ("sans-serif", 20);
     let tick_font = ("sans-serif", 17);
@@ -288,7 +294,7 @@ fn draw<DB: DrawingBackend>(
 
     // After-spike currents (pA).
     if let Some(bottom) = bottom {
-        let n = out.n_asc;
+        let n = out.asc_count;
         let currents: Vec<Vec<Vec<(f64, f64)>>> = (0..n)
             .map(|k| {
                 let col: Vec<f64> = out.asc.iter().skip(k).step_by(n).copied().collect();

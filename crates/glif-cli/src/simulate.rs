@@ -4,12 +4,12 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::{Args, ValueEnum};
-use glif_core::Outcome;
+use glif_io::{NeuronConfig, RunEnd, RunResult};
 
-use crate::config::{self, Config};
+use crate::config;
 use crate::error::CliError;
-use crate::output::{self, Format, RunInfo};
-use crate::sim::{self, Precision, RunSpec};
+use crate::output::{self, Extras, Format, RunInfo};
+use crate::sim::{self, Precision};
 use crate::stimulus::{self, Generated, Timing};
 
 /// Default time step: 200 kHz, the sampling rate of Allen Cell Types stimuli.
@@ -39,9 +39,9 @@ Examples:
   glif simulate --config neuron_config.json --noise 1e-10 --noise-sd 5e-11 --seed 7 --duration 2 --output out.csv
   glif simulate --config neuron_config.json --stimulus long.npy --record spikes --output spikes.json
 
-Stimulus files: .json (a list of amperes, or an object with a `stimulus` list; .json.gz too),
-.npy (1-D float64/float32), .csv/.txt (one value per line; a header row may name a `stimulus`
-column). Generated stimuli are zero outside [--start, --start + --width).
+Stimulus files: .json (a list of amperes), .npy (1-D float64/float32), .csv/.txt (one value
+per line; the first line may be a column name); each may be gzip-compressed (.json.gz, ...).
+Generated stimuli are zero outside [--start, --start + --width).
 
 Outputs, by extension of --output:
   .json  AllenSDK's run() keys: voltage, threshold, AScurrents, grid_spike_times,
@@ -255,7 +255,7 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
             )));
         }
     }
-    let cfg: Config = match &a.config {
+    let cfg: NeuronConfig = match &a.config {
         Some(path) => config::load(path, a.model_id.as_deref())?,
         None => {
             if a.model_id.is_some() && a.model_id.as_deref() != Some(config::BUNDLED_ID) {
@@ -303,29 +303,14 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
             )));
         }
     }
-    if !a.force {
-        for f in output::files_for(&out_path, format, traces) {
-            if f.exists() {
-                return Err(CliError::input(format!(
-                    "{}: the file exists; give --force to replace it",
-                    f.display()
-                )));
-            }
-        }
-    }
-    let spec = RunSpec {
-        config: &cfg,
-        dt: a.dt,
-        spike_cut_length: a.spike_cut_length,
-        precision: a.precision,
-        traces,
-    };
-    sim::check(&spec)?;
+    output::check_writable(&output::files_for(&out_path, format, traces), a.force)?;
+    let run_cfg = config::at_dt(&cfg, a.dt, a.spike_cut_length)?;
+    let model = config::build(&run_cfg, a.precision)?;
     let stim = make_stimulus(&a)?;
 
     let bar = progress_bar(stim.samples.len() as u64);
     let t0 = Instant::now();
-    let result = sim::run(&spec, &stim.samples, &|done| {
+    let result = sim::run(&model, &stim.samples, traces, &|done| {
         if let Some(b) = &bar {
             b.set_position(done as u64);
         }
@@ -338,29 +323,36 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
 
     let info = RunInfo {
         glif_version: env!("CARGO_PKG_VERSION"),
-        config: cfg.source.clone(),
+        config: config::source(&cfg),
         model_id: cfg.model_id.clone(),
-        level: cfg.level_name(),
+        level: config::level_name(&cfg),
         dt: a.dt,
-        n_samples: out.n_samples,
-        spike_cut_length: a.spike_cut_length.unwrap_or(cfg.spike_cut_length),
+        n_samples: stim.samples.len(),
+        spike_cut_length: run_cfg.spike_cut_length,
         precision: a.precision.name(),
         record: if traces { "all" } else { "spikes" },
         spike_cut_value: a.spike_cut_value,
     };
-    let mut written = output::write(&out_path, format, &out, &stim.samples, &info, a.force)?;
+    let extras = Extras {
+        stimulus: &stim.samples,
+        dt: a.dt,
+        traces,
+        info: &info,
+    };
+    let mut written = output::write(&out_path, format, &out, &extras, a.force)?;
     if let Some(p) = &plot_path {
         let title = match &cfg.model_id {
             Some(id) => format!("{} — Allen model {id}", short_level(&cfg)),
             None => short_level(&cfg),
         };
-        crate::plot::plot(p, &out, &stim.samples, &title)?;
+        crate::plot::plot(p, &out, a.dt, &stim.samples, &title)?;
         written.push(p.clone());
     }
     summary(
         &cfg,
         &a,
         &stim.describe,
+        stim.samples.len(),
         &out,
         &written,
         elapsed.as_secs_f64(),
@@ -368,9 +360,9 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-fn short_level(cfg: &Config) -> String {
+fn short_level(cfg: &NeuronConfig) -> String {
     match cfg.level() {
-        Some(_) => cfg.level_name(),
+        Some(_) => config::level_name(cfg),
         None => "custom GLIF".into(),
     }
 }
@@ -390,10 +382,11 @@ pub fn progress_bar(len: u64) -> Option<indicatif::ProgressBar> {
 }
 
 fn summary(
-    cfg: &Config,
+    cfg: &NeuronConfig,
     a: &SimulateArgs,
     stim: &str,
-    out: &RunOutput,
+    stim_len: usize,
+    out: &RunResult,
     written: &[PathBuf],
     secs: f64,
 ) {
@@ -406,18 +399,19 @@ fn summary(
                 .map(|p| p.display().to_string())
                 .unwrap_or_default()
         ),
-        None => cfg.source.clone(),
+        None => config::source(cfg),
     };
-    let duration = out.n_samples as f64 * out.dt;
+    let (dt, n_samples) = (a.dt, stim_len);
+    let duration = n_samples as f64 * dt;
     eprintln!("glif simulate: {}", model);
-    eprintln!("  level     {}", cfg.level_name());
-    eprintln!("  rules     {}", cfg.rules_line());
+    eprintln!("  level     {}", config::level_name(cfg));
+    eprintln!("  rules     {}", config::rules_line(cfg));
     eprintln!("  stimulus  {stim}");
     eprintln!(
         "  dt        {:e} s ({} Hz), {} samples = {} s, {}",
-        out.dt,
-        fmt_g(1.0 / out.dt),
-        out.n_samples,
+        dt,
+        fmt_g(1.0 / dt),
+        n_samples,
         fmt_g(duration),
         a.precision.name()
     );
@@ -434,8 +428,8 @@ fn summary(
         ),
         None => eprintln!("  spikes    0"),
     }
-    match out.outcome {
-        Outcome::BadReset {
+    match out.end {
+        RunEnd::BadReset {
             spike_step,
             stopped_at,
         } => {
@@ -444,7 +438,7 @@ fn summary(
                 "glif: warning: bad reset after the spike at step {spike_step} (t = {} s): the reset \
                  voltage was above the reset threshold; as AllenSDK does, the run stopped and samples \
                  from step {stopped_at} on are NaN",
-                fmt_g(spike_step as f64 * out.dt)
+                fmt_g(spike_step as f64 * dt)
             );
         }
         _ => eprintln!("  outcome   completed ({:.3} s)", secs),
@@ -453,8 +447,6 @@ fn summary(
         eprintln!("  wrote     {}", w.display());
     }
 }
-
-use crate::sim::RunOutput;
 
 fn fmt_g(x: f64) -> String {
     let s = format!("{x:.6}");

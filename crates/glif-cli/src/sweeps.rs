@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use crate::config;
 use crate::error::CliError;
-use crate::sim::{self, Precision, RunOutput, RunSpec};
+use crate::sim::{self, Precision};
 
 const SWEEPS_AFTER: &str = "\
 Examples:
@@ -113,13 +113,7 @@ pub fn run(a: SweepsArgs) -> Result<u8, CliError> {
     // Check the input before copying it.
     drop(NwbFile::open(&a.nwb).map_err(|e| CliError::input(e.to_string()))?);
     // Check the model builds (at a typical dt) before any work.
-    sim::check(&RunSpec {
-        config: &cfg,
-        dt: 5e-6,
-        spike_cut_length: a.spike_cut_length,
-        precision: a.precision,
-        traces: false,
-    })?;
+    config::build(&config::at_dt(&cfg, 5e-6, a.spike_cut_length)?, a.precision)?;
 
     let target = match &a.output {
         Some(out) => {
@@ -173,24 +167,21 @@ pub fn run(a: SweepsArgs) -> Result<u8, CliError> {
         None
     };
     let finished = AtomicU64::new(0);
-    let simulated: Vec<(u32, f64, Result<RunOutput, CliError>, f64)> = work
+    let simulated: Vec<(u32, f64, Result<glif_io::RunResult, CliError>, f64)> = work
         .par_iter()
         .map(|sweep| {
             let t0 = Instant::now();
-            let spec = RunSpec {
-                config: &cfg,
-                dt: sweep.dt,
-                spike_cut_length: a.spike_cut_length,
-                precision: a.precision,
-                traces: true,
-            };
             let last = AtomicU64::new(0);
-            let r = sim::run(&spec, &sweep.stimulus, &|done| {
-                if let Some(b) = &bar {
-                    let prev = last.swap(done as u64, Ordering::Relaxed);
-                    b.inc(done as u64 - prev);
-                }
-            });
+            let r = config::at_dt(&cfg, sweep.dt, a.spike_cut_length)
+                .and_then(|c| config::build(&c, a.precision))
+                .and_then(|model| {
+                    sim::run(&model, &sweep.stimulus, true, &|done| {
+                        if let Some(b) = &bar {
+                            let prev = last.swap(done as u64, Ordering::Relaxed);
+                            b.inc(done as u64 - prev);
+                        }
+                    })
+                });
             if let Some(b) = &bar {
                 let k = finished.fetch_add(1, Ordering::Relaxed) + 1;
                 b.set_message(format!("{k}/{} sweeps", work.len()));
@@ -216,9 +207,9 @@ pub fn run(a: SweepsArgs) -> Result<u8, CliError> {
         match r {
             Err(e) => res.error = Some(e.message),
             Ok(out) => {
-                res.samples = out.n_samples;
+                res.samples = out.len();
                 res.spikes = out.spikes.len();
-                if let glif_core::Outcome::BadReset { spike_step, .. } = out.outcome {
+                if let glif_io::RunEnd::BadReset { spike_step, .. } = out.end {
                     res.bad_reset = Some(spike_step);
                 }
                 let times: Vec<f64> = out.spikes.iter().map(|s| s.time).collect();
@@ -242,7 +233,11 @@ pub fn run(a: SweepsArgs) -> Result<u8, CliError> {
             .unwrap_or(usize::MAX)
     });
     eprintln!("glif sweeps: {} -> {}", a.nwb.display(), target.display());
-    eprintln!("  model     {} ({})", cfg.level_name(), cfg.source);
+    eprintln!(
+        "  model     {} ({})",
+        config::level_name(&cfg),
+        config::source(&cfg)
+    );
     eprintln!(
         "  {:>6}  {:>10}  {:>9}  {:>6}  {:>9}  status",
         "sweep", "samples", "dt (s)", "spikes", "time (s)"

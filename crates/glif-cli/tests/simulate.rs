@@ -838,8 +838,13 @@ fn info_shows_level_parameters_derived_values_and_problems() {
     let mut all: Value = serde_json::from_str(&std::fs::read_to_string(CONFIG).unwrap()).unwrap();
     all["566283540"]["asc_tau_array"][1] = Value::from(0.0);
     std::fs::write(d.join("bad.json"), all.to_string()).unwrap();
+    // glif-io refuses the value when it reads the file: the error (stderr)
+    // names the file and the field.
     let o = glif(&["info", "--config", "bad.json"], &d);
     assert_eq!(o.status.code(), Some(2));
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("asc_tau_array[1]"), "{out}");
+    let err = stderr(&o);
+    assert!(
+        err.contains("bad.json") && err.contains("asc_tau_array[1]"),
+        "{err}"
+    );
 }
