@@ -10,8 +10,8 @@ use crate::neuron::{Neuron, Outcome};
 use crate::params::Params;
 use crate::record::Recorder;
 use crate::rules::{
-    AscDynamics, AscReset, ThresholdComponents, ThresholdDynamics, ThresholdReset, VoltageDynamics,
-    VoltageReset,
+    asc_sum, AscDynamics, AscReset, ThresholdComponents, ThresholdDynamics, ThresholdReset,
+    VoltageDynamics, VoltageReset,
 };
 
 /// The six rules of a neuron, one per family. The type of each field picks
@@ -218,5 +218,46 @@ impl<F: Float, const N: usize, R: RuleSet<F, N>> Model<F, N, R> {
         recorder: &mut Rec,
     ) -> Result<Outcome, RunError> {
         self.neuron().run(stimulus, recorder)
+    }
+}
+
+/// One sample of the three dynamics rules, AllenSDK's `dynamics()`: every new
+/// value from the previous values `s0` and the input `input` (A); the
+/// voltage and threshold rules see the currents before their decay.
+#[inline(always)]
+pub(crate) fn dynamics<F, const N: usize, V, T, A>(
+    voltage: &V::Prepared,
+    threshold: &T::Prepared,
+    asc: &A::Prepared,
+    s0: &State<F, N>,
+    input: F,
+) -> State<F, N>
+where
+    F: Float,
+    V: VoltageDynamics<F, N>,
+    T: ThresholdDynamics<F, N>,
+    A: AscDynamics<F, N>,
+{
+    let sum0 = asc_sum(&s0.asc);
+    let (th, components) = T::step(threshold, s0.v, s0.components, input, sum0);
+    State {
+        v: V::step(voltage, s0.v, input, sum0),
+        th,
+        asc: A::step(asc, &s0.asc),
+        components,
+    }
+}
+
+impl<F: Float, const N: usize, R: RuleSet<F, N>> Prepared<F, N, R> {
+    /// One sample of the dynamics from `s0` with input `input` (A).
+    #[inline(always)]
+    pub fn dynamics(&self, s0: &State<F, N>, input: F) -> State<F, N> {
+        dynamics::<F, N, R::Voltage, R::Threshold, R::Asc>(
+            &self.voltage,
+            &self.threshold,
+            &self.asc,
+            s0,
+            input,
+        )
     }
 }

@@ -4,10 +4,7 @@ use crate::error::RunError;
 use crate::float::Float;
 use crate::model::{Model, RuleSet, State};
 use crate::record::{Recorder, Spike};
-use crate::rules::{
-    asc_sum, AscDynamics, AscReset, ThresholdDynamics, ThresholdReset, VoltageDynamics,
-    VoltageReset,
-};
+use crate::rules::{AscReset, ThresholdReset, VoltageReset};
 
 /// How many samples AllenSDK fills with the reset values after a bad reset
 /// before it stops.
@@ -215,28 +212,14 @@ impl<'m, F: Float, const N: usize, R: RuleSet<F, N>> Neuron<'m, F, N, R> {
                 let Some(input) = inputs.next() else {
                     break None;
                 };
-                let sum0 = asc_sum(&s.asc);
-                let asc1 = <R::Asc as AscDynamics<F, N>>::step(&k.asc, &s.asc);
-                let v1 = <R::Voltage as VoltageDynamics<F, N>>::step(&k.voltage, s.v, input, sum0);
-                let (th1, components1) = <R::Threshold as ThresholdDynamics<F, N>>::step(
-                    &k.threshold,
-                    s.v,
-                    s.components,
-                    input,
-                    sum0,
-                );
+                let s1 = k.dynamics(&s, input);
                 // True for a spike and for NaN; `advance` tells them apart.
                 #[allow(clippy::neg_cmp_op_on_partial_ord)]
-                if !(v1 <= th1) {
+                if !(s1.v <= s1.th) {
                     break Some(input);
                 }
-                s = State {
-                    v: v1,
-                    th: th1,
-                    asc: asc1,
-                    components: components1,
-                };
-                recorder.sample(t, v1, th1, &asc1);
+                s = s1;
+                recorder.sample(t, s1.v, s1.th, &s1.asc);
                 t += 1;
             };
             self.state = s;
@@ -309,48 +292,31 @@ impl<'m, F: Float, const N: usize, R: RuleSet<F, N>> Neuron<'m, F, N, R> {
     ) -> Result<(), RunError> {
         let k = self.model.prepared();
         let s0 = self.state;
-        let sum0 = asc_sum(&s0.asc);
-        let asc1 = <R::Asc as AscDynamics<F, N>>::step(&k.asc, &s0.asc);
-        let v1 = <R::Voltage as VoltageDynamics<F, N>>::step(&k.voltage, s0.v, input, sum0);
-        let (th1, components1) = <R::Threshold as ThresholdDynamics<F, N>>::step(
-            &k.threshold,
-            s0.v,
-            s0.components,
-            input,
-            sum0,
-        );
+        let s1 = k.dynamics(&s0, input);
         // `!(v1 <= th1)` is true for a spike and for NaN: one test on the hot path.
         #[allow(clippy::neg_cmp_op_on_partial_ord)]
-        if !(v1 <= th1) {
-            if v1 > th1 {
-                return self.spike(t, &s0, v1, th1, asc1, components1, recorder);
+        if !(s1.v <= s1.th) {
+            if s1.v > s1.th {
+                return self.spike(t, &s0, &s1, recorder);
             }
             return Err(RunError::NonFinite { step: t });
         }
-        self.state = State {
-            v: v1,
-            th: th1,
-            asc: asc1,
-            components: components1,
-        };
-        recorder.sample(t, v1, th1, &asc1);
+        self.state = s1;
+        recorder.sample(t, s1.v, s1.th, &s1.asc);
         Ok(())
     }
 
     /// A spike at sample `t`: interpolate, reset, start the cut.
     #[cold]
     #[inline(never)]
-    #[allow(clippy::too_many_arguments)]
     fn spike<Rec: Recorder<F, N>>(
         &mut self,
         t: usize,
         s0: &State<F, N>,
-        v1: F,
-        th1: F,
-        asc1: [F; N],
-        components1: crate::rules::ThresholdComponents<F>,
+        s1: &State<F, N>,
         recorder: &mut Rec,
     ) -> Result<(), RunError> {
+        let (v1, th1) = (s1.v, s1.th);
         let model = self.model;
         let k = model.prepared();
         let dt = model.params().dt();
@@ -366,14 +332,14 @@ impl<'m, F: Float, const N: usize, R: RuleSet<F, N>> Neuron<'m, F, N, R> {
             threshold: th0 + (th1 - th0) * offset / dt,
         };
 
-        let asc = <R::AscReset as AscReset<F, N>>::reset(&k.asc_reset, &asc1)
+        let asc = <R::AscReset as AscReset<F, N>>::reset(&k.asc_reset, &s1.asc)
             .map_err(|_| RunError::NonzeroAfterSpikeCurrents { step: t })?;
         let v = <R::VoltageReset as VoltageReset<F, N>>::reset(&k.voltage_reset, v1);
         let (th, components) = <R::ThresholdReset as ThresholdReset<F, N>>::reset(
             &k.threshold_reset,
             th1,
             v,
-            components1,
+            s1.components,
         );
         self.state = State {
             v,

@@ -132,6 +132,18 @@ pub struct WideDynamics<F: Float, const N: usize, const L: usize, R: PopulationR
 impl<F: Float, const N: usize, const L: usize, R: PopulationRules<F, N, L>>
     WideDynamics<F, N, L, R>
 {
+    /// One sample of `L` neurons' dynamics, as [`crate::Prepared::dynamics`].
+    #[inline(always)]
+    fn dynamics(&self, s0: &State<Lanes<F, L>, N>, input: Lanes<F, L>) -> State<Lanes<F, L>, N> {
+        crate::model::dynamics::<Lanes<F, L>, N, R::WideVoltage, R::WideThreshold, R::WideAsc>(
+            &self.voltage,
+            &self.threshold,
+            &self.asc,
+            s0,
+            input,
+        )
+    }
+
     /// Gathers the dynamics constants of `models` (lane `i` = `models[i]`).
     ///
     /// The constants are recomputed lane by lane with `libm`'s `exp`, exactly
@@ -438,11 +450,8 @@ fn run_block<F, const N: usize, const L: usize, R, Rec>(
                 break None;
             }
             let x = input(t);
-            let sum0 = asc_sum(&s.asc);
-            let asc1 = R::WideAsc::step(&k.asc, &s.asc);
-            let v1 = R::WideVoltage::step(&k.voltage, s.v, x, sum0);
-            let (th1, components1) =
-                R::WideThreshold::step(&k.threshold, s.v, s.components, x, sum0);
+            let s1 = k.dynamics(&s, x);
+            let (v1, th1, asc1) = (s1.v, s1.th, s1.asc);
             let mut quiet = true;
             for l in 0..L {
                 quiet &= v1.0[l] <= th1.0[l];
@@ -450,12 +459,7 @@ fn run_block<F, const N: usize, const L: usize, R, Rec>(
             if !quiet {
                 break Some(x);
             }
-            s = State {
-                v: v1,
-                th: th1,
-                asc: asc1,
-                components: components1,
-            };
+            s = s1;
             if Rec::SAMPLES {
                 for l in 0..L {
                     let asc: [F; N] = core::array::from_fn(|j| asc1[j].0[l]);
@@ -487,11 +491,8 @@ fn step_block<F, const N: usize, const L: usize, R, Rec>(
     R: PopulationRules<F, N, L>,
     Rec: PopulationRecorder<F, N>,
 {
-    let s0 = &block.state;
-    let sum0 = asc_sum(&s0.asc);
-    let asc1 = R::WideAsc::step(&k.asc, &s0.asc);
-    let v1 = R::WideVoltage::step(&k.voltage, s0.v, x, sum0);
-    let (th1, components1) = R::WideThreshold::step(&k.threshold, s0.v, s0.components, x, sum0);
+    let s1 = k.dynamics(&block.state, x);
+    let (v1, th1, asc1) = (s1.v, s1.th, s1.asc);
 
     let mut quiet = block.busy == 0;
     if quiet {
@@ -500,12 +501,7 @@ fn step_block<F, const N: usize, const L: usize, R, Rec>(
         }
     }
     if quiet {
-        block.state = State {
-            v: v1,
-            th: th1,
-            asc: asc1,
-            components: components1,
-        };
+        block.state = s1;
         if Rec::SAMPLES {
             for l in 0..L {
                 let asc: [F; N] = core::array::from_fn(|j| asc1[j].0[l]);
@@ -514,13 +510,6 @@ fn step_block<F, const N: usize, const L: usize, R, Rec>(
         }
         return;
     }
-    let s1 = State {
-        v: v1,
-        th: th1,
-        asc: asc1,
-        components: components1,
-    };
-
     // Some lane spikes, is inside a cut or stopped. Lanes that integrate
     // normally take their new values in one blend; the others go through the
     // single-neuron engine from the state before this sample.
