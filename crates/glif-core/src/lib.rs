@@ -45,6 +45,7 @@
 //! - `serde` (off by default): `Serialize`/`Deserialize` for parameters,
 //!   rules, state and spikes.
 #![no_std]
+#![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),
     forbid(clippy::unwrap_used, clippy::expect_used, clippy::panic)
