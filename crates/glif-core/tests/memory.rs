@@ -9,21 +9,29 @@
 mod common;
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::cell::Cell;
 
 use common::*;
 use glif_core::*;
 
-/// Counts every allocation made through the global allocator.
+/// Counts every allocation made through the global allocator, per thread
+/// (tests run in parallel threads).
 struct Counting;
 
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-static BYTES: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    static ALLOCATIONS: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+}
+
+fn allocations() -> (usize, usize) {
+    ALLOCATIONS.with(Cell::get)
+}
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
-        BYTES.fetch_add(layout.size(), Ordering::SeqCst);
+        ALLOCATIONS.with(|c| {
+            let (n, bytes) = c.get();
+            c.set((n + 1, bytes + layout.size()));
+        });
         // SAFETY: forwarded unchanged to the system allocator.
         unsafe { System.alloc(layout) }
     }
@@ -45,16 +53,10 @@ fn glif5() -> Glif5<f64, 2> {
 /// step, spikes counted only.
 fn allocations_during_run(model: &Glif5<f64, 2>, samples: usize) -> (usize, usize, usize) {
     let mut spikes = SpikeCounter::default();
-    let before = (
-        ALLOCATIONS.load(Ordering::SeqCst),
-        BYTES.load(Ordering::SeqCst),
-    );
+    let before = allocations();
     let stimulus = (0..samples).map(|t| if t % 200_000 < 150_000 { 2.0e-10 } else { 0.0 });
     let outcome = model.neuron().run_iter(stimulus, &mut spikes);
-    let after = (
-        ALLOCATIONS.load(Ordering::SeqCst),
-        BYTES.load(Ordering::SeqCst),
-    );
+    let after = allocations();
     assert_eq!(outcome, Ok(Outcome::Completed));
     (after.0 - before.0, after.1 - before.1, spikes.count)
 }
