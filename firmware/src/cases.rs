@@ -15,7 +15,7 @@ use glif_core::rules::{
 };
 use glif_core::{
     Coeffs, Float, Glif1, Glif2, Glif3, Glif4, Glif5, Model, OnSpike, Outcome, ParamError,
-    ParamSpec, Params, RuleSet, RunError, Rules, Spike,
+    ParamSpec, Params, RuleSet, Rules, RunError, Spike,
 };
 
 /// Time step (s): Allen stimuli are sampled at 200 kHz; the configs' stored
@@ -298,7 +298,7 @@ pub struct Summary {
     /// FNV-1a over every spike's step and the bit patterns of its
     /// interpolated time, voltage and threshold.
     pub spike_checksum: u64,
-    /// Final state: v, th, asc[0], asc[1], threshold spike component,
+    /// Final state: v, th, `asc[0]`, `asc[1]`, threshold spike component,
     /// threshold voltage component (`to_bits`, f32 widened to u64), then the
     /// next sample index and the outcome (0 completed, 1 + spike step for a
     /// bad reset).
@@ -374,8 +374,16 @@ pub fn run<F: Float, R: RuleSet<F, N>>(
 
 /// The cases of the proof, in the order the firmware runs them.
 pub const CASES: [&str; 10] = [
-    "GLIF1_f32", "GLIF2_f32", "GLIF3_f32", "GLIF4_f32", "GLIF5_f32", "GLIF1_f64", "GLIF2_f64",
-    "GLIF3_f64", "GLIF4_f64", "GLIF5_f64",
+    "GLIF1_f32",
+    "GLIF2_f32",
+    "GLIF3_f32",
+    "GLIF4_f32",
+    "GLIF5_f32",
+    "GLIF1_f64",
+    "GLIF2_f64",
+    "GLIF3_f64",
+    "GLIF4_f64",
+    "GLIF5_f64",
 ];
 
 /// Why a case could not run.
