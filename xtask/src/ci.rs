@@ -19,6 +19,8 @@ struct Step {
     name: &'static str,
     program: &'static str,
     args: Vec<&'static str>,
+    /// Environment variables set for the step.
+    env: Vec<(&'static str, &'static str)>,
     /// Skipped with `--fast`.
     slow: bool,
 }
@@ -28,7 +30,15 @@ fn step(name: &'static str, program: &'static str, args: &[&'static str], slow: 
         name,
         program,
         args: args.to_vec(),
+        env: Vec::new(),
         slow,
+    }
+}
+
+impl Step {
+    fn env(mut self, key: &'static str, value: &'static str) -> Step {
+        self.env.push((key, value));
+        self
     }
 }
 
@@ -80,7 +90,8 @@ fn steps() -> Vec<Step> {
             "cargo",
             &["doc", "--workspace", "--no-deps", "--all-features"],
             false,
-        ),
+        )
+        .env("RUSTDOCFLAGS", "-D warnings"),
         step(
             "glif-core without features",
             "cargo",
@@ -198,6 +209,7 @@ pub fn run(args: &[String]) -> ExitCode {
         let started = Instant::now();
         let ok = Command::new(s.program)
             .args(&s.args)
+            .envs(s.env.iter().copied())
             .current_dir(&root)
             .status()
             .map(|st| st.success())
