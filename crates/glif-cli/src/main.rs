@@ -1,6 +1,7 @@
 //! The `glif` command: simulate Allen Institute GLIF neuron models
 //! (AllenSDK's `allensdk.model.glif`, bit for bit) from the shell.
 
+mod batch;
 mod config;
 mod error;
 mod info;
@@ -25,6 +26,8 @@ Examples:
       Run the bundled Allen GLIF5 model (566283540) on a 1 s step; writes JSON and a plot to glif-output/.
   glif simulate --config 566283540_neuron_config.json --stimulus stim.json --dt 5e-6 --output out.json
   glif info --config 566283540_neuron_config.json
+  glif batch --configs reference/teeter-all.jsonl.gz --square 2e-10 --output summary.csv
+      Every Teeter et al. model (2,441) on a 1 s step of 200 pA; one summary row per model.
   glif sweeps --nwb cell.nwb --config neuron_config.json --sweeps ephys_sweeps.json --output sim.nwb
 
 Units are SI throughout: amperes, volts, seconds. Exit status: 0 success (also for a run that ended
@@ -45,6 +48,7 @@ struct Cli {
 enum Command {
     Simulate(simulate::SimulateArgs),
     Info(info::InfoArgs),
+    Batch(batch::BatchArgs),
     #[cfg(feature = "nwb")]
     Sweeps(sweeps::SweepsArgs),
 }
@@ -66,6 +70,7 @@ fn main() -> ExitCode {
     let result: Result<u8, CliError> = match cli.command {
         Command::Simulate(a) => simulate::run(a).map(|()| 0),
         Command::Info(a) => info::run(a),
+        Command::Batch(a) => batch::run(a),
         #[cfg(feature = "nwb")]
         Command::Sweeps(a) => sweeps::run(a),
     };

@@ -10,7 +10,7 @@ use crate::config;
 use crate::error::CliError;
 use crate::output::{self, Extras, Format, RunInfo};
 use crate::sim::{self, Precision};
-use crate::stimulus::{self, Generated, Timing};
+use crate::stimulus::{self, Generated, StimArgs};
 
 /// Default time step: 200 kHz, the sampling rate of Allen Cell Types stimuli.
 pub const DEFAULT_DT: f64 = 5e-6;
@@ -67,64 +67,8 @@ pub struct SimulateArgs {
     /// Which model of a config file keyed by model id.
     #[arg(long, value_name = "ID")]
     pub model_id: Option<String>,
-    /// Stimulus file: one current (A) per sample, sampled at --dt.
-    #[arg(long, value_name = "FILE", group = "stim")]
-    pub stimulus: Option<PathBuf>,
-    /// Generate a square step of AMP amperes (from --start for --width; default 1 s).
-    #[arg(
-        long,
-        value_name = "AMP",
-        group = "stim",
-        allow_negative_numbers = true
-    )]
-    pub square: Option<f64>,
-    /// Generate a short square pulse of AMP amperes (default width 3 ms).
-    #[arg(
-        long,
-        value_name = "AMP",
-        group = "stim",
-        allow_negative_numbers = true
-    )]
-    pub pulse: Option<f64>,
-    /// Generate a ramp rising linearly from 0 to AMP amperes over --width.
-    #[arg(
-        long,
-        value_name = "AMP",
-        group = "stim",
-        allow_negative_numbers = true
-    )]
-    pub ramp: Option<f64>,
-    /// Generate Gaussian noise of mean MEAN amperes, held for --noise-hold, seeded by --seed.
-    #[arg(
-        long,
-        value_name = "MEAN",
-        group = "stim",
-        allow_negative_numbers = true
-    )]
-    pub noise: Option<f64>,
-    /// Standard deviation of --noise (A) [default: MEAN / 2].
-    #[arg(long, value_name = "AMP", requires = "noise")]
-    pub noise_sd: Option<f64>,
-    /// How long each --noise value is held (s).
-    #[arg(
-        long,
-        value_name = "SECONDS",
-        default_value_t = 0.001,
-        requires = "noise"
-    )]
-    pub noise_hold: f64,
-    /// Seed of --noise (the same seed gives the same stimulus).
-    #[arg(long, value_name = "N", default_value_t = 0, requires = "noise")]
-    pub seed: u64,
-    /// Onset of a generated stimulus (s).
-    #[arg(long, value_name = "SECONDS", default_value_t = 0.1)]
-    pub start: f64,
-    /// Duration of a generated stimulus (s) [default: 1 s; 0.003 s for --pulse].
-    #[arg(long, value_name = "SECONDS")]
-    pub width: Option<f64>,
-    /// Total length of a generated stimulus (s) [default: start + width + 0.1 s].
-    #[arg(long, value_name = "SECONDS")]
-    pub duration: Option<f64>,
+    #[command(flatten)]
+    pub stim: StimArgs,
     /// Time step (s), which must be the stimulus sampling interval. The dt stored in
     /// Allen configs (5e-5) is not used, as in AllenSDK's documented usage.
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_DT, allow_negative_numbers = true)]
@@ -155,63 +99,6 @@ pub struct SimulateArgs {
     /// Replace existing output files.
     #[arg(long)]
     pub force: bool,
-}
-
-/// The stimulus of a run and a description.
-struct Stim {
-    samples: Vec<f64>,
-    describe: String,
-}
-
-fn make_stimulus(a: &SimulateArgs) -> Result<Stim, CliError> {
-    if let Some(path) = &a.stimulus {
-        for (flag, given) in [
-            ("--duration", a.duration.is_some()),
-            ("--width", a.width.is_some()),
-        ] {
-            if given {
-                return Err(CliError::input(format!(
-                    "{flag} applies to generated stimuli, not to --stimulus FILE"
-                )));
-            }
-        }
-        let samples = stimulus::load(path)?;
-        return Ok(Stim {
-            describe: format!("{} ({} samples)", path.display(), samples.len()),
-            samples,
-        });
-    }
-    let gen = if let Some(amp) = a.square {
-        Generated::Square { amp }
-    } else if let Some(amp) = a.pulse {
-        Generated::Pulse { amp }
-    } else if let Some(amp) = a.ramp {
-        Generated::Ramp { amp }
-    } else if let Some(mean) = a.noise {
-        Generated::Noise {
-            mean,
-            sd: a.noise_sd.unwrap_or(mean.abs() / 2.0),
-            hold: a.noise_hold,
-            seed: a.seed,
-        }
-    } else if a.config.is_none() {
-        Generated::Square { amp: DEFAULT_AMP }
-    } else {
-        return Err(CliError::input(
-            "no stimulus: give --stimulus FILE, or generate one with --square, --pulse, --ramp or --noise",
-        ));
-    };
-    let width = a.width.unwrap_or_else(|| gen.default_width());
-    let timing = Timing {
-        start: a.start,
-        width,
-        duration: a.duration.unwrap_or(a.start + width + 0.1),
-    };
-    let samples = gen.samples(&timing, a.dt)?;
-    Ok(Stim {
-        describe: gen.describe(&timing),
-        samples,
-    })
 }
 
 /// The first free `glif-output/simulation[-N].<ext>` pair.
@@ -306,7 +193,11 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
     output::check_writable(&output::files_for(&out_path, format, traces), a.force)?;
     let run_cfg = config::at_dt(&cfg, a.dt, a.spike_cut_length)?;
     let model = config::build(&run_cfg, a.precision)?;
-    let stim = make_stimulus(&a)?;
+    let default = a
+        .config
+        .is_none()
+        .then_some(Generated::Square { amp: DEFAULT_AMP });
+    let stim = stimulus::make(&a.stim, a.dt, default)?;
 
     let bar = progress_bar(stim.samples.len() as u64);
     let t0 = Instant::now();

@@ -3,8 +3,9 @@
 //! (amperes, seconds).
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use clap::Args;
 use glif_io::{generate, stimulus as parse};
 
 use crate::error::CliError;
@@ -37,6 +38,131 @@ pub fn load(path: &Path) -> Result<Vec<f64>, CliError> {
         parse::stimulus_from_text(text()?)
     };
     parsed.map_err(|e| CliError::reading(e.in_file(path)))
+}
+
+/// The stimulus options of `glif simulate` and `glif batch`: a file, or a
+/// generated stimulus.
+#[derive(Args, Debug, Clone)]
+pub struct StimArgs {
+    /// Stimulus file: one current (A) per sample, sampled at --dt.
+    #[arg(long, value_name = "FILE", group = "stim")]
+    pub stimulus: Option<PathBuf>,
+    /// Generate a square step of AMP amperes (from --start for --width; default 1 s).
+    #[arg(
+        long,
+        value_name = "AMP",
+        group = "stim",
+        allow_negative_numbers = true
+    )]
+    pub square: Option<f64>,
+    /// Generate a short square pulse of AMP amperes (default width 3 ms).
+    #[arg(
+        long,
+        value_name = "AMP",
+        group = "stim",
+        allow_negative_numbers = true
+    )]
+    pub pulse: Option<f64>,
+    /// Generate a ramp rising linearly from 0 to AMP amperes over --width.
+    #[arg(
+        long,
+        value_name = "AMP",
+        group = "stim",
+        allow_negative_numbers = true
+    )]
+    pub ramp: Option<f64>,
+    /// Generate Gaussian noise of mean MEAN amperes, held for --noise-hold, seeded by --seed.
+    #[arg(
+        long,
+        value_name = "MEAN",
+        group = "stim",
+        allow_negative_numbers = true
+    )]
+    pub noise: Option<f64>,
+    /// Standard deviation of --noise (A) [default: MEAN / 2].
+    #[arg(long, value_name = "AMP", requires = "noise")]
+    pub noise_sd: Option<f64>,
+    /// How long each --noise value is held (s).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 0.001,
+        requires = "noise"
+    )]
+    pub noise_hold: f64,
+    /// Seed of --noise (the same seed gives the same stimulus).
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "noise")]
+    pub seed: u64,
+    /// Onset of a generated stimulus (s).
+    #[arg(long, value_name = "SECONDS", default_value_t = 0.1)]
+    pub start: f64,
+    /// Duration of a generated stimulus (s) [default: 1 s; 0.003 s for --pulse].
+    #[arg(long, value_name = "SECONDS")]
+    pub width: Option<f64>,
+    /// Total length of a generated stimulus (s) [default: start + width + 0.1 s].
+    #[arg(long, value_name = "SECONDS")]
+    pub duration: Option<f64>,
+}
+
+/// The stimulus of a run and a description.
+pub struct Stim {
+    /// A per sample.
+    pub samples: Vec<f64>,
+    /// For the summary.
+    pub describe: String,
+}
+
+/// The stimulus the options ask for, sampled at `dt`; `default` when they
+/// ask for none (else an error).
+pub fn make(a: &StimArgs, dt: f64, default: Option<Generated>) -> Result<Stim, CliError> {
+    if let Some(path) = &a.stimulus {
+        for (flag, given) in [
+            ("--duration", a.duration.is_some()),
+            ("--width", a.width.is_some()),
+        ] {
+            if given {
+                return Err(CliError::input(format!(
+                    "{flag} applies to generated stimuli, not to --stimulus FILE"
+                )));
+            }
+        }
+        let samples = load(path)?;
+        return Ok(Stim {
+            describe: format!("{} ({} samples)", path.display(), samples.len()),
+            samples,
+        });
+    }
+    let gen = if let Some(amp) = a.square {
+        Generated::Square { amp }
+    } else if let Some(amp) = a.pulse {
+        Generated::Pulse { amp }
+    } else if let Some(amp) = a.ramp {
+        Generated::Ramp { amp }
+    } else if let Some(mean) = a.noise {
+        Generated::Noise {
+            mean,
+            sd: a.noise_sd.unwrap_or(mean.abs() / 2.0),
+            hold: a.noise_hold,
+            seed: a.seed,
+        }
+    } else if let Some(g) = default {
+        g
+    } else {
+        return Err(CliError::input(
+            "no stimulus: give --stimulus FILE, or generate one with --square, --pulse, --ramp or --noise",
+        ));
+    };
+    let width = a.width.unwrap_or_else(|| gen.default_width());
+    let timing = Timing {
+        start: a.start,
+        width,
+        duration: a.duration.unwrap_or(a.start + width + 0.1),
+    };
+    let samples = gen.samples(&timing, dt)?;
+    Ok(Stim {
+        describe: gen.describe(&timing),
+        samples,
+    })
 }
 
 /// A generated stimulus.
