@@ -2,6 +2,8 @@
 #![cfg(feature = "nwb")]
 
 mod common;
+// The Allen-layout NWB fixture generator is glif-io's; one copy serves both crates.
+#[path = "../../glif-io/tests/nwb_fixture/mod.rs"]
 mod nwb_fixture;
 
 use std::path::Path;
