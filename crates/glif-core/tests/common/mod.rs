@@ -137,13 +137,6 @@ pub fn param_spec(config: &Value, dt: f64) -> ParamSpec<f64, 2> {
     }
 }
 
-fn method<'a>(config: &'a Value, key: &str) -> (&'a str, &'a Value) {
-    (
-        config[key]["name"].as_str().expect("method name"),
-        &config[key]["params"],
-    )
-}
-
 pub fn threshold_params(p: &Value) -> (f64, f64, f64, f64) {
     (
         f(p, "a_spike"),
@@ -275,163 +268,51 @@ pub fn run_level_with<F: Float>(
     if !(two("asc_tau_array") && two("asc_amp_array") && two("init_AScurrents")) {
         return None;
     }
-    let spec64 = param_spec(config, dt);
-    let cv = |x: f64| F::from_f64(x);
-    let spec = ParamSpec::<F, 2> {
-        el: cv(spec64.el),
-        dt: cv(spec64.dt),
-        r_input: cv(spec64.r_input),
-        c: cv(spec64.c),
-        asc_tau: spec64.asc_tau.map(cv),
-        asc_amp: spec64.asc_amp.map(cv),
-        spike_cut_length: spec64.spike_cut_length,
-        th_inf: cv(spec64.th_inf),
-        th_adapt: spec64.th_adapt.map(cv),
-        coeffs: Coeffs {
-            th_inf: cv(spec64.coeffs.th_inf),
-            c: cv(spec64.coeffs.c),
-            g: cv(spec64.coeffs.g),
-            a: cv(spec64.coeffs.a),
-            b: cv(spec64.coeffs.b),
-            asc_amp: spec64.coeffs.asc_amp.map(cv),
-        },
-        init_voltage: cv(spec64.init_voltage),
-        init_threshold: cv(spec64.init_threshold),
-        init_asc: spec64.init_asc.map(cv),
-    };
-    let params = Params::new(spec).expect("valid params");
-    let stim: Vec<F> = stim.iter().map(|&x| cv(x)).collect();
-    let (vd, _) = method(config, "voltage_dynamics_method");
-    let (td, tdp) = method(config, "threshold_dynamics_method");
-    let (ad, _) = method(config, "AScurrent_dynamics_method");
-    let (vr, vrp) = method(config, "voltage_reset_method");
-    let (tr, trp) = method(config, "threshold_reset_method");
-    let (ar, arp) = method(config, "AScurrent_reset_method");
-    if vd != "linear_forward_euler" {
+    let params = params::<F>(config, dt);
+    let stim: Vec<F> = stim.iter().map(|&x| F::from_f64(x)).collect();
+    let name = |key: &str| config[key]["name"].as_str().expect("method name");
+    if name("voltage_dynamics_method") != "linear_forward_euler" {
         return None;
     }
-    let v_before = || VBefore {
-        a: cv(f(vrp, "a")),
-        b: cv(f(vrp, "b")),
-    };
-    let three = || ThreeComponents {
-        a_spike: cv(f(trp, "a_spike")),
-        b_spike: cv(f(trp, "b_spike")),
-    };
-    let sum = || Sum {
-        r: arr2(arp, "r").map(cv),
-    };
-    let spike_component = || {
-        let (a_spike, b_spike, a_voltage, b_voltage) = threshold_params(tdp);
-        SpikeComponent {
-            a_spike: cv(a_spike),
-            b_spike: cv(b_spike),
-            a_voltage: cv(a_voltage),
-            b_voltage: cv(b_voltage),
-        }
-    };
-    match (td, ad, vr, tr, ar) {
+    let rules = (
+        name("threshold_dynamics_method"),
+        name("AScurrent_dynamics_method"),
+        name("voltage_reset_method"),
+        name("threshold_reset_method"),
+        name("AScurrent_reset_method"),
+    );
+    match rules {
         ("inf", "none", "zero", "inf", "none") => {
-            let m: Glif1<F, 2> = Model::with_exp(
-                params,
-                Rules {
-                    voltage: LinearForwardEuler,
-                    threshold: ThresholdInf,
-                    asc: AscNone,
-                    voltage_reset: VoltageZero,
-                    threshold_reset: ThresholdResetInf,
-                    asc_reset: AscResetNone,
-                },
-                &exp,
-            )
-            .expect("model");
+            let m: Glif1<F, 2> = Model::with_exp(params, glif1_rules(), &exp).expect("model");
             Some((1, finish(&m, &stim)))
         }
         // The asc_reset_none_raises case: GLIF1 with exp current dynamics.
         ("inf", "exp", "zero", "inf", "none") => {
-            let m = Model::with_exp(
-                params,
-                Rules {
-                    voltage: LinearForwardEuler,
-                    threshold: ThresholdInf,
-                    asc: AscExp,
-                    voltage_reset: VoltageZero,
-                    threshold_reset: ThresholdResetInf,
-                    asc_reset: AscResetNone,
-                },
-                &exp,
-            )
-            .expect("model");
+            let rules = Rules {
+                voltage: LinearForwardEuler,
+                threshold: ThresholdInf,
+                asc: AscExp,
+                voltage_reset: VoltageZero,
+                threshold_reset: ThresholdResetInf,
+                asc_reset: AscResetNone,
+            };
+            let m = Model::with_exp(params, rules, &exp).expect("model");
             Some((1, finish(&m, &stim)))
         }
         ("spike_component", "none", "v_before", "three_components", "none") => {
-            let m: Glif2<F, 2> = Model::with_exp(
-                params,
-                Rules {
-                    voltage: LinearForwardEuler,
-                    threshold: spike_component(),
-                    asc: AscNone,
-                    voltage_reset: v_before(),
-                    threshold_reset: three(),
-                    asc_reset: AscResetNone,
-                },
-                &exp,
-            )
-            .expect("model");
+            let m: Glif2<F, 2> = Model::with_exp(params, glif2_rules(config), &exp).expect("model");
             Some((2, finish(&m, &stim)))
         }
         ("inf", "exp", "zero", "inf", "sum") => {
-            let m: Glif3<F, 2> = Model::with_exp(
-                params,
-                Rules {
-                    voltage: LinearForwardEuler,
-                    threshold: ThresholdInf,
-                    asc: AscExp,
-                    voltage_reset: VoltageZero,
-                    threshold_reset: ThresholdResetInf,
-                    asc_reset: sum(),
-                },
-                &exp,
-            )
-            .expect("model");
+            let m: Glif3<F, 2> = Model::with_exp(params, glif3_rules(config), &exp).expect("model");
             Some((3, finish(&m, &stim)))
         }
         ("spike_component", "exp", "v_before", "three_components", "sum") => {
-            let m: Glif4<F, 2> = Model::with_exp(
-                params,
-                Rules {
-                    voltage: LinearForwardEuler,
-                    threshold: spike_component(),
-                    asc: AscExp,
-                    voltage_reset: v_before(),
-                    threshold_reset: three(),
-                    asc_reset: sum(),
-                },
-                &exp,
-            )
-            .expect("model");
+            let m: Glif4<F, 2> = Model::with_exp(params, glif4_rules(config), &exp).expect("model");
             Some((4, finish(&m, &stim)))
         }
         ("three_components_exact", "exp", "v_before", "three_components", "sum") => {
-            let (a_spike, b_spike, a_voltage, b_voltage) = threshold_params(tdp);
-            let m: Glif5<F, 2> = Model::with_exp(
-                params,
-                Rules {
-                    voltage: LinearForwardEuler,
-                    threshold: ThreeComponentsExact {
-                        a_spike: cv(a_spike),
-                        b_spike: cv(b_spike),
-                        a_voltage: cv(a_voltage),
-                        b_voltage: cv(b_voltage),
-                    },
-                    asc: AscExp,
-                    voltage_reset: v_before(),
-                    threshold_reset: three(),
-                    asc_reset: sum(),
-                },
-                &exp,
-            )
-            .expect("model");
+            let m: Glif5<F, 2> = Model::with_exp(params, glif5_rules(config), &exp).expect("model");
             Some((5, finish(&m, &stim)))
         }
         _ => None,
@@ -491,13 +372,95 @@ pub fn params<F: Float>(config: &Value, dt: f64) -> Params<F, 2> {
     .expect("valid params")
 }
 
-/// The GLIF5 rules of a GLIF5 config.
-pub fn glif5_rules<F: Float>(config: &Value) -> glif_core::levels::Glif5Rules<F, 2> {
-    let cv = |x: f64| F::from_f64(x);
+fn cv<F: Float>(x: f64) -> F {
+    F::from_f64(x)
+}
+
+fn v_before<F: Float>(config: &Value) -> VBefore<F> {
+    let p = &config["voltage_reset_method"]["params"];
+    VBefore {
+        a: cv(f(p, "a")),
+        b: cv(f(p, "b")),
+    }
+}
+
+fn three_components<F: Float>(config: &Value) -> ThreeComponents<F> {
+    let p = &config["threshold_reset_method"]["params"];
+    ThreeComponents {
+        a_spike: cv(f(p, "a_spike")),
+        b_spike: cv(f(p, "b_spike")),
+    }
+}
+
+fn sum<F: Float>(config: &Value) -> Sum<F, 2> {
+    Sum {
+        r: arr2(&config["AScurrent_reset_method"]["params"], "r").map(cv),
+    }
+}
+
+fn spike_component<F: Float>(config: &Value) -> SpikeComponent<F> {
     let (a_spike, b_spike, a_voltage, b_voltage) =
         threshold_params(&config["threshold_dynamics_method"]["params"]);
-    let vr = &config["voltage_reset_method"]["params"];
-    let tr = &config["threshold_reset_method"]["params"];
+    SpikeComponent {
+        a_spike: cv(a_spike),
+        b_spike: cv(b_spike),
+        a_voltage: cv(a_voltage),
+        b_voltage: cv(b_voltage),
+    }
+}
+
+/// The GLIF1 rules (they have no parameters).
+pub fn glif1_rules() -> glif_core::levels::Glif1Rules {
+    Rules {
+        voltage: LinearForwardEuler,
+        threshold: ThresholdInf,
+        asc: AscNone,
+        voltage_reset: VoltageZero,
+        threshold_reset: ThresholdResetInf,
+        asc_reset: AscResetNone,
+    }
+}
+
+/// The GLIF2 rules of a GLIF2 config.
+pub fn glif2_rules<F: Float>(config: &Value) -> glif_core::levels::Glif2Rules<F> {
+    Rules {
+        voltage: LinearForwardEuler,
+        threshold: spike_component(config),
+        asc: AscNone,
+        voltage_reset: v_before(config),
+        threshold_reset: three_components(config),
+        asc_reset: AscResetNone,
+    }
+}
+
+/// The GLIF3 rules of a GLIF3 config.
+pub fn glif3_rules<F: Float>(config: &Value) -> glif_core::levels::Glif3Rules<F, 2> {
+    Rules {
+        voltage: LinearForwardEuler,
+        threshold: ThresholdInf,
+        asc: AscExp,
+        voltage_reset: VoltageZero,
+        threshold_reset: ThresholdResetInf,
+        asc_reset: sum(config),
+    }
+}
+
+/// The GLIF4 rules of a GLIF4 config.
+pub fn glif4_rules<F: Float>(config: &Value) -> glif_core::levels::Glif4Rules<F, 2> {
+    Rules {
+        voltage: LinearForwardEuler,
+        threshold: spike_component(config),
+        asc: AscExp,
+        voltage_reset: v_before(config),
+        threshold_reset: three_components(config),
+        asc_reset: sum(config),
+    }
+}
+
+/// The GLIF5 rules of a GLIF5 config.
+pub fn glif5_rules<F: Float>(config: &Value) -> glif_core::levels::Glif5Rules<F, 2> {
+    let (a_spike, b_spike, a_voltage, b_voltage) =
+        threshold_params(&config["threshold_dynamics_method"]["params"]);
     Rules {
         voltage: LinearForwardEuler,
         threshold: ThreeComponentsExact {
@@ -507,45 +470,9 @@ pub fn glif5_rules<F: Float>(config: &Value) -> glif_core::levels::Glif5Rules<F,
             b_voltage: cv(b_voltage),
         },
         asc: AscExp,
-        voltage_reset: VBefore {
-            a: cv(f(vr, "a")),
-            b: cv(f(vr, "b")),
-        },
-        threshold_reset: ThreeComponents {
-            a_spike: cv(f(tr, "a_spike")),
-            b_spike: cv(f(tr, "b_spike")),
-        },
-        asc_reset: Sum {
-            r: arr2(&config["AScurrent_reset_method"]["params"], "r").map(cv),
-        },
-    }
-}
-
-/// The GLIF2 rules of a GLIF2 config.
-pub fn glif2_rules<F: Float>(config: &Value) -> glif_core::levels::Glif2Rules<F> {
-    let cv = |x: f64| F::from_f64(x);
-    let (a_spike, b_spike, a_voltage, b_voltage) =
-        threshold_params(&config["threshold_dynamics_method"]["params"]);
-    let vr = &config["voltage_reset_method"]["params"];
-    let tr = &config["threshold_reset_method"]["params"];
-    Rules {
-        voltage: LinearForwardEuler,
-        threshold: SpikeComponent {
-            a_spike: cv(a_spike),
-            b_spike: cv(b_spike),
-            a_voltage: cv(a_voltage),
-            b_voltage: cv(b_voltage),
-        },
-        asc: AscNone,
-        voltage_reset: VBefore {
-            a: cv(f(vr, "a")),
-            b: cv(f(vr, "b")),
-        },
-        threshold_reset: ThreeComponents {
-            a_spike: cv(f(tr, "a_spike")),
-            b_spike: cv(f(tr, "b_spike")),
-        },
-        asc_reset: AscResetNone,
+        voltage_reset: v_before(config),
+        threshold_reset: three_components(config),
+        asc_reset: sum(config),
     }
 }
 
