@@ -81,11 +81,17 @@ pub fn run(args: &[String]) -> ExitCode {
 }
 
 fn firmware_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("firmware")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("firmware")
 }
 
 fn elf_path(board: &Board, bin: &str) -> PathBuf {
-    firmware_dir().join("target").join(board.target).join("release").join(bin)
+    firmware_dir()
+        .join("target")
+        .join(board.target)
+        .join("release")
+        .join(bin)
 }
 
 fn main(report: bool) -> Result<bool, String> {
@@ -107,7 +113,12 @@ fn main(report: bool) -> Result<bool, String> {
 }
 
 fn need_tool(tool: &str, hint: &str) -> Result<(), String> {
-    match Command::new(tool).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status() {
+    match Command::new(tool)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+    {
         Ok(_) => Ok(()),
         Err(e) => Err(format!("{tool} not found ({e}); install it: {hint}")),
     }
@@ -134,7 +145,10 @@ fn build(board: &Board) -> Result<(), String> {
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if !status.success() {
-        return Err(format!("firmware build for {} failed ({status})", board.target));
+        return Err(format!(
+            "firmware build for {} failed ({status})",
+            board.target
+        ));
     }
     Ok(())
 }
@@ -149,7 +163,9 @@ struct Run {
 /// instruction-count plugin (`(plugin.so, regions file)`), under a time-out.
 fn qemu(board: &Board, bin: &str, plugin: Option<(&Path, &Path)>) -> Result<Run, String> {
     let elf = elf_path(board, bin);
-    let log = firmware_dir().join("target").join(format!("qemu-{}-{bin}.log", board.target));
+    let log = firmware_dir()
+        .join("target")
+        .join(format!("qemu-{}-{bin}.log", board.target));
     let out = File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
     let err = out.try_clone().map_err(|e| e.to_string())?;
     let mut cmd = Command::new("qemu-system-arm");
@@ -159,16 +175,26 @@ fn qemu(board: &Board, bin: &str, plugin: Option<(&Path, &Path)>) -> Result<Run,
     if let Some((so, regions)) = plugin {
         let bytes = fs::read(&elf).map_err(|e| format!("{}: {e}", elf.display()))?;
         let parsed = Elf::parse(&bytes)?;
-        let start = parsed.function("glif_mark_start").ok_or("no glif_mark_start symbol")?;
-        let end = parsed.function("glif_mark_end").ok_or("no glif_mark_end symbol")?;
+        let start = parsed
+            .function("glif_mark_start")
+            .ok_or("no glif_mark_start symbol")?;
+        let end = parsed
+            .function("glif_mark_end")
+            .ok_or("no glif_mark_end symbol")?;
         cmd.arg("-plugin").arg(format!(
             "{},start={start:#x},end={end:#x},out={}",
             so.display(),
             regions.display()
         ));
     }
-    cmd.arg("-kernel").arg(&elf).stdin(Stdio::null()).stdout(out).stderr(err);
-    let mut child = cmd.spawn().map_err(|e| format!("cannot start qemu-system-arm: {e}"))?;
+    cmd.arg("-kernel")
+        .arg(&elf)
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err);
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start qemu-system-arm: {e}"))?;
     let deadline = Instant::now() + QEMU_TIMEOUT;
     let status = loop {
         match child.try_wait().map_err(|e| e.to_string())? {
@@ -245,10 +271,17 @@ fn check_proof(run: &Run, host: &[Vec<String>]) -> bool {
         }
         ok = false;
     }
-    println!("  {:<10} {:>6} {:>20} {:>20}  result", "case", "spikes", "spike checksum", "state checksum");
+    println!(
+        "  {:<10} {:>6} {:>20} {:>20}  result",
+        "case", "spikes", "spike checksum", "state checksum"
+    );
     let mut pos = 0;
     for (name, expected) in cases::CASES.iter().zip(host) {
-        let got: Vec<&str> = fw[pos.min(fw.len())..].iter().take(expected.len()).copied().collect();
+        let got: Vec<&str> = fw[pos.min(fw.len())..]
+            .iter()
+            .take(expected.len())
+            .copied()
+            .collect();
         pos += expected.len();
         let same = got.len() == expected.len() && got.iter().zip(expected).all(|(a, b)| a == b);
         let summary = expected.last().map(String::as_str).unwrap_or("");
@@ -265,7 +298,11 @@ fn check_proof(run: &Run, host: &[Vec<String>]) -> bool {
             field("spikes="),
             field("spike_checksum="),
             field("state_checksum="),
-            if same { "bit-identical to host" } else { "MISMATCH" }
+            if same {
+                "bit-identical to host"
+            } else {
+                "MISMATCH"
+            }
         );
         if !same {
             ok = false;
@@ -279,14 +316,20 @@ fn check_proof(run: &Run, host: &[Vec<String>]) -> bool {
         }
     }
     if fw.len() != pos {
-        eprintln!("  firmware printed {} transcript lines, host expects {pos}", fw.len());
+        eprintln!(
+            "  firmware printed {} transcript lines, host expects {pos}",
+            fw.len()
+        );
         ok = false;
     }
     println!(
         "  => {}: {} cases, {} spikes",
         if ok { "MATCH" } else { "MISMATCH" },
         cases::CASES.len(),
-        host.iter().flatten().filter(|l| l.starts_with("spike ")).count()
+        host.iter()
+            .flatten()
+            .filter(|l| l.starts_with("spike "))
+            .count()
     );
     ok
 }
@@ -308,7 +351,14 @@ fn build_plugin() -> Result<PathBuf, String> {
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
     need_tool(&cc, "apt-get install gcc")?;
     let status = Command::new(&cc)
-        .args(["-shared", "-fPIC", "-O2", "-Wall", "-fvisibility=hidden", "-o"])
+        .args([
+            "-shared",
+            "-fPIC",
+            "-O2",
+            "-Wall",
+            "-fvisibility=hidden",
+            "-o",
+        ])
         .arg(&so)
         .arg(&src)
         .status()
@@ -321,11 +371,16 @@ fn build_plugin() -> Result<PathBuf, String> {
 
 /// Runs `bin` with the plugin and returns (its output, the region counts).
 fn counted(board: &Board, bin: &str, so: &Path) -> Result<(Run, Vec<u64>), String> {
-    let regions = firmware_dir().join("target").join(format!("regions-{}-{bin}.txt", board.target));
+    let regions = firmware_dir()
+        .join("target")
+        .join(format!("regions-{}-{bin}.txt", board.target));
     let _ = fs::remove_file(&regions);
     let run = qemu(board, bin, Some((so, &regions)))?;
     if run.status != Some(0) {
-        return Err(format!("{bin} on {} exited with {:?}", board.target, run.status));
+        return Err(format!(
+            "{bin} on {} exited with {:?}",
+            board.target, run.status
+        ));
     }
     let text = fs::read_to_string(&regions).map_err(|e| format!("{}: {e}", regions.display()))?;
     let counts = text
@@ -363,8 +418,13 @@ fn report(host: &[Vec<String>]) -> Result<bool, String> {
                 let run = qemu(board, &bin, None)?;
                 let name = format!("{}_{prec}", level.to_uppercase());
                 // The size binaries stream the same spikes as the proof: check them too.
-                let idx = cases::CASES.iter().position(|c| *c == name).ok_or("unknown case")?;
-                let same = run.status == Some(0) && transcript_lines(&run) == host[idx].iter().map(String::as_str).collect::<Vec<_>>();
+                let idx = cases::CASES
+                    .iter()
+                    .position(|c| *c == name)
+                    .ok_or("unknown case")?;
+                let same = run.status == Some(0)
+                    && transcript_lines(&run)
+                        == host[idx].iter().map(String::as_str).collect::<Vec<_>>();
                 if !same {
                     eprintln!("  {bin}: output differs from the host");
                     ok = false;
@@ -439,9 +499,9 @@ fn report(host: &[Vec<String>]) -> Result<bool, String> {
                 }
                 _ => "?".into(),
             };
-            let e2e = proof_counts
-                .get(ci)
-                .map_or("?".into(), |c| format!("{:.1}", *c as f64 / cases::STEPS as f64));
+            let e2e = proof_counts.get(ci).map_or("?".into(), |c| {
+                format!("{:.1}", *c as f64 / cases::STEPS as f64)
+            });
             println!(
                 "  {:<10} {:>6} {:>7} {:>6} {:>7} {:>16} {:>18}",
                 case,
@@ -456,14 +516,25 @@ fn report(host: &[Vec<String>]) -> Result<bool, String> {
     }
     println!();
     println!("Notes:");
-    println!("- insns/step (sub): guest instructions per neuron-step on the subthreshold hot path,");
+    println!(
+        "- insns/step (sub): guest instructions per neuron-step on the subthreshold hot path,"
+    );
     println!("  (count(800 samples) - count(400 samples)) / 400 with `Neuron::run` over an input slice in RAM;");
-    println!("  insns/sample (e2e): the whole proof case (built-in stimulus generated per sample, spike");
-    println!("  cuts, spikes streamed over semihosting) divided by its {} samples.", cases::STEPS);
-    println!("- Instructions are not cycles: QEMU counts executed guest instructions; it models no");
+    println!(
+        "  insns/sample (e2e): the whole proof case (built-in stimulus generated per sample, spike"
+    );
+    println!(
+        "  cuts, spikes streamed over semihosting) divided by its {} samples.",
+        cases::STEPS
+    );
+    println!(
+        "- Instructions are not cycles: QEMU counts executed guest instructions; it models no"
+    );
     println!("  pipeline, flash wait states, FPU/divide latencies or soft-float call overheads in cycles.");
     println!("- State: v, th, after-spike currents, threshold components (per neuron). Model: parameters");
-    println!("  and precomputed constants (shareable by any number of neurons). Neuron: State + sample");
+    println!(
+        "  and precomputed constants (shareable by any number of neurons). Neuron: State + sample"
+    );
     println!("  index + spike-cut phase + a reference to its Model.");
     Ok(ok)
 }
