@@ -51,7 +51,14 @@ pub fn exit(status: u32) -> ! {
     let block = [ADP_STOPPED_APPLICATION_EXIT, status];
     semihost(SYS_EXIT_EXTENDED, block.as_ptr() as usize);
     // Only reached when the host does not know the extended call.
-    semihost(SYS_EXIT, if status == 0 { ADP_STOPPED_APPLICATION_EXIT as usize } else { 0x20024 });
+    semihost(
+        SYS_EXIT,
+        if status == 0 {
+            ADP_STOPPED_APPLICATION_EXIT as usize
+        } else {
+            0x20024
+        },
+    );
     loop {
         compiler_fence(Ordering::SeqCst);
     }
@@ -72,7 +79,10 @@ impl Default for Out {
 impl Out {
     /// An empty buffer.
     pub const fn new() -> Self {
-        Self { buf: [0; 128], len: 0 }
+        Self {
+            buf: [0; 128],
+            len: 0,
+        }
     }
 
     /// Sends what is buffered to the host console.
@@ -172,7 +182,10 @@ fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
     let mut out = Out::new();
     out.str("PANIC");
     if let Some(loc) = info.location() {
-        out.str(" at ").str(loc.file()).str(":").dec(u64::from(loc.line()));
+        out.str(" at ")
+            .str(loc.file())
+            .str(":")
+            .dec(u64::from(loc.line()));
     }
     out.nl();
     exit(code::PANIC)
@@ -255,8 +268,13 @@ pub fn stack_used() -> usize {
 /// Prints a run summary the way `proof` does (`case <name> spikes=... `).
 pub fn print_summary(name: &str, s: &cases::Summary) {
     let mut o = Out::new();
-    o.str("case ").str(name).str(" spikes=").dec(u64::from(s.spikes));
-    o.str(" spike_checksum=").hex64(s.spike_checksum).str(" state=");
+    o.str("case ")
+        .str(name)
+        .str(" spikes=")
+        .dec(u64::from(s.spikes));
+    o.str(" spike_checksum=")
+        .hex64(s.spike_checksum)
+        .str(" state=");
     for (k, w) in s.state.iter().enumerate() {
         if k > 0 {
             o.str(",");
@@ -268,7 +286,12 @@ pub fn print_summary(name: &str, s: &cases::Summary) {
 
 /// Prints `spike <name> <step>`.
 pub fn print_spike(name: &str, step: usize) {
-    Out::new().str("spike ").str(name).str(" ").dec(step as u64).nl();
+    Out::new()
+        .str("spike ")
+        .str(name)
+        .str(" ")
+        .dec(step as u64)
+        .nl();
 }
 
 /// The body of the `size_*` binaries: paints the stack, runs `case` (which
@@ -288,7 +311,10 @@ pub fn size_main(
             exit(code::MODEL_ERROR)
         }
     }
-    Out::new().str("stack_peak_bytes ").dec(stack_used() as u64).nl();
+    Out::new()
+        .str("stack_peak_bytes ")
+        .dec(stack_used() as u64)
+        .nl();
     println("end ok");
     exit(code::OK)
 }

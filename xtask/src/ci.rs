@@ -53,6 +53,12 @@ fn steps() -> Vec<Step> {
     vec![
         step("format", "cargo", &["fmt", "--all", "--check"], false),
         step(
+            "format (firmware)",
+            "cargo",
+            &["fmt", "--check", "--manifest-path", "firmware/Cargo.toml"],
+            false,
+        ),
+        step(
             "clippy (default features)",
             "cargo",
             &[

@@ -25,7 +25,11 @@ fw::fault_handlers!();
 /// Samples of the shorter measured run; the longer one has twice as many.
 const N: usize = 400;
 
-fn bench<F: Float, R: RuleSet<F, 2>>(name: &str, model: Result<Model<F, 2, R>, ParamError>, buf: &mut [F; 2 * N]) {
+fn bench<F: Float, R: RuleSet<F, 2>>(
+    name: &str,
+    model: Result<Model<F, 2, R>, ParamError>,
+    buf: &mut [F; 2 * N],
+) {
     let Ok(model) = model else {
         fw::Out::new().str("error ").str(name).nl();
         fw::exit(fw::code::MODEL_ERROR)
@@ -47,7 +51,12 @@ fn bench<F: Float, R: RuleSet<F, 2>>(name: &str, model: Result<Model<F, 2, R>, P
         *x = cases::stimulus::<F>(t) + bias;
     }
     for n in [N, 2 * N] {
-        fw::Out::new().str("bench ").str(name).str(" ").dec(n as u64).nl();
+        fw::Out::new()
+            .str("bench ")
+            .str(name)
+            .str(" ")
+            .dec(n as u64)
+            .nl();
         let input = black_box(&buf[..n]);
         let mut neuron = model.neuron();
         fw::glif_mark_start();

@@ -36,7 +36,10 @@ fn main() -> ! {
             }
         }
     }
-    fw::Out::new().str("stack_peak_bytes ").dec(fw::stack_used() as u64).nl();
+    fw::Out::new()
+        .str("stack_peak_bytes ")
+        .dec(fw::stack_used() as u64)
+        .nl();
     fw::println("end ok");
     fw::exit(fw::code::OK)
 }

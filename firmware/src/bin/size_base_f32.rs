@@ -27,7 +27,16 @@ fn main() -> ! {
         Ok(cases::Summary {
             spikes: 0,
             spike_checksum: 0,
-            state: [u64::from(acc.to_bits()), 0, 0, 0, 0, 0, cases::STEPS as u64, 0],
+            state: [
+                u64::from(acc.to_bits()),
+                0,
+                0,
+                0,
+                0,
+                0,
+                cases::STEPS as u64,
+                0,
+            ],
             state_checksum: h.0,
         })
     })
