@@ -4,7 +4,7 @@
     .venv-allensdk/bin/python scripts/allensdk/bench_allensdk.py \\
         --config reference/configs/osb/566283540_neuron_config.json --dt 5e-6 \\
         --stimulus '{"kind":"piecewise_constant","n":240000,"segments":[[20000,220000,1.68e-10]]}' \\
-        [--nest]
+        [--nest] [--repeats N]
 
 `--stimulus` takes the JSON of a reference case's `stimulus` field (kinds
 piecewise_constant, ramp, held_levels, explicit: reference/README.md), or `-` to
@@ -18,6 +18,10 @@ Prints one JSON line:
      "steps", "seconds", "us_per_step", "n_spikes", "spike_time_steps",
      "error": null or {type, message}, "nest": {...} (with --nest)}
 `seconds` times only `GlifNeuron.run(stim)` (not import, parsing or construction).
+With `--repeats N` (default 1) the run is repeated N times, each on a neuron
+freshly made by `from_dict`; `seconds` is the shortest, `seconds_all` lists
+all of them, and the spikes are the first run's (`repeats_agree` says whether
+every run gave the same spike steps). NEST is repeated the same way.
 
 NEST (--nest)
 -------------
@@ -86,24 +90,28 @@ def load_config(path):
     return d
 
 
-def run_allensdk(config, dt, stim):
+def run_allensdk(config, dt, stim, repeats=1):
     import allensdk
     from allensdk.model.glif.glif_neuron import GlifNeuron
     res = {"simulator": "allensdk", "allensdk_version": allensdk.__version__,
-           "numpy_version": np.__version__, "steps": int(stim.size)}
+           "numpy_version": np.__version__, "steps": int(stim.size), "repeats": repeats}
+    times, runs = [], []
     try:
-        neuron = GlifNeuron.from_dict(config)
-        neuron.dt = dt
-        t0 = time.perf_counter()
-        out = neuron.run(stim)
-        secs = time.perf_counter() - t0
+        for _ in range(repeats):
+            neuron = GlifNeuron.from_dict(config)
+            neuron.dt = dt
+            t0 = time.perf_counter()
+            out = neuron.run(stim)
+            times.append(time.perf_counter() - t0)
+            runs.append([int(s) for s in out["spike_time_steps"]])
     except Exception as e:
         res.update(error={"type": type(e).__name__, "message": str(e)}, seconds=None,
                    us_per_step=None, n_spikes=None, spike_time_steps=None)
         return res
-    steps = [int(s) for s in out["spike_time_steps"]]
-    res.update(seconds=secs, us_per_step=secs / max(stim.size, 1) * 1e6,
-               n_spikes=len(steps), spike_time_steps=steps, error=None)
+    secs, steps = min(times), runs[0]
+    res.update(seconds=secs, seconds_all=times, us_per_step=secs / max(stim.size, 1) * 1e6,
+               n_spikes=len(steps), spike_time_steps=steps,
+               repeats_agree=all(r == steps for r in runs), error=None)
     return res
 
 
@@ -151,7 +159,7 @@ def nest_params(c, dt):
     return p
 
 
-def run_nest(config, dt, stim):
+def run_nest(config, dt, stim, repeats=1):
     # NEST writes its banner and messages to file descriptor 1: send them to
     # stderr so that stdout stays one JSON line.
     os.environ.setdefault("PYNEST_QUIET", "1")
@@ -159,7 +167,21 @@ def run_nest(config, dt, stim):
     saved = os.dup(1)
     os.dup2(2, 1)
     try:
-        return _run_nest(config, dt, stim)
+        res = None
+        times = []
+        for _ in range(repeats):
+            r = _run_nest(config, dt, stim)
+            if "seconds" not in r:  # unavailable or failed
+                return r
+            times.append(r["seconds"])
+            if res is None:
+                res = r
+            elif r["spike_time_steps"] != res["spike_time_steps"]:
+                res["repeats_agree"] = False
+        res.setdefault("repeats_agree", True)
+        res.update(repeats=repeats, seconds=min(times), seconds_all=times,
+                   ns_per_step=min(times) / max(stim.size, 1) * 1e9)
+        return res
     finally:
         sys.stdout.flush()
         os.dup2(saved, 1)
@@ -218,6 +240,8 @@ def main():
     ap.add_argument("--stimulus", default="-", help="stimulus JSON, '-' for stdin, or @file")
     ap.add_argument("--nest", action="store_true", help="also run NEST glif_psc if importable")
     ap.add_argument("--no-allensdk", action="store_true", help="skip the AllenSDK run")
+    ap.add_argument("--repeats", type=int, default=1,
+                    help="time each simulator this many times; report the shortest")
     a = ap.parse_args()
     desc = load_json_arg(a.stimulus)
     if "stimulus" in desc and "kind" not in desc:
@@ -227,11 +251,11 @@ def main():
     if a.no_allensdk:
         res = {"simulator": "allensdk", "skipped": True, "steps": int(stim.size)}
     else:
-        res = run_allensdk(config, a.dt, stim)
+        res = run_allensdk(config, a.dt, stim, max(a.repeats, 1))
     res["config"] = a.config
     res["dt"] = a.dt
     if a.nest:
-        res["nest"] = run_nest(config, a.dt, stim)
+        res["nest"] = run_nest(config, a.dt, stim, max(a.repeats, 1))
     sys.stdout.write(json.dumps(res, separators=(",", ":")) + "\n")
     return 0
 
