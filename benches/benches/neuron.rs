@@ -6,8 +6,69 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use glif_benches::{levels, one_second_step};
-use glif_core::Float;
+use glif_core::rules::{ForwardEulerConsts, LinearForwardEuler, VoltageDynamics};
+use glif_core::{Float, Model, ParamError, Params, Rules, SpikeCounter};
 use glif_io::{AnyModel, RunResult};
+
+/// NOT AllenSDK-exact: forward Euler with `dt/Ce` precomputed, so the
+/// voltage update multiplies instead of dividing: `v0 + (inj + S - g*(v0 -
+/// El)) * (dt/Ce)`. It rounds differently from AllenSDK's `(...)*dt/Ce`;
+/// measured here only to show what the exact operation order costs.
+#[derive(Clone, Copy, Debug)]
+struct ForwardEulerNoDivision;
+
+impl<F: Float, const N: usize> VoltageDynamics<F, N> for ForwardEulerNoDivision {
+    const NAME: &'static str = "linear_forward_euler_no_division";
+    type Prepared = (ForwardEulerConsts<F>, F);
+
+    fn prepare(
+        &self,
+        p: &Params<F, N>,
+        exp: &dyn Fn(F) -> F,
+    ) -> Result<Self::Prepared, ParamError> {
+        let k = VoltageDynamics::<F, N>::prepare(&LinearForwardEuler, p, exp)?;
+        Ok((k, k.dt / k.ce))
+    }
+
+    #[inline(always)]
+    fn step(k: &Self::Prepared, v0: F, inj: F, asc_sum: F) -> F {
+        let (k, dt_over_ce) = k;
+        v0 + (inj + asc_sum - k.g * (v0 - k.el)) * *dt_over_ce
+    }
+}
+
+/// GLIF5 f64, spikes only: AllenSDK's exact voltage update against one
+/// without the division on the critical path.
+fn exact_versus_no_division(c: &mut Criterion) {
+    let (_, config) = levels().pop().expect("GLIF5");
+    let AnyModel::Glif5(exact) = AnyModel::<f64>::new(&config).expect("model") else {
+        panic!("GLIF5 config");
+    };
+    let r = exact.rules();
+    let fast = Model::new(
+        *exact.params(),
+        Rules {
+            voltage: ForwardEulerNoDivision,
+            threshold: r.threshold,
+            asc: r.asc,
+            voltage_reset: r.voltage_reset,
+            threshold_reset: r.threshold_reset,
+            asc_reset: r.asc_reset,
+        },
+    )
+    .expect("model");
+    let stimulus = one_second_step(&config);
+    let mut group = c.benchmark_group("neuron/GLIF5/f64/voltage-update");
+    group.throughput(Throughput::Elements(stimulus.len() as u64));
+    group.sample_size(20);
+    group.bench_function("exact", |b| {
+        b.iter(|| black_box(exact.run(black_box(&stimulus), &mut SpikeCounter::default())))
+    });
+    group.bench_function("no-division-not-exact", |b| {
+        b.iter(|| black_box(fast.run(black_box(&stimulus), &mut SpikeCounter::default())))
+    });
+    group.finish();
+}
 
 fn bench_precision<F: Float>(c: &mut Criterion, precision: &str) {
     for (level, config) in levels() {
@@ -42,6 +103,7 @@ fn bench_precision<F: Float>(c: &mut Criterion, precision: &str) {
 fn neuron(c: &mut Criterion) {
     bench_precision::<f64>(c, "f64");
     bench_precision::<f32>(c, "f32");
+    exact_versus_no_division(c);
 }
 
 criterion_group!(benches, neuron);

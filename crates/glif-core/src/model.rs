@@ -239,12 +239,14 @@ where
     A: AscDynamics<F, N>,
 {
     let sum0 = asc_sum(&s0.asc);
-    let (th, components) = T::step(threshold, s0.v, s0.components, input, sum0);
+    let asc1 = A::step(asc, &s0.asc);
+    let v1 = V::step(voltage, s0.v, input, sum0);
+    let (th1, components1) = T::step(threshold, s0.v, s0.components, input, sum0);
     State {
-        v: V::step(voltage, s0.v, input, sum0),
-        th,
-        asc: A::step(asc, &s0.asc),
-        components,
+        v: v1,
+        th: th1,
+        asc: asc1,
+        components: components1,
     }
 }
 

@@ -78,9 +78,15 @@ mod threshold;
 mod voltage;
 
 pub use asc::{AscExp, AscNone};
-pub use reset::{AscResetNone, Sum, ThreeComponents, ThresholdResetInf, VBefore, VoltageZero};
-pub use threshold::{SpikeComponent, ThreeComponentsExact, ThresholdInf};
-pub use voltage::{LinearExact, LinearForwardEuler};
+pub use reset::{
+    AscResetNone, Sum, SumConsts, ThreeComponents, ThreeComponentsConsts, ThresholdResetInf,
+    VBefore, VoltageZero,
+};
+pub use threshold::{
+    SpikeComponent, SpikeComponentConsts, ThreeComponentsExact, ThreeComponentsExactConsts,
+    ThresholdInf,
+};
+pub use voltage::{ForwardEulerConsts, LinearExact, LinearExactConsts, LinearForwardEuler};
 
 /// The two adaptive components of the threshold, both relative to
 /// `th_inf * coeffs.th_inf` (V). Both start at 0.
