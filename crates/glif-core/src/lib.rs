@@ -17,6 +17,18 @@
 //! - Outputs go to a [`Recorder`]: full traces into caller-owned slices
 //!   ([`SliceRecorder`]), spikes only ([`SpikeCounter`], [`OnSpike`]), or
 //!   your own.
+//! - One sample at a time ([`Neuron::step`]) or a whole stimulus
+//!   ([`Model::run`], [`Neuron::run_iter`] for streams); both give the same
+//!   bits, and a bad reset is a typed [`Outcome`], a run error a typed
+//!   [`RunError`].
+//! - Many neurons of one rule set at once: the [`population`] engine runs
+//!   `L` neurons in SIMD [`Lanes`], with the single-neuron results bit for
+//!   bit.
+//! - Exactness: with AllenSDK's own `exp` values ([`Model::with_exp`]) every
+//!   output of the repository's 242 AllenSDK reference cases is
+//!   bit-identical; with `libm` (the default) spike steps are identical and
+//!   values agree to a documented tolerance (the project's
+//!   `docs/DIFFERENCES.md`).
 //!
 //! Units are SI throughout: volts, seconds, amperes, ohms, farads.
 //!
