@@ -92,7 +92,7 @@ fn steps() -> Vec<Step> {
             false,
         ),
         step(
-            "doc tests and docs build",
+            "docs build without warnings",
             "cargo",
             &["doc", "--workspace", "--no-deps", "--all-features"],
             false,
