@@ -330,6 +330,27 @@ impl core::fmt::Display for LengthMismatch {
 
 impl core::error::Error for LengthMismatch {}
 
+/// [`Population::step`] was given a number of inputs other than the number of neurons.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InputLength {
+    /// `inputs.len()`.
+    pub inputs: usize,
+    /// Neurons in the population.
+    pub neurons: usize,
+}
+
+impl core::fmt::Display for InputLength {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "{} inputs for a population of {} neurons (need one input per neuron)",
+            self.inputs, self.neurons
+        )
+    }
+}
+
+impl core::error::Error for InputLength {}
+
 /// Many neurons of one rule set, stepped `L` at a time. See the module docs.
 #[derive(Debug)]
 pub struct Population<'a, F: Float, const N: usize, const L: usize, R: PopulationRules<F, N, L>> {
@@ -403,18 +424,33 @@ impl<'a, F: Float, const N: usize, const L: usize, R: PopulationRules<F, N, L>>
     }
 
     /// Advances every neuron by one sample `t`, neuron `i` with input
-    /// `inputs[i]` (A). For populations driven sample by sample.
+    /// `inputs[i]` (A). For populations driven sample by sample. `inputs`
+    /// must hold one value per neuron ([`Population::len`]); otherwise
+    /// nothing is advanced and the lengths are returned.
     pub fn step<Rec: PopulationRecorder<F, N>>(
         &mut self,
         t: usize,
         inputs: &[F],
         recorder: &mut Rec,
-    ) {
-        for (b, (block, k)) in self.blocks.iter_mut().zip(self.dynamics).enumerate() {
+    ) -> Result<(), InputLength> {
+        if inputs.len() != self.len() {
+            return Err(InputLength {
+                inputs: inputs.len(),
+                neurons: self.len(),
+            });
+        }
+        for (b, ((block, k), x)) in self
+            .blocks
+            .iter_mut()
+            .zip(self.dynamics)
+            .zip(inputs.chunks_exact(L))
+            .enumerate()
+        {
             let models = &self.models[b * L..b * L + L];
-            let x = Lanes::from_fn(|l| inputs.get(b * L + l).copied().unwrap_or(F::ZERO));
+            let x = Lanes::from_fn(|l| x[l]);
             step_block(block, k, models, b * L, t, x, recorder);
         }
+        Ok(())
     }
 }
 

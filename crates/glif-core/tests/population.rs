@@ -211,3 +211,49 @@ fn mismatched_arrays_are_an_error() {
     assert_eq!(err.models, 5);
     assert!(err.to_string().contains("5 models"));
 }
+
+#[test]
+fn step_by_step_equals_run() {
+    const L: usize = 4;
+    let mut models = glif5::<f64>(5e-6, None);
+    models.truncate(8);
+    let refs: Vec<&Glif5<f64, 2>> = models.iter().collect();
+    let dynamics: Vec<WideDynamics<f64, 2, L, _>> = refs
+        .chunks_exact(L)
+        .map(|c| WideDynamics::new(c.try_into().expect("L")).expect("wide"))
+        .collect();
+    let fresh: Vec<Block<f64, 2, L>> = refs
+        .chunks_exact(L)
+        .map(|c| Block::new(c.try_into().expect("L")))
+        .collect();
+    let steps = 20_000;
+
+    let mut blocks = fresh.clone();
+    let mut run = Traces(vec![Trace::default(); models.len()]);
+    Population::new(&models, &dynamics, &mut blocks)
+        .expect("lengths")
+        .run(
+            0,
+            steps,
+            |b, t| Lanes::from_fn(|l| input(b * L + l, t)),
+            &mut run,
+        );
+
+    let mut blocks = fresh.clone();
+    let mut stepped = Traces(vec![Trace::default(); models.len()]);
+    let mut population = Population::new(&models, &dynamics, &mut blocks).expect("lengths");
+    for t in 0..steps {
+        let inputs: Vec<f64> = (0..models.len()).map(|i| input(i, t)).collect();
+        population
+            .step(t, &inputs, &mut stepped)
+            .expect("one input per neuron");
+    }
+    assert!(run.0.iter().map(|t| t.spikes.len()).sum::<usize>() > 10);
+    assert_eq!(run.0, stepped.0);
+
+    let err = population.step(steps, &[0.0; 3], &mut stepped).unwrap_err();
+    assert_eq!((err.inputs, err.neurons), (3, 8));
+    assert!(err
+        .to_string()
+        .contains("3 inputs for a population of 8 neurons"));
+}
