@@ -93,7 +93,7 @@ fn compare<F: Float, R: PopulationRules<F, 2, L>, const L: usize>(
 ) -> usize {
     // Pad to a multiple of L with copies of the first model.
     let mut padded: Vec<Model<F, 2, R>> = models.to_vec();
-    while padded.len() % L != 0 {
+    while !padded.len().is_multiple_of(L) {
         padded.push(models[0]);
     }
     let refs: Vec<&Model<F, 2, R>> = padded.iter().collect();
