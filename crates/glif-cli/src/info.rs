@@ -90,6 +90,13 @@ pub fn run(a: InfoArgs) -> Result<u8, CliError> {
             cfg.dt
         ));
     }
+    if let Some(w) = config::at_dt(&cfg, a.dt, None)
+        .ok()
+        .as_ref()
+        .and_then(config::euler_stability_warning)
+    {
+        notes.push(w);
+    }
     if cfg.el != 0.0 {
         notes.push("El is not 0: Allen files use voltages relative to rest (El = 0)".into());
     }

@@ -193,6 +193,9 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
     output::check_writable(&output::files_for(&out_path, format, traces), a.force)?;
     let run_cfg = config::at_dt(&cfg, a.dt, a.spike_cut_length)?;
     let model = config::build(&run_cfg, a.precision)?;
+    if let Some(w) = config::euler_stability_warning(&run_cfg) {
+        eprintln!("glif: warning: {w}");
+    }
     let default = a
         .config
         .is_none()

@@ -848,3 +848,33 @@ fn info_shows_level_parameters_derived_values_and_problems() {
         "{err}"
     );
 }
+
+#[test]
+fn a_time_step_forward_euler_cannot_take_is_flagged() {
+    let d = dir("unstable-dt");
+    // tau_m of the bundled model is 17.6 ms: 5 µs is fine, 20 ms overshoots,
+    // 50 ms diverges.
+    let o = glif(&["info", "--config", CONFIG, "--dt", "5e-6"], &d);
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("forward Euler"));
+    let o = glif(&["info", "--config", CONFIG, "--dt", "0.02"], &d);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("overshoots rest"), "{out}");
+    let o = glif(
+        &[
+            "simulate",
+            "--config",
+            CONFIG,
+            "--square",
+            "1e-10",
+            "--dt",
+            "0.05",
+            "--duration",
+            "5",
+            "--output",
+            "u.json",
+        ],
+        &d,
+    );
+    let err = stderr(&o);
+    assert!(err.contains("warning") && err.contains("unstable"), "{err}");
+}
