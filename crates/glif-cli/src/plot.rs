@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::sync::Once;
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
@@ -162,6 +163,38 @@ fn tick(y: &f64) -> String {
     }
 }
 
+/// One panel: time (s) on x from 0 to `t_end`, `y_desc` on y from `lo` to
+/// `hi`, with the figure's caption, margins, fonts and tick labels.
+fn panel<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    caption: &str,
+    y_desc: &str,
+    t_end: f64,
+    (lo, hi): (f64, f64),
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
+    let e = |x: DrawingAreaErrorKind<DB::ErrorType>| format!("{x:?}");
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, ("sans-serif", 22))
+        .margin(12)
+        .margin_right(30)
+        .x_label_area_size(45)
+        .y_label_area_size(90)
+        .build_cartesian_2d(0.0..t_end, lo..hi)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc("time (s)")
+        .y_desc(y_desc)
+        .axis_desc_style(("sans-serif", 20))
+        .label_style(("sans-serif", 17))
+        .light_line_style(WHITE.mix(0.0))
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .draw()
+        .map_err(e)?;
+    Ok(chart)
+}
+
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     lw: u32,
@@ -190,31 +223,11 @@ fn draw<DB: DrawingBackend>(
     };
     let t_end = (out.len().max(1)) as f64 * dt;
     let buckets = (WIDTH as usize) * 2;
-    let label_font = ("sans-serif", 20);
-    let tick_font = ("sans-serif", 17);
 
     // Stimulus (pA).
     let stim = decimate(0.0, dt, stimulus, 1e12, buckets);
     let (lo, hi) = range(&[&stim], &[0.0], 0.0);
-    let mut chart = ChartBuilder::on(&top)
-        .caption("Stimulus", ("sans-serif", 22))
-        .margin(12)
-        .margin_right(30)
-        .x_label_area_size(45)
-        .y_label_area_size(90)
-        .build_cartesian_2d(0.0..t_end, lo..hi)
-        .map_err(e)?;
-    chart
-        .configure_mesh()
-        .x_desc("time (s)")
-        .y_desc("current (pA)")
-        .axis_desc_style(label_font)
-        .label_style(tick_font)
-        .light_line_style(WHITE.mix(0.0))
-        .x_label_formatter(&tick)
-        .y_label_formatter(&tick)
-        .draw()
-        .map_err(e)?;
+    let mut chart = panel(&top, "Stimulus", "current (pA)", t_end, (lo, hi))?;
     for seg in stim {
         chart
             .draw_series(LineSeries::new(seg, BLUE.stroke_width(lw)))
@@ -231,28 +244,13 @@ fn draw<DB: DrawingBackend>(
         .collect();
     let extra: Vec<f64> = spike_pts.iter().map(|p| p.1).collect();
     let (lo, hi) = range(&[&v, &th], &extra, 0.3);
-    let mut chart = ChartBuilder::on(&mid)
-        .caption(
-            "Voltage and threshold (relative to rest)",
-            ("sans-serif", 22),
-        )
-        .margin(12)
-        .margin_right(30)
-        .x_label_area_size(45)
-        .y_label_area_size(90)
-        .build_cartesian_2d(0.0..t_end, lo..hi)
-        .map_err(e)?;
-    chart
-        .configure_mesh()
-        .x_desc("time (s)")
-        .y_desc("voltage (mV)")
-        .axis_desc_style(label_font)
-        .label_style(tick_font)
-        .light_line_style(WHITE.mix(0.0))
-        .x_label_formatter(&tick)
-        .y_label_formatter(&tick)
-        .draw()
-        .map_err(e)?;
+    let mut chart = panel(
+        &mid,
+        "Voltage and threshold (relative to rest)",
+        "voltage (mV)",
+        t_end,
+        (lo, hi),
+    )?;
     for (i, seg) in v.into_iter().enumerate() {
         let s = chart
             .draw_series(LineSeries::new(seg, BLUE.stroke_width(lw)))
@@ -303,25 +301,13 @@ fn draw<DB: DrawingBackend>(
             .collect();
         let refs: Vec<&[Vec<(f64, f64)>]> = currents.iter().map(|c| &c[..]).collect();
         let (lo, hi) = range(&refs, &[0.0], 0.3);
-        let mut chart = ChartBuilder::on(&bottom)
-            .caption("After-spike currents", ("sans-serif", 22))
-            .margin(12)
-            .margin_right(30)
-            .x_label_area_size(45)
-            .y_label_area_size(90)
-            .build_cartesian_2d(0.0..t_end, lo..hi)
-            .map_err(e)?;
-        chart
-            .configure_mesh()
-            .x_desc("time (s)")
-            .y_desc("current (pA)")
-            .axis_desc_style(label_font)
-            .label_style(tick_font)
-            .light_line_style(WHITE.mix(0.0))
-            .x_label_formatter(&tick)
-            .y_label_formatter(&tick)
-            .draw()
-            .map_err(e)?;
+        let mut chart = panel(
+            &bottom,
+            "After-spike currents",
+            "current (pA)",
+            t_end,
+            (lo, hi),
+        )?;
         let colors = [GREEN, PURPLE, RED, BLUE, ORANGE];
         for (k, c) in currents.into_iter().enumerate() {
             let color = colors[k % colors.len()];
