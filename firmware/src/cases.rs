@@ -408,6 +408,27 @@ impl From<RunError> for CaseError {
 }
 
 /// Runs case `index` of [`CASES`]; spikes go to `on_spike` as (step) as they happen.
+/// The size baseline: consumes the built-in stimulus the way a model would,
+/// without a model, so that `size_<model>_<F> - size_base_<F>` is
+/// glif-core's share of flash and RAM.
+pub fn baseline<F: Float>(on_spike: &mut dyn FnMut(usize)) -> Result<Summary, CaseError> {
+    let mut h = Fnv::default();
+    let mut acc = F::ZERO;
+    for t in 0..black_box(STEPS) {
+        acc = acc + black_box(stimulus::<F>(t));
+        if black_box(false) {
+            on_spike(t);
+        }
+    }
+    h.word(acc.to_bits_u64());
+    Ok(Summary {
+        spikes: 0,
+        spike_checksum: 0,
+        state: [acc.to_bits_u64(), 0, 0, 0, 0, 0, STEPS as u64, 0],
+        state_checksum: h.0,
+    })
+}
+
 pub fn run_case(index: usize, on_spike: &mut dyn FnMut(usize)) -> Result<Summary, CaseError> {
     let mut s32 = |s: &Spike<f32>| on_spike(s.step);
     match index {
