@@ -526,7 +526,7 @@ pub fn run(args: &[String]) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let filter = args.first().map(String::as_str).unwrap_or("");
-    let (files, numpy) = match (case_files(), NumpyExp::load()) {
+    let (files, numpy) = match (case_files(), NumpyExp::load(&reference_dir())) {
         (Ok(f), Ok(n)) => (f, n),
         (Err(e), _) | (_, Err(e)) => {
             eprintln!("verify: {e}");

@@ -1,7 +1,6 @@
 //! The reference set on disk (`reference/`): case files, stimuli, numpy's
 //! exp table, and the ulp distance. Shared by `verify` and `f32-report`.
 
-use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -124,65 +123,10 @@ pub fn numbers(v: &Value) -> Vec<f64> {
         .unwrap_or_default()
 }
 
-/// numpy's exp as AllenSDK evaluated it (reference/numpy-exp.json).
-pub struct NumpyExp(HashMap<u64, u64>);
-
-impl NumpyExp {
-    /// Loads `reference/numpy-exp.json`.
-    pub fn load() -> Result<NumpyExp, String> {
-        let path = reference_dir().join("numpy-exp.json");
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let doc: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-        let mut map = HashMap::new();
-        for (a, r) in doc["exp"]
-            .as_object()
-            .ok_or("numpy-exp.json: no exp table")?
-        {
-            let r = r.as_str().ok_or("numpy-exp.json: value not a string")?;
-            map.insert(parse_hex_f64(a)?.to_bits(), parse_hex_f64(r)?.to_bits());
-        }
-        Ok(NumpyExp(map))
-    }
-
-    /// numpy's exp(x), if AllenSDK ever evaluated it.
-    pub fn get(&self, x: f64) -> Option<f64> {
-        self.0.get(&x.to_bits()).map(|&r| f64::from_bits(r))
-    }
-
-    /// How many arguments the table holds.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// For how many arguments libm's exp differs from numpy's.
-    pub fn libm_differs(&self) -> usize {
-        self.0
-            .iter()
-            .filter(|(&a, &r)| glif_core::Float::exp(f64::from_bits(a)).to_bits() != r)
-            .count()
-    }
-}
-
-/// Parses Python's `float.hex()` output, e.g. `-0x1.0117a3f6ba859p-5`.
-pub fn parse_hex_f64(s: &str) -> Result<f64, String> {
-    let bad = || format!("not a hex float: {s:?}");
-    let (neg, t) = match s.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, s),
-    };
-    let t = t.strip_prefix("0x").ok_or_else(bad)?;
-    let (mant, exp) = t.split_once('p').ok_or_else(bad)?;
-    let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
-    let mut m: u128 = u128::from_str_radix(int, 16).map_err(|_| bad())?;
-    for c in frac.chars() {
-        m = m * 16 + c.to_digit(16).ok_or_else(bad)? as u128;
-    }
-    let e: i32 = exp.parse::<i32>().map_err(|_| bad())? - 4 * frac.len() as i32;
-    // m < 2^53 for Python's output, so the product is exact.
-    let v = (m as f64) * 2f64.powi(e);
-    Ok(if neg { -v } else { v })
-}
+// numpy's exp table: the same loader glif-core's and glif-io's tests use.
+#[path = "../../crates/glif-core/tests/common/numpy_exp.rs"]
+mod numpy_exp;
+pub use numpy_exp::NumpyExp;
 
 /// Distance in units in the last place (0 for equal values and for two NaNs;
 /// `u64::MAX` when exactly one is NaN).

@@ -383,7 +383,7 @@ fn check_case(
 
 #[test]
 fn every_reference_case_is_bit_identical_with_numpys_exp() {
-    let numpy = NumpyExp::load();
+    let numpy = NumpyExp::load(&reference_dir()).expect("reference/numpy-exp.json");
     run_all(ExpSource::Numpy(&numpy), EXACT);
 }
 

@@ -113,7 +113,7 @@ fn compare(label: &str, r: &RunResult, case: &Value) -> f64 {
 #[test]
 fn every_combination_and_current_count_matches_allensdk() {
     assert!(!LIBM_REASON.is_empty());
-    let table = NumpyExp::load();
+    let table = NumpyExp::load(&reference_dir()).expect("reference/numpy-exp.json");
     let missing = std::cell::Cell::new(0usize);
     let numpy_exp = |x: f64| {
         table.get(x).unwrap_or_else(|| {

@@ -12,6 +12,10 @@ use glif_core::rules::*;
 use glif_core::*;
 use serde_json::Value;
 
+mod numpy_exp;
+#[allow(unused_imports)] // not every test binary that includes `common` uses it
+pub use numpy_exp::NumpyExp;
+
 pub fn reference_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../reference")
 }
@@ -174,63 +178,6 @@ impl<F: Float> Recorder<F, 2> for Outputs {
     }
 }
 
-/// numpy's exp, as recorded in reference/numpy-exp.json: argument -> result.
-pub struct NumpyExp(pub std::collections::HashMap<u64, u64>);
-
-impl NumpyExp {
-    pub fn load() -> NumpyExp {
-        let text = std::fs::read_to_string(reference_dir().join("numpy-exp.json"))
-            .expect("reference/numpy-exp.json");
-        let doc: Value = serde_json::from_str(&text).expect("numpy-exp.json");
-        let map = doc["exp"]
-            .as_object()
-            .expect("exp table")
-            .iter()
-            .map(|(a, r)| {
-                (
-                    parse_hex_f64(a).to_bits(),
-                    parse_hex_f64(r.as_str().expect("hex")).to_bits(),
-                )
-            })
-            .collect();
-        NumpyExp(map)
-    }
-
-    /// numpy's exp(x); panics if AllenSDK never evaluated exp at x (then our
-    /// argument differs from AllenSDK's, which is a bug to find).
-    pub fn exp(&self, x: f64) -> f64 {
-        match self.0.get(&x.to_bits()) {
-            Some(&r) => f64::from_bits(r),
-            None => panic!(
-                "exp argument {x:e} (bits {:#x}) is not in numpy-exp.json",
-                x.to_bits()
-            ),
-        }
-    }
-}
-
-/// Parses Python's float.hex() output, e.g. "-0x1.0117a3f6ba859p-5".
-pub fn parse_hex_f64(s: &str) -> f64 {
-    let (neg, s) = match s.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, s),
-    };
-    let s = s.strip_prefix("0x").expect("0x");
-    let (mant, exp) = s.split_once('p').expect("p");
-    let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
-    let mut m: u128 = u128::from_str_radix(int, 16).expect("int");
-    for c in frac.chars() {
-        m = m * 16 + c.to_digit(16).expect("hex digit") as u128;
-    }
-    let e: i32 = exp.parse::<i32>().expect("exp") - 4 * frac.len() as i32;
-    let v = (m as f64) * 2f64.powi(e);
-    if neg {
-        -v
-    } else {
-        v
-    }
-}
-
 /// Which exp the models use.
 #[derive(Clone, Copy)]
 pub enum ExpSource<'a> {
@@ -262,7 +209,17 @@ pub fn run_level_with<F: Float>(
 ) -> Option<(u8, Outputs)> {
     let exp = move |x: F| match source {
         ExpSource::Libm => x.exp(),
-        ExpSource::Numpy(table) => F::from_f64(table.exp(x.to_f64())),
+        ExpSource::Numpy(table) => {
+            let x = x.to_f64();
+            // A missing argument means ours differs from AllenSDK's: a bug to find.
+            let y = table.get(x).unwrap_or_else(|| {
+                panic!(
+                    "exp argument {x:e} (bits {:#x}) is not in numpy-exp.json",
+                    x.to_bits()
+                )
+            });
+            F::from_f64(y)
+        }
     };
     let two = |key: &str| config[key].as_array().map(Vec::len) == Some(2);
     if !(two("asc_tau_array") && two("asc_amp_array") && two("init_AScurrents")) {

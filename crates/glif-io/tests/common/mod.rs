@@ -1,7 +1,6 @@
 //! Test support: the repository's AllenSDK reference set (`reference/`).
 #![allow(dead_code)]
 
-use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -36,54 +35,11 @@ pub fn config_files() -> Vec<PathBuf> {
     out
 }
 
-/// numpy's exp as recorded in reference/numpy-exp.json (argument bits -> result bits).
-pub struct NumpyExp(pub HashMap<u64, u64>);
-
-impl NumpyExp {
-    pub fn load() -> NumpyExp {
-        let text = std::fs::read_to_string(reference_dir().join("numpy-exp.json")).expect("table");
-        let doc: Value = serde_json::from_str(&text).expect("json");
-        let map = doc["exp"]
-            .as_object()
-            .expect("exp")
-            .iter()
-            .map(|(a, r)| {
-                (
-                    parse_hex_f64(a).to_bits(),
-                    parse_hex_f64(r.as_str().expect("hex")).to_bits(),
-                )
-            })
-            .collect();
-        NumpyExp(map)
-    }
-
-    /// numpy's exp(x), or None when AllenSDK never evaluated exp at x.
-    pub fn get(&self, x: f64) -> Option<f64> {
-        self.0.get(&x.to_bits()).map(|&r| f64::from_bits(r))
-    }
-}
-
-/// Parses Python's float.hex() output.
-pub fn parse_hex_f64(s: &str) -> f64 {
-    let (neg, s) = match s.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, s),
-    };
-    let s = s.strip_prefix("0x").expect("0x");
-    let (mant, exp) = s.split_once('p').expect("p");
-    let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
-    let mut m: u128 = u128::from_str_radix(int, 16).expect("int");
-    for c in frac.chars() {
-        m = m * 16 + c.to_digit(16).expect("hex digit") as u128;
-    }
-    let e: i32 = exp.parse::<i32>().expect("exp") - 4 * frac.len() as i32;
-    let v = (m as f64) * 2f64.powi(e);
-    if neg {
-        -v
-    } else {
-        v
-    }
-}
+// numpy's exp table: one loader for glif-core's and glif-io's tests and xtask.
+#[path = "../../../glif-core/tests/common/numpy_exp.rs"]
+mod numpy_exp;
+#[allow(unused_imports)] // not every test binary that includes `common` uses it
+pub use numpy_exp::NumpyExp;
 
 /// Numbers of a JSON array, null as NaN.
 pub fn numbers(v: &Value) -> Vec<f64> {
