@@ -10,6 +10,22 @@
 //!
 //! `N` is the number of after-spike currents: 2 in every published model,
 //! GLIF1 and GLIF2 included (their currents stay zero).
+//!
+//! [`glif1`] .. [`glif5`] build each level's rule set from the rules that
+//! carry parameters, so no caller spells out the six fields:
+//!
+//! ```
+//! use glif_core::levels;
+//! use glif_core::rules::{Sum, ThreeComponents, ThreeComponentsExact, VBefore};
+//!
+//! let rules = levels::glif5(
+//!     ThreeComponentsExact { a_spike: 0.0, b_spike: 100.0, a_voltage: 1.0, b_voltage: 10.0 },
+//!     VBefore { a: 0.8, b: 0.002 },
+//!     ThreeComponents { a_spike: 0.005, b_spike: 100.0 },
+//!     Sum::<f64, 2> { r: [1.0, 1.0] },
+//! );
+//! assert_eq!(rules.voltage_reset.a, 0.8);
+//! ```
 
 use crate::model::{Model, Rules};
 use crate::rules::*;
@@ -52,3 +68,79 @@ pub type Glif3<F, const N: usize> = Model<F, N, Glif3Rules<F, N>>;
 pub type Glif4<F, const N: usize> = Model<F, N, Glif4Rules<F, N>>;
 /// GLIF5, LIF-R-ASC with threshold adaptation (LIF-R-ASC-A).
 pub type Glif5<F, const N: usize> = Model<F, N, Glif5Rules<F, N>>;
+
+/// The GLIF1 rule set (no rule of GLIF1 has parameters).
+pub const fn glif1() -> Glif1Rules {
+    Rules {
+        voltage: LinearForwardEuler,
+        threshold: ThresholdInf,
+        asc: AscNone,
+        voltage_reset: VoltageZero,
+        threshold_reset: ThresholdResetInf,
+        asc_reset: AscResetNone,
+    }
+}
+
+/// The GLIF2 rule set: a spike-driven threshold component, the voltage
+/// reset from the voltage before the spike, and the threshold reset.
+pub const fn glif2<F>(
+    threshold: SpikeComponent<F>,
+    voltage_reset: VBefore<F>,
+    threshold_reset: ThreeComponents<F>,
+) -> Glif2Rules<F> {
+    Rules {
+        voltage: LinearForwardEuler,
+        threshold,
+        asc: AscNone,
+        voltage_reset,
+        threshold_reset,
+        asc_reset: AscResetNone,
+    }
+}
+
+/// The GLIF3 rule set: after-spike currents with their reset.
+pub const fn glif3<F, const N: usize>(asc_reset: Sum<F, N>) -> Glif3Rules<F, N> {
+    Rules {
+        voltage: LinearForwardEuler,
+        threshold: ThresholdInf,
+        asc: AscExp,
+        voltage_reset: VoltageZero,
+        threshold_reset: ThresholdResetInf,
+        asc_reset,
+    }
+}
+
+/// The GLIF4 rule set: GLIF2's threshold and resets with GLIF3's currents.
+pub const fn glif4<F, const N: usize>(
+    threshold: SpikeComponent<F>,
+    voltage_reset: VBefore<F>,
+    threshold_reset: ThreeComponents<F>,
+    asc_reset: Sum<F, N>,
+) -> Glif4Rules<F, N> {
+    Rules {
+        voltage: LinearForwardEuler,
+        threshold,
+        asc: AscExp,
+        voltage_reset,
+        threshold_reset,
+        asc_reset,
+    }
+}
+
+/// The GLIF5 rule set: GLIF4 with the threshold's voltage component
+/// (`three_components_exact`).
+pub const fn glif5<F, const N: usize>(
+    threshold: ThreeComponentsExact<F>,
+    voltage_reset: VBefore<F>,
+    threshold_reset: ThreeComponents<F>,
+    asc_reset: Sum<F, N>,
+) -> Glif5Rules<F, N> {
+    Rules {
+        voltage: LinearForwardEuler,
+        threshold,
+        asc: AscExp,
+        voltage_reset,
+        threshold_reset,
+        asc_reset,
+    }
+}

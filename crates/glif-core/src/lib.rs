@@ -33,7 +33,7 @@
 //! Units are SI throughout: volts, seconds, amperes, ohms, farads.
 //!
 //! ```
-//! use glif_core::{rules::*, Coeffs, Glif1, Model, ParamSpec, Params, Rules, SpikeCounter};
+//! use glif_core::{levels, Coeffs, Glif1, Model, ParamSpec, Params, SpikeCounter};
 //!
 //! let params = Params::new(ParamSpec::<f64, 2> {
 //!     el: 0.0, dt: 5e-6, r_input: 2.0e8, c: 1.0e-10,
@@ -41,11 +41,9 @@
 //!     th_inf: 0.02, th_adapt: None, coeffs: Coeffs::default(),
 //!     init_voltage: 0.0, init_threshold: 0.02, init_asc: [0.0, 0.0],
 //! })?;
-//! let model: Glif1<f64, 2> = Model::new(params, Rules {
-//!     voltage: LinearForwardEuler, threshold: ThresholdInf, asc: AscNone,
-//!     voltage_reset: VoltageZero, threshold_reset: ThresholdResetInf,
-//!     asc_reset: AscResetNone,
-//! })?;
+//! // The rule set of a published level comes from `levels`; any other
+//! // combination is a `Rules { .. }` of your choice.
+//! let model: Glif1<f64, 2> = Model::new(params, levels::glif1())?;
 //! let stimulus = [2e-10; 20_000]; // 0.1 s of 200 pA
 //! let mut spikes = SpikeCounter::default();
 //! model.run(&stimulus, &mut spikes)?;
