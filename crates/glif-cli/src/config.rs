@@ -98,7 +98,7 @@ pub fn build(c: &NeuronConfig, precision: Precision) -> Result<AnyPrecisionModel
 pub fn euler_stability_warning(c: &NeuronConfig) -> Option<String> {
     if !matches!(
         c.methods.voltage,
-        glif_io::methods::VoltageMethod::LinearForwardEuler
+        glif_io::rules::AnyVoltage::ForwardEuler(_)
     ) {
         return None;
     }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use glif_io::methods::{AscResetMethod, ThresholdMethod, ThresholdResetMethod, VoltageResetMethod};
+use glif_io::rules::{AnyThreshold, AnyThresholdReset, AnyVoltageReset, AscResetMethod};
 use glif_io::NeuronConfig;
 
 use crate::config;
@@ -103,7 +103,7 @@ pub fn run(a: InfoArgs) -> Result<u8, CliError> {
     if cfg.th_adapt.is_some() {
         notes.push("th_adapt is set; AllenSDK stores it but never uses it".into());
     }
-    if let ThresholdMethod::ThreeComponentsExact(p) = cfg.methods.threshold {
+    if let AnyThreshold::ThreeComponentsExact(p) = cfg.methods.threshold {
         if p.a_voltage * cfg.coeffs.a >= p.b_voltage * cfg.coeffs.b {
             notes.push("a_voltage*coeffs.a >= b_voltage*coeffs.b: the adapting threshold rises at least as fast as the voltage, so no DC current makes the model fire".into());
         }
@@ -141,24 +141,28 @@ fn print(c: &NeuronConfig) {
     let params: [String; 6] = [
         String::new(),
         match m.threshold {
-            ThresholdMethod::Inf => String::new(),
-            ThresholdMethod::SpikeComponent(p) | ThresholdMethod::ThreeComponentsExact(p) => {
-                format!(
-                    "a_spike = {} V, b_spike = {} 1/s, a_voltage = {} 1/s, b_voltage = {} 1/s",
-                    p.a_spike, p.b_spike, p.a_voltage, p.b_voltage
-                )
-            }
+            AnyThreshold::Inf(_) => String::new(),
+            AnyThreshold::SpikeComponent(p) => format!(
+                "a_spike = {} V, b_spike = {} 1/s, a_voltage = {} 1/s, b_voltage = {} 1/s",
+                p.a_spike, p.b_spike, p.a_voltage, p.b_voltage
+            ),
+            AnyThreshold::ThreeComponentsExact(p) => format!(
+                "a_spike = {} V, b_spike = {} 1/s, a_voltage = {} 1/s, b_voltage = {} 1/s",
+                p.a_spike, p.b_spike, p.a_voltage, p.b_voltage
+            ),
         },
         String::new(),
         match m.voltage_reset {
-            VoltageResetMethod::Zero => String::new(),
-            VoltageResetMethod::VBefore { a, b } => {
+            AnyVoltageReset::Zero(_) => String::new(),
+            AnyVoltageReset::VBefore(p) => {
+                let (a, b) = (p.a, p.b);
                 format!("a = {a}, b = {b} V  (v_reset = a*v + b)")
             }
         },
         match m.threshold_reset {
-            ThresholdResetMethod::Inf => String::new(),
-            ThresholdResetMethod::ThreeComponents { a_spike, b_spike } => {
+            AnyThresholdReset::Inf(_) => String::new(),
+            AnyThresholdReset::ThreeComponents(p) => {
+                let (a_spike, b_spike) = (p.a_spike, p.b_spike);
                 format!("a_spike = {a_spike} V, b_spike = {b_spike} 1/s")
             }
         },
@@ -218,7 +222,7 @@ fn print(c: &NeuronConfig) {
         "  {:<22} = (th_inf*coeffs.th_inf - El) * G*coeffs.G: the DC current whose steady voltage\n  {:<22}   El + I/(G*coeffs.G) reaches the threshold at rest.",
         "", ""
     );
-    if let ThresholdMethod::ThreeComponentsExact(p) = c.methods.threshold {
+    if let AnyThreshold::ThreeComponentsExact(p) = c.methods.threshold {
         let ratio = (p.a_voltage * c.coeffs.a) / (p.b_voltage * c.coeffs.b);
         if ratio < 1.0 {
             row("rheobase (adapting)", si(lif / (1.0 - ratio), "A"));

@@ -1,8 +1,7 @@
 //! A neuron whose rules and number of after-spike currents come from a
 //! config file at run time: [`AnyModel`].
 
-use glif_core::levels::{Glif1, Glif2, Glif3, Glif4, Glif5};
-use glif_core::rules::*;
+use glif_core::levels::{self, Glif1, Glif2, Glif3, Glif4, Glif5};
 use glif_core::{
     Coeffs, Float, Model, Outcome, ParamError, ParamSpec, Params, Problem, Recorder, RuleSet,
     Rules, RunError,
@@ -10,10 +9,6 @@ use glif_core::{
 
 use crate::config::NeuronConfig;
 use crate::error::{Error, ErrorKind, Result};
-use crate::methods::{
-    AscMethod, AscResetMethod, ThresholdMethod, ThresholdParams, ThresholdResetMethod,
-    VoltageMethod, VoltageResetMethod,
-};
 use crate::results::{RunEnd, RunResult, SpikeTrain};
 use crate::rules::*;
 
@@ -253,7 +248,9 @@ fn to_f32(x: &[f64]) -> Vec<f32> {
     x.iter().map(|&v| v as f32).collect()
 }
 
-fn array<F: Float, const N: usize>(path: &str, values: &[f64]) -> Result<[F; N]> {
+/// `values` as an array of `N` numbers in precision `F`, or a length error
+/// naming `path`.
+pub(crate) fn array<F: Float, const N: usize>(path: &str, values: &[f64]) -> Result<[F; N]> {
     if values.len() != N {
         return Err(Error::new(ErrorKind::WrongLength {
             path: path.to_string(),
@@ -323,69 +320,15 @@ fn param_error<F: Float>(config: &NeuronConfig, e: ParamError) -> Error {
     Error::invalid(path, found, expected)
 }
 
-fn threshold_params<F: Float>(p: &ThresholdParams) -> (F, F, F, F) {
-    (
-        F::from_f64(p.a_spike),
-        F::from_f64(p.b_spike),
-        F::from_f64(p.a_voltage),
-        F::from_f64(p.b_voltage),
-    )
-}
-
 fn dyn_rules<F: Float, const N: usize>(c: &NeuronConfig) -> Result<DynRules<F, N>> {
     let m = &c.methods;
-    let f = F::from_f64;
     Ok(Rules {
-        voltage: match m.voltage {
-            VoltageMethod::LinearForwardEuler => AnyVoltage::ForwardEuler(LinearForwardEuler),
-            VoltageMethod::LinearExact => AnyVoltage::Exact(LinearExact),
-        },
-        threshold: match &m.threshold {
-            ThresholdMethod::Inf => AnyThreshold::Inf(ThresholdInf),
-            ThresholdMethod::SpikeComponent(p) => {
-                let (a_spike, b_spike, a_voltage, b_voltage) = threshold_params(p);
-                AnyThreshold::SpikeComponent(SpikeComponent {
-                    a_spike,
-                    b_spike,
-                    a_voltage,
-                    b_voltage,
-                })
-            }
-            ThresholdMethod::ThreeComponentsExact(p) => {
-                let (a_spike, b_spike, a_voltage, b_voltage) = threshold_params(p);
-                AnyThreshold::ThreeComponentsExact(ThreeComponentsExact {
-                    a_spike,
-                    b_spike,
-                    a_voltage,
-                    b_voltage,
-                })
-            }
-        },
-        asc: match m.asc {
-            AscMethod::Exp => AnyAsc::Exp(AscExp),
-            AscMethod::None => AnyAsc::None(AscNone),
-        },
-        voltage_reset: match m.voltage_reset {
-            VoltageResetMethod::Zero => AnyVoltageReset::Zero(VoltageZero),
-            VoltageResetMethod::VBefore { a, b } => {
-                AnyVoltageReset::VBefore(VBefore { a: f(a), b: f(b) })
-            }
-        },
-        threshold_reset: match m.threshold_reset {
-            ThresholdResetMethod::Inf => AnyThresholdReset::Inf(ThresholdResetInf),
-            ThresholdResetMethod::ThreeComponents { a_spike, b_spike } => {
-                AnyThresholdReset::ThreeComponents(ThreeComponents {
-                    a_spike: f(a_spike),
-                    b_spike: f(b_spike),
-                })
-            }
-        },
-        asc_reset: match &m.asc_reset {
-            AscResetMethod::Sum { r } => AnyAscReset::Sum(Sum {
-                r: array("AScurrent_reset_method.params.r", r)?,
-            }),
-            AscResetMethod::None => AnyAscReset::None(AscResetNone),
-        },
+        voltage: m.voltage,
+        threshold: m.threshold.cast(),
+        asc: m.asc,
+        voltage_reset: m.voltage_reset.cast(),
+        threshold_reset: m.threshold_reset.cast(),
+        asc_reset: m.asc_reset.for_model()?,
     })
 }
 
@@ -406,118 +349,36 @@ fn general<F: Float, const N: usize>(
     model(c, dyn_rules::<F, N>(c)?, exp)
 }
 
-/// The compiled model of a published level, from the run-time rules of the
-/// same combination (the variants are known to match).
+/// The compiled model of a published level with two currents, or `None`
+/// for any other combination.
 fn level<F: Float>(c: &NeuronConfig, exp: &dyn Fn(F) -> F) -> Result<Option<AnyModel<F>>> {
-    if c.asc_count() != 2 {
+    use AnyAscReset as AR;
+    use AnyThreshold as T;
+    use AnyThresholdReset as TR;
+    use AnyVoltageReset as VR;
+    if c.asc_count() != 2 || c.level().is_none() {
         return Ok(None);
     }
-    let Some(level) = c.level() else {
-        return Ok(None);
-    };
     let r: DynRules<F, 2> = dyn_rules(c)?;
-    let (threshold, voltage_reset, threshold_reset, asc_reset) =
-        (r.threshold, r.voltage_reset, r.threshold_reset, r.asc_reset);
-    let v_before = || match voltage_reset {
-        AnyVoltageReset::VBefore(v) => Some(v),
-        AnyVoltageReset::Zero(_) => None,
+    let built = match (r.threshold, r.voltage_reset, r.threshold_reset, r.asc_reset) {
+        (T::Inf(_), VR::Zero(_), TR::Inf(_), AR::None(_)) => {
+            AnyModel::Glif1(model(c, levels::glif1(), exp)?)
+        }
+        (T::SpikeComponent(th), VR::VBefore(vr), TR::ThreeComponents(tr), AR::None(_)) => {
+            AnyModel::Glif2(model(c, levels::glif2(th, vr, tr), exp)?)
+        }
+        (T::Inf(_), VR::Zero(_), TR::Inf(_), AR::Sum(sum)) => {
+            AnyModel::Glif3(model(c, levels::glif3(sum), exp)?)
+        }
+        (T::SpikeComponent(th), VR::VBefore(vr), TR::ThreeComponents(tr), AR::Sum(sum)) => {
+            AnyModel::Glif4(model(c, levels::glif4(th, vr, tr, sum), exp)?)
+        }
+        (T::ThreeComponentsExact(th), VR::VBefore(vr), TR::ThreeComponents(tr), AR::Sum(sum)) => {
+            AnyModel::Glif5(model(c, levels::glif5(th, vr, tr, sum), exp)?)
+        }
+        _ => return Ok(None),
     };
-    let three = || match threshold_reset {
-        AnyThresholdReset::ThreeComponents(t) => Some(t),
-        AnyThresholdReset::Inf(_) => None,
-    };
-    let sum = || match asc_reset {
-        AnyAscReset::Sum(s) => Some(s),
-        AnyAscReset::None(_) => None,
-    };
-    let spike_component = || match threshold {
-        AnyThreshold::SpikeComponent(t) => Some(t),
-        _ => None,
-    };
-    let base = Rules {
-        voltage: LinearForwardEuler,
-        threshold: ThresholdInf,
-        asc: AscNone,
-        voltage_reset: VoltageZero,
-        threshold_reset: ThresholdResetInf,
-        asc_reset: AscResetNone,
-    };
-    let built = match level {
-        1 => Some(AnyModel::Glif1(model(c, base, exp)?)),
-        2 => match (spike_component(), v_before(), three()) {
-            (Some(threshold), Some(voltage_reset), Some(threshold_reset)) => {
-                Some(AnyModel::Glif2(model(
-                    c,
-                    Rules {
-                        voltage: LinearForwardEuler,
-                        threshold,
-                        asc: AscNone,
-                        voltage_reset,
-                        threshold_reset,
-                        asc_reset: AscResetNone,
-                    },
-                    exp,
-                )?))
-            }
-            _ => None,
-        },
-        3 => sum()
-            .map(|asc_reset| {
-                model(
-                    c,
-                    Rules {
-                        voltage: LinearForwardEuler,
-                        threshold: ThresholdInf,
-                        asc: AscExp,
-                        voltage_reset: VoltageZero,
-                        threshold_reset: ThresholdResetInf,
-                        asc_reset,
-                    },
-                    exp,
-                )
-                .map(AnyModel::Glif3)
-            })
-            .transpose()?,
-        4 => match (spike_component(), v_before(), three(), sum()) {
-            (Some(threshold), Some(voltage_reset), Some(threshold_reset), Some(asc_reset)) => {
-                Some(AnyModel::Glif4(model(
-                    c,
-                    Rules {
-                        voltage: LinearForwardEuler,
-                        threshold,
-                        asc: AscExp,
-                        voltage_reset,
-                        threshold_reset,
-                        asc_reset,
-                    },
-                    exp,
-                )?))
-            }
-            _ => None,
-        },
-        5 => match (threshold, v_before(), three(), sum()) {
-            (
-                AnyThreshold::ThreeComponentsExact(threshold),
-                Some(voltage_reset),
-                Some(threshold_reset),
-                Some(asc_reset),
-            ) => Some(AnyModel::Glif5(model(
-                c,
-                Rules {
-                    voltage: LinearForwardEuler,
-                    threshold,
-                    asc: AscExp,
-                    voltage_reset,
-                    threshold_reset,
-                    asc_reset,
-                },
-                exp,
-            )?)),
-            _ => None,
-        },
-        _ => None,
-    };
-    Ok(built)
+    Ok(Some(built))
 }
 
 fn build<F: Float>(

@@ -18,7 +18,7 @@ fn sample_result(asc_currents: bool) -> RunResult {
         c.asc_amp.clear();
         c.init_asc.clear();
         c.coeffs.asc_amp.clear();
-        c.methods.asc_reset = glif_io::methods::AscResetMethod::Sum { r: vec![] };
+        c.methods.asc_reset = glif_io::rules::AscResetMethod::Sum { r: vec![] };
     }
     let stim = generate::square(5e-6, 0.03, 0.002, 0.025, 6e-10).unwrap();
     let r = AnyModel::<f64>::new(&c).unwrap().run_result(&stim);
@@ -212,7 +212,7 @@ fn bad_reset_and_errors_are_reported_as_run_ends() {
         .unwrap()
         .with_dt(5e-6)
         .unwrap();
-    c.methods.asc = glif_io::methods::AscMethod::Exp;
+    c.methods.asc = glif_io::rules::AnyAsc::Exp(glif_core::rules::AscExp);
     c.init_asc = vec![1e-10, 0.0];
     let r = AnyModel::<f64>::new(&c)
         .unwrap()

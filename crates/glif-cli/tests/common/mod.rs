@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use glif_core::rules::*;
-use glif_core::{Coeffs, Glif5, Model, Outcome, ParamSpec, Params, Rules, SliceRecorder, Spike};
+use glif_core::rules::{Sum, ThreeComponents, ThreeComponentsExact, VBefore};
+use glif_core::{levels, Coeffs, Glif5, Model, Outcome, ParamSpec, Params, SliceRecorder, Spike};
 use serde_json::Value;
 
 pub const CONFIG: &str = concat!(
@@ -91,27 +91,25 @@ pub fn model(dt: f64) -> Glif5<f64, 2> {
     let tr = &c["threshold_reset_method"]["params"];
     Model::new(
         params,
-        Rules {
-            voltage: LinearForwardEuler,
-            threshold: ThreeComponentsExact {
+        levels::glif5(
+            ThreeComponentsExact {
                 a_spike: f(td, "a_spike"),
                 b_spike: f(td, "b_spike"),
                 a_voltage: f(td, "a_voltage"),
                 b_voltage: f(td, "b_voltage"),
             },
-            asc: AscExp,
-            voltage_reset: VBefore {
+            VBefore {
                 a: f(vr, "a"),
                 b: f(vr, "b"),
             },
-            threshold_reset: ThreeComponents {
+            ThreeComponents {
                 a_spike: f(tr, "a_spike"),
                 b_spike: f(tr, "b_spike"),
             },
-            asc_reset: Sum {
+            Sum {
                 r: pair(&c["AScurrent_reset_method"]["params"]["r"]),
             },
-        },
+        ),
     )
     .unwrap()
 }
