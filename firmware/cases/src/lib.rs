@@ -1,21 +1,20 @@
-//! The computations the firmware proof runs, shared word for word by the
-//! firmware (`firmware/src/lib.rs` declares this module) and by the host side
-//! of `cargo xtask firmware` (`xtask/src/firmware.rs` includes this file with
-//! `#[path]`): real Allen models, a built-in stimulus generated sample by
-//! sample (never stored), and a summary of a run as bit patterns.
+//! The computations the firmware proof runs, shared by the firmware
+//! (`glif-firmware` re-exports this crate as `cases`) and by the host side
+//! of `cargo xtask firmware` (a path dependency of xtask): real Allen
+//! models, a built-in stimulus generated sample by sample (never stored),
+//! and a summary of a run as bit patterns.
 //!
 //! Depends on `core` and `glif_core` only, so it compiles the same way for
 //! `thumbv7em-none-eabihf`, `thumbv6m-none-eabi` and x86-64.
+#![no_std]
 
 use core::hint::black_box;
 
-use glif_core::rules::{
-    AscExp, AscNone, AscResetNone, LinearForwardEuler, SpikeComponent, Sum, ThreeComponents,
-    ThreeComponentsExact, ThresholdInf, ThresholdResetInf, VBefore, VoltageZero,
-};
+use glif_core::levels;
+use glif_core::rules::{SpikeComponent, Sum, ThreeComponents, ThreeComponentsExact, VBefore};
 use glif_core::{
     Coeffs, Float, Glif1, Glif2, Glif3, Glif4, Glif5, Model, OnSpike, Outcome, ParamError,
-    ParamSpec, Params, RuleSet, Rules, RunError, Spike,
+    ParamSpec, Params, RuleSet, RunError, Spike,
 };
 
 /// Time step (s): Allen stimuli are sampled at 200 kHz; the configs' stored
@@ -210,61 +209,27 @@ fn sum<F: Float>() -> Sum<F, N> {
 
 /// GLIF1 (LIF) of cell 313861677.
 pub fn glif1<F: Float>() -> Result<Glif1<F, N>, ParamError> {
-    Model::new(
-        params(&GLIF1_313861677)?,
-        Rules {
-            voltage: LinearForwardEuler,
-            threshold: ThresholdInf,
-            asc: AscNone,
-            voltage_reset: VoltageZero,
-            threshold_reset: ThresholdResetInf,
-            asc_reset: AscResetNone,
-        },
-    )
+    Model::new(params(&GLIF1_313861677)?, levels::glif1())
 }
 
 /// GLIF2 (LIF-R) of cell 313861677.
 pub fn glif2<F: Float>() -> Result<Glif2<F, N>, ParamError> {
     Model::new(
         params(&GLIF2_313861677)?,
-        Rules {
-            voltage: LinearForwardEuler,
-            threshold: spike_component(),
-            asc: AscNone,
-            voltage_reset: v_before(),
-            threshold_reset: three_components(),
-            asc_reset: AscResetNone,
-        },
+        levels::glif2(spike_component(), v_before(), three_components()),
     )
 }
 
 /// GLIF3 (LIF-ASC) of cell 313861677.
 pub fn glif3<F: Float>() -> Result<Glif3<F, N>, ParamError> {
-    Model::new(
-        params(&GLIF3_313861677)?,
-        Rules {
-            voltage: LinearForwardEuler,
-            threshold: ThresholdInf,
-            asc: AscExp,
-            voltage_reset: VoltageZero,
-            threshold_reset: ThresholdResetInf,
-            asc_reset: sum(),
-        },
-    )
+    Model::new(params(&GLIF3_313861677)?, levels::glif3(sum()))
 }
 
 /// GLIF4 (LIF-R-ASC) of cell 313861677.
 pub fn glif4<F: Float>() -> Result<Glif4<F, N>, ParamError> {
     Model::new(
         params(&GLIF4_313861677)?,
-        Rules {
-            voltage: LinearForwardEuler,
-            threshold: spike_component(),
-            asc: AscExp,
-            voltage_reset: v_before(),
-            threshold_reset: three_components(),
-            asc_reset: sum(),
-        },
+        levels::glif4(spike_component(), v_before(), three_components(), sum()),
     )
 }
 
@@ -273,19 +238,17 @@ pub fn glif5<F: Float>() -> Result<Glif5<F, N>, ParamError> {
     let f = |x: f64| black_box(F::from_f64(x));
     Model::new(
         params(&GLIF5_313861677)?,
-        Rules {
-            voltage: LinearForwardEuler,
-            threshold: ThreeComponentsExact {
+        levels::glif5(
+            ThreeComponentsExact {
                 a_spike: f(A_SPIKE_313861677),
                 b_spike: f(B_SPIKE_313861677),
                 a_voltage: f(GLIF5_A_VOLTAGE),
                 b_voltage: f(GLIF5_B_VOLTAGE),
             },
-            asc: AscExp,
-            voltage_reset: v_before(),
-            threshold_reset: three_components(),
-            asc_reset: sum(),
-        },
+            v_before(),
+            three_components(),
+            sum(),
+        ),
     )
 }
 
