@@ -30,7 +30,10 @@
 //!   values agree to a documented tolerance (the project's
 //!   `docs/DIFFERENCES.md`).
 //!
-//! Units are SI throughout: volts, seconds, amperes, ohms, farads.
+//! - NEST 3.10's `glif_psc` and `glif_psc_double_alpha` ([`nest`]), in
+//!   NEST's units and update order, with synaptic input.
+//!
+//! Units are SI throughout (except in [`nest`], which uses NEST's): volts, seconds, amperes, ohms, farads.
 //!
 //! ```
 //! use glif_core::{rules::*, Coeffs, Glif1, Model, ParamSpec, Params, Rules, SpikeCounter};
@@ -68,6 +71,7 @@ mod float;
 mod lanes;
 pub mod levels;
 mod model;
+pub mod nest;
 mod neuron;
 mod params;
 pub mod population;

@@ -19,6 +19,7 @@
 //! | [`results`] | [`RunResult`], [`SpikeTrain`], [`RunEnd`] |
 //! | [`write`](mod@write) | atomic, no-clobber writers (JSON, `.npy`, `.npz`, CSV) and their readers |
 //! | [`npy`] | numpy's `.npy`/`.npz` formats |
+//! | [`nest`] | NEST 3.10's GLIF models: parameter dicts in NEST's names and units, spike input, runs with NEST's output layout |
 //!
 //! ```
 //! use glif_io::{generate, AnyModel, NeuronConfig};
@@ -59,6 +60,7 @@ pub mod error;
 pub mod generate;
 pub mod methods;
 pub mod model;
+pub mod nest;
 pub mod npy;
 pub mod results;
 pub mod rules;
