@@ -5,6 +5,7 @@ mod batch;
 mod config;
 mod error;
 mod info;
+mod nest;
 mod output;
 mod plot;
 mod sim;
@@ -49,6 +50,7 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     Info(info::InfoArgs),
     Batch(batch::BatchArgs),
+    Nest(nest::NestArgs),
     #[cfg(feature = "nwb")]
     Sweeps(sweeps::SweepsArgs),
 }
@@ -71,6 +73,7 @@ fn main() -> ExitCode {
         Command::Simulate(a) => simulate::run(a).map(|()| 0),
         Command::Info(a) => info::run(a),
         Command::Batch(a) => batch::run(a),
+        Command::Nest(a) => nest::run(a),
         #[cfg(feature = "nwb")]
         Command::Sweeps(a) => sweeps::run(a),
     };

@@ -916,3 +916,88 @@ pub fn run_files(
         },
     )
 }
+
+/// Writes `out` as OUT.json to `path` atomically; an existing file is
+/// replaced only if `overwrite`.
+pub fn write_output(path: &Path, out: &NestOutput, overwrite: bool) -> Result<()> {
+    let text = out.to_json_string();
+    crate::write::write_atomic(path, overwrite, |w| w.write_all(text.as_bytes()))
+}
+
+/// How one series of a reference case compares, value by value, bit for bit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeriesDiff {
+    /// `times`, a recordable, or `spike_times`.
+    pub name: String,
+    /// Values in the reference.
+    pub expected: usize,
+    /// Values computed.
+    pub computed: usize,
+    /// Values whose bits differ (positions present in both).
+    pub differing: usize,
+    /// Largest |difference| / |reference| among differing values (0 if none).
+    pub max_rel: f64,
+}
+
+impl SeriesDiff {
+    /// True when lengths agree and every value is bit-identical.
+    pub fn identical(&self) -> bool {
+        self.expected == self.computed && self.differing == 0
+    }
+}
+
+/// Reruns a NEST reference case (`glif-nest-ref-v1`, the repository's
+/// `reference/nest/`) from its recipe (`model`, `params`, `resolution`,
+/// `duration`, `dc`, `spikes`) and compares every series of its `out`.
+pub fn check_reference_case(
+    case: &Value,
+    precision: NestPrecision,
+    exp: ExpSource,
+) -> Result<Vec<SeriesDiff>> {
+    let field = |k: &str| case.get(k).ok_or_else(|| Error::missing(k));
+    let number = |k: &str| -> Result<f64> { num(k, field(k)?) };
+    let model_v = field("model")?;
+    let model = NestModel::from_name(model_v.as_str().unwrap_or_default())?;
+    let params = NestParams::from_json(model, field("params")?)?;
+    let out = run(
+        &params,
+        &NestRun {
+            resolution: number("resolution")?,
+            duration: number("duration")?,
+            dc: number("dc")?,
+            spikes: SpikeInput::from_json(field("spikes")?)?,
+            precision,
+            exp,
+        },
+    )?;
+    let expected = field("out")?
+        .as_object()
+        .ok_or_else(|| Error::invalid("out", "not an object", "the OUT.json object"))?;
+    let mut diffs = Vec::with_capacity(expected.len());
+    for (name, v) in expected {
+        let want = nums(&format!("out.{name}"), v)?;
+        let got = out.get(name).ok_or_else(|| {
+            Error::invalid(
+                format!("out.{name}"),
+                "a series",
+                "a recordable this model has",
+            )
+        })?;
+        let mut d = SeriesDiff {
+            name: name.clone(),
+            expected: want.len(),
+            computed: got.len(),
+            differing: 0,
+            max_rel: 0.0,
+        };
+        for (a, b) in got.iter().zip(&want) {
+            if a.to_bits() != b.to_bits() {
+                d.differing += 1;
+                let rel = ((a - b) / b.abs().max(f64::MIN_POSITIVE)).abs();
+                d.max_rel = d.max_rel.max(rel);
+            }
+        }
+        diffs.push(d);
+    }
+    Ok(diffs)
+}
