@@ -65,6 +65,7 @@ pub struct NestArgs {
 /// `--model`.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 #[value(rename_all = "snake_case")]
+#[allow(clippy::enum_variant_names)] // the values are NEST's model names
 pub enum ModelArg {
     /// Alpha-shaped current synapses.
     GlifPsc,
