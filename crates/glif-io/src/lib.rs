@@ -19,6 +19,7 @@
 //! | [`results`] | [`RunResult`], [`SpikeTrain`], [`RunEnd`] |
 //! | [`write`](mod@write) | atomic, no-clobber writers (JSON, `.npy`, `.npz`, CSV) and their readers |
 //! | [`npy`] | numpy's `.npy`/`.npz` formats |
+//! | [`allen_to_nest`] | an Allen config as a NEST parameter dict (bmtk's convention, its defects fixed) |
 //! | [`nest`] | NEST 3.10's GLIF models: parameter dicts in NEST's names and units, spike input, runs with NEST's output layout |
 //!
 //! ```
@@ -55,6 +56,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod allen_to_nest;
 pub mod config;
 pub mod error;
 pub mod generate;
