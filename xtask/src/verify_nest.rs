@@ -1,5 +1,5 @@
 //! `cargo xtask verify-nest [FILTER]`: every NEST 3.10 reference case
-//! (reference/nest/<model>/<case>.json.gz) rerun through `glif_io::nest`
+//! (`reference/nest/<model>/<case>.json.gz`) rerun through `glif_io::nest`
 //! and compared series by series, bit for bit, in f64. Exceptions are the
 //! `EXCEPTIONS` table below, each with its reason (docs/NEST.md); any other
 //! difference fails.

@@ -3,6 +3,7 @@
 
 mod batch;
 mod config;
+mod convert;
 mod error;
 mod info;
 mod nest;
@@ -51,6 +52,7 @@ enum Command {
     Info(info::InfoArgs),
     Batch(batch::BatchArgs),
     Nest(nest::NestArgs),
+    Convert(convert::ConvertArgs),
     #[cfg(feature = "nwb")]
     Sweeps(sweeps::SweepsArgs),
 }
@@ -74,6 +76,7 @@ fn main() -> ExitCode {
         Command::Info(a) => info::run(a),
         Command::Batch(a) => batch::run(a),
         Command::Nest(a) => nest::run(a),
+        Command::Convert(a) => convert::run(a),
         #[cfg(feature = "nwb")]
         Command::Sweeps(a) => sweeps::run(a),
     };

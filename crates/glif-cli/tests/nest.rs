@@ -74,3 +74,64 @@ fn runs_and_refuses_bad_input_with_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("tau"));
 }
+
+#[test]
+fn convert_writes_a_dict_glif_nest_runs() {
+    let config = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../reference/configs/osb/566283540_neuron_config.json"
+    );
+    let p = tmp("converted.json");
+    let _ = std::fs::remove_file(&p);
+    let st = glif()
+        .args([
+            "convert",
+            "--to",
+            "nest",
+            "--model",
+            "glif_psc",
+            "--tau-syn",
+            "5.5,8.5",
+            "--config",
+            config,
+        ])
+        .arg("--output")
+        .arg(&p)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let d: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+    assert_eq!(d["tau_syn"], serde_json::json!([5.5, 8.5]));
+    assert_eq!(d["adapting_threshold"], serde_json::json!(true));
+    let out = tmp("converted-out.json");
+    let _ = std::fs::remove_file(&out);
+    let st = glif()
+        .args([
+            "nest",
+            "--model",
+            "glif_psc",
+            "--resolution",
+            "0.1",
+            "--duration",
+            "100",
+            "--dc",
+            "200",
+        ])
+        .arg("--params")
+        .arg(&p)
+        .arg("--output")
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    // A key for another model is refused with exit status 2.
+    let o = glif()
+        .args([
+            "convert", "--to", "nest", "--model", "glif_psc", "--e-rev", "0,-85", "--config",
+            config,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("E_rev"));
+}
