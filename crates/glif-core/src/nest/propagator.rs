@@ -23,7 +23,8 @@ use crate::Float;
 const STABILITY_FACTOR: f64 = 1e-7;
 
 /// `(P31, P32)` for one synaptic port: `tau_syn`, `tau_m` in ms, `c_m` in pF,
-/// `h` in ms. Units: P31 in mV/(pA) x ms... (multiplies `y1`), P32 in mV/pA.
+/// `h` in ms. `P31` multiplies `y1` (pA/ms) and `P32` multiplies `y2` (pA);
+/// both give mV.
 pub fn alpha_propagator<F: Float, E: ExpProvider<F>>(
     tau_syn: F,
     tau_m: F,
