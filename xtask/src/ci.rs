@@ -175,6 +175,12 @@ fn steps() -> Vec<Step> {
             false,
         ),
         step(
+            "verify against NEST 3.10 reference cases",
+            "cargo",
+            &["xtask", "verify-nest"],
+            false,
+        ),
+        step(
             "docs/F32.md is up to date",
             "cargo",
             &["xtask", "f32-report", "--check"],

@@ -9,6 +9,8 @@
 //!   (QEMU), checked bit for bit against the host (see `docs/FIRMWARE.md`).
 //! - `verify [FILTER]`: every AllenSDK reference case through glif-io and
 //!   glif-core, compared output by output (see `docs/DIFFERENCES.md`).
+//! - `verify-nest [FILTER]`: every NEST 3.10 reference case through
+//!   `glif_io::nest`, bit for bit (see `docs/NEST.md`).
 //! - `f32-report`: f32 against f64 on the reference set; writes `docs/F32.md`.
 
 use std::process::ExitCode;
@@ -20,11 +22,12 @@ mod firmware_elf;
 mod verify;
 mod verify_cases;
 mod verify_f32;
+mod verify_nest;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((command, rest)) = args.split_first() else {
-        eprintln!("usage: cargo xtask <command>; commands: ci, no-alloc, firmware, verify, f32-report, compare");
+        eprintln!("usage: cargo xtask <command>; commands: ci, no-alloc, firmware, verify, verify-nest, f32-report, compare");
         return ExitCode::from(2);
     };
     match command.as_str() {
@@ -32,10 +35,11 @@ fn main() -> ExitCode {
         "no-alloc" => ci::no_alloc(rest),
         "firmware" => firmware::run(rest),
         "verify" => verify::run(rest),
+        "verify-nest" => verify_nest::run(rest),
         "f32-report" => verify_f32::run(rest),
         "compare" => compare::run(rest),
         other => {
-            eprintln!("xtask: unknown command {other:?}; commands: ci, no-alloc, firmware, verify, f32-report, compare");
+            eprintln!("xtask: unknown command {other:?}; commands: ci, no-alloc, firmware, verify, verify-nest, f32-report, compare");
             ExitCode::from(2)
         }
     }

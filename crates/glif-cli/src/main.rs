@@ -3,8 +3,10 @@
 
 mod batch;
 mod config;
+mod convert;
 mod error;
 mod info;
+mod nest;
 mod output;
 mod plot;
 mod sim;
@@ -49,6 +51,8 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     Info(info::InfoArgs),
     Batch(batch::BatchArgs),
+    Nest(nest::NestArgs),
+    Convert(convert::ConvertArgs),
     #[cfg(feature = "nwb")]
     Sweeps(sweeps::SweepsArgs),
 }
@@ -71,6 +75,8 @@ fn main() -> ExitCode {
         Command::Simulate(a) => simulate::run(a).map(|()| 0),
         Command::Info(a) => info::run(a),
         Command::Batch(a) => batch::run(a),
+        Command::Nest(a) => nest::run(a),
+        Command::Convert(a) => convert::run(a),
         #[cfg(feature = "nwb")]
         Command::Sweeps(a) => sweeps::run(a),
     };

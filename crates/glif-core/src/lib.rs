@@ -29,8 +29,13 @@
 //!   bit-identical; with `libm` (the default) spike steps are identical and
 //!   values agree to a documented tolerance (the project's
 //!   `docs/DIFFERENCES.md`).
+//! - NEST 3.10's `glif_psc` and `glif_psc_double_alpha` ([`nest`]), in
+//!   NEST's units and update order, with synaptic input; bit-identical to
+//!   NEST when given the C library's `exp` (the caller picks the `exp`
+//!   there, [`nest::ExpProvider`]; [`nest::Libm`] is the portable one).
 //!
-//! Units are SI throughout: volts, seconds, amperes, ohms, farads.
+//! Units are SI throughout (except in [`nest`], which uses NEST's: mV, ms,
+//! pA, nS, pF): volts, seconds, amperes, ohms, farads.
 //!
 //! ```
 //! use glif_core::{levels, Coeffs, Glif1, Model, ParamSpec, Params, SpikeCounter};
@@ -66,6 +71,7 @@ mod float;
 mod lanes;
 pub mod levels;
 mod model;
+pub mod nest;
 mod neuron;
 mod params;
 pub mod population;

@@ -19,6 +19,8 @@
 //! | [`results`] | [`RunResult`], [`SpikeTrain`], [`RunEnd`] |
 //! | [`write`](mod@write) | atomic, no-clobber writers (JSON, `.npy`, `.npz`, CSV) and their readers |
 //! | [`npy`] | numpy's `.npy`/`.npz` formats |
+//! | [`allen_to_nest`] | an Allen config as a NEST parameter dict (bmtk's convention, its defects fixed) |
+//! | [`nest`] | NEST 3.10's GLIF models: parameter dicts in NEST's names and units, spike input, runs with NEST's output layout |
 //!
 //! ```
 //! use glif_io::{generate, AnyModel, NeuronConfig};
@@ -54,11 +56,13 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod allen_to_nest;
 pub mod config;
 pub mod error;
 pub mod generate;
 pub mod methods;
 pub mod model;
+pub mod nest;
 pub mod npy;
 pub mod results;
 pub mod rules;

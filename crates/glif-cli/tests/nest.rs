@@ -1,0 +1,137 @@
+//! `glif nest`: output layout, no clobbering, exit status 2 naming the key.
+
+use std::process::Command;
+
+fn glif() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_glif"))
+}
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("glif-cli-nest-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d.join(name)
+}
+
+#[test]
+fn runs_and_refuses_bad_input_with_exit_2() {
+    let p = tmp("p.json");
+    std::fs::write(&p, r#"{"V_m": -60.0, "tau_syn": [2.0, 1.0]}"#).unwrap();
+    let s = tmp("s.json");
+    std::fs::write(
+        &s,
+        r#"[{"port": 2, "times": [1.0, 1.5], "weights": [300.0, -100.0]}]"#,
+    )
+    .unwrap();
+    let out = tmp("out.json");
+    let _ = std::fs::remove_file(&out);
+    let args = |o: &std::path::Path| {
+        let mut c = glif();
+        c.args([
+            "nest",
+            "--model",
+            "glif_psc",
+            "--resolution",
+            "0.1",
+            "--duration",
+            "5",
+            "--dc",
+            "-20",
+        ])
+        .arg("--params")
+        .arg(&p)
+        .arg("--spikes")
+        .arg(&s)
+        .arg("--output")
+        .arg(o);
+        c
+    };
+    let st = args(&out).status().unwrap();
+    assert!(st.success());
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    for k in [
+        "times",
+        "V_m",
+        "I",
+        "threshold",
+        "threshold_spike",
+        "threshold_voltage",
+        "ASCurrents_sum",
+        "I_syn",
+        "spike_times",
+    ] {
+        assert!(keys.contains(&k), "{k}");
+    }
+    assert_eq!(v["times"].as_array().unwrap().len(), 50);
+    assert_eq!(v["I"][0].as_f64(), Some(-20.0));
+    // No clobbering without --force.
+    let o = args(&out).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    // An unknown key: exit 2, the key named.
+    std::fs::write(&p, r#"{"tau": 2.0}"#).unwrap();
+    let o = args(&tmp("out2.json")).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("tau"));
+}
+
+#[test]
+fn convert_writes_a_dict_glif_nest_runs() {
+    let config = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../reference/configs/osb/566283540_neuron_config.json"
+    );
+    let p = tmp("converted.json");
+    let _ = std::fs::remove_file(&p);
+    let st = glif()
+        .args([
+            "convert",
+            "--to",
+            "nest",
+            "--model",
+            "glif_psc",
+            "--tau-syn",
+            "5.5,8.5",
+            "--config",
+            config,
+        ])
+        .arg("--output")
+        .arg(&p)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let d: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+    assert_eq!(d["tau_syn"], serde_json::json!([5.5, 8.5]));
+    assert_eq!(d["adapting_threshold"], serde_json::json!(true));
+    let out = tmp("converted-out.json");
+    let _ = std::fs::remove_file(&out);
+    let st = glif()
+        .args([
+            "nest",
+            "--model",
+            "glif_psc",
+            "--resolution",
+            "0.1",
+            "--duration",
+            "100",
+            "--dc",
+            "200",
+        ])
+        .arg("--params")
+        .arg(&p)
+        .arg("--output")
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    // A key for another model is refused with exit status 2.
+    let o = glif()
+        .args([
+            "convert", "--to", "nest", "--model", "glif_psc", "--e-rev", "0,-85", "--config",
+            config,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("E_rev"));
+}

@@ -1,0 +1,155 @@
+//! NEST's `glif_psc_double_alpha`: like [`super::psc`], but each port's
+//! current is the sum of a fast and a slow alpha function,
+//! `I_syn,i = alpha(tau_syn_fast[i]) + amp_slow[i] alpha(tau_syn_slow[i])`;
+//! an arriving weight `w` adds `w e / tau_fast` to the fast `y1` and
+//! `w e / tau_slow * amp_slow` to the slow `y1`.
+//!
+//! NEST's order within a step: `U` gets every port's fast term, then every
+//! port's slow term; `I_syn` = (sum of fast `y2`) + (sum of slow `y2`); per
+//! port, the fast component advances and takes the weight, then the slow one.
+
+use super::glif::{GlifConsts, GlifInit, GlifParams, GlifState};
+use super::math::ExpProvider;
+use super::psc::{check_tau, AlphaPort, PscSample};
+use super::time::Resolution;
+use super::NestError;
+use crate::Float;
+
+/// Parameters of a `glif_psc_double_alpha` neuron with `P` ports and `A`
+/// after-spike currents.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DoubleAlphaParams<F, const P: usize, const A: usize> {
+    /// Membrane, threshold and after-spike current parameters.
+    pub glif: GlifParams<F, A>,
+    /// `tau_syn_fast`: fast time constant per port, ms.
+    pub tau_syn_fast: [F; P],
+    /// `tau_syn_slow`: slow time constant per port, ms.
+    pub tau_syn_slow: [F; P],
+    /// `amp_slow`: amplitude of the slow component relative to the fast one (> 0).
+    pub amp_slow: [F; P],
+}
+
+/// A prepared `glif_psc_double_alpha` model for one resolution.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GlifPscDoubleAlpha<F, const P: usize, const A: usize> {
+    params: DoubleAlphaParams<F, P, A>,
+    consts: GlifConsts<F, A>,
+    fast: [AlphaPort<F>; P],
+    slow: [AlphaPort<F>; P],
+}
+
+/// The state of one `glif_psc_double_alpha` neuron.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DoubleAlphaState<F, const P: usize, const A: usize> {
+    /// Membrane, threshold and after-spike current state.
+    pub glif: GlifState<F, A>,
+    /// Fast `y1`, `y2` per port.
+    pub y1_fast: [F; P],
+    /// Fast synaptic current per port, pA.
+    pub y2_fast: [F; P],
+    /// Slow `y1` per port.
+    pub y1_slow: [F; P],
+    /// Slow synaptic current per port, pA.
+    pub y2_slow: [F; P],
+    /// `I_syn`, pA.
+    pub i_syn: F,
+}
+
+impl<F: Float, const P: usize, const A: usize> GlifPscDoubleAlpha<F, P, A> {
+    /// Validates (NEST's checks) and prepares for resolution `res`.
+    pub fn new<X: ExpProvider<F>>(
+        params: DoubleAlphaParams<F, P, A>,
+        res: Resolution,
+        exp: &X,
+    ) -> Result<Self, NestError> {
+        params.glif.validate()?;
+        check_tau(&params.tau_syn_fast, "tau_syn_fast")?;
+        check_tau(&params.tau_syn_slow, "tau_syn_slow")?;
+        check_tau(&params.amp_slow, "amp_slow")?;
+        let consts = params.glif.consts(res, exp)?;
+        let zero = AlphaPort {
+            p11: F::ZERO,
+            p21: F::ZERO,
+            p22: F::ZERO,
+            p31: F::ZERO,
+            p32: F::ZERO,
+            psc_initial: F::ZERO,
+        };
+        let mut fast = [zero; P];
+        let mut slow = [zero; P];
+        let (tau_m, c_m, h) = (consts.tau_m, params.glif.c_m, consts.h);
+        for i in 0..P {
+            fast[i] = AlphaPort::new(params.tau_syn_fast[i], tau_m, c_m, h, None, exp)?;
+            slow[i] = AlphaPort::new(
+                params.tau_syn_slow[i],
+                tau_m,
+                c_m,
+                h,
+                Some(params.amp_slow[i]),
+                exp,
+            )?;
+        }
+        Ok(GlifPscDoubleAlpha {
+            params,
+            consts,
+            fast,
+            slow,
+        })
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &DoubleAlphaParams<F, P, A> {
+        &self.params
+    }
+
+    /// A neuron in the initial state `init`, with injected current `i` (pA)
+    /// in effect from the first step.
+    pub fn state(&self, init: &GlifInit<F, A>, i: F) -> DoubleAlphaState<F, P, A> {
+        let mut glif = GlifState::new(&self.params.glif, init);
+        glif.i = i;
+        DoubleAlphaState {
+            glif,
+            y1_fast: [F::ZERO; P],
+            y2_fast: [F::ZERO; P],
+            y1_slow: [F::ZERO; P],
+            y2_slow: [F::ZERO; P],
+            i_syn: F::ZERO,
+        }
+    }
+
+    /// One update step; arguments and result as [`super::GlifPsc::step`].
+    #[inline]
+    pub fn step(&self, s: &mut DoubleAlphaState<F, P, A>, weights: &[F; P], current: F) -> bool {
+        let (fast, slow) = (&self.fast, &self.slow);
+        let (y1f, y2f, y1s, y2s) = (&s.y1_fast, &s.y2_fast, &s.y1_slow, &s.y2_slow);
+        let spiked = s
+            .glif
+            .advance(&self.params.glif, &self.consts, &mut s.i_syn, |u| {
+                let mut i_fast = F::ZERO;
+                for i in 0..P {
+                    *u = *u + (fast[i].p31 * y1f[i] + fast[i].p32 * y2f[i]);
+                    i_fast = i_fast + y2f[i];
+                }
+                let mut i_slow = F::ZERO;
+                for i in 0..P {
+                    *u = *u + (slow[i].p31 * y1s[i] + slow[i].p32 * y2s[i]);
+                    i_slow = i_slow + y2s[i];
+                }
+                i_fast + i_slow
+            });
+        for i in 0..P {
+            fast[i].advance(&mut s.y1_fast[i], &mut s.y2_fast[i], weights[i]);
+            slow[i].advance(&mut s.y1_slow[i], &mut s.y2_slow[i], weights[i]);
+        }
+        s.glif.i = current;
+        spiked
+    }
+
+    /// The recordables after the last step.
+    pub fn sample(&self, s: &DoubleAlphaState<F, P, A>) -> PscSample<F> {
+        PscSample {
+            glif: s.glif.sample(&self.params.glif),
+            i_syn: s.i_syn,
+        }
+    }
+}

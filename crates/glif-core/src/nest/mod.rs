@@ -1,0 +1,95 @@
+//! NEST 3.10's GLIF neurons, computed as NEST computes them.
+//!
+//! - [`GlifPsc`] (`glif_psc`): alpha-shaped current synapses on `P` ports.
+//! - [`GlifPscDoubleAlpha`] (`glif_psc_double_alpha`): fast plus slow alpha
+//!   currents per port.
+//!
+//! (`glif_cond`, integrated by GSL's adaptive RKF45 in NEST, is not here yet.)
+//!
+//! Units are NEST's, not the SI units of the Allen models: mV, ms, pA, nS,
+//! pF; rates in 1/ms. Each model is split as NEST splits it: validated
+//! parameters plus per-resolution constants (an immutable model built once
+//! per resolution, with every `exp`/`expm1` evaluated then), and a small
+//! `Copy` state. A step takes the summed spike weights arriving per port in
+//! that step (the caller's; [`DelayRing`] delivers delayed spikes without a
+//! heap) and the injected current read in that step (it acts from the next
+//! step on, NEST's one-step lag). Samples read after a step are what NEST's
+//! multimeter records at the step's end.
+//!
+//! Only NEST's five switch combinations can be expressed ([`Level`]);
+//! the numbers of ports `P` and after-spike currents `A` are const generics.
+//!
+//! Bit equality with NEST needs NEST's `exp`/`expm1` values for the
+//! propagators (a few calls per model build, see [`math`]); the update loop
+//! uses only `+ - * /`, in NEST's order.
+
+mod double_alpha;
+mod glif;
+pub mod math;
+pub mod propagator;
+mod psc;
+mod ring;
+pub mod time;
+
+pub use double_alpha::{DoubleAlphaParams, DoubleAlphaState, GlifPscDoubleAlpha};
+pub use glif::{GlifInit, GlifParams, GlifSample, GlifState, Level};
+pub use math::{ExpProvider, Libm};
+pub use psc::{GlifPsc, PscParams, PscSample, PscState};
+pub use ring::{DelayRing, DelayTooLong};
+pub use time::Resolution;
+
+/// Euler's number as NEST's `numerics::e` (`M_E`).
+pub(crate) const E: f64 = core::f64::consts::E;
+
+/// A NEST GLIF parameter refused; the field is NEST's parameter name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NestError {
+    /// NaN or infinite.
+    NotFinite(&'static str),
+    /// Must be strictly positive.
+    NotPositive(&'static str),
+    /// Must lie in [0, 1].
+    NotInUnitInterval(&'static str),
+    /// `V_reset` must be smaller than `V_th` (NEST: "Reset potential must be
+    /// smaller than threshold").
+    ResetNotBelowThreshold,
+    /// A derived constant (decay factor, propagator) is not finite.
+    DerivedNotFinite(&'static str),
+    /// The value gives more steps than the model can count.
+    TooLong(&'static str),
+}
+
+impl NestError {
+    /// The NEST parameter the error is about.
+    pub const fn field(&self) -> &'static str {
+        match *self {
+            NestError::NotFinite(f)
+            | NestError::NotPositive(f)
+            | NestError::NotInUnitInterval(f)
+            | NestError::DerivedNotFinite(f)
+            | NestError::TooLong(f) => f,
+            NestError::ResetNotBelowThreshold => "V_reset",
+        }
+    }
+
+    /// What was expected, in words.
+    pub const fn expected(&self) -> &'static str {
+        match *self {
+            NestError::NotFinite(_) => "a finite number",
+            NestError::NotPositive(_) => "a number > 0",
+            NestError::NotInUnitInterval(_) => "a number in [0, 1]",
+            NestError::ResetNotBelowThreshold => "V_reset < V_th",
+            NestError::DerivedNotFinite(_) => "values whose derived decay factors are finite",
+            NestError::TooLong(_) => "a duration of fewer than 2^32 steps",
+        }
+    }
+}
+
+impl core::fmt::Display for NestError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{}: expected {}", self.field(), self.expected())
+    }
+}
+
+impl core::error::Error for NestError {}
