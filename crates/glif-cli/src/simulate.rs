@@ -221,7 +221,7 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
             Some(id) => format!("{} — Allen model {id}", short_level(&cfg)),
             None => short_level(&cfg),
         };
-        crate::plot::plot(p, &out, a.dt, &stim.samples, &title)?;
+        crate::plot::plot(p, &out, a.dt, &stim.samples, &title, a.force)?;
         written.push(p.clone());
     }
     summary(
@@ -305,17 +305,9 @@ fn summary(
         None => eprintln!("  spikes    0"),
     }
     match out.end {
-        RunEnd::BadReset {
-            spike_step,
-            stopped_at,
-        } => {
+        RunEnd::BadReset { .. } => {
             eprintln!("  outcome   bad reset (see warning)");
-            eprintln!(
-                "glif: warning: bad reset after the spike at step {spike_step} (t = {} s): the reset \
-                 voltage was above the reset threshold; as AllenSDK does, the run stopped and samples \
-                 from step {stopped_at} on are NaN",
-                fmt_g(spike_step as f64 * dt)
-            );
+            eprintln!("glif: warning: {}", out.end.message(Some(dt)));
         }
         _ => eprintln!("  outcome   completed ({:.3} s)", secs),
     }

@@ -165,15 +165,13 @@ pub fn run(a: SweepsArgs) -> Result<u8, CliError> {
     );
     let mut failed = 0;
     for r in &results {
-        let status = match (&r.error, r.bad_reset) {
+        let status = match (&r.error, r.end) {
             (Some(e), _) => {
                 failed += 1;
                 format!("FAILED: {e}")
             }
-            (None, Some(step)) => {
-                format!("ok, warning: bad reset after the spike at step {step}; later samples NaN")
-            }
-            (None, None) => "ok".into(),
+            (None, glif_io::RunEnd::Completed) => "ok".into(),
+            (None, end) => format!("ok, warning: {}", end.message(Some(r.dt))),
         };
         if r.error.is_some() {
             eprintln!(

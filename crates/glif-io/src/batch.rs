@@ -467,7 +467,7 @@ where
                 (None, outcome) => {
                     let mut r = finish(lane);
                     if let Some(o) = outcome {
-                        r.end = RunEnd::from(Ok::<_, RunError>(o));
+                        r.end = RunEnd::from(o);
                     }
                     vec![(*i, r)]
                 }

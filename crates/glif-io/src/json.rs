@@ -176,7 +176,7 @@ pub fn outcome_json(end: &RunEnd, dt: f64) -> OutcomeJson {
         status: status.into(),
         spike_step,
         stopped_at,
-        message: end.message(dt),
+        message: end.message(Some(dt)),
     }
 }
 

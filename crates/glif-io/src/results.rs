@@ -44,39 +44,59 @@ impl From<Result<Outcome, RunError>> for RunEnd {
     }
 }
 
+impl From<Outcome> for RunEnd {
+    fn from(o: Outcome) -> Self {
+        RunEnd::from(Ok::<Outcome, RunError>(o))
+    }
+}
+
 impl RunEnd {
-    /// How the run ended, in words; `dt` (s) gives the time of a bad reset.
-    /// The one text every front end shows for it.
-    pub fn message(&self, dt: f64) -> String {
+    /// glif-core's view of it: the [`Outcome`] of a run that did not fail,
+    /// else the [`RunError`].
+    pub fn outcome(&self) -> Result<Outcome, RunError> {
+        match *self {
+            RunEnd::Completed => Ok(Outcome::Completed),
+            RunEnd::BadReset {
+                spike_step,
+                stopped_at,
+            } => Ok(Outcome::BadReset {
+                spike_step,
+                stopped_at,
+            }),
+            RunEnd::Failed(e) => Err(e),
+        }
+    }
+
+    /// How the run ended, in words: the one text every front end shows for
+    /// it. `dt` (s), when given, adds the time of a bad reset.
+    pub fn message(&self, dt: Option<f64>) -> String {
         match *self {
             RunEnd::Completed => "every sample was integrated".into(),
             RunEnd::BadReset {
                 spike_step,
                 stopped_at,
-            } => format!(
-                "bad reset after the spike at step {spike_step} (t = {} s): the reset voltage was \
-                 above the reset threshold; as AllenSDK does, the reset values were held for {} \
-                 samples and the run stopped: samples from {stopped_at} on are NaN",
-                spike_step as f64 * dt,
-                glif_core::BAD_RESET_FILL
-            ),
+            } => {
+                let at = dt
+                    .map(|dt| format!(" (t = {} s)", spike_step as f64 * dt))
+                    .unwrap_or_default();
+                format!(
+                    "bad reset after the spike at step {spike_step}{at}: the reset voltage was \
+                     above the reset threshold; as AllenSDK does, the reset values were held for \
+                     {} samples and the run stopped: samples from {stopped_at} on are NaN",
+                    glif_core::BAD_RESET_FILL
+                )
+            }
             RunEnd::Failed(e) => e.to_string(),
         }
     }
 }
 
 impl std::fmt::Display for RunEnd {
+    /// `completed`, the bad reset's [`RunEnd::message`], or `failed: ` and the error.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             RunEnd::Completed => f.write_str("completed"),
-            RunEnd::BadReset {
-                spike_step,
-                stopped_at,
-            } => write!(
-                f,
-                "bad reset after the spike at step {spike_step}: the reset voltage was above \
-                 the reset threshold; samples from {stopped_at} on are NaN (as AllenSDK)"
-            ),
+            RunEnd::BadReset { .. } => f.write_str(&self.message(None)),
             RunEnd::Failed(e) => write!(f, "failed: {e}"),
         }
     }

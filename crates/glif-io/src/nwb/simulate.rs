@@ -71,9 +71,9 @@ pub struct SweepOutcome {
     pub spikes: usize,
     /// Seconds spent simulating.
     pub secs: f64,
-    /// For a bad reset: the spike step whose reset was bad (later samples are NaN,
-    /// written as the spike cut value).
-    pub bad_reset: Option<usize>,
+    /// How the run ended (a bad reset leaves later samples NaN, written as
+    /// the spike cut value); `Completed` for a sweep that did not run.
+    pub end: RunEnd,
     /// Why the sweep was not written; the others still were.
     pub error: Option<String>,
 }
@@ -169,7 +169,7 @@ pub fn simulate_neuron(
                 dt: f64::NAN,
                 spikes: 0,
                 secs: 0.0,
-                bad_reset: None,
+                end: RunEnd::Completed,
                 error: Some(e.to_string()),
             }),
         }
@@ -205,7 +205,7 @@ pub fn simulate_neuron(
             dt,
             spikes: 0,
             secs,
-            bad_reset: None,
+            end: RunEnd::Completed,
             error: None,
         };
         match r {
@@ -217,9 +217,7 @@ pub fn simulate_neuron(
                 end => {
                     outcome.samples = out.len();
                     outcome.spikes = out.spikes.len();
-                    if let RunEnd::BadReset { spike_step, .. } = end {
-                        outcome.bad_reset = Some(spike_step);
-                    }
+                    outcome.end = end;
                     let written = file
                         .write_response(number, &out.voltage, options.spike_cut_value)
                         .and_then(|()| {
