@@ -221,6 +221,20 @@ fn panel<'a, DB: DrawingBackend>(
     Ok(chart)
 }
 
+/// The legend of a panel, upper right.
+fn legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font(("sans-serif", 18))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .draw()
+        .map_err(|x| format!("{x:?}"))
+}
+
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     lw: u32,
@@ -307,14 +321,7 @@ fn draw<DB: DrawingBackend>(
             .label("interpolated spike")
             .legend(|(x, y)| Cross::new((x + 12, y), 6, RED.stroke_width(2)));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(("sans-serif", 18))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .draw()
-        .map_err(e)?;
+    legend(&mut chart)?;
 
     // After-spike currents (pA).
     if let Some(bottom) = bottom {
@@ -348,14 +355,7 @@ fn draw<DB: DrawingBackend>(
                 }
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font(("sans-serif", 18))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .draw()
-            .map_err(e)?;
+        legend(&mut chart)?;
     }
     Ok(())
 }

@@ -17,16 +17,8 @@ use glif_io::{generate, AnyPrecisionModel, NeuronConfig, Precision, Record, RunE
 const DT: f64 = 5e-6;
 /// A Teeter et al. GLIF5 model whose run on this step ends in a bad reset.
 const BAD_RESET: &str = "482809953_Nr5a1-Cre_GLIF5_neuron_config.json";
-const STIM: [&str; 8] = [
-    "--square",
-    "2e-10",
-    "--start",
-    "0.1",
-    "--width",
-    "0.2",
-    "--duration",
-    "0.3",
-];
+/// 0.1 s of zero, then 0.2 s of 200 pA.
+const STIM: &str = "--square 2e-10 --start 0.1 --width 0.2 --duration 0.3";
 
 fn teeter(name: &str) -> NeuronConfig {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../reference/teeter-all.jsonl.gz");
@@ -78,7 +70,7 @@ fn assert_same_spikes(read: &RunResult, lib: &RunResult, what: &str) {
 fn run_glif(d: &Path, args: &[&str]) {
     let mut all = vec!["simulate", "--config", "config.json", "--no-plot"];
     all.extend_from_slice(args);
-    all.extend_from_slice(&STIM);
+    all.extend(STIM.split(' '));
     let o = glif(&all, d);
     assert!(o.status.success(), "{args:?}: {}", stderr(&o));
 }
@@ -168,7 +160,7 @@ fn batch_summaries_read_back_as_the_library_computed_them() {
         if f32 {
             args.extend(["--precision", "f32"]);
         }
-        args.extend(STIM);
+        args.extend(STIM.split(' '));
         let o = glif(&args, &d);
         assert_eq!(o.status.code(), Some(1), "the broken file fails its row");
     }
