@@ -166,7 +166,20 @@ fn stimuli_round_trip_through_every_reader() {
     std::fs::write(dir.join("s.npy"), npy).unwrap();
     for f in ["s.json", "s.csv", "s.npy"] {
         assert_eq!(stimulus::read_stimulus(dir.join(f)).unwrap(), stim, "{f}");
+        // The same, gzip-compressed.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &std::fs::read(dir.join(f)).unwrap()).unwrap();
+        let gz_name = format!("{f}.gz");
+        std::fs::write(dir.join(&gz_name), gz.finish().unwrap()).unwrap();
+        assert_eq!(
+            stimulus::read_stimulus(dir.join(&gz_name)).unwrap(),
+            stim,
+            "{gz_name}"
+        );
     }
+    std::fs::write(dir.join("bad.json.gz"), b"not gzip").unwrap();
+    let e = stimulus::read_stimulus(dir.join("bad.json.gz")).unwrap_err();
+    assert!(e.to_string().contains("not a valid gzip file"), "{e}");
 }
 
 #[test]
