@@ -23,16 +23,20 @@ pub struct StimArgs {
     #[arg(long, value_name = "FILE", group = "stim")]
     pub stimulus: Option<PathBuf>,
     /// Generate a square step of AMP amperes (from --start for --width; default 1 s).
-    #[arg(long, value_name = "AMP", group = "stim", allow_negative_numbers)]
+    #[arg(long, value_name = "AMP", group = "stim")]
+    #[arg(allow_negative_numbers = true)]
     pub square: Option<f64>,
     /// Generate a short square pulse of AMP amperes (default width 3 ms).
-    #[arg(long, value_name = "AMP", group = "stim", allow_negative_numbers)]
+    #[arg(long, value_name = "AMP", group = "stim")]
+    #[arg(allow_negative_numbers = true)]
     pub pulse: Option<f64>,
     /// Generate a ramp rising linearly from 0 to AMP amperes over --width.
-    #[arg(long, value_name = "AMP", group = "stim", allow_negative_numbers)]
+    #[arg(long, value_name = "AMP", group = "stim")]
+    #[arg(allow_negative_numbers = true)]
     pub ramp: Option<f64>,
     /// Generate Gaussian noise of mean MEAN amperes, held for --noise-hold, seeded by --seed.
-    #[arg(long, value_name = "MEAN", group = "stim", allow_negative_numbers)]
+    #[arg(long, value_name = "MEAN", group = "stim")]
+    #[arg(allow_negative_numbers = true)]
     pub noise: Option<f64>,
     /// Standard deviation of --noise (A) [default: MEAN / 2].
     #[arg(long, value_name = "AMP", requires = "noise")]

@@ -68,7 +68,7 @@ fn euler_warning_follows_the_step_ratio() {
     // growing amplitude.
     let r = AnyModel::<f64>::new(&unstable)
         .unwrap()
-        .run_result(&vec![1e-12; 20]);
+        .run_result(&[1e-12; 20]);
     let v = &r.voltage[..8];
     assert!(
         v.windows(2).all(|w| w[0] * w[1] < 0.0) && v.windows(3).all(|w| w[2].abs() > w[0].abs()),
