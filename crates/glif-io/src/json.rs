@@ -14,19 +14,6 @@ use crate::error::{Error, Result};
 use crate::results::{assemble, spikes_from, RunEnd, RunResult};
 use crate::write::{write_atomic, WriteOptions, OUTPUT_KEYS};
 
-#[derive(Serialize)]
-#[allow(non_snake_case)]
-struct ResultsJson {
-    voltage: Vec<Option<f64>>,
-    threshold: Vec<Option<f64>>,
-    AScurrents: Vec<Vec<Option<f64>>>,
-    grid_spike_times: Vec<Option<f64>>,
-    interpolated_spike_times: Vec<Option<f64>>,
-    spike_time_steps: Vec<usize>,
-    interpolated_spike_voltage: Vec<Option<f64>>,
-    interpolated_spike_threshold: Vec<Option<f64>>,
-}
-
 fn opt(x: &[f64]) -> Vec<Option<f64>> {
     x.iter()
         .map(|&v| if v.is_finite() { Some(v) } else { None })
@@ -39,17 +26,8 @@ fn unopt(x: &[Option<f64>]) -> Vec<f64> {
 
 /// The JSON text of a result: AllenSDK's eight keys, NaN as `null`.
 pub fn results_to_json_string(result: &RunResult, options: &WriteOptions) -> String {
-    let doc = ResultsJson {
-        voltage: opt(&options.voltage(result)),
-        threshold: opt(&result.threshold),
-        AScurrents: (0..result.len()).map(|i| opt(result.asc_row(i))).collect(),
-        grid_spike_times: opt(&result.grid_spike_times()),
-        interpolated_spike_times: opt(&result.interpolated_spike_times()),
-        spike_time_steps: result.spike_time_steps(),
-        interpolated_spike_voltage: opt(&result.interpolated_spike_voltage()),
-        interpolated_spike_threshold: opt(&result.interpolated_spike_threshold()),
-    };
-    serde_json::to_string(&doc).unwrap_or_default()
+    // Without extra keys nothing can fail.
+    results_to_json_string_with(result, options, &JsonExtra::default()).unwrap_or_default()
 }
 
 /// What a JSON result file holds besides (or instead of) AllenSDK's keys:
