@@ -4,7 +4,6 @@
 //! - `cargo bench`: measure (one core; ns per step = 1e9 / elements per second).
 //! - `cargo bench -- --test`: run every benchmark once, timing nothing (CI smoke test).
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use glif_io::NeuronConfig;
@@ -33,31 +32,19 @@ pub fn levels() -> Vec<(u8, NeuronConfig)> {
         .collect()
 }
 
-/// DC current at threshold for a LIF: `I = (th_inf*coeffs.th_inf - El) * G*coeffs.G` (A).
-pub fn rheobase(c: &NeuronConfig) -> f64 {
-    (c.th_inf * c.coeffs.th_inf - c.el) * (1.0 / c.r_input) * c.coeffs.g
-}
-
-/// A 1 s step (200,000 samples at 5 µs) of 1.5 x the model's rheobase: it fires.
+/// A 1 s step (200,000 samples at 5 µs) of 1.5 x the model's LIF rheobase
+/// ([`NeuronConfig::rheobase_lif`]): it fires.
 pub fn one_second_step(c: &NeuronConfig) -> Vec<f64> {
-    vec![1.5 * rheobase(c); 200_000]
+    vec![1.5 * c.rheobase_lif(); 200_000]
 }
 
-/// Every Teeter et al. config (reference/teeter-all.jsonl.gz) of one level, at dt = 5 µs.
+/// Every Teeter et al. config (reference/teeter-all.jsonl.gz) of one level,
+/// at dt = 5 µs, read as `glif batch` reads it.
 pub fn teeter_level(level: u8) -> Vec<NeuronConfig> {
-    let bytes = std::fs::read(reference_dir().join("teeter-all.jsonl.gz")).expect("teeter-all");
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(&bytes[..])
-        .read_to_string(&mut text)
-        .expect("gunzip");
-    text.lines()
-        .filter_map(|line| {
-            let v: serde_json::Value = serde_json::from_str(line).ok()?;
-            let c = NeuronConfig::from_value(&v["config"], None)
-                .ok()?
-                .with_dt(DT)
-                .ok()?;
-            (c.level() == Some(level)).then_some(c)
-        })
+    glif_io::batch::read_configs(&reference_dir().join("teeter-all.jsonl.gz"))
+        .expect("teeter-all")
+        .into_iter()
+        .filter_map(|e| e.config.ok()?.with_dt(DT).ok())
+        .filter(|c| c.level() == Some(level))
         .collect()
 }

@@ -41,7 +41,6 @@ use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
 use glif_io::generate::ReferenceStimulus;
-use glif_io::rules::AnyThreshold;
 use glif_io::{AnyModel, NeuronConfig};
 use serde_json::Value;
 
@@ -226,13 +225,8 @@ fn compare(opts: &Options) -> Result<ExitCode, String> {
 /// `three_components_exact` threshold dynamics (GLIF5), whose voltage
 /// component settles at `(a/b)*I/g` and so raises the current needed.
 fn amplitude(c: &NeuronConfig) -> f64 {
-    let mut rheobase = (c.th_inf * c.coeffs.th_inf - c.el) * (1.0 / c.r_input) * c.coeffs.g;
-    if let AnyThreshold::ThreeComponentsExact(p) = c.methods.threshold {
-        let ratio = (p.a_voltage * c.coeffs.a) / (p.b_voltage * c.coeffs.b);
-        if ratio < 1.0 {
-            rheobase /= 1.0 - ratio;
-        }
-    }
+    // A model no DC current makes fire still gets a step (at the LIF rheobase).
+    let rheobase = c.rheobase().unwrap_or_else(|| c.rheobase_lif());
     format!("{:.3e}", MULTIPLIER * rheobase)
         .parse()
         .unwrap_or(f64::NAN)

@@ -3,10 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use glif_io::{AnyPrecisionModel, NeuronConfig};
+use glif_io::{AnyPrecisionModel, NeuronConfig, Precision};
 
 use crate::error::CliError;
-use crate::sim::Precision;
 
 /// The bundled model: Allen neuronal model 566283540 (GLIF5), from the Allen
 /// Cell Types Database, as published (wrapped by its id).
@@ -37,13 +36,7 @@ pub fn source(c: &NeuronConfig) -> String {
 
 /// "GLIF5 (LIF-R-ASC-A)", or "custom rule combination ...".
 pub fn level_name(c: &NeuronConfig) -> String {
-    match c.level() {
-        Some(l) => format!(
-            "GLIF{l} ({})",
-            ["LIF", "LIF-R", "LIF-ASC", "LIF-R-ASC", "LIF-R-ASC-A"][l as usize - 1]
-        ),
-        None => "custom rule combination (not one of the five published levels)".into(),
-    }
+    glif_io::derived::level_description(c.level())
 }
 
 /// The rule names, in the order of glif-io's `Methods::names`.
@@ -72,11 +65,7 @@ pub fn at_dt(
     dt: f64,
     spike_cut_length: Option<u32>,
 ) -> Result<NeuronConfig, CliError> {
-    if !(dt.is_finite() && dt > 0.0) {
-        return Err(CliError::input(format!(
-            "--dt: expected a time step > 0 s, found {dt}"
-        )));
-    }
+    crate::check_dt(dt)?;
     let mut c = c.clone().with_dt(dt).map_err(CliError::reading)?;
     if let Some(n) = spike_cut_length {
         c = c.with_spike_cut_length(n);
@@ -86,39 +75,5 @@ pub fn at_dt(
 
 /// Builds the model (validating every parameter at this precision).
 pub fn build(c: &NeuronConfig, precision: Precision) -> Result<AnyPrecisionModel, CliError> {
-    AnyPrecisionModel::new(c, precision.io()).map_err(CliError::reading)
-}
-
-/// What the time step does to forward Euler: `dt*G*coeffs.G/(C*coeffs.C)`,
-/// the fraction of the way to rest the voltage moves in one step. At 1 or
-/// more the voltage overshoots rest every step (not physiological); at 2 or
-/// more the update is unstable and the run ends in a non-finite error. Allen
-/// models at their 5 µs sampling interval are near 0.0003. `None` for
-/// `linear_exact`, which is exact at any `dt`.
-pub fn euler_stability_warning(c: &NeuronConfig) -> Option<String> {
-    if !matches!(
-        c.methods.voltage,
-        glif_io::rules::AnyVoltage::ForwardEuler(_)
-    ) {
-        return None;
-    }
-    let ratio = c.dt * (1.0 / c.r_input) * c.coeffs.g / (c.c * c.coeffs.c);
-    let tau_m = c.r_input * c.c;
-    if ratio >= 2.0 {
-        Some(format!(
-            "dt = {} s is {ratio:.3} x the effective membrane time constant ({tau_m:.3e} s): forward \
-             Euler is unstable at this step and the voltage diverges; use the stimulus sampling \
-             interval (5e-6 s for Allen data)",
-            c.dt
-        ))
-    } else if ratio >= 1.0 {
-        Some(format!(
-            "dt = {} s is {ratio:.3} x the effective membrane time constant ({tau_m:.3e} s): forward \
-             Euler overshoots rest every step, which is not physiological; use the stimulus \
-             sampling interval (5e-6 s for Allen data)",
-            c.dt
-        ))
-    } else {
-        None
-    }
+    AnyPrecisionModel::new(c, precision).map_err(CliError::reading)
 }

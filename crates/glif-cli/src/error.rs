@@ -38,11 +38,15 @@ impl CliError {
     /// A glif-io error reading an input (a config or stimulus file): exit
     /// status 2. Its message names the file and the field.
     pub fn reading(e: glif_io::Error) -> Self {
+        CliError::input(Self::reading_message(&e))
+    }
+    /// The message of [`CliError::reading`].
+    pub fn reading_message(e: &glif_io::Error) -> String {
         match e.kind() {
             glif_io::ErrorKind::AmbiguousModel { .. } => {
-                CliError::input(format!("{e}; choose one with --model-id"))
+                format!("{e}; choose one with --model-id")
             }
-            _ => CliError::input(e.to_string()),
+            _ => e.to_string(),
         }
     }
     /// A glif-io error writing `path`: exit status 1, or 2 when the file

@@ -5,11 +5,10 @@ use std::path::PathBuf;
 use clap::Args;
 
 use glif_io::rules::{AnyThreshold, AnyThresholdReset, AnyVoltageReset, AscResetMethod};
-use glif_io::NeuronConfig;
+use glif_io::{NeuronConfig, Precision};
 
 use crate::config;
 use crate::error::CliError;
-use crate::sim::Precision;
 use crate::simulate::DEFAULT_DT;
 
 const INFO_AFTER: &str = "\
@@ -92,8 +91,7 @@ pub fn run(a: InfoArgs) -> Result<u8, CliError> {
     }
     if let Some(w) = config::at_dt(&cfg, a.dt, None)
         .ok()
-        .as_ref()
-        .and_then(config::euler_stability_warning)
+        .and_then(|c| c.euler_warning())
     {
         notes.push(w);
     }
@@ -103,10 +101,8 @@ pub fn run(a: InfoArgs) -> Result<u8, CliError> {
     if cfg.th_adapt.is_some() {
         notes.push("th_adapt is set; AllenSDK stores it but never uses it".into());
     }
-    if let AnyThreshold::ThreeComponentsExact(p) = cfg.methods.threshold {
-        if p.a_voltage * cfg.coeffs.a >= p.b_voltage * cfg.coeffs.b {
-            notes.push("a_voltage*coeffs.a >= b_voltage*coeffs.b: the adapting threshold rises at least as fast as the voltage, so no DC current makes the model fire".into());
-        }
+    if cfg.threshold_voltage_ratio().is_some_and(|r| r >= 1.0) {
+        notes.push("a_voltage*coeffs.a >= b_voltage*coeffs.b: the adapting threshold rises at least as fast as the voltage, so no DC current makes the model fire".into());
     }
     if !notes.is_empty() {
         println!("\nNotes");
@@ -209,28 +205,21 @@ fn print(c: &NeuronConfig) {
     );
 
     println!("\nDerived values");
-    let g = (1.0 / c.r_input) * c.coeffs.g;
-    let th_inf_eff = c.th_inf * c.coeffs.th_inf;
-    let ce = c.c * c.coeffs.c;
-    row("tau_m = R_input*C", si(c.r_input * c.c, "s"));
-    row("G*coeffs.G", si(g, "S"));
-    row("C*coeffs.C", si(ce, "F"));
-    row("th_inf*coeffs.th_inf", si(th_inf_eff, "V"));
-    let lif = (th_inf_eff - c.el) * g;
-    row("rheobase (LIF)", si(lif, "A"));
+    row("tau_m = R_input*C", si(c.tau_m(), "s"));
+    row("G*coeffs.G", si(c.conductance(), "S"));
+    row("C*coeffs.C", si(c.capacitance(), "F"));
+    row("th_inf*coeffs.th_inf", si(c.threshold_at_rest(), "V"));
+    row("rheobase (LIF)", si(c.rheobase_lif(), "A"));
     println!(
         "  {:<22} = (th_inf*coeffs.th_inf - El) * G*coeffs.G: the DC current whose steady voltage\n  {:<22}   El + I/(G*coeffs.G) reaches the threshold at rest.",
         "", ""
     );
-    if let AnyThreshold::ThreeComponentsExact(p) = c.methods.threshold {
-        let ratio = (p.a_voltage * c.coeffs.a) / (p.b_voltage * c.coeffs.b);
-        if ratio < 1.0 {
-            row("rheobase (adapting)", si(lif / (1.0 - ratio), "A"));
-            println!(
-                "  {:<22} = rheobase (LIF) / (1 - a_voltage*coeffs.a / (b_voltage*coeffs.b)): with\n  {:<22}   three_components_exact the threshold's voltage component settles at\n  {:<22}   (a/b)*I/g, so the first spike needs this much DC current.",
-                "", "", ""
-            );
-        }
+    if let (Some(_), Some(rheobase)) = (c.threshold_voltage_ratio(), c.rheobase()) {
+        row("rheobase (adapting)", si(rheobase, "A"));
+        println!(
+            "  {:<22} = rheobase (LIF) / (1 - a_voltage*coeffs.a / (b_voltage*coeffs.b)): with\n  {:<22}   three_components_exact the threshold's voltage component settles at\n  {:<22}   (a/b)*I/g, so the first spike needs this much DC current.",
+            "", "", ""
+        );
     }
     println!(
         "  {:<22} after-spike currents and the spike component matter only after the first spike.",

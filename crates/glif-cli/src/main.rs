@@ -9,7 +9,6 @@ mod info;
 mod nest;
 mod output;
 mod plot;
-mod sim;
 mod simulate;
 mod stimulus;
 #[cfg(feature = "nwb")]
@@ -55,6 +54,61 @@ enum Command {
     Convert(convert::ConvertArgs),
     #[cfg(feature = "nwb")]
     Sweeps(sweeps::SweepsArgs),
+}
+
+/// The values of `--precision`: glif-io's [`glif_io::Precision`].
+pub fn precision_parser() -> impl clap::builder::TypedValueParser<Value = glif_io::Precision> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new([
+        PossibleValue::new("f32").help("32-bit floats (as on a microcontroller)"),
+        PossibleValue::new("f64").help("64-bit floats (AllenSDK's, bit for bit)"),
+    ])
+    .map(|s| {
+        if s == "f32" {
+            glif_io::Precision::F32
+        } else {
+            glif_io::Precision::F64
+        }
+    })
+}
+
+/// The values of `--record`: glif-io's [`glif_io::Record`].
+pub fn record_parser() -> impl clap::builder::TypedValueParser<Value = glif_io::Record> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new([
+        PossibleValue::new("all")
+            .help("Voltage, threshold, after-spike currents per sample, and the spikes"),
+        PossibleValue::new("spikes")
+            .help("Only the spike outputs (for long runs: constant memory per sample)"),
+    ])
+    .map(|s| {
+        if s == "all" {
+            glif_io::Record::All
+        } else {
+            glif_io::Record::Spikes
+        }
+    })
+}
+
+/// Runs a model with a progress report; a run that stopped with an error
+/// is an error (exit status 1), a bad reset is a result whose `end` says so.
+pub fn run_model(
+    model: &glif_io::AnyPrecisionModel,
+    stimulus: &[f64],
+    record: glif_io::Record,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<glif_io::RunResult, CliError> {
+    let result = glif_io::run::run(model, stimulus, record, progress);
+    match result.end {
+        glif_io::RunEnd::Failed(e) => Err(CliError::other(format!("the simulation stopped: {e}"))),
+        _ => Ok(result),
+    }
+}
+
+/// `--dt` must be a time step > 0 s (glif-io's check, worded for the flag).
+pub fn check_dt(dt: f64) -> Result<(), CliError> {
+    glif_io::config::check_dt(dt)
+        .map_err(|_| CliError::input(format!("--dt: expected a time step > 0 s, found {dt}")))
 }
 
 /// Whether to draw progress bars: only when stderr is a terminal.

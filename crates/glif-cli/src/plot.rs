@@ -29,13 +29,15 @@ const GREEN: RGBColor = RGBColor(44, 160, 44);
 const RED: RGBColor = RGBColor(214, 39, 40);
 const PURPLE: RGBColor = RGBColor(148, 103, 189);
 
-/// Draws the figure into `path` (`.svg` or `.png`).
+/// Draws the figure into `path` (`.svg` or `.png`), written atomically and
+/// replacing an existing file only with `force`.
 pub fn plot(
     path: &Path,
     out: &RunResult,
     dt: f64,
     stimulus: &[f64],
     title: &str,
+    force: bool,
 ) -> Result<(), CliError> {
     REGISTER.call_once(|| {
         let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
@@ -48,22 +50,46 @@ pub fn plot(
     let height = 320 + 330 * (panels - 1) as u32;
     let fail =
         |e: String| CliError::other(format!("{}: cannot draw the plot: {e}", path.display()));
-    match ext.as_deref() {
+    let bytes = match ext.as_deref() {
         Some("svg") => {
-            let root = SVGBackend::new(path, (WIDTH, height)).into_drawing_area();
-            draw(&root, LW_SVG, out, dt, stimulus, title).map_err(fail)?;
-            root.present().map_err(|e| fail(format!("{e:?}")))
+            let mut text = String::new();
+            {
+                let root = SVGBackend::with_string(&mut text, (WIDTH, height)).into_drawing_area();
+                draw(&root, LW_SVG, out, dt, stimulus, title).map_err(fail)?;
+                root.present().map_err(|e| fail(format!("{e:?}")))?;
+            }
+            text.into_bytes()
         }
         Some("png") => {
-            let root = BitMapBackend::new(path, (WIDTH, height)).into_drawing_area();
-            draw(&root, LW_PNG, out, dt, stimulus, title).map_err(fail)?;
-            root.present().map_err(|e| fail(format!("{e:?}")))
+            // The PNG encoder writes to a file: draw into a scratch file
+            // beside the output, then write the bytes atomically like every
+            // other output.
+            let scratch = path.with_file_name(format!(
+                ".{}.plot-{}.png",
+                path.file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                std::process::id()
+            ));
+            let drawn = (|| {
+                let root = BitMapBackend::new(&scratch, (WIDTH, height)).into_drawing_area();
+                draw(&root, LW_PNG, out, dt, stimulus, title).map_err(fail)?;
+                root.present().map_err(|e| fail(format!("{e:?}")))?;
+                drop(root);
+                std::fs::read(&scratch).map_err(|e| fail(e.to_string()))
+            })();
+            let _ = std::fs::remove_file(&scratch);
+            drawn?
         }
-        _ => Err(CliError::input(format!(
-            "--plot {}: the extension must be .svg or .png",
-            path.display()
-        ))),
-    }
+        _ => {
+            return Err(CliError::input(format!(
+                "--plot {}: the extension must be .svg or .png",
+                path.display()
+            )))
+        }
+    };
+    glif_io::write::write_atomic(path, force, |w| w.write_all(&bytes))
+        .map_err(|e| CliError::writing(e, path))
 }
 
 /// Min/max decimation to about `buckets` columns; fully-NaN columns break
@@ -195,6 +221,20 @@ fn panel<'a, DB: DrawingBackend>(
     Ok(chart)
 }
 
+/// The legend of a panel, upper right.
+fn legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font(("sans-serif", 18))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .draw()
+        .map_err(|x| format!("{x:?}"))
+}
+
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     lw: u32,
@@ -281,14 +321,7 @@ fn draw<DB: DrawingBackend>(
             .label("interpolated spike")
             .legend(|(x, y)| Cross::new((x + 12, y), 6, RED.stroke_width(2)));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(("sans-serif", 18))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .draw()
-        .map_err(e)?;
+    legend(&mut chart)?;
 
     // After-spike currents (pA).
     if let Some(bottom) = bottom {
@@ -322,14 +355,7 @@ fn draw<DB: DrawingBackend>(
                 }
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font(("sans-serif", 18))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .draw()
-            .map_err(e)?;
+        legend(&mut chart)?;
     }
     Ok(())
 }

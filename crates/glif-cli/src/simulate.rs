@@ -3,13 +3,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use clap::{Args, ValueEnum};
-use glif_io::{NeuronConfig, RunEnd, RunResult};
+use clap::Args;
+use glif_io::{NeuronConfig, Precision, Record, RunEnd, RunResult};
 
 use crate::config;
 use crate::error::CliError;
-use crate::output::{self, Extras, Format, RunInfo};
-use crate::sim::{self, Precision};
+use crate::output::{self, RunInfo};
 use crate::stimulus::{self, Generated, StimArgs};
 
 /// Default time step: 200 kHz, the sampling rate of Allen Cell Types stimuli.
@@ -19,15 +18,6 @@ pub const DEFAULT_DT: f64 = 5e-6;
 pub const DEFAULT_AMP: f64 = 1.68e-10;
 /// The default output folder.
 pub const DEFAULT_DIR: &str = "glif-output";
-
-/// What to record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Record {
-    /// Voltage, threshold, after-spike currents per sample, and the spikes.
-    All,
-    /// Only the spike outputs (for long runs: constant memory per sample).
-    Spikes,
-}
 
 const SIMULATE_AFTER: &str = "\
 Examples:
@@ -80,14 +70,14 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// What to record.
-    #[arg(long, value_enum, default_value_t = Record::All)]
+    #[arg(long, value_parser = crate::record_parser(), default_value = "all")]
     pub record: Record,
     /// Write voltage samples that are NaN (spike cuts) as V volts, as AllenSDK's
     /// simulate_neuron does (it uses 0.05).
     #[arg(long, value_name = "V", allow_negative_numbers = true)]
     pub spike_cut_value: Option<f64>,
     /// Arithmetic precision.
-    #[arg(long, value_enum, default_value_t = Precision::F64)]
+    #[arg(long, value_parser = crate::precision_parser(), default_value = "f64")]
     pub precision: Precision,
     /// Draw the figure to FILE.svg or FILE.png [default without --output:
     /// glif-output/simulation.png].
@@ -129,12 +119,7 @@ fn default_paths(plot: bool) -> Result<(PathBuf, Option<PathBuf>), CliError> {
 
 /// Runs `glif simulate`.
 pub fn run(a: SimulateArgs) -> Result<(), CliError> {
-    if !(a.dt.is_finite() && a.dt > 0.0) {
-        return Err(CliError::input(format!(
-            "--dt: expected a time step > 0 s, found {}",
-            a.dt
-        )));
-    }
+    crate::check_dt(a.dt)?;
     if let Some(v) = a.spike_cut_value {
         if !v.is_finite() {
             return Err(CliError::input(format!(
@@ -162,7 +147,7 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
             (json, a.plot.clone().or(png))
         }
     };
-    let format = Format::of(&out_path)?;
+    let format = output::format_of(&out_path)?;
     if let Some(p) = &plot_path {
         if !traces {
             return Err(CliError::input(
@@ -190,10 +175,13 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
             )));
         }
     }
-    output::check_writable(&output::files_for(&out_path, format, traces), a.force)?;
+    output::check_writable(
+        &glif_io::output::files_for(&out_path, format, !traces),
+        a.force,
+    )?;
     let run_cfg = config::at_dt(&cfg, a.dt, a.spike_cut_length)?;
     let model = config::build(&run_cfg, a.precision)?;
-    if let Some(w) = config::euler_stability_warning(&run_cfg) {
+    if let Some(w) = run_cfg.euler_warning() {
         eprintln!("glif: warning: {w}");
     }
     let default = a
@@ -204,7 +192,7 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
 
     let bar = progress_bar(stim.samples.len() as u64);
     let t0 = Instant::now();
-    let result = sim::run(&model, &stim.samples, traces, &|done| {
+    let result = crate::run_model(&model, &stim.samples, a.record, &|done| {
         if let Some(b) = &bar {
             b.set_position(done as u64);
         }
@@ -224,22 +212,16 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
         n_samples: stim.samples.len(),
         spike_cut_length: run_cfg.spike_cut_length,
         precision: a.precision.name(),
-        record: if traces { "all" } else { "spikes" },
+        record: a.record.name(),
         spike_cut_value: a.spike_cut_value,
     };
-    let extras = Extras {
-        stimulus: &stim.samples,
-        dt: a.dt,
-        traces,
-        info: &info,
-    };
-    let mut written = output::write(&out_path, format, &out, &extras, a.force)?;
+    let mut written = output::write(&out_path, format, &out, &stim.samples, &info, a.force)?;
     if let Some(p) = &plot_path {
         let title = match &cfg.model_id {
             Some(id) => format!("{} — Allen model {id}", short_level(&cfg)),
             None => short_level(&cfg),
         };
-        crate::plot::plot(p, &out, a.dt, &stim.samples, &title)?;
+        crate::plot::plot(p, &out, a.dt, &stim.samples, &title, a.force)?;
         written.push(p.clone());
     }
     summary(
@@ -323,17 +305,9 @@ fn summary(
         None => eprintln!("  spikes    0"),
     }
     match out.end {
-        RunEnd::BadReset {
-            spike_step,
-            stopped_at,
-        } => {
+        RunEnd::BadReset { .. } => {
             eprintln!("  outcome   bad reset (see warning)");
-            eprintln!(
-                "glif: warning: bad reset after the spike at step {spike_step} (t = {} s): the reset \
-                 voltage was above the reset threshold; as AllenSDK does, the run stopped and samples \
-                 from step {stopped_at} on are NaN",
-                fmt_g(spike_step as f64 * dt)
-            );
+            eprintln!("glif: warning: {}", out.end.message(Some(dt)));
         }
         _ => eprintln!("  outcome   completed ({:.3} s)", secs),
     }

@@ -1,43 +1,18 @@
-//! Stimuli: read from a file with glif-io (gzip-compressed files are
-//! decompressed here first), or generated with `glif_io::generate`
-//! (amperes, seconds).
+//! Stimuli: read from a file with glif-io (gzip-compressed or not), or
+//! generated with `glif_io::generate` (amperes, seconds).
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use glif_io::{generate, stimulus as parse};
+use glif_io::generate;
 
 use crate::error::CliError;
 
-/// Reads a stimulus file: one current (A) per sample. `.json` (an array),
-/// `.npy` (float64/float32, 1-D), anything else as text with one value per
-/// line; each of them may be gzip-compressed (`.json.gz`, ...).
+/// Reads a stimulus file with glif-io: one current (A) per sample. `.json`
+/// (an array), `.npy` (float64/float32, 1-D), anything else as text with one
+/// value per line; each of them may be gzip-compressed (`.json.gz`, ...).
 pub fn load(path: &Path) -> Result<Vec<f64>, CliError> {
-    let name = path.display().to_string();
-    let lower = name.to_ascii_lowercase();
-    let Some(inner) = lower.strip_suffix(".gz") else {
-        return glif_io::read_stimulus(path).map_err(CliError::reading);
-    };
-    let bytes = std::fs::read(path)
-        .map_err(|e| CliError::input(format!("{name}: cannot read the stimulus file: {e}")))?;
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(&bytes[..])
-        .read_to_end(&mut out)
-        .map_err(|e| CliError::input(format!("{name}: not a valid gzip file: {e}")))?;
-    let text = || {
-        std::str::from_utf8(&out).map_err(|_| {
-            CliError::input(format!("{name}: the decompressed file is not UTF-8 text"))
-        })
-    };
-    let parsed = if inner.ends_with(".npy") {
-        parse::stimulus_from_npy(&out)
-    } else if inner.ends_with(".json") {
-        parse::stimulus_from_json_str(text()?)
-    } else {
-        parse::stimulus_from_text(text()?)
-    };
-    parsed.map_err(|e| CliError::reading(e.in_file(path)))
+    glif_io::read_stimulus(path).map_err(CliError::reading)
 }
 
 /// The stimulus options of `glif simulate` and `glif batch`: a file, or a
@@ -48,36 +23,20 @@ pub struct StimArgs {
     #[arg(long, value_name = "FILE", group = "stim")]
     pub stimulus: Option<PathBuf>,
     /// Generate a square step of AMP amperes (from --start for --width; default 1 s).
-    #[arg(
-        long,
-        value_name = "AMP",
-        group = "stim",
-        allow_negative_numbers = true
-    )]
+    #[arg(long, value_name = "AMP", group = "stim")]
+    #[arg(allow_negative_numbers = true)]
     pub square: Option<f64>,
     /// Generate a short square pulse of AMP amperes (default width 3 ms).
-    #[arg(
-        long,
-        value_name = "AMP",
-        group = "stim",
-        allow_negative_numbers = true
-    )]
+    #[arg(long, value_name = "AMP", group = "stim")]
+    #[arg(allow_negative_numbers = true)]
     pub pulse: Option<f64>,
     /// Generate a ramp rising linearly from 0 to AMP amperes over --width.
-    #[arg(
-        long,
-        value_name = "AMP",
-        group = "stim",
-        allow_negative_numbers = true
-    )]
+    #[arg(long, value_name = "AMP", group = "stim")]
+    #[arg(allow_negative_numbers = true)]
     pub ramp: Option<f64>,
     /// Generate Gaussian noise of mean MEAN amperes, held for --noise-hold, seeded by --seed.
-    #[arg(
-        long,
-        value_name = "MEAN",
-        group = "stim",
-        allow_negative_numbers = true
-    )]
+    #[arg(long, value_name = "MEAN", group = "stim")]
+    #[arg(allow_negative_numbers = true)]
     pub noise: Option<f64>,
     /// Standard deviation of --noise (A) [default: MEAN / 2].
     #[arg(long, value_name = "AMP", requires = "noise")]

@@ -1,18 +1,15 @@
 //! `glif sweeps`: AllenSDK's `simulate_neuron` over the sweeps of an Allen
-//! NWB 1.x file. Sweeps are read one after another (HDF5 is not
-//! thread-safe), simulated in parallel, and written one after another.
+//! NWB 1.x file, through [`glif_io::nwb::simulate_neuron`].
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
 
 use clap::Args;
-use glif_io::nwb::{self, NwbFile};
-use rayon::prelude::*;
+use glif_io::nwb::simulate::SimulateError;
+use glif_io::nwb::{self, SweepOptions, SweepProgress};
+use glif_io::Precision;
 
 use crate::config;
 use crate::error::CliError;
-use crate::sim::{self, Precision};
 
 const SWEEPS_AFTER: &str = "\
 Examples:
@@ -71,21 +68,11 @@ pub struct SweepsArgs {
     #[arg(long, value_name = "N")]
     pub spike_cut_length: Option<u32>,
     /// Arithmetic precision.
-    #[arg(long, value_enum, default_value_t = Precision::F64)]
+    #[arg(long, value_parser = crate::precision_parser(), default_value = "f64")]
     pub precision: Precision,
     /// Replace an existing OUT.nwb.
     #[arg(long)]
     pub force: bool,
-}
-
-struct SweepResult {
-    number: u32,
-    samples: usize,
-    dt: f64,
-    spikes: usize,
-    secs: f64,
-    error: Option<String>,
-    bad_reset: Option<usize>,
 }
 
 /// Runs `glif sweeps`; returns the exit status.
@@ -110,128 +97,62 @@ pub fn run(a: SweepsArgs) -> Result<u8, CliError> {
             a.nwb.display()
         )));
     }
-    // Check the input before copying it.
-    drop(NwbFile::open(&a.nwb).map_err(|e| CliError::input(e.to_string()))?);
-    // Check the model builds (at a typical dt) before any work.
-    config::build(&config::at_dt(&cfg, 5e-6, a.spike_cut_length)?, a.precision)?;
-
-    let target = match &a.output {
-        Some(out) => {
-            nwb::copy_for_output(&a.nwb, out, a.force).map_err(|e| match e.kind() {
-                nwb::NwbErrorKind::OutputExists => CliError::input(format!(
-                    "{}: the file exists; give --force to replace it",
-                    out.display()
-                )),
-                nwb::NwbErrorKind::SameFile => CliError::input(format!(
-                    "{}: --output names the input file; use --in-place to write into it",
-                    out.display()
-                )),
-                _ => CliError::other(e.to_string()),
-            })?;
-            out.clone()
-        }
-        None => a.nwb.clone(),
-    };
-    let mut file = NwbFile::open_rw(&target).map_err(|e| CliError::other(e.to_string()))?;
-
-    // 1. Read every sweep, one after another.
-    let mut results: Vec<SweepResult> = Vec::new();
-    let mut work = Vec::new();
-    for &n in &numbers {
-        match file.read_current_clamp_sweep(n) {
-            Ok(sweep) => work.push(sweep),
-            Err(e) => results.push(SweepResult {
-                number: n,
-                samples: 0,
-                dt: f64::NAN,
-                spikes: 0,
-                secs: 0.0,
-                error: Some(e.to_string()),
-                bad_reset: None,
-            }),
-        }
-    }
-
-    // 2. Simulate in parallel.
-    let total: u64 = work.iter().map(|s| s.stimulus.len() as u64).sum();
-    let bar = if crate::progress_enabled() {
-        let bar = indicatif::ProgressBar::new(total);
+    let bar = crate::progress_enabled().then(|| {
+        let bar = indicatif::ProgressBar::new(0);
         if let Ok(style) = indicatif::ProgressStyle::with_template(
             "{spinner} {msg} [{bar:40}] {percent}% {human_pos}/{human_len} samples, {eta} left",
         ) {
             bar.set_style(style.progress_chars("=> "));
         }
-        bar.set_message(format!("0/{} sweeps", work.len()));
-        Some(bar)
-    } else {
-        None
+        bar
+    });
+    let options = SweepOptions {
+        spike_cut_value: a.spike_cut_value,
+        spike_cut_length: a.spike_cut_length,
+        precision: a.precision,
     };
-    let finished = AtomicU64::new(0);
-    let simulated: Vec<(u32, f64, Result<glif_io::RunResult, CliError>, f64)> = work
-        .par_iter()
-        .map(|sweep| {
-            let t0 = Instant::now();
-            let last = AtomicU64::new(0);
-            let r = config::at_dt(&cfg, sweep.dt, a.spike_cut_length)
-                .and_then(|c| config::build(&c, a.precision))
-                .and_then(|model| {
-                    sim::run(&model, &sweep.stimulus, true, &|done| {
-                        if let Some(b) = &bar {
-                            let prev = last.swap(done as u64, Ordering::Relaxed);
-                            b.inc(done as u64 - prev);
-                        }
-                    })
-                });
+    let results = nwb::simulate_neuron(
+        &a.nwb,
+        a.output.as_deref(),
+        a.force,
+        &cfg,
+        &numbers,
+        &options,
+        &|p| {
             if let Some(b) = &bar {
-                let k = finished.fetch_add(1, Ordering::Relaxed) + 1;
-                b.set_message(format!("{k}/{} sweeps", work.len()));
+                match p {
+                    SweepProgress::Samples(n) => b.inc(n),
+                    SweepProgress::Sweeps { done, total } => {
+                        b.set_message(format!("{done}/{total} sweeps"))
+                    }
+                    SweepProgress::Start { samples, sweeps } => {
+                        b.set_length(samples);
+                        b.set_message(format!("0/{sweeps} sweeps"));
+                    }
+                }
             }
-            (sweep.number, sweep.dt, r, t0.elapsed().as_secs_f64())
-        })
-        .collect();
+        },
+    )
+    .map_err(|e| match e {
+        SimulateError::Config(e) => CliError::reading(e),
+        SimulateError::Input(e) => CliError::input(e.to_string()),
+        SimulateError::Output(e) => match (e.kind(), &a.output) {
+            (nwb::NwbErrorKind::OutputExists, Some(out)) => CliError::input(format!(
+                "{}: the file exists; give --force to replace it",
+                out.display()
+            )),
+            (nwb::NwbErrorKind::SameFile, Some(out)) => CliError::input(format!(
+                "{}: --output names the input file; use --in-place to write into it",
+                out.display()
+            )),
+            _ => CliError::other(e.to_string()),
+        },
+    })?;
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
+    let target = a.output.as_ref().unwrap_or(&a.nwb);
 
-    // 3. Write one after another.
-    for (number, dt, r, secs) in simulated {
-        let mut res = SweepResult {
-            number,
-            samples: 0,
-            dt,
-            spikes: 0,
-            secs,
-            error: None,
-            bad_reset: None,
-        };
-        match r {
-            Err(e) => res.error = Some(e.message),
-            Ok(out) => {
-                res.samples = out.len();
-                res.spikes = out.spikes.len();
-                if let glif_io::RunEnd::BadReset { spike_step, .. } = out.end {
-                    res.bad_reset = Some(spike_step);
-                }
-                let times: Vec<f64> = out.spikes.iter().map(|s| s.time).collect();
-                let written = file
-                    .write_response(number, &out.voltage, a.spike_cut_value)
-                    .and_then(|()| file.write_spike_times(number, &times));
-                if let Err(e) = written {
-                    res.error = Some(e.to_string());
-                }
-            }
-        }
-        results.push(res);
-    }
-    file.close().map_err(|e| CliError::other(e.to_string()))?;
-
-    // Summary, in the order asked.
-    results.sort_by_key(|r| {
-        numbers
-            .iter()
-            .position(|&n| n == r.number)
-            .unwrap_or(usize::MAX)
-    });
     eprintln!("glif sweeps: {} -> {}", a.nwb.display(), target.display());
     eprintln!(
         "  model     {} ({})",
@@ -244,15 +165,13 @@ pub fn run(a: SweepsArgs) -> Result<u8, CliError> {
     );
     let mut failed = 0;
     for r in &results {
-        let status = match (&r.error, r.bad_reset) {
+        let status = match (&r.error, r.end) {
             (Some(e), _) => {
                 failed += 1;
                 format!("FAILED: {e}")
             }
-            (None, Some(step)) => {
-                format!("ok, warning: bad reset after the spike at step {step}; later samples NaN")
-            }
-            (None, None) => "ok".into(),
+            (None, glif_io::RunEnd::Completed) => "ok".into(),
+            (None, end) => format!("ok, warning: {}", end.message(Some(r.dt))),
         };
         if r.error.is_some() {
             eprintln!(

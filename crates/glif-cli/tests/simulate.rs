@@ -3,6 +3,8 @@
 mod common;
 
 use std::io::Read;
+use std::path::Path;
+use std::process::Output;
 
 use common::*;
 use serde_json::Value;
@@ -124,20 +126,7 @@ fn no_arguments_runs_the_bundled_glif5_model_like_allensdk() {
 fn json_output_matches_the_library_and_record_spikes_is_its_spike_part() {
     let d = dir("json");
     let stim = write_stimulus(&d);
-    let o = glif(
-        &[
-            "simulate",
-            "--config",
-            CONFIG,
-            "--stimulus",
-            "stim.json",
-            "--dt",
-            "5e-6",
-            "--output",
-            "out.json",
-        ],
-        &d,
-    );
+    let o = simulate_stim(&["--dt", "5e-6", "--output", "out.json"], &d);
     assert!(o.status.success(), "{}", stderr(&o));
     let j: Value = serde_json::from_slice(&std::fs::read(d.join("out.json")).unwrap()).unwrap();
     let lib = library_run(&stim, DT);
@@ -162,20 +151,7 @@ fn json_output_matches_the_library_and_record_spikes_is_its_spike_part() {
     );
     assert_eq!(j["outcome"]["status"], "completed");
 
-    let o = glif(
-        &[
-            "simulate",
-            "--config",
-            CONFIG,
-            "--stimulus",
-            "stim.json",
-            "--output",
-            "spikes.json",
-            "--record",
-            "spikes",
-        ],
-        &d,
-    );
+    let o = simulate_stim(&["--output", "spikes.json", "--record", "spikes"], &d);
     assert!(o.status.success(), "{}", stderr(&o));
     let s: Value = serde_json::from_slice(&std::fs::read(d.join("spikes.json")).unwrap()).unwrap();
     assert!(s.get("voltage").is_none() && s.get("AScurrents").is_none());
@@ -191,20 +167,7 @@ fn json_output_matches_the_library_and_record_spikes_is_its_spike_part() {
     }
 
     // --spike-cut-value replaces NaN voltages, as simulate_neuron does.
-    let o = glif(
-        &[
-            "simulate",
-            "--config",
-            CONFIG,
-            "--stimulus",
-            "stim.json",
-            "--output",
-            "cut.json",
-            "--spike-cut-value",
-            "0.05",
-        ],
-        &d,
-    );
+    let o = simulate_stim(&["--output", "cut.json", "--spike-cut-value", "0.05"], &d);
     assert!(o.status.success(), "{}", stderr(&o));
     let c: Value = serde_json::from_slice(&std::fs::read(d.join("cut.json")).unwrap()).unwrap();
     let expect: Vec<f64> = lib
@@ -251,25 +214,19 @@ fn f64s(b: &[u8]) -> Vec<f64> {
         .collect()
 }
 
+/// `glif simulate --config CONFIG --stimulus stim.json` and `extra`, in `d`.
+fn simulate_stim(extra: &[&str], d: &Path) -> Output {
+    let mut args = vec!["simulate", "--config", CONFIG, "--stimulus", "stim.json"];
+    args.extend_from_slice(extra);
+    glif(&args, d)
+}
+
 #[test]
 fn npz_output_matches_the_library() {
     let d = dir("npz");
     let stim = write_stimulus(&d);
     let lib = library_run(&stim, DT);
-    let o = glif(
-        &[
-            "simulate",
-            "--config",
-            CONFIG,
-            "--stimulus",
-            "stim.json",
-            "--dt",
-            "5e-6",
-            "--output",
-            "out.npz",
-        ],
-        &d,
-    );
+    let o = simulate_stim(&["--dt", "5e-6", "--output", "out.npz"], &d);
     assert!(o.status.success(), "{}", stderr(&o));
     let a = npz_arrays(&d.join("out.npz"));
     assert_eq!(a["voltage"].0, "<f8");
@@ -299,20 +256,7 @@ fn npz_output_matches_the_library() {
     );
     assert_eq!(a["bad_reset_spike_step"].1, Vec::<usize>::new());
 
-    let o = glif(
-        &[
-            "simulate",
-            "--config",
-            CONFIG,
-            "--stimulus",
-            "stim.json",
-            "--output",
-            "spikes.npz",
-            "--record",
-            "spikes",
-        ],
-        &d,
-    );
+    let o = simulate_stim(&["--output", "spikes.npz", "--record", "spikes"], &d);
     assert!(o.status.success(), "{}", stderr(&o));
     let s = npz_arrays(&d.join("spikes.npz"));
     assert!(!s.contains_key("voltage"));
@@ -332,20 +276,7 @@ fn csv_output_matches_the_library() {
     let d = dir("csv");
     let stim = write_stimulus(&d);
     let lib = library_run(&stim, DT);
-    let o = glif(
-        &[
-            "simulate",
-            "--config",
-            CONFIG,
-            "--stimulus",
-            "stim.json",
-            "--dt",
-            "5e-6",
-            "--output",
-            "out.csv",
-        ],
-        &d,
-    );
+    let o = simulate_stim(&["--dt", "5e-6", "--output", "out.csv"], &d);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = std::fs::read_to_string(d.join("out.csv")).unwrap();
     let mut lines = text.lines();
@@ -383,20 +314,7 @@ fn csv_output_matches_the_library() {
         assert_eq!(r[2].to_bits(), s.time.to_bits());
     }
 
-    let o = glif(
-        &[
-            "simulate",
-            "--config",
-            CONFIG,
-            "--stimulus",
-            "stim.json",
-            "--output",
-            "spikes.csv",
-            "--record",
-            "spikes",
-        ],
-        &d,
-    );
+    let o = simulate_stim(&["--output", "spikes.csv", "--record", "spikes"], &d);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(
         std::fs::read_to_string(d.join("spikes.csv")).unwrap(),
@@ -408,20 +326,7 @@ fn csv_output_matches_the_library() {
 fn plots_are_valid_svg_and_png() {
     let d = dir("plots");
     write_stimulus(&d);
-    let o = glif(
-        &[
-            "simulate",
-            "--config",
-            CONFIG,
-            "--stimulus",
-            "stim.json",
-            "--output",
-            "o.json",
-            "--plot",
-            "p.svg",
-        ],
-        &d,
-    );
+    let o = simulate_stim(&["--output", "o.json", "--plot", "p.svg"], &d);
     assert!(o.status.success(), "{}", stderr(&o));
     let svg = std::fs::read_to_string(d.join("p.svg")).unwrap();
     assert!(svg.trim_start().starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
@@ -746,19 +651,7 @@ fn errors_have_their_exit_status_and_name_the_problem() {
         std::fs::read_to_string(d.join("exists.json")).unwrap(),
         "keep"
     );
-    let o = glif(
-        &[
-            "simulate",
-            "--config",
-            CONFIG,
-            "--stimulus",
-            "stim.json",
-            "--output",
-            "exists.json",
-            "--force",
-        ],
-        &d,
-    );
+    let o = simulate_stim(&["--output", "exists.json", "--force"], &d);
     assert!(o.status.success());
     // Other failures: exit status 1.
     expect_fail(

@@ -207,6 +207,15 @@ fn number(v: &Value, path: &str) -> Result<f64> {
     }
 }
 
+/// Checks a time step: finite and > 0 (s). The one check of `dt` every
+/// run goes through ([`NeuronConfig::with_dt`], the batch runner, `glif`).
+pub fn check_dt(dt: f64) -> Result<()> {
+    if !dt.is_finite() {
+        return Err(Error::invalid("dt", format!("{dt}"), "a finite number"));
+    }
+    positive(dt, "dt").map(|_| ())
+}
+
 fn positive(x: f64, path: &str) -> Result<f64> {
     if x > 0.0 {
         Ok(x)
@@ -360,10 +369,7 @@ impl NeuronConfig {
     /// The same config with time step `dt` (s), e.g. the stimulus sampling
     /// interval, as AllenSDK's documentation requires.
     pub fn with_dt(mut self, dt: f64) -> Result<Self> {
-        if !dt.is_finite() {
-            return Err(Error::invalid("dt", format!("{dt}"), "a finite number").with_source(&self));
-        }
-        positive(dt, "dt").map_err(|e| e.with_source(&self))?;
+        check_dt(dt).map_err(|e| e.with_source(&self))?;
         self.dt = dt;
         Ok(self)
     }

@@ -125,6 +125,15 @@ pub enum ErrorKind {
         /// What.
         problem: String,
     },
+    /// A list of configs (a folder, a `.jsonl` file or one of its lines)
+    /// cannot be read.
+    #[error("{location}: {problem}")]
+    ConfigList {
+        /// The folder, file, or `file:line`.
+        location: String,
+        /// What is wrong.
+        problem: String,
+    },
     /// The output file exists and overwriting was not asked for.
     #[error("already exists; not overwriting it (ask for overwrite to replace it)")]
     Exists,

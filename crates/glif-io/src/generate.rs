@@ -35,9 +35,8 @@ fn non_negative(name: &str, x: f64) -> Result<f64> {
 /// `round(t / dt)` samples, checked.
 fn samples(name: &str, t: f64, dt: f64) -> Result<usize> {
     non_negative(name, t)?;
-    if !(dt.is_finite() && dt > 0.0) {
-        return Err(Error::stimulus("dt", format!("{dt} is not a number > 0")));
-    }
+    crate::config::check_dt(dt)
+        .map_err(|_| Error::stimulus("dt", format!("{dt} is not a number > 0")))?;
     let n = (t / dt).round();
     if n > MAX_SAMPLES as f64 {
         return Err(Error::stimulus(

@@ -14,10 +14,16 @@
 //! | [`methods`] | the six rule families as enums with their parameters |
 //! | [`model`] | [`AnyModel`]: the five published levels compiled, every other built-in combination and 0..=4 currents through [`rules::DynRules`] |
 //! | [`rules`] | the run-time rule enums implementing glif-core's rule traits |
-//! | [`stimulus`] | stimuli from JSON, text/CSV and `.npy` |
+//! | [`stimulus`] | stimuli from JSON, text/CSV and `.npy`, each optionally gzip-compressed |
+//! | [`derived`] | what a config implies: tau_m, rheobase, the forward-Euler step ratio and its warning, level names |
+//! | [`run`](mod@run) | one model on one stimulus with progress reports, recording everything or only the spikes |
+//! | [`batch`] | many models on one stimulus: configs from a folder, `.jsonl[.gz]` or memory, the population engine, a result or error per model |
 //! | [`generate`] | square, pulse, ramp, seeded held noise, and the reference cases' stimulus kinds |
 //! | [`results`] | [`RunResult`], [`SpikeTrain`], [`RunEnd`] |
-//! | [`write`](mod@write) | atomic, no-clobber writers (JSON, `.npy`, `.npz`, CSV) and their readers |
+//! | [`write`](mod@write) | the atomic, no-clobber writer every output goes through; configs |
+//! | [`json`], [`npz`], [`csv`](mod@csv) | result files, one module per format, each with its writer and reader |
+//! | [`output`] | a result file in the format its extension names, written and read back |
+//! | [`summary`] | batch summaries (CSV and JSON), writers and readers |
 //! | [`npy`] | numpy's `.npy`/`.npz` formats |
 //! | [`allen_to_nest`] | an Allen config as a NEST parameter dict (bmtk's convention, its defects fixed) |
 //! | [`nest`] | NEST 3.10's GLIF models: parameter dicts in NEST's names and units, spike input, runs with NEST's output layout |
@@ -57,16 +63,24 @@
 )]
 
 pub mod allen_to_nest;
+pub mod batch;
 pub mod config;
+pub mod csv;
+pub mod derived;
 pub mod error;
 pub mod generate;
+pub mod json;
 pub mod methods;
 pub mod model;
 pub mod nest;
 pub mod npy;
+pub mod npz;
+pub mod output;
 pub mod results;
 pub mod rules;
+pub mod run;
 pub mod stimulus;
+pub mod summary;
 pub mod write;
 
 #[cfg(feature = "nwb")]
@@ -77,5 +91,6 @@ pub use error::{Error, ErrorKind, Result};
 pub use methods::Methods;
 pub use model::{AnyModel, AnyPrecisionModel, AnyRecorder, Precision, MAX_ASC_CURRENTS};
 pub use results::{RunEnd, RunResult, SpikeTrain, SPIKE_CUT_VALUE};
+pub use run::Record;
 pub use stimulus::read_stimulus;
 pub use write::WriteOptions;

@@ -199,6 +199,16 @@ impl std::str::FromStr for Precision {
     }
 }
 
+impl Precision {
+    /// `"f32"` or `"f64"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::F32 => "f32",
+            Precision::F64 => "f64",
+        }
+    }
+}
+
 /// An [`AnyModel`] whose precision was chosen at run time (a CLI's
 /// `--precision f32|f64`). Stimuli come in and results go out as `f64`.
 #[derive(Clone, Copy, Debug)]

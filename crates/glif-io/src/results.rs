@@ -44,18 +44,59 @@ impl From<Result<Outcome, RunError>> for RunEnd {
     }
 }
 
-impl std::fmt::Display for RunEnd {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            RunEnd::Completed => f.write_str("completed"),
+impl From<Outcome> for RunEnd {
+    fn from(o: Outcome) -> Self {
+        RunEnd::from(Ok::<Outcome, RunError>(o))
+    }
+}
+
+impl RunEnd {
+    /// glif-core's view of it: the [`Outcome`] of a run that did not fail,
+    /// else the [`RunError`].
+    pub fn outcome(&self) -> Result<Outcome, RunError> {
+        match *self {
+            RunEnd::Completed => Ok(Outcome::Completed),
             RunEnd::BadReset {
                 spike_step,
                 stopped_at,
-            } => write!(
-                f,
-                "bad reset after the spike at step {spike_step}: the reset voltage was above \
-                 the reset threshold; samples from {stopped_at} on are NaN (as AllenSDK)"
-            ),
+            } => Ok(Outcome::BadReset {
+                spike_step,
+                stopped_at,
+            }),
+            RunEnd::Failed(e) => Err(e),
+        }
+    }
+
+    /// How the run ended, in words: the one text every front end shows for
+    /// it. `dt` (s), when given, adds the time of a bad reset.
+    pub fn message(&self, dt: Option<f64>) -> String {
+        match *self {
+            RunEnd::Completed => "every sample was integrated".into(),
+            RunEnd::BadReset {
+                spike_step,
+                stopped_at,
+            } => {
+                let at = dt
+                    .map(|dt| format!(" (t = {} s)", spike_step as f64 * dt))
+                    .unwrap_or_default();
+                format!(
+                    "bad reset after the spike at step {spike_step}{at}: the reset voltage was \
+                     above the reset threshold; as AllenSDK does, the reset values were held for \
+                     {} samples and the run stopped: samples from {stopped_at} on are NaN",
+                    glif_core::BAD_RESET_FILL
+                )
+            }
+            RunEnd::Failed(e) => e.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for RunEnd {
+    /// `completed`, the bad reset's [`RunEnd::message`], or `failed: ` and the error.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunEnd::Completed => f.write_str("completed"),
+            RunEnd::BadReset { .. } => f.write_str(&self.message(None)),
             RunEnd::Failed(e) => write!(f, "failed: {e}"),
         }
     }
@@ -88,6 +129,16 @@ impl RunResult {
             asc: Vec::with_capacity(samples * asc_count),
             spikes: Vec::new(),
             end: RunEnd::Completed,
+        }
+    }
+
+    /// A spikes-only result: no traces, the spikes and end of `spikes`.
+    pub fn from_spikes(asc_count: usize, spikes: SpikeTrain) -> Self {
+        RunResult {
+            asc_count,
+            spikes: spikes.spikes,
+            end: spikes.end,
+            ..RunResult::default()
         }
     }
 
@@ -159,6 +210,77 @@ impl RunResult {
             && self.spike_time_steps() == other.spike_time_steps()
             && same(&spike_values(self), &spike_values(other))
     }
+}
+
+/// The spikes of the five spike outputs, which must have one value per step.
+pub(crate) fn spikes_from(
+    steps: &[usize],
+    grid: &[f64],
+    time: &[f64],
+    voltage: &[f64],
+    threshold: &[f64],
+) -> crate::Result<Vec<Spike<f64>>> {
+    let n = steps.len();
+    for (key, len) in [
+        ("grid_spike_times", grid.len()),
+        ("interpolated_spike_times", time.len()),
+        ("interpolated_spike_voltage", voltage.len()),
+        ("interpolated_spike_threshold", threshold.len()),
+    ] {
+        if len != n {
+            return Err(crate::Error::results(
+                key,
+                format!("has {len} values, expected {n} (one per spike_time_steps)"),
+            ));
+        }
+    }
+    Ok((0..n)
+        .map(|i| Spike {
+            step: steps[i],
+            grid_time: grid[i],
+            time: time[i],
+            voltage: voltage[i],
+            threshold: threshold[i],
+        })
+        .collect())
+}
+
+/// A result from its parts, checking their lengths agree.
+pub(crate) fn assemble(
+    voltage: Vec<f64>,
+    threshold: Vec<f64>,
+    asc_count: usize,
+    asc: Vec<f64>,
+    spikes: Vec<Spike<f64>>,
+) -> crate::Result<RunResult> {
+    if threshold.len() != voltage.len() {
+        return Err(crate::Error::results(
+            "threshold",
+            format!(
+                "has {} samples, voltage has {}",
+                threshold.len(),
+                voltage.len()
+            ),
+        ));
+    }
+    if asc.len() != voltage.len() * asc_count {
+        return Err(crate::Error::results(
+            "AScurrents",
+            format!(
+                "has {} values, expected {} samples x {asc_count} currents",
+                asc.len(),
+                voltage.len()
+            ),
+        ));
+    }
+    Ok(RunResult {
+        voltage,
+        threshold,
+        asc_count,
+        asc,
+        spikes,
+        end: Default::default(),
+    })
 }
 
 fn spike_f64<F: Float>(s: &Spike<F>) -> Spike<f64> {

@@ -1,8 +1,10 @@
 //! Reading stimuli (A, one sample per `dt`) from files: a JSON array, text
 //! or CSV with one value per line, or `.npy` (`float64` or `float32`, one
-//! dimension or a single row or column). Every sample must be finite and
-//! the stimulus must not be empty; errors name the line or index.
+//! dimension or a single row or column), each optionally gzip-compressed
+//! (`.json.gz`, `.npy.gz`, ...). Every sample must be finite and the
+//! stimulus must not be empty; errors name the line or index.
 
+use std::io::Read;
 use std::path::Path;
 
 use serde_json::Value;
@@ -27,24 +29,46 @@ fn check(samples: Vec<f64>, location: impl Fn(usize) -> String) -> Result<Vec<f6
 }
 
 /// Reads a stimulus file; the format follows the extension: `.json`,
-/// `.npy`, anything else as text (see [`stimulus_from_text`]).
+/// `.npy`, anything else as text (see [`stimulus_from_text`]). A further
+/// `.gz` (`stim.json.gz`) means gzip-compressed.
 pub fn read_stimulus(path: impl AsRef<Path>) -> Result<Vec<f64>> {
     let path = path.as_ref();
-    let ext = path
-        .extension()
+    let name = path
+        .file_name()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let parsed = match ext.as_str() {
-        "npy" => stimulus_from_npy(&bytes),
-        "json" => std::str::from_utf8(&bytes)
-            .map_err(|_| Error::stimulus("file", "is not UTF-8 text"))
-            .and_then(stimulus_from_json_str),
-        _ => std::str::from_utf8(&bytes)
-            .map_err(|_| Error::stimulus("file", "is not UTF-8 text"))
-            .and_then(stimulus_from_text),
+    let bytes = read_maybe_gzip(path)?;
+    let inner = name.strip_suffix(".gz").unwrap_or(&name);
+    let text = |b: &[u8]| -> Result<String> {
+        String::from_utf8(b.to_vec()).map_err(|_| Error::stimulus("file", "is not UTF-8 text"))
+    };
+    let parsed = if inner.ends_with(".npy") {
+        stimulus_from_npy(&bytes)
+    } else if inner.ends_with(".json") {
+        text(&bytes).and_then(|t| stimulus_from_json_str(&t))
+    } else {
+        text(&bytes).and_then(|t| stimulus_from_text(&t))
     };
     parsed.map_err(|e| e.in_file(path))
+}
+
+/// The bytes of `path`, decompressed when its name ends in `.gz`.
+pub(crate) fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let gz = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+    if !gz {
+        return Ok(bytes);
+    }
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(&bytes[..])
+        .read_to_end(&mut out)
+        .map_err(|e| {
+            let e = std::io::Error::new(e.kind(), format!("not a valid gzip file: {e}"));
+            Error::io(path, e)
+        })?;
+    Ok(out)
 }
 
 /// Parses a JSON array of numbers.

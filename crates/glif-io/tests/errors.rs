@@ -258,7 +258,7 @@ fn writing_never_overwrites_unless_asked() {
     let path = dir.join("out.json");
     std::fs::write(&path, "precious").unwrap();
     let r = glif_io::RunResult::new(2, 0);
-    let e = glif_io::write::write_json(&path, &r, &WriteOptions::default()).unwrap_err();
+    let e = glif_io::json::write_json(&path, &r, &WriteOptions::default()).unwrap_err();
     assert!(matches!(e.kind, ErrorKind::Exists));
     has(&e.to_string(), &["out.json", "already exists"]);
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "precious");
@@ -266,7 +266,7 @@ fn writing_never_overwrites_unless_asked() {
         overwrite: true,
         ..Default::default()
     };
-    glif_io::write::write_json(&path, &r, &opts).unwrap();
+    glif_io::json::write_json(&path, &r, &opts).unwrap();
     assert_ne!(std::fs::read_to_string(&path).unwrap(), "precious");
     // No temporary files are left behind.
     let leftovers: Vec<_> = std::fs::read_dir(&dir)
@@ -281,6 +281,6 @@ fn writing_never_overwrites_unless_asked() {
         .collect();
     assert!(leftovers.is_empty());
     // A folder that does not exist: an error naming it, nothing created.
-    let e = glif_io::write::write_json(dir.join("no/such/dir/x.json"), &r, &opts).unwrap_err();
+    let e = glif_io::json::write_json(dir.join("no/such/dir/x.json"), &r, &opts).unwrap_err();
     has(&e.to_string(), &["no/such/dir"]);
 }

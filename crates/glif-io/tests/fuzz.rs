@@ -1,7 +1,7 @@
 //! Property tests: malformed JSON, truncated and corrupted `.npy`/`.npz`,
 //! and random bytes fed to every reader. Only errors, never a panic.
 
-use glif_io::{generate, stimulus, write, AnyModel, NeuronConfig};
+use glif_io::{generate, stimulus, AnyModel, NeuronConfig};
 use proptest::prelude::*;
 
 fn base_config() -> String {
@@ -17,7 +17,7 @@ fn valid_npz() -> Vec<u8> {
     for i in 0..3 {
         glif_core::Recorder::<f64, 2>::sample(&mut r, i, 0.01, 0.02, &[1e-10, 2e-10]);
     }
-    write::results_to_npz(&r, &Default::default()).unwrap()
+    glif_io::npz::results_to_npz(&r, &Default::default()).unwrap()
 }
 
 /// Every reader on the same input; results are ignored, panics are not.
@@ -33,8 +33,8 @@ fn read_everything(bytes: &[u8]) {
     let _ = stimulus::stimulus_from_npy(bytes);
     let _ = glif_io::npy::read(bytes);
     let _ = glif_io::npy::unzip(bytes);
-    let _ = write::results_from_json_str(&text);
-    let _ = write::results_from_npz_bytes(bytes);
+    let _ = glif_io::json::results_from_json_str(&text);
+    let _ = glif_io::npz::results_from_npz_bytes(bytes);
     if let Ok(spec) = serde_json::from_str::<generate::ReferenceStimulus>(&text) {
         let _ = spec.samples();
     }

@@ -4,6 +4,8 @@
 mod common;
 
 use common::*;
+use glif_io::json::*;
+use glif_io::npz::*;
 use glif_io::write::*;
 use glif_io::{generate, stimulus, AnyModel, NeuronConfig, RunEnd, RunResult, WriteOptions};
 
@@ -38,10 +40,12 @@ fn every_format_round_trips_bit_for_bit() {
         assert!(read_npz(dir.join("r.npz")).unwrap().same_outputs(&r));
         write_npy_dir(dir.join("npy"), &r, &o).unwrap();
         assert!(read_npy_dir(dir.join("npy")).unwrap().same_outputs(&r));
-        write_csv(dir.join("t.csv"), dir.join("s.csv"), &r, &o).unwrap();
-        assert!(read_csv(dir.join("t.csv"), dir.join("s.csv"))
-            .unwrap()
-            .same_outputs(&r));
+        let stim: Vec<f64> = (0..r.len()).map(|i| i as f64 * 1e-12).collect();
+        glif_io::csv::write_csv(dir.join("t.csv"), dir.join("s.csv"), &r, 5e-6, &stim, &o).unwrap();
+        let t = glif_io::csv::read_csv(dir.join("t.csv"), dir.join("s.csv")).unwrap();
+        assert!(t.result.same_outputs(&r));
+        assert_eq!(t.stimulus, stim);
+        assert_eq!(t.time[1], 5e-6);
     }
 }
 
@@ -162,7 +166,20 @@ fn stimuli_round_trip_through_every_reader() {
     std::fs::write(dir.join("s.npy"), npy).unwrap();
     for f in ["s.json", "s.csv", "s.npy"] {
         assert_eq!(stimulus::read_stimulus(dir.join(f)).unwrap(), stim, "{f}");
+        // The same, gzip-compressed.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &std::fs::read(dir.join(f)).unwrap()).unwrap();
+        let gz_name = format!("{f}.gz");
+        std::fs::write(dir.join(&gz_name), gz.finish().unwrap()).unwrap();
+        assert_eq!(
+            stimulus::read_stimulus(dir.join(&gz_name)).unwrap(),
+            stim,
+            "{gz_name}"
+        );
     }
+    std::fs::write(dir.join("bad.json.gz"), b"not gzip").unwrap();
+    let e = stimulus::read_stimulus(dir.join("bad.json.gz")).unwrap_err();
+    assert!(e.to_string().contains("not a valid gzip file"), "{e}");
 }
 
 #[test]

@@ -17,6 +17,7 @@
 mod ephys_sweeps;
 mod error;
 mod output;
+pub mod simulate;
 
 use std::path::{Path, PathBuf};
 
@@ -25,16 +26,16 @@ use hdf5::types::{
 };
 use hdf5::{Container, Dataset, Group, Location};
 
+/// AllenSDK's default for the voltage written where the simulation leaves NaN (the samples
+/// cut after a spike): 0.05 V, [`crate::SPIKE_CUT_VALUE`].
+pub use crate::results::SPIKE_CUT_VALUE as DEFAULT_SPIKE_CUT_VALUE;
 pub use ephys_sweeps::{
     parse_ephys_sweeps, read_ephys_sweeps, select_from, select_sweeps, EphysSweep,
     TEST_STIMULUS_NAME,
 };
 pub use error::{NwbError, NwbErrorKind, ObjectKind};
 pub use output::copy_for_output;
-
-/// AllenSDK's default for the voltage written where the simulation leaves NaN (the samples
-/// cut after a spike): 0.05 V.
-pub const DEFAULT_SPIKE_CUT_VALUE: f64 = 0.05;
+pub use simulate::{simulate_neuron, simulate_sweep, SweepOptions, SweepOutcome, SweepProgress};
 
 /// The group under `/analysis` that holds spike times.
 pub const SPIKE_TIMES_GROUP: &str = "spike_times";

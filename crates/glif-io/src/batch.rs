@@ -1,0 +1,477 @@
+//! Many models on one stimulus: the engine of `glif batch` (and of the
+//! Python package's `run_many`).
+//!
+//! Configs come from a folder of `.json` files, a `.jsonl` or `.jsonl.gz`
+//! file of `{"file": NAME, "config": {...}}` lines ([`read_configs`]), or an
+//! in-memory list ([`entries_from_configs`]). [`run_batch`] runs every model:
+//! models of the five published levels (two after-spike currents) run in
+//! glif-core's population engine, [`LANES`] at a time (a last, short block is
+//! padded with copies of its first model, whose outputs are dropped); every
+//! other rule combination runs alone. Both give each model exactly what it
+//! computes alone, bit for bit. Each model gets its own result or error;
+//! one failure never fails the batch.
+
+use std::path::{Path, PathBuf};
+
+use glif_core::levels::{Glif1Rules, Glif2Rules, Glif3Rules, Glif4Rules, Glif5Rules};
+use glif_core::population::PopulationRules;
+use glif_core::{
+    Block, Float, Lanes, Model, Population, PopulationRecorder, Recorder, RunError, Spike,
+    WideDynamics,
+};
+use rayon::prelude::*;
+
+use crate::config::NeuronConfig;
+use crate::derived::level_label;
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{AnyModel, Precision};
+use crate::results::{RunEnd, RunResult, SpikeTrain};
+use crate::run::{run_typed, Record};
+
+/// Neurons per population block: 16 `f64` lanes (two AVX-512 registers),
+/// as the population benchmark measured fastest.
+pub const LANES: usize = 16;
+/// Samples per population call (between progress reports).
+const CHUNK: usize = 1 << 15;
+
+/// One config to run: its name (a file name, a `.jsonl` line's `file`, or a
+/// model id) and the config, or why it could not be read.
+#[derive(Debug)]
+pub struct Entry {
+    /// The name of the model in the results.
+    pub name: String,
+    /// The config, or the error naming the file (or line) and field.
+    pub config: Result<NeuronConfig>,
+}
+
+/// Settings of a batch.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BatchOptions {
+    /// Time step (s), the stimulus sampling interval; replaces every config's `dt`.
+    pub dt: f64,
+    /// Arithmetic precision.
+    pub precision: Precision,
+    /// Record every trace, or only the spikes.
+    pub record: Record,
+    /// Worker threads; `None` uses rayon's global pool (one per core).
+    pub threads: Option<usize>,
+}
+
+impl BatchOptions {
+    /// Double precision, spikes only, every core, at `dt` (s).
+    pub fn new(dt: f64) -> Self {
+        BatchOptions {
+            dt,
+            precision: Precision::F64,
+            record: Record::Spikes,
+            threads: None,
+        }
+    }
+}
+
+/// What one model of a batch gave.
+#[derive(Debug)]
+pub struct ModelRun {
+    /// The entry's name.
+    pub name: String,
+    /// `"GLIF1"`..`"GLIF5"` or `"custom"`; empty when the config could not be read.
+    pub level: String,
+    /// The run (its `end` says whether it completed, ended in a bad reset or
+    /// stopped with an error), or why the model could not be read or built.
+    /// With [`Record::Spikes`] the result's traces are empty.
+    pub result: Result<RunResult>,
+}
+
+fn config_list_error(location: String, problem: String) -> Error {
+    Error::new(ErrorKind::ConfigList { location, problem })
+}
+
+/// Whether `path` is something [`read_configs`] reads: a folder, or a file
+/// named `*.jsonl` or `*.jsonl.gz`.
+pub fn is_config_list(path: &Path) -> bool {
+    let lower = path.display().to_string().to_ascii_lowercase();
+    path.is_dir() || lower.ends_with(".jsonl") || lower.ends_with(".jsonl.gz")
+}
+
+/// Reads every config of `path`: a folder (every `*.json` file in it, sorted
+/// by name, each bare or keyed by one model id) or a `.jsonl` / `.jsonl.gz`
+/// file of `{"file": NAME, "config": {...}}` lines. A config that cannot be
+/// read is an entry holding its error; this fails only when `path` itself
+/// cannot be read or is neither kind.
+pub fn read_configs(path: &Path) -> Result<Vec<Entry>> {
+    let name = path.display().to_string();
+    if path.is_dir() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|e| config_list_error(name.clone(), format!("cannot read the folder: {e}")))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+                    && p.is_file()
+            })
+            .collect();
+        files.sort();
+        return Ok(files
+            .into_iter()
+            .map(|p| Entry {
+                name: p
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                config: NeuronConfig::from_path(&p, None),
+            })
+            .collect());
+    }
+    let lower = name.to_ascii_lowercase();
+    if !is_config_list(path) {
+        return Err(config_list_error(
+            name,
+            "expected a folder of .json configs or a .jsonl / .jsonl.gz file".into(),
+        ));
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| config_list_error(name.clone(), format!("cannot read: {e}")))?;
+    let text = if lower.ends_with(".gz") {
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out)
+            .map_err(|e| {
+                config_list_error(name.clone(), format!("not a valid gzip text file: {e}"))
+            })?;
+        out
+    } else {
+        String::from_utf8(bytes)
+            .map_err(|_| config_list_error(name.clone(), "not UTF-8 text".into()))?
+    };
+    let mut entries = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let lineno = i + 1;
+        let fallback = format!("{name}:{lineno}");
+        let value: serde_json::Value = match serde_json::from_str(line) {
+            Ok(v) => v,
+            Err(e) => {
+                entries.push(Entry {
+                    name: fallback.clone(),
+                    config: Err(config_list_error(fallback, format!("not valid JSON: {e}"))),
+                });
+                continue;
+            }
+        };
+        let file = value
+            .get("file")
+            .and_then(|f| f.as_str())
+            .map(str::to_string)
+            .unwrap_or(fallback);
+        let config = match value.get("config") {
+            None => Err(config_list_error(
+                format!("{name} line {lineno}"),
+                "expected {\"file\": ..., \"config\": {...}}, found no `config`".into(),
+            )),
+            Some(c) => NeuronConfig::from_value(c, None)
+                .map_err(|e| e.in_file(format!("{name} line {lineno} ({file})"))),
+        };
+        entries.push(Entry { name: file, config });
+    }
+    Ok(entries)
+}
+
+/// Entries for configs already in memory, named by model id, else by their
+/// source file, else `model <i>` (0-based position).
+pub fn entries_from_configs(configs: Vec<NeuronConfig>) -> Vec<Entry> {
+    configs
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| Entry {
+            name: c
+                .model_id
+                .clone()
+                .or_else(|| c.source.as_ref().map(|p| p.display().to_string()))
+                .unwrap_or_else(|| format!("model {i}")),
+            config: Ok(c),
+        })
+        .collect()
+}
+
+/// Runs every entry on `stimulus` (A per sample at `options.dt`): one
+/// [`ModelRun`] per entry, in the order of `entries`. `progress` receives
+/// neuron-steps done (from several threads). Fails only when `options.dt` is
+/// not a time step > 0 or the thread pool cannot be built.
+pub fn run_batch(
+    entries: Vec<Entry>,
+    stimulus: &[f64],
+    options: &BatchOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<ModelRun>> {
+    crate::config::check_dt(options.dt)?;
+    let go = || match options.precision {
+        Precision::F64 => run_entries::<f64>(entries, stimulus, options, progress),
+        Precision::F32 => run_entries::<f32>(entries, stimulus, options, progress),
+    };
+    match options.threads {
+        None => Ok(go()),
+        Some(n) => {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .map_err(|e| Error::invalid("threads", n.to_string(), e.to_string()))?;
+            Ok(pool.install(go))
+        }
+    }
+}
+
+/// The models of one published level: (entry index, model).
+type Group<F, R> = Vec<(usize, Model<F, 2, R>)>;
+
+/// Work for one thread: up to [`LANES`] models of one level, or one model alone.
+enum Task<'a, F: Float> {
+    G1(&'a [(usize, glif_core::Glif1<F, 2>)]),
+    G2(&'a [(usize, glif_core::Glif2<F, 2>)]),
+    G3(&'a [(usize, glif_core::Glif3<F, 2>)]),
+    G4(&'a [(usize, glif_core::Glif4<F, 2>)]),
+    G5(&'a [(usize, glif_core::Glif5<F, 2>)]),
+    One(usize),
+}
+
+impl<F: Float> Task<'_, F> {
+    fn len(&self) -> usize {
+        match self {
+            Task::G1(c) => c.len(),
+            Task::G2(c) => c.len(),
+            Task::G3(c) => c.len(),
+            Task::G4(c) => c.len(),
+            Task::G5(c) => c.len(),
+            Task::One(..) => 1,
+        }
+    }
+}
+
+fn run_entries<F: Float>(
+    entries: Vec<Entry>,
+    stimulus: &[f64],
+    options: &BatchOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Vec<ModelRun> {
+    let mut runs: Vec<ModelRun> = Vec::with_capacity(entries.len());
+    let mut built: Vec<Option<AnyModel<F>>> = Vec::with_capacity(entries.len());
+    for e in entries {
+        let (level, model) = match e.config {
+            Err(err) => (String::new(), Err(err)),
+            Ok(c) => (
+                level_label(c.level()),
+                c.with_dt(options.dt).and_then(|c| AnyModel::<F>::new(&c)),
+            ),
+        };
+        let (result, model) = match model {
+            Err(err) => (Err(err), None),
+            Ok(m) => (Ok(RunResult::default()), Some(m)),
+        };
+        runs.push(ModelRun {
+            name: e.name,
+            level,
+            result,
+        });
+        built.push(model);
+    }
+    let mut g1: Group<F, Glif1Rules> = Vec::new();
+    let mut g2: Group<F, Glif2Rules<F>> = Vec::new();
+    let mut g3: Group<F, Glif3Rules<F, 2>> = Vec::new();
+    let mut g4: Group<F, Glif4Rules<F, 2>> = Vec::new();
+    let mut g5: Group<F, Glif5Rules<F, 2>> = Vec::new();
+    let mut alone: Vec<usize> = Vec::new();
+    for (i, m) in built.iter().enumerate() {
+        match m {
+            None => {}
+            Some(AnyModel::Glif1(m)) => g1.push((i, *m)),
+            Some(AnyModel::Glif2(m)) => g2.push((i, *m)),
+            Some(AnyModel::Glif3(m)) => g3.push((i, *m)),
+            Some(AnyModel::Glif4(m)) => g4.push((i, *m)),
+            Some(AnyModel::Glif5(m)) => g5.push((i, *m)),
+            Some(_) => alone.push(i),
+        }
+    }
+    let mut tasks: Vec<Task<'_, F>> = Vec::new();
+    tasks.extend(g1.chunks(LANES).map(Task::G1));
+    tasks.extend(g2.chunks(LANES).map(Task::G2));
+    tasks.extend(g3.chunks(LANES).map(Task::G3));
+    tasks.extend(g4.chunks(LANES).map(Task::G4));
+    tasks.extend(g5.chunks(LANES).map(Task::G5));
+    tasks.extend(alone.into_iter().map(Task::One));
+    // Largest first, so the last tasks to finish are small.
+    tasks.sort_by_key(|t| std::cmp::Reverse(t.len()));
+    let record = options.record;
+    let results: Vec<Vec<(usize, RunResult)>> = tasks
+        .par_iter()
+        .map(|t| run_task(t, &built, stimulus, record, progress))
+        .collect();
+    for (i, r) in results.into_iter().flatten() {
+        runs[i].result = Ok(r);
+    }
+    runs
+}
+
+fn run_task<F: Float>(
+    task: &Task<'_, F>,
+    built: &[Option<AnyModel<F>>],
+    stimulus: &[f64],
+    record: Record,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Vec<(usize, RunResult)> {
+    let alone = |i: usize| -> Vec<(usize, RunResult)> {
+        let Some(Some(m)) = built.get(i) else {
+            return Vec::new();
+        };
+        let r = run_typed(m, stimulus, record, &|_| {});
+        progress(stimulus.len() as u64);
+        vec![(i, r)]
+    };
+    match task {
+        Task::G1(c) => run_block(c, stimulus, record, progress, &alone),
+        Task::G2(c) => run_block(c, stimulus, record, progress, &alone),
+        Task::G3(c) => run_block(c, stimulus, record, progress, &alone),
+        Task::G4(c) => run_block(c, stimulus, record, progress, &alone),
+        Task::G5(c) => run_block(c, stimulus, record, progress, &alone),
+        Task::One(i) => alone(*i),
+    }
+}
+
+/// Runs entry `i` alone (the same model as the AnyModel it came from).
+type Alone<'a> = dyn Fn(usize) -> Vec<(usize, RunResult)> + 'a;
+
+/// The population's recorder: one glif-io recorder per lane of one block.
+struct PerLane<Rec> {
+    lanes: Vec<(Rec, Option<RunError>)>,
+}
+
+impl<F: Float, const N: usize> PopulationRecorder<F, N> for PerLane<SpikeTrain> {
+    const SAMPLES: bool = false;
+    fn sample(&mut self, _: usize, _: usize, _: F, _: F, _: &[F; N]) {}
+    fn spike(&mut self, neuron: usize, s: &Spike<F>) {
+        Recorder::<F, N>::spike(&mut self.lanes[neuron].0, s);
+    }
+    fn error(&mut self, neuron: usize, e: RunError) {
+        self.lanes[neuron].1 = Some(e);
+    }
+}
+
+impl<F: Float, const N: usize> PopulationRecorder<F, N> for PerLane<RunResult> {
+    const SAMPLES: bool = true;
+    #[inline(always)]
+    fn sample(&mut self, neuron: usize, index: usize, v: F, th: F, asc: &[F; N]) {
+        Recorder::<F, N>::sample(&mut self.lanes[neuron].0, index, v, th, asc);
+    }
+    fn spike(&mut self, neuron: usize, s: &Spike<F>) {
+        Recorder::<F, N>::spike(&mut self.lanes[neuron].0, s);
+    }
+    fn error(&mut self, neuron: usize, e: RunError) {
+        self.lanes[neuron].1 = Some(e);
+    }
+}
+
+/// Runs one block of up to [`LANES`] models of one rule set on the shared
+/// stimulus, padded with copies of the first (their outputs are dropped).
+fn run_block<F, R>(
+    chunk: &[(usize, Model<F, 2, R>)],
+    stimulus: &[f64],
+    record: Record,
+    progress: &(dyn Fn(u64) + Sync),
+    alone: &Alone<'_>,
+) -> Vec<(usize, RunResult)>
+where
+    F: Float,
+    R: PopulationRules<F, 2, LANES> + Copy,
+{
+    match record {
+        Record::Spikes => {
+            run_block_with(chunk, stimulus, progress, alone, SpikeTrain::default, |s| {
+                RunResult::from_spikes(2, s)
+            })
+        }
+        Record::All => run_block_with(
+            chunk,
+            stimulus,
+            progress,
+            alone,
+            || RunResult::new(2, stimulus.len()),
+            |r| r,
+        ),
+    }
+}
+
+fn run_block_with<F, R, Rec>(
+    chunk: &[(usize, Model<F, 2, R>)],
+    stimulus: &[f64],
+    progress: &(dyn Fn(u64) + Sync),
+    alone: &Alone<'_>,
+    new: impl Fn() -> Rec,
+    finish: impl Fn(Rec) -> RunResult,
+) -> Vec<(usize, RunResult)>
+where
+    F: Float,
+    R: PopulationRules<F, 2, LANES> + Copy,
+    PerLane<Rec>: PopulationRecorder<F, 2>,
+{
+    let traces = <PerLane<Rec> as PopulationRecorder<F, 2>>::SAMPLES;
+    let all_alone = || chunk.iter().flat_map(|(i, _)| alone(*i)).collect();
+    let models: Vec<Model<F, 2, R>> = (0..LANES)
+        .map(|i| chunk.get(i).unwrap_or(&chunk[0]).1)
+        .collect();
+    let refs: [&Model<F, 2, R>; LANES] = core::array::from_fn(|i| &models[i]);
+    // Neither fails for models that built (the same checks, the same
+    // lengths); if one did, the models would run alone.
+    let Ok(dynamics) = WideDynamics::new(&refs) else {
+        return all_alone();
+    };
+    let dynamics = [dynamics];
+    let mut blocks = [Block::new(&refs)];
+    let mut rec = PerLane {
+        lanes: (0..LANES).map(|_| (new(), None)).collect(),
+    };
+    let Ok(mut population) = Population::new(&models, &dynamics, &mut blocks) else {
+        return all_alone();
+    };
+    let real = chunk.len() as u64;
+    let mut start = 0;
+    while start < stimulus.len() {
+        let steps = CHUNK.min(stimulus.len() - start);
+        population.run(
+            start,
+            steps,
+            |_, t| Lanes::splat(F::from_f64(stimulus[t])),
+            &mut rec,
+        );
+        start += steps;
+        progress(steps as u64 * real);
+    }
+    let block = &population.blocks()[0];
+    let outcomes: Vec<_> = chunk
+        .iter()
+        .enumerate()
+        .map(|(lane, (_, m))| block.outcome(lane, m.params().spike_cut_length()))
+        .collect();
+    chunk
+        .iter()
+        .zip(rec.lanes)
+        .zip(outcomes)
+        .flat_map(
+            |(((i, _), (lane, error)), outcome)| match (error, outcome) {
+                // A run stopped by an error: the population keeps recording NaN
+                // where a lone run's traces end, so run it alone for exactly those.
+                (Some(_), _) if traces => alone(*i),
+                (Some(e), _) => {
+                    let mut r = finish(lane);
+                    r.end = RunEnd::Failed(e);
+                    vec![(*i, r)]
+                }
+                (None, outcome) => {
+                    let mut r = finish(lane);
+                    if let Some(o) = outcome {
+                        r.end = RunEnd::from(o);
+                    }
+                    vec![(*i, r)]
+                }
+            },
+        )
+        .collect()
+}

@@ -1,0 +1,242 @@
+//! AllenSDK's `allensdk.model.glif.simulate_neuron`: simulate sweeps of an
+//! Allen NWB 1.x file with one model and write the responses and spike
+//! times back. Sweeps are read one after another (HDF5 serialises its
+//! calls), simulated in parallel (rayon), and written one after another.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use super::{copy_for_output, NwbError, NwbFile, Sweep};
+use crate::config::NeuronConfig;
+use crate::model::{AnyPrecisionModel, Precision};
+use crate::results::{RunEnd, RunResult, SPIKE_CUT_VALUE};
+use crate::run::{self, Record};
+
+/// How sweeps are simulated.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SweepOptions {
+    /// Voltage written where the simulation leaves NaN (after spikes), V.
+    pub spike_cut_value: f64,
+    /// Another `spike_cut_length` than the config's (samples).
+    pub spike_cut_length: Option<u32>,
+    /// Arithmetic precision.
+    pub precision: Precision,
+}
+
+impl Default for SweepOptions {
+    /// AllenSDK's: [`SPIKE_CUT_VALUE`], the config's spike cut, `f64`.
+    fn default() -> Self {
+        SweepOptions {
+            spike_cut_value: SPIKE_CUT_VALUE,
+            spike_cut_length: None,
+            precision: Precision::F64,
+        }
+    }
+}
+
+/// What the sweeps' progress callback hears.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SweepProgress {
+    /// Reported once, before simulating: the sweeps read and their samples in all.
+    Start {
+        /// Samples to simulate, over every sweep read.
+        samples: u64,
+        /// Sweeps read.
+        sweeps: usize,
+    },
+    /// More samples of some sweep were simulated (this many since the last report).
+    Samples(u64),
+    /// `done` of `total` sweeps are simulated.
+    Sweeps {
+        /// Sweeps simulated so far.
+        done: usize,
+        /// Sweeps to simulate.
+        total: usize,
+    },
+}
+
+/// What became of one sweep.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepOutcome {
+    /// The sweep number.
+    pub number: u32,
+    /// Samples simulated (0 when the sweep failed before running).
+    pub samples: usize,
+    /// Time step (s), `1 / rate` of the sweep's stimulus; NaN when it could not be read.
+    pub dt: f64,
+    /// Number of spikes.
+    pub spikes: usize,
+    /// Seconds spent simulating.
+    pub secs: f64,
+    /// How the run ended (a bad reset leaves later samples NaN, written as
+    /// the spike cut value); `Completed` for a sweep that did not run.
+    pub end: RunEnd,
+    /// Why the sweep was not written; the others still were.
+    pub error: Option<String>,
+}
+
+/// Why [`simulate_neuron`] could not start or finish.
+#[derive(Debug)]
+pub enum SimulateError {
+    /// The config does not build into a model (checked at dt = 5 µs).
+    Config(crate::Error),
+    /// The input file cannot be opened as an NWB file.
+    Input(NwbError),
+    /// The output cannot be made (exists, names the input, ...), opened or closed.
+    Output(NwbError),
+}
+
+impl std::fmt::Display for SimulateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SimulateError::Config(e) => e.fmt(f),
+            SimulateError::Input(e) | SimulateError::Output(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for SimulateError {}
+
+/// The model of `config` at time step `dt` (s).
+fn build(
+    config: &NeuronConfig,
+    dt: f64,
+    options: &SweepOptions,
+) -> crate::Result<AnyPrecisionModel> {
+    let mut c = config.clone().with_dt(dt)?;
+    if let Some(n) = options.spike_cut_length {
+        c = c.with_spike_cut_length(n);
+    }
+    AnyPrecisionModel::new(&c, options.precision)
+}
+
+/// Simulates one sweep (AllenSDK's `simulate_sweep`): the model at the
+/// sweep's `dt` on its stimulus, every output recorded. `progress` receives
+/// samples done, as [`run::run`]. A run that stopped with an error is a
+/// result whose `end` says so.
+pub fn simulate_sweep(
+    config: &NeuronConfig,
+    sweep: &Sweep,
+    options: &SweepOptions,
+    progress: &(dyn Fn(usize) + Sync),
+) -> crate::Result<RunResult> {
+    let model = build(config, sweep.dt, options)?;
+    Ok(run::run(&model, &sweep.stimulus, Record::All, progress))
+}
+
+/// AllenSDK's `simulate_neuron`: simulates `sweeps` of `input` with the
+/// model of `config` and writes each response (NaN as
+/// `options.spike_cut_value`) to `/epochs/Sweep_<n>/response/timeseries/data`
+/// and its interpolated spike times to `/analysis/spike_times/Sweep_<n>`.
+///
+/// `output` is made as a copy of `input` (replacing an existing file only
+/// with `overwrite`); `None` writes into `input` itself. One outcome per
+/// sweep, in the order of `sweeps`: a sweep that cannot be read, simulated
+/// or written is reported in its outcome and the others are still written.
+pub fn simulate_neuron(
+    input: &Path,
+    output: Option<&Path>,
+    overwrite: bool,
+    config: &NeuronConfig,
+    sweeps: &[u32],
+    options: &SweepOptions,
+    progress: &(dyn Fn(SweepProgress) + Sync),
+) -> Result<Vec<SweepOutcome>, SimulateError> {
+    // Check the input, then that the model builds (at a typical dt), before any work.
+    drop(NwbFile::open(input).map_err(SimulateError::Input)?);
+    build(config, 5e-6, options).map_err(SimulateError::Config)?;
+    let target = match output {
+        Some(out) => {
+            copy_for_output(input, out, overwrite).map_err(SimulateError::Output)?;
+            out
+        }
+        None => input,
+    };
+    let mut file = NwbFile::open_rw(target).map_err(SimulateError::Output)?;
+
+    // 1. Read every sweep, one after another.
+    let mut outcomes: Vec<SweepOutcome> = Vec::new();
+    let mut work = Vec::new();
+    for &n in sweeps {
+        match file.read_current_clamp_sweep(n) {
+            Ok(sweep) => work.push(sweep),
+            Err(e) => outcomes.push(SweepOutcome {
+                number: n,
+                samples: 0,
+                dt: f64::NAN,
+                spikes: 0,
+                secs: 0.0,
+                end: RunEnd::Completed,
+                error: Some(e.to_string()),
+            }),
+        }
+    }
+
+    // 2. Simulate in parallel.
+    let finished = AtomicU64::new(0);
+    let total = work.len();
+    progress(SweepProgress::Start {
+        samples: work.iter().map(|s| s.stimulus.len() as u64).sum(),
+        sweeps: total,
+    });
+    let simulated: Vec<(u32, f64, crate::Result<RunResult>, f64)> = work
+        .par_iter()
+        .map(|sweep| {
+            let t0 = Instant::now();
+            let last = AtomicU64::new(0);
+            let r = simulate_sweep(config, sweep, options, &|done| {
+                let prev = last.swap(done as u64, Ordering::Relaxed);
+                progress(SweepProgress::Samples(done as u64 - prev));
+            });
+            let done = finished.fetch_add(1, Ordering::Relaxed) as usize + 1;
+            progress(SweepProgress::Sweeps { done, total });
+            (sweep.number, sweep.dt, r, t0.elapsed().as_secs_f64())
+        })
+        .collect();
+
+    // 3. Write one after another.
+    for (number, dt, r, secs) in simulated {
+        let mut outcome = SweepOutcome {
+            number,
+            samples: 0,
+            dt,
+            spikes: 0,
+            secs,
+            end: RunEnd::Completed,
+            error: None,
+        };
+        match r {
+            Err(e) => outcome.error = Some(e.to_string()),
+            Ok(out) => match out.end {
+                RunEnd::Failed(e) => {
+                    outcome.error = Some(format!("the simulation stopped: {e}"));
+                }
+                end => {
+                    outcome.samples = out.len();
+                    outcome.spikes = out.spikes.len();
+                    outcome.end = end;
+                    let written = file
+                        .write_response(number, &out.voltage, options.spike_cut_value)
+                        .and_then(|()| {
+                            file.write_spike_times(number, &out.interpolated_spike_times())
+                        });
+                    if let Err(e) = written {
+                        outcome.error = Some(e.to_string());
+                    }
+                }
+            },
+        }
+        outcomes.push(outcome);
+    }
+    file.close().map_err(SimulateError::Output)?;
+    outcomes.sort_by_key(|o| {
+        sweeps
+            .iter()
+            .position(|&n| n == o.number)
+            .unwrap_or(usize::MAX)
+    });
+    Ok(outcomes)
+}

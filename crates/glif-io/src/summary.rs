@@ -1,0 +1,246 @@
+//! Batch summaries: one row per model (spike count, first spike time, how
+//! the run ended), as `glif batch` writes them: CSV ([`write_summary_csv`] /
+//! [`read_summary_csv`]) or JSON with the batch's settings
+//! ([`write_summary_json`] / [`read_summary_json`]). Written atomically,
+//! never replacing a file unless asked.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::batch::ModelRun;
+use crate::error::{Error, Result};
+use crate::results::RunEnd;
+use crate::write::write_atomic;
+
+/// The CSV header of a summary.
+pub const CSV_HEADER: &str =
+    "file,level,spike_count,first_spike_time_s,outcome,bad_reset_step,error";
+
+/// One model's row.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Row {
+    /// The config's file (or the `file` of its `.jsonl` line).
+    pub file: String,
+    /// `"GLIF1"`..`"GLIF5"`, `"custom"`, or empty when the file could not be read.
+    pub level: String,
+    /// Number of spikes.
+    pub spike_count: usize,
+    /// Interpolated time of the first spike (s).
+    pub first_spike_time_s: Option<f64>,
+    /// `"completed"`, `"bad_reset"` or `"error"`.
+    pub outcome: String,
+    /// For a bad reset: the spike step whose reset was bad.
+    pub bad_reset_step: Option<usize>,
+    /// For an error: what went wrong.
+    pub error: Option<String>,
+}
+
+impl Row {
+    /// The row of a batch run; `describe` words an error that kept the model
+    /// from running (a config that could not be read or built).
+    pub fn from_run(run: &ModelRun, describe: impl Fn(&Error) -> String) -> Row {
+        let mut row = Row {
+            file: run.name.clone(),
+            level: run.level.clone(),
+            ..Row::default()
+        };
+        match &run.result {
+            Err(e) => {
+                row.outcome = "error".into();
+                row.error = Some(describe(e));
+            }
+            Ok(r) => {
+                row.spike_count = r.spikes.len();
+                row.first_spike_time_s = r.spikes.first().map(|s| s.time);
+                match r.end {
+                    RunEnd::Completed => row.outcome = "completed".into(),
+                    RunEnd::BadReset { spike_step, .. } => {
+                        row.outcome = "bad_reset".into();
+                        row.bad_reset_step = Some(spike_step);
+                    }
+                    RunEnd::Failed(e) => {
+                        row.outcome = "error".into();
+                        row.error = Some(format!("the simulation stopped: {e}"));
+                    }
+                }
+            }
+        }
+        row
+    }
+}
+
+/// The JSON summary: the batch's settings, counts, and the rows.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Summary {
+    /// Version of the program that wrote it.
+    pub glif_version: String,
+    /// Where the configs came from.
+    pub configs: String,
+    /// The stimulus, in words.
+    pub stimulus: String,
+    /// Time step (s).
+    pub dt: f64,
+    /// Stimulus samples.
+    pub samples: usize,
+    /// `"f32"` or `"f64"`.
+    pub precision: String,
+    /// Number of rows.
+    pub models: usize,
+    /// Rows whose outcome is `completed`.
+    pub completed: usize,
+    /// Rows whose outcome is `bad_reset`.
+    pub bad_reset: usize,
+    /// Rows whose outcome is `error`.
+    pub errors: usize,
+    /// One per model.
+    pub rows: Vec<Row>,
+}
+
+impl Summary {
+    /// The counts of `rows` filled in from them.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        glif_version: &str,
+        configs: String,
+        stimulus: String,
+        dt: f64,
+        samples: usize,
+        precision: &str,
+        rows: Vec<Row>,
+    ) -> Summary {
+        let count = |o: &str| rows.iter().filter(|r| r.outcome == o).count();
+        Summary {
+            glif_version: glif_version.into(),
+            configs,
+            stimulus,
+            dt,
+            samples,
+            precision: precision.into(),
+            models: rows.len(),
+            completed: count("completed"),
+            bad_reset: count("bad_reset"),
+            errors: count("error"),
+            rows,
+        }
+    }
+}
+
+/// Writes the JSON summary (pretty-printed, one final newline).
+pub fn write_summary_json(path: &Path, summary: &Summary, overwrite: bool) -> Result<()> {
+    write_atomic(path, overwrite, |w| {
+        serde_json::to_writer_pretty(&mut *w, summary).map_err(std::io::Error::other)?;
+        w.write_all(b"\n")
+    })
+}
+
+/// Reads a JSON summary.
+pub fn read_summary_json(path: &Path) -> Result<Summary> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    serde_json::from_str(&text).map_err(|e| Error::syntax(&e).in_file(path))
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// Writes the CSV summary: [`CSV_HEADER`], then one line per row; numbers
+/// in Rust's shortest round-trip form, absent values empty, text quoted
+/// when it holds a comma, quote or line break.
+pub fn write_summary_csv(path: &Path, rows: &[Row], overwrite: bool) -> Result<()> {
+    write_atomic(path, overwrite, |w| {
+        writeln!(w, "{CSV_HEADER}")?;
+        for r in rows {
+            writeln!(
+                w,
+                "{},{},{},{},{},{},{}",
+                csv_field(&r.file),
+                csv_field(&r.level),
+                r.spike_count,
+                r.first_spike_time_s
+                    .map(|t| format!("{t:?}"))
+                    .unwrap_or_default(),
+                r.outcome,
+                r.bad_reset_step.map(|s| s.to_string()).unwrap_or_default(),
+                csv_field(r.error.as_deref().unwrap_or("")),
+            )?;
+        }
+        Ok(())
+    })
+}
+
+/// Splits CSV text into records of fields (RFC 4180 quoting; a quoted
+/// field may hold commas, doubled quotes and line breaks).
+fn csv_records(text: &str) -> Vec<Vec<String>> {
+    let mut records = Vec::new();
+    let mut record = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut field)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    if !field.is_empty() || !record.is_empty() {
+        record.push(field);
+        records.push(record);
+    }
+    records
+}
+
+/// Reads a CSV summary written by [`write_summary_csv`].
+pub fn read_summary_csv(path: &Path) -> Result<Vec<Row>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let mut records = csv_records(&text).into_iter();
+    if records.next().map(|h| h.join(",")).as_deref() != Some(CSV_HEADER) {
+        return Err(
+            Error::results("line 1", format!("expected the header {CSV_HEADER}")).in_file(path),
+        );
+    }
+    let mut rows = Vec::new();
+    for (i, f) in records.enumerate() {
+        let at = || format!("row {}", i + 1);
+        let bad =
+            |what: &str, e: String| Error::results(at(), format!("{what}: {e}")).in_file(path);
+        if f.len() != 7 {
+            return Err(bad("columns", format!("found {}, expected 7", f.len())));
+        }
+        let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        rows.push(Row {
+            file: f[0].clone(),
+            level: f[1].clone(),
+            spike_count: f[2]
+                .parse()
+                .map_err(|e| bad("spike_count", format!("{e}")))?,
+            first_spike_time_s: opt(&f[3])
+                .map(|s| s.parse::<f64>())
+                .transpose()
+                .map_err(|e| bad("first_spike_time_s", format!("{e}")))?,
+            outcome: f[4].clone(),
+            bad_reset_step: opt(&f[5])
+                .map(|s| s.parse::<usize>())
+                .transpose()
+                .map_err(|e| bad("bad_reset_step", format!("{e}")))?,
+            error: opt(&f[6]),
+        });
+    }
+    Ok(rows)
+}

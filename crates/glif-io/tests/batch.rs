@@ -1,0 +1,134 @@
+//! The batch runner: every model, whether it ran in a population block
+//! (padded or not) or alone, gives exactly what it gives run alone through
+//! `AnyModel`, recording everything or only the spikes, in both
+//! precisions; a config that cannot be read or built fails only its own run.
+
+use std::path::Path;
+
+use glif_io::batch::{self, BatchOptions, Entry};
+use glif_io::rules::AnyVoltage;
+use glif_io::{generate, AnyPrecisionModel, NeuronConfig, Precision, Record, RunEnd};
+
+const DT: f64 = 5e-6;
+
+/// Teeter models whose run on [`stimulus`] ends in a bad reset.
+const BAD_RESETS: [&str; 3] = [
+    "482809953_Nr5a1-Cre_GLIF5_neuron_config.json",
+    "509881736_Ctgf-2A-dgCre_GLIF2_neuron_config.json",
+    "522723828_Ctgf-2A-dgCre_GLIF2_neuron_config.json",
+];
+
+/// 0.1 s of zero, 0.2 s of 200 pA.
+fn stimulus() -> Vec<f64> {
+    generate::square(DT, 0.3, 0.1, 0.2, 2e-10).unwrap()
+}
+
+/// 17 Teeter configs of each level (one full block of 16 and one padded
+/// block of 1), the bad-reset ones, and the `linear_exact` variant of the
+/// first, which runs alone.
+fn configs() -> Vec<NeuronConfig> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../reference/teeter-all.jsonl.gz");
+    let entries = batch::read_configs(&path).unwrap();
+    assert_eq!(entries.len(), 2441);
+    let mut out: Vec<NeuronConfig> = entries
+        .iter()
+        .filter(|e| BAD_RESETS.contains(&e.name.as_str()))
+        .map(|e| e.config.as_ref().unwrap().clone())
+        .collect();
+    let all: Vec<NeuronConfig> = entries.into_iter().map(|e| e.config.unwrap()).collect();
+    for level in 1..=5 {
+        out.extend(
+            all.iter()
+                .filter(|c| c.level() == Some(level))
+                .take(17)
+                .cloned(),
+        );
+    }
+    let mut custom = out[0].clone();
+    custom.methods.voltage = AnyVoltage::Exact(glif_core::rules::LinearExact);
+    assert_eq!(custom.level(), None);
+    out.push(custom);
+    out
+}
+
+#[test]
+fn every_model_gives_what_it_gives_alone() {
+    let stimulus = stimulus();
+    let configs = configs();
+    for precision in [Precision::F64, Precision::F32] {
+        for record in [Record::All, Record::Spikes] {
+            let options = BatchOptions {
+                precision,
+                record,
+                threads: Some(2),
+                ..BatchOptions::new(DT)
+            };
+            let done = std::sync::atomic::AtomicU64::new(0);
+            let runs = batch::run_batch(
+                batch::entries_from_configs(configs.clone()),
+                &stimulus,
+                &options,
+                &|n| {
+                    done.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+                },
+            )
+            .unwrap();
+            assert_eq!(
+                done.into_inner(),
+                (configs.len() * stimulus.len()) as u64,
+                "progress counts every neuron-step once"
+            );
+            assert_eq!(runs.len(), configs.len());
+            let mut bad_resets = 0;
+            for (run, c) in runs.iter().zip(&configs) {
+                let model =
+                    AnyPrecisionModel::new(&c.clone().with_dt(DT).unwrap(), precision).unwrap();
+                let alone = glif_io::run::run(&model, &stimulus, record, &|_| {});
+                let got = run.result.as_ref().unwrap();
+                let what = format!("{} {precision:?} {record:?}", run.name);
+                assert!(got.same_outputs(&alone), "{what}");
+                assert_eq!(got.end, alone.end, "{what}");
+                assert_eq!(run.level, glif_io::derived::level_label(c.level()));
+                bad_resets += usize::from(matches!(got.end, RunEnd::BadReset { .. }));
+                if record == Record::Spikes {
+                    assert!(got.voltage.is_empty(), "{what}");
+                }
+            }
+            if precision == Precision::F64 {
+                // (One of them may also be among the first of its level.)
+                assert!(bad_resets >= BAD_RESETS.len(), "{record:?}: {bad_resets}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_broken_entry_fails_only_its_own_run() {
+    let stimulus = stimulus();
+    let good = configs().pop().unwrap();
+    let mut unbuildable = good.clone();
+    unbuildable.c = -1.0;
+    let entries = vec![
+        Entry {
+            name: "unreadable".into(),
+            config: NeuronConfig::from_json_str("{", None),
+        },
+        Entry {
+            name: "unbuildable".into(),
+            config: Ok(unbuildable),
+        },
+        Entry {
+            name: "good".into(),
+            config: Ok(good),
+        },
+    ];
+    let runs = batch::run_batch(entries, &stimulus, &BatchOptions::new(DT), &|_| {}).unwrap();
+    assert!(runs[0].result.is_err() && runs[0].level.is_empty());
+    let e = runs[1].result.as_ref().unwrap_err().to_string();
+    assert!(e.contains('C'), "{e}");
+    assert_eq!(runs[1].level, "custom");
+    assert!(runs[2].result.is_ok());
+    // A time step that is not > 0 fails the batch before any work.
+    let e = batch::run_batch(Vec::new(), &stimulus, &BatchOptions::new(0.0), &|_| {}).unwrap_err();
+    assert!(e.to_string().contains("dt"), "{e}");
+}
