@@ -217,7 +217,38 @@ fn compare(opts: &Options) -> Result<ExitCode, String> {
         theirs.push(run_theirs(&root, &python, o, opts.nest));
     }
 
-    print_report(opts, &venv, &ours, &theirs, started.elapsed())
+    let code = print_report(opts, &venv, &ours, &theirs, started.elapsed())?;
+    Ok(record_env_check(&venv, &theirs).unwrap_or(code))
+}
+
+/// The AllenSDK side is an environment-dependent check
+/// (`glif_reference::env`): records how many levels AllenSDK ran for
+/// `cargo xtask ci`'s summary; a missing venv is a skip, and under `CI=true`
+/// a failure (returned as the exit code to use).
+fn record_env_check(venv: &Path, theirs: &[Theirs]) -> Option<ExitCode> {
+    use glif_reference::env::{ci, record, Outcome};
+    const CHECK: &str = "xtask/compare";
+    if theirs.iter().any(|t| matches!(t, Theirs::NoVenv)) {
+        let reason = format!("no AllenSDK environment at {}", venv.display());
+        if ci() {
+            record(CHECK, Outcome::Failed, 0, &reason);
+            eprintln!("compare: CI=true requires the AllenSDK environment: {reason}");
+            return Some(ExitCode::FAILURE);
+        }
+        record(CHECK, Outcome::Skipped, 0, &reason);
+        return None;
+    }
+    let ran = theirs
+        .iter()
+        .filter(|t| matches!(t, Theirs::Ran(_)))
+        .count();
+    record(
+        CHECK,
+        Outcome::Ran,
+        ran,
+        "levels run by AllenSDK beside glif-rs, spike steps compared",
+    );
+    None
 }
 
 /// `1.5 x` the analytic rheobase to 4 significant digits, as the reference
