@@ -11,7 +11,7 @@
 //!   (`reference/numpy-exp.json`); an argument missing from it is an error.
 //! - [`tolerance`]: the one tolerance table (per output, with its reason and
 //!   the measured worst case) and the comparison that applies it.
-//! - [`env`]: the AllenSDK environment (`.venv-allensdk`): found, or a
+//! - [`env`](mod@env): the AllenSDK environment (`.venv-allensdk`): found, or a
 //!   visible skip locally and a failure under `CI=true`; each check that
 //!   used it records how many cases it compared for `cargo xtask ci`.
 //! - [`nwb_fixture`] (feature `nwb`): Allen-layout NWB 1.x files built with
