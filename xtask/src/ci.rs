@@ -93,7 +93,9 @@ fn steps() -> Vec<Step> {
         step(
             "tests (all features)",
             "cargo",
-            &["test", "--workspace", "--all-features"],
+            // --no-fail-fast: every failing test binary reports (and every
+            // AllenSDK-environment check records how it ended).
+            &["test", "--workspace", "--all-features", "--no-fail-fast"],
             false,
         ),
         step(
