@@ -8,6 +8,11 @@
 //! QEMU, the benchmarks as a smoke test (each run once, timing nothing), and
 //! the side-by-side comparison with AllenSDK when its venv exists.
 //!
+//! The checks that need the AllenSDK environment (`glif_reference::env::CHECKS`)
+//! record how they ended in a report file (`GLIF_ENV_REPORT`, set here for
+//! every step); the summary lists each with the cases it compared, or why it
+//! was skipped. Under `CI=true` a check that did not run is a failure.
+//!
 //! Ends with `N passed, M failed` and exits non-zero on any failure.
 //! `cargo xtask ci --fast` skips the firmware, benchmark and comparison steps.
 
@@ -88,7 +93,9 @@ fn steps() -> Vec<Step> {
         step(
             "tests (all features)",
             "cargo",
-            &["test", "--workspace", "--all-features"],
+            // --no-fail-fast: every failing test binary reports (and every
+            // AllenSDK-environment check records how it ended).
+            &["test", "--workspace", "--all-features", "--no-fail-fast"],
             false,
         ),
         step(
@@ -211,6 +218,9 @@ fn steps() -> Vec<Step> {
 pub fn run(args: &[String]) -> ExitCode {
     let fast = args.iter().any(|a| a == "--fast");
     let root = workspace_root();
+    let report = root.join("target").join("env-checks.tsv");
+    let _ = std::fs::create_dir_all(root.join("target"));
+    let _ = std::fs::remove_file(&report);
     let mut results = Vec::new();
     for s in steps() {
         if fast && s.slow {
@@ -222,6 +232,7 @@ pub fn run(args: &[String]) -> ExitCode {
         let ok = Command::new(s.program)
             .args(&s.args)
             .envs(s.env.iter().copied())
+            .env(glif_reference::env::REPORT_VAR, &report)
             .current_dir(&root)
             .status()
             .map(|st| st.success())
@@ -241,13 +252,53 @@ pub fn run(args: &[String]) -> ExitCode {
             if *ok { "ok" } else { "FAILED" }
         );
     }
-    let failed = results.iter().filter(|r| !r.1).count();
-    println!("ci: {} passed, {} failed", results.len() - failed, failed);
+    let env_failed = env_summary(&report, fast);
+    let failed = results.iter().filter(|r| !r.1).count() + env_failed;
+    println!(
+        "ci: {} passed, {} failed",
+        results.len() + glif_reference::env::CHECKS.len() - failed,
+        failed
+    );
     if failed == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// Prints how each AllenSDK-environment check ended; returns how many
+/// failed (ran neither under `CI=true`, or reported a failure).
+fn env_summary(report: &Path, fast: bool) -> usize {
+    let entries = glif_reference::env::read_report(report);
+    let ci = glif_reference::env::ci();
+    println!(
+        "\nAllenSDK-environment checks ({}; CI={}):",
+        glif_reference::env::venv_dir().display(),
+        if ci { "true" } else { "unset" }
+    );
+    let mut failed = 0;
+    for (check, what) in glif_reference::env::CHECKS {
+        let last = entries.iter().rev().find(|e| e.check == *check);
+        let (ok, line) = match last {
+            Some(e) if e.outcome == "ran" => (
+                true,
+                format!("ran, {} cases compared ({})", e.cases, e.detail),
+            ),
+            Some(e) if e.outcome == "skipped" => (!ci, format!("SKIPPED: {}", e.detail)),
+            Some(e) => (false, format!("FAILED: {}", e.detail)),
+            None if fast && *check == "xtask/compare" => (true, "not run (--fast)".to_string()),
+            None => (
+                !ci,
+                "did not report (its test failed before the end, or did not run)".to_string(),
+            ),
+        };
+        if !ok {
+            failed += 1;
+        }
+        println!("  {:<6} {check}: {line}", if ok { "ok" } else { "FAILED" });
+        println!("         {what}");
+    }
+    failed
 }
 
 /// `cargo xtask no-alloc`: glif-core must not link `alloc`. A `#![no_std]`

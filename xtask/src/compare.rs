@@ -216,20 +216,38 @@ fn compare(opts: &Options) -> Result<ExitCode, String> {
         theirs.push(run_theirs(&root, &python, o, opts.nest));
     }
 
-    print_report(opts, &venv, &ours, &theirs, started.elapsed())
+    let code = print_report(opts, &venv, &ours, &theirs, started.elapsed())?;
+    Ok(record_env_check(&venv, &theirs).unwrap_or(code))
 }
 
-/// `1.5 x` the analytic rheobase to 4 significant digits, as the reference
-/// `long_square`: `(th_inf*coeffs.th_inf - El) / R_input * coeffs.G`, divided
-/// by `1 - a_voltage*coeffs.a / (b_voltage*coeffs.b)` with
-/// `three_components_exact` threshold dynamics (GLIF5), whose voltage
-/// component settles at `(a/b)*I/g` and so raises the current needed.
-fn amplitude(c: &NeuronConfig) -> f64 {
-    // A model no DC current makes fire still gets a step (at the LIF rheobase).
-    let rheobase = c.rheobase().unwrap_or_else(|| c.rheobase_lif());
-    format!("{:.3e}", MULTIPLIER * rheobase)
-        .parse()
-        .unwrap_or(f64::NAN)
+/// The AllenSDK side is an environment-dependent check
+/// (`glif_reference::env`): records how many levels AllenSDK ran for
+/// `cargo xtask ci`'s summary; a missing venv is a skip, and under `CI=true`
+/// a failure (returned as the exit code to use).
+fn record_env_check(venv: &Path, theirs: &[Theirs]) -> Option<ExitCode> {
+    use glif_reference::env::{ci, record, Outcome};
+    const CHECK: &str = "xtask/compare";
+    if theirs.iter().any(|t| matches!(t, Theirs::NoVenv)) {
+        let reason = format!("no AllenSDK environment at {}", venv.display());
+        if ci() {
+            record(CHECK, Outcome::Failed, 0, &reason);
+            eprintln!("compare: CI=true requires the AllenSDK environment: {reason}");
+            return Some(ExitCode::FAILURE);
+        }
+        record(CHECK, Outcome::Skipped, 0, &reason);
+        return None;
+    }
+    let ran = theirs
+        .iter()
+        .filter(|t| matches!(t, Theirs::Ran(_)))
+        .count();
+    record(
+        CHECK,
+        Outcome::Ran,
+        ran,
+        "levels run by AllenSDK beside glif-rs, spike steps compared",
+    );
+    None
 }
 
 fn time_ours(
@@ -246,7 +264,7 @@ fn time_ours(
     let cfg = NeuronConfig::from_path(&config, None)
         .and_then(|c| c.with_dt(DT))
         .map_err(|e| e.to_string())?;
-    let amp = amplitude(&cfg);
+    let amp = glif_reference::stimuli::long_square_amplitude(&cfg, MULTIPLIER);
     let desc = serde_json::json!({
         "kind": "piecewise_constant",
         "n": n,

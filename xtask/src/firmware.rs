@@ -4,8 +4,8 @@
 //! `thumbv6m-none-eabi` (Cortex-M0), runs its `proof` binary under QEMU
 //! (`mps2-an386` for the M4F, `microbit` for the M0), always under a time-out,
 //! and compares every streamed spike step and the final-state bit patterns
-//! with the same computation done here on the host: xtask links the
-//! firmware's cases crate (`firmware/cases`) and glif-core itself. Exit status 0 only when
+//! with the same computation done here on the host: the firmware and this
+//! module both call the `glif-firmware-cases` crate, linked with glif-core. Exit status 0 only when
 //! both targets match the host bit for bit.
 //!
 //! `--report` also measures what an embedded engineer asks first: flash and

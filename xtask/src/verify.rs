@@ -3,151 +3,44 @@
 //! glif-core in f64, twice: with numpy's exponentials (the values AllenSDK
 //! itself used, `reference/numpy-exp.json`), where every output must be
 //! bit-identical, and with libm's (the default), where spike steps must be
-//! identical and values stay within the tolerance table below.
+//! identical and values stay within glif-reference's tolerance table.
 //!
 //! One line per case, then `N passed, M failed`; exit status 1 on any
 //! failure. Needs no Python and nothing outside this checkout.
 
 use std::cell::Cell;
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use glif_core::RunError;
 use glif_io::{AnyModel, NeuronConfig, RunEnd, RunResult};
+use glif_reference::tolerance::{self, ExpSource as Exp, Worst, LIBM_TOLERANCES, MEAN_RELATIVE};
 use serde_json::Value;
 
 use crate::verify_cases::*;
 
-/// One tolerance table entry: a value passes when it is within `max_ulps`
-/// of AllenSDK's, or when its absolute difference is within `max_scaled`
-/// machine epsilons (2^-52) of the largest magnitude of AllenSDK's values
-/// for that output in that case.
-pub struct Tolerance {
-    output: &'static str,
-    max_ulps: u64,
-    max_scaled: f64,
-    reason: &'static str,
-}
+/// The worst difference of each output, in epsilons of the scale.
+type PerOutput = BTreeMap<&'static str, Worst>;
 
-const fn tol(
-    output: &'static str,
-    max_ulps: u64,
-    max_scaled: f64,
-    reason: &'static str,
-) -> Tolerance {
-    Tolerance {
-        output,
-        max_ulps,
-        max_scaled,
-        reason,
-    }
-}
-
-const SAME: &str = "same operations in the same order as AllenSDK, with the same exp values";
-
-/// With numpy's exp values: the target, bit-identical, everywhere.
-pub const EXACT: &[Tolerance] = &[
-    tol("voltage", 0, 0.0, SAME),
-    tol("threshold", 0, 0.0, SAME),
-    tol("AScurrents", 0, 0.0, SAME),
-    tol("grid_spike_times", 0, 0.0, SAME),
-    tol("interpolated_spike_times", 0, 0.0, SAME),
-    tol("interpolated_spike_voltage", 0, 0.0, SAME),
-    tol("interpolated_spike_threshold", 0, 0.0, SAME),
-];
-
-/// With libm's exp (the default; what firmware computes): numpy 1.23's
-/// AVX-512 exp is one ulp from libm's for 485 of the 1,100 arguments these
-/// models use, and a decay factor one ulp off compounds over up to 240,000
-/// steps and dozens of resets. Ulps are the wrong yardstick for that
-/// (traces cross 0, where an ulp is tiny), so the bounds are in epsilons of
-/// the trace's largest magnitude. Spike steps are compared exactly, with no
-/// tolerance.
-pub const LIBM: &[Tolerance] = &[
-    tol("voltage", 0, 16384.0, "1-ulp exp differences in the current and threshold decay factors, compounded over up to 240,000 steps (worst measured about 2,500 eps)"),
-    tol("AScurrents", 0, 16384.0, "1-ulp exp differences in exp(-k*dt) and the reset factor, compounded over the run (worst measured about 2,500 eps)"),
-    tol("threshold", 0, 1048576.0, "three_components_exact multiplies exp(-g*dt/C) by phi = a/(b - g/C), and its voltage component is a small difference of terms ~1000x larger; with b - g/C = 0.098 1/s (bmtk fixture, phi = 95) a 1-ulp exp difference grows to ~2.6e5 eps (5.7e-11 relative)"),
-    tol("grid_spike_times", 0, 0.0, "t*dt uses no exp; spike steps are identical"),
-    tol("interpolated_spike_times", 0, 1048576.0, "the crossing of voltage and threshold inherits the threshold's amplification"),
-    tol("interpolated_spike_voltage", 0, 1048576.0, "the crossing of voltage and threshold inherits the threshold's amplification"),
-    tol("interpolated_spike_threshold", 0, 1048576.0, "the crossing of voltage and threshold inherits the threshold's amplification"),
-];
-
-fn tolerance<'t>(table: &'t [Tolerance], output: &str) -> &'t Tolerance {
-    table
-        .iter()
-        .find(|t| t.output == output)
-        .unwrap_or(&table[0])
-}
-
-/// The worst difference of one output.
-#[derive(Clone, Copy, Default)]
-struct Worst {
-    abs: f64,
-    ulps: u64,
-}
-
-impl Worst {
-    fn merge(&mut self, o: Worst) {
-        self.abs = self.abs.max(o.abs);
-        self.ulps = self.ulps.max(o.ulps);
-    }
-}
-
-/// Compares one output; appends problems.
+/// Compares one output through the one tolerance table; appends problems.
 fn compare(
-    table: &[Tolerance],
-    name: &str,
+    exp: Exp,
+    name: &'static str,
     ours: &[f64],
     theirs: &[f64],
+    worst: &mut PerOutput,
     problems: &mut Vec<String>,
-) -> Worst {
-    let mut w = Worst::default();
-    if ours.len() != theirs.len() {
-        problems.push(format!(
-            "{name}: {} values, AllenSDK {}",
-            ours.len(),
-            theirs.len()
-        ));
-        return w;
+) {
+    match tolerance::compare(exp, name, ours, theirs) {
+        Ok(w) => worst.entry(name).or_default().merge(w),
+        Err(e) => problems.push(e),
     }
-    let t = tolerance(table, name);
-    let scale = theirs
-        .iter()
-        .filter(|x| !x.is_nan())
-        .fold(0.0f64, |m, x| m.max(x.abs()));
-    for (i, (&a, &b)) in ours.iter().zip(theirs).enumerate() {
-        let d = ulps(a, b);
-        if d == u64::MAX {
-            problems.push(format!(
-                "{name}[{i}]: NaN position differs (ours {a}, AllenSDK {b})"
-            ));
-            return w;
-        }
-        let abs = if d == 0 { 0.0 } else { (a - b).abs() };
-        w.merge(Worst { abs, ulps: d });
-        if d > t.max_ulps && abs > t.max_scaled * f64::EPSILON * scale {
-            problems.push(format!(
-                "{name}[{i}]: ours {a:e}, AllenSDK {b:e} ({d} ulp, {:.0} eps of scale; allowed {} ulp or {} eps: {})",
-                abs / (f64::EPSILON * scale),
-                t.max_ulps,
-                t.max_scaled,
-                t.reason
-            ));
-            return w;
-        }
-    }
-    w
 }
 
 /// Compares one run with the case's stored outputs. Returns the worst
-/// differences of (voltage, threshold, currents, spike values).
-fn check_outputs(
-    case: &Value,
-    out: &RunResult,
-    table: &[Tolerance],
-    problems: &mut Vec<String>,
-) -> [Worst; 4] {
-    let mut worst = [Worst::default(); 4];
+/// difference of each output.
+fn check_outputs(case: &Value, out: &RunResult, exp: Exp, problems: &mut Vec<String>) -> PerOutput {
+    let mut worst = PerOutput::new();
     let steps: Vec<usize> = case["spike_time_steps"]
         .as_array()
         .map(|a| {
@@ -185,22 +78,36 @@ fn check_outputs(
             out.interpolated_spike_threshold(),
         ),
     ] {
-        worst[3].merge(compare(table, name, &ours, &numbers(&case[name]), problems));
+        let mut theirs = numbers(&case[name]);
+        // Interpolated values that depend on initial values the stored case
+        // does not share (glif_reference::cases::int_init_as_float_init).
+        let from = if name == "grid_spike_times" {
+            0
+        } else {
+            glif_reference::cases::interpolated_from_spike(case).min(ours.len())
+        };
+        if ours[..from].iter().any(|x| !x.is_finite()) {
+            problems.push(format!("{name}: not finite before spike {from}"));
+        }
+        theirs.drain(..from.min(theirs.len()));
+        compare(exp, name, &ours[from..], &theirs, &mut worst, problems);
     }
     let stride = case["trace_stride"].as_u64().unwrap_or(1).max(1) as usize;
     let pick = |xs: &[f64]| xs.iter().step_by(stride).cloned().collect::<Vec<_>>();
-    worst[0] = compare(
-        table,
+    compare(
+        exp,
         "voltage",
         &pick(&out.voltage),
         &numbers(&case["voltage"]),
+        &mut worst,
         problems,
     );
-    worst[1] = compare(
-        table,
+    compare(
+        exp,
         "threshold",
         &pick(&out.threshold),
         &numbers(&case["threshold"]),
+        &mut worst,
         problems,
     );
     let theirs_asc: Vec<Vec<f64>> = case["AScurrents"]
@@ -217,16 +124,14 @@ fn check_outputs(
             .iter()
             .map(|r| r.get(j).copied().unwrap_or(f64::NAN))
             .collect();
-        worst[2].merge(compare(table, "AScurrents", &ours, &theirs, problems));
+        compare(exp, "AScurrents", &ours, &theirs, &mut worst, problems);
     }
     if theirs_asc.first().map(Vec::len).unwrap_or(n) != n {
         problems.push(format!("{n} currents, AllenSDK {}", theirs_asc[0].len()));
     }
 
     // Summaries over the full traces: NaN count, min and max within the
-    // output's tolerance; the mean up to summation order (numpy sums
-    // pairwise, we sum left to right: 1e-9 of the largest magnitude covers
-    // 240,000 samples with a wide margin).
+    // output's tolerance; the mean up to summation order (MEAN_RELATIVE).
     let summary = &case["summary"];
     let mut traces: Vec<(String, &str, Vec<f64>, &Value)> = vec![
         (
@@ -267,10 +172,7 @@ fn check_outputs(
         let max = finite.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
         let mean = finite.iter().sum::<f64>() / finite.len() as f64;
         let scale = min.abs().max(max.abs());
-        let t = tolerance(table, output);
-        let close = |x: f64, y: f64| {
-            ulps(x, y) <= t.max_ulps || (x - y).abs() <= t.max_scaled * f64::EPSILON * scale
-        };
+        let close = |x: f64, y: f64| tolerance::close(exp, output, x, y, scale).unwrap_or(false);
         for (what, ours, theirs) in [
             ("min", min, s["min"].as_f64()),
             ("max", max, s["max"].as_f64()),
@@ -282,7 +184,7 @@ fn check_outputs(
             }
         }
         let their_mean = s["mean"].as_f64().unwrap_or(f64::NAN);
-        let mean_ok = (mean - their_mean).abs() <= 1e-9 * scale;
+        let mean_ok = (mean - their_mean).abs() <= MEAN_RELATIVE * scale;
         if !mean_ok {
             problems.push(format!(
                 "summary {name}: mean {mean:e}, AllenSDK {their_mean:e}"
@@ -309,20 +211,33 @@ fn check_outputs(
     worst
 }
 
-fn fmt_worst(w: &[Worst; 4]) -> String {
-    let one = |label: &str, w: Worst| {
-        if w.ulps == 0 {
+fn fmt_worst(w: &PerOutput) -> String {
+    let one = |label: &str, outputs: &[&str]| {
+        let mut m = Worst::default();
+        for o in outputs {
+            if let Some(x) = w.get(o) {
+                m.merge(*x);
+            }
+        }
+        if m.ulps == 0 {
             format!("{label} =")
         } else {
-            format!("{label} {:.1e}/{}u", w.abs, w.ulps)
+            format!("{label} {:.0}e/{}u", m.eps, m.ulps)
         }
     };
     format!(
         "{} {} {} {}",
-        one("v", w[0]),
-        one("th", w[1]),
-        one("asc", w[2]),
-        one("spk", w[3])
+        one("v", &["voltage"]),
+        one("th", &["threshold"]),
+        one("asc", &["AScurrents"]),
+        one(
+            "spk",
+            &[
+                "interpolated_spike_times",
+                "interpolated_spike_voltage",
+                "interpolated_spike_threshold"
+            ]
+        )
     )
 }
 
@@ -331,6 +246,8 @@ struct CaseResult {
     ok: bool,
     line: String,
     problems: Vec<String>,
+    /// The libm run's worst difference per output (empty when not compared).
+    libm_worst: PerOutput,
 }
 
 /// Loads the case's config through glif-io at the case's dt.
@@ -347,6 +264,7 @@ fn check_case(case: &Value, numpy: &NumpyExp) -> CaseResult {
         ok: false,
         line,
         problems,
+        libm_worst: PerOutput::new(),
     };
     let stim = match stimulus(case) {
         Ok(s) => s,
@@ -370,6 +288,7 @@ fn check_case(case: &Value, numpy: &NumpyExp) -> CaseResult {
                     ok: true,
                     line: "rejected at load for inf dynamics + three_components reset (AllenSDK: linear_exact unregistered)".into(),
                     problems,
+                    libm_worst: PerOutput::new(),
                 },
                 Err(e) => fail(vec![format!("rejected for another reason: {e}")], String::new()),
                 Ok(_) => fail(vec!["inf dynamics + three_components reset should be rejected".into()], String::new()),
@@ -384,6 +303,7 @@ fn check_case(case: &Value, numpy: &NumpyExp) -> CaseResult {
                         ok: true,
                         line: format!("runs, {} spikes (AllenSDK: linear_exact unregistered, nothing to compare)", out.spikes.len()),
                         problems,
+                        libm_worst: PerOutput::new(),
                     },
                 }
             }
@@ -399,6 +319,7 @@ fn check_case(case: &Value, numpy: &NumpyExp) -> CaseResult {
                 ok: true,
                 line: "rejected at load, as expected (AllenSDK: raises at the first spike)".into(),
                 problems,
+                libm_worst: PerOutput::new(),
             },
             Err(e) => fail(
                 vec![format!("rejected for another reason: {e}")],
@@ -442,12 +363,19 @@ fn check_case(case: &Value, numpy: &NumpyExp) -> CaseResult {
         }
     };
     // An argument missing from the table is one AllenSDK's recorded run
-    // never evaluated, or one numpy_exp_table.py was not rerun for (cases
-    // added after the table). Then the numpy-exp run cannot be exact: it is
-    // held to the libm table and the line says so.
-    let missing = missing.get();
+    // never evaluated (a difference in the computation), or one
+    // numpy_exp_table.py was not rerun for (cases added after the table).
+    // Either way the bit-exact check cannot be made: the case fails.
     let numpy_out = numpy_model.run_result(&stim);
     let libm_out = libm_model.run_result(&stim);
+    let missing = missing.get();
+    if missing > 0 {
+        problems.push(format!(
+            "numpy exp: {missing} exp arguments are not in reference/numpy-exp.json, so the \
+             bit-exact check cannot be made (regenerate it with scripts/allensdk/numpy_exp_table.py, \
+             or find why ours evaluates an exp AllenSDK did not)"
+        ));
+    }
 
     if error.contains("AScurrents are not zero") {
         return match (&numpy_out.end, &libm_out.end) {
@@ -455,28 +383,9 @@ fn check_case(case: &Value, numpy: &NumpyExp) -> CaseResult {
                 ok: problems.is_empty(),
                 line: format!("typed error NonzeroAfterSpikeCurrents at step {step}, as expected (AllenSDK: Exception)"),
                 problems,
+                libm_worst: PerOutput::new(),
             },
             (end, _) => fail(vec![format!("expected NonzeroAfterSpikeCurrents, run ended: {end}")], String::new()),
-        };
-    }
-    if error.contains("Do not pass integers") {
-        // AllenSDK's Python int assertion: JSON 0 and 0.0 are the same number
-        // to us, so the run must go on like a float config's.
-        return match (&libm_out.end, libm_out.spikes.first()) {
-            (RunEnd::Completed, Some(s)) if s.step == 0 && s.time.is_finite() => CaseResult {
-                ok: problems.is_empty(),
-                line: format!(
-                    "runs, spike at step 0, {} spikes (AllenSDK: Python int assertion)",
-                    libm_out.spikes.len()
-                ),
-                problems,
-            },
-            (end, s) => fail(
-                vec![format!(
-                    "expected a run with a spike at step 0: {end}, {s:?}"
-                )],
-                String::new(),
-            ),
         };
     }
     if !error.is_empty() {
@@ -487,14 +396,13 @@ fn check_case(case: &Value, numpy: &NumpyExp) -> CaseResult {
     }
 
     let mut numpy_problems = Vec::new();
-    let numpy_table = if missing == 0 { EXACT } else { LIBM };
-    let wn = check_outputs(case, &numpy_out, numpy_table, &mut numpy_problems);
+    let wn = check_outputs(case, &numpy_out, Exp::Numpy, &mut numpy_problems);
     let mut libm_problems = Vec::new();
-    let wl = check_outputs(case, &libm_out, LIBM, &mut libm_problems);
+    let wl = check_outputs(case, &libm_out, Exp::Libm, &mut libm_problems);
     problems.extend(numpy_problems.iter().map(|p| format!("numpy exp: {p}")));
     problems.extend(libm_problems.iter().map(|p| format!("libm exp: {p}")));
     let n = numpy_out.spikes.len();
-    let exact = wn.iter().all(|w| w.ulps == 0);
+    let exact = numpy_problems.is_empty() && wn.values().all(|w| w.ulps == 0);
     CaseResult {
         ok: problems.is_empty(),
         line: format!(
@@ -504,17 +412,15 @@ fn check_case(case: &Value, numpy: &NumpyExp) -> CaseResult {
             } else {
                 ""
             },
-            match (exact, missing) {
-                (true, _) => "bit-identical".to_string(),
-                (false, 0) => fmt_worst(&wn),
-                (false, m) => format!(
-                    "n/a ({m} exp arguments not in numpy-exp.json; libm table: {})",
-                    fmt_worst(&wn)
-                ),
+            if exact {
+                "bit-identical".to_string()
+            } else {
+                fmt_worst(&wn)
             },
             fmt_worst(&wl)
         ),
         problems,
+        libm_worst: wl,
     }
 }
 
@@ -542,8 +448,11 @@ pub fn run(args: &[String]) -> ExitCode {
     println!("per case: spikes; numpy-exp run (must be bit-identical); libm run: max abs difference / max ulp of voltage, threshold, AScurrents, spike values ('=' identical)");
     let (mut passed, mut failed) = (0, 0);
     let mut failures = Vec::new();
+    let mut libm_worst = PerOutput::new();
     for path in &files {
-        let case = match load_case(path) {
+        let case = match load_case(path)
+            .and_then(|c| glif_reference::cases::int_init_as_float_init(path, c))
+        {
             Ok(c) => c,
             Err(e) => {
                 println!("FAIL {}: {e}", path.display());
@@ -556,6 +465,9 @@ pub fn run(args: &[String]) -> ExitCode {
             continue;
         }
         let r = check_case(&case, &numpy);
+        for (output, w) in &r.libm_worst {
+            libm_worst.entry(output).or_default().merge(*w);
+        }
         println!(
             "{} {name:<70} {}",
             if r.ok { "ok  " } else { "FAIL" },
@@ -570,6 +482,14 @@ pub fn run(args: &[String]) -> ExitCode {
             failed += 1;
             failures.push(name);
         }
+    }
+    println!("worst difference per output with libm's exp, over these cases (eps of the scale; the table in glif-reference/src/tolerance.rs):");
+    for t in LIBM_TOLERANCES {
+        let w = libm_worst.get(t.output).copied().unwrap_or_default();
+        println!(
+            "  {:<30} {:>10.0} eps (table: allowed {:.0}, measured {:.0})",
+            t.output, w.eps, t.libm_eps, t.measured_eps
+        );
     }
     if !failures.is_empty() {
         println!("failed: {}", failures.join(", "));

@@ -2,15 +2,12 @@
 #![cfg(feature = "nwb")]
 
 mod common;
-// The Allen-layout NWB fixture generator is glif-io's; one copy serves both crates.
-#[path = "../../glif-io/tests/nwb_fixture/mod.rs"]
-mod nwb_fixture;
 
 use std::path::Path;
 
 use common::*;
 use glif_io::nwb::NwbFile;
-use nwb_fixture::*;
+use glif_reference::nwb_fixture::*;
 
 /// A sweep that makes the bundled model fire: `amp_pa` pA for the middle
 /// half of `len` samples at `rate` Hz, stored in pA (conversion 1e-12).

@@ -1,7 +1,8 @@
 //! The population engine computes, for every neuron, exactly what the
 //! single-neuron engine computes: every sample, every spike, every outcome,
-//! bit for bit, including spike cuts, cut length 0, bad resets and runs
-//! that stop early.
+//! bit for bit, including spike cuts, cut length 0, and bad resets (lanes
+//! of GLIF2, GLIF4 and GLIF5 models stopping at different steps while the
+//! other lanes of their block run on).
 
 mod common;
 
@@ -21,15 +22,6 @@ const GLIF5: &[&str] = &[
     "teeter/580895033_Chrna2-Cre_OE25_GLIF5_neuron_config.json",
     "osb/566283540_neuron_config.json",
     "bmtk/637930677_lif_r_asc_a.json",
-];
-
-const GLIF2: &[&str] = &[
-    "teeter/313861677_Rorb-IRES2-Cre-D_GLIF2_neuron_config.json",
-    // Its v_before reset lands above the reset threshold: a bad reset.
-    "teeter/520454345_human_GLIF2_neuron_config.json",
-    "teeter/580895033_Chrna2-Cre_OE25_GLIF2_neuron_config.json",
-    "osb/566288171_neuron_config.json",
-    "osb/489931668_neuron_config.json",
 ];
 
 /// Per-neuron input: a step whose amplitude differs per neuron, with a
@@ -85,12 +77,23 @@ impl<F: Float> PopulationRecorder<F, 2> for Traces {
     }
 }
 
-/// Runs `models` one by one and as a population of `L` lanes, and demands
-/// identical results. Returns the total spike count.
+/// Runs `models` one by one and as a population of `L` lanes on `input`,
+/// and demands identical results. Returns the total spike count.
 fn compare<F: Float, R: PopulationRules<F, 2, L>, const L: usize>(
     models: &[Model<F, 2, R>],
     steps: usize,
 ) -> usize {
+    compare_on::<F, R, L>(models, steps, input).0
+}
+
+/// As [`compare`], on the input `input(neuron, step)`; returns the total
+/// spike count and each model's outcome (in `models`' order, padding left
+/// out), as both engines agreed on it.
+fn compare_on<F: Float, R: PopulationRules<F, 2, L>, const L: usize>(
+    models: &[Model<F, 2, R>],
+    steps: usize,
+    input: impl Fn(usize, usize) -> f64 + Copy,
+) -> (usize, Vec<Result<Outcome, RunError>>) {
     // Pad to a multiple of L with copies of the first model.
     let mut padded: Vec<Model<F, 2, R>> = models.to_vec();
     while !padded.len().is_multiple_of(L) {
@@ -115,6 +118,7 @@ fn compare<F: Float, R: PopulationRules<F, 2, L>, const L: usize>(
     );
 
     let mut spikes = 0;
+    let mut outcomes = Vec::new();
     for (i, model) in padded.iter().enumerate() {
         let stim: Vec<F> = (0..steps).map(|t| F::from_f64(input(i, t))).collect();
         let mut alone = Trace::default();
@@ -145,8 +149,11 @@ fn compare<F: Float, R: PopulationRules<F, 2, L>, const L: usize>(
             );
         }
         spikes += alone.spikes.len();
+        if i < models.len() {
+            outcomes.push(outcome);
+        }
     }
-    spikes
+    (spikes, outcomes)
 }
 
 fn glif5<F: Float>(dt: f64, cut: Option<u32>) -> Vec<Glif5<F, 2>> {
@@ -181,23 +188,133 @@ fn glif5_population_f32_sixteen_lanes() {
     assert!(spikes > 50, "{spikes}");
 }
 
-#[test]
-fn glif2_population_with_a_bad_reset() {
-    let models: Vec<Glif2<f64, 2>> = GLIF2
+/// Teeter et al. models whose `v_before` reset can land above the reset
+/// threshold (found by `a*th + b` against `th + a_spike`, and checked by
+/// the test's assertions), with a model of the same level that resets well.
+const BAD_RESETS: &[(&str, &[&str])] = &[
+    (
+        "GLIF2",
+        &[
+            "520454345_human_GLIF2_neuron_config.json",
+            "313861677_Rorb-IRES2-Cre-D_GLIF2_neuron_config.json",
+        ],
+    ),
+    (
+        "GLIF4",
+        &[
+            "520454345_human_GLIF4_neuron_config.json",
+            "313861677_Rorb-IRES2-Cre-D_GLIF4_neuron_config.json",
+        ],
+    ),
+    (
+        "GLIF5",
+        &[
+            "520454345_human_GLIF5_neuron_config.json",
+            "576113488_human_GLIF5_neuron_config.json",
+            "464079491_Scnn1a-Tg2-Cre_GLIF5_neuron_config.json",
+            "313861677_Rorb-IRES2-Cre-D_GLIF5_neuron_config.json",
+        ],
+    ),
+];
+
+/// Lanes of the bad-reset test: each model of the level four times, each
+/// copy with its own onset (2,000 + 5,000*copy samples) and amplitude
+/// (2 + copy/2 x the model's DC rheobase `(th_inf*coeffs.th_inf - El)*G`),
+/// so that bad resets come at different steps, beside lanes that run on.
+fn bad_reset_lanes(level: &str) -> (Vec<Value>, Vec<(usize, f64)>) {
+    let files = BAD_RESETS
         .iter()
-        .map(|f| {
-            let c = config_file(f);
-            Model::new(params::<f64>(&c, 5e-6), glif2_rules::<f64>(&c)).expect("model")
-        })
-        .collect();
-    let bad = models[1]
-        .run(&vec![3e-10; 40_000], &mut SpikeCounter::default())
-        .expect("runs");
+        .find(|(l, _)| *l == level)
+        .expect("level")
+        .1;
+    let all = glif_reference::cases::teeter_configs().expect("teeter-all.jsonl.gz");
+    let mut configs = Vec::new();
+    let mut drive = Vec::new();
+    for file in files {
+        let config = &all
+            .iter()
+            .find(|(f, _)| f == file)
+            .unwrap_or_else(|| panic!("{file} in teeter-all.jsonl.gz"))
+            .1;
+        let g = (1.0 / config["R_input"].as_f64().expect("R_input"))
+            * config["coeffs"]["G"].as_f64().unwrap_or(1.0);
+        let th = config["th_inf"].as_f64().expect("th_inf")
+            * config["coeffs"]["th_inf"].as_f64().unwrap_or(1.0);
+        let rheobase = (th - config["El"].as_f64().expect("El")) * g;
+        for copy in 0..4 {
+            configs.push(config.clone());
+            drive.push((2_000 + 5_000 * copy, (2.0 + copy as f64 / 2.0) * rheobase));
+        }
+    }
+    (configs, drive)
+}
+
+/// Checks the outcomes of a bad-reset run: each of the first model's lanes
+/// stops on a bad reset, at distinct steps; the last model's lanes complete.
+fn assert_bad_resets(level: &str, outcomes: &[Result<Outcome, RunError>]) {
+    let models = outcomes.len() / 4;
+    let mut steps = Vec::new();
+    for (lane, o) in outcomes.iter().enumerate() {
+        match o {
+            Ok(Outcome::BadReset { spike_step, .. }) => steps.push(*spike_step),
+            Ok(Outcome::Completed) => {}
+            other => panic!("{level} lane {lane}: {other:?}"),
+        }
+        if lane < 4 {
+            assert!(
+                matches!(o, Ok(Outcome::BadReset { .. })),
+                "{level} lane {lane} (the first model) must reset badly: {o:?}"
+            );
+        }
+        if lane >= 4 * (models - 1) {
+            assert_eq!(o, &Ok(Outcome::Completed), "{level} lane {lane}");
+        }
+    }
+    steps.sort_unstable();
+    steps.dedup();
     assert!(
-        matches!(bad, Outcome::BadReset { .. }),
-        "the human GLIF2 model resets badly: {bad:?}"
+        steps.len() >= 4,
+        "{level}: bad resets at distinct steps {steps:?}"
     );
-    compare::<f64, _, 4>(&models, 40_000);
+    println!("{level}: bad resets at steps {steps:?}");
+}
+
+#[test]
+fn bad_resets_through_the_population_glif2_glif4_glif5() {
+    let input = |drive: &[(usize, f64)]| {
+        let drive = drive.to_vec();
+        move |neuron: usize, t: usize| {
+            let (onset, amp) = drive[neuron % drive.len()];
+            if t >= onset {
+                amp
+            } else {
+                0.0
+            }
+        }
+    };
+    let (configs, drive) = bad_reset_lanes("GLIF2");
+    let models: Vec<Glif2<f64, 2>> = configs
+        .iter()
+        .map(|c| Model::new(params::<f64>(c, 5e-6), glif2_rules::<f64>(c)).expect("model"))
+        .collect();
+    let (_, outcomes) = compare_on::<_, _, 4>(&models, 30_000, &input(&drive));
+    assert_bad_resets("GLIF2", &outcomes);
+
+    let (configs, drive) = bad_reset_lanes("GLIF4");
+    let models: Vec<Glif4<f64, 2>> = configs
+        .iter()
+        .map(|c| Model::new(params::<f64>(c, 5e-6), glif4_rules::<f64>(c)).expect("model"))
+        .collect();
+    let (_, outcomes) = compare_on::<_, _, 8>(&models, 30_000, &input(&drive));
+    assert_bad_resets("GLIF4", &outcomes);
+
+    let (configs, drive) = bad_reset_lanes("GLIF5");
+    let models: Vec<Glif5<f64, 2>> = configs
+        .iter()
+        .map(|c| Model::new(params::<f64>(c, 5e-6), glif5_rules::<f64>(c)).expect("model"))
+        .collect();
+    let (_, outcomes) = compare_on::<_, _, 8>(&models, 30_000, &input(&drive));
+    assert_bad_resets("GLIF5", &outcomes);
 }
 
 #[test]

@@ -116,12 +116,11 @@ fn overrides_and_extra_keys_survive() {
 
 #[test]
 fn a_written_config_loads_in_allensdk() {
-    let python =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv-allensdk/bin/python");
-    if !python.exists() {
-        eprintln!("skipped: no AllenSDK venv at {}", python.display());
+    const CHECK: &str = "io/config-loads-in-allensdk";
+    // Missing: a visible skip locally, a failure under CI=true.
+    let Some(python) = glif_reference::env::python(CHECK) else {
         return;
-    }
+    };
     let dir = scratch_dir("allensdk-config");
     let src = reference_dir().join("configs/osb/566283540_neuron_config.json");
     let c = NeuronConfig::from_path(&src, None)
@@ -146,4 +145,10 @@ fn a_written_config_loads_in_allensdk() {
         .unwrap()
         .run_result(&[vec![0.0; 100], vec![5e-10; 2000]].concat());
     assert_eq!(text.trim(), format!("5e-06 52 {}", ours.spikes.len()));
+    glif_reference::env::record(
+        CHECK,
+        glif_reference::env::Outcome::Ran,
+        1,
+        "one written GLIF5 config: dt, spike_cut_length and spike count as AllenSDK runs it",
+    );
 }

@@ -1,7 +1,5 @@
-//! The NWB 1.x layer on small files in the Allen layout, built by `nwb_fixture`.
+//! The NWB 1.x layer on small files in the Allen layout, built by glif-reference's `nwb_fixture`.
 #![cfg(feature = "nwb")]
-
-mod nwb_fixture;
 
 use std::fs;
 use std::path::Path;
@@ -10,8 +8,10 @@ use glif_io::nwb::{
     copy_for_output, parse_ephys_sweeps, select_sweeps, NwbError, NwbErrorKind, NwbFile,
     ObjectKind, StimulusUnit, DEFAULT_SPIKE_CUT_VALUE,
 };
+use glif_reference::nwb_fixture::{
+    standard_spec, test_dir, write_nwb, FileSpec, SweepSpec, STANDARD_EPHYS_SWEEPS,
+};
 use hdf5::types::{TypeDescriptor, VarLenUnicode};
-use nwb_fixture::{standard_spec, test_dir, write_nwb, FileSpec, SweepSpec, STANDARD_EPHYS_SWEEPS};
 
 fn standard_file(dir: &Path) -> std::path::PathBuf {
     let path = dir.join("cell.nwb");

@@ -2,33 +2,16 @@
 //!
 //! Runs when the AllenSDK virtual environment exists: `.venv-allensdk` at the repository
 //! root, made by `scripts/allensdk/setup_venv.sh`, or the directory `GLIF_ALLENSDK_VENV`
-//! names (the same variable that script takes). Without it the test prints why and passes.
+//! names (the same variable that script takes). Without it the test is a visible skip
+//! locally and a failure under `CI=true` (`glif_reference::env`).
 #![cfg(feature = "nwb")]
 
-mod nwb_fixture;
-
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use glif_io::nwb::{copy_for_output, NwbFile, DEFAULT_SPIKE_CUT_VALUE};
-use nwb_fixture::{standard_spec, test_dir, write_nwb};
+use glif_reference::nwb_fixture::{standard_spec, test_dir, write_nwb};
 use serde_json::Value;
-
-fn allensdk_python() -> Result<PathBuf, String> {
-    let venv = match std::env::var_os("GLIF_ALLENSDK_VENV") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv-allensdk"),
-    };
-    let python = venv.join("bin").join("python");
-    if python.is_file() {
-        Ok(python)
-    } else {
-        Err(format!(
-            "no AllenSDK venv at {} (run scripts/allensdk/setup_venv.sh)",
-            venv.display()
-        ))
-    }
-}
 
 /// Reads sweeps back with `NwbDataSet` and reports, as JSON, what AllenSDK sees, plus the
 /// HDF5 facts of the spike-time datasets as h5py reports them.
@@ -114,12 +97,10 @@ fn floats(value: &Value) -> Vec<f64> {
 
 #[test]
 fn allensdk_reads_what_we_write() {
-    let python = match allensdk_python() {
-        Ok(python) => python,
-        Err(reason) => {
-            println!("skipped: {reason}");
-            return;
-        }
+    const CHECK: &str = "io/nwb-allensdk-reads-ours";
+    // Missing: a visible skip locally, a failure under CI=true.
+    let Some(python) = glif_reference::env::python(CHECK) else {
+        return;
     };
     let dir = test_dir("allensdk");
     let input = dir.join("cell.nwb");
@@ -255,4 +236,10 @@ fn allensdk_reads_what_we_write() {
             serde_json::json!({"maxshape": [null], "dtype": "float64"})
         );
     }
+    glif_reference::env::record(
+        CHECK,
+        glif_reference::env::Outcome::Ran,
+        sweeps.len(),
+        "sweeps read by NwbDataSet; response and spike times bit-identical to AllenSDK's own writer",
+    );
 }

@@ -4,97 +4,28 @@
 //! glif-io's.
 #![allow(dead_code)]
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use glif_core::levels::*;
 use glif_core::rules::*;
 use glif_core::*;
+#[allow(unused_imports)] // not every test binary that includes `common` uses each
+pub use glif_reference::{numbers, reference_dir, ulps, NumpyExp};
 use serde_json::Value;
-
-mod numpy_exp;
-#[allow(unused_imports)] // not every test binary that includes `common` uses it
-pub use numpy_exp::NumpyExp;
-
-pub fn reference_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../reference")
-}
 
 /// Every case file under reference/traces, sorted.
 pub fn case_files() -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for dir in std::fs::read_dir(reference_dir().join("traces")).expect("reference/traces") {
-        let dir = dir.expect("dir entry").path();
-        for f in std::fs::read_dir(&dir).expect("case dir") {
-            let f = f.expect("case").path();
-            let name = f.to_string_lossy();
-            if name.ends_with(".json.gz") || name.ends_with(".json") {
-                out.push(f);
-            }
-        }
-    }
-    out.sort();
-    out
+    glif_reference::case_files().unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// A reference case.
 pub fn load_case(path: &Path) -> Value {
-    let bytes = std::fs::read(path).expect("read case");
-    let text = if path.to_string_lossy().ends_with(".gz") {
-        let mut s = String::new();
-        flate2::read::GzDecoder::new(&bytes[..])
-            .read_to_string(&mut s)
-            .expect("gunzip");
-        s
-    } else {
-        String::from_utf8(bytes).expect("utf8")
-    };
-    serde_json::from_str(&text).expect("case json")
+    glif_reference::load_case(path).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// Rebuilds the stimulus exactly as the reference README describes.
-pub fn stimulus(spec: &Value) -> Vec<f64> {
-    let n = spec["n"].as_u64().expect("n") as usize;
-    let mut x = vec![0.0; n];
-    match spec["kind"].as_str().expect("kind") {
-        "piecewise_constant" => {
-            for seg in spec["segments"].as_array().expect("segments") {
-                let a = seg[0].as_u64().expect("a") as usize;
-                let b = seg[1].as_u64().expect("b") as usize;
-                let v = seg[2].as_f64().expect("v");
-                for s in &mut x[a..b] {
-                    *s = v;
-                }
-            }
-        }
-        "ramp" => {
-            let start = spec["start"].as_u64().expect("start") as usize;
-            let stop = spec["stop"].as_u64().expect("stop") as usize;
-            let amp = spec["amp_end"].as_f64().expect("amp_end");
-            for j in 0..stop - start {
-                x[start + j] = (j as f64 / (stop - start) as f64) * amp;
-            }
-        }
-        "held_levels" => {
-            let start = spec["start"].as_u64().expect("start") as usize;
-            let hold = spec["hold"].as_u64().expect("hold") as usize;
-            let levels: Vec<f64> = spec["levels"]
-                .as_array()
-                .expect("levels")
-                .iter()
-                .map(|v| v.as_f64().expect("level"))
-                .collect();
-            for j in 0..n - start {
-                x[start + j] = levels[j / hold];
-            }
-        }
-        "explicit" => {
-            for (s, v) in x.iter_mut().zip(spec["values"].as_array().expect("values")) {
-                *s = v.as_f64().expect("value");
-            }
-        }
-        other => panic!("unknown stimulus kind {other}"),
-    }
-    x
+/// A case's stimulus, checked against its stored checks.
+pub fn stimulus(case: &Value) -> Vec<f64> {
+    glif_reference::stimuli::stimulus(case).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn f(v: &Value, key: &str) -> f64 {
@@ -210,15 +141,8 @@ pub fn run_level_with<F: Float>(
     let exp = move |x: F| match source {
         ExpSource::Libm => x.exp(),
         ExpSource::Numpy(table) => {
-            let x = x.to_f64();
-            // A missing argument means ours differs from AllenSDK's: a bug to find.
-            let y = table.get(x).unwrap_or_else(|| {
-                panic!(
-                    "exp argument {x:e} (bits {:#x}) is not in numpy-exp.json",
-                    x.to_bits()
-                )
-            });
-            F::from_f64(y)
+            // A missing argument panics: ours differs from AllenSDK's.
+            F::from_f64(table.exp(x.to_f64()))
         }
     };
     let two = |key: &str| config[key].as_array().map(Vec::len) == Some(2);
@@ -274,30 +198,6 @@ pub fn run_level_with<F: Float>(
         }
         _ => None,
     }
-}
-
-/// Distance in units in the last place between two f64 (0 for equal, also
-/// for two NaNs; u64::MAX when exactly one is NaN).
-pub fn ulps(a: f64, b: f64) -> u64 {
-    if a.is_nan() || b.is_nan() {
-        return if a.is_nan() && b.is_nan() {
-            0
-        } else {
-            u64::MAX
-        };
-    }
-    if a == b {
-        return 0;
-    }
-    let key = |x: f64| {
-        let bits = x.to_bits() as i64;
-        if bits < 0 {
-            i64::MIN - bits
-        } else {
-            bits
-        }
-    };
-    key(a).abs_diff(key(b))
 }
 
 /// `ParamSpec` in precision `F`.
@@ -367,82 +267,53 @@ fn spike_component<F: Float>(config: &Value) -> SpikeComponent<F> {
 }
 
 /// The GLIF1 rules (they have no parameters).
-pub fn glif1_rules() -> glif_core::levels::Glif1Rules {
-    Rules {
-        voltage: LinearForwardEuler,
-        threshold: ThresholdInf,
-        asc: AscNone,
-        voltage_reset: VoltageZero,
-        threshold_reset: ThresholdResetInf,
-        asc_reset: AscResetNone,
-    }
+pub fn glif1_rules() -> levels::Glif1Rules {
+    levels::glif1()
 }
 
 /// The GLIF2 rules of a GLIF2 config.
-pub fn glif2_rules<F: Float>(config: &Value) -> glif_core::levels::Glif2Rules<F> {
-    Rules {
-        voltage: LinearForwardEuler,
-        threshold: spike_component(config),
-        asc: AscNone,
-        voltage_reset: v_before(config),
-        threshold_reset: three_components(config),
-        asc_reset: AscResetNone,
-    }
+pub fn glif2_rules<F: Float>(config: &Value) -> levels::Glif2Rules<F> {
+    levels::glif2(
+        spike_component(config),
+        v_before(config),
+        three_components(config),
+    )
 }
 
 /// The GLIF3 rules of a GLIF3 config.
-pub fn glif3_rules<F: Float>(config: &Value) -> glif_core::levels::Glif3Rules<F, 2> {
-    Rules {
-        voltage: LinearForwardEuler,
-        threshold: ThresholdInf,
-        asc: AscExp,
-        voltage_reset: VoltageZero,
-        threshold_reset: ThresholdResetInf,
-        asc_reset: sum(config),
-    }
+pub fn glif3_rules<F: Float>(config: &Value) -> levels::Glif3Rules<F, 2> {
+    levels::glif3(sum(config))
 }
 
 /// The GLIF4 rules of a GLIF4 config.
-pub fn glif4_rules<F: Float>(config: &Value) -> glif_core::levels::Glif4Rules<F, 2> {
-    Rules {
-        voltage: LinearForwardEuler,
-        threshold: spike_component(config),
-        asc: AscExp,
-        voltage_reset: v_before(config),
-        threshold_reset: three_components(config),
-        asc_reset: sum(config),
-    }
+pub fn glif4_rules<F: Float>(config: &Value) -> levels::Glif4Rules<F, 2> {
+    levels::glif4(
+        spike_component(config),
+        v_before(config),
+        three_components(config),
+        sum(config),
+    )
 }
 
 /// The GLIF5 rules of a GLIF5 config.
-pub fn glif5_rules<F: Float>(config: &Value) -> glif_core::levels::Glif5Rules<F, 2> {
+pub fn glif5_rules<F: Float>(config: &Value) -> levels::Glif5Rules<F, 2> {
     let (a_spike, b_spike, a_voltage, b_voltage) =
         threshold_params(&config["threshold_dynamics_method"]["params"]);
-    Rules {
-        voltage: LinearForwardEuler,
-        threshold: ThreeComponentsExact {
-            a_spike: cv(a_spike),
-            b_spike: cv(b_spike),
-            a_voltage: cv(a_voltage),
-            b_voltage: cv(b_voltage),
-        },
-        asc: AscExp,
-        voltage_reset: v_before(config),
-        threshold_reset: three_components(config),
-        asc_reset: sum(config),
-    }
+    let threshold = ThreeComponentsExact {
+        a_spike: cv(a_spike),
+        b_spike: cv(b_spike),
+        a_voltage: cv(a_voltage),
+        b_voltage: cv(b_voltage),
+    };
+    levels::glif5(
+        threshold,
+        v_before(config),
+        three_components(config),
+        sum(config),
+    )
 }
 
 /// A config file of reference/configs, unwrapped if keyed by model id.
 pub fn config_file(rel: &str) -> Value {
-    let text = std::fs::read_to_string(reference_dir().join("configs").join(rel)).expect("config");
-    let v: Value = serde_json::from_str(&text).expect("json");
-    if v.get("El").is_some() {
-        v
-    } else {
-        v.as_object()
-            .and_then(|o| o.values().next())
-            .cloned()
-            .expect("wrapped config")
-    }
+    glif_reference::config_file(rel).unwrap_or_else(|e| panic!("{e}"))
 }

@@ -1,8 +1,8 @@
-//! The computations the firmware proof runs, shared by the firmware
-//! (`glif-firmware` re-exports this crate as `cases`) and by the host side
-//! of `cargo xtask firmware` (a path dependency of xtask): real Allen
-//! models, a built-in stimulus generated sample by sample (never stored),
-//! and a summary of a run as bit patterns.
+//! The computations the firmware proof runs, shared word for word by the
+//! firmware (`firmware/src/lib.rs` re-exports this crate as `cases`) and by
+//! the host side of `cargo xtask firmware` (a dependency of xtask): real
+//! Allen models, a built-in stimulus generated sample by sample (never
+//! stored), and a summary of a run as bit patterns.
 //!
 //! Depends on `core` and `glif_core` only, so it compiles the same way for
 //! `thumbv7em-none-eabihf`, `thumbv6m-none-eabi` and x86-64.
@@ -370,7 +370,6 @@ impl From<RunError> for CaseError {
     }
 }
 
-/// Runs case `index` of [`CASES`]; spikes go to `on_spike` as (step) as they happen.
 /// The size baseline: consumes the built-in stimulus the way a model would,
 /// without a model, so that `size_<model>_<F> - size_base_<F>` is
 /// glif-core's share of flash and RAM.
@@ -392,6 +391,7 @@ pub fn baseline<F: Float>(on_spike: &mut dyn FnMut(usize)) -> Result<Summary, Ca
     })
 }
 
+/// Runs case `index` of [`CASES`]; spikes go to `on_spike` as (step) as they happen.
 pub fn run_case(index: usize, on_spike: &mut dyn FnMut(usize)) -> Result<Summary, CaseError> {
     let mut s32 = |s: &Spike<f32>| on_spike(s.step);
     match index {

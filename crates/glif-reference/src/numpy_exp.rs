@@ -2,8 +2,10 @@
 //! (argument -> result, both as Python `float.hex()`), written by
 //! `scripts/allensdk/numpy_exp_table.py`.
 //!
-//! One copy serves glif-core's and glif-io's tests and `cargo xtask verify`
-//! (the latter two include this file with `#[path]`).
+//! An argument missing from the table means our computation evaluated an
+//! exp AllenSDK never did (a difference to find), or that the table was not
+//! regenerated after cases were added: either way the bit-exact check
+//! cannot be made, so it is an error, never a silent fall-back to libm.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -36,9 +38,27 @@ impl NumpyExp {
         self.0.get(&x.to_bits()).map(|&r| f64::from_bits(r))
     }
 
+    /// numpy's exp(x); panics, naming the argument, when the table lacks it
+    /// (for tests, where the panic is the failure).
+    pub fn exp(&self, x: f64) -> f64 {
+        self.get(x).unwrap_or_else(|| {
+            panic!(
+                "exp argument {x:e} (bits {:#x}) is not in reference/numpy-exp.json: AllenSDK \
+                 never evaluated it, so the bit-exact comparison cannot be made (a difference in \
+                 the computation, or a table to regenerate with scripts/allensdk/numpy_exp_table.py)",
+                x.to_bits()
+            )
+        })
+    }
+
     /// How many arguments the table holds.
     pub fn len(&self) -> usize {
         self.0.len()
+    }
+
+    /// Whether the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     /// For how many arguments libm's exp differs from numpy's.

@@ -1,8 +1,8 @@
 //! Builds small NWB 1.x files in the Allen Cell Types layout with the HDF5 library itself,
-//! for the NWB tests. Strings are fixed-length ASCII, as the Allen pipeline writes them (h5py
+//! for the NWB tests of glif-io and glif-cli. Strings are fixed-length ASCII, as the Allen pipeline writes them (h5py
 //! reads them back as bytes, which is what hides the pipeline version from AllenSDK 2.16.2).
 
-#![allow(dead_code, missing_docs)]
+#![allow(missing_docs)]
 
 use std::path::{Path, PathBuf};
 
@@ -250,14 +250,9 @@ pub fn write_nwb(path: &Path, spec: &FileSpec) {
     }
 }
 
-/// A fresh directory for one test, under cargo's per-target temporary directory.
+/// A fresh directory for one test (see [`crate::scratch_dir`]).
 pub fn test_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("nwb-tests")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create test directory");
-    dir
+    crate::scratch_dir(&format!("nwb-{name}"))
 }
 
 /// The standard fixture of the tests: pipeline 1.1, sweeps 1, 2 and 10 (sweep 10 gzip

@@ -1,0 +1,55 @@
+//! Test support for glif-rs, not published: one home for what the reference
+//! checks and the tests of several crates share.
+//!
+//! - [`cases`]: the AllenSDK 2.16.2 reference set on disk (`reference/`):
+//!   case files, configs, JSON number arrays.
+//! - [`stimuli`]: each case's stimulus rebuilt from its description and
+//!   checked against the stored checks; the `long_square` amplitude (1.5 x
+//!   the analytic rheobase) the reference set, `glif batch` and the
+//!   benchmarks use.
+//! - [`numpy_exp`]: numpy's exp as AllenSDK evaluated it
+//!   (`reference/numpy-exp.json`); an argument missing from it is an error.
+//! - [`tolerance`]: the one tolerance table (per output, with its reason and
+//!   the measured worst case) and the comparison that applies it.
+//! - [`env`](mod@env): the AllenSDK environment (`.venv-allensdk`): found, or a
+//!   visible skip locally and a failure under `CI=true`; each check that
+//!   used it records how many cases it compared for `cargo xtask ci`.
+//! - [`nwb_fixture`] (feature `nwb`): Allen-layout NWB 1.x files built with
+//!   the HDF5 library itself, independent of glif-io's NWB code.
+//! - [`scratch_dir`]: a fresh folder per test.
+//!
+//! Used by glif-core's and glif-io's reference tests, glif-cli's tests and
+//! `cargo xtask verify` (as a dev-dependency of the library crates; it
+//! depends on glif-io, which cargo allows for tests: the test binaries link
+//! the one glif-io and glif-core).
+
+pub mod cases;
+pub mod env;
+pub mod numpy_exp;
+#[cfg(feature = "nwb")]
+pub mod nwb_fixture;
+pub mod stimuli;
+pub mod tolerance;
+
+use std::path::PathBuf;
+
+pub use cases::{case_files, case_name, config_file, config_files, load_case, numbers};
+pub use numpy_exp::NumpyExp;
+pub use tolerance::{ulps, Tolerance, LIBM_TOLERANCES};
+
+/// The repository's `reference/` folder (never anything outside the checkout).
+pub fn reference_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../reference"))
+}
+
+/// A fresh, empty folder under the system temporary folder, unique per call
+/// (so tests running in parallel never share one).
+pub fn scratch_dir(name: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let k = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("glif-test-{}-{name}-{k}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    dir
+}
