@@ -10,7 +10,8 @@ use crate::config;
 use crate::error::CliError;
 use crate::output::{self, Extras, Format, RunInfo};
 use crate::sim::{self, Precision};
-use crate::stimulus::{self, Generated, StimArgs};
+use crate::stimulus::{self, Generated, Samples, StimArgs};
+use glif_io::stream::{Slice, Source};
 
 /// Default time step: 200 kHz, the sampling rate of Allen Cell Types stimuli.
 pub const DEFAULT_DT: f64 = 5e-6;
@@ -200,11 +201,22 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
         .config
         .is_none()
         .then_some(Generated::Square { amp: DEFAULT_AMP });
-    let stim = stimulus::make(&a.stim, a.dt, default)?;
+    // Spikes-only runs stream the stimulus (generated, or read from a
+    // .npy file as the run goes): memory independent of its length.
+    let mut stim = stimulus::open(&a.stim, a.dt, default, traces)?;
+    let n_samples = stim.len;
 
-    let bar = progress_bar(stim.samples.len() as u64);
+    let bar = progress_bar(n_samples as u64);
     let t0 = Instant::now();
-    let result = sim::run(&model, &stim.samples, traces, &|done| {
+    let mut slice;
+    let source: &mut dyn Source = match &mut stim.samples {
+        Samples::InMemory(x) => {
+            slice = Slice::new(x);
+            &mut slice
+        }
+        Samples::Streamed(s) => s.as_mut(),
+    };
+    let result = sim::run_source(&model, source, traces, &|done| {
         if let Some(b) = &bar {
             b.set_position(done as u64);
         }
@@ -214,6 +226,10 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
     }
     let out = result?;
     let elapsed = t0.elapsed();
+    let samples: &[f64] = match &stim.samples {
+        Samples::InMemory(x) => x,
+        Samples::Streamed(_) => &[],
+    };
 
     let info = RunInfo {
         glif_version: env!("CARGO_PKG_VERSION"),
@@ -221,14 +237,14 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
         model_id: cfg.model_id.clone(),
         level: config::level_name(&cfg),
         dt: a.dt,
-        n_samples: stim.samples.len(),
+        n_samples,
         spike_cut_length: run_cfg.spike_cut_length,
         precision: a.precision.name(),
         record: if traces { "all" } else { "spikes" },
         spike_cut_value: a.spike_cut_value,
     };
     let extras = Extras {
-        stimulus: &stim.samples,
+        stimulus: samples,
         dt: a.dt,
         traces,
         info: &info,
@@ -239,14 +255,14 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
             Some(id) => format!("{} — Allen model {id}", short_level(&cfg)),
             None => short_level(&cfg),
         };
-        crate::plot::plot(p, &out, a.dt, &stim.samples, &title)?;
+        crate::plot::plot(p, &out, a.dt, samples, &title)?;
         written.push(p.clone());
     }
     summary(
         &cfg,
         &a,
         &stim.describe,
-        stim.samples.len(),
+        n_samples,
         &out,
         &written,
         elapsed.as_secs_f64(),

@@ -245,3 +245,35 @@ impl From<RunError> for Error {
 
 /// Result with glif-io's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A number for a message: scientific notation with at most 4 significant
+/// digits and no trailing zeros (`5e-6`, `-1.235e300`, `0`, `NaN`, `inf`),
+/// so an extreme value prints as a few characters, not hundreds of digits.
+pub fn sci(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let s = format!("{x:.3e}");
+    match s.split_once('e') {
+        Some((mantissa, exponent)) if mantissa.contains('.') => {
+            let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+            format!("{mantissa}e{exponent}")
+        }
+        _ => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sci;
+
+    #[test]
+    fn sci_is_short() {
+        assert_eq!(sci(5e-6), "5e-6");
+        assert_eq!(sci(-1.23456e300), "-1.235e300");
+        assert_eq!(sci(0.0), "0");
+        assert_eq!(sci(1.5), "1.5e0");
+        assert_eq!(sci(f64::NAN), "NaN");
+        assert_eq!(sci(f64::NEG_INFINITY), "-inf");
+    }
+}

@@ -19,6 +19,7 @@
 //! | [`results`] | [`RunResult`], [`SpikeTrain`], [`RunEnd`] |
 //! | [`write`](mod@write) | atomic, no-clobber writers (JSON, `.npy`, `.npz`, CSV) and their readers |
 //! | [`npy`] | numpy's `.npy`/`.npz` formats |
+//! | [`stream`] | stimuli a chunk at a time ([`stream::Source`]: generated, `.npy` read as it runs, in memory) and [`stream::run`], which runs any model over them in the engine's tight loop |
 //!
 //! ```
 //! use glif_io::{generate, AnyModel, NeuronConfig};
@@ -63,13 +64,14 @@ pub mod npy;
 pub mod results;
 pub mod rules;
 pub mod stimulus;
+pub mod stream;
 pub mod write;
 
 #[cfg(feature = "nwb")]
 pub mod nwb;
 
 pub use config::{ConfigCoeffs, NeuronConfig};
-pub use error::{Error, ErrorKind, Result};
+pub use error::{sci, Error, ErrorKind, Result};
 pub use methods::Methods;
 pub use model::{AnyModel, AnyPrecisionModel, AnyRecorder, Precision, MAX_ASC_CURRENTS};
 pub use results::{RunEnd, RunResult, SpikeTrain, SPIKE_CUT_VALUE};
