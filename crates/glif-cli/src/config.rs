@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use glif_io::{AnyPrecisionModel, NeuronConfig};
+use glif_io::{sci, AnyPrecisionModel, NeuronConfig};
 
 use crate::error::CliError;
 use crate::sim::Precision;
@@ -74,7 +74,8 @@ pub fn at_dt(
 ) -> Result<NeuronConfig, CliError> {
     if !(dt.is_finite() && dt > 0.0) {
         return Err(CliError::input(format!(
-            "--dt: expected a time step > 0 s, found {dt}"
+            "--dt: expected a time step > 0 s, found {}",
+            sci(dt)
         )));
     }
     let mut c = c.clone().with_dt(dt).map_err(CliError::reading)?;
@@ -106,17 +107,21 @@ pub fn euler_stability_warning(c: &NeuronConfig) -> Option<String> {
     let tau_m = c.r_input * c.c;
     if ratio >= 2.0 {
         Some(format!(
-            "dt = {} s is {ratio:.3} x the effective membrane time constant ({tau_m:.3e} s): forward \
+            "dt = {} s is {} x the effective membrane time constant ({} s): forward \
              Euler is unstable at this step and the voltage diverges; use the stimulus sampling \
              interval (5e-6 s for Allen data)",
-            c.dt
+            sci(c.dt),
+            sci(ratio),
+            sci(tau_m)
         ))
     } else if ratio >= 1.0 {
         Some(format!(
-            "dt = {} s is {ratio:.3} x the effective membrane time constant ({tau_m:.3e} s): forward \
+            "dt = {} s is {} x the effective membrane time constant ({} s): forward \
              Euler overshoots rest every step, which is not physiological; use the stimulus \
              sampling interval (5e-6 s for Allen data)",
-            c.dt
+            sci(c.dt),
+            sci(ratio),
+            sci(tau_m)
         ))
     } else {
         None

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::{Args, ValueEnum};
-use glif_io::{NeuronConfig, RunEnd, RunResult};
+use glif_io::{sci, NeuronConfig, RunEnd, RunResult};
 
 use crate::config;
 use crate::error::CliError;
@@ -133,13 +133,14 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
     if !(a.dt.is_finite() && a.dt > 0.0) {
         return Err(CliError::input(format!(
             "--dt: expected a time step > 0 s, found {}",
-            a.dt
+            sci(a.dt)
         )));
     }
     if let Some(v) = a.spike_cut_value {
         if !v.is_finite() {
             return Err(CliError::input(format!(
-                "--spike-cut-value: expected a finite voltage, found {v}"
+                "--spike-cut-value: expected a finite voltage, found {}",
+                sci(v)
             )));
         }
     }

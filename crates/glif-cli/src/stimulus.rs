@@ -315,13 +315,20 @@ impl Generated {
 
     /// Its samples at `dt`, from glif-io's generators, a chunk at a time.
     pub fn generator(&self, t: &Timing, dt: f64) -> Result<Generator, CliError> {
+        let amplitude_flag = match self {
+            Generated::Square { .. } => "--square",
+            Generated::Pulse { .. } => "--pulse",
+            Generated::Ramp { .. } => "--ramp",
+            Generated::Noise { .. } => "--noise",
+        };
         let bad = |e: glif_io::Error| match e.kind() {
             glif_io::ErrorKind::Stimulus { location, problem } => {
                 let flag = match location.as_str() {
                     "hold" => "--noise-hold",
                     "std" => "--noise-sd",
                     "mean" => "--noise",
-                    "amplitude" | "slope" => "the amplitude",
+                    "amplitude" => amplitude_flag,
+                    "slope" => "--ramp / --width",
                     "stop" => "--width",
                     other => return CliError::input(format!("--{other}: {problem}")),
                 };
