@@ -79,7 +79,7 @@ the repository `cargo run --release -p glif-cli --features nwb -- sweeps ...`";
 /// `-`. clap recognises `-5` and `-5e6` as negative numbers but not `-5e-6`,
 /// which it took for flags ("unexpected argument '-5' found", naming no
 /// option); now the option's own parser gets the value, and a bad one is
-/// reported as "invalid value '<value>' for '--<option>'", and range
+/// reported as `invalid value 'VALUE' for '--OPTION'`, and range
 /// checks name the option too. The one place that decides this for every
 /// subcommand.
 fn numbers_may_start_with_minus(cmd: clap::Command) -> clap::Command {

@@ -1,7 +1,7 @@
 //! Stimuli that arrive a chunk at a time, and running a model over them.
 //!
 //! A [`Source`] hands out the samples (A, one per `dt`) in chunks: a
-//! [`Generator`](crate::generate::Generator) computes them, a
+//! [`Generator`] computes them, a
 //! [`NpyStream`](crate::stimulus::NpyStream) reads them from a `.npy` file
 //! as the run goes, a [`Slice`] walks samples already in memory. [`run`]
 //! fills one buffer of [`CHUNK`] samples at a time and runs the neuron over
