@@ -75,7 +75,7 @@ pub fn run(a: InfoArgs) -> Result<u8, CliError> {
             problems.push(format!(
                 "{} (at dt = {} s, {})",
                 e.message,
-                a.dt,
+                glif_io::sci(a.dt),
                 precision.name()
             ));
         }
@@ -84,9 +84,10 @@ pub fn run(a: InfoArgs) -> Result<u8, CliError> {
     let mut notes = Vec::new();
     if cfg.dt != a.dt {
         notes.push(format!(
-            "the file's dt is {} s; simulations use --dt (default {DEFAULT_DT} s, the 200 kHz sampling of \
+            "the file's dt is {} s; simulations use --dt (default {} s, the 200 kHz sampling of \
              Allen stimuli), as AllenSDK's documented usage does",
-            cfg.dt
+            glif_io::sci(cfg.dt),
+            glif_io::sci(DEFAULT_DT)
         ));
     }
     if let Some(w) = config::at_dt(&cfg, a.dt, None)

@@ -17,7 +17,7 @@ mod sweeps;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::error::CliError;
 
@@ -54,6 +54,59 @@ enum Command {
     Convert(convert::ConvertArgs),
     #[cfg(feature = "nwb")]
     Sweeps(sweeps::SweepsArgs),
+    /// Simulate the sweeps of an Allen NWB file (needs a glif built with the
+    /// `nwb` feature; this one was built without it).
+    #[cfg(not(feature = "nwb"))]
+    #[command(disable_help_flag = true)]
+    Sweeps(NoSweeps),
+}
+
+/// `glif sweeps` in a build without the `nwb` feature: takes any arguments
+/// and says how to get a glif that has it.
+#[cfg(not(feature = "nwb"))]
+#[derive(clap::Args, Debug)]
+struct NoSweeps {
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0.., hide = true)]
+    args: Vec<std::ffi::OsString>,
+}
+
+/// What `glif sweeps` says in a build without the `nwb` feature.
+#[cfg(not(feature = "nwb"))]
+const NO_SWEEPS: &str = "glif sweeps reads and writes NWB (HDF5) files, and this glif was built \
+without NWB support (the `nwb` feature, off by default because it needs the HDF5 C library). \
+To get it: install the HDF5 library (Debian/Ubuntu: `sudo apt-get install libhdf5-dev pkg-config`), \
+then build glif with the feature: `cargo install --path crates/glif-cli --features nwb`, or from \
+the repository `cargo run --release -p glif-cli --features nwb -- sweeps ...`";
+
+/// Every option whose value is a number also takes values that start with
+/// `-`. clap recognises `-5` and `-5e6` as negative numbers but not `-5e-6`,
+/// which it took for flags ("unexpected argument '-5' found", naming no
+/// option); now the option's own parser gets the value, and a bad one is
+/// reported as `invalid value 'VALUE' for '--OPTION'`, and range
+/// checks name the option too. The one place that decides this for every
+/// subcommand.
+fn numbers_may_start_with_minus(cmd: clap::Command) -> clap::Command {
+    use std::any::TypeId;
+    let numeric = [
+        TypeId::of::<f64>(),
+        TypeId::of::<f32>(),
+        TypeId::of::<u32>(),
+        TypeId::of::<u64>(),
+        TypeId::of::<usize>(),
+        TypeId::of::<i64>(),
+    ];
+    let ids: Vec<clap::Id> = cmd
+        .get_arguments()
+        .filter(|a| a.get_action().takes_values())
+        .filter(|a| {
+            let t = a.get_value_parser().type_id();
+            numeric.iter().any(|id| t == *id)
+        })
+        .map(|a| a.get_id().clone())
+        .collect();
+    ids.into_iter()
+        .fold(cmd, |c, id| c.mut_arg(id, |a| a.allow_hyphen_values(true)))
+        .mut_subcommands(numbers_may_start_with_minus)
 }
 
 /// The values of `--precision`: glif-io's [`glif_io::Precision`].
@@ -90,15 +143,18 @@ pub fn record_parser() -> impl clap::builder::TypedValueParser<Value = glif_io::
     })
 }
 
-/// Runs a model with a progress report; a run that stopped with an error
-/// is an error (exit status 1), a bad reset is a result whose `end` says so.
+/// Runs a model with a progress report over a stimulus handed out a chunk
+/// at a time; a stimulus that fails to read is an input error (exit status
+/// 2), a run that stopped with an error is an error (exit status 1), a bad
+/// reset is a result whose `end` says so.
 pub fn run_model(
     model: &glif_io::AnyPrecisionModel,
-    stimulus: &[f64],
+    source: &mut dyn glif_io::stream::Source,
     record: glif_io::Record,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<glif_io::RunResult, CliError> {
-    let result = glif_io::run::run(model, stimulus, record, progress);
+    let result =
+        glif_io::run::run_source(model, source, record, progress).map_err(CliError::reading)?;
     match result.end {
         glif_io::RunEnd::Failed(e) => Err(CliError::other(format!("the simulation stopped: {e}"))),
         _ => Ok(result),
@@ -107,8 +163,12 @@ pub fn run_model(
 
 /// `--dt` must be a time step > 0 s (glif-io's check, worded for the flag).
 pub fn check_dt(dt: f64) -> Result<(), CliError> {
-    glif_io::config::check_dt(dt)
-        .map_err(|_| CliError::input(format!("--dt: expected a time step > 0 s, found {dt}")))
+    glif_io::config::check_dt(dt).map_err(|_| {
+        CliError::input(format!(
+            "--dt: expected a time step > 0 s, found {}",
+            glif_io::sci(dt)
+        ))
+    })
 }
 
 /// Whether to draw progress bars: only when stderr is a terminal.
@@ -117,7 +177,10 @@ pub fn progress_enabled() -> bool {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = numbers_may_start_with_minus(Cli::command())
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -133,6 +196,8 @@ fn main() -> ExitCode {
         Command::Convert(a) => convert::run(a),
         #[cfg(feature = "nwb")]
         Command::Sweeps(a) => sweeps::run(a),
+        #[cfg(not(feature = "nwb"))]
+        Command::Sweeps(_) => Err(CliError::input(NO_SWEEPS)),
     };
     match result {
         Ok(code) => ExitCode::from(code),

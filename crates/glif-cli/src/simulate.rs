@@ -4,12 +4,13 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Args;
-use glif_io::{NeuronConfig, Precision, Record, RunEnd, RunResult};
+use glif_io::stream::{Slice, Source};
+use glif_io::{sci, NeuronConfig, Precision, Record, RunEnd, RunResult};
 
 use crate::config;
 use crate::error::CliError;
 use crate::output::{self, RunInfo};
-use crate::stimulus::{self, Generated, StimArgs};
+use crate::stimulus::{self, Generated, Samples, StimArgs};
 
 /// Default time step: 200 kHz, the sampling rate of Allen Cell Types stimuli.
 pub const DEFAULT_DT: f64 = 5e-6;
@@ -123,7 +124,8 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
     if let Some(v) = a.spike_cut_value {
         if !v.is_finite() {
             return Err(CliError::input(format!(
-                "--spike-cut-value: expected a finite voltage, found {v}"
+                "--spike-cut-value: expected a finite voltage, found {}",
+                sci(v)
             )));
         }
     }
@@ -188,11 +190,22 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
         .config
         .is_none()
         .then_some(Generated::Square { amp: DEFAULT_AMP });
-    let stim = stimulus::make(&a.stim, a.dt, default)?;
+    // Spikes-only runs stream the stimulus (generated, or read from a
+    // .npy file as the run goes): memory independent of its length.
+    let mut stim = stimulus::open(&a.stim, a.dt, default, traces)?;
+    let n_samples = stim.len;
 
-    let bar = progress_bar(stim.samples.len() as u64);
+    let bar = progress_bar(n_samples as u64);
     let t0 = Instant::now();
-    let result = crate::run_model(&model, &stim.samples, a.record, &|done| {
+    let mut slice;
+    let source: &mut dyn Source = match &mut stim.samples {
+        Samples::InMemory(x) => {
+            slice = Slice::new(x);
+            &mut slice
+        }
+        Samples::Streamed(s) => s.as_mut(),
+    };
+    let result = crate::run_model(&model, source, a.record, &|done| {
         if let Some(b) = &bar {
             b.set_position(done as u64);
         }
@@ -202,6 +215,10 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
     }
     let out = result?;
     let elapsed = t0.elapsed();
+    let samples: &[f64] = match &stim.samples {
+        Samples::InMemory(x) => x,
+        Samples::Streamed(_) => &[],
+    };
 
     let info = RunInfo {
         glif_version: env!("CARGO_PKG_VERSION"),
@@ -209,26 +226,26 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
         model_id: cfg.model_id.clone(),
         level: config::level_name(&cfg),
         dt: a.dt,
-        n_samples: stim.samples.len(),
+        n_samples,
         spike_cut_length: run_cfg.spike_cut_length,
         precision: a.precision.name(),
         record: a.record.name(),
         spike_cut_value: a.spike_cut_value,
     };
-    let mut written = output::write(&out_path, format, &out, &stim.samples, &info, a.force)?;
+    let mut written = output::write(&out_path, format, &out, samples, &info, a.force)?;
     if let Some(p) = &plot_path {
         let title = match &cfg.model_id {
             Some(id) => format!("{} — Allen model {id}", short_level(&cfg)),
             None => short_level(&cfg),
         };
-        crate::plot::plot(p, &out, a.dt, &stim.samples, &title, a.force)?;
+        crate::plot::plot(p, &out, a.dt, samples, &title, a.force)?;
         written.push(p.clone());
     }
     summary(
         &cfg,
         &a,
         &stim.describe,
-        stim.samples.len(),
+        n_samples,
         &out,
         &written,
         elapsed.as_secs_f64(),

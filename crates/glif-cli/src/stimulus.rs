@@ -4,7 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use glif_io::generate;
+use glif_io::generate::Generator;
+use glif_io::sci;
+use glif_io::stimulus::NpyStream;
+use glif_io::stream::Source;
 
 use crate::error::CliError;
 
@@ -71,9 +74,47 @@ pub struct Stim {
     pub describe: String,
 }
 
-/// The stimulus the options ask for, sampled at `dt`; `default` when they
-/// ask for none (else an error).
+/// The samples of a run.
+pub enum Samples {
+    /// In memory.
+    InMemory(Vec<f64>),
+    /// Read or generated as the run goes.
+    Streamed(Box<dyn Source>),
+}
+
+/// The stimulus of a run, in memory or read/generated as the run goes.
+pub struct Opened {
+    /// The samples, or where they come from.
+    pub samples: Samples,
+    /// The number of samples.
+    pub len: usize,
+    /// For the summary.
+    pub describe: String,
+}
+
+/// The stimulus the options ask for, sampled at `dt`, in memory; `default`
+/// when they ask for none (else an error).
 pub fn make(a: &StimArgs, dt: f64, default: Option<Generated>) -> Result<Stim, CliError> {
+    let o = open(a, dt, default, true)?;
+    let samples = match o.samples {
+        Samples::InMemory(x) => x,
+        Samples::Streamed(_) => Vec::new(),
+    };
+    Ok(Stim {
+        samples,
+        describe: o.describe,
+    })
+}
+
+/// As [`make`]; with `in_memory` false, a generated stimulus or a `.npy`
+/// file is not held in memory but produced as the run reads it (constant
+/// memory for spikes-only runs of any length).
+pub fn open(
+    a: &StimArgs,
+    dt: f64,
+    default: Option<Generated>,
+    in_memory: bool,
+) -> Result<Opened, CliError> {
     if let Some(path) = &a.stimulus {
         for (flag, given) in [
             ("--duration", a.duration.is_some()),
@@ -85,11 +126,21 @@ pub fn make(a: &StimArgs, dt: f64, default: Option<Generated>) -> Result<Stim, C
                 )));
             }
         }
-        let samples = load(path)?;
-        return Ok(Stim {
-            describe: format!("{} ({} samples)", path.display(), samples.len()),
-            samples,
-        });
+        let is_npy = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("npy"));
+        if is_npy && !in_memory {
+            let stream = NpyStream::open(path).map_err(CliError::reading)?;
+            let len = Source::len(&stream);
+            return Ok(Opened {
+                describe: format!("{} ({len} samples)", path.display()),
+                samples: Samples::Streamed(Box::new(stream)),
+                len,
+            });
+        }
+        return Ok(in_memory_source(load(path)?, |n| {
+            format!("{} ({n} samples)", path.display())
+        }));
     }
     let gen = if let Some(amp) = a.square {
         Generated::Square { amp }
@@ -117,11 +168,25 @@ pub fn make(a: &StimArgs, dt: f64, default: Option<Generated>) -> Result<Stim, C
         width,
         duration: a.duration.unwrap_or(a.start + width + 0.1),
     };
-    let samples = gen.samples(&timing, dt)?;
-    Ok(Stim {
-        describe: gen.describe(&timing),
-        samples,
+    let generator = gen.generator(&timing, dt)?;
+    let describe = gen.describe(&timing);
+    if in_memory {
+        return Ok(in_memory_source(generator.to_vec(), |_| describe));
+    }
+    Ok(Opened {
+        len: generator.len(),
+        samples: Samples::Streamed(Box::new(generator)),
+        describe,
     })
+}
+
+fn in_memory_source(samples: Vec<f64>, describe: impl FnOnce(usize) -> String) -> Opened {
+    let len = samples.len();
+    Opened {
+        samples: Samples::InMemory(samples),
+        len,
+        describe: describe(len),
+    }
 }
 
 /// A generated stimulus.
@@ -207,15 +272,22 @@ impl Generated {
         }
     }
 
-    /// Samples it at `dt` with glif-io's generators.
-    pub fn samples(&self, t: &Timing, dt: f64) -> Result<Vec<f64>, CliError> {
+    /// Its samples at `dt`, from glif-io's generators, a chunk at a time.
+    pub fn generator(&self, t: &Timing, dt: f64) -> Result<Generator, CliError> {
+        let amplitude_flag = match self {
+            Generated::Square { .. } => "--square",
+            Generated::Pulse { .. } => "--pulse",
+            Generated::Ramp { .. } => "--ramp",
+            Generated::Noise { .. } => "--noise",
+        };
         let bad = |e: glif_io::Error| match e.kind() {
             glif_io::ErrorKind::Stimulus { location, problem } => {
                 let flag = match location.as_str() {
                     "hold" => "--noise-hold",
                     "std" => "--noise-sd",
                     "mean" => "--noise",
-                    "amplitude" | "slope" => "the amplitude",
+                    "amplitude" => amplitude_flag,
+                    "slope" => "--ramp / --width",
                     "stop" => "--width",
                     other => return CliError::input(format!("--{other}: {problem}")),
                 };
@@ -225,40 +297,34 @@ impl Generated {
         };
         let x = match *self {
             Generated::Square { amp } | Generated::Pulse { amp } => {
-                generate::square(dt, t.duration, t.start, t.width, amp).map_err(bad)?
+                Generator::square(dt, t.duration, t.start, t.width, amp).map_err(bad)?
             }
             Generated::Ramp { amp } => {
                 if t.width.is_nan() || t.width <= 0.0 {
                     return Err(CliError::input(format!(
                         "--width: a ramp needs a width > 0 s, found {}",
-                        t.width
+                        sci(t.width)
                     )));
                 }
-                generate::ramp(dt, t.duration, t.start, t.start + t.width, amp / t.width)
+                Generator::ramp(dt, t.duration, t.start, t.start + t.width, amp / t.width)
                     .map_err(bad)?
             }
+            // Zero after start + width, as the square.
             Generated::Noise {
                 mean,
                 sd,
                 hold,
                 seed,
             } => {
-                let mut x = generate::held_noise(dt, t.duration, t.start, hold, mean, sd, seed)
-                    .map_err(bad)?;
-                // Zero after start + width, as the square (the generator runs to the end).
-                let end = generate::square(dt, t.duration, t.start, t.width, 1.0).map_err(bad)?;
-                for (v, on) in x.iter_mut().zip(&end) {
-                    if *on == 0.0 {
-                        *v = 0.0;
-                    }
-                }
-                x
+                Generator::held_noise(dt, t.duration, t.start, Some(t.width), hold, mean, sd, seed)
+                    .map_err(bad)?
             }
         };
         if x.is_empty() {
             return Err(CliError::input(format!(
-                "--duration: {} s is shorter than one sample of {dt} s",
-                t.duration
+                "--duration: {} s is shorter than one sample of {} s",
+                sci(t.duration),
+                sci(dt)
             )));
         }
         Ok(x)

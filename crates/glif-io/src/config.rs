@@ -247,8 +247,13 @@ impl NeuronConfig {
     }
 
     /// Parses config JSON text (bare or keyed by id).
+    ///
+    /// Python's `json` writes non-finite floats as `NaN`, `Infinity` and
+    /// `-Infinity`, which are not JSON: such a file is refused with the
+    /// field that holds the value, not a syntax error.
     pub fn from_json_str(text: &str, model_id: Option<&str>) -> Result<Self> {
-        let value: Value = serde_json::from_str(text).map_err(|e| Error::syntax(&e))?;
+        let value: Value = serde_json::from_str(text)
+            .map_err(|e| non_finite_field(text).unwrap_or_else(|| Error::syntax(&e)))?;
         Self::from_value(&value, model_id)
     }
 
@@ -433,5 +438,74 @@ impl Error {
             self.model_id.clone_from(&config.model_id);
         }
         self
+    }
+}
+
+/// Marks a Python non-finite literal replaced by a string in
+/// [`non_finite_field`].
+const NON_FINITE_MARK: &str = "\u{1}glif-non-finite:";
+
+/// When `text` is JSON but for Python's `NaN`, `Infinity` or `-Infinity`
+/// literals: the error naming the first field (dotted JSON path) that holds
+/// one. `None` when the text has none, or is not JSON even without them.
+fn non_finite_field(text: &str) -> Option<Error> {
+    let mut fixed = String::with_capacity(text.len() + 64);
+    let mut rest = text;
+    let (mut in_string, mut escaped, mut found) = (false, false, false);
+    while let Some(c) = rest.chars().next() {
+        if in_string {
+            in_string = escaped || c != '"';
+            escaped = !escaped && c == '\\';
+        } else if c == '"' {
+            in_string = true;
+        } else if let Some(token) = ["NaN", "Infinity", "-Infinity"]
+            .into_iter()
+            .find(|t| rest.starts_with(t))
+        {
+            // The mark's first character, U+0001, escaped as JSON requires.
+            fixed.push_str(&format!("\"\\u0001glif-non-finite:{token}\""));
+            rest = &rest[token.len()..];
+            found = true;
+            continue;
+        }
+        fixed.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    if !found {
+        return None;
+    }
+    let value: Value = serde_json::from_str(&fixed).ok()?;
+    let (path, token) = find_mark(&value, String::new())?;
+    Some(Error::invalid(
+        if path.is_empty() {
+            "(top level)".to_string()
+        } else {
+            path
+        },
+        token,
+        "a finite number (Python's json module writes NaN and Infinity for non-finite \
+         floats; they are not JSON numbers and no parameter may be non-finite)",
+    ))
+}
+
+/// The path and literal of the first marked value in `v`.
+fn find_mark(v: &Value, path: String) -> Option<(String, String)> {
+    match v {
+        Value::String(s) => s
+            .strip_prefix(NON_FINITE_MARK)
+            .map(|token| (path, token.to_string())),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, x)| find_mark(x, format!("{path}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, x)| {
+            let p = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            find_mark(x, p)
+        }),
+        _ => None,
     }
 }

@@ -113,10 +113,11 @@ impl NeuronConfig {
             return None;
         };
         Some(format!(
-            "dt = {} s is {ratio:.3} x the effective membrane time constant ({:.3e} s): {what}; \
+            "dt = {} s is {} x the effective membrane time constant ({} s): {what}; \
              use the stimulus sampling interval (5e-6 s for Allen data)",
-            self.dt,
-            self.tau_m()
+            crate::sci(self.dt),
+            crate::sci(ratio),
+            crate::sci(self.tau_m())
         ))
     }
 }

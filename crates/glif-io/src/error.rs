@@ -254,3 +254,55 @@ impl From<RunError> for Error {
 
 /// Result with glif-io's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A number for a message, to 4 significant digits without trailing zeros:
+/// positional between 0.001 and 10,000 (`0.25`, `1`, `2500`), scientific
+/// notation elsewhere (`5e-6`, `-1.235e300`), so an extreme value prints
+/// as a few characters, not hundreds of digits. `0`, `NaN`, `inf` as such.
+pub fn sci(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let trim = |s: &str| -> String {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    let magnitude = x.abs();
+    if (1e-3..1e4).contains(&magnitude) {
+        let decimals = (3 - magnitude.log10().floor() as i32).max(0) as usize;
+        let s = format!("{x:.decimals$}");
+        // Rounding may reach the next power of ten (9999.7 -> "10000"),
+        // still at most 4 significant digits.
+        return trim(&s);
+    }
+    let s = format!("{x:.3e}");
+    match s.split_once('e') {
+        Some((mantissa, exponent)) => format!("{}e{exponent}", trim(mantissa)),
+        None => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sci;
+
+    #[test]
+    fn sci_is_short() {
+        assert_eq!(sci(5e-6), "5e-6");
+        assert_eq!(sci(-1.23456e300), "-1.235e300");
+        assert_eq!(sci(0.0), "0");
+        assert_eq!(sci(1.5), "1.5");
+        assert_eq!(sci(-1.0), "-1");
+        assert_eq!(sci(0.001), "0.001");
+        assert_eq!(sci(1.0 / 3.0), "0.3333");
+        assert_eq!(sci(2500.0), "2500");
+        assert_eq!(sci(12346.0), "1.235e4");
+        assert_eq!(sci(-5e-6), "-5e-6");
+        assert_eq!(sci(1e300 / 3.0), "3.333e299");
+        assert_eq!(sci(f64::NAN), "NaN");
+        assert_eq!(sci(f64::NEG_INFINITY), "-inf");
+    }
+}

@@ -10,7 +10,7 @@
 
 use serde::Deserialize;
 
-use crate::error::{Error, Result};
+use crate::error::{sci, Error, Result};
 
 /// The longest stimulus a generator makes: 2^30 samples (8 GiB of `f64`,
 /// 90 minutes at 200 kHz).
@@ -20,7 +20,10 @@ fn finite(name: &str, x: f64) -> Result<f64> {
     if x.is_finite() {
         Ok(x)
     } else {
-        Err(Error::stimulus(name, format!("{x} is not a finite number")))
+        Err(Error::stimulus(
+            name,
+            format!("{} is not a finite number", sci(x)),
+        ))
     }
 }
 
@@ -28,7 +31,7 @@ fn non_negative(name: &str, x: f64) -> Result<f64> {
     if finite(name, x)? >= 0.0 {
         Ok(x)
     } else {
-        Err(Error::stimulus(name, format!("{x} is negative")))
+        Err(Error::stimulus(name, format!("{} is negative", sci(x))))
     }
 }
 
@@ -36,12 +39,17 @@ fn non_negative(name: &str, x: f64) -> Result<f64> {
 fn samples(name: &str, t: f64, dt: f64) -> Result<usize> {
     non_negative(name, t)?;
     crate::config::check_dt(dt)
-        .map_err(|_| Error::stimulus("dt", format!("{dt} is not a number > 0")))?;
+        .map_err(|_| Error::stimulus("dt", format!("{} is not a number > 0", crate::sci(dt))))?;
     let n = (t / dt).round();
     if n > MAX_SAMPLES as f64 {
         return Err(Error::stimulus(
             name,
-            format!("{t} s at dt {dt} s is {n} samples, more than {MAX_SAMPLES}"),
+            format!(
+                "{} s at dt {} s is {} samples, more than {MAX_SAMPLES}",
+                sci(t),
+                sci(dt),
+                sci(n)
+            ),
         ));
     }
     Ok(n as usize)
@@ -50,13 +58,7 @@ fn samples(name: &str, t: f64, dt: f64) -> Result<usize> {
 /// A square step: `amplitude` (A) from `start` for `width` seconds, 0
 /// elsewhere, `duration` seconds in all (AllenSDK's long and short squares).
 pub fn square(dt: f64, duration: f64, start: f64, width: f64, amplitude: f64) -> Result<Vec<f64>> {
-    let n = samples("duration", duration, dt)?;
-    let a = samples("start", start, dt)?.min(n);
-    let b = a.saturating_add(samples("width", width, dt)?).min(n);
-    finite("amplitude", amplitude)?;
-    let mut x = vec![0.0; n];
-    x[a..b].fill(amplitude);
-    Ok(x)
+    Ok(Generator::square(dt, duration, start, width, amplitude)?.to_vec())
 }
 
 /// A short pulse: [`square`] with the width of Allen's "short square", 3 ms.
@@ -67,15 +69,7 @@ pub fn pulse(dt: f64, duration: f64, start: f64, amplitude: f64) -> Result<Vec<f
 /// A ramp from 0 at `start` rising by `slope` (A/s) until `stop`, then 0;
 /// sample `start + j` is `j * dt * slope`.
 pub fn ramp(dt: f64, duration: f64, start: f64, stop: f64, slope: f64) -> Result<Vec<f64>> {
-    let n = samples("duration", duration, dt)?;
-    let a = samples("start", start, dt)?.min(n);
-    let b = samples("stop", stop, dt)?.min(n).max(a);
-    finite("slope", slope)?;
-    let mut x = vec![0.0; n];
-    for (j, s) in x[a..b].iter_mut().enumerate() {
-        *s = j as f64 * dt * slope;
-    }
-    Ok(x)
+    Ok(Generator::ramp(dt, duration, start, stop, slope)?.to_vec())
 }
 
 /// Gaussian noise levels (`mean`, `std` in A) each held for `hold` seconds,
@@ -94,26 +88,157 @@ pub fn held_noise(
     std: f64,
     seed: u64,
 ) -> Result<Vec<f64>> {
-    let n = samples("duration", duration, dt)?;
-    let a = samples("start", start, dt)?.min(n);
-    let h = samples("hold", hold, dt)?;
-    if h == 0 {
-        return Err(Error::stimulus(
-            "hold",
-            format!("{hold} s is less than half a sample"),
-        ));
+    Ok(Generator::held_noise(dt, duration, start, None, hold, mean, std, seed)?.to_vec())
+}
+
+/// What a [`Generator`] produces between its onset and its end.
+#[derive(Clone, Debug)]
+enum Shape {
+    /// A constant (A).
+    Constant(f64),
+    /// `j * dt * slope` at `j` samples after the onset (`slope` in A/s).
+    Ramp { dt: f64, slope: f64 },
+    /// A new Gaussian level every `hold` samples from the onset.
+    HeldNoise {
+        hold: usize,
+        mean: f64,
+        std: f64,
+        rng: SplitMix64,
+        level: f64,
+    },
+}
+
+/// A generated stimulus produced a chunk at a time ([`Generator::fill`]),
+/// so that a run of any length needs no memory for its stimulus. Zero
+/// before the onset and from the end on. The functions [`square`],
+/// [`ramp`] and [`held_noise`] collect these generators, so both give the
+/// same samples, bit for bit.
+#[derive(Clone, Debug)]
+pub struct Generator {
+    len: usize,
+    on: usize,
+    off: usize,
+    next: usize,
+    shape: Shape,
+}
+
+impl Generator {
+    /// The samples of [`square`], a chunk at a time.
+    pub fn square(dt: f64, duration: f64, start: f64, width: f64, amplitude: f64) -> Result<Self> {
+        let n = samples("duration", duration, dt)?;
+        let a = samples("start", start, dt)?.min(n);
+        let b = a.saturating_add(samples("width", width, dt)?).min(n);
+        finite("amplitude", amplitude)?;
+        Ok(Generator::new(n, a, b, Shape::Constant(amplitude)))
     }
-    finite("mean", mean)?;
-    non_negative("std", std)?;
-    let mut rng = SplitMix64(seed);
-    let mut x = vec![0.0; n];
-    for chunk in x[a..].chunks_mut(h) {
-        chunk.fill(mean + std * rng.gaussian());
+
+    /// The samples of [`ramp`], a chunk at a time.
+    pub fn ramp(dt: f64, duration: f64, start: f64, stop: f64, slope: f64) -> Result<Self> {
+        let n = samples("duration", duration, dt)?;
+        let a = samples("start", start, dt)?.min(n);
+        let b = samples("stop", stop, dt)?.min(n).max(a);
+        finite("slope", slope)?;
+        Ok(Generator::new(n, a, b, Shape::Ramp { dt, slope }))
     }
-    Ok(x)
+
+    /// The samples of [`held_noise`], a chunk at a time; with `width`
+    /// (s), zero from `start + width` on (the levels drawn are the same).
+    #[allow(clippy::too_many_arguments)]
+    pub fn held_noise(
+        dt: f64,
+        duration: f64,
+        start: f64,
+        width: Option<f64>,
+        hold: f64,
+        mean: f64,
+        std: f64,
+        seed: u64,
+    ) -> Result<Self> {
+        let n = samples("duration", duration, dt)?;
+        let a = samples("start", start, dt)?.min(n);
+        let h = samples("hold", hold, dt)?;
+        if h == 0 {
+            return Err(Error::stimulus(
+                "hold",
+                format!("{} s is less than half a sample", sci(hold)),
+            ));
+        }
+        finite("mean", mean)?;
+        non_negative("std", std)?;
+        let b = match width {
+            Some(w) => a.saturating_add(samples("width", w, dt)?).min(n),
+            None => n,
+        };
+        let shape = Shape::HeldNoise {
+            hold: h,
+            mean,
+            std,
+            rng: SplitMix64(seed),
+            level: 0.0,
+        };
+        Ok(Generator::new(n, a, b, shape))
+    }
+
+    fn new(len: usize, on: usize, off: usize, shape: Shape) -> Self {
+        Generator {
+            len,
+            on,
+            off,
+            next: 0,
+            shape,
+        }
+    }
+
+    /// The number of samples in all.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True for a stimulus of no samples.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Writes the next samples into `buf`; returns how many (0 at the end).
+    pub fn fill(&mut self, buf: &mut [f64]) -> usize {
+        let count = buf.len().min(self.len - self.next);
+        for (i, x) in (self.next..).zip(&mut buf[..count]) {
+            *x = if i < self.on || i >= self.off {
+                0.0
+            } else {
+                match &mut self.shape {
+                    Shape::Constant(c) => *c,
+                    Shape::Ramp { dt, slope } => (i - self.on) as f64 * *dt * *slope,
+                    Shape::HeldNoise {
+                        hold,
+                        mean,
+                        std,
+                        rng,
+                        level,
+                    } => {
+                        if (i - self.on).is_multiple_of(*hold) {
+                            *level = *mean + *std * rng.gaussian();
+                        }
+                        *level
+                    }
+                }
+            };
+        }
+        self.next += count;
+        count
+    }
+
+    /// Every remaining sample, collected.
+    pub fn to_vec(mut self) -> Vec<f64> {
+        let mut x = vec![0.0; self.len - self.next];
+        let n = self.fill(&mut x);
+        x.truncate(n);
+        x
+    }
 }
 
 /// SplitMix64 (Steele, Lea & Flood 2014): 64-bit state, full period.
+#[derive(Clone, Debug)]
 struct SplitMix64(u64);
 
 impl SplitMix64 {

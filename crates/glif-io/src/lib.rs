@@ -27,6 +27,7 @@
 //! | [`npy`] | numpy's `.npy`/`.npz` formats |
 //! | [`allen_to_nest`] | an Allen config as a NEST parameter dict (bmtk's convention, its defects fixed) |
 //! | [`nest`] | NEST 3.10's GLIF models: parameter dicts in NEST's names and units, spike input, runs with NEST's output layout |
+//! | [`stream`] | stimuli a chunk at a time ([`stream::Source`]: generated, `.npy` read as it runs, in memory) and [`stream::run`], which runs any model over them in the engine's tight loop |
 //!
 //! ```
 //! use glif_io::{generate, AnyModel, NeuronConfig};
@@ -80,6 +81,7 @@ pub mod results;
 pub mod rules;
 pub mod run;
 pub mod stimulus;
+pub mod stream;
 pub mod summary;
 pub mod write;
 
@@ -87,7 +89,7 @@ pub mod write;
 pub mod nwb;
 
 pub use config::{ConfigCoeffs, NeuronConfig};
-pub use error::{Error, ErrorKind, Result};
+pub use error::{sci, Error, ErrorKind, Result};
 pub use methods::Methods;
 pub use model::{AnyModel, AnyPrecisionModel, AnyRecorder, Precision, MAX_ASC_CURRENTS};
 pub use results::{RunEnd, RunResult, SpikeTrain, SPIKE_CUT_VALUE};

@@ -82,8 +82,50 @@ fn header(out: &mut Vec<u8>, descr: &str, shape: &[usize]) {
     out.extend_from_slice(dict.as_bytes());
 }
 
-/// Reads a `.npy` file's bytes.
-pub fn read(bytes: &[u8]) -> Result<NpyArray> {
+/// The element type of a `.npy` array.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dtype {
+    /// `f8`.
+    F64,
+    /// `f4`.
+    F32,
+    /// `i8`.
+    I64,
+}
+
+impl Dtype {
+    /// Bytes per element.
+    pub fn size(self) -> usize {
+        match self {
+            Dtype::F64 | Dtype::I64 => 8,
+            Dtype::F32 => 4,
+        }
+    }
+}
+
+/// What a `.npy` header says: enough to read the data that follows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// The shape (empty for a scalar).
+    pub shape: Vec<usize>,
+    /// The element type.
+    pub dtype: Dtype,
+    /// The dtype as written, e.g. `<f8`.
+    pub descr: String,
+    /// Little-endian (or byte-order-free) elements.
+    pub little_endian: bool,
+    /// Column-major order.
+    pub fortran_order: bool,
+    /// The number of elements (the product of the shape).
+    pub count: usize,
+    /// Where the data starts: the header's length in bytes.
+    pub data_offset: usize,
+}
+
+/// Parses the header at the start of a `.npy` file. `bytes` need only hold
+/// the header (its length is at most [`Header::data_offset`]); a header
+/// longer than `bytes` is an error.
+pub fn read_header(bytes: &[u8]) -> Result<Header> {
     if bytes.len() < 10 || &bytes[..6] != MAGIC {
         return Err(Error::npy("not a .npy file (no \\x93NUMPY magic)"));
     }
@@ -120,15 +162,46 @@ pub fn read(bytes: &[u8]) -> Result<NpyArray> {
         [b'>', rest @ ..] => (false, rest),
         _ => return Err(Error::npy(format!("unsupported dtype {descr:?}"))),
     };
-    let item = match kind {
-        b"f8" | b"i8" => 8,
-        b"f4" => 4,
+    let dtype = match kind {
+        b"f8" => Dtype::F64,
+        b"i8" => Dtype::I64,
+        b"f4" => Dtype::F32,
         _ => {
             return Err(Error::npy(format!(
                 "unsupported dtype {descr:?}: expected float64 (f8), float32 (f4) or int64 (i8)"
             )))
         }
     };
+    count
+        .checked_mul(dtype.size())
+        .ok_or_else(|| Error::npy("shape too large"))?;
+    Ok(Header {
+        shape,
+        dtype,
+        descr: descr.to_string(),
+        little_endian: little,
+        fortran_order: fortran,
+        count,
+        data_offset: end,
+    })
+}
+
+/// Reads a `.npy` file's bytes.
+pub fn read(bytes: &[u8]) -> Result<NpyArray> {
+    let h = read_header(bytes)?;
+    let (shape, little, fortran, end, count) = (
+        h.shape,
+        h.little_endian,
+        h.fortran_order,
+        h.data_offset,
+        h.count,
+    );
+    let (kind, item): (&[u8], usize) = match h.dtype {
+        Dtype::F64 => (b"f8", 8),
+        Dtype::I64 => (b"i8", 8),
+        Dtype::F32 => (b"f4", 4),
+    };
+    let descr = h.descr;
     let body = &bytes[end..];
     let expected = count
         .checked_mul(item)

@@ -4,7 +4,10 @@
 use glif_core::Float;
 
 use crate::model::{AnyModel, AnyPrecisionModel};
-use crate::results::{RunEnd, RunResult, SpikeTrain};
+use crate::results::{RunResult, SpikeTrain};
+use std::convert::Infallible;
+
+use crate::stream::{self, Source};
 
 /// What a run records.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -38,13 +41,11 @@ impl std::str::FromStr for Record {
     }
 }
 
-/// Samples between progress reports of [`run`].
-pub const PROGRESS_EVERY: usize = 1 << 16;
-
 /// Runs `stimulus` (A per sample, converted to the model's precision) and
 /// records what `record` asks for. `progress` receives the number of samples
-/// done, every [`PROGRESS_EVERY`] samples and once at the end. How the run
-/// ended (completed, bad reset, stopped with an error) is the result's `end`.
+/// done after every chunk of [`CHUNK`](stream::CHUNK) samples and once at
+/// the end. How the run ended (completed, bad reset, stopped with an error)
+/// is the result's `end`.
 pub fn run(
     model: &AnyPrecisionModel,
     stimulus: &[f64],
@@ -59,6 +60,26 @@ pub fn run(
     result
 }
 
+/// As [`run`], over a stimulus handed out a chunk at a time (generated, or
+/// read from a file as the run goes): the same tight loop, and memory for
+/// one chunk of the stimulus whatever its length. An error reading the
+/// source stops the run and is returned.
+pub fn run_source(
+    model: &AnyPrecisionModel,
+    source: &mut dyn Source,
+    record: Record,
+    progress: &(dyn Fn(usize) + Sync),
+) -> crate::Result<RunResult> {
+    let len = source.len();
+    let mut fill = |buf: &mut [f64]| source.fill(buf);
+    let result = match model {
+        AnyPrecisionModel::F64(m) => run_with(m, len, &mut fill, record, progress),
+        AnyPrecisionModel::F32(m) => run_with(m, len, &mut fill, record, progress),
+    }?;
+    progress(len);
+    Ok(result)
+}
+
 /// [`run`] in precision `F`, without the final progress report.
 pub(crate) fn run_typed<F: Float>(
     model: &AnyModel<F>,
@@ -66,22 +87,37 @@ pub(crate) fn run_typed<F: Float>(
     record: Record,
     progress: &(dyn Fn(usize) + Sync),
 ) -> RunResult {
-    let feed = stimulus.iter().enumerate().map(|(i, &x)| {
-        if i % PROGRESS_EVERY == 0 && i > 0 {
-            progress(i);
-        }
-        F::from_f64(x)
-    });
-    match record {
+    let mut rest = stimulus;
+    // Samples in memory: filling a chunk cannot fail.
+    let mut fill = |buf: &mut [f64]| -> Result<usize, Infallible> {
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        rest = &rest[n..];
+        Ok(n)
+    };
+    let Ok(result) = run_with(model, stimulus.len(), &mut fill, record, progress);
+    result
+}
+
+/// The run of [`run_typed`] and [`run_source`], recording what `record` asks.
+fn run_with<F: Float, E>(
+    model: &AnyModel<F>,
+    len: usize,
+    fill: &mut dyn FnMut(&mut [f64]) -> Result<usize, E>,
+    record: Record,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<RunResult, E> {
+    let mut report = |done: usize| progress(done);
+    Ok(match record {
         Record::All => {
-            let mut r = RunResult::new(model.asc_count(), stimulus.len());
-            r.end = RunEnd::from(model.run_iter(feed, &mut r));
+            let mut r = RunResult::new(model.asc_count(), len);
+            r.end = stream::run_filled(model, len, fill, &mut r, &mut report)?;
             r
         }
         Record::Spikes => {
             let mut s = SpikeTrain::default();
-            s.end = RunEnd::from(model.run_iter(feed, &mut s));
+            s.end = stream::run_filled(model, len, fill, &mut s, &mut report)?;
             RunResult::from_spikes(model.asc_count(), s)
         }
-    }
+    })
 }

@@ -1,0 +1,154 @@
+//! Stimuli that arrive a chunk at a time, and running a model over them.
+//!
+//! A [`Source`] hands out the samples (A, one per `dt`) in chunks: a
+//! [`Generator`] computes them, a
+//! [`NpyStream`](crate::stimulus::NpyStream) reads them from a `.npy` file
+//! as the run goes, a [`Slice`] walks samples already in memory. [`run`]
+//! fills one buffer of [`CHUNK`] samples at a time and runs the neuron over
+//! it with glif-core's `Neuron::run_iter`, which continues from where the
+//! previous chunk left it: each chunk goes through the same tight loop as a
+//! whole stimulus in memory, the results are the same bit for bit, and the
+//! memory for the stimulus is one chunk (128 KiB) whatever its length.
+//! Progress is reported between chunks, never inside the loop.
+
+use glif_core::{Float, Neuron, Recorder, RuleSet};
+
+use crate::error::Result;
+use crate::generate::Generator;
+use crate::model::{AnyModel, AnyRecorder};
+use crate::results::RunEnd;
+
+/// Samples per chunk: 16,384 (128 KiB of `f64`, well inside the L2 cache).
+pub const CHUNK: usize = 1 << 14;
+
+/// A stimulus handed out a chunk at a time.
+pub trait Source {
+    /// The number of samples in all.
+    fn len(&self) -> usize;
+
+    /// True for a stimulus of no samples.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Writes the next samples (A) into `buf` and returns how many; 0 at
+    /// the end. May return fewer than `buf.len()` before the end. An error
+    /// (a file that cannot be read, a non-finite sample) names the sample.
+    fn fill(&mut self, buf: &mut [f64]) -> Result<usize>;
+}
+
+impl Source for Generator {
+    fn len(&self) -> usize {
+        Generator::len(self)
+    }
+
+    fn fill(&mut self, buf: &mut [f64]) -> Result<usize> {
+        Ok(Generator::fill(self, buf))
+    }
+}
+
+/// Samples already in memory, as a [`Source`].
+#[derive(Clone, Copy, Debug)]
+pub struct Slice<'a> {
+    samples: &'a [f64],
+    next: usize,
+}
+
+impl<'a> Slice<'a> {
+    /// A source over `samples` (A).
+    pub fn new(samples: &'a [f64]) -> Self {
+        Slice { samples, next: 0 }
+    }
+}
+
+impl Source for Slice<'_> {
+    fn len(&self) -> usize {
+        self.samples.len()
+    }
+
+    fn fill(&mut self, buf: &mut [f64]) -> Result<usize> {
+        let rest = &self.samples[self.next..];
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        self.next += n;
+        Ok(n)
+    }
+}
+
+/// Runs `model` from its initial state over every sample of `source`
+/// (converted to `F` as they come), into `recorder`. After each chunk,
+/// `progress` gets the number of samples done. The outputs are those of
+/// `AnyModel::run` on the whole stimulus, bit for bit.
+///
+/// An error reading the source stops the run and is returned (what was
+/// recorded up to there stays in `recorder`); a run error is a
+/// [`RunEnd::Failed`].
+pub fn run<F: Float, R: AnyRecorder<F>>(
+    model: &AnyModel<F>,
+    source: &mut dyn Source,
+    recorder: &mut R,
+    progress: &mut dyn FnMut(usize),
+) -> Result<RunEnd> {
+    let len = source.len();
+    run_filled(model, len, &mut |buf| source.fill(buf), recorder, progress)
+}
+
+/// As [`run`], with the samples written into each chunk buffer by `fill`
+/// (which returns how many it wrote, 0 at the end, or its error `E`): what
+/// [`run`] and glif-io's in-memory runs share. `len` (the number of samples
+/// in all) only sizes the chunk buffer.
+pub fn run_filled<F: Float, R: AnyRecorder<F>, E>(
+    model: &AnyModel<F>,
+    len: usize,
+    fill: &mut dyn FnMut(&mut [f64]) -> core::result::Result<usize, E>,
+    recorder: &mut R,
+    progress: &mut dyn FnMut(usize),
+) -> core::result::Result<RunEnd, E> {
+    let mut buf = vec![0.0; CHUNK.min(len).max(1)];
+    let mut chunks = Chunks {
+        fill,
+        buf: &mut buf,
+        progress,
+    };
+    match model {
+        AnyModel::Glif1(m) => chunks.run(m.neuron(), recorder),
+        AnyModel::Glif2(m) => chunks.run(m.neuron(), recorder),
+        AnyModel::Glif3(m) => chunks.run(m.neuron(), recorder),
+        AnyModel::Glif4(m) => chunks.run(m.neuron(), recorder),
+        AnyModel::Glif5(m) => chunks.run(m.neuron(), recorder),
+        AnyModel::General0(m) => chunks.run(m.neuron(), recorder),
+        AnyModel::General1(m) => chunks.run(m.neuron(), recorder),
+        AnyModel::General2(m) => chunks.run(m.neuron(), recorder),
+        AnyModel::General3(m) => chunks.run(m.neuron(), recorder),
+        AnyModel::General4(m) => chunks.run(m.neuron(), recorder),
+    }
+}
+
+/// The chunk loop of [`run_filled`].
+struct Chunks<'a, E> {
+    fill: &'a mut dyn FnMut(&mut [f64]) -> core::result::Result<usize, E>,
+    buf: &'a mut [f64],
+    progress: &'a mut dyn FnMut(usize),
+}
+
+impl<E> Chunks<'_, E> {
+    fn run<F: Float, const N: usize, Rs: RuleSet<F, N>, R: Recorder<F, N>>(
+        &mut self,
+        mut neuron: Neuron<'_, F, N, Rs>,
+        recorder: &mut R,
+    ) -> core::result::Result<RunEnd, E> {
+        let mut done = 0;
+        loop {
+            let n = (self.fill)(self.buf)?;
+            if n == 0 {
+                return Ok(RunEnd::from(Ok(neuron.outcome())));
+            }
+            let chunk = &self.buf[..n];
+            if let Err(e) = neuron.run_iter(chunk.iter().map(|&x| F::from_f64(x)), recorder) {
+                return Ok(RunEnd::Failed(e));
+            }
+            done += n;
+            (self.progress)(done);
+        }
+    }
+}
