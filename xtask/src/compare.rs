@@ -6,7 +6,8 @@
 //! Models: the Allen cell 313861677 (Rorb-IRES2-Cre-D) at each of GLIF1..5,
 //! `dt` = 5e-6 s. Stimulus: the reference set's `long_square` (1.2 s at
 //! 200 kHz: 0.1 s of zero, a 1 s step at 1.5 x the analytic rheobase rounded
-//! to 4 significant digits, 0.1 s of zero; see [`amplitude`]); `--quick` shortens it to 0.2 s
+//! to 4 significant digits, 0.1 s of zero; see
+//! `glif_reference::stimuli::long_square_amplitude`); `--quick` shortens it to 0.2 s
 //! (0.02 s, 0.16 s step, 0.02 s) for CI. Both sides build the stimulus from
 //! the same description (`reference/README.md`'s `piecewise_constant`
 //! kind): glif-io's `ReferenceStimulus` here, `make_reference.build_stimulus`
