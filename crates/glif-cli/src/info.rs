@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use glif_io::rules::{AnyThreshold, AnyThresholdReset, AnyVoltageReset, AscResetMethod};
+use glif_io::rules;
 use glif_io::{NeuronConfig, Precision};
 
 use crate::config;
@@ -135,37 +135,28 @@ fn print(c: &NeuronConfig) {
     println!("Level: {}", config::level_name(c));
     println!("\nRules");
     let m = &c.methods;
+    // Each rule's parameters as the rule table lists them, with units.
+    let text = |params: Vec<(&'static str, f64)>| {
+        params
+            .iter()
+            .map(|(name, v)| match rules::param_unit(name) {
+                "" => format!("{name} = {v}"),
+                unit => format!("{name} = {v} {unit}"),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let r = m.asc_reset.r();
     let params: [String; 6] = [
-        String::new(),
-        match m.threshold {
-            AnyThreshold::Inf(_) => String::new(),
-            AnyThreshold::SpikeComponent(p) => format!(
-                "a_spike = {} V, b_spike = {} 1/s, a_voltage = {} 1/s, b_voltage = {} 1/s",
-                p.a_spike, p.b_spike, p.a_voltage, p.b_voltage
-            ),
-            AnyThreshold::ThreeComponentsExact(p) => format!(
-                "a_spike = {} V, b_spike = {} 1/s, a_voltage = {} 1/s, b_voltage = {} 1/s",
-                p.a_spike, p.b_spike, p.a_voltage, p.b_voltage
-            ),
-        },
-        String::new(),
-        match m.voltage_reset {
-            AnyVoltageReset::Zero(_) => String::new(),
-            AnyVoltageReset::VBefore(p) => {
-                let (a, b) = (p.a, p.b);
-                format!("a = {a}, b = {b} V  (v_reset = a*v + b)")
-            }
-        },
-        match m.threshold_reset {
-            AnyThresholdReset::Inf(_) => String::new(),
-            AnyThresholdReset::ThreeComponents(p) => {
-                let (a_spike, b_spike) = (p.a_spike, p.b_spike);
-                format!("a_spike = {a_spike} V, b_spike = {b_spike} 1/s")
-            }
-        },
-        match &m.asc_reset {
-            AscResetMethod::None => String::new(),
-            AscResetMethod::Sum { r } => format!("r = {r:?}"),
+        text(m.voltage.params()),
+        text(m.threshold.params()),
+        text(m.asc.params()),
+        text(m.voltage_reset.params()),
+        text(m.threshold_reset.params()),
+        if r.is_empty() {
+            String::new()
+        } else {
+            format!("r = {r:?}")
         },
     ];
     let names = config::RULE_FIELDS.iter().zip(m.names());

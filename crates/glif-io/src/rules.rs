@@ -744,6 +744,16 @@ impl<F: Float, const N: usize> AscReset<F, N> for AnyAscReset<F, N> {
 
 // ------------------------------------------------- reading and writing
 
+/// The unit of a rule parameter, by its config name (for display; `""` for
+/// dimensionless ones).
+pub fn param_unit(name: &str) -> &'static str {
+    match name {
+        "a_spike" | "b" => "V",
+        "b_spike" | "a_voltage" | "b_voltage" => "1/s",
+        _ => "",
+    }
+}
+
 /// Reads `{name, params}` of one family from `fields[key]`: both required,
 /// the name one of `all`'s. Returns the chosen rule (default parameters)
 /// and its params object.
