@@ -31,8 +31,8 @@
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::methods::{AscResetMethod, ThresholdMethod, ThresholdResetMethod, VoltageResetMethod};
 use crate::nest::NestModel;
+use crate::rules::{AnyThreshold, AnyThresholdReset, AnyVoltageReset, AscResetMethod};
 use crate::NeuronConfig;
 
 /// Synaptic parameters to write (none: NEST's defaults apply).
@@ -99,32 +99,35 @@ pub fn allen_to_nest(
         put("V_reset", el_ref * 1.0e03);
     }
     if r {
-        let (ThresholdMethod::SpikeComponent(tp) | ThresholdMethod::ThreeComponentsExact(tp)) =
-            m.threshold
-        else {
-            return Err(Error::invalid(
-                "threshold_dynamics_method",
-                "inf",
-                "spike_component or three_components_exact",
-            ));
+        // (b_spike, a_voltage, b_voltage) of either adaptive threshold rule.
+        let tp = match m.threshold {
+            AnyThreshold::SpikeComponent(t) => (t.b_spike, t.a_voltage, t.b_voltage),
+            AnyThreshold::ThreeComponentsExact(t) => (t.b_spike, t.a_voltage, t.b_voltage),
+            AnyThreshold::Inf(_) => {
+                return Err(Error::invalid(
+                    "threshold_dynamics_method",
+                    "inf",
+                    "spike_component or three_components_exact",
+                ))
+            }
         };
-        let ThresholdResetMethod::ThreeComponents { a_spike, .. } = m.threshold_reset else {
+        let AnyThresholdReset::ThreeComponents(tr) = m.threshold_reset else {
             return Err(Error::invalid(
                 "threshold_reset_method",
                 "inf",
                 "three_components",
             ));
         };
-        let VoltageResetMethod::VBefore { a: va, b: vb } = m.voltage_reset else {
+        let AnyVoltageReset::VBefore(vr) = m.voltage_reset else {
             return Err(Error::invalid("voltage_reset_method", "zero", "v_before"));
         };
-        put("th_spike_add", a_spike * 1.0e03);
-        put("th_spike_decay", tp.b_spike * 1.0e-03);
-        put("voltage_reset_fraction", va);
-        put("voltage_reset_add", vb * 1.0e03);
+        put("th_spike_add", tr.a_spike * 1.0e03);
+        put("th_spike_decay", tp.0 * 1.0e-03);
+        put("voltage_reset_fraction", vr.a);
+        put("voltage_reset_add", vr.b * 1.0e03);
         if a {
-            put("th_voltage_index", tp.a_voltage * c.a * 1.0e-03);
-            put("th_voltage_decay", tp.b_voltage * c.b * 1.0e-03);
+            put("th_voltage_index", tp.1 * c.a * 1.0e-03);
+            put("th_voltage_decay", tp.2 * c.b * 1.0e-03);
         }
     }
     let arr = |v: Vec<f64>| Value::from(v);

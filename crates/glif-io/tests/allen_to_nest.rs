@@ -25,8 +25,9 @@ fn check(label: &str, config: &NeuronConfig) -> Option<Value> {
             Err(e) => {
                 let msg = e.to_string();
                 assert!(msg.contains("voltage_reset_fraction"), "{label}: {msg}");
-                let glif_io::methods::VoltageResetMethod::VBefore { a, .. } =
-                    config.methods.voltage_reset
+                let glif_io::rules::AnyVoltageReset::VBefore(glif_core::rules::VBefore {
+                    a, ..
+                }) = config.methods.voltage_reset
                 else {
                     panic!("{label}: {msg}")
                 };
@@ -82,7 +83,7 @@ fn reference_configs_convert_with_asc_r_from_the_config() {
         let Some(v) = check(&path.display().to_string(), &config) else {
             continue;
         };
-        if let glif_io::methods::AscResetMethod::Sum { r } = &config.methods.asc_reset {
+        if let glif_io::rules::AscResetMethod::Sum { r } = &config.methods.asc_reset {
             if config.level().unwrap() >= 3 {
                 assert_eq!(v["asc_r"], serde_json::json!(r));
             }
