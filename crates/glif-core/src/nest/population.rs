@@ -168,26 +168,33 @@ impl<F: Float, const P: usize, const A: usize, const L: usize> PscBlock<F, P, A,
     /// The state of lane `lane` (< `L`), as [`GlifPsc::step`] would hold it.
     pub fn lane(&self, lane: usize) -> PscState<F, P, A> {
         let s = &self.state;
-        let g = &s.glif;
         PscState {
-            glif: GlifState {
-                u: g.u.0[lane],
-                threshold: g.threshold.0[lane],
-                threshold_spike: g.threshold_spike.0[lane],
-                threshold_voltage: g.threshold_voltage.0[lane],
-                i: g.i.0[lane],
-                asc: core::array::from_fn(|a| g.asc[a].0[lane]),
-                asc_sum: g.asc_sum.0[lane],
-                refractory_steps: self.refractory[lane],
-            },
+            glif: self.glif_lane(lane),
             y1: core::array::from_fn(|k| s.y1[k].0[lane]),
             y2: core::array::from_fn(|k| s.y2[k].0[lane]),
             i_syn: s.i_syn.0[lane],
         }
     }
 
+    /// The membrane, threshold and current state of lane `lane`.
+    #[inline(always)]
+    fn glif_lane(&self, lane: usize) -> GlifState<F, A> {
+        let g = &self.state.glif;
+        GlifState {
+            u: g.u.0[lane],
+            threshold: g.threshold.0[lane],
+            threshold_spike: g.threshold_spike.0[lane],
+            threshold_voltage: g.threshold_voltage.0[lane],
+            i: g.i.0[lane],
+            asc: core::array::from_fn(|a| g.asc[a].0[lane]),
+            asc_sum: g.asc_sum.0[lane],
+            refractory_steps: self.refractory[lane],
+        }
+    }
+
     /// Writes the membrane, threshold, current and `I_syn` state of `x`
     /// into lane `lane` (the ports are advanced on the lanes).
+    #[inline(always)]
     fn set_glif(&mut self, lane: usize, x: &GlifState<F, A>, i_syn: F) {
         let g = &mut self.state.glif;
         g.u.0[lane] = x.u;
@@ -216,9 +223,12 @@ impl<F: Float, const P: usize, const A: usize, const L: usize> PscBlock<F, P, A,
         current: Lanes<F, L>,
     ) -> u64 {
         const { assert!(L <= 64, "a block has at most 64 lanes (the spike mask)") };
-        let busy = self.refractory.iter().any(|&r| r != 0);
-        // Pre-step values of the lanes that hold still (refractory).
-        let before = if busy { Some(self.state) } else { None };
+        let mut refractory = 0u64;
+        for (lane, &r) in self.refractory.iter().enumerate() {
+            refractory |= u64::from(r != 0) << lane;
+        }
+        // Refractory lanes hold still: their pre-step values are kept.
+        let before = (refractory != 0).then_some((self.state.glif, self.state.i_syn));
         let w = &wide.model;
         let v_old = self.state.glif.u;
         let (y1, y2) = (self.state.y1, self.state.y2);
@@ -227,31 +237,45 @@ impl<F: Float, const P: usize, const A: usize, const L: usize> PscBlock<F, P, A,
             .integrate(&w.params.glif, &w.consts, &mut self.state.i_syn, |u| {
                 w.add_synaptic(u, &y1, &y2)
             });
-        let mut spiked = 0u64;
-        for (lane, m) in models.iter().enumerate().take(L) {
-            if let Some(before) = &before {
-                if self.refractory[lane] != 0 {
-                    let b = PscBlock {
-                        state: *before,
-                        refractory: self.refractory,
-                    }
-                    .lane(lane);
-                    let mut g = b.glif;
-                    let mut i_syn = b.i_syn;
+        if let Some((old, old_i_syn)) = before {
+            let mut bits = refractory;
+            while bits != 0 {
+                let lane = bits.trailing_zeros() as usize;
+                if let Some(m) = models.get(lane) {
+                    let mut g = GlifState {
+                        u: old.u.0[lane],
+                        threshold: old.threshold.0[lane],
+                        threshold_spike: old.threshold_spike.0[lane],
+                        threshold_voltage: old.threshold_voltage.0[lane],
+                        i: old.i.0[lane],
+                        asc: core::array::from_fn(|a| old.asc[a].0[lane]),
+                        asc_sum: old.asc_sum.0[lane],
+                        refractory_steps: self.refractory[lane],
+                    };
+                    let mut i_syn = old_i_syn.0[lane];
                     // Refractory: `advance` holds U and never calls `syn`.
                     g.advance(&m.params.glif, &m.consts, &mut i_syn, |_| F::ZERO);
                     self.set_glif(lane, &g, i_syn);
-                    continue;
                 }
+                bits &= bits - 1;
             }
-            let glif = &self.state.glif;
-            if glif.u.0[lane] > glif.threshold.0[lane] {
-                let mut g = self.lane(lane).glif;
+        }
+        let glif = &self.state.glif;
+        let mut above = 0u64;
+        for lane in 0..L {
+            above |= u64::from(glif.u.0[lane] > glif.threshold.0[lane]) << lane;
+        }
+        let spiked = above & !refractory;
+        let mut bits = spiked;
+        while bits != 0 {
+            let lane = bits.trailing_zeros() as usize;
+            if let Some(m) = models.get(lane) {
+                let mut g = self.glif_lane(lane);
                 g.spike(&m.params.glif, &m.consts, v_old.0[lane]);
                 let i_syn = self.state.i_syn.0[lane];
                 self.set_glif(lane, &g, i_syn);
-                spiked |= 1 << lane;
             }
+            bits &= bits - 1;
         }
         w.finish_step(&mut self.state, weights, current);
         spiked

@@ -221,8 +221,8 @@ impl<F: Float, const P: usize, const A: usize> GlifPsc<F, P, A> {
     /// `I` becomes `current`.
     #[inline(always)]
     pub(crate) fn finish_step(&self, s: &mut PscState<F, P, A>, weights: &[F; P], current: F) {
-        for i in 0..P {
-            self.ports[i].advance(&mut s.y1[i], &mut s.y2[i], weights[i]);
+        for (i, (port, &w)) in self.ports.iter().zip(weights).enumerate() {
+            port.advance(&mut s.y1[i], &mut s.y2[i], w);
         }
         s.glif.i = current;
     }
