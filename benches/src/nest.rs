@@ -244,12 +244,14 @@ impl PopulationSetup {
                 }
                 for port in 0..PORTS {
                     let a = &t.arrivals[port];
+                    let mut hits = [false; LANES];
                     for lane in 0..LANES {
                         let i = next[port][lane];
-                        let hit = i < end[port][lane] && a[i] as usize == k;
-                        w[port].0[lane] = if hit { PORT_WEIGHT_PA[port] } else { 0.0 };
-                        next[port][lane] = i + usize::from(hit);
+                        hits[lane] = i < end[port][lane] && a[i] as usize == k;
+                        next[port][lane] = i + usize::from(hits[lane]);
                     }
+                    let wp = PORT_WEIGHT_PA[port];
+                    w[port] = Lanes::from_fn(|lane| if hits[lane] { wp } else { 0.0 });
                 }
                 Lanes::ZERO
             },

@@ -228,7 +228,7 @@ impl<F: Float, const P: usize, const A: usize, const L: usize> PscBlock<F, P, A,
             refractory |= u64::from(r != 0) << lane;
         }
         // Refractory lanes hold still: their pre-step values are kept.
-        let before = (refractory != 0).then_some((self.state.glif, self.state.i_syn));
+        let before = (refractory != 0).then(|| (self.state.glif, self.state.i_syn));
         let w = &wide.model;
         let v_old = self.state.glif.u;
         let (y1, y2) = (self.state.y1, self.state.y2);
