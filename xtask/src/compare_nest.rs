@@ -10,9 +10,11 @@
 //! through a file (`scripts/nest/bench_nest.py`, one `spike_generator` per
 //! neuron and port, 1 ms delay, one thread).
 //!
-//! Timed: glif-core's run (state, input walk and every step; not the model
-//! build) through the single-neuron model and the population engine
-//! ([`glif_core::nest::PscPopulation`]); NEST's `nest.Simulate` (not node
+//! Timed: glif-core's run (state, input and every step; not the model
+//! build) through the single-neuron model (walking each neuron's trains) and
+//! the population engine ([`glif_core::nest::PscPopulation`], whose input,
+//! per-step lane masks, is built from the trains before timing); NEST's
+//! `nest.Simulate` (not node
 //! creation, connection or the upload of the trains, but its delivery of the
 //! generators' spikes, which is part of how NEST takes input). Each side
 //! runs `--repeats` times (default 5) and the table quotes medians, with the
