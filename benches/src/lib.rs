@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use glif_io::NeuronConfig;
 
+pub mod nest;
+
 /// Time step of the Allen stimuli (s): 200 kHz.
 pub const DT: f64 = 5e-6;
 

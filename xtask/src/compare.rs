@@ -588,7 +588,7 @@ fn nest_spikes(ours: &[usize], nest: &[usize]) -> String {
     }
 }
 
-fn cpu_model() -> (String, usize) {
+pub(crate) fn cpu_model() -> (String, usize) {
     let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = info
         .lines()
@@ -600,7 +600,7 @@ fn cpu_model() -> (String, usize) {
     (model, cpus)
 }
 
-fn rustc_version() -> String {
+pub(crate) fn rustc_version() -> String {
     Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()))
         .arg("-V")
         .output()

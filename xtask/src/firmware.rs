@@ -410,7 +410,7 @@ fn report(host: &[Vec<String>]) -> Result<bool, String> {
             let base_stack: i64 = value_after(&base_run.lines, "stack_peak_bytes ")
                 .and_then(|v| v.parse().ok())
                 .ok_or("size_base printed no stack_peak_bytes")?;
-            for level in ["glif1", "glif5"] {
+            for level in ["glif1", "glif5", "nest_psc"] {
                 let bin = format!("size_{level}_{prec}");
                 let elf = read_elf(board, &bin)?;
                 let run = qemu(board, &bin, None)?;
@@ -497,9 +497,14 @@ fn report(host: &[Vec<String>]) -> Result<bool, String> {
                 }
                 _ => "?".into(),
             };
-            let e2e = proof_counts.get(ci).map_or("?".into(), |c| {
-                format!("{:.1}", *c as f64 / cases::STEPS as f64)
-            });
+            let steps = if case.starts_with("NEST") {
+                cases::nest::NEST_STEPS
+            } else {
+                cases::STEPS
+            };
+            let e2e = proof_counts
+                .get(ci)
+                .map_or("?".into(), |c| format!("{:.1}", *c as f64 / steps as f64));
             println!(
                 "  {:<10} {:>6} {:>7} {:>6} {:>7} {:>16} {:>18}",
                 case,
@@ -522,8 +527,9 @@ fn report(host: &[Vec<String>]) -> Result<bool, String> {
         "  insns/sample (e2e): the whole proof case (built-in stimulus generated per sample, spike"
     );
     println!(
-        "  cuts, spikes streamed over semihosting) divided by its {} samples.",
-        cases::STEPS
+        "  cuts, spikes streamed over semihosting) divided by its {} samples ({} steps for NEST_PSC).",
+        cases::STEPS,
+        cases::nest::NEST_STEPS
     );
     println!(
         "- Instructions are not cycles: QEMU counts executed guest instructions; it models no"

@@ -12,11 +12,14 @@
 //! - `verify-nest [FILTER]`: every NEST 3.10 reference case through
 //!   `glif_io::nest`, bit for bit (see `docs/NEST.md`).
 //! - `f32-report`: f32 against f64 on the reference set; writes `docs/F32.md`.
+//! - `compare` / `compare-nest`: timing side by side with AllenSDK / NEST's
+//!   `glif_psc` (see `docs/PERFORMANCE.md`).
 
 use std::process::ExitCode;
 
 mod ci;
 mod compare;
+mod compare_nest;
 mod firmware;
 mod firmware_elf;
 mod verify;
@@ -27,7 +30,7 @@ mod verify_nest;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((command, rest)) = args.split_first() else {
-        eprintln!("usage: cargo xtask <command>; commands: ci, no-alloc, firmware, verify, verify-nest, f32-report, compare");
+        eprintln!("usage: cargo xtask <command>; commands: ci, no-alloc, firmware, verify, verify-nest, f32-report, compare, compare-nest");
         return ExitCode::from(2);
     };
     match command.as_str() {
@@ -38,8 +41,9 @@ fn main() -> ExitCode {
         "verify-nest" => verify_nest::run(rest),
         "f32-report" => verify_f32::run(rest),
         "compare" => compare::run(rest),
+        "compare-nest" => compare_nest::run(rest),
         other => {
-            eprintln!("xtask: unknown command {other:?}; commands: ci, no-alloc, firmware, verify, verify-nest, f32-report, compare");
+            eprintln!("xtask: unknown command {other:?}; commands: ci, no-alloc, firmware, verify, verify-nest, f32-report, compare, compare-nest");
             ExitCode::from(2)
         }
     }

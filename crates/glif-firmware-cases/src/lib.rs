@@ -2,13 +2,16 @@
 //! firmware (`firmware/src/lib.rs` re-exports this crate as `cases`) and by
 //! the host side of `cargo xtask firmware` (a dependency of xtask): real
 //! Allen models, a built-in stimulus generated sample by sample (never
-//! stored), and a summary of a run as bit patterns.
+//! stored), and a summary of a run as bit patterns; and NEST's `glif_psc`
+//! with built-in spike input ([`nest`]).
 //!
 //! Depends on `core` and `glif_core` only, so it compiles the same way for
 //! `thumbv7em-none-eabihf`, `thumbv6m-none-eabi` and x86-64.
 #![no_std]
 
 use core::hint::black_box;
+
+pub mod nest;
 
 use glif_core::levels;
 use glif_core::rules::{SpikeComponent, Sum, ThreeComponents, ThreeComponentsExact, VBefore};
@@ -29,7 +32,7 @@ pub const N: usize = 2;
 
 /// A 32-bit integer hash (lowbias32): deterministic pseudo-noise without state.
 #[inline(always)]
-fn hash32(mut x: u32) -> u32 {
+pub(crate) fn hash32(mut x: u32) -> u32 {
     x ^= x >> 16;
     x = x.wrapping_mul(0x7feb_352d);
     x ^= x >> 15;
@@ -336,7 +339,7 @@ pub fn run<F: Float, R: RuleSet<F, N>>(
 }
 
 /// The cases of the proof, in the order the firmware runs them.
-pub const CASES: [&str; 10] = [
+pub const CASES: [&str; 12] = [
     "GLIF1_f32",
     "GLIF2_f32",
     "GLIF3_f32",
@@ -347,6 +350,8 @@ pub const CASES: [&str; 10] = [
     "GLIF3_f64",
     "GLIF4_f64",
     "GLIF5_f64",
+    "NEST_PSC_f32",
+    "NEST_PSC_f64",
 ];
 
 /// Why a case could not run.
@@ -356,6 +361,14 @@ pub enum CaseError {
     Param(ParamError),
     /// The run stopped with an error.
     Run(RunError),
+    /// NEST `glif_psc` parameters were rejected.
+    Nest(glif_core::nest::NestError),
+}
+
+impl From<glif_core::nest::NestError> for CaseError {
+    fn from(e: glif_core::nest::NestError) -> Self {
+        CaseError::Nest(e)
+    }
 }
 
 impl From<ParamError> for CaseError {
@@ -407,7 +420,9 @@ pub fn run_case(index: usize, on_spike: &mut dyn FnMut(usize)) -> Result<Summary
                 6 => Ok(run(&glif2::<f64>()?, &mut s64)?),
                 7 => Ok(run(&glif3::<f64>()?, &mut s64)?),
                 8 => Ok(run(&glif4::<f64>()?, &mut s64)?),
-                _ => Ok(run(&glif5::<f64>()?, &mut s64)?),
+                9 => Ok(run(&glif5::<f64>()?, &mut s64)?),
+                10 => Ok(nest::run_nest(&nest::nest_psc::<f32>()?, on_spike)),
+                _ => Ok(nest::run_nest(&nest::nest_psc::<f64>()?, on_spike)),
             }
         }
     }

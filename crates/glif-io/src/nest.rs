@@ -494,7 +494,7 @@ impl NestParams {
             ));
         }
         // NEST's value checks, through glif-core (the same code that runs).
-        let glif: GlifParams<f64, MAX_ASC> = p.glif_params();
+        let glif: GlifParams<f64, MAX_ASC> = p.glif_params::<f64, MAX_ASC>();
         glif.validate().map_err(|e| nest_err(e, d))?;
         for (k, v, strict) in [
             (tau_key, &p.tau_syn, true),
@@ -519,11 +519,11 @@ impl NestParams {
         self.tau_syn.len()
     }
 
-    fn glif_params<F: Float>(&self) -> GlifParams<F, MAX_ASC> {
+    fn glif_params<F: Float, const A: usize>(&self) -> GlifParams<F, A> {
         let f = F::from_f64;
         // Padding currents: decay 1/ms, amplitude 0, r 0 (valid, and always 0).
         let pad = |v: &[f64], fill: f64| {
-            let mut a = [f(fill); MAX_ASC];
+            let mut a = [f(fill); A];
             if self.level.after_spike_currents() {
                 for (slot, &x) in a.iter_mut().zip(v) {
                     *slot = f(x);
@@ -551,7 +551,7 @@ impl NestParams {
         }
     }
 
-    fn init<F: Float>(&self) -> GlifInit<F, MAX_ASC> {
+    fn init<F: Float, const A: usize>(&self) -> GlifInit<F, A> {
         let mut init = GlifInit::at(F::from_f64(self.u));
         for (slot, &x) in init.asc.iter_mut().zip(&self.asc_state) {
             *slot = F::from_f64(x);
@@ -559,6 +559,44 @@ impl NestParams {
         init.threshold_spike = F::from_f64(self.threshold_spike);
         init.threshold_voltage = F::from_f64(self.threshold_voltage);
         init
+    }
+
+    /// These parameters as a glif-core `glif_psc` model with exactly `P`
+    /// ports and room for `A` after-spike currents (unused ones padded with
+    /// zero currents), prepared for resolution `h` ms with `exp`, and its
+    /// initial state. For callers that fix `P` and `A` at compile time (the
+    /// population engine, benchmarks); `glif nest` uses [`run`].
+    pub fn psc_model<F: Float, X: ExpProvider<F>, const P: usize, const A: usize>(
+        &self,
+        h: f64,
+        exp: &X,
+    ) -> Result<(GlifPsc<F, P, A>, GlifInit<F, A>)> {
+        if self.model != NestModel::GlifPsc {
+            return Err(Error::invalid("model", self.model.name(), "glif_psc"));
+        }
+        if self.n_ports() != P {
+            return Err(Error::invalid(
+                "tau_syn",
+                format!("{} ports", self.n_ports()),
+                format!("{P} ports"),
+            ));
+        }
+        if self.level.after_spike_currents() && self.asc_decay.len() > A {
+            return Err(Error::invalid(
+                "asc_decay",
+                format!("{} currents", self.asc_decay.len()),
+                format!("at most {A} after-spike currents"),
+            ));
+        }
+        let res = Resolution::from_ms(h)
+            .ok_or_else(|| Error::invalid("resolution", h.to_string(), "at least 0.001 ms"))?;
+        let params = PscParams {
+            glif: self.glif_params::<F, A>(),
+            tau_syn: core::array::from_fn(|i| F::from_f64(self.tau_syn[i])),
+        };
+        let model = GlifPsc::new(params, res, exp)
+            .map_err(|e| Error::invalid(e.field(), "the given value", e.expected()))?;
+        Ok((model, self.init::<F, A>()))
     }
 }
 
@@ -794,8 +832,8 @@ fn simulate<F: Float, X: ExpProvider<F>>(
     exp: &X,
 ) -> Result<NestOutput> {
     let f = F::from_f64;
-    let glif = p.glif_params::<F>();
-    let init = p.init::<F>();
+    let glif = p.glif_params::<F, MAX_ASC>();
+    let init = p.init::<F, MAX_ASC>();
     let n_ports = p.n_ports();
     // Padding ports: tau 1 ms, never receiving input, so y1 = y2 = 0.
     let pad = |v: &[f64]| {

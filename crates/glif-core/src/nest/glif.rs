@@ -358,6 +358,28 @@ impl<F: Float, const A: usize> GlifState<F, A> {
             self.threshold = self.threshold_spike + self.threshold_voltage + p.th_inf;
             return false;
         }
+        self.integrate(p, c, i_syn, syn);
+        if self.u > self.threshold {
+            self.spike(p, c, v_old);
+            return true;
+        }
+        false
+    }
+
+    /// The not-refractory part of a step before the spike test: threshold
+    /// spike component, after-spike currents, `U` (from its pre-step value,
+    /// then `syn`), GLIF5's voltage component, the total threshold. Only
+    /// `+ - * /`, so it runs lane by lane on [`crate::Lanes`] too (the
+    /// population engine), computing exactly what one neuron computes.
+    #[inline(always)]
+    pub(crate) fn integrate(
+        &mut self,
+        p: &GlifParams<F, A>,
+        c: &GlifConsts<F, A>,
+        i_syn: &mut F,
+        syn: impl FnOnce(&mut F) -> F,
+    ) {
+        let v_old = self.u;
         let level = p.level;
         if level.spike_dependent_threshold() {
             self.threshold_spike = self.threshold_spike * c.theta_spike_decay_rate;
@@ -381,24 +403,28 @@ impl<F: Float, const A: usize> GlifState<F, A> {
                 + c.abpara_ratio_voltage * beta;
         }
         self.threshold = self.threshold_spike + self.threshold_voltage + p.th_inf;
-        if self.u > self.threshold {
-            self.refractory_steps = c.refractory_counts;
-            if level.after_spike_currents() {
-                for a in 0..A {
-                    self.asc[a] = p.asc_amps[a] + self.asc[a] * c.asc_refractory_decay_rates[a];
-                }
+    }
+
+    /// A spike at the end of this step: refractory for `refractory_counts`
+    /// steps, after-spike currents reset, `U` reset (from the pre-step
+    /// `v_old` for levels 2, 4, 5) and the threshold's spike component jumps.
+    #[inline(always)]
+    pub(crate) fn spike(&mut self, p: &GlifParams<F, A>, c: &GlifConsts<F, A>, v_old: F) {
+        let level = p.level;
+        self.refractory_steps = c.refractory_counts;
+        if level.after_spike_currents() {
+            for a in 0..A {
+                self.asc[a] = p.asc_amps[a] + self.asc[a] * c.asc_refractory_decay_rates[a];
             }
-            if !level.spike_dependent_threshold() {
-                self.u = p.v_reset;
-            } else {
-                self.u = p.voltage_reset_fraction * v_old + p.voltage_reset_add;
-                self.threshold_spike =
-                    self.threshold_spike * c.theta_spike_refractory_decay_rate + p.th_spike_add;
-                self.threshold = self.threshold_spike + self.threshold_voltage + p.th_inf;
-            }
-            return true;
         }
-        false
+        if !level.spike_dependent_threshold() {
+            self.u = p.v_reset;
+        } else {
+            self.u = p.voltage_reset_fraction * v_old + p.voltage_reset_add;
+            self.threshold_spike =
+                self.threshold_spike * c.theta_spike_refractory_decay_rate + p.th_spike_add;
+            self.threshold = self.threshold_spike + self.threshold_voltage + p.th_inf;
+        }
     }
 }
 

@@ -4,6 +4,9 @@
 //! - [`GlifPscDoubleAlpha`] (`glif_psc_double_alpha`): fast plus slow alpha
 //!   currents per port.
 //!
+//! - [`population`]: many `glif_psc` neurons stepped `L` at a time
+//!   ([`PscPopulation`]), bit-identical to [`GlifPsc`] neuron by neuron.
+//!
 //! (`glif_cond`, integrated by GSL's adaptive RKF45 in NEST, is not here yet.)
 //!
 //! Units are NEST's, not the SI units of the Allen models: mV, ms, pA, nS,
@@ -26,6 +29,7 @@
 mod double_alpha;
 mod glif;
 pub mod math;
+pub mod population;
 pub mod propagator;
 mod psc;
 mod ring;
@@ -34,6 +38,7 @@ pub mod time;
 pub use double_alpha::{DoubleAlphaParams, DoubleAlphaState, GlifPscDoubleAlpha};
 pub use glif::{GlifInit, GlifParams, GlifSample, GlifState, Level};
 pub use math::{ExpProvider, Libm};
+pub use population::{MixedLevels, PscBlock, PscPopulation, PscWide};
 pub use psc::{GlifPsc, PscParams, PscSample, PscState};
 pub use ring::{DelayRing, DelayTooLong};
 pub use time::Resolution;

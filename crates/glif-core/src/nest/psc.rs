@@ -108,9 +108,9 @@ pub(crate) fn check_tau<F: Float>(tau: &[F], field: &'static str) -> Result<(), 
 /// one resolution (immutable; many [`PscState`]s can share it).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct GlifPsc<F, const P: usize, const A: usize> {
-    params: PscParams<F, P, A>,
-    consts: GlifConsts<F, A>,
-    ports: [AlphaPort<F>; P],
+    pub(crate) params: PscParams<F, P, A>,
+    pub(crate) consts: GlifConsts<F, A>,
+    pub(crate) ports: [AlphaPort<F>; P],
 }
 
 /// The state of one `glif_psc` neuron.
@@ -195,23 +195,36 @@ impl<F: Float, const P: usize, const A: usize> GlifPsc<F, P, A> {
     /// is the end of the step).
     #[inline]
     pub fn step(&self, s: &mut PscState<F, P, A>, weights: &[F; P], current: F) -> bool {
-        let ports = &self.ports;
-        let (y1, y2) = (&s.y1, &s.y2);
+        let (y1, y2) = (s.y1, s.y2);
         let spiked = s
             .glif
             .advance(&self.params.glif, &self.consts, &mut s.i_syn, |u| {
-                let mut i_syn = F::ZERO;
-                for i in 0..P {
-                    *u = *u + (ports[i].p31 * y1[i] + ports[i].p32 * y2[i]);
-                    i_syn = i_syn + y2[i];
-                }
-                i_syn
+                self.add_synaptic(u, &y1, &y2)
             });
+        self.finish_step(s, weights, current);
+        spiked
+    }
+
+    /// Adds every port's `P31 y1 + P32 y2` to `u` in port order; returns
+    /// `I_syn`, the sum of the `y2`.
+    #[inline(always)]
+    pub(crate) fn add_synaptic(&self, u: &mut F, y1: &[F; P], y2: &[F; P]) -> F {
+        let mut i_syn = F::ZERO;
         for i in 0..P {
-            ports[i].advance(&mut s.y1[i], &mut s.y2[i], weights[i]);
+            *u = *u + (self.ports[i].p31 * y1[i] + self.ports[i].p32 * y2[i]);
+            i_syn = i_syn + y2[i];
+        }
+        i_syn
+    }
+
+    /// The end of a step: the ports advance and take this step's weights;
+    /// `I` becomes `current`.
+    #[inline(always)]
+    pub(crate) fn finish_step(&self, s: &mut PscState<F, P, A>, weights: &[F; P], current: F) {
+        for (i, (port, &w)) in self.ports.iter().zip(weights).enumerate() {
+            port.advance(&mut s.y1[i], &mut s.y2[i], w);
         }
         s.glif.i = current;
-        spiked
     }
 
     /// The recordables after the last step, as NEST's multimeter reads them.

@@ -1,0 +1,263 @@
+//! The `glif_psc` benchmark against NEST 3.10 (`cargo xtask compare-nest`
+//! and `benches/benches/nest.rs`): the model, the seeded input spike trains
+//! and the glif-core runs, shared so both measure the same thing.
+//!
+//! Model: NEST 3.10's `glif_psc` defaults with all three switches on (GLIF5:
+//! threshold spike and voltage components, two after-spike currents) and two
+//! ports, `tau_syn` = 2 ms (excitatory) and 5 ms (inhibitory); resolution
+//! 0.1 ms; [`params_json`] is the dict both sides are given.
+//!
+//! Input: every neuron gets its own spike train on each port, a Bernoulli
+//! process per step (the discrete form of a Poisson process: at most one
+//! spike per step and port), [`PORT_RATE_HZ`] with weight [`PORT_WEIGHT_PA`],
+//! drawn from a seeded generator ([`SpikeTrains::generate`]), so the trains
+//! are the same on every run and on both sides (NEST reads them from the
+//! file [`SpikeTrains::write`] makes, as `spike_generator` times). Arrival
+//! steps start after [`DELAY_STEPS`]: NEST's connections have a 1 ms delay
+//! (so its kernel advances 10 steps per slice, as in a network) and a
+//! generator cannot emit before time 0.
+
+use glif_core::nest::{GlifInit, GlifPsc, PscBlock, PscPopulation, PscState, PscWide};
+use glif_core::{Float, Lanes};
+use glif_io::nest::{NestModel, NestParams, StdExp};
+use serde_json::{json, Value};
+
+/// Resolution h, ms.
+pub const RESOLUTION_MS: f64 = 0.1;
+/// NEST connection delay in steps (1 ms): the first arrival is in step `DELAY_STEPS + 1`.
+pub const DELAY_STEPS: u32 = 10;
+/// Spike rate per port (Hz): excitatory, inhibitory.
+pub const PORT_RATE_HZ: [f64; 2] = [1000.0, 250.0];
+/// Spike weight per port (pA).
+pub const PORT_WEIGHT_PA: [f64; 2] = [80.0, -60.0];
+/// The seed of the spike trains.
+pub const SEED: u64 = 20_261_130;
+/// Ports.
+pub const PORTS: usize = 2;
+/// After-spike currents.
+pub const ASC: usize = 2;
+/// Lanes per population block.
+pub const LANES: usize = 8;
+
+/// The NEST parameter dict of the benchmark neuron.
+pub fn params_json() -> Value {
+    json!({
+        "spike_dependent_threshold": true,
+        "after_spike_currents": true,
+        "adapting_threshold": true,
+        "tau_syn": [2.0, 5.0],
+    })
+}
+
+/// The glif-core model of [`params_json`] (through `glif_io::nest`, as
+/// `glif nest` reads it; `exp` from the C library, as NEST's) and its
+/// initial state.
+pub fn model() -> (GlifPsc<f64, PORTS, ASC>, PscState<f64, PORTS, ASC>) {
+    let p = NestParams::from_json(NestModel::GlifPsc, &params_json()).expect("benchmark params");
+    let (m, init): (GlifPsc<f64, PORTS, ASC>, GlifInit<f64, ASC>) = p
+        .psc_model(RESOLUTION_MS, &StdExp)
+        .expect("benchmark model");
+    let s = m.state(&init, 0.0);
+    (m, s)
+}
+
+/// splitmix64: a small, well-mixed 64-bit generator (Steele, Lea and Flood 2014).
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1) from the top 53 bits.
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+}
+
+/// Input spike trains: per port, each neuron's arrival steps (1-based: a
+/// spike in step `k` arrives at `k h`), increasing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpikeTrains {
+    /// Neurons.
+    pub neurons: usize,
+    /// Steps simulated.
+    pub steps: u32,
+    /// Per port: neuron `i`'s arrivals are `steps_of[port][offsets[port][i]..offsets[port][i + 1]]`.
+    pub offsets: [Vec<u64>; PORTS],
+    /// Per port: arrival steps, neuron after neuron.
+    pub arrivals: [Vec<u32>; PORTS],
+}
+
+impl SpikeTrains {
+    /// The trains of `neurons` neurons over `steps` steps from [`SEED`].
+    pub fn generate(neurons: usize, steps: u32) -> Self {
+        let mut offsets: [Vec<u64>; PORTS] = Default::default();
+        let mut arrivals: [Vec<u32>; PORTS] = Default::default();
+        for port in 0..PORTS {
+            let p = PORT_RATE_HZ[port] * RESOLUTION_MS * 1e-3;
+            let mut rng = SplitMix64(SEED ^ (port as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            offsets[port].push(0);
+            for _ in 0..neurons {
+                for k in DELAY_STEPS + 1..=steps {
+                    if rng.unit() < p {
+                        arrivals[port].push(k);
+                    }
+                }
+                offsets[port].push(arrivals[port].len() as u64);
+            }
+        }
+        SpikeTrains {
+            neurons,
+            steps,
+            offsets,
+            arrivals,
+        }
+    }
+
+    /// Neuron `i`'s arrivals on `port`.
+    pub fn of(&self, port: usize, i: usize) -> &[u32] {
+        let o = &self.offsets[port];
+        &self.arrivals[port][o[i] as usize..o[i + 1] as usize]
+    }
+
+    /// Total input spikes.
+    pub fn total(&self) -> usize {
+        self.arrivals.iter().map(Vec::len).sum()
+    }
+
+    /// The file `scripts/nest/bench_nest.py` reads (little-endian): u64
+    /// neurons, u64 ports, then per port u64 offsets[neurons + 1] and u32
+    /// arrival steps.
+    pub fn write(&self, path: &std::path::Path) -> std::io::Result<()> {
+        let mut b = Vec::with_capacity(16 + self.total() * 4 + self.neurons * 16);
+        b.extend((self.neurons as u64).to_le_bytes());
+        b.extend((PORTS as u64).to_le_bytes());
+        for port in 0..PORTS {
+            for &o in &self.offsets[port] {
+                b.extend(o.to_le_bytes());
+            }
+            for &k in &self.arrivals[port] {
+                b.extend(k.to_le_bytes());
+            }
+        }
+        std::fs::write(path, b)
+    }
+}
+
+/// Spikes as (neuron, step), step 1-based (NEST's spike time / h).
+pub type Spikes = Vec<(u32, u32)>;
+
+/// Every neuron through the single-neuron model, one after another (all
+/// share `model`); returns the spikes sorted by (neuron, step).
+pub fn run_single(
+    model: &GlifPsc<f64, PORTS, ASC>,
+    init: &PscState<f64, PORTS, ASC>,
+    t: &SpikeTrains,
+) -> Spikes {
+    let mut spikes = Vec::new();
+    for n in 0..t.neurons {
+        let mut s = *init;
+        let trains = [t.of(0, n), t.of(1, n)];
+        let mut next = [0usize; PORTS];
+        for k in 1..=t.steps {
+            let mut w = [0.0; PORTS];
+            for port in 0..PORTS {
+                // Branch-free: a spike arrives in a step about 1 time in 10.
+                let hit = trains[port].get(next[port]) == Some(&k);
+                w[port] = if hit { PORT_WEIGHT_PA[port] } else { 0.0 };
+                next[port] += usize::from(hit);
+            }
+            if model.step(&mut s, &w, 0.0) {
+                spikes.push((n as u32, k));
+            }
+        }
+    }
+    spikes
+}
+
+/// The population engine's arrays for `neurons` copies of the model (a
+/// multiple of [`LANES`]).
+pub struct PopulationSetup {
+    /// One model per neuron.
+    pub models: Vec<GlifPsc<f64, PORTS, ASC>>,
+    /// One per block.
+    pub wide: Vec<PscWide<f64, PORTS, ASC, LANES>>,
+    /// The blocks at their initial state.
+    pub blocks: Vec<PscBlock<f64, PORTS, ASC, LANES>>,
+}
+
+impl PopulationSetup {
+    /// `neurons` (a multiple of [`LANES`]) copies of `model` in state `init`.
+    pub fn new(
+        model: &GlifPsc<f64, PORTS, ASC>,
+        init: &PscState<f64, PORTS, ASC>,
+        neurons: usize,
+    ) -> Self {
+        assert!(
+            neurons.is_multiple_of(LANES),
+            "neurons must be a multiple of {LANES}"
+        );
+        let models = vec![*model; neurons];
+        let refs: Vec<&GlifPsc<f64, PORTS, ASC>> = models.iter().collect();
+        let wide = refs
+            .chunks_exact(LANES)
+            .map(|c| PscWide::new(c.try_into().expect("LANES")).expect("one level"))
+            .collect();
+        let blocks = (0..neurons / LANES)
+            .map(|_| PscBlock::new(&[*init; LANES]))
+            .collect();
+        PopulationSetup {
+            models,
+            wide,
+            blocks,
+        }
+    }
+
+    /// The trains as the population engine takes them: per block and step,
+    /// one bit per lane and port (bit `l` of `[block * steps + k - 1][port]`:
+    /// lane `l` receives a spike in step `k`). Built once, before timing, as
+    /// NEST's spike generators are loaded before its simulation is timed.
+    pub fn masks(&self, t: &SpikeTrains) -> Vec<[u64; PORTS]> {
+        let steps = t.steps as usize;
+        let mut m = vec![[0u64; PORTS]; self.blocks.len() * steps];
+        for n in 0..t.neurons {
+            let (b, lane) = (n / LANES, n % LANES);
+            for (port, slot) in (0..PORTS).map(|p| (p, p)) {
+                for &k in t.of(port, n) {
+                    m[b * steps + k as usize - 1][slot] |= 1 << lane;
+                }
+            }
+        }
+        m
+    }
+
+    /// Runs the population engine from the initial blocks (copied) for
+    /// `steps` steps on the input `masks` ([`PopulationSetup::masks`]);
+    /// spikes sorted by (neuron, step).
+    pub fn run(&self, masks: &[[u64; PORTS]], steps: usize) -> Spikes {
+        let mut blocks = self.blocks.clone();
+        let mut pop = PscPopulation::new(&self.models, &self.wide, &mut blocks).expect("lengths");
+        let mut spikes = Vec::new();
+        pop.run(
+            1,
+            steps,
+            |b, k, w| {
+                let m = masks[b * steps + k - 1];
+                for port in 0..PORTS {
+                    let wp = PORT_WEIGHT_PA[port];
+                    w[port] =
+                        Lanes::from_fn(|lane| if m[port] >> lane & 1 != 0 { wp } else { 0.0 });
+                }
+                Lanes::ZERO
+            },
+            |n, k| spikes.push((n as u32, k as u32)),
+        );
+        spikes.sort_unstable();
+        spikes
+    }
+}

@@ -1,0 +1,378 @@
+//! `cargo xtask compare-nest [--quick] [--repeats N]`: NEST 3.10's
+//! `glif_psc` against glif-core's, side by side in one run, on the same
+//! input spike trains; prints a Markdown table of time per neuron-step, the
+//! ratios and whether every spike agreed (`docs/PERFORMANCE.md`).
+//!
+//! The model, the seeded Bernoulli (Poisson) input on two ports and the
+//! glif-core runs are `glif_benches::nest` (also `cargo bench --bench nest`).
+//! Two cases: one neuron for 10 s, and 10,000 unconnected neurons for 0.2 s,
+//! at h = 0.1 ms (`--quick`: 1 s and 1,000 neurons). The trains go to NEST
+//! through a file (`scripts/nest/bench_nest.py`, one `spike_generator` per
+//! neuron and port, 1 ms delay, one thread).
+//!
+//! Timed: glif-core's run (state, input and every step; not the model
+//! build) through the single-neuron model (walking each neuron's trains) and
+//! the population engine ([`glif_core::nest::PscPopulation`], whose input,
+//! per-step lane masks, is built from the trains before timing); NEST's
+//! `nest.Simulate` (not node
+//! creation, connection or the upload of the trains, but its delivery of the
+//! generators' spikes, which is part of how NEST takes input). Each side
+//! runs `--repeats` times (default 5) and the table quotes medians, with the
+//! range. A debug build re-runs itself in release, as `compare` does.
+//!
+//! Exit status: 0 when every spike (neuron and step) agreed between NEST and
+//! both glif-core engines, or when NEST is not available (glif-core's side
+//! is printed with a note); 1 on a disagreement or a failed run; 2 on a
+//! usage error.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use glif_benches::nest::{
+    model, params_json, run_single, PopulationSetup, SpikeTrains, Spikes, DELAY_STEPS, LANES,
+    PORT_RATE_HZ, PORT_WEIGHT_PA, RESOLUTION_MS,
+};
+use serde_json::Value;
+
+use crate::compare::{cpu_model, rustc_version};
+
+const CHILD_ENV: &str = "GLIF_XTASK_COMPARE_NEST_RELEASE";
+
+const HELP: &str = "\
+cargo xtask compare-nest [--quick] [--repeats N]
+
+Times NEST 3.10's glif_psc (one thread) and glif-core's on the same seeded
+Poisson input on two ports: one neuron (10 s) and 10,000 unconnected neurons
+(0.2 s) at h = 0.1 ms, and checks that every spike agrees. Prints a Markdown
+table (see docs/PERFORMANCE.md).
+
+  --quick      1 s and 1,000 neurons, 1 repeat (a smoke test)
+  --repeats N  runs per side and case (default 5; the table quotes medians)
+
+NEST comes from <repo>/.venv-allensdk (or $GLIF_ALLENSDK_VENV).";
+
+struct Case {
+    name: &'static str,
+    neurons: usize,
+    steps: u32,
+}
+
+struct Row {
+    case: Case,
+    input_spikes: usize,
+    single_s: Vec<f64>,
+    population_s: Vec<f64>,
+    spikes: Spikes,
+    population_agrees: bool,
+    nest: Result<Value, String>,
+}
+
+/// Entry point of `cargo xtask compare-nest`.
+pub fn run(args: &[String]) -> ExitCode {
+    let mut quick = false;
+    let mut repeats = 5usize;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--quick" => {
+                quick = true;
+                repeats = 1;
+            }
+            "--repeats" => match it.next().and_then(|n| n.parse().ok()).filter(|&n| n >= 1) {
+                Some(n) => repeats = n,
+                None => {
+                    eprintln!("compare-nest: --repeats needs a whole number >= 1");
+                    return ExitCode::from(2);
+                }
+            },
+            "-h" | "--help" => {
+                println!("{HELP}");
+                return ExitCode::SUCCESS;
+            }
+            other => {
+                eprintln!("compare-nest: unknown argument {other:?}\n\n{HELP}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if cfg!(debug_assertions) && std::env::var_os(CHILD_ENV).is_none() {
+        return rerun_in_release(args);
+    }
+    let cases = if quick {
+        [
+            Case {
+                name: "1 neuron",
+                neurons: 1,
+                steps: 10_000,
+            },
+            Case {
+                name: "1,000 neurons",
+                neurons: 1_000,
+                steps: 2_000,
+            },
+        ]
+    } else {
+        [
+            Case {
+                name: "1 neuron",
+                neurons: 1,
+                steps: 100_000,
+            },
+            Case {
+                name: "10,000 neurons",
+                neurons: 10_000,
+                steps: 2_000,
+            },
+        ]
+    };
+    let root = repo_root();
+    let python = std::env::var_os("GLIF_ALLENSDK_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join(".venv-allensdk"))
+        .join("bin")
+        .join("python");
+    let dir = std::env::temp_dir().join(format!("glif-compare-nest-{}", std::process::id()));
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        eprintln!("compare-nest: cannot create {}: {e}", dir.display());
+        return ExitCode::FAILURE;
+    }
+    let (m, init) = model();
+    let mut rows = Vec::new();
+    for case in cases {
+        eprintln!("compare-nest: {} x {} steps", case.name, case.steps);
+        let trains = SpikeTrains::generate(case.neurons, case.steps);
+        // The population engine needs whole blocks (one neuron: not run).
+        // Its input as per-step lane masks, built before timing (as NEST's
+        // generators are loaded before its simulation is timed).
+        let pop = case.neurons.is_multiple_of(LANES).then(|| {
+            let pop = PopulationSetup::new(&m, &init, case.neurons);
+            let masks = pop.masks(&trains);
+            (pop, masks)
+        });
+        let mut single_s = Vec::new();
+        let mut population_s = Vec::new();
+        let mut spikes = Vec::new();
+        let mut population_agrees = true;
+        for _ in 0..repeats {
+            let t0 = Instant::now();
+            spikes = run_single(&m, &init, &trains);
+            single_s.push(t0.elapsed().as_secs_f64());
+            if let Some((pop, masks)) = &pop {
+                let t0 = Instant::now();
+                let p = pop.run(masks, case.steps as usize);
+                population_s.push(t0.elapsed().as_secs_f64());
+                population_agrees &= p == spikes;
+            }
+        }
+        let nest = if python.exists() {
+            let path = dir.join(format!("trains-{}.bin", case.neurons));
+            match trains.write(&path) {
+                Ok(()) => run_nest(&root, &python, &path, case.steps, repeats),
+                Err(e) => Err(format!("cannot write {}: {e}", path.display())),
+            }
+        } else {
+            Err(format!(
+                "{} not found: create the venv with scripts/allensdk/setup_venv.sh",
+                python.display()
+            ))
+        };
+        rows.push(Row {
+            input_spikes: trains.total(),
+            case,
+            single_s,
+            population_s,
+            spikes,
+            population_agrees,
+            nest,
+        });
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    report(&rows, repeats)
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn rerun_in_release(args: &[String]) -> ExitCode {
+    eprintln!("compare-nest: timing needs optimized code; running `cargo run --release -p xtask -- compare-nest`");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(repo_root())
+        .args([
+            "run",
+            "--release",
+            "--quiet",
+            "-p",
+            "xtask",
+            "--",
+            "compare-nest",
+        ])
+        .args(args)
+        .env(CHILD_ENV, "1")
+        .status();
+    match status {
+        Ok(s) => ExitCode::from(s.code().and_then(|c| u8::try_from(c).ok()).unwrap_or(1)),
+        Err(e) => {
+            eprintln!("compare-nest: could not run cargo: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_nest(
+    root: &Path,
+    python: &Path,
+    trains: &Path,
+    steps: u32,
+    repeats: usize,
+) -> Result<Value, String> {
+    let weights = PORT_WEIGHT_PA.map(|w| w.to_string()).join(",");
+    let out = Command::new(python)
+        .current_dir(root)
+        .arg("scripts/nest/bench_nest.py")
+        .arg("--trains")
+        .arg(trains)
+        .args(["--steps", &steps.to_string()])
+        .args(["--resolution", &RESOLUTION_MS.to_string()])
+        .args(["--delay-steps", &DELAY_STEPS.to_string()])
+        .args(["--weights", &weights])
+        .args(["--params", &params_json().to_string()])
+        .args(["--repeats", &repeats.to_string()])
+        .output()
+        .map_err(|e| format!("could not run {}: {e}", python.display()))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    match stdout.lines().rev().find(|l| l.starts_with('{')) {
+        Some(line) if out.status.success() => {
+            serde_json::from_str(line).map_err(|e| format!("bench_nest.py printed bad JSON: {e}"))
+        }
+        _ => {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let tail: Vec<&str> = stderr.lines().rev().take(5).collect();
+            Err(format!(
+                "bench_nest.py exited with {}: {}",
+                out.status,
+                tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+            ))
+        }
+    }
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    let n = s.len();
+    if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        (s[n / 2 - 1] + s[n / 2]) / 2.0
+    }
+}
+
+/// "median (min–max)" in ns per neuron-step.
+fn ns(seconds: &[f64], neuron_steps: f64) -> (f64, String) {
+    let per = |s: f64| s * 1e9 / neuron_steps;
+    let lo = seconds.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = seconds.iter().copied().fold(0.0, f64::max);
+    let m = per(median(seconds));
+    (m, format!("{m:.1} ({:.1}–{:.1})", per(lo), per(hi)))
+}
+
+fn nest_spikes(v: &Value) -> Option<Spikes> {
+    v["spikes"]
+        .as_array()?
+        .iter()
+        .map(|p| Some((p[0].as_u64()? as u32, p[1].as_u64()? as u32)))
+        .collect()
+}
+
+fn report(rows: &[Row], repeats: usize) -> ExitCode {
+    let (cpu, cpus) = cpu_model();
+    let mut ok = true;
+    println!("## glif_psc: glif-core against NEST 3.10 (one thread)\n");
+    let nest_version = rows.iter().find_map(|r| {
+        r.nest.as_ref().ok()?["nest_version"]
+            .as_str()
+            .map(String::from)
+    });
+    println!("- {cpu}, {cpus} logical CPUs; {}", rustc_version());
+    match &nest_version {
+        Some(v) => println!("- NEST {v} (PyPI nest-simulator), local_num_threads 1"),
+        None => println!("- NEST not run"),
+    }
+    println!(
+        "- GLIF5 glif_psc (NEST defaults, all switches on), tau_syn 2 and 5 ms, h = {RESOLUTION_MS} ms; \
+         Bernoulli input per step on port 1 ({} Hz, {} pA) and port 2 ({} Hz, {} pA), seeded; \
+         NEST gets the same trains as spike_generators (delay {} ms)",
+        PORT_RATE_HZ[0],
+        PORT_WEIGHT_PA[0],
+        PORT_RATE_HZ[1],
+        PORT_WEIGHT_PA[1],
+        f64::from(DELAY_STEPS) * RESOLUTION_MS
+    );
+    println!("- {repeats} runs per side; medians (min–max) in ns per neuron-step\n");
+    println!(
+        "| case | neuron-steps | input spikes | NEST | glif-core single | glif-core population ({LANES} lanes) | NEST / single | NEST / population | spikes |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for r in rows {
+        let nsteps = r.case.neurons as f64 * f64::from(r.case.steps);
+        let (single, single_cell) = ns(&r.single_s, nsteps);
+        let (popu, pop_cell) = if r.population_s.is_empty() {
+            (f64::NAN, "— (fewer neurons than lanes)".to_string())
+        } else {
+            ns(&r.population_s, nsteps)
+        };
+        let (nest_cell, ratio1, ratio2, spikes_cell) = match &r.nest {
+            Ok(v) => {
+                let secs: Vec<f64> = v["seconds"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(Value::as_f64).collect())
+                    .unwrap_or_default();
+                let theirs = nest_spikes(v);
+                let agree = theirs.as_ref() == Some(&r.spikes) && r.population_agrees;
+                ok &= agree && v["repeats_agree"].as_bool() == Some(true);
+                let cell = match theirs {
+                    Some(t) if agree => format!("{} = {}, every spike", t.len(), r.spikes.len()),
+                    Some(t) => format!("**differ**: NEST {} vs glif {}", t.len(), r.spikes.len()),
+                    None => "**unreadable**".into(),
+                };
+                if secs.is_empty() {
+                    ok = false;
+                    ("error".into(), "—".into(), "—".into(), cell)
+                } else {
+                    let (n, c) = ns(&secs, nsteps);
+                    let pop_ratio = if popu.is_nan() {
+                        "—".to_string()
+                    } else {
+                        format!("{:.0}x", n / popu)
+                    };
+                    (c, format!("{:.0}x", n / single), pop_ratio, cell)
+                }
+            }
+            Err(e) => {
+                eprintln!("compare-nest: NEST {}: {e}", r.case.name);
+                ok &= r.population_agrees;
+                let cell = if r.population_agrees {
+                    format!("{} (engines agree; NEST not run)", r.spikes.len())
+                } else {
+                    "**engines differ**".into()
+                };
+                ("not run".into(), "—".into(), "—".into(), cell)
+            }
+        };
+        println!(
+            "| {} x {} steps | {:.1e} | {} | {nest_cell} | {single_cell} | {pop_cell} | {ratio1} | {ratio2} | {spikes_cell} |",
+            r.case.name, r.case.steps, nsteps, r.input_spikes
+        );
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
