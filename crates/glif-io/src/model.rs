@@ -105,6 +105,30 @@ impl<F: Float> AnyModel<F> {
         build(config, exp, true).map_err(|e| e.with_source(config))
     }
 
+    /// The argument of every exponential in the precomputed constants of the
+    /// model `config` builds (glif-core's `Model::with_exp`), each once, in
+    /// the order they are first asked for.
+    ///
+    /// For front ends that take `exp` from elsewhere: evaluate `exp` on
+    /// these (the Python package uses the user's `numpy.exp`, as AllenSDK
+    /// does on that machine), then build with [`AnyModel::with_exp`] looking
+    /// the values up. Fails as [`AnyModel::new`] fails.
+    pub fn exp_arguments(config: &NeuronConfig) -> Result<Vec<F>> {
+        let seen = std::cell::RefCell::new(Vec::<F>::new());
+        let record = |x: F| {
+            let mut seen = seen.borrow_mut();
+            if !seen
+                .iter()
+                .any(|s| s.to_f64().to_bits() == x.to_f64().to_bits())
+            {
+                seen.push(x);
+            }
+            F::exp(x)
+        };
+        Self::with_exp(config, &record)?;
+        Ok(seen.into_inner())
+    }
+
     /// As [`AnyModel::with_exp`], but always a general (run-time rules)
     /// variant, even for a published level: to compare the two paths or
     /// measure what the compiled levels save.
@@ -404,6 +428,49 @@ fn general<F: Float, const N: usize>(
     exp: &dyn Fn(F) -> F,
 ) -> Result<Model<F, N, DynRules<F, N>>> {
     model(c, dyn_rules::<F, N>(c)?, exp)
+}
+
+/// The run-time rules of `config` with the voltage reset replaced by
+/// `voltage_reset`: see [`model_with_voltage_reset`].
+pub type RulesWithVoltageReset<F, const N: usize, VR> =
+    Rules<AnyVoltage, AnyThreshold<F>, AnyAsc, VR, AnyThresholdReset<F>, AnyAscReset<F, N>>;
+
+/// A model of `config` whose voltage reset is `voltage_reset` (a rule
+/// defined outside this crate, e.g. a Python function behind the Python
+/// package's custom rules) and whose other five rules are the config's
+/// built-in ones. `config.voltage_reset_method` is ignored. `N` must be the
+/// config's number of after-spike currents. Exponentials come from `exp`.
+pub fn model_with_voltage_reset<F, const N: usize, VR>(
+    config: &NeuronConfig,
+    voltage_reset: VR,
+    exp: &dyn Fn(F) -> F,
+) -> Result<Model<F, N, RulesWithVoltageReset<F, N, VR>>>
+where
+    F: Float,
+    VR: glif_core::rules::VoltageReset<F, N> + Copy + core::fmt::Debug,
+{
+    let build = || {
+        config.methods.check_compatible()?;
+        let r: DynRules<F, N> = dyn_rules(config)?;
+        let rules = Rules {
+            voltage: r.voltage,
+            threshold: r.threshold,
+            asc: r.asc,
+            voltage_reset,
+            threshold_reset: r.threshold_reset,
+            asc_reset: r.asc_reset,
+        };
+        model(config, rules, exp)
+    };
+    if config.asc_count() != N {
+        return Err(Error::new(ErrorKind::WrongLength {
+            path: "asc_tau_array".into(),
+            found: config.asc_count(),
+            expected: N,
+        })
+        .with_source(config));
+    }
+    build().map_err(|e| e.with_source(config))
 }
 
 /// The compiled model of a published level, from the run-time rules of the
