@@ -58,6 +58,11 @@ pub fn to_json(obj: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
         }
         return Ok(Value::Array(out));
     }
+    // A rule object (AllenSDK's GlifNeuronMethod, as its to_dict() returns
+    // them): its {'name', 'params'} dict.
+    if obj.hasattr("to_dict")? {
+        return to_json(&obj.call_method0("to_dict")?, path);
+    }
     // numpy arrays and scalars (and anything else that offers them).
     if obj.hasattr("tolist")? && obj.hasattr("dtype")? {
         return to_json(&obj.call_method0("tolist")?, path);

@@ -40,6 +40,7 @@ __all__ = [
     "GlifNeuronMethod",
     "GlifBadResetException",
     "METHOD_LIBRARY",
+    "EXTRA_METHOD_LIBRARY",
     "interpolate_spike_time",
     "interpolate_spike_value",
     "read_config",
@@ -109,6 +110,17 @@ def _library():
 #: AllenSDK's ``METHOD_LIBRARY``: rule family -> rule name -> rule. The
 #: families and names are AllenSDK 2.16.2's; the rules are compiled.
 METHOD_LIBRARY = _library()
+
+#: Rules glif-rs has beyond AllenSDK's ``METHOD_LIBRARY``: ``linear_exact``
+#: voltage dynamics (defined in AllenSDK's source but not registered, so
+#: AllenSDK cannot load a config naming it). Register it as AllenSDK users
+#: would: ``METHOD_LIBRARY["voltage_dynamics_method"]["linear_exact"] =
+#: EXTRA_METHOD_LIBRARY["voltage_dynamics_method"]["linear_exact"]``.
+EXTRA_METHOD_LIBRARY = {
+    "voltage_dynamics_method": {
+        "linear_exact": _BuiltinRule("voltage_dynamics_method", "linear_exact", ()),
+    }
+}
 
 _METHOD_FAMILIES = (
     "AScurrent_dynamics_method",
@@ -378,6 +390,9 @@ class GlifNeuron(object):
     def configure_library_method(method_type, params):
         """A GlifNeuronMethod of the built-in rule ``params['name']`` of
         family ``method_type`` with parameters ``params['params']``."""
+        if hasattr(params, "to_dict") and not isinstance(params, dict):
+            # A GlifNeuronMethod, as AllenSDK's to_dict() holds them.
+            params = params.to_dict()
         options = METHOD_LIBRARY.get(method_type)
         if options is None:
             raise KeyError(
