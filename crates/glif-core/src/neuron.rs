@@ -4,7 +4,6 @@ use crate::error::RunError;
 use crate::float::Float;
 use crate::model::{Model, RuleSet, State};
 use crate::record::{interpolate_spike_time, interpolate_spike_value, Recorder, Spike};
-use crate::rules::{AscReset, ThresholdReset, VoltageReset};
 
 /// How many samples AllenSDK fills with the reset values after a bad reset
 /// before it stops.
@@ -332,22 +331,10 @@ impl<'m, F: Float, const N: usize, R: RuleSet<F, N>> Neuron<'m, F, N, R> {
             threshold: interpolate_spike_value(dt, offset, th0, th1),
         };
 
-        let asc = <R::AscReset as AscReset<F, N>>::reset(&k.asc_reset, &s1.asc)
+        self.state = k
+            .reset(s1)
             .map_err(|_| RunError::NonzeroAfterSpikeCurrents { step: t })?;
-        let v = <R::VoltageReset as VoltageReset<F, N>>::reset(&k.voltage_reset, v1);
-        let (th, components) = <R::ThresholdReset as ThresholdReset<F, N>>::reset(
-            &k.threshold_reset,
-            th1,
-            v,
-            s1.components,
-        );
-        self.state = State {
-            v,
-            th,
-            asc,
-            components,
-        };
-        let bad_reset = v > th;
+        let bad_reset = self.state.v > self.state.th;
         if bad_reset {
             self.bad_reset_step = t;
         }

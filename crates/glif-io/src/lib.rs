@@ -72,7 +72,7 @@ pub use config::{ConfigCoeffs, NeuronConfig};
 pub use error::{Error, ErrorKind, Result};
 pub use methods::Methods;
 pub use model::{
-    model_with_voltage_reset, AnyModel, AnyPrecisionModel, AnyRecorder, Precision,
+    model_with_voltage_reset, AnyModel, AnyPrecisionModel, AnyRecorder, AnyState, Precision,
     RulesWithVoltageReset, MAX_ASC_CURRENTS,
 };
 pub use results::{RunEnd, RunResult, SpikeTrain, SPIKE_CUT_VALUE};

@@ -5,7 +5,7 @@ use glif_core::levels::{Glif1, Glif2, Glif3, Glif4, Glif5};
 use glif_core::rules::*;
 use glif_core::{
     Coeffs, Float, Model, Outcome, ParamError, ParamSpec, Params, Problem, Recorder, RuleSet,
-    Rules, RunError,
+    Rules, RunError, State,
 };
 
 use crate::config::NeuronConfig;
@@ -204,6 +204,74 @@ impl<F: Float> AnyModel<F> {
         let mut spikes = SpikeTrain::default();
         spikes.end = RunEnd::from(self.run(stimulus, &mut spikes));
         spikes
+    }
+}
+
+/// The values of one sample with any number of after-spike currents: the
+/// input and output of the single steps [`AnyModel::dynamics`] and
+/// [`AnyModel::reset`] (AllenSDK's `GlifNeuron.dynamics()` and `reset()`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AnyState<F> {
+    /// Voltage (V).
+    pub v: F,
+    /// Threshold (V).
+    pub th: F,
+    /// After-spike currents (A), one per current.
+    pub asc: Vec<F>,
+    /// Threshold components (V): AllenSDK's last `threshold_components`.
+    pub components: ThresholdComponents<F>,
+}
+
+impl<F: Float> AnyState<F> {
+    fn fixed<const N: usize>(&self) -> Result<State<F, N>> {
+        let asc = <[F; N]>::try_from(self.asc.as_slice()).map_err(|_| {
+            Error::new(ErrorKind::WrongLength {
+                path: "AScurrents_t0".into(),
+                found: self.asc.len(),
+                expected: N,
+            })
+        })?;
+        Ok(State {
+            v: self.v,
+            th: self.th,
+            asc,
+            components: self.components,
+        })
+    }
+
+    fn from_fixed<const N: usize>(s: State<F, N>) -> Self {
+        AnyState {
+            v: s.v,
+            th: s.th,
+            asc: s.asc.to_vec(),
+            components: s.components,
+        }
+    }
+}
+
+impl<F: Float> AnyModel<F> {
+    /// One sample of the three dynamics rules from `s0` with input `inj`
+    /// (A), as glif-core's `Prepared::dynamics`. Fails when `s0` does not
+    /// have one current per after-spike current of the model.
+    pub fn dynamics(&self, s0: &AnyState<F>, inj: F) -> Result<AnyState<F>> {
+        each_model!(self, m => {
+            let s = s0.fixed()?;
+            Ok(AnyState::from_fixed(m.prepared().dynamics(&s, inj)))
+        })
+    }
+
+    /// The three reset rules applied to `s1`, the values that crossed
+    /// threshold, as glif-core's `Prepared::reset`. Fails when `s1` has the
+    /// wrong number of currents, or when the current reset is `none` and
+    /// the currents are not zero.
+    pub fn reset(&self, s1: &AnyState<F>) -> Result<AnyState<F>> {
+        each_model!(self, m => {
+            let s = s1.fixed()?;
+            let reset = m.prepared().reset(&s).map_err(|_| {
+                Error::from(RunError::NonzeroAfterSpikeCurrents { step: 0 })
+            })?;
+            Ok(AnyState::from_fixed(reset))
+        })
     }
 }
 

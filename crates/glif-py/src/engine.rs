@@ -248,6 +248,22 @@ fn with_input<T>(
     }
 }
 
+/// The model of `config` with its exponentials from `exp`.
+pub fn build_model(
+    py: Python<'_>,
+    config: &NeuronConfig,
+    exp: ExpSource,
+) -> PyResult<AnyModel<f64>> {
+    let model = match exp {
+        ExpSource::Numpy => {
+            let table = numpy_exp_table(py, config)?;
+            AnyModel::<f64>::with_exp(config, &|x| lookup(&table, x))
+        }
+        ExpSource::Libm => AnyModel::<f64>::new(config),
+    };
+    Ok(model.map_err(GlifError)?)
+}
+
 /// Runs `config` over `stim`; the result dict of AllenSDK's `run()` (or its
 /// spike keys only, for [`Record::Spikes`]).
 pub fn run<'py>(

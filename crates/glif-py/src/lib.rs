@@ -16,7 +16,8 @@ mod custom;
 mod engine;
 mod errors;
 
-use glif_io::{AnyModel, NeuronConfig};
+use glif_core::rules::ThresholdComponents;
+use glif_io::{AnyModel, AnyState, NeuronConfig};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -112,6 +113,72 @@ fn run<'py>(
     engine::run(py, &config, stim, exp, record, custom)
 }
 
+/// The state of a single step: (voltage V, threshold V, currents A,
+/// (spike component V, voltage component V)).
+type StepValues = (f64, f64, Vec<f64>, (f64, f64));
+
+fn step_values(s: AnyState<f64>) -> StepValues {
+    (s.v, s.th, s.asc, (s.components.spike, s.components.voltage))
+}
+
+fn any_state(v: f64, th: f64, asc: Vec<f64>, components: (f64, f64)) -> AnyState<f64> {
+    AnyState {
+        v,
+        th,
+        asc,
+        components: ThresholdComponents {
+            spike: components.0,
+            voltage: components.1,
+        },
+    }
+}
+
+/// dynamics(config, voltage_t0, threshold_t0, AScurrents_t0, inj, components, exp="numpy")
+///
+/// One sample of the dynamics rules of the bare config dict `config`
+/// (AllenSDK's GlifNeuron.dynamics): returns (voltage V, threshold V,
+/// currents A, (spike, voltage) threshold components V).
+#[pyfunction]
+#[pyo3(signature = (config, voltage_t0, threshold_t0, ascurrents_t0, inj, components, exp="numpy"))]
+#[allow(clippy::too_many_arguments)] // AllenSDK's arguments, plus the config and exp
+fn dynamics(
+    py: Python<'_>,
+    config: &Bound<'_, PyAny>,
+    voltage_t0: f64,
+    threshold_t0: f64,
+    ascurrents_t0: Vec<f64>,
+    inj: f64,
+    components: (f64, f64),
+    exp: &str,
+) -> PyResult<StepValues> {
+    let config = parse_bare(config)?;
+    let model = engine::build_model(py, &config, ExpSource::parse(exp)?)?;
+    let s0 = any_state(voltage_t0, threshold_t0, ascurrents_t0, components);
+    Ok(step_values(model.dynamics(&s0, inj).map_err(GlifError)?))
+}
+
+/// reset(config, voltage_t0, threshold_t0, AScurrents_t0, components, exp="numpy")
+///
+/// The reset rules of `config` applied to values that crossed threshold
+/// (AllenSDK's GlifNeuron.reset): returns the values after the spike cut,
+/// as dynamics does.
+#[pyfunction]
+#[pyo3(signature = (config, voltage_t0, threshold_t0, ascurrents_t0, components, exp="numpy"))]
+fn reset(
+    py: Python<'_>,
+    config: &Bound<'_, PyAny>,
+    voltage_t0: f64,
+    threshold_t0: f64,
+    ascurrents_t0: Vec<f64>,
+    components: (f64, f64),
+    exp: &str,
+) -> PyResult<StepValues> {
+    let config = parse_bare(config)?;
+    let model = engine::build_model(py, &config, ExpSource::parse(exp)?)?;
+    let s1 = any_state(voltage_t0, threshold_t0, ascurrents_t0, components);
+    Ok(step_values(model.reset(&s1).map_err(GlifError)?))
+}
+
 /// interpolate_spike_time(dt, time_step, threshold_t0, threshold_t1, voltage_t0, voltage_t1) -> float
 ///
 /// AllenSDK's spike time (s), glif-core's formula.
@@ -151,6 +218,8 @@ fn _glif_rs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(read_config, m)?)?;
     m.add_function(wrap_pyfunction!(exp_arguments, m)?)?;
     m.add_function(wrap_pyfunction!(run, m)?)?;
+    m.add_function(wrap_pyfunction!(dynamics, m)?)?;
+    m.add_function(wrap_pyfunction!(reset, m)?)?;
     m.add_function(wrap_pyfunction!(interpolate_spike_time, m)?)?;
     m.add_function(wrap_pyfunction!(interpolate_spike_value, m)?)?;
     Ok(())

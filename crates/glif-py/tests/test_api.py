@@ -301,3 +301,27 @@ def test_gil_released_during_run():
         sys.setswitchinterval(old)
     t.join()
     assert during > 0
+
+
+@pytest.mark.parametrize("key", ["osb_566302725_GLIF1", "osb_486558431_GLIF2", "osb_485904755_GLIF3", GLIF5])
+def test_single_steps_follow_allensdk(allensdk, key):
+    a, b = pair(allensdk, bare(key))
+    stim = step(n=3000, amp=1e-9)
+    state_a = (a.init_voltage, a.init_threshold, np.array(a.init_AScurrents, dtype=float))
+    state_b = (b.init_voltage, b.init_threshold, np.array(b.init_AScurrents, dtype=float))
+    spikes = 0
+    for t, inj in enumerate(stim):
+        va, tha, asca = a.dynamics(*state_a, inj, t, [])
+        vb, thb, ascb = b.dynamics(*state_b, inj, t, [])
+        assert (vb, thb) == (va, tha) and same(ascb, np.asarray(asca, dtype=float)), t
+        if va > tha:
+            spikes += 1
+            va, tha, asca, bad_a = a.reset(va, tha, asca)
+            vb, thb, ascb, bad_b = b.reset(vb, thb, ascb)
+            assert (vb, thb, bool(bad_b)) == (va, tha, bool(bad_a)) and same(ascb, np.asarray(asca, dtype=float))
+        state_a = (va, tha, asca)
+        state_b = (vb, thb, ascb)
+        if a.threshold_components is not None:
+            assert b.threshold_components["spike"][-1] == a.threshold_components["spike"][-1]
+            assert b.threshold_components["voltage"][-1] == a.threshold_components["voltage"][-1]
+    assert spikes > 0

@@ -423,6 +423,82 @@ class GlifNeuron(object):
             d["voltage_reset_method"] = {"name": "zero", "params": {}}
         return d
 
+    def _builtin_only(self, what):
+        custom = [f for f in _METHOD_FAMILIES if not getattr(self, f)._is_builtin()]
+        if custom:
+            raise NotImplementedError(
+                "%s with custom rules (%s) is not supported in this version of glif_rs; "
+                "run() supports a custom voltage_reset_method" % (what, ", ".join(custom))
+            )
+
+    def _last_components(self):
+        tcs = self.threshold_components
+        if tcs is None:
+            return (0.0, 0.0)
+        return (float(tcs["spike"][-1]), float(tcs["voltage"][-1]))
+
+    def _append_components(self, components):
+        if self.threshold_components is None:
+            self.threshold_components = {"spike": [], "voltage": []}
+        self.threshold_components["spike"].append(components[0])
+        self.threshold_components["voltage"].append(components[1])
+
+    def dynamics(self, voltage_t0, threshold_t0, AScurrents_t0, inj, time_step, spike_time_steps, exp="numpy"):
+        """One time step of the dynamics rules (AllenSDK's ``dynamics``).
+
+        ``voltage_t0`` (V), ``threshold_t0`` (V), ``AScurrents_t0`` (A, one
+        per current), ``inj`` (A); ``time_step`` and ``spike_time_steps``
+        are accepted for AllenSDK's signature and not used (no built-in rule
+        reads them). Returns ``(voltage_t1, threshold_t1, AScurrents_t1)``.
+        As in AllenSDK, the adaptive threshold rules read the last entry of
+        ``neuron.threshold_components`` (0 when it is None) and append the
+        new components.
+        """
+        self._builtin_only("dynamics()")
+        v, th, asc, components = _glif_rs.dynamics(
+            self._config(),
+            float(voltage_t0),
+            float(threshold_t0),
+            [float(a) for a in AScurrents_t0],
+            float(inj),
+            self._last_components(),
+            exp,
+        )
+        if self.threshold_dynamics_method.name != "inf":
+            self._append_components(components)
+        return v, th, _np.array(asc, dtype=float)
+
+    def reset(self, voltage_t0, threshold_t0, AScurrents_t0, exp="numpy"):
+        """The reset rules applied to values that crossed threshold
+        (AllenSDK's ``reset``): returns ``(voltage_t1, threshold_t1,
+        AScurrents_t1, bad_reset_flag)``, the values the neuron resumes from
+        after the spike cut (V, V, A) and whether the voltage is above the
+        threshold. ``three_components`` threshold reset reads the last
+        threshold components and appends the reset ones (AllenSDK also
+        appends the decay values of every cut sample; glif_rs keeps only
+        the values the next step reads). Raises ValueError where AllenSDK
+        raises: that reset with no threshold components yet, and currents
+        that are not zero under the ``none`` current reset.
+        """
+        self._builtin_only("reset()")
+        three = self.threshold_reset_method.name == "three_components"
+        if three and self.threshold_components is None:
+            raise ValueError(
+                "threshold_reset_method 'three_components': reset should never happen at the "
+                "beginning of a trace (no threshold components yet; AllenSDK raises the same)"
+            )
+        v, th, asc, components = _glif_rs.reset(
+            self._config(),
+            float(voltage_t0),
+            float(threshold_t0),
+            [float(a) for a in AScurrents_t0],
+            self._last_components(),
+            exp,
+        )
+        if three:
+            self._append_components(components)
+        return v, th, _np.array(asc, dtype=float), v > th
+
     def run(self, stim, exp="numpy", record="all"):
         """Runs the neuron over ``stim`` (input current, A, one sample per
         ``dt``) from its initial values and returns AllenSDK's dict:

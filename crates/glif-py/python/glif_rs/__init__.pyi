@@ -2,7 +2,7 @@
 Units are SI: V, s, A, ohm, F."""
 
 from os import PathLike
-from typing import Any, Callable, Dict, Literal, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Literal, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -95,6 +95,25 @@ class GlifNeuron:
     def configure_method(method_name: str, method: Callable[..., Any], method_params: Dict[str, Any]) -> GlifNeuronMethod: ...
     @staticmethod
     def configure_library_method(method_type: str, params: MethodConfig) -> GlifNeuronMethod: ...
+    def dynamics(
+        self,
+        voltage_t0: float,
+        threshold_t0: float,
+        AScurrents_t0: ArrayLike,
+        inj: float,
+        time_step: int,
+        spike_time_steps: Any,
+        exp: Literal["numpy", "libm"] = "numpy",
+    ) -> Tuple[float, float, np.ndarray]:
+        """One step: (voltage V, threshold V, currents A)."""
+    def reset(
+        self,
+        voltage_t0: float,
+        threshold_t0: float,
+        AScurrents_t0: ArrayLike,
+        exp: Literal["numpy", "libm"] = "numpy",
+    ) -> Tuple[float, float, np.ndarray, bool]:
+        """After a spike: (voltage V, threshold V, currents A, bad_reset_flag)."""
     def run(
         self,
         stim: ArrayLike,

@@ -1,7 +1,7 @@
 """The compiled half of glif_rs (use the names in glif_rs instead)."""
 
 from os import PathLike
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 
@@ -23,3 +23,20 @@ def interpolate_spike_time(
     dt: float, time_step: int, threshold_t0: float, threshold_t1: float, voltage_t0: float, voltage_t1: float
 ) -> float: ...
 def interpolate_spike_value(dt: float, interpolated_spike_time_offset: float, v0: float, v1: float) -> float: ...
+def dynamics(
+    config: Dict[str, Any],
+    voltage_t0: float,
+    threshold_t0: float,
+    ascurrents_t0: List[float],
+    inj: float,
+    components: Tuple[float, float],
+    exp: str = "numpy",
+) -> Tuple[float, float, List[float], Tuple[float, float]]: ...
+def reset(
+    config: Dict[str, Any],
+    voltage_t0: float,
+    threshold_t0: float,
+    ascurrents_t0: List[float],
+    components: Tuple[float, float],
+    exp: str = "numpy",
+) -> Tuple[float, float, List[float], Tuple[float, float]]: ...
