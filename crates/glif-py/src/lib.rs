@@ -6,10 +6,15 @@
 //! (`GlifNeuron`, `GlifNeuronMethod`), whose attributes are plain Python
 //! values as in AllenSDK; every run hands them to this module as a config
 //! dict. No formula or format lives here: configs are parsed and checked by
-//! glif-io, models are glif-io's [`AnyModel`](glif_io::AnyModel) and run in
-//! glif-core, and errors cross once, through [`errors`].
+//! glif-io, models are glif-io's [`glif_io::AnyModel`] and run in
+//! glif-core, and errors cross once, through the `errors` module (a glif-io
+//! error becomes KeyError, TypeError, ValueError or OSError).
 //!
 //! Built by maturin (`pip install ./crates/glif-py`); see the package README.
+//!
+//! ## Cargo features
+//! None. maturin builds the extension module with `pyo3/extension-module`
+//! (pyproject.toml); plain cargo builds leave it off.
 
 mod convert;
 mod custom;
