@@ -114,13 +114,12 @@ def test_array_likes(allensdk, kind):
         "list": list(base),
         "float32": base.astype(np.float32),
         "strided": np.repeat(base, 2)[::2],
+        # Whole amperes: absurd as a current, but numeric; AllenSDK's
+        # arithmetic promotes the ints to float64, as glif_rs converts them.
         "int": (base > 0).astype(np.int64),
     }[kind]
     if kind == "strided":
         assert not stim.flags["C_CONTIGUOUS"]
-    if kind == "int":
-        # 1 A: absurd but numeric; AllenSDK promotes ints to float64 too.
-        pass
     assert_same_run(b.run(stim), a.run(stim))
 
 
