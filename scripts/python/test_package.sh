@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The Python package glif_rs (crates/glif-py), as a user gets it:
 #  1. `maturin build --release` builds the wheel (maturin from PyPI, in a
-#     throwaway venv);
+#     throwaway venv), with the cargo feature `nwb` (simulate_neuron,
+#     load_sweep) when the HDF5 library is installed (pkg-config finds
+#     `hdf5`; GLIF_PY_NWB=0 or 1 forces it off or on), and then requires the
+#     NWB tests to run (GLIF_PY_EXPECT_NWB=1);
 #  2. the wheel installs into a fresh venv (pulling only numpy) and
 #     `import glif_rs` works there;
 #  3. the same wheel is installed into the AllenSDK 2.16.2 venv
@@ -32,7 +35,19 @@ trap 'rm -rf "$work"' EXIT
 echo "== maturin build --release"
 "$py" -m venv "$work/tools"
 "$work/tools/bin/python" -m pip install --disable-pip-version-check -q 'maturin>=1.7,<2'
-"$work/tools/bin/maturin" build --release -m "$repo/crates/glif-py/Cargo.toml" -o "$work/dist"
+nwb="${GLIF_PY_NWB:-}"
+if [ -z "$nwb" ]; then
+    if pkg-config --exists hdf5 2>/dev/null; then nwb=1; else nwb=0; fi
+fi
+features=()
+if [ "$nwb" = "1" ]; then
+    features=(--features nwb)
+    export GLIF_PY_EXPECT_NWB=1
+    echo "with the nwb feature (HDF5 found)"
+else
+    echo "without the nwb feature (no HDF5 library found by pkg-config): the NWB tests skip"
+fi
+"$work/tools/bin/maturin" build --release "${features[@]}" -m "$repo/crates/glif-py/Cargo.toml" -o "$work/dist"
 wheel="$(ls "$work"/dist/*.whl)"
 echo "wheel: $(basename "$wheel")"
 

@@ -124,7 +124,7 @@ macro_rules! with_samples {
 }
 
 /// What one run produced.
-enum Output {
+pub enum Output {
     All(RunResult),
     Spikes(SpikeTrain),
 }
@@ -300,7 +300,7 @@ pub fn run<'py>(
     result_dict(py, output)
 }
 
-fn result_dict<'py>(py: Python<'py>, output: Output) -> PyResult<Bound<'py, PyDict>> {
+pub fn result_dict<'py>(py: Python<'py>, output: Output) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     let spikes = match output {
         Output::All(r) => {

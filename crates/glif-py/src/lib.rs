@@ -13,13 +13,24 @@
 //! Built by maturin (`pip install ./crates/glif-py`); see the package README.
 //!
 //! ## Cargo features
-//! None. maturin builds the extension module with `pyo3/extension-module`
+//! - `nwb` (off by default): `simulate_neuron` and `load_sweep` for Allen
+//!   NWB 1.x files, through glif-io's `nwb` feature, which links the HDF5
+//!   C library (Debian: `libhdf5-dev`). Off by default so that
+//!   `pip install ./crates/glif-py` needs only Rust and Python; turn it on
+//!   with `MATURIN_PEP517_ARGS="--features nwb" pip install ./crates/glif-py`
+//!   (or `maturin build --features nwb`). Without it the two functions
+//!   raise ImportError saying so.
+//!
+//! maturin builds the extension module with `pyo3/extension-module`
 //! (pyproject.toml); plain cargo builds leave it off.
 
 mod convert;
 mod custom;
 mod engine;
 mod errors;
+mod many;
+#[cfg(feature = "nwb")]
+mod nwb;
 
 use glif_core::rules::ThresholdComponents;
 use glif_io::{AnyModel, AnyState, NeuronConfig};
@@ -116,6 +127,95 @@ fn run<'py>(
     let config = parse_bare(config)?;
     let custom = voltage_reset.map(|m| (m, neuron.unwrap_or_else(|| py.None())));
     engine::run(py, &config, stim, exp, record, custom)
+}
+
+/// run_many(configs, stimulus=None, stimuli=None, dt, record="all", threads=None, progress=None, exp="numpy") -> list
+///
+/// Runs every config dict of `configs` (bare or keyed by one model id) at
+/// time step `dt` (s) through glif-io's batch runner, the GIL released:
+/// on `stimulus` (A per sample, float64, contiguous), shared by every
+/// model, or each on its own entry of `stimuli`. Returns, per config, the
+/// result dict of `run()` or the exception object that stopped it.
+/// `progress(done, total)` hears neuron-steps, from worker threads.
+#[pyfunction]
+#[pyo3(signature = (configs, dt, stimulus=None, stimuli=None, record="all", threads=None, progress=None, exp="numpy"))]
+#[allow(clippy::too_many_arguments)] // run_many's keyword arguments
+fn run_many(
+    py: Python<'_>,
+    configs: Vec<Bound<'_, PyAny>>,
+    dt: f64,
+    stimulus: Option<numpy::PyReadonlyArray1<'_, f64>>,
+    stimuli: Option<Vec<numpy::PyReadonlyArray1<'_, f64>>>,
+    record: &str,
+    threads: Option<usize>,
+    progress: Option<Py<PyAny>>,
+    exp: &str,
+) -> PyResult<Vec<Py<PyAny>>> {
+    let exp = ExpSource::parse(exp)?;
+    let record = Record::parse(record)?;
+    if threads == Some(0) {
+        return Err(pyo3::exceptions::PyValueError::new_err(
+            "threads: found 0, expected a number of worker threads >= 1 or None (every core)",
+        ));
+    }
+    let stimuli =
+        match (stimulus, stimuli) {
+            (Some(s), None) => many::Stimuli::Shared(s),
+            (None, Some(v)) => many::Stimuli::Each(v),
+            _ => return Err(PyTypeError::new_err(
+                "run_many: expected exactly one of stimulus (shared) or stimuli (one per model)",
+            )),
+        };
+    let parsed = configs
+        .iter()
+        .map(|c| {
+            let value = convert::to_json(c, "")?;
+            Ok(NeuronConfig::from_value(&value, None).map_err(GlifError)?)
+        })
+        .collect();
+    many::run_many(py, parsed, stimuli, dt, record, threads, progress, exp)
+}
+
+/// simulate_neuron(config, sweep_numbers, input_file_name, output_file_name, spike_cut_value, exp="numpy") -> list
+///
+/// AllenSDK's simulate_neuron for the bare config dict `config` over
+/// glif-io's NWB simulation: returns (sweep number, dt s, spikes) per sweep.
+#[cfg(feature = "nwb")]
+#[pyfunction]
+#[pyo3(signature = (config, sweep_numbers, input_file_name, output_file_name, spike_cut_value, exp="numpy"))]
+fn simulate_neuron(
+    py: Python<'_>,
+    config: &Bound<'_, PyAny>,
+    sweep_numbers: Vec<u32>,
+    input_file_name: std::path::PathBuf,
+    output_file_name: std::path::PathBuf,
+    spike_cut_value: f64,
+    exp: &str,
+) -> PyResult<Vec<(u32, f64, usize)>> {
+    let exp = ExpSource::parse(exp)?;
+    let config = parse_bare(config)?;
+    nwb::simulate_neuron(
+        py,
+        &config,
+        sweep_numbers,
+        input_file_name,
+        output_file_name,
+        spike_cut_value,
+        exp,
+    )
+}
+
+/// load_sweep(file_name, sweep_number) -> dict
+///
+/// AllenSDK's NwbDataSet(file_name).get_sweep(sweep_number), read by glif-io.
+#[cfg(feature = "nwb")]
+#[pyfunction]
+fn load_sweep<'py>(
+    py: Python<'py>,
+    file_name: std::path::PathBuf,
+    sweep_number: u32,
+) -> PyResult<Bound<'py, PyDict>> {
+    nwb::load_sweep(py, file_name, sweep_number)
 }
 
 /// The state of a single step: (voltage V, threshold V, currents A,
@@ -223,6 +323,12 @@ fn _glif_rs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(read_config, m)?)?;
     m.add_function(wrap_pyfunction!(exp_arguments, m)?)?;
     m.add_function(wrap_pyfunction!(run, m)?)?;
+    m.add_function(wrap_pyfunction!(run_many, m)?)?;
+    #[cfg(feature = "nwb")]
+    {
+        m.add_function(wrap_pyfunction!(simulate_neuron, m)?)?;
+        m.add_function(wrap_pyfunction!(load_sweep, m)?)?;
+    }
     m.add_function(wrap_pyfunction!(dynamics, m)?)?;
     m.add_function(wrap_pyfunction!(reset, m)?)?;
     m.add_function(wrap_pyfunction!(interpolate_spike_time, m)?)?;

@@ -30,6 +30,7 @@ reset* rules are supported in this version.
 """
 
 import copy as _copy
+import os as _os
 
 import numpy as _np
 
@@ -44,6 +45,11 @@ __all__ = [
     "interpolate_spike_time",
     "interpolate_spike_value",
     "read_config",
+    "run_many",
+    "simulate_neuron",
+    "simulate_sweep",
+    "load_sweep",
+    "DEFAULT_SPIKE_CUT_VALUE",
     "version",
     "__version__",
 ]
@@ -194,6 +200,203 @@ def read_config(path, model_id=None):
     the field, the value and what was expected; OSError when the file
     cannot be read."""
     return _glif_rs.read_config(path, model_id)
+
+
+#: AllenSDK's default voltage (V) written where a simulation leaves NaN.
+DEFAULT_SPIKE_CUT_VALUE = 0.05
+
+_NO_NWB = (
+    "glif_rs was built without NWB support (cargo feature `nwb`, which links the HDF5 C "
+    "library): install libhdf5 (Debian: libhdf5-dev) and reinstall with "
+    "MATURIN_PEP517_ARGS=\"--features nwb\" pip install ./crates/glif-py"
+)
+
+
+def _nwb():
+    if not hasattr(_glif_rs, "simulate_neuron"):
+        raise ImportError(_NO_NWB)
+    return _glif_rs
+
+
+def simulate_sweep(neuron, stimulus, spike_cut_value):
+    """AllenSDK's ``simulate_sweep``: ``neuron.run(stimulus)`` (stimulus in
+    A, one sample per ``neuron.dt``) with every NaN of the voltage (the
+    samples cut after spikes) replaced by ``spike_cut_value`` (V). Returns
+    the result dict. Needs no NWB support."""
+    data = neuron.run(stimulus)
+    voltage = data["voltage"]
+    voltage[_np.isnan(voltage)] = spike_cut_value
+    return data
+
+
+def load_sweep(file_name, sweep_number):
+    """AllenSDK's ``load_sweep``: ``NwbDataSet(file_name).get_sweep(sweep_number)``
+    of an Allen NWB 1.x file, read by glif-rs: a dict with ``stimulus`` (A),
+    ``response`` (V), ``stimulus_unit`` (``"Amps"``, ``"Volts"`` or
+    ``"Unknown"``), ``index_range`` (first, last sample of the experiment)
+    and ``sampling_rate`` (Hz). Arrays are float64 holding exactly the
+    stored values (AllenSDK returns the stored float32 arrays), and
+    ``conversion`` is applied for pipeline version 1.1 and later (see
+    docs/DIFFERENCES.md). Needs the ``nwb`` build (ImportError otherwise);
+    KeyError for a missing sweep or dataset, OSError for a file that is not
+    an NWB 1.x file."""
+    return _nwb().load_sweep(_fspath(file_name), int(sweep_number))
+
+
+def simulate_neuron(neuron, sweep_numbers, input_file_name, output_file_name, spike_cut_value,
+                    exp="numpy"):
+    """AllenSDK's ``simulate_neuron``: simulates each sweep of
+    ``sweep_numbers`` of the Allen NWB 1.x file ``input_file_name`` with
+    ``neuron`` at the sweep's time step (1 / sampling rate; as AllenSDK,
+    ``neuron.dt`` is left at the last sweep's) and writes the voltage (NaN
+    as ``spike_cut_value``, V) as the sweep's response and the interpolated
+    spike times to ``output_file_name``. Sweeps run in parallel, the GIL
+    released.
+
+    ``output_file_name`` may be the input (written in place), an existing
+    copy of it (written in place, as AllenSDK does), or a new path (glif-rs
+    copies the input there first; AllenSDK would fail). ``exp`` as in
+    ``GlifNeuron.run``. Needs the ``nwb`` build (ImportError otherwise).
+    Raises KeyError/TypeError/ValueError for a bad neuron, OSError for a
+    file that cannot be read or written, and ValueError naming every sweep
+    that failed (after writing the others).
+    """
+    custom = [f for f in _METHOD_FAMILIES if not getattr(neuron, f)._is_builtin()]
+    if custom:
+        raise NotImplementedError(
+            "simulate_neuron runs the built-in rules only; this neuron has custom rules (%s)"
+            % ", ".join(custom)
+        )
+    done = _nwb().simulate_neuron(
+        neuron.to_dict(),
+        [int(n) for n in sweep_numbers],
+        _fspath(input_file_name),
+        _fspath(output_file_name),
+        float(spike_cut_value),
+        exp,
+    )
+    if done:
+        neuron.dt = done[-1][1]
+
+
+def _config_dt(config):
+    """The ``dt`` of a config dict, bare or keyed by one model id; None if it has none."""
+    if isinstance(config, dict) and len(config) == 1 and "dt" not in config:
+        config = next(iter(config.values()))
+    if isinstance(config, dict) and "dt" in config:
+        try:
+            return float(config["dt"])
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def _fspath(path):
+    return _os.fspath(path)
+
+
+def _is_stimulus_list(stimulus_or_stimuli):
+    """Whether the argument is one stimulus per model (a list or tuple of
+    array-likes, or a 2-D array: one row per model) rather than one stimulus."""
+    if isinstance(stimulus_or_stimuli, _np.ndarray):
+        return stimulus_or_stimuli.ndim == 2
+    if isinstance(stimulus_or_stimuli, (list, tuple)) and len(stimulus_or_stimuli) > 0:
+        return _np.ndim(stimulus_or_stimuli[0]) >= 1
+    return False
+
+
+def _samples(stim, what):
+    """``stim`` as a contiguous float64 array (no copy when it already is one)."""
+    try:
+        a = _np.ascontiguousarray(stim, dtype=_np.float64)
+    except (TypeError, ValueError) as e:
+        raise TypeError(
+            "%s: expected a 1-D array-like of input current samples (A), one per dt (%s)" % (what, e)
+        )
+    if a.ndim != 1:
+        raise ValueError(
+            "%s: found an array of shape %s, expected a 1-D array of input current samples (A), "
+            "one per dt" % (what, a.shape)
+        )
+    return a
+
+
+def run_many(neurons_or_configs, stimulus_or_stimuli, dt=None, record="all", threads=None,
+             progress=None, exp="numpy"):
+    """Runs many models at once, across cores, through glif-rs's batch
+    runner (the population engine for the five published levels), the GIL
+    released while they run.
+
+    ``neurons_or_configs``: a list of ``GlifNeuron`` objects and/or config
+    dicts (bare, or keyed by one neuronal model id, as ``from_dict`` takes
+    them). ``stimulus_or_stimuli``: one stimulus (A, one sample per ``dt``)
+    shared by every model, or one per model (a list of 1-D array-likes, or
+    a 2-D array with one row per model; each model then runs alone on its
+    own). ``dt`` (s): the stimulus sampling interval, replacing every
+    model's own; ``None`` takes the models' ``dt`` when they all agree.
+    ``record``: ``"all"`` (AllenSDK's full ``run()`` dict) or ``"spikes"``
+    (the five spike keys only; memory independent of the stimulus length:
+    use it for many models on long stimuli). ``threads``: worker threads
+    (``None``: one per core). ``progress``: called as ``progress(done,
+    total)`` in neuron-steps, from the worker threads while the batch runs;
+    an exception it raises stops the reports and is raised after the batch.
+    ``exp``: as in ``GlifNeuron.run`` (``"numpy"`` by default: each model's
+    exponentials from this process's ``numpy.exp``, so each result equals
+    that model's own ``run()``, and AllenSDK's, bit for bit).
+
+    Returns a list with one entry per model, in order: the result dict its
+    ``run()`` would return, or the exception object (KeyError, TypeError,
+    ValueError, NotImplementedError) its config or run raised; one bad
+    model never fails the others. A neuron with a custom (Python) rule is
+    not run here: its entry is a NotImplementedError (run it with
+    ``neuron.run``).
+    """
+    items = list(neurons_or_configs)
+    configs, slots = [], []
+    for i, item in enumerate(items):
+        if isinstance(item, GlifNeuron):
+            custom = [f for f in _METHOD_FAMILIES if not getattr(item, f)._is_builtin()]
+            if custom:
+                slots.append(NotImplementedError(
+                    "model %d: run_many runs the built-in rules only; this neuron has custom "
+                    "rules (%s): run it with neuron.run()" % (i, ", ".join(custom))
+                ))
+                continue
+            configs.append(item.to_dict())
+        else:
+            configs.append(item)
+        slots.append(None)
+    if dt is None:
+        dts = set(_config_dt(c) for c in configs)
+        if len(dts) != 1 or None in dts:
+            raise ValueError(
+                "dt: found None and models whose dt differ or is missing (%s), expected the "
+                "stimulus sampling interval (s)" % sorted(str(d) for d in dts)
+            )
+        dt = dts.pop()
+    try:
+        dt = float(dt)
+    except (TypeError, ValueError):
+        raise TypeError("dt: found %r, expected a time step in seconds" % (dt,))
+    if _is_stimulus_list(stimulus_or_stimuli):
+        if len(stimulus_or_stimuli) != len(items):
+            raise ValueError(
+                "stimulus_or_stimuli: found %d stimuli for %d models, expected one per model "
+                "(or one stimulus for all)" % (len(stimulus_or_stimuli), len(items))
+            )
+        stimuli = [
+            _samples(s, "stimulus_or_stimuli[%d]" % i)
+            for i, (s, slot) in enumerate(zip(stimulus_or_stimuli, slots))
+            if slot is None
+        ]
+        results = _glif_rs.run_many(configs, dt, stimuli=stimuli, record=record,
+                                    threads=threads, progress=progress, exp=exp)
+    else:
+        stimulus = _samples(stimulus_or_stimuli, "stimulus_or_stimuli")
+        results = _glif_rs.run_many(configs, dt, stimulus=stimulus, record=record,
+                                    threads=threads, progress=progress, exp=exp)
+    results = iter(results)
+    return [next(results) if slot is None else slot for slot in slots]
 
 
 class GlifNeuron(object):

@@ -2,7 +2,7 @@
 Units are SI: V, s, A, ohm, F."""
 
 from os import PathLike
-from typing import Any, Callable, Dict, Literal, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -135,3 +135,36 @@ def interpolate_spike_value(dt: float, interpolated_spike_time_offset: float, v0
 
 def read_config(path: Union[str, "PathLike[str]"], model_id: Optional[str] = None) -> Dict[str, Any]:
     """A neuron_config JSON file (bare or keyed by model id) as a bare dict."""
+
+def run_many(
+    neurons_or_configs: Sequence[Union[GlifNeuron, Mapping[Any, Any]]],
+    stimulus_or_stimuli: Union[ArrayLike, Sequence[ArrayLike]],
+    dt: Optional[float] = None,
+    record: Literal["all", "spikes"] = "all",
+    threads: Optional[int] = None,
+    progress: Optional[Callable[[int, int], Any]] = None,
+    exp: Literal["numpy", "libm"] = "numpy",
+) -> List[Union[Dict[str, np.ndarray], BaseException]]:
+    """Many models at once (GIL released): one stimulus (A per sample at dt,
+    s) for all, or one per model. Per model, run()'s dict or the exception
+    object its config or run raised. progress(done, total) in neuron-steps."""
+
+DEFAULT_SPIKE_CUT_VALUE: float
+
+def simulate_sweep(neuron: GlifNeuron, stimulus: ArrayLike, spike_cut_value: float) -> Dict[str, np.ndarray]:
+    """neuron.run(stimulus) with NaN voltages replaced by spike_cut_value (V)."""
+
+def load_sweep(file_name: Union[str, "PathLike[str]"], sweep_number: int) -> Dict[str, Any]:
+    """An Allen NWB 1.x sweep: stimulus (A), response (V), stimulus_unit,
+    index_range, sampling_rate (Hz). Needs the `nwb` build."""
+
+def simulate_neuron(
+    neuron: GlifNeuron,
+    sweep_numbers: Sequence[int],
+    input_file_name: Union[str, "PathLike[str]"],
+    output_file_name: Union[str, "PathLike[str]"],
+    spike_cut_value: float,
+    exp: Literal["numpy", "libm"] = "numpy",
+) -> None:
+    """Simulates sweeps of an Allen NWB 1.x file and writes responses and
+    spike times to output_file_name. Needs the `nwb` build."""

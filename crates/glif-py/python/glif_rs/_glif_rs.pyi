@@ -19,6 +19,16 @@ def run(
     voltage_reset: Any = None,
     neuron: Any = None,
 ) -> Dict[str, np.ndarray]: ...
+def run_many(
+    configs: List[Any],
+    dt: float,
+    stimulus: Optional[np.ndarray] = None,
+    stimuli: Optional[List[np.ndarray]] = None,
+    record: str = "all",
+    threads: Optional[int] = None,
+    progress: Any = None,
+    exp: str = "numpy",
+) -> List[Any]: ...
 def interpolate_spike_time(
     dt: float, time_step: int, threshold_t0: float, threshold_t1: float, voltage_t0: float, voltage_t1: float
 ) -> float: ...
@@ -40,3 +50,13 @@ def reset(
     components: Tuple[float, float],
     exp: str = "numpy",
 ) -> Tuple[float, float, List[float], Tuple[float, float]]: ...
+# Only in builds with the cargo feature `nwb`:
+def simulate_neuron(
+    config: Dict[str, Any],
+    sweep_numbers: List[int],
+    input_file_name: Union[str, "PathLike[str]"],
+    output_file_name: Union[str, "PathLike[str]"],
+    spike_cut_value: float,
+    exp: str = "numpy",
+) -> List[Tuple[int, float, int]]: ...
+def load_sweep(file_name: Union[str, "PathLike[str]"], sweep_number: int) -> Dict[str, Any]: ...
