@@ -5,8 +5,9 @@
 //! (all features), every crate feature combination and both embedded
 //! targets built, the proof that glif-core links no `alloc`, the AllenSDK
 //! reference verification, the f32 report's freshness, the firmware on
-//! QEMU, the benchmarks as a smoke test (each run once, timing nothing), and
-//! the side-by-side comparison with AllenSDK when its venv exists.
+//! QEMU, the Python package (wheel, import, pytest against AllenSDK), the
+//! benchmarks as a smoke test (each run once, timing nothing), and the
+//! side-by-side comparison with AllenSDK when its venv exists.
 //!
 //! The checks that need the AllenSDK environment (`glif_reference::env::CHECKS`)
 //! record how they ended in a report file (`GLIF_ENV_REPORT`, set here for
@@ -14,7 +15,8 @@
 //! was skipped. Under `CI=true` a check that did not run is a failure.
 //!
 //! Ends with `N passed, M failed` and exits non-zero on any failure.
-//! `cargo xtask ci --fast` skips the firmware, benchmark and comparison steps.
+//! `cargo xtask ci --fast` skips the firmware, Python package, benchmark and
+//! comparison steps.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -192,6 +194,13 @@ fn steps() -> Vec<Step> {
             "cargo",
             &["xtask", "f32-report", "--check"],
             false,
+        ),
+        // Needs the AllenSDK venv: fails without it under CI=true.
+        step(
+            "python package: wheel, fresh-venv import, pytest against AllenSDK",
+            "bash",
+            &["scripts/python/test_package.sh"],
+            true,
         ),
         step(
             "firmware on QEMU, bit-identical to the host",

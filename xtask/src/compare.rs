@@ -31,6 +31,11 @@
 //! spikes-only time (NEST records only spikes). Absolute times depend on the
 //! machine; the ratios are what the docs quote.
 //!
+//! Without `--quick`, when the Python package `glif_rs` is installed in the
+//! AllenSDK venv, `scripts/python/bench_glif_rs.py` then runs: its
+//! `GlifNeuron.run()` against AllenSDK's and `run_many` over the 2,441
+//! Teeter configs against `glif batch` (target/release/glif), as ratios.
+//!
 //! Exit status: 0 when every side that ran agreed on the spike steps (also
 //! when the AllenSDK venv is missing: glif-rs's side is printed with a note
 //! on how to create it); 1 when AllenSDK and glif-rs disagree or a run fails;
@@ -247,7 +252,34 @@ fn compare(opts: &Options) -> Result<ExitCode, String> {
     }
 
     let code = print_report(opts, &venv, &ours, &theirs, started.elapsed())?;
-    Ok(record_env_check(&venv, &theirs).unwrap_or(code))
+    if let Some(failed) = record_env_check(&venv, &theirs) {
+        return Ok(failed);
+    }
+    if have_venv && !opts.quick && !python_package_bench(&root, &python) {
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(code)
+}
+
+/// The Python package's benchmark, when `glif_rs` is installed in the venv;
+/// false when it ran and found different outputs or failed.
+fn python_package_bench(root: &Path, python: &Path) -> bool {
+    let installed = Command::new(python)
+        .args(["-c", "import glif_rs"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !installed {
+        eprintln!(
+            "compare: python package: skipped: glif_rs is not installed in the venv \
+             (scripts/python/test_package.sh installs it)"
+        );
+        return true;
+    }
+    eprintln!("compare: python package (scripts/python/bench_glif_rs.py)");
+    Command::new(python)
+        .arg(root.join("scripts/python/bench_glif_rs.py"))
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// The AllenSDK side is an environment-dependent check

@@ -88,4 +88,7 @@ pub use model::{Model, Prepared, RuleSet, Rules, State};
 pub use neuron::{Neuron, Outcome, Phase, Step, BAD_RESET_FILL};
 pub use params::{Coeffs, ParamSpec, Params};
 pub use population::{Block, Population, PopulationRecorder, WideDynamics};
-pub use record::{OnSpike, Recorder, SliceRecorder, Spike, SpikeCounter};
+pub use record::{
+    interpolate_spike_time, interpolate_spike_value, OnSpike, Recorder, SliceRecorder, Spike,
+    SpikeCounter,
+};

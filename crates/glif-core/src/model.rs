@@ -10,8 +10,8 @@ use crate::neuron::{Neuron, Outcome};
 use crate::params::Params;
 use crate::record::Recorder;
 use crate::rules::{
-    asc_sum, AscDynamics, AscReset, ThresholdComponents, ThresholdDynamics, ThresholdReset,
-    VoltageDynamics, VoltageReset,
+    asc_sum, AscDynamics, AscReset, NonzeroCurrents, ThresholdComponents, ThresholdDynamics,
+    ThresholdReset, VoltageDynamics, VoltageReset,
 };
 
 /// The six rules of a neuron, one per family. The type of each field picks
@@ -251,6 +251,28 @@ where
 }
 
 impl<F: Float, const N: usize, R: RuleSet<F, N>> Prepared<F, N, R> {
+    /// AllenSDK's `reset()`: the values after a spike from the values `s1`
+    /// that crossed threshold. Currents first, then the voltage, then the
+    /// threshold (which sees the reset voltage). Fails when the current
+    /// reset requires zero currents and they are not.
+    #[inline(always)]
+    pub fn reset(&self, s1: &State<F, N>) -> Result<State<F, N>, NonzeroCurrents> {
+        let asc = <R::AscReset as AscReset<F, N>>::reset(&self.asc_reset, &s1.asc)?;
+        let v = <R::VoltageReset as VoltageReset<F, N>>::reset(&self.voltage_reset, s1.v);
+        let (th, components) = <R::ThresholdReset as ThresholdReset<F, N>>::reset(
+            &self.threshold_reset,
+            s1.th,
+            v,
+            s1.components,
+        );
+        Ok(State {
+            v,
+            th,
+            asc,
+            components,
+        })
+    }
+
     /// One sample of the dynamics from `s0` with input `input` (A).
     #[inline(always)]
     pub fn dynamics(&self, s0: &State<F, N>, input: F) -> State<F, N> {

@@ -3,8 +3,7 @@
 use crate::error::RunError;
 use crate::float::Float;
 use crate::model::{Model, RuleSet, State};
-use crate::record::{Recorder, Spike};
-use crate::rules::{AscReset, ThresholdReset, VoltageReset};
+use crate::record::{interpolate_spike_time, interpolate_spike_value, Recorder, Spike};
 
 /// How many samples AllenSDK fills with the reset values after a bad reset
 /// before it stops.
@@ -322,32 +321,20 @@ impl<'m, F: Float, const N: usize, R: RuleSet<F, N>> Neuron<'m, F, N, R> {
         let dt = model.params().dt();
         let (v0, th0) = (s0.v, s0.th);
         let grid_time = F::from_count(t) * dt;
-        let time = grid_time + dt * (th0 - v0) / ((v1 - v0) - (th1 - th0));
+        let time = interpolate_spike_time(dt, t as i64, th0, th1, v0, v1);
         let offset = time - F::from_step(t as i64 - 1) * dt;
         let spike = Spike {
             step: t,
             grid_time,
             time,
-            voltage: v0 + (v1 - v0) * offset / dt,
-            threshold: th0 + (th1 - th0) * offset / dt,
+            voltage: interpolate_spike_value(dt, offset, v0, v1),
+            threshold: interpolate_spike_value(dt, offset, th0, th1),
         };
 
-        let asc = <R::AscReset as AscReset<F, N>>::reset(&k.asc_reset, &s1.asc)
+        self.state = k
+            .reset(s1)
             .map_err(|_| RunError::NonzeroAfterSpikeCurrents { step: t })?;
-        let v = <R::VoltageReset as VoltageReset<F, N>>::reset(&k.voltage_reset, v1);
-        let (th, components) = <R::ThresholdReset as ThresholdReset<F, N>>::reset(
-            &k.threshold_reset,
-            th1,
-            v,
-            s1.components,
-        );
-        self.state = State {
-            v,
-            th,
-            asc,
-            components,
-        };
-        let bad_reset = v > th;
+        let bad_reset = self.state.v > self.state.th;
         if bad_reset {
             self.bad_reset_step = t;
         }

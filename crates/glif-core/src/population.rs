@@ -147,9 +147,19 @@ impl<F: Float, const N: usize, const L: usize, R: PopulationRules<F, N, L>>
     /// Gathers the dynamics constants of `models` (lane `i` = `models[i]`).
     ///
     /// The constants are recomputed lane by lane with `libm`'s `exp`, exactly
-    /// as [`Model::new`] computes them; models built with
-    /// [`Model::with_exp`] are not reproduced.
+    /// as [`Model::new`] computes them; for models built with
+    /// [`Model::with_exp`], use [`WideDynamics::with_exp`] with the same `exp`.
     pub fn new(models: &[&Model<F, N, R>; L]) -> Result<Self, ParamError> {
+        Self::with_exp(models, &F::exp)
+    }
+
+    /// As [`WideDynamics::new`], with every exponential of the constants
+    /// from `exp`, lane by lane: the constants of models built with
+    /// [`Model::with_exp`] and this `exp`.
+    pub fn with_exp(
+        models: &[&Model<F, N, R>; L],
+        exp: &dyn Fn(F) -> F,
+    ) -> Result<Self, ParamError> {
         let spec = |i: usize| models[i].params().spec();
         let lanes = |f: &dyn Fn(&ParamSpec<F, N>) -> F| Lanes::from_fn(|i| f(spec(i)));
         let lanes_n = |f: &dyn Fn(&ParamSpec<F, N>, usize) -> F| -> [Lanes<F, L>; N] {
@@ -181,7 +191,7 @@ impl<F: Float, const N: usize, const L: usize, R: PopulationRules<F, N, L>>
         let params = Params::new(wide_spec)?;
         let rules: [&R; L] = core::array::from_fn(|i| models[i].rules());
         let (voltage, threshold, asc) = R::widen(&rules);
-        let exp = |x: Lanes<F, L>| x.exp();
+        let exp = |x: Lanes<F, L>| Lanes(x.0.map(exp));
         Ok(WideDynamics {
             voltage: voltage.prepare(&params, &exp)?,
             threshold: threshold.prepare(&params, &exp)?,

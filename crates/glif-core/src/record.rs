@@ -65,6 +65,22 @@ impl<F: Float, const N: usize, R: Recorder<F, N> + ?Sized> Recorder<F, N> for &m
     }
 }
 
+/// AllenSDK's `interpolate_spike_time`: the time (s) where the voltage
+/// line from `v0` to `v1` crosses the threshold line from `th0` to `th1`
+/// (V) in the step of length `dt` (s) that starts at sample `time_step`:
+/// `time_step*dt + dt*(th0 - v0)/((v1 - v0) - (th1 - th0))`.
+#[inline(always)]
+pub fn interpolate_spike_time<F: Float>(dt: F, time_step: i64, th0: F, th1: F, v0: F, v1: F) -> F {
+    F::from_step(time_step) * dt + dt * (th0 - v0) / ((v1 - v0) - (th1 - th0))
+}
+
+/// AllenSDK's `interpolate_spike_value`: a quantity going from `x0` to `x1`
+/// over a step of `dt` (s), at `offset` (s) into it: `x0 + (x1 - x0)*offset/dt`.
+#[inline(always)]
+pub fn interpolate_spike_value<F: Float>(dt: F, offset: F, x0: F, x1: F) -> F {
+    x0 + (x1 - x0) * offset / dt
+}
+
 /// Counts spikes and keeps the first and the last: constant memory, whatever
 /// the stimulus length.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]

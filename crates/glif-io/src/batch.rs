@@ -9,7 +9,10 @@
 //! padded with copies of its first model, whose outputs are dropped); every
 //! other rule combination runs alone. Both give each model exactly what it
 //! computes alone, bit for bit. Each model gets its own result or error;
-//! one failure never fails the batch.
+//! one failure never fails the batch. [`run_batch_with_exp`] takes the
+//! exponentials of the models' constants from the caller (the Python
+//! package's `numpy.exp`); [`run_batch_each`] runs each model on its own
+//! stimulus.
 
 use std::path::{Path, PathBuf};
 
@@ -194,22 +197,75 @@ pub fn entries_from_configs(configs: Vec<NeuronConfig>) -> Vec<Entry> {
         .collect()
 }
 
+/// Where a batch's models take the exponentials of their precomputed
+/// per-`dt` constants from, instead of libm: a function of the argument
+/// (each argument is one of [`AnyModel::exp_arguments`] of a config at the
+/// batch's `dt`). In `f32` precision its `f64` value is rounded to `f32`.
+/// The Python package passes the user's `numpy.exp`, looked up in a table,
+/// so that each model computes what AllenSDK computes on that machine.
+pub type Exp<'a> = &'a (dyn Fn(f64) -> f64 + Sync);
+
 /// Runs every entry on `stimulus` (A per sample at `options.dt`): one
 /// [`ModelRun`] per entry, in the order of `entries`. `progress` receives
 /// neuron-steps done (from several threads). Fails only when `options.dt` is
-/// not a time step > 0 or the thread pool cannot be built.
+/// not a time step > 0 or the thread pool cannot be built. Exponentials come
+/// from libm; see [`run_batch_with_exp`].
 pub fn run_batch(
     entries: Vec<Entry>,
     stimulus: &[f64],
     options: &BatchOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<ModelRun>> {
+    run_batch_with_exp(entries, stimulus, options, None, progress)
+}
+
+/// As [`run_batch`], with the exponentials of every model's constants from
+/// `exp` when it is given (see [`Exp`]).
+pub fn run_batch_with_exp(
+    entries: Vec<Entry>,
+    stimulus: &[f64],
+    options: &BatchOptions,
+    exp: Option<Exp<'_>>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<ModelRun>> {
     crate::config::check_dt(options.dt)?;
-    let go = || match options.precision {
-        Precision::F64 => run_entries::<f64>(entries, stimulus, options, progress),
-        Precision::F32 => run_entries::<f32>(entries, stimulus, options, progress),
-    };
-    match options.threads {
+    in_pool(options.threads, || match options.precision {
+        Precision::F64 => run_entries::<f64>(entries, stimulus, options, exp, progress),
+        Precision::F32 => run_entries::<f32>(entries, stimulus, options, exp, progress),
+    })
+}
+
+/// Runs entry `i` on `stimuli[i]` (A per sample at `options.dt`), each model
+/// alone (the population engine steps many models on one shared stimulus;
+/// here every model has its own), the models in parallel. One [`ModelRun`]
+/// per entry, in order; each gives what the model computes alone, as
+/// [`run_batch`]'s. `progress` receives neuron-steps done. Fails when
+/// `options.dt` is not a time step > 0, when there is not one stimulus per
+/// entry, or when the thread pool cannot be built.
+pub fn run_batch_each(
+    entries: Vec<Entry>,
+    stimuli: &[&[f64]],
+    options: &BatchOptions,
+    exp: Option<Exp<'_>>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<ModelRun>> {
+    crate::config::check_dt(options.dt)?;
+    if stimuli.len() != entries.len() {
+        return Err(Error::new(ErrorKind::WrongLength {
+            path: "stimuli".into(),
+            found: stimuli.len(),
+            expected: entries.len(),
+        }));
+    }
+    in_pool(options.threads, || match options.precision {
+        Precision::F64 => run_each::<f64>(entries, stimuli, options, exp, progress),
+        Precision::F32 => run_each::<f32>(entries, stimuli, options, exp, progress),
+    })
+}
+
+/// Runs `go` on `threads` worker threads, or on rayon's global pool.
+fn in_pool<T: Send>(threads: Option<usize>, go: impl FnOnce() -> T + Send) -> Result<T> {
+    match threads {
         None => Ok(go()),
         Some(n) => {
             let pool = rayon::ThreadPoolBuilder::new()
@@ -219,6 +275,66 @@ pub fn run_batch(
             Ok(pool.install(go))
         }
     }
+}
+
+/// Builds the model of every entry at `options.dt`: the runs (results still
+/// empty, or the error that stopped an entry) and the models.
+fn build_entries<F: Float>(
+    entries: Vec<Entry>,
+    options: &BatchOptions,
+    exp: Option<Exp<'_>>,
+) -> (Vec<ModelRun>, Vec<Option<AnyModel<F>>>) {
+    let mut runs: Vec<ModelRun> = Vec::with_capacity(entries.len());
+    let mut built: Vec<Option<AnyModel<F>>> = Vec::with_capacity(entries.len());
+    for e in entries {
+        let (level, model) = match e.config {
+            Err(err) => (String::new(), Err(err)),
+            Ok(c) => (
+                level_label(c.level()),
+                c.with_dt(options.dt).and_then(|c| match exp {
+                    None => AnyModel::<F>::new(&c),
+                    Some(e) => AnyModel::<F>::with_exp(&c, &|x: F| F::from_f64(e(x.to_f64()))),
+                }),
+            ),
+        };
+        let (result, model) = match model {
+            Err(err) => (Err(err), None),
+            Ok(m) => (Ok(RunResult::default()), Some(m)),
+        };
+        runs.push(ModelRun {
+            name: e.name,
+            level,
+            result,
+        });
+        built.push(model);
+    }
+    (runs, built)
+}
+
+fn run_each<F: Float>(
+    entries: Vec<Entry>,
+    stimuli: &[&[f64]],
+    options: &BatchOptions,
+    exp: Option<Exp<'_>>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Vec<ModelRun> {
+    let (mut runs, built) = build_entries::<F>(entries, options, exp);
+    let record = options.record;
+    let results: Vec<Option<RunResult>> = built
+        .par_iter()
+        .zip(stimuli.par_iter())
+        .map(|(m, stimulus)| {
+            let r = m.as_ref().map(|m| run_typed(m, stimulus, record, &|_| {}));
+            progress(stimulus.len() as u64);
+            r
+        })
+        .collect();
+    for (run, r) in runs.iter_mut().zip(results) {
+        if let Some(r) = r {
+            run.result = Ok(r);
+        }
+    }
+    runs
 }
 
 /// The models of one published level: (entry index, model).
@@ -251,29 +367,10 @@ fn run_entries<F: Float>(
     entries: Vec<Entry>,
     stimulus: &[f64],
     options: &BatchOptions,
+    exp: Option<Exp<'_>>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Vec<ModelRun> {
-    let mut runs: Vec<ModelRun> = Vec::with_capacity(entries.len());
-    let mut built: Vec<Option<AnyModel<F>>> = Vec::with_capacity(entries.len());
-    for e in entries {
-        let (level, model) = match e.config {
-            Err(err) => (String::new(), Err(err)),
-            Ok(c) => (
-                level_label(c.level()),
-                c.with_dt(options.dt).and_then(|c| AnyModel::<F>::new(&c)),
-            ),
-        };
-        let (result, model) = match model {
-            Err(err) => (Err(err), None),
-            Ok(m) => (Ok(RunResult::default()), Some(m)),
-        };
-        runs.push(ModelRun {
-            name: e.name,
-            level,
-            result,
-        });
-        built.push(model);
-    }
+    let (mut runs, built) = build_entries::<F>(entries, options, exp);
     let mut g1: Group<F, Glif1Rules> = Vec::new();
     let mut g2: Group<F, Glif2Rules<F>> = Vec::new();
     let mut g3: Group<F, Glif3Rules<F, 2>> = Vec::new();
@@ -303,7 +400,7 @@ fn run_entries<F: Float>(
     let record = options.record;
     let results: Vec<Vec<(usize, RunResult)>> = tasks
         .par_iter()
-        .map(|t| run_task(t, &built, stimulus, record, progress))
+        .map(|t| run_task(t, &built, stimulus, record, exp, progress))
         .collect();
     for (i, r) in results.into_iter().flatten() {
         runs[i].result = Ok(r);
@@ -316,6 +413,7 @@ fn run_task<F: Float>(
     built: &[Option<AnyModel<F>>],
     stimulus: &[f64],
     record: Record,
+    exp: Option<Exp<'_>>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Vec<(usize, RunResult)> {
     let alone = |i: usize| -> Vec<(usize, RunResult)> {
@@ -327,11 +425,11 @@ fn run_task<F: Float>(
         vec![(i, r)]
     };
     match task {
-        Task::G1(c) => run_block(c, stimulus, record, progress, &alone),
-        Task::G2(c) => run_block(c, stimulus, record, progress, &alone),
-        Task::G3(c) => run_block(c, stimulus, record, progress, &alone),
-        Task::G4(c) => run_block(c, stimulus, record, progress, &alone),
-        Task::G5(c) => run_block(c, stimulus, record, progress, &alone),
+        Task::G1(c) => run_block(c, stimulus, record, exp, progress, &alone),
+        Task::G2(c) => run_block(c, stimulus, record, exp, progress, &alone),
+        Task::G3(c) => run_block(c, stimulus, record, exp, progress, &alone),
+        Task::G4(c) => run_block(c, stimulus, record, exp, progress, &alone),
+        Task::G5(c) => run_block(c, stimulus, record, exp, progress, &alone),
         Task::One(i) => alone(*i),
     }
 }
@@ -371,10 +469,13 @@ impl<F: Float, const N: usize> PopulationRecorder<F, N> for PerLane<RunResult> {
 
 /// Runs one block of up to [`LANES`] models of one rule set on the shared
 /// stimulus, padded with copies of the first (their outputs are dropped).
+/// The block's constants take their exponentials from `exp` (else libm),
+/// as its models were built.
 fn run_block<F, R>(
     chunk: &[(usize, Model<F, 2, R>)],
     stimulus: &[f64],
     record: Record,
+    exp: Option<Exp<'_>>,
     progress: &(dyn Fn(u64) + Sync),
     alone: &Alone<'_>,
 ) -> Vec<(usize, RunResult)>
@@ -383,14 +484,19 @@ where
     R: PopulationRules<F, 2, LANES> + Copy,
 {
     match record {
-        Record::Spikes => {
-            run_block_with(chunk, stimulus, progress, alone, SpikeTrain::default, |s| {
-                RunResult::from_spikes(2, s)
-            })
-        }
+        Record::Spikes => run_block_with(
+            chunk,
+            stimulus,
+            exp,
+            progress,
+            alone,
+            SpikeTrain::default,
+            |s| RunResult::from_spikes(2, s),
+        ),
         Record::All => run_block_with(
             chunk,
             stimulus,
+            exp,
             progress,
             alone,
             || RunResult::new(2, stimulus.len()),
@@ -402,6 +508,7 @@ where
 fn run_block_with<F, R, Rec>(
     chunk: &[(usize, Model<F, 2, R>)],
     stimulus: &[f64],
+    exp: Option<Exp<'_>>,
     progress: &(dyn Fn(u64) + Sync),
     alone: &Alone<'_>,
     new: impl Fn() -> Rec,
@@ -420,7 +527,11 @@ where
     let refs: [&Model<F, 2, R>; LANES] = core::array::from_fn(|i| &models[i]);
     // Neither fails for models that built (the same checks, the same
     // lengths); if one did, the models would run alone.
-    let Ok(dynamics) = WideDynamics::new(&refs) else {
+    let wide = match exp {
+        None => WideDynamics::new(&refs),
+        Some(e) => WideDynamics::with_exp(&refs, &|x: F| F::from_f64(e(x.to_f64()))),
+    };
+    let Ok(dynamics) = wide else {
         return all_alone();
     };
     let dynamics = [dynamics];

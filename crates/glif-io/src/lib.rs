@@ -91,7 +91,10 @@ pub mod nwb;
 pub use config::{ConfigCoeffs, NeuronConfig};
 pub use error::{sci, Error, ErrorKind, Result};
 pub use methods::Methods;
-pub use model::{AnyModel, AnyPrecisionModel, AnyRecorder, Precision, MAX_ASC_CURRENTS};
+pub use model::{
+    model_with_voltage_reset, AnyModel, AnyPrecisionModel, AnyRecorder, AnyState, Precision,
+    RulesWithVoltageReset, MAX_ASC_CURRENTS,
+};
 pub use results::{RunEnd, RunResult, SpikeTrain, SPIKE_CUT_VALUE};
 pub use run::Record;
 pub use stimulus::read_stimulus;

@@ -2,9 +2,10 @@
 //! config file at run time: [`AnyModel`].
 
 use glif_core::levels::{self, Glif1, Glif2, Glif3, Glif4, Glif5};
+use glif_core::rules::ThresholdComponents;
 use glif_core::{
     Coeffs, Float, Model, Outcome, ParamError, ParamSpec, Params, Problem, Recorder, RuleSet,
-    Rules, RunError,
+    Rules, RunError, State,
 };
 
 use crate::config::NeuronConfig;
@@ -100,6 +101,30 @@ impl<F: Float> AnyModel<F> {
         build(config, exp, true).map_err(|e| e.with_source(config))
     }
 
+    /// The argument of every exponential in the precomputed constants of the
+    /// model `config` builds (glif-core's `Model::with_exp`), each once, in
+    /// the order they are first asked for.
+    ///
+    /// For front ends that take `exp` from elsewhere: evaluate `exp` on
+    /// these (the Python package uses the user's `numpy.exp`, as AllenSDK
+    /// does on that machine), then build with [`AnyModel::with_exp`] looking
+    /// the values up. Fails as [`AnyModel::new`] fails.
+    pub fn exp_arguments(config: &NeuronConfig) -> Result<Vec<F>> {
+        let seen = std::cell::RefCell::new(Vec::<F>::new());
+        let record = |x: F| {
+            let mut seen = seen.borrow_mut();
+            if !seen
+                .iter()
+                .any(|s| s.to_f64().to_bits() == x.to_f64().to_bits())
+            {
+                seen.push(x);
+            }
+            F::exp(x)
+        };
+        Self::with_exp(config, &record)?;
+        Ok(seen.into_inner())
+    }
+
     /// As [`AnyModel::with_exp`], but always a general (run-time rules)
     /// variant, even for a published level: to compare the two paths or
     /// measure what the compiled levels save.
@@ -175,6 +200,74 @@ impl<F: Float> AnyModel<F> {
         let mut spikes = SpikeTrain::default();
         spikes.end = RunEnd::from(self.run(stimulus, &mut spikes));
         spikes
+    }
+}
+
+/// The values of one sample with any number of after-spike currents: the
+/// input and output of the single steps [`AnyModel::dynamics`] and
+/// [`AnyModel::reset`] (AllenSDK's `GlifNeuron.dynamics()` and `reset()`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AnyState<F> {
+    /// Voltage (V).
+    pub v: F,
+    /// Threshold (V).
+    pub th: F,
+    /// After-spike currents (A), one per current.
+    pub asc: Vec<F>,
+    /// Threshold components (V): AllenSDK's last `threshold_components`.
+    pub components: ThresholdComponents<F>,
+}
+
+impl<F: Float> AnyState<F> {
+    fn fixed<const N: usize>(&self) -> Result<State<F, N>> {
+        let asc = <[F; N]>::try_from(self.asc.as_slice()).map_err(|_| {
+            Error::new(ErrorKind::WrongLength {
+                path: "AScurrents_t0".into(),
+                found: self.asc.len(),
+                expected: N,
+            })
+        })?;
+        Ok(State {
+            v: self.v,
+            th: self.th,
+            asc,
+            components: self.components,
+        })
+    }
+
+    fn from_fixed<const N: usize>(s: State<F, N>) -> Self {
+        AnyState {
+            v: s.v,
+            th: s.th,
+            asc: s.asc.to_vec(),
+            components: s.components,
+        }
+    }
+}
+
+impl<F: Float> AnyModel<F> {
+    /// One sample of the three dynamics rules from `s0` with input `inj`
+    /// (A), as glif-core's `Prepared::dynamics`. Fails when `s0` does not
+    /// have one current per after-spike current of the model.
+    pub fn dynamics(&self, s0: &AnyState<F>, inj: F) -> Result<AnyState<F>> {
+        each_model!(self, m => {
+            let s = s0.fixed()?;
+            Ok(AnyState::from_fixed(m.prepared().dynamics(&s, inj)))
+        })
+    }
+
+    /// The three reset rules applied to `s1`, the values that crossed
+    /// threshold, as glif-core's `Prepared::reset`. Fails when `s1` has the
+    /// wrong number of currents, or when the current reset is `none` and
+    /// the currents are not zero.
+    pub fn reset(&self, s1: &AnyState<F>) -> Result<AnyState<F>> {
+        each_model!(self, m => {
+            let s = s1.fixed()?;
+            let reset = m.prepared().reset(&s).map_err(|_| {
+                Error::from(RunError::NonzeroAfterSpikeCurrents { step: 0 })
+            })?;
+            Ok(AnyState::from_fixed(reset))
+        })
     }
 }
 
@@ -357,6 +450,49 @@ fn general<F: Float, const N: usize>(
     exp: &dyn Fn(F) -> F,
 ) -> Result<Model<F, N, DynRules<F, N>>> {
     model(c, dyn_rules::<F, N>(c)?, exp)
+}
+
+/// The run-time rules of `config` with the voltage reset replaced by
+/// `voltage_reset`: see [`model_with_voltage_reset`].
+pub type RulesWithVoltageReset<F, const N: usize, VR> =
+    Rules<AnyVoltage, AnyThreshold<F>, AnyAsc, VR, AnyThresholdReset<F>, AnyAscReset<F, N>>;
+
+/// A model of `config` whose voltage reset is `voltage_reset` (a rule
+/// defined outside this crate, e.g. a Python function behind the Python
+/// package's custom rules) and whose other five rules are the config's
+/// built-in ones. `config.voltage_reset_method` is ignored. `N` must be the
+/// config's number of after-spike currents. Exponentials come from `exp`.
+pub fn model_with_voltage_reset<F, const N: usize, VR>(
+    config: &NeuronConfig,
+    voltage_reset: VR,
+    exp: &dyn Fn(F) -> F,
+) -> Result<Model<F, N, RulesWithVoltageReset<F, N, VR>>>
+where
+    F: Float,
+    VR: glif_core::rules::VoltageReset<F, N> + Copy + core::fmt::Debug,
+{
+    let build = || {
+        config.methods.check_compatible()?;
+        let r: DynRules<F, N> = dyn_rules(config)?;
+        let rules = Rules {
+            voltage: r.voltage,
+            threshold: r.threshold,
+            asc: r.asc,
+            voltage_reset,
+            threshold_reset: r.threshold_reset,
+            asc_reset: r.asc_reset,
+        };
+        model(config, rules, exp)
+    };
+    if config.asc_count() != N {
+        return Err(Error::new(ErrorKind::WrongLength {
+            path: "asc_tau_array".into(),
+            found: config.asc_count(),
+            expected: N,
+        })
+        .with_source(config));
+    }
+    build().map_err(|e| e.with_source(config))
 }
 
 /// The compiled model of a published level with two currents, or `None`

@@ -132,3 +132,91 @@ fn a_broken_entry_fails_only_its_own_run() {
     let e = batch::run_batch(Vec::new(), &stimulus, &BatchOptions::new(0.0), &|_| {}).unwrap_err();
     assert!(e.to_string().contains("dt"), "{e}");
 }
+
+/// An exponential that is not libm's (one ulp up for every argument), so a
+/// model built with it differs from a libm model and the test can tell
+/// whether the batch used it.
+fn exp_one_ulp_up(x: f64) -> f64 {
+    f64::from_bits(<f64 as glif_core::Float>::exp(x).to_bits() + 1)
+}
+
+#[test]
+fn run_batch_with_exp_builds_every_model_with_the_given_exp() {
+    let stimulus = stimulus();
+    let configs = configs();
+    let options = BatchOptions {
+        record: Record::All,
+        threads: Some(2),
+        ..BatchOptions::new(DT)
+    };
+    let runs = batch::run_batch_with_exp(
+        batch::entries_from_configs(configs.clone()),
+        &stimulus,
+        &options,
+        Some(&exp_one_ulp_up),
+        &|_| {},
+    )
+    .unwrap();
+    let mut differs_from_libm = 0;
+    for (run, c) in runs.iter().zip(&configs) {
+        let c = c.clone().with_dt(DT).unwrap();
+        let alone = glif_io::AnyModel::<f64>::with_exp(&c, &exp_one_ulp_up)
+            .unwrap()
+            .run_result(&stimulus);
+        let got = run.result.as_ref().unwrap();
+        assert!(got.same_outputs(&alone), "{}", run.name);
+        assert_eq!(got.end, alone.end, "{}", run.name);
+        let libm = glif_io::AnyModel::<f64>::new(&c)
+            .unwrap()
+            .run_result(&stimulus);
+        differs_from_libm += usize::from(!got.same_outputs(&libm));
+    }
+    assert!(differs_from_libm > 0, "the exp function was not used");
+}
+
+#[test]
+fn run_batch_each_runs_every_model_on_its_own_stimulus() {
+    let configs: Vec<NeuronConfig> = configs().into_iter().step_by(9).collect();
+    let stimuli: Vec<Vec<f64>> = (0..configs.len())
+        .map(|i| generate::square(DT, 0.2, 0.05, 0.1, 1e-10 + 2e-11 * i as f64).unwrap())
+        .collect();
+    let refs: Vec<&[f64]> = stimuli.iter().map(Vec::as_slice).collect();
+    for record in [Record::All, Record::Spikes] {
+        let options = BatchOptions {
+            record,
+            threads: Some(2),
+            ..BatchOptions::new(DT)
+        };
+        let done = std::sync::atomic::AtomicU64::new(0);
+        let runs = batch::run_batch_each(
+            batch::entries_from_configs(configs.clone()),
+            &refs,
+            &options,
+            None,
+            &|n| {
+                done.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+            },
+        )
+        .unwrap();
+        let total: usize = stimuli.iter().map(Vec::len).sum();
+        assert_eq!(done.into_inner(), total as u64);
+        for ((run, c), stim) in runs.iter().zip(&configs).zip(&stimuli) {
+            let model =
+                AnyPrecisionModel::new(&c.clone().with_dt(DT).unwrap(), Precision::F64).unwrap();
+            let alone = glif_io::run::run(&model, stim, record, &|_| {});
+            let got = run.result.as_ref().unwrap();
+            assert!(got.same_outputs(&alone), "{} {record:?}", run.name);
+            assert_eq!(got.end, alone.end, "{}", run.name);
+        }
+    }
+    // One stimulus per entry, or the call fails naming `stimuli`.
+    let e = batch::run_batch_each(
+        batch::entries_from_configs(configs.clone()),
+        &refs[1..],
+        &BatchOptions::new(DT),
+        None,
+        &|_| {},
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("stimuli"), "{e}");
+}

@@ -35,7 +35,10 @@ pub use ephys_sweeps::{
 };
 pub use error::{NwbError, NwbErrorKind, ObjectKind};
 pub use output::copy_for_output;
-pub use simulate::{simulate_neuron, simulate_sweep, SweepOptions, SweepOutcome, SweepProgress};
+pub use simulate::{
+    simulate_neuron, simulate_neuron_with_exp, simulate_sweep, simulate_sweep_with_exp,
+    SweepOptions, SweepOutcome, SweepProgress,
+};
 
 /// The group under `/analysis` that holds spike times.
 pub const SPIKE_TIMES_GROUP: &str = "spike_times";

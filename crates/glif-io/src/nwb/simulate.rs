@@ -10,8 +10,9 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::{copy_for_output, NwbError, NwbFile, Sweep};
+use crate::batch::Exp;
 use crate::config::NeuronConfig;
-use crate::model::{AnyPrecisionModel, Precision};
+use crate::model::{AnyModel, AnyPrecisionModel, Precision};
 use crate::results::{RunEnd, RunResult, SPIKE_CUT_VALUE};
 use crate::run::{self, Record};
 
@@ -100,17 +101,27 @@ impl std::fmt::Display for SimulateError {
 
 impl std::error::Error for SimulateError {}
 
-/// The model of `config` at time step `dt` (s).
+/// The model of `config` at time step `dt` (s), its exponentials from
+/// `exp` when given (else libm).
 fn build(
     config: &NeuronConfig,
     dt: f64,
     options: &SweepOptions,
+    exp: Option<Exp<'_>>,
 ) -> crate::Result<AnyPrecisionModel> {
     let mut c = config.clone().with_dt(dt)?;
     if let Some(n) = options.spike_cut_length {
         c = c.with_spike_cut_length(n);
     }
-    AnyPrecisionModel::new(&c, options.precision)
+    let Some(e) = exp else {
+        return AnyPrecisionModel::new(&c, options.precision);
+    };
+    Ok(match options.precision {
+        Precision::F64 => AnyPrecisionModel::F64(AnyModel::with_exp(&c, &|x: f64| e(x))?),
+        Precision::F32 => {
+            AnyPrecisionModel::F32(AnyModel::with_exp(&c, &|x: f32| e(f64::from(x)) as f32)?)
+        }
+    })
 }
 
 /// Simulates one sweep (AllenSDK's `simulate_sweep`): the model at the
@@ -123,7 +134,19 @@ pub fn simulate_sweep(
     options: &SweepOptions,
     progress: &(dyn Fn(usize) + Sync),
 ) -> crate::Result<RunResult> {
-    let model = build(config, sweep.dt, options)?;
+    simulate_sweep_with_exp(config, sweep, options, None, progress)
+}
+
+/// As [`simulate_sweep`], with the exponentials of the model's constants
+/// from `exp` when given (see [`Exp`]).
+pub fn simulate_sweep_with_exp(
+    config: &NeuronConfig,
+    sweep: &Sweep,
+    options: &SweepOptions,
+    exp: Option<Exp<'_>>,
+    progress: &(dyn Fn(usize) + Sync),
+) -> crate::Result<RunResult> {
+    let model = build(config, sweep.dt, options, exp)?;
     Ok(run::run(&model, &sweep.stimulus, Record::All, progress))
 }
 
@@ -145,9 +168,28 @@ pub fn simulate_neuron(
     options: &SweepOptions,
     progress: &(dyn Fn(SweepProgress) + Sync),
 ) -> Result<Vec<SweepOutcome>, SimulateError> {
+    simulate_neuron_with_exp(
+        input, output, overwrite, config, sweeps, options, None, progress,
+    )
+}
+
+/// As [`simulate_neuron`], with the exponentials of each sweep's model
+/// from `exp` when given (see [`Exp`]): the Python package passes the
+/// user's `numpy.exp`, so each sweep equals AllenSDK's on that machine.
+#[allow(clippy::too_many_arguments)] // simulate_neuron's, plus exp
+pub fn simulate_neuron_with_exp(
+    input: &Path,
+    output: Option<&Path>,
+    overwrite: bool,
+    config: &NeuronConfig,
+    sweeps: &[u32],
+    options: &SweepOptions,
+    exp: Option<Exp<'_>>,
+    progress: &(dyn Fn(SweepProgress) + Sync),
+) -> Result<Vec<SweepOutcome>, SimulateError> {
     // Check the input, then that the model builds (at a typical dt), before any work.
     drop(NwbFile::open(input).map_err(SimulateError::Input)?);
-    build(config, 5e-6, options).map_err(SimulateError::Config)?;
+    build(config, 5e-6, options, exp).map_err(SimulateError::Config)?;
     let target = match output {
         Some(out) => {
             copy_for_output(input, out, overwrite).map_err(SimulateError::Output)?;
@@ -187,7 +229,7 @@ pub fn simulate_neuron(
         .map(|sweep| {
             let t0 = Instant::now();
             let last = AtomicU64::new(0);
-            let r = simulate_sweep(config, sweep, options, &|done| {
+            let r = simulate_sweep_with_exp(config, sweep, options, exp, &|done| {
                 let prev = last.swap(done as u64, Ordering::Relaxed);
                 progress(SweepProgress::Samples(done as u64 - prev));
             });

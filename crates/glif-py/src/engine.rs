@@ -1,0 +1,347 @@
+//! `run()`: the stimulus in, glif-io's model over it (GIL released), and
+//! AllenSDK's result dict out.
+
+use glif_io::{
+    model_with_voltage_reset, AnyModel, NeuronConfig, RunEnd, RunResult, SpikeTrain,
+    MAX_ASC_CURRENTS,
+};
+use numpy::ndarray::ArrayView1;
+use numpy::{PyArray1, PyArrayMethods, PyUntypedArrayMethods};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::custom::{with_rule, PyVoltageReset};
+use crate::errors::GlifError;
+
+/// Where the per-`dt` constants' exponentials come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExpSource {
+    /// `numpy.exp` of the numpy this process imported: what AllenSDK
+    /// computes on this machine (the default).
+    Numpy,
+    /// `libm`: the portable values of the Rust library and the firmware.
+    Libm,
+}
+
+impl ExpSource {
+    pub fn parse(name: &str) -> PyResult<Self> {
+        match name {
+            "numpy" => Ok(ExpSource::Numpy),
+            "libm" => Ok(ExpSource::Libm),
+            other => Err(PyValueError::new_err(format!(
+                "exp: found {other:?}, expected \"numpy\" or \"libm\""
+            ))),
+        }
+    }
+}
+
+/// What `run` records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Record {
+    /// Every output of AllenSDK's `run()`.
+    All,
+    /// Only the spike outputs (no per-sample traces).
+    Spikes,
+}
+
+impl Record {
+    pub fn parse(name: &str) -> PyResult<Self> {
+        match name {
+            "all" => Ok(Record::All),
+            "spikes" => Ok(Record::Spikes),
+            other => Err(PyValueError::new_err(format!(
+                "record: found {other:?}, expected \"all\" or \"spikes\""
+            ))),
+        }
+    }
+}
+
+/// The exponentials of the model's constants: `numpy.exp` evaluated on the
+/// arguments glif-io says the model needs, as (argument, value) pairs.
+pub fn numpy_exp_table(py: Python<'_>, config: &NeuronConfig) -> PyResult<Vec<(f64, f64)>> {
+    let args = AnyModel::<f64>::exp_arguments(config).map_err(GlifError)?;
+    let numpy = py.import("numpy")?;
+    let x = PyArray1::from_vec(py, args.clone());
+    let y = numpy.getattr("exp")?.call1((x,))?;
+    let values: Vec<f64> = y.call_method0("tolist")?.extract()?;
+    Ok(args.into_iter().zip(values).collect())
+}
+
+/// Looks `x` up in `table` (bit for bit); arguments outside the table (none:
+/// the table holds every argument the model asks for) fall back to libm.
+fn lookup(table: &[(f64, f64)], x: f64) -> f64 {
+    table
+        .iter()
+        .find(|(a, _)| a.to_bits() == x.to_bits())
+        .map_or_else(|| x.exp(), |&(_, y)| y)
+}
+
+/// The stimulus as the engine reads it: numpy memory borrowed in place
+/// (contiguous or strided, float64 or float32), or a converted copy.
+enum Input<'a> {
+    F64(ArrayView1<'a, f64>),
+    F32(ArrayView1<'a, f32>),
+}
+
+impl Input<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Input::F64(a) => a.len(),
+            Input::F32(a) => a.len(),
+        }
+    }
+}
+
+/// Calls `$body` with `$it` an iterator of f64 samples over `$input`;
+/// contiguous memory is read as a slice.
+macro_rules! with_samples {
+    ($input:expr, $it:ident => $body:expr) => {
+        match $input {
+            Input::F64(a) => match a.as_slice() {
+                Some(s) => {
+                    let $it = s.iter().copied();
+                    $body
+                }
+                None => {
+                    let $it = a.iter().copied();
+                    $body
+                }
+            },
+            // float32 -> float64 is exact: what numpy's promotion gives AllenSDK.
+            Input::F32(a) => match a.as_slice() {
+                Some(s) => {
+                    let $it = s.iter().map(|&x| f64::from(x));
+                    $body
+                }
+                None => {
+                    let $it = a.iter().map(|&x| f64::from(x));
+                    $body
+                }
+            },
+        }
+    };
+}
+
+/// What one run produced.
+pub enum Output {
+    All(RunResult),
+    Spikes(SpikeTrain),
+}
+
+impl Output {
+    fn end(&self) -> RunEnd {
+        match self {
+            Output::All(r) => r.end,
+            Output::Spikes(s) => s.end,
+        }
+    }
+}
+
+fn run_any(model: &AnyModel<f64>, input: &Input<'_>, record: Record) -> Output {
+    let n = input.len();
+    match record {
+        Record::All => {
+            let mut result = RunResult::new(model.asc_count(), n);
+            result.end = with_samples!(input, it => RunEnd::from(model.run_iter(it, &mut result)));
+            Output::All(result)
+        }
+        Record::Spikes => {
+            let mut spikes = SpikeTrain::default();
+            spikes.end = with_samples!(input, it => RunEnd::from(model.run_iter(it, &mut spikes)));
+            Output::Spikes(spikes)
+        }
+    }
+}
+
+/// Runs with a Python voltage reset for each supported number of currents.
+fn run_custom(
+    config: &NeuronConfig,
+    exp: &dyn Fn(f64) -> f64,
+    input: &Input<'_>,
+    record: Record,
+) -> Result<Output, GlifError> {
+    macro_rules! go {
+        ($n:literal) => {{
+            let model = model_with_voltage_reset::<f64, $n, _>(config, PyVoltageReset, exp)?;
+            let n = input.len();
+            Ok(match record {
+                Record::All => {
+                    let mut result = RunResult::new($n, n);
+                    result.end = with_samples!(input, it => RunEnd::from(model.neuron().run_iter(it, &mut result)));
+                    Output::All(result)
+                }
+                Record::Spikes => {
+                    let mut spikes = SpikeTrain::default();
+                    spikes.end = with_samples!(input, it => RunEnd::from(model.neuron().run_iter(it, &mut spikes)));
+                    Output::Spikes(spikes)
+                }
+            })
+        }};
+    }
+    match config.asc_count() {
+        0 => go!(0),
+        1 => go!(1),
+        2 => go!(2),
+        3 => go!(3),
+        4 => go!(4),
+        n => Err(GlifError(glif_io::Error::from(
+            glif_io::ErrorKind::Invalid {
+                path: "asc_tau_array".into(),
+                found: format!("{n} after-spike currents"),
+                expected: format!("0 to {MAX_ASC_CURRENTS} after-spike currents"),
+            },
+        ))),
+    }
+}
+
+/// The stimulus argument as an [`Input`]: float64/float32 1-D numpy arrays
+/// are borrowed without a copy; anything else goes through
+/// `numpy.asarray(stim, dtype=float64)` (one copy), as AllenSDK's arithmetic
+/// would promote it.
+fn with_input<T>(
+    py: Python<'_>,
+    stim: &Bound<'_, PyAny>,
+    f: impl FnOnce(Input<'_>) -> PyResult<T>,
+) -> PyResult<T> {
+    if let Ok(a) = stim.cast::<PyArray1<f64>>() {
+        let r = a
+            .try_readonly()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        return f(Input::F64(r.as_array()));
+    }
+    if let Ok(a) = stim.cast::<PyArray1<f32>>() {
+        let r = a
+            .try_readonly()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        return f(Input::F32(r.as_array()));
+    }
+    let numpy = py.import("numpy")?;
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("dtype", numpy.getattr("float64")?)?;
+    let converted = numpy
+        .getattr("asarray")?
+        .call((stim,), Some(&kwargs))
+        .map_err(|e| {
+            PyTypeError::new_err(format!(
+                "stim: expected a 1-D array-like of input current samples (A), \
+                 one per dt ({e})"
+            ))
+        })?;
+    match converted.cast::<PyArray1<f64>>() {
+        Ok(a) => {
+            let r = a
+                .try_readonly()
+                .map_err(|e| PyValueError::new_err(e.to_string()))?;
+            f(Input::F64(r.as_array()))
+        }
+        Err(_) => {
+            let shape: Vec<usize> = converted
+                .cast::<numpy::PyUntypedArray>()
+                .map(|a| a.shape().to_vec())
+                .unwrap_or_default();
+            Err(PyValueError::new_err(format!(
+                "stim: found an array of shape {shape:?}, expected a 1-D array of \
+                 input current samples (A), one per dt"
+            )))
+        }
+    }
+}
+
+/// The model of `config` with its exponentials from `exp`.
+pub fn build_model(
+    py: Python<'_>,
+    config: &NeuronConfig,
+    exp: ExpSource,
+) -> PyResult<AnyModel<f64>> {
+    let model = match exp {
+        ExpSource::Numpy => {
+            let table = numpy_exp_table(py, config)?;
+            AnyModel::<f64>::with_exp(config, &|x| lookup(&table, x))
+        }
+        ExpSource::Libm => AnyModel::<f64>::new(config),
+    };
+    Ok(model.map_err(GlifError)?)
+}
+
+/// Runs `config` over `stim`; the result dict of AllenSDK's `run()` (or its
+/// spike keys only, for [`Record::Spikes`]).
+pub fn run<'py>(
+    py: Python<'py>,
+    config: &NeuronConfig,
+    stim: &Bound<'py, PyAny>,
+    exp: ExpSource,
+    record: Record,
+    custom_voltage_reset: Option<(Py<PyAny>, Py<PyAny>)>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let table = match exp {
+        ExpSource::Numpy => Some(numpy_exp_table(py, config)?),
+        ExpSource::Libm => None,
+    };
+    let exp_fn = |x: f64| match &table {
+        Some(t) => lookup(t, x),
+        None => x.exp(),
+    };
+    let output = with_input(py, stim, |input| match custom_voltage_reset {
+        None => {
+            let model = AnyModel::<f64>::with_exp(config, &exp_fn).map_err(GlifError)?;
+            // The engine touches no Python object: release the GIL.
+            Ok(py.detach(|| run_any(&model, &input, record)))
+        }
+        // A Python rule needs the GIL at every spike: keep it.
+        Some((method, neuron)) => with_rule(method, neuron, || {
+            run_custom(config, &exp_fn, &input, record)
+        })?
+        .map_err(PyErr::from),
+    })?;
+    if let RunEnd::Failed(e) = output.end() {
+        return Err(GlifError::from(e).into());
+    }
+    result_dict(py, output)
+}
+
+pub fn result_dict<'py>(py: Python<'py>, output: Output) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    let spikes = match output {
+        Output::All(r) => {
+            let n = r.len();
+            let k = r.asc_count;
+            let spikes = r.spikes;
+            d.set_item("voltage", PyArray1::from_vec(py, r.voltage))?;
+            d.set_item("threshold", PyArray1::from_vec(py, r.threshold))?;
+            d.set_item("AScurrents", PyArray1::from_vec(py, r.asc).reshape([n, k])?)?;
+            spikes
+        }
+        Output::Spikes(s) => s.spikes,
+    };
+    let floats =
+        |f: fn(&glif_core::Spike<f64>) -> f64| -> Vec<f64> { spikes.iter().map(f).collect() };
+    d.set_item(
+        "grid_spike_times",
+        PyArray1::from_vec(py, floats(|s| s.grid_time)),
+    )?;
+    d.set_item(
+        "interpolated_spike_times",
+        PyArray1::from_vec(py, floats(|s| s.time)),
+    )?;
+    // AllenSDK: np.array of a list of Python ints (int64), or of an empty
+    // list (float64).
+    if spikes.is_empty() {
+        d.set_item(
+            "spike_time_steps",
+            PyArray1::<f64>::from_vec(py, Vec::new()),
+        )?;
+    } else {
+        let steps: Vec<i64> = spikes.iter().map(|s| s.step as i64).collect();
+        d.set_item("spike_time_steps", PyArray1::from_vec(py, steps))?;
+    }
+    d.set_item(
+        "interpolated_spike_voltage",
+        PyArray1::from_vec(py, floats(|s| s.voltage)),
+    )?;
+    d.set_item(
+        "interpolated_spike_threshold",
+        PyArray1::from_vec(py, floats(|s| s.threshold)),
+    )?;
+    Ok(d)
+}
