@@ -30,9 +30,11 @@ Examples:
   glif simulate --config neuron_config.json --noise 1e-10 --noise-sd 5e-11 --seed 7 --duration 2 --output out.csv
   glif simulate --config neuron_config.json --stimulus long.npy --record spikes --output spikes.json
 
-Stimulus files: .json (a list of amperes), .npy (1-D float64/float32), .csv/.txt (one value
-per line; the first line may be a column name); each may be gzip-compressed (.json.gz, ...).
-Generated stimuli are zero outside [--start, --start + --width).
+Stimulus files: .json (a list of amperes), .npy (1-D float or integer), .npz (one array;
+--key NAME), .csv/.txt (one value per line, or a table under a header: --column NAME, or
+time_s,current_A whose time column must step by --dt); each may be gzip-compressed (.csv.gz).
+Generated stimuli are zero outside [--start, --start + --width). Without a stimulus,
+--config runs a step of 1.5 x the model's rheobase (it fires).
 
 Outputs, by extension of --output:
   .json  AllenSDK's run() keys: voltage, threshold, AScurrents, grid_spike_times,
@@ -186,13 +188,30 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
     if let Some(w) = run_cfg.euler_warning() {
         eprintln!("glif: warning: {w}");
     }
-    let default = a
-        .config
-        .is_none()
-        .then_some(Generated::Square { amp: DEFAULT_AMP });
+    // Without a stimulus: a step of 1.5 x the model's rheobase (it fires).
+    let default = match &a.config {
+        None => Some(Generated::Square { amp: DEFAULT_AMP }),
+        Some(p) if !a.stim.chooses_stimulus() => match cfg.default_step_amplitude() {
+            Some(amp) => Some(Generated::Square { amp }),
+            None => {
+                return Err(CliError::input(format!(
+                    "{}: no stimulus given, and this model has no rheobase to scale the default step to; \
+                     give --stimulus FILE or --square AMP",
+                    p.display()
+                )))
+            }
+        },
+        Some(_) => None,
+    };
     // Spikes-only runs stream the stimulus (generated, or read from a
     // .npy file as the run goes): memory independent of its length.
     let mut stim = stimulus::open(&a.stim, a.dt, default, traces)?;
+    if !a.stim.chooses_stimulus() {
+        stim.describe = format!(
+            "{} (the default: 1.5 x the model's rheobase; choose with --stimulus or --square)",
+            stim.describe
+        );
+    }
     let n_samples = stim.len;
 
     let bar = progress_bar(n_samples as u64);

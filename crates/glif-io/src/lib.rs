@@ -94,5 +94,5 @@ pub use methods::Methods;
 pub use model::{AnyModel, AnyPrecisionModel, AnyRecorder, Precision, MAX_ASC_CURRENTS};
 pub use results::{RunEnd, RunResult, SpikeTrain, SPIKE_CUT_VALUE};
 pub use run::Record;
-pub use stimulus::read_stimulus;
+pub use stimulus::{read_stimulus, read_stimulus_with, StimulusOptions};
 pub use write::WriteOptions;
