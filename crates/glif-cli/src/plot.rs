@@ -39,6 +39,104 @@ pub fn plot(
     title: &str,
     force: bool,
 ) -> Result<(), CliError> {
+    let panels = if out.asc_count > 0 { 3 } else { 2 };
+    let height = 320 + 330 * (panels - 1) as u32;
+    let figure = Figure::Traces {
+        out,
+        dt,
+        stimulus,
+        title,
+    };
+    render(path, height, &figure, force)
+}
+
+/// Checks a plot path given to `flag` before a run: `.svg` or `.png`, and
+/// not an existing file unless `force`.
+pub fn check_plot_path(p: &Path, flag: &str, force: bool) -> Result<(), CliError> {
+    match p
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("svg") | Some("png") => {}
+        _ => {
+            return Err(CliError::input(format!(
+                "{flag} {}: the extension must be .svg or .png",
+                p.display()
+            )))
+        }
+    }
+    if p.exists() && !force {
+        return Err(CliError::input(format!(
+            "{}: the file exists; give --force to replace it",
+            p.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Draws a spike raster into `path` (`.svg` or `.png`): one row per
+/// `(name, spike times (s))`, a tick per spike, time from `window.0` to
+/// `window.1` (s).
+pub fn raster(
+    path: &Path,
+    rows: &[(String, Vec<f64>)],
+    window: (f64, f64),
+    title: &str,
+    force: bool,
+) -> Result<(), CliError> {
+    let height = (200 + 14 * rows.len() as u32).clamp(320, 4000);
+    render(
+        path,
+        height,
+        &Figure::Raster {
+            rows,
+            window,
+            title,
+        },
+        force,
+    )
+}
+
+/// What a figure shows.
+enum Figure<'a> {
+    /// Stimulus, voltage and threshold, after-spike currents.
+    Traces {
+        out: &'a RunResult,
+        dt: f64,
+        stimulus: &'a [f64],
+        title: &'a str,
+    },
+    /// Spike times, one row per model.
+    Raster {
+        rows: &'a [(String, Vec<f64>)],
+        window: (f64, f64),
+        title: &'a str,
+    },
+}
+
+fn draw_figure<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    lw: u32,
+    figure: &Figure<'_>,
+) -> Result<(), String> {
+    match *figure {
+        Figure::Traces {
+            out,
+            dt,
+            stimulus,
+            title,
+        } => draw(root, lw, out, dt, stimulus, title),
+        Figure::Raster {
+            rows,
+            window,
+            title,
+        } => draw_raster(root, rows, window, title),
+    }
+}
+
+fn render(path: &Path, height: u32, figure: &Figure<'_>, force: bool) -> Result<(), CliError> {
     REGISTER.call_once(|| {
         let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
     });
@@ -46,8 +144,6 @@ pub fn plot(
         .extension()
         .and_then(|e| e.to_str())
         .map(|e| e.to_ascii_lowercase());
-    let panels = if out.asc_count > 0 { 3 } else { 2 };
-    let height = 320 + 330 * (panels - 1) as u32;
     let fail =
         |e: String| CliError::other(format!("{}: cannot draw the plot: {e}", path.display()));
     let bytes = match ext.as_deref() {
@@ -55,7 +151,7 @@ pub fn plot(
             let mut text = String::new();
             {
                 let root = SVGBackend::with_string(&mut text, (WIDTH, height)).into_drawing_area();
-                draw(&root, LW_SVG, out, dt, stimulus, title).map_err(fail)?;
+                draw_figure(&root, LW_SVG, figure).map_err(fail)?;
                 root.present().map_err(|e| fail(format!("{e:?}")))?;
             }
             text.into_bytes()
@@ -73,7 +169,7 @@ pub fn plot(
             ));
             let drawn = (|| {
                 let root = BitMapBackend::new(&scratch, (WIDTH, height)).into_drawing_area();
-                draw(&root, LW_PNG, out, dt, stimulus, title).map_err(fail)?;
+                draw_figure(&root, LW_PNG, figure).map_err(fail)?;
                 root.present().map_err(|e| fail(format!("{e:?}")))?;
                 drop(root);
                 std::fs::read(&scratch).map_err(|e| fail(e.to_string()))
@@ -83,7 +179,7 @@ pub fn plot(
         }
         _ => {
             return Err(CliError::input(format!(
-                "--plot {}: the extension must be .svg or .png",
+                "{}: the extension must be .svg or .png",
                 path.display()
             )))
         }
@@ -356,6 +452,44 @@ fn draw<DB: DrawingBackend>(
             }
         }
         legend(&mut chart)?;
+    }
+    Ok(())
+}
+
+fn draw_raster<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    rows: &[(String, Vec<f64>)],
+    (t0, t1): (f64, f64),
+    title: &str,
+) -> Result<(), String> {
+    let e = |x: DrawingAreaErrorKind<DB::ErrorType>| format!("{x:?}");
+    root.fill(&WHITE).map_err(e)?;
+    let root = root.titled(title, ("sans-serif", 24)).map_err(e)?;
+    let n = rows.len().max(1) as f64;
+    let mut chart = ChartBuilder::on(&root)
+        .margin(12)
+        .margin_right(30)
+        .x_label_area_size(45)
+        .y_label_area_size(90)
+        .build_cartesian_2d(t0..t1.max(t0 + f64::EPSILON), -0.5..n - 0.5)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc("time (s)")
+        .y_desc("model (row)")
+        .axis_desc_style(("sans-serif", 20))
+        .label_style(("sans-serif", 17))
+        .light_line_style(WHITE.mix(0.0))
+        .x_label_formatter(&tick)
+        .draw()
+        .map_err(e)?;
+    for (row, (_, times)) in rows.iter().enumerate() {
+        let y = row as f64;
+        chart
+            .draw_series(times.iter().filter(|&&t| t >= t0 && t <= t1).map(|&t| {
+                PathElement::new(vec![(t, y - 0.4), (t, y + 0.4)], BLACK.stroke_width(1))
+            }))
+            .map_err(e)?;
     }
     Ok(())
 }
