@@ -31,12 +31,14 @@ const PURPLE: RGBColor = RGBColor(148, 103, 189);
 
 /// Draws the figure into `path` (`.svg` or `.png`), written atomically and
 /// replacing an existing file only with `force`.
+/// `window` (s) limits the time axis (default: the whole run).
 pub fn plot(
     path: &Path,
     out: &RunResult,
     dt: f64,
     stimulus: &[f64],
     title: &str,
+    window: Option<(f64, f64)>,
     force: bool,
 ) -> Result<(), CliError> {
     let panels = if out.asc_count > 0 { 3 } else { 2 };
@@ -46,6 +48,7 @@ pub fn plot(
         dt,
         stimulus,
         title,
+        window,
     };
     render(path, height, &figure, force)
 }
@@ -74,6 +77,29 @@ pub fn check_plot_path(p: &Path, flag: &str, force: bool) -> Result<(), CliError
         )));
     }
     Ok(())
+}
+
+/// Parses `--plot-window START:END` (s): finite, START >= 0, END > START.
+pub fn parse_window(text: &str) -> Result<(f64, f64), String> {
+    let (a, b) = text
+        .split_once(':')
+        .ok_or_else(|| format!("expected START:END in seconds (e.g. 0.1:0.3), found {text:?}"))?;
+    let num = |x: &str| {
+        x.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| format!("{x:?} is not a finite number of seconds"))
+    };
+    let (a, b) = (num(a)?, num(b)?);
+    if a < 0.0 || b <= a {
+        return Err(format!(
+            "expected 0 <= START < END, found {}:{}",
+            glif_io::sci(a),
+            glif_io::sci(b)
+        ));
+    }
+    Ok((a, b))
 }
 
 /// Draws a spike raster into `path` (`.svg` or `.png`): one row per
@@ -107,6 +133,7 @@ enum Figure<'a> {
         dt: f64,
         stimulus: &'a [f64],
         title: &'a str,
+        window: Option<(f64, f64)>,
     },
     /// Spike times, one row per model.
     Raster {
@@ -127,7 +154,8 @@ fn draw_figure<DB: DrawingBackend>(
             dt,
             stimulus,
             title,
-        } => draw(root, lw, out, dt, stimulus, title),
+            window,
+        } => draw(root, lw, out, dt, stimulus, title, window),
         Figure::Raster {
             rows,
             window,
@@ -291,7 +319,7 @@ fn panel<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     caption: &str,
     y_desc: &str,
-    t_end: f64,
+    (t0, t_end): (f64, f64),
     (lo, hi): (f64, f64),
 ) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| format!("{x:?}");
@@ -301,7 +329,7 @@ fn panel<'a, DB: DrawingBackend>(
         .margin_right(30)
         .x_label_area_size(45)
         .y_label_area_size(90)
-        .build_cartesian_2d(0.0..t_end, lo..hi)
+        .build_cartesian_2d(t0..t_end, lo..hi)
         .map_err(e)?;
     chart
         .configure_mesh()
@@ -338,10 +366,23 @@ fn draw<DB: DrawingBackend>(
     dt: f64,
     stimulus: &[f64],
     title: &str,
+    window: Option<(f64, f64)>,
 ) -> Result<(), String> {
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| format!("{x:?}");
     root.fill(&WHITE).map_err(e)?;
     let root = root.titled(title, ("sans-serif", 26)).map_err(e)?;
+    // The samples in the window: [i0, i1).
+    let n = out.len();
+    let (i0, i1) = match window {
+        Some((a, b)) => (
+            ((a / dt).floor().max(0.0) as usize).min(n),
+            ((b / dt).ceil().max(0.0) as usize).min(n),
+        ),
+        None => (0, n),
+    };
+    let (i0, i1) = (i0.min(i1.saturating_sub(1)), i1.max(i0 + 1).min(n.max(1)));
+    let t0 = i0 as f64 * dt;
+    let cut = |y: &[f64]| -> Vec<f64> { y.get(i0..i1.min(y.len())).unwrap_or(&[]).to_vec() };
     let panels = if out.asc_count > 0 { 3 } else { 2 };
     let (h, _) = (root.dim_in_pixel().1, ());
     let stim_h = if panels == 3 {
@@ -357,13 +398,13 @@ fn draw<DB: DrawingBackend>(
     } else {
         (rest, None)
     };
-    let t_end = (out.len().max(1)) as f64 * dt;
+    let span = (t0, i1.max(i0 + 1) as f64 * dt);
     let buckets = (WIDTH as usize) * 2;
 
     // Stimulus (pA).
-    let stim = decimate(0.0, dt, stimulus, 1e12, buckets);
+    let stim = decimate(t0, dt, &cut(stimulus), 1e12, buckets);
     let (lo, hi) = range(&[&stim], &[0.0], 0.0);
-    let mut chart = panel(&top, "Stimulus", "current (pA)", t_end, (lo, hi))?;
+    let mut chart = panel(&top, "Stimulus", "current (pA)", span, (lo, hi))?;
     for seg in stim {
         chart
             .draw_series(LineSeries::new(seg, BLUE.stroke_width(lw)))
@@ -371,11 +412,12 @@ fn draw<DB: DrawingBackend>(
     }
 
     // Voltage and threshold (mV).
-    let v = decimate(0.0, dt, &out.voltage, 1e3, buckets);
-    let th = decimate(0.0, dt, &out.threshold, 1e3, buckets);
+    let v = decimate(t0, dt, &cut(&out.voltage), 1e3, buckets);
+    let th = decimate(t0, dt, &cut(&out.threshold), 1e3, buckets);
     let spike_pts: Vec<(f64, f64)> = out
         .spikes
         .iter()
+        .filter(|s| s.time >= span.0 && s.time <= span.1)
         .map(|s| (s.time, s.voltage * 1e3))
         .collect();
     let extra: Vec<f64> = spike_pts.iter().map(|p| p.1).collect();
@@ -384,7 +426,7 @@ fn draw<DB: DrawingBackend>(
         &mid,
         "Voltage and threshold (relative to rest)",
         "voltage (mV)",
-        t_end,
+        span,
         (lo, hi),
     )?;
     for (i, seg) in v.into_iter().enumerate() {
@@ -425,7 +467,7 @@ fn draw<DB: DrawingBackend>(
         let currents: Vec<Vec<Vec<(f64, f64)>>> = (0..n)
             .map(|k| {
                 let col: Vec<f64> = out.asc.iter().skip(k).step_by(n).copied().collect();
-                decimate(0.0, dt, &col, 1e12, buckets)
+                decimate(t0, dt, &cut(&col), 1e12, buckets)
             })
             .collect();
         let refs: Vec<&[Vec<(f64, f64)>]> = currents.iter().map(|c| &c[..]).collect();
@@ -434,7 +476,7 @@ fn draw<DB: DrawingBackend>(
             &bottom,
             "After-spike currents",
             "current (pA)",
-            t_end,
+            span,
             (lo, hi),
         )?;
         let colors = [GREEN, PURPLE, RED, BLUE, ORANGE];
@@ -486,9 +528,11 @@ fn draw_raster<DB: DrawingBackend>(
     for (row, (_, times)) in rows.iter().enumerate() {
         let y = row as f64;
         chart
-            .draw_series(times.iter().filter(|&&t| t >= t0 && t <= t1).map(|&t| {
-                PathElement::new(vec![(t, y - 0.4), (t, y + 0.4)], BLACK.stroke_width(1))
-            }))
+            .draw_series(
+                times.iter().filter(|&&t| t >= t0 && t <= t1).map(|&t| {
+                    PathElement::new(vec![(t, y - 0.4), (t, y + 0.4)], BLUE.stroke_width(2))
+                }),
+            )
             .map_err(e)?;
     }
     Ok(())
