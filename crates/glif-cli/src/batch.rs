@@ -70,10 +70,20 @@ pub struct BatchArgs {
     /// Replace an existing summary file.
     #[arg(long)]
     pub force: bool,
+    /// Not a batch option (every model of a keyed file runs); accepted only
+    /// to say so instead of suggesting an unrelated flag.
+    #[arg(long, value_name = "ID", hide = true)]
+    pub model_id: Option<String>,
 }
 
 /// Runs `glif batch`; returns the exit status.
 pub fn run(a: BatchArgs) -> Result<u8, CliError> {
+    if let Some(id) = &a.model_id {
+        return Err(CliError::input(format!(
+            "--model-id {id}: glif batch runs every model of a file keyed by model ids (named FILE#ID); \
+             to run one model, use glif simulate --config FILE --model-id {id}"
+        )));
+    }
     crate::check_dt(a.dt)?;
     let ext = a
         .output

@@ -77,6 +77,16 @@ fn keyed_files_run_every_model_and_spike_times_match_the_library() {
     assert_ne!(trains[0].spike_time_steps, trains[1].spike_time_steps);
     assert!(!stderr(&o).contains("--model-id"));
 
+    // batch has no --model-id: it says what it does instead.
+    let o = batch(&d, &folder, &["--output", "s3.csv", "--model-id", "a"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("every model") && stderr(&o).contains("glif simulate"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!d.join("s3.csv").exists());
+
     // --spikes must be JSON Lines.
     let o = batch(&d, &folder, &["--output", "s2.csv", "--spikes", "t.json"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
