@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use clap::Args;
 use glif_io::batch::{self, BatchOptions};
-use glif_io::summary::{self, Row, Summary};
+use glif_io::summary::{self, Row, SpikeTimes, Summary};
 use glif_io::{Precision, Record};
 
 use crate::error::CliError;
@@ -24,15 +24,18 @@ Examples:
   glif batch --configs my_configs/ --stimulus stim.json --dt 5e-6 --output summary.json
   glif batch --configs my_configs/ --noise 1e-10 --noise-sd 5e-11 --seed 3 --output summary.csv --force
 
---configs is a folder (every *.json in it, each an Allen neuron_config, bare or keyed by one
-model id) or a .jsonl / .jsonl.gz file with one {\"file\": NAME, \"config\": {...}} object a line
+--configs is a folder (every *.json in it, each an Allen neuron_config, bare or keyed by model
+ids: every model of a keyed file runs, named FILE#ID; --recursive walks subfolders too) or a
+.jsonl / .jsonl.gz file with one {\"file\": NAME, \"config\": {...}} object a line
 (the format of reference/teeter-all.jsonl.gz).
 
 The summary has one row per model: file, level, spike_count, first_spike_time_s (interpolated,
 empty or null without spikes), outcome (completed, bad_reset or error), bad_reset_step, error.
 A file that cannot be read or built is reported in its row. Exit status: 0 when every model ran
 (a bad reset included), 1 when any model failed, 2 for bad usage or an unusable stimulus.
-The summary is written atomically and never replaces a file unless --force is given.";
+The summary is written atomically and never replaces a file unless --force is given.
+--spikes FILE.jsonl writes {\"file\", \"spike_times_s\", \"spike_time_steps\"} per model; in Python:
+  [np.array(json.loads(l)[\"spike_times_s\"]) for l in open(\"FILE.jsonl\")]";
 
 /// Run every model of a folder (or a .jsonl file) on one stimulus and write
 /// a summary: spike count, first spike time and outcome per model.
@@ -51,16 +54,36 @@ pub struct BatchArgs {
     /// The summary: .csv or .json.
     #[arg(long, value_name = "FILE")]
     pub output: PathBuf,
+    /// Also walk the subfolders of a --configs folder (models named by their path
+    /// from it); .json files that are not configs (a top-level list) are skipped.
+    #[arg(long, short = 'r')]
+    pub recursive: bool,
+    /// Also write every model's spike times and steps: FILE.jsonl, one JSON object a line.
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub spikes: Option<PathBuf>,
+    /// Draw a spike raster of every model (one row each) to FILE.svg or FILE.png.
+    #[arg(long, value_name = "FILE")]
+    pub raster: Option<PathBuf>,
     /// Arithmetic precision.
     #[arg(long, value_parser = crate::precision_parser(), default_value = "f64")]
     pub precision: Precision,
     /// Replace an existing summary file.
     #[arg(long)]
     pub force: bool,
+    /// Not a batch option (every model of a keyed file runs); accepted only
+    /// to say so instead of suggesting an unrelated flag.
+    #[arg(long, value_name = "ID", hide = true)]
+    pub model_id: Option<String>,
 }
 
 /// Runs `glif batch`; returns the exit status.
 pub fn run(a: BatchArgs) -> Result<u8, CliError> {
+    if let Some(id) = &a.model_id {
+        return Err(CliError::input(format!(
+            "--model-id {id}: glif batch runs every model of a file keyed by model ids (named FILE#ID); \
+             to run one model, use glif simulate --config FILE --model-id {id}"
+        )));
+    }
     crate::check_dt(a.dt)?;
     let ext = a
         .output
@@ -77,7 +100,23 @@ pub fn run(a: BatchArgs) -> Result<u8, CliError> {
             )))
         }
     };
-    check_writable(std::slice::from_ref(&a.output), a.force)?;
+    if let Some(p) = &a.spikes {
+        let ok = p
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("jsonl"));
+        if !ok {
+            return Err(CliError::input(format!(
+                "--spikes {}: the extension must be .jsonl (JSON Lines)",
+                p.display()
+            )));
+        }
+    }
+    if let Some(p) = &a.raster {
+        crate::plot::check_plot_path(p, "--raster", a.force)?;
+    }
+    let mut outputs = vec![a.output.clone()];
+    outputs.extend(a.spikes.clone());
+    check_writable(&outputs, a.force)?;
     if !a.configs.exists() {
         return Err(CliError::input(format!(
             "--configs {}: no such folder or file",
@@ -91,11 +130,35 @@ pub fn run(a: BatchArgs) -> Result<u8, CliError> {
         )));
     }
     let stim = stimulus::make(&a.stim, a.dt, None)?;
-    let entries = batch::read_configs(&a.configs).map_err(|e| CliError::input(e.to_string()))?;
+    let list = batch::read_config_tree(&a.configs, a.recursive)
+        .map_err(|e| CliError::input(e.to_string()))?;
+    if !list.skipped.is_empty() {
+        eprintln!(
+            "glif: note: skipped {} .json file(s) that are not neuron configs (top level not an object): {}",
+            list.skipped.len(),
+            list.skipped.join(", ")
+        );
+    }
+    let has_subfolders = a.configs.is_dir()
+        && std::fs::read_dir(&a.configs)
+            .map(|d| d.filter_map(|e| e.ok()).any(|e| e.path().is_dir()))
+            .unwrap_or(false);
+    if !a.recursive && has_subfolders {
+        eprintln!(
+            "glif: note: {} has subfolders; give --recursive to run their configs too",
+            a.configs.display()
+        );
+    }
+    let entries = list.entries;
     if entries.is_empty() {
         return Err(CliError::input(format!(
-            "--configs {}: no configs found (a folder needs *.json files)",
-            a.configs.display()
+            "--configs {}: no configs found (a folder needs *.json files{})",
+            a.configs.display(),
+            if a.recursive {
+                ""
+            } else {
+                "; give --recursive to walk its subfolders"
+            }
         )));
     }
 
@@ -129,6 +192,7 @@ pub fn run(a: BatchArgs) -> Result<u8, CliError> {
         .iter()
         .map(|r| Row::from_run(r, CliError::reading_message))
         .collect();
+    let trains: Vec<SpikeTimes> = runs.iter().filter_map(SpikeTimes::from_run).collect();
     let secs = t0.elapsed().as_secs_f64();
     if let Some(b) = &bar {
         b.finish_and_clear();
@@ -152,6 +216,22 @@ pub fn run(a: BatchArgs) -> Result<u8, CliError> {
         summary::write_summary_csv(out, rows, a.force)
     };
     written.map_err(|e| CliError::writing(e, out))?;
+    let mut wrote = vec![out.clone()];
+    if let Some(p) = &a.spikes {
+        summary::write_spike_times_jsonl(p, &trains, a.force)
+            .map_err(|e| CliError::writing(e, p))?;
+        wrote.push(p.clone());
+    }
+    if let Some(p) = &a.raster {
+        let rows: Vec<(String, Vec<f64>)> = trains
+            .iter()
+            .map(|t| (t.file.clone(), t.spike_times_s.clone()))
+            .collect();
+        let end = stim.samples.len() as f64 * a.dt;
+        let title = format!("{} models: {}", rows.len(), stim.describe);
+        crate::plot::raster(p, &rows, (0.0, end), &title, a.force)?;
+        wrote.push(p.clone());
+    }
 
     let spikes: usize = rows.iter().map(|r| r.spike_count).sum();
     let firing = rows.iter().filter(|r| r.spike_count > 0).count();
@@ -184,7 +264,9 @@ pub fn run(a: BatchArgs) -> Result<u8, CliError> {
         "  time      {secs:.3} s ({:.1} M neuron-steps/s)",
         steps / secs.max(1e-9) / 1e6
     );
-    eprintln!("  wrote     {}", out.display());
+    for w in &wrote {
+        eprintln!("  wrote     {}", w.display());
+    }
     for r in rows.iter().filter(|r| r.outcome == "error").take(5) {
         eprintln!(
             "glif: error: {}: {}",

@@ -31,14 +31,140 @@ const PURPLE: RGBColor = RGBColor(148, 103, 189);
 
 /// Draws the figure into `path` (`.svg` or `.png`), written atomically and
 /// replacing an existing file only with `force`.
+/// `window` (s) limits the time axis (default: the whole run).
 pub fn plot(
     path: &Path,
     out: &RunResult,
     dt: f64,
     stimulus: &[f64],
     title: &str,
+    window: Option<(f64, f64)>,
     force: bool,
 ) -> Result<(), CliError> {
+    let panels = if out.asc_count > 0 { 3 } else { 2 };
+    let height = 320 + 330 * (panels - 1) as u32;
+    let figure = Figure::Traces {
+        out,
+        dt,
+        stimulus,
+        title,
+        window,
+    };
+    render(path, height, &figure, force)
+}
+
+/// Checks a plot path given to `flag` before a run: `.svg` or `.png`, and
+/// not an existing file unless `force`.
+pub fn check_plot_path(p: &Path, flag: &str, force: bool) -> Result<(), CliError> {
+    match p
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("svg") | Some("png") => {}
+        _ => {
+            return Err(CliError::input(format!(
+                "{flag} {}: the extension must be .svg or .png",
+                p.display()
+            )))
+        }
+    }
+    if p.exists() && !force {
+        return Err(CliError::input(format!(
+            "{}: the file exists; give --force to replace it",
+            p.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Parses `--plot-window START:END` (s): finite, START >= 0, END > START.
+pub fn parse_window(text: &str) -> Result<(f64, f64), String> {
+    let (a, b) = text
+        .split_once(':')
+        .ok_or_else(|| format!("expected START:END in seconds (e.g. 0.1:0.3), found {text:?}"))?;
+    let num = |x: &str| {
+        x.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| format!("{x:?} is not a finite number of seconds"))
+    };
+    let (a, b) = (num(a)?, num(b)?);
+    if a < 0.0 || b <= a {
+        return Err(format!(
+            "expected 0 <= START < END, found {}:{}",
+            glif_io::sci(a),
+            glif_io::sci(b)
+        ));
+    }
+    Ok((a, b))
+}
+
+/// Draws a spike raster into `path` (`.svg` or `.png`): one row per
+/// `(name, spike times (s))`, a tick per spike, time from `window.0` to
+/// `window.1` (s).
+pub fn raster(
+    path: &Path,
+    rows: &[(String, Vec<f64>)],
+    window: (f64, f64),
+    title: &str,
+    force: bool,
+) -> Result<(), CliError> {
+    let height = (200 + 14 * rows.len() as u32).clamp(320, 4000);
+    render(
+        path,
+        height,
+        &Figure::Raster {
+            rows,
+            window,
+            title,
+        },
+        force,
+    )
+}
+
+/// What a figure shows.
+enum Figure<'a> {
+    /// Stimulus, voltage and threshold, after-spike currents.
+    Traces {
+        out: &'a RunResult,
+        dt: f64,
+        stimulus: &'a [f64],
+        title: &'a str,
+        window: Option<(f64, f64)>,
+    },
+    /// Spike times, one row per model.
+    Raster {
+        rows: &'a [(String, Vec<f64>)],
+        window: (f64, f64),
+        title: &'a str,
+    },
+}
+
+fn draw_figure<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    lw: u32,
+    figure: &Figure<'_>,
+) -> Result<(), String> {
+    match *figure {
+        Figure::Traces {
+            out,
+            dt,
+            stimulus,
+            title,
+            window,
+        } => draw(root, lw, out, dt, stimulus, title, window),
+        Figure::Raster {
+            rows,
+            window,
+            title,
+        } => draw_raster(root, rows, window, title),
+    }
+}
+
+fn render(path: &Path, height: u32, figure: &Figure<'_>, force: bool) -> Result<(), CliError> {
     REGISTER.call_once(|| {
         let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
     });
@@ -46,8 +172,6 @@ pub fn plot(
         .extension()
         .and_then(|e| e.to_str())
         .map(|e| e.to_ascii_lowercase());
-    let panels = if out.asc_count > 0 { 3 } else { 2 };
-    let height = 320 + 330 * (panels - 1) as u32;
     let fail =
         |e: String| CliError::other(format!("{}: cannot draw the plot: {e}", path.display()));
     let bytes = match ext.as_deref() {
@@ -55,7 +179,7 @@ pub fn plot(
             let mut text = String::new();
             {
                 let root = SVGBackend::with_string(&mut text, (WIDTH, height)).into_drawing_area();
-                draw(&root, LW_SVG, out, dt, stimulus, title).map_err(fail)?;
+                draw_figure(&root, LW_SVG, figure).map_err(fail)?;
                 root.present().map_err(|e| fail(format!("{e:?}")))?;
             }
             text.into_bytes()
@@ -73,7 +197,7 @@ pub fn plot(
             ));
             let drawn = (|| {
                 let root = BitMapBackend::new(&scratch, (WIDTH, height)).into_drawing_area();
-                draw(&root, LW_PNG, out, dt, stimulus, title).map_err(fail)?;
+                draw_figure(&root, LW_PNG, figure).map_err(fail)?;
                 root.present().map_err(|e| fail(format!("{e:?}")))?;
                 drop(root);
                 std::fs::read(&scratch).map_err(|e| fail(e.to_string()))
@@ -83,7 +207,7 @@ pub fn plot(
         }
         _ => {
             return Err(CliError::input(format!(
-                "--plot {}: the extension must be .svg or .png",
+                "{}: the extension must be .svg or .png",
                 path.display()
             )))
         }
@@ -195,7 +319,7 @@ fn panel<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     caption: &str,
     y_desc: &str,
-    t_end: f64,
+    (t0, t_end): (f64, f64),
     (lo, hi): (f64, f64),
 ) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| format!("{x:?}");
@@ -205,7 +329,7 @@ fn panel<'a, DB: DrawingBackend>(
         .margin_right(30)
         .x_label_area_size(45)
         .y_label_area_size(90)
-        .build_cartesian_2d(0.0..t_end, lo..hi)
+        .build_cartesian_2d(t0..t_end, lo..hi)
         .map_err(e)?;
     chart
         .configure_mesh()
@@ -242,10 +366,23 @@ fn draw<DB: DrawingBackend>(
     dt: f64,
     stimulus: &[f64],
     title: &str,
+    window: Option<(f64, f64)>,
 ) -> Result<(), String> {
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| format!("{x:?}");
     root.fill(&WHITE).map_err(e)?;
     let root = root.titled(title, ("sans-serif", 26)).map_err(e)?;
+    // The samples in the window: [i0, i1).
+    let n = out.len();
+    let (i0, i1) = match window {
+        Some((a, b)) => (
+            ((a / dt).floor().max(0.0) as usize).min(n),
+            ((b / dt).ceil().max(0.0) as usize).min(n),
+        ),
+        None => (0, n),
+    };
+    let (i0, i1) = (i0.min(i1.saturating_sub(1)), i1.max(i0 + 1).min(n.max(1)));
+    let t0 = i0 as f64 * dt;
+    let cut = |y: &[f64]| -> Vec<f64> { y.get(i0..i1.min(y.len())).unwrap_or(&[]).to_vec() };
     let panels = if out.asc_count > 0 { 3 } else { 2 };
     let (h, _) = (root.dim_in_pixel().1, ());
     let stim_h = if panels == 3 {
@@ -261,13 +398,13 @@ fn draw<DB: DrawingBackend>(
     } else {
         (rest, None)
     };
-    let t_end = (out.len().max(1)) as f64 * dt;
+    let span = (t0, i1.max(i0 + 1) as f64 * dt);
     let buckets = (WIDTH as usize) * 2;
 
     // Stimulus (pA).
-    let stim = decimate(0.0, dt, stimulus, 1e12, buckets);
+    let stim = decimate(t0, dt, &cut(stimulus), 1e12, buckets);
     let (lo, hi) = range(&[&stim], &[0.0], 0.0);
-    let mut chart = panel(&top, "Stimulus", "current (pA)", t_end, (lo, hi))?;
+    let mut chart = panel(&top, "Stimulus", "current (pA)", span, (lo, hi))?;
     for seg in stim {
         chart
             .draw_series(LineSeries::new(seg, BLUE.stroke_width(lw)))
@@ -275,11 +412,12 @@ fn draw<DB: DrawingBackend>(
     }
 
     // Voltage and threshold (mV).
-    let v = decimate(0.0, dt, &out.voltage, 1e3, buckets);
-    let th = decimate(0.0, dt, &out.threshold, 1e3, buckets);
+    let v = decimate(t0, dt, &cut(&out.voltage), 1e3, buckets);
+    let th = decimate(t0, dt, &cut(&out.threshold), 1e3, buckets);
     let spike_pts: Vec<(f64, f64)> = out
         .spikes
         .iter()
+        .filter(|s| s.time >= span.0 && s.time <= span.1)
         .map(|s| (s.time, s.voltage * 1e3))
         .collect();
     let extra: Vec<f64> = spike_pts.iter().map(|p| p.1).collect();
@@ -288,7 +426,7 @@ fn draw<DB: DrawingBackend>(
         &mid,
         "Voltage and threshold (relative to rest)",
         "voltage (mV)",
-        t_end,
+        span,
         (lo, hi),
     )?;
     for (i, seg) in v.into_iter().enumerate() {
@@ -329,7 +467,7 @@ fn draw<DB: DrawingBackend>(
         let currents: Vec<Vec<Vec<(f64, f64)>>> = (0..n)
             .map(|k| {
                 let col: Vec<f64> = out.asc.iter().skip(k).step_by(n).copied().collect();
-                decimate(0.0, dt, &col, 1e12, buckets)
+                decimate(t0, dt, &cut(&col), 1e12, buckets)
             })
             .collect();
         let refs: Vec<&[Vec<(f64, f64)>]> = currents.iter().map(|c| &c[..]).collect();
@@ -338,7 +476,7 @@ fn draw<DB: DrawingBackend>(
             &bottom,
             "After-spike currents",
             "current (pA)",
-            t_end,
+            span,
             (lo, hi),
         )?;
         let colors = [GREEN, PURPLE, RED, BLUE, ORANGE];
@@ -356,6 +494,46 @@ fn draw<DB: DrawingBackend>(
             }
         }
         legend(&mut chart)?;
+    }
+    Ok(())
+}
+
+fn draw_raster<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    rows: &[(String, Vec<f64>)],
+    (t0, t1): (f64, f64),
+    title: &str,
+) -> Result<(), String> {
+    let e = |x: DrawingAreaErrorKind<DB::ErrorType>| format!("{x:?}");
+    root.fill(&WHITE).map_err(e)?;
+    let root = root.titled(title, ("sans-serif", 24)).map_err(e)?;
+    let n = rows.len().max(1) as f64;
+    let mut chart = ChartBuilder::on(&root)
+        .margin(12)
+        .margin_right(30)
+        .x_label_area_size(45)
+        .y_label_area_size(90)
+        .build_cartesian_2d(t0..t1.max(t0 + f64::EPSILON), -0.5..n - 0.5)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc("time (s)")
+        .y_desc("model (row)")
+        .axis_desc_style(("sans-serif", 20))
+        .label_style(("sans-serif", 17))
+        .light_line_style(WHITE.mix(0.0))
+        .x_label_formatter(&tick)
+        .draw()
+        .map_err(e)?;
+    for (row, (_, times)) in rows.iter().enumerate() {
+        let y = row as f64;
+        chart
+            .draw_series(
+                times.iter().filter(|&&t| t >= t0 && t <= t1).map(|&t| {
+                    PathElement::new(vec![(t, y - 0.4), (t, y + 0.4)], BLUE.stroke_width(2))
+                }),
+            )
+            .map_err(e)?;
     }
     Ok(())
 }

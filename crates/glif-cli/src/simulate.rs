@@ -30,9 +30,11 @@ Examples:
   glif simulate --config neuron_config.json --noise 1e-10 --noise-sd 5e-11 --seed 7 --duration 2 --output out.csv
   glif simulate --config neuron_config.json --stimulus long.npy --record spikes --output spikes.json
 
-Stimulus files: .json (a list of amperes), .npy (1-D float64/float32), .csv/.txt (one value
-per line; the first line may be a column name); each may be gzip-compressed (.json.gz, ...).
-Generated stimuli are zero outside [--start, --start + --width).
+Stimulus files: .json (a list of amperes), .npy (1-D float or integer), .npz (one array;
+--key NAME), .csv/.txt (one value per line, or a table under a header: --column NAME, or
+time_s,current_A whose time column must step by --dt); each may be gzip-compressed (.csv.gz).
+Generated stimuli are zero outside [--start, --start + --width). Without a stimulus,
+--config runs a step of 1.5 x the model's rheobase (it fires).
 
 Outputs, by extension of --output:
   .json  AllenSDK's run() keys: voltage, threshold, AScurrents, grid_spike_times,
@@ -84,6 +86,9 @@ pub struct SimulateArgs {
     /// glif-output/simulation.png].
     #[arg(long, value_name = "FILE")]
     pub plot: Option<PathBuf>,
+    /// Plot only START:END (s) of the run, e.g. 0.1:0.3.
+    #[arg(long, value_name = "START:END", value_parser = crate::plot::parse_window)]
+    pub plot_window: Option<(f64, f64)>,
     /// Do not draw the default plot.
     #[arg(long, conflicts_with = "plot")]
     pub no_plot: bool,
@@ -142,57 +147,52 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
     };
     // Output paths, checked before running.
     let traces = a.record == Record::All;
+    // --plot without --output draws the figure only: no result file the
+    // user did not ask for.
     let (out_path, plot_path) = match &a.output {
-        Some(p) => (p.clone(), a.plot.clone()),
+        Some(p) => (Some(p.clone()), a.plot.clone()),
+        None if a.plot.is_some() => (None, a.plot.clone()),
         None => {
-            let (json, png) = default_paths(a.plot.is_none() && !a.no_plot && traces)?;
-            (json, a.plot.clone().or(png))
+            let (json, png) = default_paths(!a.no_plot && traces)?;
+            (Some(json), png)
         }
     };
-    let format = output::format_of(&out_path)?;
+    let format = out_path.as_deref().map(output::format_of).transpose()?;
     if let Some(p) = &plot_path {
-        if !traces {
-            return Err(CliError::input(
-                "--plot needs the traces: use --record all (the default)",
-            ));
-        }
-        match p
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(|e| e.to_ascii_lowercase())
-            .as_deref()
-        {
-            Some("svg") | Some("png") => {}
-            _ => {
-                return Err(CliError::input(format!(
-                    "--plot {}: the extension must be .svg or .png",
-                    p.display()
-                )))
-            }
-        }
-        if p.exists() && !a.force {
-            return Err(CliError::input(format!(
-                "{}: the file exists; give --force to replace it",
-                p.display()
-            )));
-        }
+        crate::plot::check_plot_path(p, "--plot", a.force)?;
     }
-    output::check_writable(
-        &glif_io::output::files_for(&out_path, format, !traces),
-        a.force,
-    )?;
+    if let (Some(path), Some(format)) = (&out_path, format) {
+        output::check_writable(&glif_io::output::files_for(path, format, !traces), a.force)?;
+    }
     let run_cfg = config::at_dt(&cfg, a.dt, a.spike_cut_length)?;
     let model = config::build(&run_cfg, a.precision)?;
     if let Some(w) = run_cfg.euler_warning() {
         eprintln!("glif: warning: {w}");
     }
-    let default = a
-        .config
-        .is_none()
-        .then_some(Generated::Square { amp: DEFAULT_AMP });
+    // Without a stimulus: a step of 1.5 x the model's rheobase (it fires).
+    let default = match &a.config {
+        None => Some(Generated::Square { amp: DEFAULT_AMP }),
+        Some(p) if !a.stim.chooses_stimulus() => match cfg.default_step_amplitude() {
+            Some(amp) => Some(Generated::Square { amp }),
+            None => {
+                return Err(CliError::input(format!(
+                    "{}: no stimulus given, and this model has no rheobase to scale the default step to; \
+                     give --stimulus FILE or --square AMP",
+                    p.display()
+                )))
+            }
+        },
+        Some(_) => None,
+    };
     // Spikes-only runs stream the stimulus (generated, or read from a
     // .npy file as the run goes): memory independent of its length.
     let mut stim = stimulus::open(&a.stim, a.dt, default, traces)?;
+    if !a.stim.chooses_stimulus() {
+        stim.describe = format!(
+            "{} (the default: 1.5 x the model's rheobase; choose with --stimulus or --square)",
+            stim.describe
+        );
+    }
     let n_samples = stim.len;
 
     let bar = progress_bar(n_samples as u64);
@@ -232,13 +232,23 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
         record: a.record.name(),
         spike_cut_value: a.spike_cut_value,
     };
-    let mut written = output::write(&out_path, format, &out, samples, &info, a.force)?;
+    let mut written = match (&out_path, format) {
+        (Some(path), Some(format)) => output::write(path, format, &out, samples, &info, a.force)?,
+        _ => Vec::new(),
+    };
     if let Some(p) = &plot_path {
         let title = match &cfg.model_id {
             Some(id) => format!("{} — Allen model {id}", short_level(&cfg)),
             None => short_level(&cfg),
         };
-        crate::plot::plot(p, &out, a.dt, samples, &title, a.force)?;
+        if traces {
+            crate::plot::plot(p, &out, a.dt, samples, &title, a.plot_window, a.force)?;
+        } else {
+            // Spikes only: a raster of the run's spikes.
+            let times = out.spikes.iter().map(|s| s.time).collect();
+            let window = a.plot_window.unwrap_or((0.0, n_samples as f64 * a.dt));
+            crate::plot::raster(p, &[(title.clone(), times)], window, &title, a.force)?;
+        }
         written.push(p.clone());
     }
     summary(

@@ -14,8 +14,13 @@ use crate::error::CliError;
 /// Reads a stimulus file with glif-io: one current (A) per sample. `.json`
 /// (an array), `.npy` (float64/float32, 1-D), anything else as text with one
 /// value per line; each of them may be gzip-compressed (`.json.gz`, ...).
-pub fn load(path: &Path) -> Result<Vec<f64>, CliError> {
-    glif_io::read_stimulus(path).map_err(CliError::reading)
+pub fn load(path: &Path, a: &StimArgs, dt: f64) -> Result<Vec<f64>, CliError> {
+    let options = glif_io::StimulusOptions {
+        dt: Some(dt),
+        column: a.column.clone(),
+        key: a.key.clone(),
+    };
+    glif_io::read_stimulus_with(path, &options).map_err(CliError::reading)
 }
 
 /// The stimulus options of `glif simulate` and `glif batch`: a file, or a
@@ -25,6 +30,13 @@ pub struct StimArgs {
     /// Stimulus file: one current (A) per sample, sampled at --dt.
     #[arg(long, value_name = "FILE", group = "stim")]
     pub stimulus: Option<PathBuf>,
+    /// The current's column of a CSV/text --stimulus with a header line
+    /// [default: the only column, or the one beside a time column].
+    #[arg(long, value_name = "NAME", requires = "stimulus")]
+    pub column: Option<String>,
+    /// The array of a .npz --stimulus [default: its only array].
+    #[arg(long, value_name = "NAME", requires = "stimulus")]
+    pub key: Option<String>,
     /// Generate a square step of AMP amperes (from --start for --width; default 1 s).
     #[arg(long, value_name = "AMP", group = "stim")]
     #[arg(allow_negative_numbers = true)]
@@ -55,15 +67,26 @@ pub struct StimArgs {
     /// Seed of --noise (the same seed gives the same stimulus).
     #[arg(long, value_name = "N", default_value_t = 0, requires = "noise")]
     pub seed: u64,
-    /// Onset of a generated stimulus (s).
-    #[arg(long, value_name = "SECONDS", default_value_t = 0.1)]
-    pub start: f64,
+    /// Onset of a generated stimulus (s) [default: 0.1].
+    #[arg(long, value_name = "SECONDS")]
+    pub start: Option<f64>,
     /// Duration of a generated stimulus (s) [default: 1 s; 0.003 s for --pulse].
     #[arg(long, value_name = "SECONDS")]
     pub width: Option<f64>,
     /// Total length of a generated stimulus (s) [default: start + width + 0.1 s].
     #[arg(long, value_name = "SECONDS")]
     pub duration: Option<f64>,
+}
+
+impl StimArgs {
+    /// Whether the options choose a stimulus (a file or a generated one).
+    pub fn chooses_stimulus(&self) -> bool {
+        self.stimulus.is_some()
+            || self.square.is_some()
+            || self.pulse.is_some()
+            || self.ramp.is_some()
+            || self.noise.is_some()
+    }
 }
 
 /// The stimulus of a run and a description.
@@ -119,6 +142,7 @@ pub fn open(
         for (flag, given) in [
             ("--duration", a.duration.is_some()),
             ("--width", a.width.is_some()),
+            ("--start", a.start.is_some()),
         ] {
             if given {
                 return Err(CliError::input(format!(
@@ -129,7 +153,7 @@ pub fn open(
         let is_npy = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("npy"));
-        if is_npy && !in_memory {
+        if is_npy && !in_memory && a.column.is_none() && a.key.is_none() {
             let stream = NpyStream::open(path).map_err(CliError::reading)?;
             let len = Source::len(&stream);
             return Ok(Opened {
@@ -138,7 +162,7 @@ pub fn open(
                 len,
             });
         }
-        return Ok(in_memory_source(load(path)?, |n| {
+        return Ok(in_memory_source(load(path, a, dt)?, |n| {
             format!("{} ({n} samples)", path.display())
         }));
     }
@@ -163,11 +187,20 @@ pub fn open(
         ));
     };
     let width = a.width.unwrap_or_else(|| gen.default_width());
+    let start = a.start.unwrap_or(0.1);
     let timing = Timing {
-        start: a.start,
+        start,
         width,
-        duration: a.duration.unwrap_or(a.start + width + 0.1),
+        duration: a.duration.unwrap_or(start + width + 0.1),
     };
+    if timing.start >= timing.duration {
+        return Err(CliError::input(format!(
+            "--start: {} s is at or after the end of the stimulus ({} s in all): it would be all zero; \
+             give a --start before --duration, or a longer --duration",
+            sci(timing.start),
+            sci(timing.duration)
+        )));
+    }
     let generator = gen.generator(&timing, dt)?;
     let describe = gen.describe(&timing);
     if in_memory {

@@ -83,6 +83,8 @@ fn negative_numbers_in_scientific_notation_reach_their_option() {
         &[
             "--square",
             "-1e-10",
+            "--start",
+            "0",
             "--duration",
             "0.01",
             "--spike-cut-value",
@@ -149,7 +151,10 @@ fn numbers_in_messages_are_short() {
     let inner = v.as_object_mut().unwrap().values_mut().next().unwrap();
     inner["R_input"] = serde_json::json!(1e-300);
     std::fs::write(d.join("c.json"), serde_json::to_string(&v).unwrap()).unwrap();
-    let o = simulate(&["--square", "1e-10", "--duration", "0.001"], &d);
+    let o = simulate(
+        &["--square", "1e-10", "--start", "0", "--duration", "0.001"],
+        &d,
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let o = glif(
         &[
@@ -158,6 +163,8 @@ fn numbers_in_messages_are_short() {
             "c.json",
             "--square",
             "1e-10",
+            "--start",
+            "0",
             "--duration",
             "0.001",
             "--output",

@@ -97,34 +97,120 @@ pub fn is_config_list(path: &Path) -> bool {
 }
 
 /// Reads every config of `path`: a folder (every `*.json` file in it, sorted
-/// by name, each bare or keyed by one model id) or a `.jsonl` / `.jsonl.gz`
-/// file of `{"file": NAME, "config": {...}}` lines. A config that cannot be
-/// read is an entry holding its error; this fails only when `path` itself
-/// cannot be read or is neither kind.
+/// by name, each bare or keyed by model ids) or a `.jsonl` / `.jsonl.gz`
+/// file of `{"file": NAME, "config": {...}}` lines. A file keyed by
+/// several model ids gives one entry per model, named `FILE#ID`. A config
+/// that cannot be read is an entry holding its error; this fails only when
+/// `path` itself cannot be read or is neither kind.
 pub fn read_configs(path: &Path) -> Result<Vec<Entry>> {
+    Ok(read_config_tree(path, false)?.entries)
+}
+
+/// The configs of a folder tree or a `.jsonl` file ([`read_config_tree`]).
+#[derive(Debug, Default)]
+pub struct ConfigList {
+    /// One entry per model, in order of path.
+    pub entries: Vec<Entry>,
+    /// `.json` files of a walked folder that are not neuron configs (their
+    /// top level is not an object, e.g. an index list), by path from the folder.
+    pub skipped: Vec<String>,
+}
+
+/// As [`read_configs`]; with `recursive`, a folder's subfolders are walked
+/// too (entries named by their path from `path`, `/`-separated), and `.json`
+/// files whose top level is not an object (an index list, say) are skipped
+/// and listed in [`ConfigList::skipped`] instead of being an error.
+pub fn read_config_tree(path: &Path, recursive: bool) -> Result<ConfigList> {
     let name = path.display().to_string();
     if path.is_dir() {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-            .map_err(|e| config_list_error(name.clone(), format!("cannot read the folder: {e}")))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.extension()
-                    .is_some_and(|e| e.eq_ignore_ascii_case("json"))
-                    && p.is_file()
-            })
-            .collect();
+        let mut files = Vec::new();
+        walk(path, recursive, &mut files)?;
         files.sort();
-        return Ok(files
-            .into_iter()
-            .map(|p| Entry {
-                name: p
-                    .file_name()
-                    .map(|f| f.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-                config: NeuronConfig::from_path(&p, None),
-            })
-            .collect());
+        let mut list = ConfigList::default();
+        for p in files {
+            let rel = p
+                .strip_prefix(path)
+                .unwrap_or(&p)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            let value = std::fs::read_to_string(&p)
+                .ok()
+                .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
+            match value {
+                Some(v) if recursive && !v.is_object() => list.skipped.push(rel),
+                Some(v) => list.entries.extend(entries_of_value(&v, &rel, &p)),
+                // Unreadable or not JSON: the config reader says why.
+                None => list.entries.push(Entry {
+                    name: rel,
+                    config: NeuronConfig::from_path(&p, None),
+                }),
+            }
+        }
+        return Ok(list);
     }
+    Ok(ConfigList {
+        entries: read_config_lines(path, &name)?,
+        skipped: Vec::new(),
+    })
+}
+
+/// Every `*.json` file of `dir` (and of its subfolders with `recursive`).
+fn walk(dir: &Path, recursive: bool, out: &mut Vec<PathBuf>) -> Result<()> {
+    let read = std::fs::read_dir(dir).map_err(|e| {
+        config_list_error(
+            dir.display().to_string(),
+            format!("cannot read the folder: {e}"),
+        )
+    })?;
+    for p in read.filter_map(|e| e.ok().map(|e| e.path())) {
+        if p.is_dir() {
+            if recursive {
+                walk(&p, recursive, out)?;
+            }
+        } else if p
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+            && p.is_file()
+        {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// The entries of one config value: one, or one per model id of a file
+/// keyed by several ids (named `NAME#ID`).
+fn entries_of_value(value: &serde_json::Value, name: &str, source: &Path) -> Vec<Entry> {
+    let with_source = |c: Result<NeuronConfig>| {
+        c.map(|mut c| {
+            c.source = Some(source.to_path_buf());
+            c
+        })
+        .map_err(|e| e.in_file(source))
+    };
+    let ids = match value {
+        serde_json::Value::Object(map) => crate::config::keyed_ids(map).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    if ids.len() < 2 {
+        return vec![Entry {
+            name: name.to_string(),
+            config: with_source(NeuronConfig::from_value(value, None)),
+        }];
+    }
+    ids.iter()
+        .map(|id| Entry {
+            name: format!("{name}#{id}"),
+            config: with_source(NeuronConfig::from_value(value, Some(id))),
+        })
+        .collect()
+}
+
+/// The entries of a `.jsonl` / `.jsonl.gz` file.
+fn read_config_lines(path: &Path, name: &str) -> Result<Vec<Entry>> {
+    let name = name.to_string();
     let lower = name.to_ascii_lowercase();
     if !is_config_list(path) {
         return Err(config_list_error(
@@ -167,15 +253,33 @@ pub fn read_configs(path: &Path) -> Result<Vec<Entry>> {
             .and_then(|f| f.as_str())
             .map(str::to_string)
             .unwrap_or(fallback);
-        let config = match value.get("config") {
-            None => Err(config_list_error(
-                format!("{name} line {lineno}"),
-                "expected {\"file\": ..., \"config\": {...}}, found no `config`".into(),
-            )),
-            Some(c) => NeuronConfig::from_value(c, None)
-                .map_err(|e| e.in_file(format!("{name} line {lineno} ({file})"))),
+        let Some(c) = value.get("config") else {
+            entries.push(Entry {
+                name: file,
+                config: Err(config_list_error(
+                    format!("{name} line {lineno}"),
+                    "expected {\"file\": ..., \"config\": {...}}, found no `config`".into(),
+                )),
+            });
+            continue;
         };
-        entries.push(Entry { name: file, config });
+        let ids = match c {
+            serde_json::Value::Object(map) => crate::config::keyed_ids(map).unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        let at = |e: Error| e.in_file(format!("{name} line {lineno} ({file})"));
+        if ids.len() < 2 {
+            let config = NeuronConfig::from_value(c, None).map_err(at);
+            entries.push(Entry { name: file, config });
+        } else {
+            for id in &ids {
+                let config = NeuronConfig::from_value(c, Some(id)).map_err(at);
+                entries.push(Entry {
+                    name: format!("{file}#{id}"),
+                    config,
+                });
+            }
+        }
     }
     Ok(entries)
 }

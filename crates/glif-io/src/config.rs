@@ -225,7 +225,7 @@ fn positive(x: f64, path: &str) -> Result<f64> {
 }
 
 /// The ids of a config keyed by neuronal model id, or None for a bare config.
-fn keyed_ids(map: &Map<String, Value>) -> Option<Vec<String>> {
+pub(crate) fn keyed_ids(map: &Map<String, Value>) -> Option<Vec<String>> {
     let bare_key = ["El", "voltage_dynamics_method", "R_input", "C", "th_inf"]
         .iter()
         .any(|k| map.contains_key(*k));

@@ -87,6 +87,15 @@ impl NeuronConfig {
         }
     }
 
+    /// The amplitude (A) of the default step stimulus: 1.5 x
+    /// [`rheobase`](Self::rheobase), so that the model fires; `None` when it
+    /// has no rheobase or it is not a finite positive current.
+    pub fn default_step_amplitude(&self) -> Option<f64> {
+        self.rheobase()
+            .map(|r| 1.5 * r)
+            .filter(|a| a.is_finite() && *a > 0.0)
+    }
+
     /// The forward-Euler step ratio `dt * G*coeffs.G / (C*coeffs.C)`: the
     /// fraction of the way to rest the voltage moves in one step (Allen models
     /// at their 5 µs sampling interval: near 0.0003). At 1 or more the voltage

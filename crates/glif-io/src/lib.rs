@@ -14,7 +14,7 @@
 //! | [`methods`] | the six rule families as enums with their parameters |
 //! | [`model`] | [`AnyModel`]: the five published levels compiled, every other built-in combination and 0..=4 currents through [`rules::DynRules`] |
 //! | [`rules`] | the run-time rule enums implementing glif-core's rule traits |
-//! | [`stimulus`] | stimuli from JSON, text/CSV and `.npy`, each optionally gzip-compressed |
+//! | [`stimulus`] | stimuli from JSON, text/CSV (a column by name, a time column checked against `dt`), `.npy` and `.npz`, each optionally gzip-compressed |
 //! | [`derived`] | what a config implies: tau_m, rheobase, the forward-Euler step ratio and its warning, level names |
 //! | [`run`](mod@run) | one model on one stimulus with progress reports, recording everything or only the spikes |
 //! | [`batch`] | many models on one stimulus: configs from a folder, `.jsonl[.gz]` or memory, the population engine, a result or error per model |
@@ -97,5 +97,5 @@ pub use model::{
 };
 pub use results::{RunEnd, RunResult, SpikeTrain, SPIKE_CUT_VALUE};
 pub use run::Record;
-pub use stimulus::read_stimulus;
+pub use stimulus::{read_stimulus, read_stimulus_with, StimulusOptions};
 pub use write::WriteOptions;

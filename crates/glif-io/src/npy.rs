@@ -1,8 +1,8 @@
 //! numpy's `.npy` format (versions 1.0, 2.0 and 3.0) and `.npz` archives
 //! of uncompressed `.npy` members (what `np.savez` writes), following
 //! numpy's format specification (`numpy.lib.format`) and PKWARE's ZIP
-//! APPNOTE. Little- and big-endian `f8`, `f4` and `i8` are read; `f8` and
-//! `i8` little-endian are written. Every length is checked: malformed or
+//! APPNOTE. Little- and big-endian `f8`, `f4` and integers of every width
+//! (`i1`..`i8`, `u1`..`u8`) are read; `f8` and `i8` little-endian are written. Every length is checked: malformed or
 //! truncated input is an error, never a panic.
 
 use crate::error::{Error, Result};
@@ -16,7 +16,7 @@ pub enum NpyData {
     F64(Vec<f64>),
     /// `f4`.
     F32(Vec<f32>),
-    /// `i8`.
+    /// `i8`, or any other integer width (`i1`..`i4`, `u1`..`u8`) widened.
     I64(Vec<i64>),
 }
 
@@ -91,6 +91,13 @@ pub enum Dtype {
     F32,
     /// `i8`.
     I64,
+    /// Any other integer: `i1`, `i2`, `i4` (signed) or `u1`, `u2`, `u4`, `u8`.
+    Int {
+        /// Bytes per element: 1, 2, 4 or 8.
+        bytes: usize,
+        /// Two's complement (`i`) or unsigned (`u`).
+        signed: bool,
+    },
 }
 
 impl Dtype {
@@ -99,7 +106,32 @@ impl Dtype {
         match self {
             Dtype::F64 | Dtype::I64 => 8,
             Dtype::F32 => 4,
+            Dtype::Int { bytes, .. } => bytes,
         }
+    }
+
+    /// Whether the elements are integers.
+    pub fn is_integer(self) -> bool {
+        matches!(self, Dtype::I64 | Dtype::Int { .. })
+    }
+}
+
+/// One integer element of `bytes.len()` (1, 2, 4 or 8) bytes, widened to
+/// `i128` so that every `u8` value fits.
+pub fn int_value(bytes: &[u8], little: bool, signed: bool) -> i128 {
+    let mut b = [0u8; 16];
+    let n = bytes.len().min(8);
+    for (i, &x) in bytes[..n].iter().enumerate() {
+        // Little-endian into b: the least significant byte first.
+        let at = if little { i } else { n - 1 - i };
+        b[at] = x;
+    }
+    let raw = u128::from_le_bytes(b);
+    if signed && n > 0 && raw >> (8 * n - 1) & 1 == 1 {
+        // Sign-extend from n bytes.
+        (raw | (u128::MAX << (8 * n))) as i128
+    } else {
+        raw as i128
     }
 }
 
@@ -166,9 +198,13 @@ pub fn read_header(bytes: &[u8]) -> Result<Header> {
         b"f8" => Dtype::F64,
         b"i8" => Dtype::I64,
         b"f4" => Dtype::F32,
+        [k @ (b'i' | b'u'), w @ (b'1' | b'2' | b'4' | b'8')] => Dtype::Int {
+            bytes: usize::from(w - b'0'),
+            signed: *k == b'i',
+        },
         _ => {
             return Err(Error::npy(format!(
-                "unsupported dtype {descr:?}: expected float64 (f8), float32 (f4) or int64 (i8)"
+                "unsupported dtype {descr:?}: expected float64 (f8), float32 (f4) or an integer (i1..i8, u1..u8)"
             )))
         }
     };
@@ -200,6 +236,7 @@ pub fn read(bytes: &[u8]) -> Result<NpyArray> {
         Dtype::F64 => (b"f8", 8),
         Dtype::I64 => (b"i8", 8),
         Dtype::F32 => (b"f4", 4),
+        Dtype::Int { bytes, .. } => (b"in", bytes),
     };
     let descr = h.descr;
     let body = &bytes[end..];
@@ -237,6 +274,19 @@ pub fn read(bytes: &[u8]) -> Result<NpyArray> {
                 })
                 .collect(),
         ),
+        (b"in", _) => {
+            let signed = matches!(h.dtype, Dtype::Int { signed: true, .. });
+            let mut v = Vec::with_capacity(count);
+            for (i, c) in body.chunks_exact(item).enumerate() {
+                let x = int_value(c, little, signed);
+                v.push(i64::try_from(x).map_err(|_| {
+                    Error::npy(format!(
+                        "[{i}]: {x} does not fit in a 64-bit signed integer"
+                    ))
+                })?);
+            }
+            NpyData::I64(v)
+        }
         _ => NpyData::F32(
             body.chunks_exact(4)
                 .map(|c| {
@@ -521,4 +571,37 @@ pub fn unzip(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>> {
             .ok_or_else(|| bad("offset"))?;
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod int_tests {
+    use super::int_value;
+
+    #[test]
+    fn integers_of_every_width_and_byte_order() {
+        assert_eq!(int_value(&(-2i8).to_le_bytes(), true, true), -2);
+        assert_eq!(int_value(&200u8.to_le_bytes(), true, false), 200);
+        assert_eq!(int_value(&(-300i16).to_le_bytes(), true, true), -300);
+        assert_eq!(int_value(&(-300i16).to_be_bytes(), false, true), -300);
+        assert_eq!(int_value(&60_000u16.to_le_bytes(), true, false), 60_000);
+        assert_eq!(int_value(&(-70_000i32).to_be_bytes(), false, true), -70_000);
+        assert_eq!(
+            int_value(&i64::MIN.to_le_bytes(), true, true),
+            i64::MIN as i128
+        );
+        assert_eq!(
+            int_value(&u64::MAX.to_le_bytes(), true, false),
+            u64::MAX as i128
+        );
+    }
+
+    #[test]
+    fn a_u8_array_beyond_i64_is_an_error_naming_the_index() {
+        let mut b = Vec::new();
+        super::header(&mut b, "<u8", &[2]);
+        b.extend_from_slice(&1u64.to_le_bytes());
+        b.extend_from_slice(&u64::MAX.to_le_bytes());
+        let e = super::read(&b).unwrap_err().to_string();
+        assert!(e.contains("[1]"), "{e}");
+    }
 }

@@ -1,14 +1,17 @@
 //! Reading stimuli (A, one sample per `dt`) from files: a JSON array, text
-//! or CSV with one value per line, or `.npy` (`float64` or `float32`, one
-//! dimension or a single row or column), each optionally gzip-compressed
-//! (`.json.gz`, `.npy.gz`, ...). Every sample must be finite and the
-//! stimulus must not be empty; errors name the line or index.
+//! or CSV (one value per line, or a table with a header from which one
+//! column is chosen; a `time` column is checked against `dt`), `.npy`
+//! (`float64`, `float32` or integers of any width, one dimension or a single
+//! row or column) or one array of a `.npz` archive, each optionally
+//! gzip-compressed (`.json.gz`, `.csv.gz`, `.npy.gz`, ...). Every sample
+//! must be finite and the stimulus must not be empty; errors name the file
+//! and the line, column, key or index.
 
 use std::io::Read;
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::npy::{self, NpyData};
+use crate::npy;
 use crate::stream::Source;
 
 fn check(samples: Vec<f64>, location: impl Fn(usize) -> String) -> Result<Vec<f64>> {
@@ -27,16 +30,45 @@ fn check(samples: Vec<f64>, location: impl Fn(usize) -> String) -> Result<Vec<f6
     Ok(samples)
 }
 
+/// How to read a stimulus file beyond its extension.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StimulusOptions {
+    /// The sampling interval the run will use (s). A table's `time` column
+    /// is checked against it; `None` derives it from the time column.
+    pub dt: Option<f64>,
+    /// The column of a text/CSV table, by its header name.
+    pub column: Option<String>,
+    /// The array of a `.npz` archive (with or without `.npy`).
+    pub key: Option<String>,
+}
+
 /// Reads a stimulus file; the format follows the extension: `.json`,
-/// `.npy`, anything else as text (see [`stimulus_from_text`]). A further
-/// `.gz` (`stim.json.gz`) means gzip-compressed.
+/// `.npy`, `.npz`, anything else as text (see [`stimulus_from_text`]). A
+/// further `.gz` (`stim.json.gz`) means gzip-compressed.
 pub fn read_stimulus(path: impl AsRef<Path>) -> Result<Vec<f64>> {
+    read_stimulus_with(path, &StimulusOptions::default())
+}
+
+/// As [`read_stimulus`], with a column of a table or a key of a `.npz`
+/// archive chosen, and a table's time column checked against `options.dt`.
+pub fn read_stimulus_with(path: impl AsRef<Path>, options: &StimulusOptions) -> Result<Vec<f64>> {
     let path = path.as_ref();
     let name = path
         .file_name()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
     let inner = name.strip_suffix(".gz").unwrap_or(&name);
+    let binary = inner.ends_with(".npy") || inner.ends_with(".npz") || inner.ends_with(".json");
+    if options.column.is_some() && binary {
+        return Err(Error::stimulus(
+            "column",
+            "a column is chosen only in a text/CSV table, not in .json, .npy or .npz",
+        )
+        .in_file(path));
+    }
+    if options.key.is_some() && !inner.ends_with(".npz") {
+        return Err(Error::stimulus("key", "a key is chosen only in a .npz archive").in_file(path));
+    }
     if name.ends_with(".npy") {
         // Read as a stream: the file is checked sample by sample without a
         // second copy of its bytes.
@@ -48,10 +80,12 @@ pub fn read_stimulus(path: impl AsRef<Path>) -> Result<Vec<f64>> {
     };
     let parsed = if inner.ends_with(".npy") {
         stimulus_from_npy(&bytes)
+    } else if inner.ends_with(".npz") {
+        stimulus_from_npz(&bytes, options.key.as_deref())
     } else if inner.ends_with(".json") {
         text(&bytes).and_then(|t| stimulus_from_json_str(&t))
     } else {
-        text(&bytes).and_then(|t| stimulus_from_text(&t))
+        text(&bytes).and_then(|t| stimulus_from_table(&t, options.column.as_deref(), options.dt))
     };
     parsed.map_err(|e| e.in_file(path))
 }
@@ -222,53 +256,245 @@ impl<'de> serde::Deserialize<'de> for Items {
 
 /// Parses text with one value per line. Blank lines and lines starting with
 /// `#` are skipped; the first line may be a column name (it must start with
-/// a letter and not be `nan` or `inf`). A line with several comma-separated
-/// columns is an error: choose the column first.
+/// a letter and not be `nan` or `inf`). A table of several columns is read
+/// as [`stimulus_from_table`] with no column chosen and `dt` derived.
 pub fn stimulus_from_text(text: &str) -> Result<Vec<f64>> {
-    let mut samples = Vec::new();
-    let mut first = true;
-    for (i, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
+    stimulus_from_table(text, None, None)
+}
+
+/// Whether a column name is a time column (`t`, `time`, `time_s`, `times`,
+/// `t_s`, `time (s)`, ...).
+fn is_time_name(name: &str) -> bool {
+    let n = name.trim().to_ascii_lowercase();
+    n == "t" || n.starts_with("time") || n.starts_with("t_") || n.starts_with("t (")
+}
+
+/// Parses a text table: one value per line, or several columns separated
+/// by `,`, tab or `;` under a header line of names. Blank lines and lines
+/// starting with `#` are skipped. The current is `column` (by header name),
+/// else the only column, else the column beside a first column named like
+/// a time (`time_s,current_A`, the common two-column export). A time column
+/// must step by `dt` (s; derived from the column when `None`): each time
+/// within half a sample of `t0 + i * dt`, so that every row is one sample.
+pub fn stimulus_from_table(text: &str, column: Option<&str>, dt: Option<f64>) -> Result<Vec<f64>> {
+    let lines = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim()))
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'));
+    let mut lines = lines.peekable();
+    let Some(&(first_no, first)) = lines.peek() else {
+        return Err(Error::stimulus("stimulus", "is empty (no samples)"));
+    };
+    let sep = [',', '\t', ';'].into_iter().find(|&c| first.contains(c));
+    let fields = |l: &str| -> Vec<String> {
+        match sep {
+            Some(c) => l.split(c).map(|f| f.trim().to_string()).collect(),
+            None => vec![l.to_string()],
         }
-        let is_first = std::mem::replace(&mut first, false);
-        let location = || format!("line {}", i + 1);
-        if line.contains(',') || line.contains('\t') || line.contains(';') {
+    };
+    let first_fields = fields(first);
+    let is_name = |f: &str| {
+        let lower = f.to_ascii_lowercase();
+        f.parse::<f64>().is_err()
+            && f.starts_with(|c: char| c.is_ascii_alphabetic() || c == '"' || c == '\'')
+            && !["nan", "inf", "infinity"].contains(&lower.trim_start_matches(['+', '-']))
+    };
+    let header: Option<Vec<String>> = first_fields.iter().any(|f| is_name(f)).then(|| {
+        first_fields
+            .iter()
+            .map(|f| f.trim_matches(|c| c == '"' || c == '\'').to_string())
+            .collect()
+    });
+    if header.is_some() {
+        lines.next();
+    }
+    let n_cols = first_fields.len();
+    let names = |h: &[String]| h.join(", ");
+    let time_col = header
+        .as_ref()
+        .filter(|h| h.len() > 1 && is_time_name(&h[0]))
+        .map(|_| 0usize);
+    let col = match (column, &header) {
+        (Some(want), Some(h)) => h.iter().position(|n| n == want).ok_or_else(|| {
+            Error::stimulus(
+                "column",
+                format!("no column named {want:?}; the header holds: {}", names(h)),
+            )
+        })?,
+        (Some(want), None) => {
+            return Err(Error::stimulus(
+                format!("line {first_no}"),
+                format!("column {want:?} asked for, but the first line is not a header of column names"),
+            ))
+        }
+        (None, _) if n_cols == 1 => 0,
+        (None, Some(_)) if n_cols == 2 && time_col.is_some() => 1,
+        (None, Some(h)) => {
+            return Err(Error::stimulus(
+                format!("line {first_no}"),
+                format!(
+                    "{n_cols} columns ({}); choose the current's column by name (glif: --column NAME)",
+                    names(h)
+                ),
+            ))
+        }
+        (None, None) => {
+            return Err(Error::stimulus(
+                format!("line {first_no}"),
+                format!(
+                    "{first:?} has several columns and no header line naming them; expected one value per line, or a header such as time_s,current_A"
+                ),
+            ))
+        }
+    };
+    let time_col = time_col.filter(|&t| t != col);
+    let mut samples = Vec::new();
+    let mut times = Vec::new();
+    let mut time_lines = Vec::new();
+    for (no, line) in lines {
+        let location = || format!("line {no}");
+        if sep.is_none() && line.contains([',', '\t', ';']) {
             return Err(Error::stimulus(
                 location(),
-                format!("{line:?} has several columns; expected one value per line"),
+                format!("{line:?} has several columns; expected one value per line like line {first_no}"),
             ));
         }
-        match line.parse::<f64>() {
-            Ok(x) if x.is_finite() => samples.push(x),
-            Ok(x) => {
+        let f = fields(line);
+        if f.len() != n_cols {
+            return Err(Error::stimulus(
+                location(),
+                format!("{line:?} has {} columns, expected {n_cols}", f.len()),
+            ));
+        }
+        let name = |c: usize| match &header {
+            Some(h) => format!("column {:?}", h[c]),
+            None => "the value".to_string(),
+        };
+        let value = |c: usize| -> Result<f64> {
+            let x = f[c].parse::<f64>().map_err(|_| {
+                Error::stimulus(
+                    location(),
+                    format!("{}: {:?} is not a number", name(c), f[c]),
+                )
+            })?;
+            if !x.is_finite() {
                 return Err(Error::stimulus(
                     location(),
                     format!(
-                        "sample {} is {x}; every sample must be a finite current in A",
+                        "{}: sample {} is {x}; every sample must be finite",
+                        name(c),
                         samples.len()
                     ),
-                ))
+                ));
             }
-            Err(_) => {
-                let lower = line.to_ascii_lowercase();
-                let header = is_first
-                    && line.starts_with(|c: char| c.is_ascii_alphabetic() || c == '"')
-                    && !["nan", "inf", "infinity"].contains(&lower.trim_start_matches(['+', '-']));
-                if !header {
-                    return Err(Error::stimulus(
-                        location(),
-                        format!("{line:?} is not a number"),
-                    ));
-                }
-            }
+            Ok(x)
+        };
+        let x = value(col)?;
+        if let Some(t) = time_col {
+            times.push(value(t)?);
+            time_lines.push(no);
         }
+        samples.push(x);
+    }
+    if let (Some(t), Some(h)) = (time_col, &header) {
+        check_time_column(&times, &time_lines, &h[t], dt)?;
     }
     check(samples, |i| format!("sample {i}"))
 }
 
-/// Parses `.npy` bytes (`float64` or `float32`; shape `(n,)`, `(n, 1)` or `(1, n)`).
+/// Checks that `times` (s) step by `dt` (derived from the first and last
+/// time when `None`). Tolerance: half a sample, so each row is exactly one
+/// sample; times written with few decimals (`0.000015`) still pass.
+fn check_time_column(times: &[f64], lines: &[usize], name: &str, dt: Option<f64>) -> Result<()> {
+    let n = times.len();
+    if n < 2 {
+        return Ok(());
+    }
+    let span = times[n - 1] - times[0];
+    let file_dt = span / (n - 1) as f64;
+    if file_dt.is_nan() || file_dt <= 0.0 {
+        return Err(Error::stimulus(
+            format!("column {name:?}"),
+            format!(
+                "times do not increase (first {} s, last {} s)",
+                crate::sci(times[0]),
+                crate::sci(times[n - 1])
+            ),
+        ));
+    }
+    let dt = match dt {
+        Some(dt) => {
+            if ((file_dt - dt) / dt).abs() > 0.5 / (n - 1) as f64 {
+                return Err(Error::stimulus(
+                    format!("column {name:?}"),
+                    format!(
+                        "the times step by {} s ({} Hz) but dt is {} s; give --dt {} (every row is one sample)",
+                        crate::sci(file_dt),
+                        crate::sci(1.0 / file_dt),
+                        crate::sci(dt),
+                        crate::sci(file_dt)
+                    ),
+                ));
+            }
+            dt
+        }
+        None => file_dt,
+    };
+    for (i, (&t, &no)) in times.iter().zip(lines).enumerate() {
+        let expected = times[0] + i as f64 * dt;
+        if (t - expected).abs() > 0.5 * dt {
+            return Err(Error::stimulus(
+                format!("line {no}"),
+                format!(
+                    "column {name:?}: time {} s, expected {} s (samples every {} s, one row each)",
+                    crate::sci(t),
+                    crate::sci(expected),
+                    crate::sci(dt)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The array `key` (with or without `.npy`) of a `.npz` archive as a
+/// stimulus; without `key`, the archive's only array.
+pub fn stimulus_from_npz(bytes: &[u8], key: Option<&str>) -> Result<Vec<f64>> {
+    let members = npy::unzip(bytes)?;
+    let keys: Vec<&str> = members
+        .iter()
+        .map(|(n, _)| n.strip_suffix(".npy").unwrap_or(n))
+        .collect();
+    let index = match key {
+        Some(k) => {
+            let k = k.strip_suffix(".npy").unwrap_or(k);
+            keys.iter().position(|&n| n == k).ok_or_else(|| {
+                Error::stimulus(
+                    "key",
+                    format!("no array {k:?}; the archive holds: {}", keys.join(", ")),
+                )
+            })?
+        }
+        None if members.len() == 1 => 0,
+        None => {
+            return Err(Error::stimulus(
+                "key",
+                format!(
+                    "the archive holds {} arrays ({}); choose one by key (glif: --key NAME)",
+                    keys.len(),
+                    keys.join(", ")
+                ),
+            ))
+        }
+    };
+    stimulus_from_npy(&members[index].1).map_err(|e| match e.kind() {
+        crate::error::ErrorKind::Npy(m) => Error::npy(format!("array {:?}: {m}", keys[index])),
+        _ => e,
+    })
+}
+
+/// Parses `.npy` bytes (`float64`, `float32` or any integer; shape `(n,)`, `(n, 1)` or `(1, n)`).
 pub fn stimulus_from_npy(bytes: &[u8]) -> Result<Vec<f64>> {
     let a = npy::read(bytes)?;
     let ok_shape = match a.shape.as_slice() {
@@ -282,15 +508,10 @@ pub fn stimulus_from_npy(bytes: &[u8]) -> Result<Vec<f64>> {
             a.shape
         )));
     }
-    if matches!(a.data, NpyData::I64(_)) {
-        return Err(Error::npy(
-            "int64 array: a stimulus must be float64 or float32 (A)",
-        ));
-    }
     check(a.to_f64(), |i| format!("[{i}]"))
 }
 
-/// A `.npy` stimulus (`float64` or `float32`, one dimension or a single row
+/// A `.npy` stimulus (`float64`, `float32` or integers, one dimension or a single row
 /// or column) read from its file as the run goes: a [`Source`] whose memory
 /// is one chunk, whatever the length of the file. The header and the file's
 /// length are checked when it is opened; each sample is checked (finite)
@@ -346,11 +567,6 @@ impl NpyStream {
                 "shape {:?}: a stimulus must be one-dimensional (or a single row or column)",
                 header.shape
             )));
-        }
-        if header.dtype == npy::Dtype::I64 {
-            return Err(Error::npy(
-                "int64 array: a stimulus must be float64 or float32 (A)",
-            ));
         }
         let expected = (header.count * header.dtype.size()) as u64;
         let body = file_len - header.data_offset as u64;
@@ -408,7 +624,14 @@ impl Source for NpyStream {
                     });
                 }
             }
-            _ => {
+            npy::Dtype::I64 | npy::Dtype::Int { .. } => {
+                let signed = !matches!(self.header.dtype, npy::Dtype::Int { signed: false, .. });
+                for (x, b) in buf.iter_mut().zip(self.bytes.chunks_exact(size)) {
+                    // Exact up to 2^53 in magnitude; beyond, the nearest f64.
+                    *x = npy::int_value(b, little, signed) as f64;
+                }
+            }
+            npy::Dtype::F64 => {
                 for (x, b) in buf.iter_mut().zip(self.bytes.chunks_exact(8)) {
                     let b = [b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]];
                     *x = if little {

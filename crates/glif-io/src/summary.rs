@@ -244,3 +244,63 @@ pub fn read_summary_csv(path: &Path) -> Result<Vec<Row>> {
     }
     Ok(rows)
 }
+
+/// One model's spikes in a batch's spike-times file
+/// ([`write_spike_times_jsonl`] / [`read_spike_times_jsonl`]).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct SpikeTimes {
+    /// The model's name, as in the summary's `file`.
+    pub file: String,
+    /// Interpolated spike times (s), AllenSDK's `interpolated_spike_times`.
+    pub spike_times_s: Vec<f64>,
+    /// The step of each spike, AllenSDK's `spike_time_steps`.
+    pub spike_time_steps: Vec<usize>,
+}
+
+impl SpikeTimes {
+    /// The spikes of a batch run; `None` for a model that did not run.
+    pub fn from_run(run: &ModelRun) -> Option<SpikeTimes> {
+        let r = run.result.as_ref().ok()?;
+        Some(SpikeTimes {
+            file: run.name.clone(),
+            spike_times_s: r.spikes.iter().map(|s| s.time).collect(),
+            spike_time_steps: r.spikes.iter().map(|s| s.step).collect(),
+        })
+    }
+}
+
+/// Writes one JSON object a line, `{"file": ..., "spike_times_s": [...],
+/// "spike_time_steps": [...]}`, for every model that ran (JSON Lines; in
+/// numpy: `[np.array(json.loads(l)["spike_times_s"]) for l in open(path)]`).
+/// Written atomically, never replacing a file unless `overwrite`.
+pub fn write_spike_times_jsonl(path: &Path, models: &[SpikeTimes], overwrite: bool) -> Result<()> {
+    write_atomic(path, overwrite, |w| {
+        for m in models {
+            serde_json::to_writer(&mut *w, m).map_err(std::io::Error::other)?;
+            w.write_all(b"\n")?;
+        }
+        Ok(())
+    })
+}
+
+/// Reads a file written by [`write_spike_times_jsonl`]; errors name the line.
+pub fn read_spike_times_jsonl(path: &Path) -> Result<Vec<SpikeTimes>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let m: SpikeTimes = serde_json::from_str(line).map_err(|e| {
+            Error::new(crate::error::ErrorKind::Results {
+                location: format!("line {}", i + 1),
+                problem: format!(
+                    "expected {{\"file\", \"spike_times_s\", \"spike_time_steps\"}}: {e}"
+                ),
+            })
+            .in_file(path)
+        })?;
+        out.push(m);
+    }
+    Ok(out)
+}

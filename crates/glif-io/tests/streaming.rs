@@ -229,9 +229,15 @@ fn npy_streams_read_what_the_in_memory_reader_reads() {
     let p = write(&dir, "short.npy", &npy_bytes("<f8", "(50000,)", &le[..100]));
     let e = NpyStream::open(&p).unwrap_err().to_string();
     assert!(e.contains("short.npy") && e.contains("truncated"), "{e}");
-    let p = write(&dir, "int.npy", &npy_bytes("<i8", "(2,)", &[0; 16]));
+    // Integers of any width are read (widened to f64), streamed or not.
+    let mut ints = 3i32.to_le_bytes().to_vec();
+    ints.extend_from_slice(&(-2i32).to_le_bytes());
+    let p = write(&dir, "int.npy", &npy_bytes("<i4", "(2,)", &ints));
+    assert_eq!(NpyStream::open(&p).unwrap().to_vec().unwrap(), [3.0, -2.0]);
+    assert_eq!(glif_io::read_stimulus(&p).unwrap(), [3.0, -2.0]);
+    let p = write(&dir, "complex.npy", &npy_bytes("<c16", "(1,)", &[0; 16]));
     let e = NpyStream::open(&p).unwrap_err().to_string();
-    assert!(e.contains("int64"), "{e}");
+    assert!(e.contains("complex.npy") && e.contains("<c16"), "{e}");
     let p = write(&dir, "empty.npy", &npy_bytes("<f8", "(0,)", &[]));
     let e = NpyStream::open(&p).unwrap_err().to_string();
     assert!(e.contains("empty"), "{e}");
