@@ -163,6 +163,16 @@ pub fn open(
         ));
     };
     let width = a.width.unwrap_or_else(|| gen.default_width());
+    // Checked here, before the default --duration is derived from them, so
+    // a bad value is reported under its own flag.
+    for (flag, x) in [("--width", width), ("--start", a.start)] {
+        if !(x >= 0.0 && x.is_finite()) {
+            return Err(CliError::input(format!(
+                "{flag}: expected a time >= 0 s, found {}",
+                sci(x)
+            )));
+        }
+    }
     let timing = Timing {
         start: a.start,
         width,
@@ -255,9 +265,9 @@ impl Generated {
             g(t.duration)
         );
         match self {
-            Generated::Square { amp } => format!("square step of {} pA {span}", amp * 1e12),
-            Generated::Pulse { amp } => format!("short pulse of {} pA {span}", amp * 1e12),
-            Generated::Ramp { amp } => format!("ramp from 0 to {} pA {span}", amp * 1e12),
+            Generated::Square { amp } => format!("square step of {} pA {span}", sci(amp * 1e12)),
+            Generated::Pulse { amp } => format!("short pulse of {} pA {span}", sci(amp * 1e12)),
+            Generated::Ramp { amp } => format!("ramp from 0 to {} pA {span}", sci(amp * 1e12)),
             Generated::Noise {
                 mean,
                 sd,
@@ -265,8 +275,8 @@ impl Generated {
                 seed,
             } => format!(
                 "noise of mean {} pA, sd {} pA, held {} s, seed {seed}, {span}",
-                mean * 1e12,
-                sd * 1e12,
+                sci(mean * 1e12),
+                sci(sd * 1e12),
                 hold
             ),
         }
