@@ -282,3 +282,148 @@ pub fn dc_scan(config: &NeuronConfig, amplitudes: &[f64], duration: f64) -> Resu
 pub fn dc_grid() -> Vec<f64> {
     (1..=100).map(|i| f64::from(i) * 1e-11).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(rel: &str) -> NeuronConfig {
+        let path = format!(
+            "{}/../../reference/configs/{rel}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        NeuronConfig::from_path(path, None)
+            .and_then(|c| c.with_dt(5e-6))
+            .unwrap()
+    }
+
+    fn bundled() -> NeuronConfig {
+        config("osb/566283540_neuron_config.json")
+    }
+
+    #[test]
+    fn range_of_a_source_is_the_range_of_its_samples() {
+        let g = Generator::square(5e-6, 0.5, 0.1, 0.2, -3e-10).unwrap();
+        let mut streamed = g.clone();
+        let samples = g.to_vec();
+        let r = Range::of_source(&mut streamed).unwrap().unwrap();
+        assert_eq!(Some(r), Range::of(&samples));
+        assert_eq!((r.min, r.max), (-3e-10, 0.0));
+        assert_eq!(r.in_pa(), "-300 to 0 pA");
+        assert_eq!(Range::of(&[]), None);
+    }
+
+    #[test]
+    fn pa_warning_flags_picoamperes_typed_as_amperes_only() {
+        let c = bundled();
+        let amps = Range {
+            min: 0.0,
+            max: 1.5e-10,
+        };
+        assert_eq!(pa_warning(&amps, Some(&c)), None);
+        let pa = Range {
+            min: 0.0,
+            max: 150.0,
+        };
+        let w = pa_warning(&pa, Some(&c)).unwrap();
+        assert!(
+            w.contains("this looks like pA; stimuli are in amperes"),
+            "{w}"
+        );
+        assert!(w.contains("rheobase"), "{w}");
+        // Without a model: the absolute bound alone.
+        assert!(pa_warning(
+            &Range {
+                min: -2e-8,
+                max: 0.0
+            },
+            None
+        )
+        .is_some());
+        assert_eq!(
+            pa_warning(
+                &Range {
+                    min: -5e-9,
+                    max: 0.0
+                },
+                None
+            ),
+            None
+        );
+        // 40 x the rheobase (112 pA) is strong but plausible; 200 x is not.
+        let r = c.rheobase().unwrap();
+        assert_eq!(
+            pa_warning(
+                &Range {
+                    min: 0.0,
+                    max: 40.0 * r
+                },
+                Some(&c)
+            ),
+            None
+        );
+        assert!(pa_warning(
+            &Range {
+                min: 0.0,
+                max: 200.0 * r
+            },
+            Some(&c)
+        )
+        .is_some());
+    }
+
+    #[test]
+    fn unstable_dt_names_the_likely_slip() {
+        let c = bundled();
+        assert_eq!(unstable_dt(&c, 5e-6), None);
+        // 0.02 s overshoots (ratio 1.1) but does not diverge: not refused.
+        assert_eq!(unstable_dt(&c, 0.02), None);
+        let hz = unstable_dt(&c, 2e5).unwrap();
+        assert!(
+            hz.contains("Hz typed as seconds") && hz.contains("5e-6 s"),
+            "{hz}"
+        );
+        let ms = unstable_dt(&c, 0.05).unwrap();
+        assert!(
+            ms.contains("milliseconds typed as seconds") && ms.contains("5e-5 s"),
+            "{ms}"
+        );
+        assert!((euler_ratio_at(&c, 0.05).unwrap() - 2.837).abs() < 1e-3);
+    }
+
+    #[test]
+    fn duration_warning_for_implausible_lengths() {
+        assert!(duration_warning(100, 5e-6)
+            .unwrap()
+            .contains("shorter than 1 ms"));
+        assert_eq!(duration_warning(200_000, 5e-6), None);
+        assert!(duration_warning(1000, 2e5)
+            .unwrap()
+            .contains("longer than a day"));
+    }
+
+    #[test]
+    fn reset_risk_and_dc_scan_of_a_v_before_model_with_a_above_one() {
+        let human = config("teeter/520454345_human_GLIF5_neuron_config.json");
+        let risk = reset_risk(&human).unwrap();
+        assert!(risk.contains("a = 2.703"), "{risk}");
+        assert_eq!(reset_risk(&bundled()), None);
+        let grid = [1e-10, 3e-10, 5e-10];
+        let scan = dc_scan(&human, &grid, 0.2).unwrap();
+        assert!(scan.first_bad_reset().is_some(), "{scan:?}");
+        let scan = dc_scan(&bundled(), &grid, 0.2).unwrap();
+        assert_eq!(scan.first_bad_reset(), None);
+        // 100 pA is below its rheobase (112 pA): the clean range starts at 300.
+        assert_eq!(scan.clean_range(), Some((3e-10, 5e-10)));
+    }
+
+    #[test]
+    fn clean_range_is_the_first_contiguous_clean_firing_run() {
+        let scan = DcScan {
+            amplitudes: vec![1.0, 2.0, 3.0, 4.0, 5.0],
+            outcomes: vec![(0, false), (2, false), (5, false), (1, true), (9, false)],
+        };
+        assert_eq!(scan.clean_range(), Some((2.0, 3.0)));
+        assert_eq!(scan.first_bad_reset(), Some(4.0));
+    }
+}

@@ -115,3 +115,43 @@ impl ExpTable {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_table_of_libm_values_gives_the_default_model_and_a_partial_one_is_refused() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../reference/configs/osb/566283540_neuron_config.json"
+        );
+        let c = NeuronConfig::from_path(path, None)
+            .and_then(|c| c.with_dt(5e-6))
+            .unwrap();
+        let args = exp_arguments(&c).unwrap();
+        assert!(!args.is_empty());
+        let dir = std::env::temp_dir().join(format!("glif-exp-table-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("exp.json");
+        let values: Vec<f64> = args.iter().map(|x| x.exp()).collect();
+        let doc = serde_json::json!({ "arguments": args, "values": values });
+        std::fs::write(&file, doc.to_string()).unwrap();
+        let table = ExpTable::read(&file).unwrap();
+        let stim = crate::generate::square(5e-6, 0.3, 0.05, 0.2, 3e-10).unwrap();
+        let with_table = table.model(&c).unwrap().run_result(&stim);
+        let default = AnyModel::<f64>::new(&c).unwrap().run_result(&stim);
+        assert!(with_table.same_outputs(&default));
+        // One argument short: refused, naming exp.
+        let doc = serde_json::json!({ "arguments": &args[1..], "values": &values[1..] });
+        std::fs::write(&file, doc.to_string()).unwrap();
+        let e = ExpTable::read(&file).unwrap().model(&c).unwrap_err();
+        assert!(e.to_string().contains("no value for exp("), "{e}");
+        // Lengths that do not match.
+        let doc = serde_json::json!({ "arguments": args, "values": &values[1..] });
+        std::fs::write(&file, doc.to_string()).unwrap();
+        let e = ExpTable::read(&file).unwrap_err();
+        assert!(e.to_string().contains("one value per argument"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
