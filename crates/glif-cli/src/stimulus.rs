@@ -331,8 +331,11 @@ impl Generated {
             }
         };
         if x.is_empty() {
+            let hint = glif_io::checks::dt_slip(dt)
+                .map(|s| format!(" (--dt: {s})"))
+                .unwrap_or_default();
             return Err(CliError::input(format!(
-                "--duration: {} s is shorter than one sample of {} s",
+                "--duration: {} s is shorter than one sample of {} s{hint}",
                 sci(t.duration),
                 sci(dt)
             )));

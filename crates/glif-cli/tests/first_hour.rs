@@ -164,6 +164,23 @@ fn a_diverging_dt_is_refused_naming_the_slip_unless_insisted_on() {
     args.push("--allow-unstable-dt");
     let o = glif(&args, &d);
     assert!(d.join("s.csv").exists(), "{}", stderr(&o));
+    // A generated stimulus at that dt has no sample at all: the refusal
+    // names the slip too.
+    let o = glif(
+        &[
+            "batch",
+            "--configs",
+            "configs",
+            "--output",
+            "t.csv",
+            "--square",
+            "1.5e-10",
+            "--dt",
+            "200000",
+        ],
+        &d,
+    );
+    fails_with(&o, 2, &["shorter than one sample", "Hz typed as seconds"]);
 }
 
 #[test]

@@ -137,23 +137,11 @@ pub fn unstable_dt(config: &NeuronConfig, dt: f64) -> Option<String> {
         return None;
     }
     let tau = config.capacitance() / config.conductance();
-    let slip = if dt >= 100.0 {
-        format!(
-            "a sampling rate in Hz typed as seconds? {} Hz is dt = {} s",
-            sci(dt),
-            sci(1.0 / dt)
-        )
-    } else if dt >= 1e-3 {
-        format!(
-            "milliseconds typed as seconds? {} ms is dt = {} s",
-            sci(dt),
-            sci(dt * 1e-3)
-        )
-    } else {
+    let slip = dt_slip(dt).unwrap_or_else(|| {
         "none in dt, which is a plausible sampling interval: the config's membrane time \
          constant is implausibly short (check R_input, C and coeffs)"
             .to_string()
-    };
+    });
     Some(format!(
         "dt = {} s is {} x the effective membrane time constant ({} s): forward Euler diverges \
          at this step and the results would be meaningless. Likely slip: {slip} (Allen stimuli \
@@ -162,6 +150,27 @@ pub fn unstable_dt(config: &NeuronConfig, dt: f64) -> Option<String> {
         sci(ratio),
         sci(tau)
     ))
+}
+
+/// The unit slip a time step `dt` (s) suggests, whatever the model: 100 s
+/// or more looks like a sampling rate in Hz (1/dt meant), 1 ms or more like
+/// milliseconds (dt/1000 meant). `None` for a plausible sampling interval.
+pub fn dt_slip(dt: f64) -> Option<String> {
+    if dt >= 100.0 {
+        Some(format!(
+            "a sampling rate in Hz typed as seconds? {} Hz is dt = {} s",
+            sci(dt),
+            sci(1.0 / dt)
+        ))
+    } else if dt >= 1e-3 {
+        Some(format!(
+            "milliseconds typed as seconds? {} ms is dt = {} s",
+            sci(dt),
+            sci(dt * 1e-3)
+        ))
+    } else {
+        None
+    }
 }
 
 /// A warning for a stimulus of `samples` samples at `dt` (s) whose duration
