@@ -179,8 +179,8 @@ pub fn run(a: SweepsArgs) -> Result<u8, CliError> {
         config::source(&cfg)
     );
     eprintln!(
-        "  {:>6}  {:>10}  {:>9}  {:>6}  {:>9}  status",
-        "sweep", "samples", "dt (s)", "spikes", "time (s)"
+        "  {:>6}  {:>10}  {:>9}  {:>6}  {:>9}  {:>24}  status",
+        "sweep", "samples", "dt (s)", "spikes", "time (s)", "stimulus range"
     );
     let mut failed = 0;
     for r in &results {
@@ -194,14 +194,24 @@ pub fn run(a: SweepsArgs) -> Result<u8, CliError> {
         };
         if r.error.is_some() {
             eprintln!(
-                "  {:>6}  {:>10}  {:>9}  {:>6}  {:>9}  {status}",
-                r.number, "-", "-", "-", "-"
+                "  {:>6}  {:>10}  {:>9}  {:>6}  {:>9}  {:>24}  {status}",
+                r.number, "-", "-", "-", "-", "-"
             );
         } else {
+            let range = r
+                .stimulus_range
+                .map(|x| x.in_pa())
+                .unwrap_or_else(|| "empty".into());
             eprintln!(
-                "  {:>6}  {:>10}  {:>9.3e}  {:>6}  {:>9.3}  {status}",
+                "  {:>6}  {:>10}  {:>9.3e}  {:>6}  {:>9.3}  {range:>24}  {status}",
                 r.number, r.samples, r.dt, r.spikes, r.secs
             );
+            if let Some(w) = r
+                .stimulus_range
+                .and_then(|x| glif_io::checks::pa_warning(&x, Some(&cfg)))
+            {
+                eprintln!("glif: warning: sweep {}: {w}", r.number);
+            }
         }
     }
     let ok = results.len() - failed;

@@ -487,3 +487,41 @@ fn sweeps_refuse_a_sampling_rate_at_which_forward_euler_diverges() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("running anyway"), "{}", stderr(&o));
 }
+
+#[cfg(feature = "nwb")]
+#[test]
+fn sweeps_summary_shows_each_stimulus_range_in_pa_and_flags_pa_typed_as_amperes() {
+    use glif_reference::nwb_fixture::*;
+    let d = dir("first-hour-sweeps-range");
+    // Stored in pA with conversion 1e-12 (version 1.1): 250 pA in amperes.
+    let mut ok = SweepSpec::square(3, 4000);
+    ok.stimulus = (0..4000)
+        .map(|i| if i >= 1000 { 250.0 } else { 0.0 })
+        .collect();
+    // Without the conversion (an old file), the same numbers are 250 A.
+    let mut spec = FileSpec::v1_1(vec![ok]);
+    write_nwb(&d.join("in.nwb"), &spec);
+    let args = [
+        "sweeps", "--nwb", "in.nwb", "--config", CONFIG, "--sweep", "3", "--output", "out.nwb",
+    ];
+    let o = glif(&args, &d);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("stimulus range") && err.contains("0 to 250 pA"),
+        "{err}"
+    );
+    assert!(!err.contains("looks like pA"), "{err}");
+    spec.sweeps[0].stimulus_conversion = 1.0;
+    write_nwb(&d.join("raw.nwb"), &spec);
+    let o = glif(
+        &[
+            "sweeps", "--nwb", "raw.nwb", "--config", CONFIG, "--sweep", "3", "--output", "o2.nwb",
+        ],
+        &d,
+    );
+    let err = stderr(&o);
+    assert!(err.contains("0 to 2.5e14 pA"), "{err}");
+    assert!(err.contains("sweep 3: the stimulus reaches 250 A"), "{err}");
+    assert!(err.contains("this looks like pA"), "{err}");
+}
