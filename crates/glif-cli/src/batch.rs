@@ -67,6 +67,10 @@ pub struct BatchArgs {
     /// Arithmetic precision.
     #[arg(long, value_parser = crate::precision_parser(), default_value = "f64")]
     pub precision: Precision,
+    /// Run even at a --dt where forward Euler diverges for some model (refused by
+    /// default: such a step is almost always a slip, Hz or ms typed as seconds).
+    #[arg(long)]
+    pub allow_unstable_dt: bool,
     /// Replace an existing summary file.
     #[arg(long)]
     pub force: bool,
@@ -129,7 +133,7 @@ pub fn run(a: BatchArgs) -> Result<u8, CliError> {
             a.configs.display()
         )));
     }
-    let stim = stimulus::make(&a.stim, a.dt, None)?;
+    let mut stim = stimulus::make(&a.stim, a.dt, None)?;
     let list = batch::read_config_tree(&a.configs, a.recursive)
         .map_err(|e| CliError::input(e.to_string()))?;
     if !list.skipped.is_empty() {
@@ -162,6 +166,7 @@ pub fn run(a: BatchArgs) -> Result<u8, CliError> {
         )));
     }
 
+    crate::checks::batch(&entries, &mut stim, a.dt, a.allow_unstable_dt)?;
     let total = entries.len() as u64 * stim.samples.len() as u64;
     let bar = crate::progress_enabled().then(|| {
         let bar = indicatif::ProgressBar::new(total);

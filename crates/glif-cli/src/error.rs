@@ -43,8 +43,30 @@ impl CliError {
     /// The message of [`CliError::reading`].
     pub fn reading_message(e: &glif_io::Error) -> String {
         match e.kind() {
-            glif_io::ErrorKind::AmbiguousModel { .. } => {
-                format!("{e}; choose one with --model-id")
+            // glif-io's message says "choose one of the ids: ..."; here
+            // the flag is named once instead of appended to that.
+            glif_io::ErrorKind::AmbiguousModel { ids } => {
+                let file = e
+                    .file
+                    .as_deref()
+                    .map(|f| format!("{}: ", f.display()))
+                    .unwrap_or_default();
+                format!(
+                    "{file}the file holds {} models (ids {}); choose one with --model-id",
+                    ids.len(),
+                    ids.join(", ")
+                )
+            }
+            // A folder given where a file belongs: say so instead of the
+            // system's "Is a directory (os error 21)".
+            glif_io::ErrorKind::Io(_) if e.file.as_deref().is_some_and(|f| f.is_dir()) => {
+                format!(
+                    "{}: is a folder; expected a file",
+                    e.file
+                        .as_deref()
+                        .map(|f| f.display().to_string())
+                        .unwrap_or_default()
+                )
             }
             _ => e.to_string(),
         }

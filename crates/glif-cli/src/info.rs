@@ -34,7 +34,14 @@ pub struct InfoArgs {
     /// The time step to validate the model at (s).
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_DT)]
     pub dt: f64,
+    /// Print only the arguments of every exponential the model evaluates at --dt, as a
+    /// JSON array: the input of the one-line Python that writes `simulate --exp-table`.
+    #[arg(long)]
+    pub exp_arguments: bool,
 }
+
+/// Length (s) of the DC steps `glif info` runs the model on.
+const DC_SECONDS: f64 = 0.5;
 
 fn si(x: f64, unit: &str) -> String {
     if x == 0.0 || !x.is_finite() {
@@ -67,6 +74,13 @@ pub fn run(a: InfoArgs) -> Result<u8, CliError> {
         Some(p) => config::load(p, a.model_id.as_deref())?,
         None => config::bundled()?,
     };
+    if a.exp_arguments {
+        let at = config::at_dt(&cfg, a.dt, None)?;
+        let args = glif_io::exp_table::exp_arguments(&at).map_err(CliError::reading)?;
+        let text = serde_json::to_string(&args).map_err(|e| CliError::other(e.to_string()))?;
+        println!("{text}");
+        return Ok(0);
+    }
     print(&cfg);
     let mut problems = Vec::new();
     for precision in [Precision::F64, Precision::F32] {
@@ -105,16 +119,65 @@ pub fn run(a: InfoArgs) -> Result<u8, CliError> {
     if cfg.threshold_voltage_ratio().is_some_and(|r| r >= 1.0) {
         notes.push("a_voltage*coeffs.a >= b_voltage*coeffs.b: the adapting threshold rises at least as fast as the voltage, so no DC current makes the model fire".into());
     }
+    // The bad-reset risk: what the reset rule implies, then what square
+    // steps of DC current actually do (run through the library).
+    let mut warnings = Vec::new();
+    if let Some(r) = glif_io::checks::reset_risk(&cfg) {
+        warnings.push(r);
+    }
+    if let Ok(at) = config::at_dt(&cfg, a.dt, None) {
+        let grid = glif_io::checks::dc_grid();
+        if let Ok(scan) = glif_io::checks::dc_scan(&at, &grid, DC_SECONDS) {
+            let (lo, hi) = (grid[0] * 1e12, grid[grid.len() - 1] * 1e12);
+            let clean = match scan.clean_range() {
+                Some((x, y)) => format!(
+                    "spikes without a bad reset from {} to {} pA",
+                    glif_io::sci(x * 1e12),
+                    glif_io::sci(y * 1e12)
+                ),
+                None => "no DC amplitude tried makes it spike without a bad reset".into(),
+            };
+            let bad = match scan.first_bad_reset() {
+                Some(x) => {
+                    let m = format!(
+                        "a bad reset from {} pA on (DC steps of {DC_SECONDS} s)",
+                        glif_io::sci(x * 1e12)
+                    );
+                    warnings.push(format!("the run stops with {m}"));
+                    format!("; {m}")
+                }
+                None => "; no bad reset".into(),
+            };
+            notes.push(format!(
+                "DC steps of {DC_SECONDS} s from {} to {} pA in steps of {} pA at dt = {} s: {clean}{bad}",
+                glif_io::sci(lo),
+                glif_io::sci(hi),
+                glif_io::sci(grid[1] * 1e12 - lo),
+                glif_io::sci(a.dt)
+            ));
+        }
+    }
     if !notes.is_empty() {
         println!("\nNotes");
         for n in &notes {
             println!("  - {n}");
         }
     }
+    if !warnings.is_empty() {
+        println!("\nWarnings (AllenSDK runs this model, but)");
+        for w in &warnings {
+            println!("  - {w}");
+        }
+    }
     if problems.is_empty() {
+        let but = if warnings.is_empty() {
+            ""
+        } else {
+            "; see the warnings above"
+        };
         println!(
-            "\nValidation: no problems (checked at dt = {} s, f64 and f32)",
-            a.dt
+            "\nValidation: the parameters are valid (checked at dt = {} s, f64 and f32){but}",
+            glif_io::sci(a.dt)
         );
         Ok(0)
     } else {

@@ -1,7 +1,9 @@
 //! The `glif` command: simulate Allen Institute GLIF neuron models
-//! (AllenSDK's `allensdk.model.glif`, bit for bit) from the shell.
+//! (AllenSDK's `allensdk.model.glif`: the same spike steps, voltages within
+//! rounding of numpy's `exp`) from the shell.
 
 mod batch;
+mod checks;
 mod config;
 mod convert;
 mod error;
@@ -114,7 +116,7 @@ pub fn precision_parser() -> impl clap::builder::TypedValueParser<Value = glif_i
     use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
     PossibleValuesParser::new([
         PossibleValue::new("f32").help("32-bit floats (as on a microcontroller)"),
-        PossibleValue::new("f64").help("64-bit floats (AllenSDK's, bit for bit)"),
+        PossibleValue::new("f64").help("64-bit floats, as AllenSDK: the same spike steps, voltages within 3e-14 V (libm's exp; numpy's with simulate --exp-table: bit for bit)"),
     ])
     .map(|s| {
         if s == "f32" {

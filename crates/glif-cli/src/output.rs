@@ -13,6 +13,15 @@ use crate::error::CliError;
 
 /// The format of `--output PATH`, from its extension.
 pub fn format_of(path: &Path) -> Result<Format, CliError> {
+    let name = path.to_string_lossy().to_ascii_lowercase();
+    if name.ends_with(".gz") {
+        return Err(CliError::input(format!(
+            "--output {}: results are not written gzip-compressed (stimuli may be read so); \
+             write {} and compress it afterwards (gzip FILE), or use .npz",
+            path.display(),
+            path.with_extension("").display()
+        )));
+    }
     Format::from_path(path).ok_or_else(|| {
         CliError::input(format!(
             "--output {}: the extension must be .json, .npz or .csv",
@@ -44,12 +53,26 @@ pub struct RunInfo {
     pub record: &'static str,
     /// NaN replacement applied to voltage, if any.
     pub spike_cut_value: Option<f64>,
+    /// The stimulus: its kind (file, square, pulse, ramp, noise), amplitude
+    /// (A), seed, timing (s), file, description and range (pA).
+    pub stimulus: serde_json::Value,
+    /// The config's `El_reference` (V), the absolute resting potential
+    /// Allen voltages are relative to; null when the file has none.
+    #[serde(rename = "El_reference")]
+    pub el_reference: Option<f64>,
 }
 
 /// Checks, before any work, that `files` can be created: their folders
 /// exist and, without `force`, the files do not.
 pub fn check_writable(files: &[PathBuf], force: bool) -> Result<(), CliError> {
     for f in files {
+        if f.is_dir() {
+            return Err(CliError::input(format!(
+                "{}: is a folder; --output needs a file name (for example {})",
+                f.display(),
+                f.join("simulation.json").display()
+            )));
+        }
         if let Some(dir) = f.parent() {
             if !dir.as_os_str().is_empty() && !dir.is_dir() {
                 return Err(CliError::input(format!(

@@ -82,6 +82,14 @@ pub struct SimulateArgs {
     /// Arithmetic precision.
     #[arg(long, value_parser = crate::precision_parser(), default_value = "f64")]
     pub precision: Precision,
+    /// Take every exponential from FILE, a JSON table of numpy's exp values, to get
+    /// AllenSDK's numbers bit for bit (f64 only). Write it with `glif info --config C --dt DT
+    /// --exp-arguments > args.json` and then: python -c "import json,numpy as np;
+    /// a=json.load(open('args.json')); json.dump({'arguments':a,'values':[float(np.exp(np.float64(x)))
+    /// for x in a]},open('exp.json','w'))" with the numpy of the machine whose AllenSDK results
+    /// you compare with (numpy's exp differs between CPUs with and without AVX-512).
+    #[arg(long, value_name = "FILE")]
+    pub exp_table: Option<PathBuf>,
     /// Draw the figure to FILE.svg or FILE.png [default without --output:
     /// glif-output/simulation.png].
     #[arg(long, value_name = "FILE")]
@@ -92,6 +100,10 @@ pub struct SimulateArgs {
     /// Do not draw the default plot.
     #[arg(long, conflicts_with = "plot")]
     pub no_plot: bool,
+    /// Run even at a --dt where forward Euler diverges (refused by default: such a
+    /// step is almost always a slip, Hz or ms typed as seconds).
+    #[arg(long)]
+    pub allow_unstable_dt: bool,
     /// Replace existing output files.
     #[arg(long)]
     pub force: bool,
@@ -164,11 +176,24 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
     if let (Some(path), Some(format)) = (&out_path, format) {
         output::check_writable(&glif_io::output::files_for(path, format, !traces), a.force)?;
     }
+    crate::checks::dt(&cfg, a.dt, a.allow_unstable_dt, "--dt")?;
     let run_cfg = config::at_dt(&cfg, a.dt, a.spike_cut_length)?;
-    let model = config::build(&run_cfg, a.precision)?;
-    if let Some(w) = run_cfg.euler_warning() {
-        eprintln!("glif: warning: {w}");
-    }
+    let model = match &a.exp_table {
+        None => config::build(&run_cfg, a.precision)?,
+        Some(path) => {
+            if a.precision != Precision::F64 {
+                return Err(CliError::input(
+                    "--exp-table: the table holds numpy's f64 exp values; it needs --precision f64",
+                ));
+            }
+            let table = glif_io::exp_table::ExpTable::read(path).map_err(CliError::reading)?;
+            glif_io::AnyPrecisionModel::F64(
+                table
+                    .model(&run_cfg)
+                    .map_err(|e| CliError::input(format!("--exp-table {}: {e}", path.display())))?,
+            )
+        }
+    };
     // Without a stimulus: a step of 1.5 x the model's rheobase (it fires).
     let default = match &a.config {
         None => Some(Generated::Square { amp: DEFAULT_AMP }),
@@ -186,7 +211,8 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
     };
     // Spikes-only runs stream the stimulus (generated, or read from a
     // .npy file as the run goes): memory independent of its length.
-    let mut stim = stimulus::open(&a.stim, a.dt, default, traces)?;
+    let default_for_record = default.clone();
+    let mut stim = stimulus::open(&a.stim, a.dt, default.clone(), traces)?;
     if !a.stim.chooses_stimulus() {
         stim.describe = format!(
             "{} (the default: 1.5 x the model's rheobase; choose with --stimulus or --square)",
@@ -194,6 +220,18 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
         );
     }
     let n_samples = stim.len;
+    // The range, for the pA check and the summary: from the samples in
+    // memory, or a first pass over a second copy of a streamed stimulus.
+    let range = match &stim.samples {
+        Samples::InMemory(x) => glif_io::checks::Range::of(x),
+        Samples::Streamed(_) => match stimulus::open(&a.stim, a.dt, default, false)?.samples {
+            Samples::Streamed(mut s) => {
+                glif_io::checks::Range::of_source(s.as_mut()).map_err(CliError::reading)?
+            }
+            Samples::InMemory(x) => glif_io::checks::Range::of(&x),
+        },
+    };
+    let range = crate::checks::stimulus(range, n_samples, a.dt, Some(&run_cfg));
 
     let bar = progress_bar(n_samples as u64);
     let t0 = Instant::now();
@@ -231,6 +269,8 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
         precision: a.precision.name(),
         record: a.record.name(),
         spike_cut_value: a.spike_cut_value,
+        stimulus: stimulus_record(&a.stim, default_for_record.as_ref(), &stim.describe, &range),
+        el_reference: cfg.original.get("El_reference").and_then(|v| v.as_f64()),
     };
     let mut written = match (&out_path, format) {
         (Some(path), Some(format)) => output::write(path, format, &out, samples, &info, a.force)?,
@@ -254,13 +294,78 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
     summary(
         &cfg,
         &a,
-        &stim.describe,
+        (&stim.describe, &range),
         n_samples,
         &out,
         &written,
         elapsed.as_secs_f64(),
     );
     Ok(())
+}
+
+/// The JSON `run.stimulus` record: how the stimulus was made, so a result
+/// file says it (kind, amplitude in A, seed, timing in s, or the file).
+fn stimulus_record(
+    s: &StimArgs,
+    default: Option<&Generated>,
+    describe: &str,
+    range_pa: &str,
+) -> serde_json::Value {
+    use serde_json::json;
+    if let Some(path) = &s.stimulus {
+        return json!({
+            "kind": "file",
+            "file": path.display().to_string(),
+            "description": describe,
+            "range": range_pa,
+        });
+    }
+    let gen = if let Some(amp) = s.square {
+        Generated::Square { amp }
+    } else if let Some(amp) = s.pulse {
+        Generated::Pulse { amp }
+    } else if let Some(amp) = s.ramp {
+        Generated::Ramp { amp }
+    } else if let Some(mean) = s.noise {
+        Generated::Noise {
+            mean,
+            sd: s.noise_sd.unwrap_or(mean.abs() / 2.0),
+            hold: s.noise_hold,
+            seed: s.seed,
+        }
+    } else if let Some(g) = default {
+        g.clone()
+    } else {
+        return json!({ "description": describe, "range": range_pa });
+    };
+    let width = s.width.unwrap_or_else(|| gen.default_width());
+    let start = s.start.unwrap_or(stimulus::DEFAULT_START);
+    let mut v = json!({
+        "start_s": start,
+        "width_s": width,
+        "duration_s": s.duration.unwrap_or(start + width + 0.1),
+        "description": describe,
+        "range": range_pa,
+    });
+    let (kind, amp) = match gen {
+        Generated::Square { amp } => ("square", amp),
+        Generated::Pulse { amp } => ("pulse", amp),
+        Generated::Ramp { amp } => ("ramp", amp),
+        Generated::Noise {
+            mean,
+            sd,
+            hold,
+            seed,
+        } => {
+            v["sd_A"] = json!(sd);
+            v["hold_s"] = json!(hold);
+            v["seed"] = json!(seed);
+            ("noise", mean)
+        }
+    };
+    v["kind"] = json!(kind);
+    v["amplitude_A"] = json!(amp);
+    v
 }
 
 fn short_level(cfg: &NeuronConfig) -> String {
@@ -287,7 +392,7 @@ pub fn progress_bar(len: u64) -> Option<indicatif::ProgressBar> {
 fn summary(
     cfg: &NeuronConfig,
     a: &SimulateArgs,
-    stim: &str,
+    (stim, range): (&str, &str),
     stim_len: usize,
     out: &RunResult,
     written: &[PathBuf],
@@ -310,6 +415,7 @@ fn summary(
     eprintln!("  level     {}", config::level_name(cfg));
     eprintln!("  rules     {}", config::rules_line(cfg));
     eprintln!("  stimulus  {stim}");
+    eprintln!("  range     {range}");
     eprintln!(
         "  dt        {:e} s ({} Hz), {} samples = {} s, {}",
         dt,

@@ -89,6 +89,9 @@ impl StimArgs {
     }
 }
 
+/// Onset of a generated stimulus when `--start` is not given (s).
+pub const DEFAULT_START: f64 = 0.1;
+
 /// The stimulus of a run and a description.
 pub struct Stim {
     /// A per sample.
@@ -187,7 +190,17 @@ pub fn open(
         ));
     };
     let width = a.width.unwrap_or_else(|| gen.default_width());
-    let start = a.start.unwrap_or(0.1);
+    let start = a.start.unwrap_or(DEFAULT_START);
+    // Checked here, before the default --duration is derived from them, so
+    // a bad value is reported under its own flag.
+    for (flag, x) in [("--width", width), ("--start", start)] {
+        if !(x >= 0.0 && x.is_finite()) {
+            return Err(CliError::input(format!(
+                "{flag}: expected a time >= 0 s, found {}",
+                sci(x)
+            )));
+        }
+    }
     let timing = Timing {
         start,
         width,
@@ -288,9 +301,9 @@ impl Generated {
             g(t.duration)
         );
         match self {
-            Generated::Square { amp } => format!("square step of {} pA {span}", amp * 1e12),
-            Generated::Pulse { amp } => format!("short pulse of {} pA {span}", amp * 1e12),
-            Generated::Ramp { amp } => format!("ramp from 0 to {} pA {span}", amp * 1e12),
+            Generated::Square { amp } => format!("square step of {} pA {span}", sci(amp * 1e12)),
+            Generated::Pulse { amp } => format!("short pulse of {} pA {span}", sci(amp * 1e12)),
+            Generated::Ramp { amp } => format!("ramp from 0 to {} pA {span}", sci(amp * 1e12)),
             Generated::Noise {
                 mean,
                 sd,
@@ -298,8 +311,8 @@ impl Generated {
                 seed,
             } => format!(
                 "noise of mean {} pA, sd {} pA, held {} s, seed {seed}, {span}",
-                mean * 1e12,
-                sd * 1e12,
+                sci(mean * 1e12),
+                sci(sd * 1e12),
                 hold
             ),
         }
@@ -354,8 +367,11 @@ impl Generated {
             }
         };
         if x.is_empty() {
+            let hint = glif_io::checks::dt_slip(dt)
+                .map(|s| format!(" (--dt: {s})"))
+                .unwrap_or_default();
             return Err(CliError::input(format!(
-                "--duration: {} s is shorter than one sample of {} s",
+                "--duration: {} s is shorter than one sample of {} s{hint}",
                 sci(t.duration),
                 sci(dt)
             )));

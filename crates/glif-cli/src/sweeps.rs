@@ -70,6 +70,10 @@ pub struct SweepsArgs {
     /// Arithmetic precision.
     #[arg(long, value_parser = crate::precision_parser(), default_value = "f64")]
     pub precision: Precision,
+    /// Run a sweep whose sampling interval (1/rate) makes forward Euler diverge
+    /// (refused by default: the file's rate is then almost surely wrong).
+    #[arg(long)]
+    pub allow_unstable_dt: bool,
     /// Replace an existing OUT.nwb.
     #[arg(long)]
     pub force: bool,
@@ -96,6 +100,21 @@ pub fn run(a: SweepsArgs) -> Result<u8, CliError> {
             "{}: no such file",
             a.nwb.display()
         )));
+    }
+    // The time step of each sweep is 1/rate from the file: checked, as
+    // --dt is in simulate and batch, before any sweep runs. A file or sweep
+    // that cannot be read is left to the run, which reports it per sweep.
+    if let Ok(file) = nwb::NwbFile::open(&a.nwb) {
+        for &n in &numbers {
+            if let Ok(rate) = file.sampling_rate(n) {
+                let what = format!(
+                    "{}: sweep {n} (rate {} Hz)",
+                    a.nwb.display(),
+                    glif_io::sci(rate)
+                );
+                crate::checks::dt(&cfg, 1.0 / rate, a.allow_unstable_dt, &what)?;
+            }
+        }
     }
     let bar = crate::progress_enabled().then(|| {
         let bar = indicatif::ProgressBar::new(0);
@@ -160,8 +179,8 @@ pub fn run(a: SweepsArgs) -> Result<u8, CliError> {
         config::source(&cfg)
     );
     eprintln!(
-        "  {:>6}  {:>10}  {:>9}  {:>6}  {:>9}  status",
-        "sweep", "samples", "dt (s)", "spikes", "time (s)"
+        "  {:>6}  {:>10}  {:>9}  {:>6}  {:>9}  {:>24}  status",
+        "sweep", "samples", "dt (s)", "spikes", "time (s)", "stimulus range"
     );
     let mut failed = 0;
     for r in &results {
@@ -175,14 +194,24 @@ pub fn run(a: SweepsArgs) -> Result<u8, CliError> {
         };
         if r.error.is_some() {
             eprintln!(
-                "  {:>6}  {:>10}  {:>9}  {:>6}  {:>9}  {status}",
-                r.number, "-", "-", "-", "-"
+                "  {:>6}  {:>10}  {:>9}  {:>6}  {:>9}  {:>24}  {status}",
+                r.number, "-", "-", "-", "-", "-"
             );
         } else {
+            let range = r
+                .stimulus_range
+                .map(|x| x.in_pa())
+                .unwrap_or_else(|| "empty".into());
             eprintln!(
-                "  {:>6}  {:>10}  {:>9.3e}  {:>6}  {:>9.3}  {status}",
+                "  {:>6}  {:>10}  {:>9.3e}  {:>6}  {:>9.3}  {range:>24}  {status}",
                 r.number, r.samples, r.dt, r.spikes, r.secs
             );
+            if let Some(w) = r
+                .stimulus_range
+                .and_then(|x| glif_io::checks::pa_warning(&x, Some(&cfg)))
+            {
+                eprintln!("glif: warning: sweep {}: {w}", r.number);
+            }
         }
     }
     let ok = results.len() - failed;

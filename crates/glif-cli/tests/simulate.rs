@@ -673,8 +673,10 @@ fn errors_have_their_exit_status_and_name_the_problem() {
             "adir.json",
             "--force",
         ],
-        1,
-        &["adir.json"],
+        // A folder named as the output is refused before the run (bad
+        // usage), with a message instead of the system's error.
+        2,
+        &["adir.json: is a folder"],
     );
 }
 
@@ -731,7 +733,7 @@ fn info_shows_level_parameters_derived_values_and_problems() {
         "rheobase (LIF)",
         "rheobase (adapting)",
         "111.98",
-        "no problems",
+        "the parameters are valid",
     ] {
         assert!(out.contains(n), "info lacks {n:?}:\n{out}");
     }
@@ -775,6 +777,30 @@ fn a_time_step_forward_euler_cannot_take_is_flagged() {
         ],
         &d,
     );
+    // Refused (exit status 2), unless insisted on.
     let err = stderr(&o);
-    assert!(err.contains("warning") && err.contains("unstable"), "{err}");
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("diverges") && err.contains("--allow-unstable-dt"),
+        "{err}"
+    );
+    let o = glif(
+        &[
+            "simulate",
+            "--config",
+            CONFIG,
+            "--square",
+            "1e-10",
+            "--dt",
+            "0.05",
+            "--duration",
+            "5",
+            "--output",
+            "u.json",
+            "--allow-unstable-dt",
+        ],
+        &d,
+    );
+    let err = stderr(&o);
+    assert!(err.contains("warning") && err.contains("diverges"), "{err}");
 }

@@ -220,7 +220,7 @@ fn positive(x: f64, path: &str) -> Result<f64> {
     if x > 0.0 {
         Ok(x)
     } else {
-        Err(Error::invalid(path, format!("{x:e}"), "a number > 0"))
+        Err(Error::invalid(path, crate::sci(x), "a number > 0"))
     }
 }
 

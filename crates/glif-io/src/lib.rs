@@ -15,9 +15,11 @@
 //! | [`model`] | [`AnyModel`]: the five published levels compiled, every other built-in combination and 0..=4 currents through [`rules::DynRules`] |
 //! | [`rules`] | the run-time rule enums implementing glif-core's rule traits |
 //! | [`stimulus`] | stimuli from JSON, text/CSV (a column by name, a time column checked against `dt`), `.npy` and `.npz`, each optionally gzip-compressed |
+//! | [`checks`] | sanity checks before a run: stimuli that look like pA, a diverging `dt` and its likely slip, stimulus durations, the bad-reset risk and the DC range that fires cleanly |
 //! | [`derived`] | what a config implies: tau_m, rheobase, the forward-Euler step ratio and its warning, level names |
 //! | [`run`](mod@run) | one model on one stimulus with progress reports, recording everything or only the spikes |
 //! | [`batch`] | many models on one stimulus: configs from a folder, `.jsonl[.gz]` or memory, the population engine, a result or error per model |
+//! | [`exp_table`] | the exp arguments a model needs, and numpy's values for them read from a JSON table: AllenSDK's numbers bit for bit |
 //! | [`generate`] | square, pulse, ramp, seeded held noise, and the reference cases' stimulus kinds |
 //! | [`results`] | [`RunResult`], [`SpikeTrain`], [`RunEnd`] |
 //! | [`write`](mod@write) | the atomic, no-clobber writer every output goes through; configs |
@@ -65,10 +67,12 @@
 
 pub mod allen_to_nest;
 pub mod batch;
+pub mod checks;
 pub mod config;
 pub mod csv;
 pub mod derived;
 pub mod error;
+pub mod exp_table;
 pub mod generate;
 pub mod json;
 pub mod methods;

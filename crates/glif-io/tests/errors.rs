@@ -100,7 +100,7 @@ fn wrong_array_lengths() {
 #[test]
 fn non_positive_and_non_numeric_values() {
     let (_, t) = error_of(|v| v["C"] = json!(0.0));
-    has(&t, &["C", "0e0", "> 0"]);
+    has(&t, &["C: found 0,", "> 0"]);
     let (_, t) = error_of(|v| v["asc_tau_array"] = json!([0.01, -0.003]));
     has(&t, &["asc_tau_array[1]", "> 0"]);
     let (_, t) = error_of(|v| v["dt"] = json!("5e-5"));

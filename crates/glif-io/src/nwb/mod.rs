@@ -215,6 +215,23 @@ impl NwbFile {
         Ok(numbers)
     }
 
+    /// The sampling rate (Hz) of sweep `number`'s stimulus, the `rate`
+    /// attribute of its `starting_time`, without reading the samples (what
+    /// [`read_sweep`](Self::read_sweep) takes its `dt = 1/rate` from).
+    pub fn sampling_rate(&self, number: u32) -> Result<f64, NwbError> {
+        let rate_path = format!("/epochs/Sweep_{number}/stimulus/timeseries/starting_time");
+        let rate_ds = self.dataset(&rate_path)?;
+        let sampling_rate = self.attr_f64(&rate_ds, &rate_path, "rate")?;
+        if !(sampling_rate.is_finite() && sampling_rate > 0.0) {
+            return Err(NwbError::invalid(
+                &self.path,
+                &rate_path,
+                format!("attribute `rate` is {sampling_rate}, not a positive sampling rate in Hz"),
+            ));
+        }
+        Ok(sampling_rate)
+    }
+
     /// Reads sweep `number`: the stimulus (see [`Sweep::stimulus`] for units), sampling rate,
     /// extent and the length of the stored response. Fails as AllenSDK's `get_sweep` does
     /// when a required dataset or attribute is missing, the sweep does not start at sample
@@ -259,16 +276,7 @@ impl NwbFile {
         let resp_ds = self.dataset(&resp_path)?;
         let response_len = self.series_len(&resp_ds, &resp_path)?;
 
-        let rate_path = format!("{sweep}/stimulus/timeseries/starting_time");
-        let rate_ds = self.dataset(&rate_path)?;
-        let sampling_rate = self.attr_f64(&rate_ds, &rate_path, "rate")?;
-        if !(sampling_rate.is_finite() && sampling_rate > 0.0) {
-            return Err(NwbError::invalid(
-                &self.path,
-                &rate_path,
-                format!("attribute `rate` is {sampling_rate}, not a positive sampling rate in Hz"),
-            ));
-        }
+        let sampling_rate = self.sampling_rate(number)?;
 
         let idx_start_path = format!("{sweep}/stimulus/idx_start");
         let idx_start = self.read_index(&idx_start_path)?;

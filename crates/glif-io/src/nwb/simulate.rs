@@ -77,6 +77,9 @@ pub struct SweepOutcome {
     pub end: RunEnd,
     /// Why the sweep was not written; the others still were.
     pub error: Option<String>,
+    /// The smallest and largest stimulus sample (A); `None` when the sweep
+    /// could not be read or has no samples.
+    pub stimulus_range: Option<crate::checks::Range>,
 }
 
 /// Why [`simulate_neuron`] could not start or finish.
@@ -213,6 +216,7 @@ pub fn simulate_neuron_with_exp(
                 secs: 0.0,
                 end: RunEnd::Completed,
                 error: Some(e.to_string()),
+                stimulus_range: None,
             }),
         }
     }
@@ -224,7 +228,14 @@ pub fn simulate_neuron_with_exp(
         samples: work.iter().map(|s| s.stimulus.len() as u64).sum(),
         sweeps: total,
     });
-    let simulated: Vec<(u32, f64, crate::Result<RunResult>, f64)> = work
+    type Simulated = (
+        u32,
+        f64,
+        crate::Result<RunResult>,
+        f64,
+        Option<crate::checks::Range>,
+    );
+    let simulated: Vec<Simulated> = work
         .par_iter()
         .map(|sweep| {
             let t0 = Instant::now();
@@ -235,12 +246,13 @@ pub fn simulate_neuron_with_exp(
             });
             let done = finished.fetch_add(1, Ordering::Relaxed) as usize + 1;
             progress(SweepProgress::Sweeps { done, total });
-            (sweep.number, sweep.dt, r, t0.elapsed().as_secs_f64())
+            let range = crate::checks::Range::of(&sweep.stimulus);
+            (sweep.number, sweep.dt, r, t0.elapsed().as_secs_f64(), range)
         })
         .collect();
 
     // 3. Write one after another.
-    for (number, dt, r, secs) in simulated {
+    for (number, dt, r, secs, stimulus_range) in simulated {
         let mut outcome = SweepOutcome {
             number,
             samples: 0,
@@ -249,6 +261,7 @@ pub fn simulate_neuron_with_exp(
             secs,
             end: RunEnd::Completed,
             error: None,
+            stimulus_range,
         };
         match r {
             Err(e) => outcome.error = Some(e.to_string()),

@@ -1,0 +1,112 @@
+//! Prints what glif-io's sanity checks ([`glif_io::checks`]) find, and turns
+//! a diverging time step into an input error unless the user insists.
+
+use glif_io::batch::Entry;
+use glif_io::checks::{self, Range};
+use glif_io::NeuronConfig;
+
+use crate::error::CliError;
+
+/// The flag that runs a diverging time step anyway.
+pub const ALLOW_FLAG: &str = "--allow-unstable-dt";
+
+/// Refuses a `dt` (s) at which forward Euler diverges for `config` (exit
+/// status 2, the message starting with `what`, e.g. `--dt`) unless `allow`;
+/// then, or when the step only overshoots, warns.
+pub fn dt(config: &NeuronConfig, dt: f64, allow: bool, what: &str) -> Result<(), CliError> {
+    if let Some(why) = checks::unstable_dt(config, dt) {
+        if !allow {
+            return Err(CliError::input(format!(
+                "{what}: {why}; give {ALLOW_FLAG} to run it anyway"
+            )));
+        }
+        eprintln!("glif: warning: {why} (running anyway: {ALLOW_FLAG})");
+        return Ok(());
+    }
+    let mut at = config.clone();
+    at.dt = dt;
+    if let Some(w) = at.euler_warning() {
+        eprintln!("glif: warning: {w}");
+    }
+    Ok(())
+}
+
+/// Warns about a stimulus of `len` samples at `dt` whose magnitude looks
+/// like pA or whose duration looks wrong; returns its range in pA for the
+/// summary (`"empty"` for no samples).
+pub fn stimulus(
+    range: Option<Range>,
+    len: usize,
+    dt: f64,
+    config: Option<&NeuronConfig>,
+) -> String {
+    if let Some(w) = checks::duration_warning(len, dt) {
+        eprintln!("glif: warning: {w}");
+    }
+    match range {
+        Some(r) => {
+            if let Some(w) = checks::pa_warning(&r, config) {
+                eprintln!("glif: warning: {w}");
+            }
+            r.in_pa()
+        }
+        None => "empty".into(),
+    }
+}
+
+/// The checks of `glif batch` before it runs: refuses a `dt` at which any
+/// model's forward Euler diverges (unless `allow`), warns about a stimulus
+/// that looks like pA for any model, and appends the stimulus range (pA) to
+/// its description.
+pub fn batch(
+    entries: &[Entry],
+    stim: &mut crate::stimulus::Stim,
+    dt: f64,
+    allow: bool,
+) -> Result<(), CliError> {
+    let configs: Vec<&NeuronConfig> = entries
+        .iter()
+        .filter_map(|e| e.config.as_ref().ok())
+        .collect();
+    let unstable: Vec<(&str, String)> = entries
+        .iter()
+        .filter_map(|e| {
+            let c = e.config.as_ref().ok()?;
+            Some((e.name.as_str(), checks::unstable_dt(c, dt)?))
+        })
+        .collect();
+    if let Some((name, why)) = unstable.first() {
+        let msg = format!(
+            "{name} (and {} more of {} models): {why}",
+            unstable.len() - 1,
+            configs.len()
+        );
+        if !allow {
+            return Err(CliError::input(format!(
+                "--dt: {msg}; give {ALLOW_FLAG} to run it anyway"
+            )));
+        }
+        eprintln!("glif: warning: {msg} (running anyway: {ALLOW_FLAG})");
+    }
+    let range = Range::of(&stim.samples);
+    if let Some(w) = checks::duration_warning(stim.samples.len(), dt) {
+        eprintln!("glif: warning: {w}");
+    }
+    if let Some(r) = range {
+        let flagged: Vec<String> = configs
+            .iter()
+            .filter_map(|c| checks::pa_warning(&r, Some(c)))
+            .collect();
+        match (flagged.first(), checks::pa_warning(&r, None)) {
+            (_, Some(w)) => eprintln!("glif: warning: {w}"),
+            (Some(w), None) => eprintln!(
+                "glif: warning: for {} of {} models, {w}",
+                flagged.len(),
+                configs.len()
+            ),
+            (None, None) => {}
+        }
+        stim.describe = format!("{} (range {})", stim.describe, r.in_pa());
+    }
+    Ok(())
+}
