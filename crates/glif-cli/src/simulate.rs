@@ -320,19 +320,8 @@ fn stimulus_record(
             "range": range_pa,
         });
     }
-    let gen = if let Some(amp) = s.square {
-        Generated::Square { amp }
-    } else if let Some(amp) = s.pulse {
-        Generated::Pulse { amp }
-    } else if let Some(amp) = s.ramp {
-        Generated::Ramp { amp }
-    } else if let Some(mean) = s.noise {
-        Generated::Noise {
-            mean,
-            sd: s.noise_sd.unwrap_or(mean.abs() / 2.0),
-            hold: s.noise_hold,
-            seed: s.seed,
-        }
+    let gen = if let Some(g) = s.generated() {
+        g
     } else if let Some(g) = default {
         g.clone()
     } else {

@@ -81,11 +81,28 @@ pub struct StimArgs {
 impl StimArgs {
     /// Whether the options choose a stimulus (a file or a generated one).
     pub fn chooses_stimulus(&self) -> bool {
-        self.stimulus.is_some()
-            || self.square.is_some()
-            || self.pulse.is_some()
-            || self.ramp.is_some()
-            || self.noise.is_some()
+        self.stimulus.is_some() || self.generated().is_some()
+    }
+
+    /// The stimulus the generator options ask for (`--square`, `--pulse`,
+    /// `--ramp`, `--noise`), if any.
+    pub fn generated(&self) -> Option<Generated> {
+        Some(if let Some(amp) = self.square {
+            Generated::Square { amp }
+        } else if let Some(amp) = self.pulse {
+            Generated::Pulse { amp }
+        } else if let Some(amp) = self.ramp {
+            Generated::Ramp { amp }
+        } else if let Some(mean) = self.noise {
+            Generated::Noise {
+                mean,
+                sd: self.noise_sd.unwrap_or(mean.abs() / 2.0),
+                hold: self.noise_hold,
+                seed: self.seed,
+            }
+        } else {
+            return None;
+        })
     }
 }
 
@@ -169,19 +186,8 @@ pub fn open(
             format!("{} ({n} samples)", path.display())
         }));
     }
-    let gen = if let Some(amp) = a.square {
-        Generated::Square { amp }
-    } else if let Some(amp) = a.pulse {
-        Generated::Pulse { amp }
-    } else if let Some(amp) = a.ramp {
-        Generated::Ramp { amp }
-    } else if let Some(mean) = a.noise {
-        Generated::Noise {
-            mean,
-            sd: a.noise_sd.unwrap_or(mean.abs() / 2.0),
-            hold: a.noise_hold,
-            seed: a.seed,
-        }
+    let gen = if let Some(g) = a.generated() {
+        g
     } else if let Some(g) = default {
         g
     } else {
