@@ -21,15 +21,17 @@
 //! exact zeros after the real terms (`U + 0`), which changes no bit, except
 //! that a `U` of exactly -0.0 would become +0.0 (only visible if `E_L` is 0).
 //!
-//! `glif_cond` (GSL's adaptive RKF45 in NEST) is parsed and validated but not
-//! simulated yet: [`run`] says so.
+//! `glif_cond` pads ports the same way: a padding port's conductance stays
+//! exactly 0, adds an exact zero to the synaptic current and a zero error to
+//! the integrator's step-size control, so the step sequence is NEST's.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 use glif_core::nest::{
-    DoubleAlphaParams, ExpProvider, GlifInit, GlifParams, GlifPsc, GlifPscDoubleAlpha, Level, Libm,
-    NestError, PscParams, PscSample, Resolution,
+    CondParams, DoubleAlphaParams, ExpProvider, GlifCond, GlifInit, GlifParams, GlifPsc,
+    GlifPscDoubleAlpha, GlifSample, Level, Libm, NestError, PowProvider, PscParams, Resolution,
+    MAX_SUBSTEPS,
 };
 use glif_core::Float;
 use serde_json::{Map, Value};
@@ -114,8 +116,9 @@ impl NestModel {
         }
     }
 
-    /// The recordables NEST 3.10 offers, in the order of `OUT.json`
-    /// (`g_1`..`g_n` for `glif_cond` come last, one per port).
+    /// The recordables NEST 3.10 offers, in the order of `OUT.json`, except
+    /// `glif_cond`'s conductances `g_1`..`g_n` (one per port), which come
+    /// last ([`NestParams::recordables`] lists them all).
     pub fn recordables(self) -> &'static [&'static str] {
         match self {
             NestModel::GlifPsc | NestModel::GlifPscDoubleAlpha => &[
@@ -495,7 +498,18 @@ impl NestParams {
         }
         // NEST's value checks, through glif-core (the same code that runs).
         let glif: GlifParams<f64, MAX_ASC> = p.glif_params::<f64, MAX_ASC>();
-        glif.validate().map_err(|e| nest_err(e, d))?;
+        glif.validate().map_err(|e| {
+            if model == NestModel::GlifCond && e.field() == "g" {
+                // The shared check names the conductance `g`; glif_cond's key is g_m.
+                let found = d
+                    .get("g_m")
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "NEST's default".into());
+                Error::invalid("g_m", found, e.expected())
+            } else {
+                nest_err(e, d)
+            }
+        })?;
         for (k, v, strict) in [
             (tau_key, &p.tau_syn, true),
             ("tau_syn_slow", &p.tau_syn_slow, true),
@@ -517,6 +531,21 @@ impl NestParams {
     /// The number of synaptic ports (`receptor_type` 1..=n).
     pub fn n_ports(&self) -> usize {
         self.tau_syn.len()
+    }
+
+    /// Every recordable of this neuron, in the order of `OUT.json`: the
+    /// model's fixed ones, then `g_1`..`g_n` for `glif_cond`.
+    pub fn recordables(&self) -> Vec<String> {
+        let mut r: Vec<String> = self
+            .model
+            .recordables()
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        if self.model == NestModel::GlifCond {
+            r.extend((1..=self.n_ports()).map(|i| format!("g_{i}")));
+        }
+        r
     }
 
     fn glif_params<F: Float, const A: usize>(&self) -> GlifParams<F, A> {
@@ -669,12 +698,13 @@ pub enum NestPrecision {
 pub enum ExpSource {
     /// The platform's C library through `std` (glibc on Linux, as NEST's build).
     Std,
-    /// The `libm` crate (what firmware uses).
+    /// The `libm` crate (what firmware uses); also `pow` for `glif_cond`.
     Libm,
 }
 
-/// `exp` through `std` (the C library's, glibc on Linux, as NEST's);
-/// `expm1` is NEST's own series (see `glif_core::nest::math`).
+/// `exp` and `pow` through `std` (the C library's, glibc on Linux, as
+/// NEST's and GSL's); `expm1` is NEST's own series (see
+/// `glif_core::nest::math`).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct StdExp;
 
@@ -687,6 +717,18 @@ impl ExpProvider<f64> for StdExp {
 impl ExpProvider<f32> for StdExp {
     fn exp(&self, x: f32) -> f32 {
         x.exp()
+    }
+}
+
+impl PowProvider<f64> for StdExp {
+    fn pow(&self, x: f64, y: f64) -> f64 {
+        x.powf(y)
+    }
+}
+
+impl PowProvider<f32> for StdExp {
+    fn pow(&self, x: f32, y: f32) -> f32 {
+        x.powf(y)
     }
 }
 
@@ -776,13 +818,6 @@ pub fn run(params: &NestParams, r: &NestRun) -> Result<NestOutput> {
             "a finite current in pA",
         ));
     }
-    if params.model == NestModel::GlifCond {
-        return Err(Error::invalid(
-            "--model",
-            "glif_cond",
-            "glif_psc or glif_psc_double_alpha: glif_cond (GSL's RKF45 integration) is not implemented yet",
-        ));
-    }
     // Summed weights per step (index k-1 for the step ending at k h) and port,
     // in the order the spikes are listed.
     let mut weights = vec![[0.0f64; MAX_PORTS]; n];
@@ -823,7 +858,7 @@ pub fn run(params: &NestParams, r: &NestRun) -> Result<NestOutput> {
     }
 }
 
-fn simulate<F: Float, X: ExpProvider<F>>(
+fn simulate<F: Float, X: ExpProvider<F> + PowProvider<F> + Copy>(
     p: &NestParams,
     res: Resolution,
     n: usize,
@@ -847,26 +882,26 @@ fn simulate<F: Float, X: ExpProvider<F>>(
     let mut out = NestOutput {
         times: Vec::with_capacity(n),
         series: p
-            .model
             .recordables()
-            .iter()
-            .map(|r| (r.to_string(), Vec::with_capacity(n)))
+            .into_iter()
+            .map(|r| (r, Vec::with_capacity(n)))
             .collect(),
         spike_times: Vec::new(),
     };
     let dc_f = f(dc);
-    let record = |k: usize, spiked: bool, s: PscSample<F>, out: &mut NestOutput| {
+    // The shared recordables, then the model's own (`I_syn`, or `g_1`..`g_n`),
+    // in the order of `NestParams::recordables`.
+    let record = |k: usize, spiked: bool, s: GlifSample<F>, own: &[F], out: &mut NestOutput| {
         out.times.push(res.time_of_step(k as i64));
         let vals = [
-            s.glif.v_m,
-            s.glif.i,
-            s.glif.threshold,
-            s.glif.threshold_spike,
-            s.glif.threshold_voltage,
-            s.glif.asc_sum,
-            s.i_syn,
+            s.v_m,
+            s.i,
+            s.threshold,
+            s.threshold_spike,
+            s.threshold_voltage,
+            s.asc_sum,
         ];
-        for ((_, series), v) in out.series.iter_mut().zip(vals) {
+        for ((_, series), v) in out.series.iter_mut().zip(vals.iter().chain(own)) {
             series.push(v.to_f64());
         }
         if spiked {
@@ -890,7 +925,8 @@ fn simulate<F: Float, X: ExpProvider<F>>(
             let mut s = m.state(&init, dc_f);
             for (k, w) in (1..=n).zip(weights) {
                 let spiked = m.step(&mut s, &to_f(w), dc_f);
-                record(k, spiked, m.sample(&s), &mut out);
+                let sample = m.sample(&s);
+                record(k, spiked, sample.glif, &[sample.i_syn], &mut out);
             }
         }
         NestModel::GlifPscDoubleAlpha => {
@@ -905,20 +941,34 @@ fn simulate<F: Float, X: ExpProvider<F>>(
             let mut s = m.state(&init, dc_f);
             for (k, w) in (1..=n).zip(weights) {
                 let spiked = m.step(&mut s, &to_f(w), dc_f);
-                record(k, spiked, m.sample(&s), &mut out);
+                let sample = m.sample(&s);
+                record(k, spiked, sample.glif, &[sample.i_syn], &mut out);
             }
         }
-        NestModel::GlifCond => unreachable_cond()?,
+        NestModel::GlifCond => {
+            // Padding ports: tau 1 ms, E_rev 1 mV, never receiving input, so g = dg = 0.
+            let params = CondParams {
+                glif,
+                tau_syn: pad(&p.tau_syn),
+                e_rev: pad(&p.e_rev),
+            };
+            let m =
+                GlifCond::<F, MAX_PORTS, MAX_ASC, X>::new(params, res, exp, *exp).map_err(err)?;
+            let mut s = m.state(&init, dc_f);
+            for (k, w) in (1..=n).zip(weights) {
+                let spiked = m.step(&mut s, &to_f(w), dc_f).map_err(|_| {
+                    Error::invalid(
+                        format!("step {k} (t = {} ms)", res.time_of_step(k as i64)),
+                        format!("more than {MAX_SUBSTEPS} integrator steps within one step"),
+                        "a state glif_cond's RKF45 integration can advance (finite, not absurdly stiff)",
+                    )
+                })?;
+                let sample = m.sample(&s);
+                record(k, spiked, sample.glif, &sample.g[..n_ports], &mut out);
+            }
+        }
     }
     Ok(out)
-}
-
-fn unreachable_cond() -> Result<()> {
-    Err(Error::invalid(
-        "--model",
-        "glif_cond",
-        "glif_psc or glif_psc_double_alpha (glif_cond is not implemented yet)",
-    ))
 }
 
 /// Everything `glif nest` does between parsing its arguments and printing:

@@ -1,7 +1,8 @@
 //! What NEST's three GLIF models share: membrane, threshold and after-spike
 //! current parameters, their precomputed decay factors, the state, and the
 //! update of one step up to the spike test and reset (NEST's
-//! `glif_psc::update`, `glif_psc_double_alpha::update`).
+//! `glif_psc::update`, `glif_psc_double_alpha::update`; `glif_cond::update`
+//! uses the threshold, after-spike current, refractory and reset parts).
 
 use super::math::ExpProvider;
 use super::time::Resolution;
@@ -353,9 +354,7 @@ impl<F: Float, const A: usize> GlifState<F, A> {
     ) -> bool {
         let v_old = self.u;
         if self.refractory_steps != 0 {
-            self.refractory_steps -= 1;
-            self.u = v_old;
-            self.threshold = self.threshold_spike + self.threshold_voltage + p.th_inf;
+            self.hold_refractory(p, v_old);
             return false;
         }
         self.integrate(p, c, i_syn, syn);
@@ -380,6 +379,31 @@ impl<F: Float, const A: usize> GlifState<F, A> {
         syn: impl FnOnce(&mut F) -> F,
     ) {
         let v_old = self.u;
+        self.decay_spike_threshold_and_asc(p, c);
+        self.u = v_old * c.p33 + (self.i + self.asc_sum) * c.p30;
+        *i_syn = syn(&mut self.u);
+        self.adapt_threshold(p, c, v_old);
+    }
+
+    /// A refractory step: one step less to wait, `U` held at `v_old`, the
+    /// total threshold recomputed from its components.
+    #[inline(always)]
+    pub(crate) fn hold_refractory(&mut self, p: &GlifParams<F, A>, v_old: F) {
+        self.refractory_steps -= 1;
+        self.u = v_old;
+        self.threshold = self.threshold_spike + self.threshold_voltage + p.th_inf;
+    }
+
+    /// The start of a not-refractory step's threshold and current update:
+    /// the spike component decays (levels 2, 4, 5); the after-spike currents
+    /// give their exact mean over the step (`ASCurrents_sum`) and decay
+    /// (levels 3, 4, 5).
+    #[inline(always)]
+    pub(crate) fn decay_spike_threshold_and_asc(
+        &mut self,
+        p: &GlifParams<F, A>,
+        c: &GlifConsts<F, A>,
+    ) {
         let level = p.level;
         if level.spike_dependent_threshold() {
             self.threshold_spike = self.threshold_spike * c.theta_spike_decay_rate;
@@ -391,9 +415,14 @@ impl<F: Float, const A: usize> GlifState<F, A> {
                 self.asc[a] = self.asc[a] * c.asc_decay_rates[a];
             }
         }
-        self.u = v_old * c.p33 + (self.i + self.asc_sum) * c.p30;
-        *i_syn = syn(&mut self.u);
-        if level.adapting_threshold() {
+    }
+
+    /// The end of a not-refractory step's threshold update: GLIF5's voltage
+    /// component advances exactly from the pre-step `v_old` (with `I` and
+    /// `ASCurrents_sum` of this step), then the total threshold.
+    #[inline(always)]
+    pub(crate) fn adapt_threshold(&mut self, p: &GlifParams<F, A>, c: &GlifConsts<F, A>, v_old: F) {
+        if p.level.adapting_threshold() {
             let beta = (self.i + self.asc_sum) / p.g;
             self.threshold_voltage = c.phi * (v_old - beta) * c.potential_decay_rate
                 + c.theta_voltage_decay_rate_inverse

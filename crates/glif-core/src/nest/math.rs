@@ -10,6 +10,10 @@
 //! [`Libm`] uses the `libm` crate, the same on every target; a host front
 //! end with `std` can pass its own provider (`f64::exp` calls the
 //! platform's C library on Linux).
+//!
+//! `glif_cond` is the exception: its integrator (GSL's RKF45 with its
+//! standard step-size control) calls `pow` once per integration sub-step,
+//! through a [`PowProvider`].
 
 use crate::Float;
 
@@ -90,6 +94,40 @@ impl<F: Float, P: ExpProvider<F>> ExpProvider<F> for &P {
     #[inline]
     fn expm1(&self, x: F) -> F {
         (**self).expm1(x)
+    }
+}
+
+/// Supplies `pow` for the step-size control of `glif_cond`'s integrator
+/// (GSL's `std_control_hadjust` calls the C library's `pow` once per
+/// integration sub-step, so unlike `exp` it is on the hot path).
+///
+/// glibc's `pow` (what NEST calls on Linux, and what `f64::powf` calls
+/// through `std` there) is correctly rounded in practice; [`Libm`]'s is the
+/// `libm` crate's (musl's), which may differ in the last bit for some
+/// arguments. A host front end with `std` can pass its own provider.
+pub trait PowProvider<F: Float> {
+    /// `x^y`.
+    fn pow(&self, x: F, y: F) -> F;
+}
+
+impl PowProvider<f64> for Libm {
+    #[inline]
+    fn pow(&self, x: f64, y: f64) -> f64 {
+        libm::pow(x, y)
+    }
+}
+
+impl PowProvider<f32> for Libm {
+    #[inline]
+    fn pow(&self, x: f32, y: f32) -> f32 {
+        libm::powf(x, y)
+    }
+}
+
+impl<F: Float, P: PowProvider<F>> PowProvider<F> for &P {
+    #[inline]
+    fn pow(&self, x: F, y: F) -> F {
+        (**self).pow(x, y)
     }
 }
 

@@ -3,11 +3,13 @@
 //! - [`GlifPsc`] (`glif_psc`): alpha-shaped current synapses on `P` ports.
 //! - [`GlifPscDoubleAlpha`] (`glif_psc_double_alpha`): fast plus slow alpha
 //!   currents per port.
+//! - [`GlifCond`] (`glif_cond`): alpha-shaped conductances with reversal
+//!   potentials on `P` ports, integrated by GSL's adaptive RKF45 as in NEST
+//!   ([`rkf45`]).
 //!
 //! - [`population`]: many `glif_psc` neurons stepped `L` at a time
 //!   ([`PscPopulation`]), bit-identical to [`GlifPsc`] neuron by neuron.
-//!
-//! (`glif_cond`, integrated by GSL's adaptive RKF45 in NEST, is not here yet.)
+//!   (Not for `glif_cond`, whose adaptive step sequence differs per neuron.)
 //!
 //! Units are NEST's, not the SI units of the Allen models: mV, ms, pA, nS,
 //! pF; rates in 1/ms. Each model is split as NEST splits it: validated
@@ -24,8 +26,11 @@
 //!
 //! Bit equality with NEST needs NEST's `exp`/`expm1` values for the
 //! propagators (a few calls per model build, see [`math`]); the update loop
-//! uses only `+ - * /`, in NEST's order.
+//! of the psc models uses only `+ - * /`, in NEST's order. `glif_cond`'s
+//! integrator also calls `pow` once per integration sub-step
+//! ([`PowProvider`]; glibc's gives NEST's bits).
 
+mod cond;
 mod double_alpha;
 mod glif;
 pub mod math;
@@ -33,11 +38,15 @@ pub mod population;
 pub mod propagator;
 mod psc;
 mod ring;
+pub mod rkf45;
 pub mod time;
 
+pub use cond::{
+    CondParams, CondSample, CondState, CondVars, GlifCond, IntegrationStalled, MAX_SUBSTEPS,
+};
 pub use double_alpha::{DoubleAlphaParams, DoubleAlphaState, GlifPscDoubleAlpha};
 pub use glif::{GlifInit, GlifParams, GlifSample, GlifState, Level};
-pub use math::{ExpProvider, Libm};
+pub use math::{ExpProvider, Libm, PowProvider};
 pub use population::{MixedLevels, PscBlock, PscPopulation, PscWide};
 pub use psc::{GlifPsc, PscParams, PscSample, PscState};
 pub use ring::{DelayRing, DelayTooLong};
