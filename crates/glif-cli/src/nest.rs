@@ -1,5 +1,5 @@
 //! `glif nest`: run one of NEST 3.10's GLIF models (`glif_psc`,
-//! `glif_psc_double_alpha`) as NEST runs it. Parsing and printing only; the
+//! `glif_psc_double_alpha`, `glif_cond`) as NEST runs it. Parsing and printing only; the
 //! work is `glif_io::nest`.
 
 use std::path::PathBuf;
@@ -15,16 +15,18 @@ them; absent keys take NEST 3.10's defaults; unknown keys and invalid switch com
 S.json: [{\"port\": 1, \"times\": [ms, ...], \"weights\": [...]}], port 1-based (receptor_type), each
 time the arrival at the neuron on the resolution grid.
 OUT.json: {\"times\", \"V_m\", \"I\", \"threshold\", \"threshold_spike\", \"threshold_voltage\",
-\"ASCurrents_sum\", \"I_syn\", \"spike_times\"}, sampled at the end of every step from h to the duration.
+\"ASCurrents_sum\", \"I_syn\" (psc models) or \"g_1\"..\"g_n\" (glif_cond, one per port), \"spike_times\"},
+sampled at the end of every step from h to the duration.
 
 Examples:
   glif nest --model glif_psc --params p.json --resolution 0.1 --duration 100 --dc 300 --output out.json
   glif nest --model glif_psc_double_alpha --params p.json --spikes s.json --resolution 0.05 --duration 50 --output out.json
+  glif nest --model glif_cond --params p.json --spikes s.json --resolution 0.1 --duration 100 --dc 200 --output out.json
 
 Exit status: 0 success, 2 bad usage or bad input (the message names the key), 1 other failures.";
 
-/// Run a NEST 3.10 GLIF neuron (glif_psc, glif_psc_double_alpha) bit for
-/// bit as NEST does, with DC and spike input.
+/// Run a NEST 3.10 GLIF neuron (glif_psc, glif_psc_double_alpha, glif_cond)
+/// bit for bit as NEST does, with DC and spike input.
 #[derive(Args, Debug)]
 #[command(after_help = NEST_AFTER)]
 pub struct NestArgs {
@@ -71,7 +73,7 @@ pub enum ModelArg {
     GlifPsc,
     /// Fast plus slow alpha currents per port.
     GlifPscDoubleAlpha,
-    /// Conductance synapses (not implemented yet: refused).
+    /// Alpha-shaped conductance synapses with reversal potentials (GSL's RKF45, as NEST).
     GlifCond,
 }
 

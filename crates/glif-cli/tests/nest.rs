@@ -135,3 +135,83 @@ fn convert_writes_a_dict_glif_nest_runs() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("E_rev"));
 }
+
+/// `glif nest --model glif_cond` on a committed NEST 3.10 case (GLIF4,
+/// DC, a set V_m, input spikes, two output spikes): OUT.json holds `g_1`..`g_3`
+/// and equals NEST's output bit for bit.
+#[test]
+fn glif_cond_runs_and_matches_a_nest_case() {
+    use std::io::Read;
+    let case_path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../reference/nest/glif_cond/L4_vm_dc_r0p1.json.gz"
+    );
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(case_path).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    let case: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let p = tmp("cond-p.json");
+    std::fs::write(&p, case["params"].to_string()).unwrap();
+    let s = tmp("cond-s.json");
+    std::fs::write(&s, case["spikes"].to_string()).unwrap();
+    let out = tmp("cond-out.json");
+    let _ = std::fs::remove_file(&out);
+    let o = glif()
+        .args(["nest", "--model", "glif_cond", "--resolution"])
+        .arg(case["resolution"].to_string())
+        .arg("--duration")
+        .arg(case["duration"].to_string())
+        .arg("--dc")
+        .arg(case["dc"].to_string())
+        .arg("--params")
+        .arg(&p)
+        .arg("--spikes")
+        .arg(&s)
+        .arg("--output")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let got: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let want = case["out"].as_object().unwrap();
+    let keys: Vec<&String> = got.as_object().unwrap().keys().collect();
+    assert_eq!(keys.len(), want.len(), "{keys:?}");
+    for (k, v) in want {
+        let a: Vec<u64> = got[k.as_str()]
+            .as_array()
+            .unwrap_or_else(|| panic!("{k} missing"))
+            .iter()
+            .map(|x| x.as_f64().unwrap().to_bits())
+            .collect();
+        let b: Vec<u64> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap().to_bits())
+            .collect();
+        assert_eq!(a, b, "{k}");
+    }
+    assert_eq!(want["spike_times"].as_array().unwrap().len(), 2);
+    // glif_cond's conductance is g_m: `g` is refused, exit 2, naming it.
+    std::fs::write(&p, r#"{"g": 5.0}"#).unwrap();
+    let o = glif()
+        .args([
+            "nest",
+            "--model",
+            "glif_cond",
+            "--resolution",
+            "0.1",
+            "--duration",
+            "1",
+        ])
+        .arg("--params")
+        .arg(&p)
+        .arg("--output")
+        .arg(tmp("cond-out2.json"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("g_m"));
+}

@@ -1,7 +1,8 @@
-//! Every committed NEST 3.10 reference case (reference/nest) of the psc
+//! Every committed NEST 3.10 reference case (reference/nest) of the three
 //! models, run through `glif_io::nest`: every recordable and spike time
-//! must be bit-identical in f64 (exp from std, i.e. glibc on Linux, as
-//! NEST's; expm1 NEST's own series).
+//! must be bit-identical in f64 (exp and, for glif_cond's integrator, pow
+//! from std, i.e. glibc on Linux, as NEST's and GSL's; expm1 NEST's own
+//! series).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -58,6 +59,11 @@ fn glif_psc_double_alpha_bit_identical_to_nest() {
     check_model("glif_psc_double_alpha");
 }
 
+#[test]
+fn glif_cond_bit_identical_to_nest() {
+    check_model("glif_cond");
+}
+
 /// The check can fail: a parameter moved by one ulp changes the output.
 #[test]
 fn a_one_ulp_change_is_detected() {
@@ -100,5 +106,43 @@ fn libm_exp_measurement() {
         }
     }
     eprintln!("libm exp: {identical} of {total} cases bit-identical; largest relative difference {max_rel:e}");
+    assert!(max_rel < 1e-12, "{max_rel}");
+}
+
+/// glif_cond's check can fail too: one ulp more in `E_rev` of port 2 (which
+/// acts only through the integrated synaptic current) changes the output.
+#[test]
+fn glif_cond_one_ulp_change_is_detected() {
+    let mut case = load(&cases("glif_cond")[0]);
+    let e = case["params"]["E_rev"][1].as_f64().unwrap();
+    case["params"]["E_rev"][1] = Value::from(f64::from_bits(e.to_bits() + 1));
+    let d = check_reference_case(&case, NestPrecision::F64, ExpSource::Std).unwrap();
+    assert!(d.iter().any(|s| !s.identical()));
+}
+
+/// glif_cond with `exp` and `pow` from the `libm` crate (what firmware
+/// uses): spike times must still agree and values stay within 1e-12
+/// relative; prints how many cases stay bit-identical and the largest
+/// difference, the figures docs/NEST.md quotes.
+#[test]
+fn glif_cond_libm_measurement() {
+    let (mut identical, mut total, mut max_rel) = (0, 0, 0.0f64);
+    for f in cases("glif_cond") {
+        let d = check_reference_case(&load(&f), NestPrecision::F64, ExpSource::Libm).unwrap();
+        total += 1;
+        if d.iter().all(|s| s.identical()) {
+            identical += 1;
+        }
+        for s in &d {
+            assert_eq!(s.expected, s.computed, "{}: {}", f.display(), s.name);
+            if s.name == "spike_times" {
+                assert_eq!(s.differing, 0, "{}: spike times differ", f.display());
+            }
+            max_rel = max_rel.max(s.max_rel);
+        }
+    }
+    eprintln!(
+        "glif_cond, libm exp and pow: {identical} of {total} cases bit-identical; largest relative difference {max_rel:e}"
+    );
     assert!(max_rel < 1e-12, "{max_rel}");
 }
