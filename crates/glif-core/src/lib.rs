@@ -29,10 +29,12 @@
 //!   bit-identical; with `libm` (the default) spike steps are identical and
 //!   values agree to a documented tolerance (the project's
 //!   `docs/DIFFERENCES.md`).
-//! - NEST 3.10's `glif_psc` and `glif_psc_double_alpha` ([`nest`]), in
-//!   NEST's units and update order, with synaptic input; bit-identical to
-//!   NEST when given the C library's `exp` (the caller picks the `exp`
-//!   there, [`nest::ExpProvider`]; [`nest::Libm`] is the portable one).
+//! - NEST 3.10's `glif_psc`, `glif_psc_double_alpha` and `glif_cond`
+//!   ([`nest`]), in NEST's units and update order, with synaptic input
+//!   (`glif_cond` through GSL's adaptive RKF45, reproduced); bit-identical
+//!   to NEST when given the C library's `exp` (and `pow` for `glif_cond`;
+//!   the caller picks them, [`nest::ExpProvider`], [`nest::PowProvider`];
+//!   [`nest::Libm`] is the portable one).
 //!
 //! Units are SI throughout (except in [`nest`], which uses NEST's: mV, ms,
 //! pA, nS, pF): volts, seconds, amperes, ohms, farads.
