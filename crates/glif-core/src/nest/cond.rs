@@ -311,8 +311,8 @@ impl<F: Float, const P: usize, const A: usize, W: PowProvider<F>> GlifCond<F, P,
                 false
             }
         };
-        for i in 0..P {
-            s.dg[i] = s.dg[i] + weights[i] * self.cond_initial[i];
+        for ((dg, &w), &init) in s.dg.iter_mut().zip(weights).zip(&self.cond_initial) {
+            *dg = *dg + w * init;
         }
         s.glif.i = current;
         Ok(spiked)
