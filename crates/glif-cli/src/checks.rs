@@ -4,6 +4,7 @@
 use glif_io::batch::Entry;
 use glif_io::checks::{self, Range};
 use glif_io::NeuronConfig;
+use indicatif::ProgressBar;
 
 use crate::error::CliError;
 
@@ -40,16 +41,38 @@ pub fn stimulus(
     dt: f64,
     config: Option<&NeuronConfig>,
 ) -> String {
+    duration(len, dt);
+    if let Some(r) = &range {
+        pa(r, config, None);
+    }
+    range_in_pa(range)
+}
+
+/// Warns about a stimulus of `len` samples at `dt` whose duration looks
+/// wrong for its sampling interval.
+pub fn duration(len: usize, dt: f64) {
     if let Some(w) = checks::duration_warning(len, dt) {
         eprintln!("glif: warning: {w}");
     }
+}
+
+/// Warns when a stimulus of range `range` looks like pA for `config`
+/// (above the progress bar `bar`, when one is drawn); true when it warned.
+pub fn pa(range: &Range, config: Option<&NeuronConfig>, bar: Option<&ProgressBar>) -> bool {
+    let Some(w) = checks::pa_warning(range, config) else {
+        return false;
+    };
+    match bar {
+        Some(b) => b.suspend(|| eprintln!("glif: warning: {w}")),
+        None => eprintln!("glif: warning: {w}"),
+    }
+    true
+}
+
+/// The range in pA for summaries; `"empty"` for no samples.
+pub fn range_in_pa(range: Option<Range>) -> String {
     match range {
-        Some(r) => {
-            if let Some(w) = checks::pa_warning(&r, config) {
-                eprintln!("glif: warning: {w}");
-            }
-            r.in_pa()
-        }
+        Some(r) => r.in_pa(),
         None => "empty".into(),
     }
 }

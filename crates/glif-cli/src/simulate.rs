@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Args;
-use glif_io::stream::{Slice, Source};
+use glif_io::stream::Slice;
 use glif_io::{sci, NeuronConfig, Precision, Record, RunEnd, RunResult};
 
 use crate::config;
@@ -212,7 +212,7 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
     // Spikes-only runs stream the stimulus (generated, or read from a
     // .npy file as the run goes): memory independent of its length.
     let default_for_record = default.clone();
-    let mut stim = stimulus::open(&a.stim, a.dt, default.clone(), traces)?;
+    let mut stim = stimulus::open(&a.stim, a.dt, default, traces)?;
     if !a.stim.chooses_stimulus() {
         stim.describe = format!(
             "{} (the default: 1.5 x the model's rheobase; choose with --stimulus or --square)",
@@ -220,38 +220,58 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
         );
     }
     let n_samples = stim.len;
-    // The range, for the pA check and the summary: from the samples in
-    // memory, or a first pass over a second copy of a streamed stimulus.
-    let range = match &stim.samples {
-        Samples::InMemory(x) => glif_io::checks::Range::of(x),
-        Samples::Streamed(_) => match stimulus::open(&a.stim, a.dt, default, false)?.samples {
-            Samples::Streamed(mut s) => {
-                glif_io::checks::Range::of_source(s.as_mut()).map_err(CliError::reading)?
-            }
-            Samples::InMemory(x) => glif_io::checks::Range::of(&x),
-        },
-    };
-    let range = crate::checks::stimulus(range, n_samples, a.dt, Some(&run_cfg));
-
     let bar = progress_bar(n_samples as u64);
-    let t0 = Instant::now();
-    let mut slice;
-    let source: &mut dyn Source = match &mut stim.samples {
-        Samples::InMemory(x) => {
-            slice = Slice::new(x);
-            &mut slice
+    // The range, for the pA check and the summary: from the samples in
+    // memory before the run, or of a streamed stimulus as the run reads it
+    // (one pass over the samples; the pA warning is printed as soon as a
+    // chunk trips it).
+    let in_memory_range = match &stim.samples {
+        Samples::InMemory(x) => Some(crate::checks::stimulus(
+            glif_io::checks::Range::of(x),
+            n_samples,
+            a.dt,
+            Some(&run_cfg),
+        )),
+        Samples::Streamed(_) => {
+            crate::checks::duration(n_samples, a.dt);
+            None
         }
-        Samples::Streamed(s) => s.as_mut(),
     };
-    let result = crate::run_model(&model, source, a.record, &|done| {
+    let mut warned = false;
+    let mut watch = |r: &glif_io::checks::Range| {
+        if !warned {
+            warned = crate::checks::pa(r, Some(&run_cfg), bar.as_ref());
+        }
+    };
+
+    let t0 = Instant::now();
+    let progress = |done: usize| {
         if let Some(b) = &bar {
             b.set_position(done as u64);
         }
-    });
+    };
+    let (result, streamed_range) = match &mut stim.samples {
+        Samples::InMemory(x) => (
+            crate::run_model(&model, &mut Slice::new(x), a.record, &progress),
+            None,
+        ),
+        Samples::Streamed(s) => {
+            let mut ranging = glif_io::checks::Ranging::new(s.as_mut(), &mut watch);
+            let result = crate::run_model(&model, &mut ranging, a.record, &progress);
+            // After a bad reset, the rest of the stimulus is read for its range.
+            let range = result.is_ok().then(|| ranging.finish());
+            (result, range)
+        }
+    };
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
     let out = result?;
+    let range = match (in_memory_range, streamed_range) {
+        (Some(range), _) => range,
+        (None, Some(r)) => crate::checks::range_in_pa(r.map_err(CliError::reading)?),
+        (None, None) => crate::checks::range_in_pa(None),
+    };
     let elapsed = t0.elapsed();
     let samples: &[f64] = match &stim.samples {
         Samples::InMemory(x) => x,

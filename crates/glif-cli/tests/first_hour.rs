@@ -69,7 +69,8 @@ fn a_stimulus_in_pa_gets_a_plain_warning_and_every_summary_shows_the_range_in_pa
     assert!(o.status.success(), "{err}");
     assert!(!err.contains("looks like pA"), "{err}");
     assert!(err.contains("range     0 to 150 pA"), "{err}");
-    // Streamed (spikes only): the range comes from a pass over the stimulus.
+    // Streamed (spikes only): the range comes from the run's pass over the
+    // stimulus.
     let mut args = vec!["--ramp", "-2e-10", "--record", "spikes"];
     args.extend(SHORT);
     let o = simulate(&args, &d);
@@ -95,6 +96,70 @@ fn a_stimulus_in_pa_gets_a_plain_warning_and_every_summary_shows_the_range_in_pa
     let err = stderr(&o);
     assert!(err.contains("this looks like pA"), "{err}");
     assert!(err.contains("(range 0 to 1.5e14 pA)"), "{err}");
+}
+
+/// A `.npy` stimulus file of `samples` (A), written to `d/name`.
+fn npy(d: &Path, name: &str, samples: &[f64]) {
+    let mut bytes = Vec::new();
+    glif_io::npy::write_f64(&mut bytes, &[samples.len()], samples);
+    std::fs::write(d.join(name), bytes).unwrap();
+}
+
+#[test]
+fn a_streamed_npy_stimulus_gets_its_range_and_pa_warning_from_the_one_pass_of_the_run() {
+    let d = dir("first-hour-pa-streamed");
+    // pA typed as A, from sample 40,000 on (past the first chunks the run
+    // reads): warned once, the range of the whole file in the summary and
+    // in the result file.
+    let stim: Vec<f64> = (0..60_000)
+        .map(|i| if i >= 40_000 { 150.0 } else { -1e-11 })
+        .collect();
+    npy(&d, "pa.npy", &stim);
+    let o = simulate(
+        &[
+            "--stimulus",
+            "pa.npy",
+            "--record",
+            "spikes",
+            "--output",
+            "pa.json",
+        ],
+        &d,
+    );
+    let err = stderr(&o);
+    assert_eq!(err.matches("this looks like pA").count(), 1, "{err}");
+    assert!(err.contains("the stimulus reaches 150 A"), "{err}");
+    assert!(err.contains("range     -10 to 1.5e14 pA"), "{err}");
+    let j: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("pa.json")).unwrap()).unwrap();
+    assert_eq!(j["run"]["stimulus"]["range"], "-10 to 1.5e14 pA");
+
+    // A run that stops early (a bad reset of the human GLIF5 model at 400
+    // pA, from 250 pA on) still reports the range of the whole stimulus:
+    // the -300 pA at its end is read after the run stopped.
+    let mut stim = vec![4e-10; 100_000];
+    stim[99_999] = -3e-10;
+    npy(&d, "bad.npy", &stim);
+    let o = glif(
+        &[
+            "simulate",
+            "--config",
+            HUMAN_GLIF5,
+            "--stimulus",
+            "bad.npy",
+            "--record",
+            "spikes",
+            "--no-plot",
+            "--force",
+            "--output",
+            "bad.json",
+        ],
+        &d,
+    );
+    let err = stderr(&o);
+    assert!(err.contains("outcome   bad reset"), "{err}");
+    assert!(err.contains("range     -300 to 400 pA"), "{err}");
+    assert!(!err.contains("looks like pA"), "{err}");
 }
 
 #[test]

@@ -38,17 +38,28 @@ pub struct Range {
 impl Range {
     /// The range of `samples` (A); `None` when there are none.
     pub fn of(samples: &[f64]) -> Option<Range> {
-        let mut r: Option<Range> = None;
-        for &x in samples {
-            r = Some(match r {
-                None => Range { min: x, max: x },
-                Some(r) => Range {
-                    min: r.min.min(x),
-                    max: r.max.max(x),
-                },
-            });
+        let (&first, rest) = samples.split_first()?;
+        // Eight running minima and maxima, compare-and-select, so that the
+        // loop vectorizes (a single running minimum is a chain the compiler
+        // may not reorder): it runs on every chunk of a streamed stimulus.
+        // Stimuli are finite (checked when read).
+        let (mut min, mut max) = ([first; 8], [first; 8]);
+        let lanes = rest.chunks_exact(8);
+        for &x in lanes.remainder() {
+            min[0] = if x < min[0] { x } else { min[0] };
+            max[0] = if x > max[0] { x } else { max[0] };
         }
-        r
+        for xs in lanes {
+            for i in 0..8 {
+                min[i] = if xs[i] < min[i] { xs[i] } else { min[i] };
+                max[i] = if xs[i] > max[i] { xs[i] } else { max[i] };
+            }
+        }
+        let fold = |a: [f64; 8], pick: fn(f64, f64) -> f64| a.into_iter().fold(a[0], pick);
+        Some(Range {
+            min: fold(min, f64::min),
+            max: fold(max, f64::max),
+        })
     }
 
     /// The range of every sample of `source`, read a chunk at a time
@@ -61,15 +72,19 @@ impl Range {
             if n == 0 {
                 return Ok(r);
             }
-            if let Some(c) = Range::of(&buf[..n]) {
-                r = Some(match r {
-                    None => c,
-                    Some(r) => Range {
-                        min: r.min.min(c.min),
-                        max: r.max.max(c.max),
-                    },
-                });
-            }
+            r = Range::union(r, Range::of(&buf[..n]));
+        }
+    }
+
+    /// The range covering both (either may be `None`: no samples).
+    pub fn union(a: Option<Range>, b: Option<Range>) -> Option<Range> {
+        match (a, b) {
+            (Some(a), Some(b)) => Some(Range {
+                min: a.min.min(b.min),
+                max: a.max.max(b.max),
+            }),
+            (a, None) => a,
+            (None, b) => b,
         }
     }
 
@@ -81,6 +96,55 @@ impl Range {
     /// `"-20 to 150 pA"`: the range in picoamperes, for summaries.
     pub fn in_pa(&self) -> String {
         format!("{} to {} pA", sci(self.min * 1e12), sci(self.max * 1e12))
+    }
+}
+
+/// A [`Source`] that keeps the [`Range`] of the samples it hands out, so
+/// that a run over a streamed stimulus computes the range in its one pass
+/// over the samples (no first pass to read or generate them twice). After
+/// every chunk it shows the range so far to `watch`, so a check on it (the
+/// pA warning) can speak as soon as a sample trips it, not after a long run.
+pub struct Ranging<'a> {
+    source: &'a mut dyn Source,
+    range: Option<Range>,
+    watch: &'a mut dyn FnMut(&Range),
+}
+
+impl<'a> Ranging<'a> {
+    /// Wraps `source`; `watch` gets the range of the samples handed out so
+    /// far after every chunk.
+    pub fn new(source: &'a mut dyn Source, watch: &'a mut dyn FnMut(&Range)) -> Self {
+        Ranging {
+            source,
+            range: None,
+            watch,
+        }
+    }
+
+    /// The range of every sample of the source: the samples already handed
+    /// out, and the rest read now (none after a run that went to the end;
+    /// the rest of the stimulus after a run that stopped early, at a bad
+    /// reset). `None` for a source of no samples.
+    pub fn finish(&mut self) -> Result<Option<Range>> {
+        let rest = Range::of_source(self.source)?;
+        self.range = Range::union(self.range, rest);
+        Ok(self.range)
+    }
+}
+
+impl Source for Ranging<'_> {
+    fn len(&self) -> usize {
+        self.source.len()
+    }
+
+    fn fill(&mut self, buf: &mut [f64]) -> Result<usize> {
+        let n = self.source.fill(buf)?;
+        if let Some(r) = Range::of(&buf[..n]) {
+            let r = Range::union(self.range, Some(r)).unwrap_or(r);
+            self.range = Some(r);
+            (self.watch)(&r);
+        }
+        Ok(n)
     }
 }
 
@@ -320,6 +384,61 @@ mod tests {
         assert_eq!((r.min, r.max), (-3e-10, 0.0));
         assert_eq!(r.in_pa(), "-300 to 0 pA");
         assert_eq!(Range::of(&[]), None);
+    }
+
+    #[test]
+    fn range_of_is_the_smallest_and_largest_sample_at_every_length() {
+        // Lengths around the eight lanes and their remainder, extremes at
+        // every position.
+        for len in 1..40 {
+            for at in 0..len {
+                let mut x: Vec<f64> = (0..len).map(|i| (i % 7) as f64 * 1e-11).collect();
+                x[at] = -5e-10;
+                x[len - 1 - at] = 7e-10;
+                let naive = x
+                    .iter()
+                    .fold((x[0], x[0]), |(a, b), &v| (a.min(v), b.max(v)));
+                let r = Range::of(&x).unwrap();
+                assert_eq!((r.min, r.max), naive, "len {len}, at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn ranging_keeps_the_range_of_what_it_hands_out_and_finish_reads_the_rest() {
+        // 0.1 s of zero, then -300 pA: the step starts in the second chunk.
+        let g = Generator::square(5e-6, 0.5, 0.1, 0.2, -3e-10).unwrap();
+        let whole = Range::of(&g.clone().to_vec());
+        let (mut a, mut seen) = (g.clone(), Vec::new());
+        let mut watch = |r: &Range| seen.push(*r);
+        let mut ranging = Ranging::new(&mut a, &mut watch);
+        let mut buf = vec![0.0; CHUNK];
+        // One chunk only, as a run stopped early by a bad reset.
+        assert_eq!(ranging.fill(&mut buf).unwrap(), CHUNK);
+        assert_eq!(ranging.range, Some(Range { min: 0.0, max: 0.0 }));
+        assert_eq!(ranging.finish().unwrap(), whole);
+        // The rest went through `finish`, not `fill`: one range watched.
+        assert_eq!(seen, [Range { min: 0.0, max: 0.0 }]);
+
+        // Read to the end: the watched ranges grow to the whole range, and
+        // `finish` reads nothing more.
+        let (mut b, mut seen) = (g.clone(), Vec::new());
+        let mut watch = |r: &Range| seen.push(*r);
+        let mut ranging = Ranging::new(&mut b, &mut watch);
+        let mut chunks = 0;
+        while ranging.fill(&mut buf).unwrap() > 0 {
+            chunks += 1;
+        }
+        assert_eq!(ranging.finish().unwrap(), whole);
+        assert_eq!(seen.len(), chunks);
+        assert_eq!(seen.last().copied(), whole);
+        assert_eq!(
+            seen[1],
+            Range {
+                min: -3e-10,
+                max: 0.0
+            }
+        );
     }
 
     #[test]

@@ -87,6 +87,7 @@ pub mod run;
 pub mod stimulus;
 pub mod stream;
 pub mod summary;
+mod trace_buffer;
 pub mod write;
 
 #[cfg(feature = "nwb")]

@@ -3,6 +3,7 @@
 //! ended ([`RunEnd`]). Values are stored as `f64` whatever the precision of
 //! the run (`f32` converts exactly).
 
+use crate::trace_buffer;
 use glif_core::{Float, Outcome, Recorder, RunError, Spike};
 
 /// The value AllenSDK's `simulate_neuron` writes in place of the NaN
@@ -120,13 +121,15 @@ pub struct RunResult {
 }
 
 impl RunResult {
-    /// An empty buffer for `asc_count` currents with room for `samples`.
+    /// An empty buffer for `asc_count` currents with room for `samples`
+    /// (on Linux, large buffers are advised for transparent huge pages:
+    /// fewer page faults on first touch; see `trace_buffer`).
     pub fn new(asc_count: usize, samples: usize) -> Self {
         RunResult {
-            voltage: Vec::with_capacity(samples),
-            threshold: Vec::with_capacity(samples),
+            voltage: trace_buffer::with_capacity(samples),
+            threshold: trace_buffer::with_capacity(samples),
             asc_count,
-            asc: Vec::with_capacity(samples * asc_count),
+            asc: trace_buffer::with_capacity(samples.saturating_mul(asc_count)),
             spikes: Vec::new(),
             end: RunEnd::Completed,
         }

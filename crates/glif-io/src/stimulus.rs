@@ -642,7 +642,12 @@ impl Source for NpyStream {
                 }
             }
         }
-        if let Some(i) = buf[..n].iter().position(|x| !x.is_finite()) {
+        // One pass without an early exit (it vectorizes), then the search.
+        let finite = buf[..n].iter().fold(true, |ok, x| ok & x.is_finite());
+        if let Some(i) = (!finite)
+            .then(|| buf[..n].iter().position(|x| !x.is_finite()))
+            .flatten()
+        {
             let i = self.next + i;
             return Err(Error::stimulus(
                 format!("[{i}]"),
