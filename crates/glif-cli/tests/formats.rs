@@ -170,7 +170,10 @@ fn gzipped_json_and_csv_outputs_read_back_as_the_plain_files() {
         );
         assert!(g.result.same_outputs(&lib), "{gz}");
         assert_eq!(g.result.end, p.result.end, "{gz}");
-        assert_eq!(g.stimulus.as_deref().map(bits), p.stimulus.as_deref().map(bits));
+        assert_eq!(
+            g.stimulus.as_deref().map(bits),
+            p.stimulus.as_deref().map(bits)
+        );
         assert_eq!(g.dt, p.dt, "{gz}");
         assert_eq!(g.keys, p.keys, "{gz}");
         // The same bytes, compressed.

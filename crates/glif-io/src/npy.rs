@@ -8,7 +8,7 @@
 //! stimulus is read from its file a block at a time ([`read_header`], then
 //! [`crate::stimulus::NpyStream`]) and arrays are written straight from the
 //! result's buffers ([`write_f64_data`]). The `.npz` container is the `zip`
-//! crate's: [`zip`] and [`unzip`] here are thin wrappers over
+//! crate's: [`zip()`] and [`unzip()`] here are thin wrappers over
 //! [`crate::npz::NpzWriter`] and [`crate::npz::NpzReader`].
 
 use crate::error::{Error, Result};

@@ -19,8 +19,8 @@ use crate::error::{Error, Result};
 use crate::json::{self, JsonExtra, OUTCOME_KEY};
 use crate::npz::{self, NpzExtra};
 use crate::results::RunResult;
-use crate::write::WriteOptions;
 pub use crate::write::is_gzip;
+use crate::write::WriteOptions;
 
 /// A result file format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,7 +39,11 @@ impl Format {
     /// gzip-compressed; see [`is_gzip`]). `.npz.gz` names none.
     pub fn from_path(path: &Path) -> Option<Format> {
         let gz = is_gzip(path);
-        let inner = if gz { path.with_extension("") } else { path.to_path_buf() };
+        let inner = if gz {
+            path.with_extension("")
+        } else {
+            path.to_path_buf()
+        };
         match inner
             .extension()
             .and_then(|e| e.to_str())
@@ -58,7 +62,11 @@ impl Format {
 /// `out.csv` -> `out.spikes.csv`, `out.csv.gz` -> `out.spikes.csv.gz`.
 pub fn csv_spikes_path(path: &Path) -> PathBuf {
     let gz = is_gzip(path);
-    let inner = if gz { path.with_extension("") } else { path.to_path_buf() };
+    let inner = if gz {
+        path.with_extension("")
+    } else {
+        path.to_path_buf()
+    };
     let stem = inner
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -203,12 +211,10 @@ pub fn read_result(path: &Path) -> Result<ResultFile> {
                 ..ResultFile::default()
             })
         }
-        None => Err(
-            Error::results(
-                "(file name)",
-                "expected the extension .json, .npz or .csv (or .json.gz, .csv.gz)",
-            )
-                .in_file(path),
-        ),
+        None => Err(Error::results(
+            "(file name)",
+            "expected the extension .json, .npz or .csv (or .json.gz, .csv.gz)",
+        )
+        .in_file(path)),
     }
 }

@@ -83,7 +83,11 @@ fn fixture_stimulus() -> Vec<f64> {
 fn result(n: usize) -> RunResult {
     let mut r = RunResult::new(2, n);
     for i in 0..n {
-        r.voltage.push(if i % 1000 == 5 { f64::NAN } else { i as f64 * 1e-9 });
+        r.voltage.push(if i % 1000 == 5 {
+            f64::NAN
+        } else {
+            i as f64 * 1e-9
+        });
         r.threshold.push(0.02 + i as f64 * 1e-12);
         r.asc.extend([i as f64 * 1e-13, -(i as f64) * 1e-13]);
     }
@@ -212,10 +216,7 @@ fn a_npz_is_written_without_a_copy_of_its_traces() {
     assert!(peak < 512 * 1024, "peak {peak} bytes while writing");
     let (back, found) = npz::read_npz_with(dir.join("r.npz")).unwrap();
     assert_eq!(
-        back.voltage
-            .iter()
-            .map(|v| v.to_bits())
-            .collect::<Vec<_>>(),
+        back.voltage.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
         r.voltage_with_spike_cut_value(0.05)
             .iter()
             .map(|v| v.to_bits())

@@ -99,7 +99,8 @@ fn numpy_loads_what_we_write_and_we_load_what_numpy_writes() {
     write_npy_dir(dir.join("npy"), &r, &o).unwrap();
     write_json(dir.join("r.json"), &r, &o).unwrap();
     // Every member with ZIP64 records, as a member past 4 GiB gets them.
-    let mut w = NpzWriter::new(std::fs::File::create(dir.join("r64.npz")).unwrap()).zip64_always(true);
+    let mut w =
+        NpzWriter::new(std::fs::File::create(dir.join("r64.npz")).unwrap()).zip64_always(true);
     for (name, bytes) in results_to_npy(&r, &o) {
         w.add_bytes(&name, &bytes).unwrap();
     }
@@ -141,7 +142,9 @@ np.save(d + "/fortran.npy", np.asfortranarray(np.arange(6.0).reshape(2, 3)))
     // numpy's own np.savez (ZIP64 records) reads back.
     assert!(read_npz(dir.join("numpy.npz")).unwrap().same_outputs(&r));
     // np.savez_compressed: deflated members.
-    assert!(read_npz(dir.join("compressed.npz")).unwrap().same_outputs(&r));
+    assert!(read_npz(dir.join("compressed.npz"))
+        .unwrap()
+        .same_outputs(&r));
     let s64 = stimulus::read_stimulus(dir.join("stim64.npy")).unwrap();
     assert_eq!(s64.len(), 7);
     assert_eq!(s64[6], 1e-9);
