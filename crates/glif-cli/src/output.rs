@@ -1,6 +1,6 @@
 //! Result files, written with glif-io's [`glif_io::output`] in the format
 //! the extension names (atomically, never replacing a file without --force):
-//! `.json`, `.npz`, `.csv`. Here: the `run` facts written beside them, and
+//! `.json`, `.npz`, `.csv` (`.json.gz`, `.csv.gz` gzip-compressed). Here: the `run` facts written beside them, and
 //! the checks made before any work.
 
 use std::path::{Path, PathBuf};
@@ -14,17 +14,18 @@ use crate::error::CliError;
 /// The format of `--output PATH`, from its extension.
 pub fn format_of(path: &Path) -> Result<Format, CliError> {
     let name = path.to_string_lossy().to_ascii_lowercase();
-    if name.ends_with(".gz") {
+    if name.ends_with(".npz.gz") {
         return Err(CliError::input(format!(
-            "--output {}: results are not written gzip-compressed (stimuli may be read so); \
-             write {} and compress it afterwards (gzip FILE), or use .npz",
+            "--output {}: a .npz is a ZIP archive already and is not gzipped; write {} \
+             (or .json.gz, .csv.gz)",
             path.display(),
             path.with_extension("").display()
         )));
     }
     Format::from_path(path).ok_or_else(|| {
         CliError::input(format!(
-            "--output {}: the extension must be .json, .npz or .csv",
+            "--output {}: the extension must be .json, .npz or .csv (.json.gz and .csv.gz \
+             are written gzip-compressed)",
             path.display()
         ))
     })

@@ -43,6 +43,7 @@ Outputs, by extension of --output:
   .npz   the same arrays (numpy.load), plus stimulus, dt and bad_reset_spike_step (-1: none).
   .csv   one row per sample (time_s, stimulus_A, voltage_V, threshold_V, AScurrent_<i>_A) and
          the spikes in NAME.spikes.csv; with --record spikes, NAME.csv is the spike table.
+  .json.gz, .csv.gz  the same, gzip-compressed (spikes in NAME.spikes.csv.gz).
 Existing files are never replaced unless --force is given.";
 
 /// Run a GLIF model on a stimulus and write the results.
@@ -69,7 +70,7 @@ pub struct SimulateArgs {
     /// Override spike_cut_length (samples left NaN after each spike).
     #[arg(long, value_name = "N")]
     pub spike_cut_length: Option<u32>,
-    /// Result file: .json, .npz or .csv [default: glif-output/simulation.json, numbered if taken].
+    /// Result file: .json, .npz or .csv, or .json.gz/.csv.gz [default: glif-output/simulation.json, numbered if taken].
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// What to record.

@@ -383,12 +383,14 @@ fn messages_name_the_right_flag_and_say_things_once() {
         &["folder.json: is a folder; --output needs a file name"],
     );
     assert!(!stderr(&simulate(&["--stimulus", "folder"], &d)).contains("os error"));
-    // --output x.json.gz: refused with the reason.
+    // --output x.npz.gz: refused with the reason (.json.gz and .csv.gz are
+    // written gzip-compressed: tests/formats.rs).
     fails_with(
-        &simulate(&["--square", "1e-10", "--output", "x.json.gz"], &d),
+        &simulate(&["--square", "1e-10", "--output", "x.npz.gz"], &d),
         2,
-        &["x.json.gz", "not written gzip-compressed", "x.json"],
+        &["x.npz.gz", "ZIP archive already", "x.npz"],
     );
+    assert!(!d.join("x.npz.gz").exists() && !d.join("x.npz").exists());
 }
 
 #[test]

@@ -142,6 +142,64 @@ fn every_simulate_output_reads_back_as_the_library_computed_it() {
     assert!(!f.result.same_outputs(&lib), "f32 differs from f64");
 }
 
+/// Whether a file starts with gzip's magic bytes.
+fn is_gzipped(path: &Path) -> bool {
+    std::fs::read(path).unwrap().starts_with(&[0x1f, 0x8b])
+}
+
+#[test]
+fn gzipped_json_and_csv_outputs_read_back_as_the_plain_files() {
+    let d = dir("formats_gzip");
+    let config = teeter(BAD_RESET);
+    std::fs::write(d.join("config.json"), config.to_json_string()).unwrap();
+    let lib = library(&config, Precision::F64, Record::All);
+    for (plain, gz, spikes_gz) in [
+        ("all.json", "all.json.gz", None),
+        ("all.csv", "all.csv.gz", Some("all.spikes.csv.gz")),
+    ] {
+        run_glif(&d, &["--output", plain]);
+        run_glif(&d, &["--output", gz]);
+        assert!(is_gzipped(&d.join(gz)), "{gz}");
+        if let Some(s) = spikes_gz {
+            assert!(is_gzipped(&d.join(s)), "{s}");
+            assert!(!d.join("all.csv.spikes.csv").exists());
+        }
+        let (p, g) = (
+            read_result(&d.join(plain)).unwrap(),
+            read_result(&d.join(gz)).unwrap(),
+        );
+        assert!(g.result.same_outputs(&lib), "{gz}");
+        assert_eq!(g.result.end, p.result.end, "{gz}");
+        assert_eq!(
+            g.stimulus.as_deref().map(bits),
+            p.stimulus.as_deref().map(bits)
+        );
+        assert_eq!(g.dt, p.dt, "{gz}");
+        assert_eq!(g.keys, p.keys, "{gz}");
+        // The same bytes, compressed.
+        let mut text = Vec::new();
+        std::io::Read::read_to_end(
+            &mut flate2::read::GzDecoder::new(std::fs::File::open(d.join(gz)).unwrap()),
+            &mut text,
+        )
+        .unwrap();
+        assert_eq!(text, std::fs::read(d.join(plain)).unwrap(), "{gz}");
+    }
+    // Spikes only: the spike table alone, gzipped.
+    run_glif(&d, &["--output", "spikes.csv.gz", "--record", "spikes"]);
+    assert!(is_gzipped(&d.join("spikes.csv.gz")));
+    let f = read_result(&d.join("spikes.csv.gz")).unwrap();
+    assert!(f.result.voltage.is_empty());
+    assert_same_spikes(&f.result, &lib, "spikes.csv.gz");
+    // Never replaced without --force, as every output.
+    let mut args = vec!["simulate", "--config", "config.json", "--no-plot"];
+    args.extend(["--output", "all.json.gz"]);
+    args.extend(STIM.split(' '));
+    let o = glif(&args, &d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--force"), "{}", stderr(&o));
+}
+
 #[test]
 fn batch_summaries_read_back_as_the_library_computed_them() {
     let d = dir("formats_batch");

@@ -2,6 +2,12 @@
 //! row per sample ([`TRACE_COLUMNS`], then `AScurrent_<i>_A` per current)
 //! and a spike table with one row per spike ([`SPIKE_HEADER`]). Numbers in
 //! Rust's shortest round-trip form (exact when read back), NaN as `NaN`.
+//! A name ending in `.gz` is written and read gzip-compressed.
+//!
+//! The tables are split by hand, not with the `csv` crate: they are
+//! numbers without quoting, so what the crate adds (quoted fields, other
+//! dialects) is never needed here, while the messages (file, line, which
+//! column) and the header checks are ours either way.
 
 use std::path::Path;
 
@@ -116,7 +122,7 @@ pub fn write_csv(
 
 /// The header and the numeric rows of a CSV table (blank lines skipped).
 fn table(path: &Path) -> Result<(Vec<String>, Vec<Vec<f64>>)> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = crate::write::read_text(path)?;
     let mut lines = text.lines().enumerate();
     let header: Vec<String> = lines
         .next()

@@ -3,7 +3,8 @@
 //! ([`write_json`]). [`write_json_with`] leaves the traces out of a
 //! spikes-only run and adds keys after AllenSDK's: `glif simulate` writes
 //! `outcome` ([`outcome_json`]) and `run`. [`read_json`] reads either back;
-//! [`read_json_with`] also returns the extra keys.
+//! [`read_json_with`] also returns the extra keys. A name ending in `.gz`
+//! is written and read gzip-compressed.
 
 use std::path::Path;
 
@@ -272,7 +273,7 @@ pub fn results_from_json_str(text: &str) -> Result<RunResult> {
 /// Reads a result JSON file and the keys after AllenSDK's.
 pub fn read_json_with(path: impl AsRef<Path>) -> Result<(RunResult, Map<String, Value>)> {
     let path = path.as_ref();
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = crate::write::read_text(path)?;
     results_from_json_str_with(&text).map_err(|e| e.in_file(path))
 }
 

@@ -23,10 +23,10 @@
 //! | [`generate`] | square, pulse, ramp, seeded held noise, and the reference cases' stimulus kinds |
 //! | [`results`] | [`RunResult`], [`SpikeTrain`], [`RunEnd`] |
 //! | [`write`](mod@write) | the atomic, no-clobber writer every output goes through; configs |
-//! | [`json`], [`npz`], [`csv`](mod@csv) | result files, one module per format, each with its writer and reader |
+//! | [`json`], [`npz`], [`csv`](mod@csv) | result files, one module per format, each with its writer and reader (`npz` also holds the ZIP container, the `zip` crate's) |
 //! | [`output`] | a result file in the format its extension names, written and read back |
 //! | [`summary`] | batch summaries (CSV and JSON), writers and readers |
-//! | [`npy`] | numpy's `.npy`/`.npz` formats |
+//! | [`npy`] | numpy's `.npy` format (header and arrays; [`npy::zip`]/[`npy::unzip`] wrap [`npz`]'s container) |
 //! | [`allen_to_nest`] | an Allen config as a NEST parameter dict (bmtk's convention, its defects fixed) |
 //! | [`nest`] | NEST 3.10's GLIF models: parameter dicts in NEST's names and units, spike input, runs with NEST's output layout |
 //! | [`stream`] | stimuli a chunk at a time ([`stream::Source`]: generated, `.npy` read as it runs, in memory) and [`stream::run`], which runs any model over them in the engine's tight loop |

@@ -1,9 +1,15 @@
-//! numpy's `.npy` format (versions 1.0, 2.0 and 3.0) and `.npz` archives
-//! of uncompressed `.npy` members (what `np.savez` writes), following
-//! numpy's format specification (`numpy.lib.format`) and PKWARE's ZIP
-//! APPNOTE. Little- and big-endian `f8`, `f4` and integers of every width
-//! (`i1`..`i8`, `u1`..`u8`) are read; `f8` and `i8` little-endian are written. Every length is checked: malformed or
-//! truncated input is an error, never a panic.
+//! numpy's `.npy` format (versions 1.0, 2.0 and 3.0), following numpy's
+//! format specification (`numpy.lib.format`). Little- and big-endian `f8`,
+//! `f4` and integers of every width (`i1`..`i8`, `u1`..`u8`) are read;
+//! `f8` and `i8` little-endian are written. Every length is checked:
+//! malformed or truncated input is an error, never a panic.
+//!
+//! The header and array code is ours (a few hundred lines) because a
+//! stimulus is read from its file a block at a time ([`read_header`], then
+//! [`crate::stimulus::NpyStream`]) and arrays are written straight from the
+//! result's buffers ([`write_f64_data`]). The `.npz` container is the `zip`
+//! crate's: [`zip()`] and [`unzip()`] here are thin wrappers over
+//! [`crate::npz::NpzWriter`] and [`crate::npz::NpzReader`].
 
 use crate::error::{Error, Result};
 
@@ -30,6 +36,14 @@ pub struct NpyArray {
 }
 
 impl NpyArray {
+    /// The values as `f64`, without a copy for `f8` (see [`NpyArray::to_f64`]).
+    pub fn into_f64(self) -> Vec<f64> {
+        match self.data {
+            NpyData::F64(v) => v,
+            _ => self.to_f64(),
+        }
+    }
+
     /// The values as `f64` (exact for `f4`; `i8` beyond 2^53 rounds).
     pub fn to_f64(&self) -> Vec<f64> {
         match &self.data {
@@ -38,6 +52,38 @@ impl NpyArray {
             NpyData::I64(v) => v.iter().map(|&x| x as f64).collect(),
         }
     }
+}
+
+/// The `.npy` header (version 1.0) of a little-endian array of `descr`
+/// (`<f8`, `<i8`) and `shape`.
+pub fn header_bytes(descr: &str, shape: &[usize]) -> Vec<u8> {
+    let mut b = Vec::new();
+    header(&mut b, descr, shape);
+    b
+}
+
+/// Writes the data of a little-endian `f8` array: `data` in order, NaN
+/// written as `nan_as` when it is set. The values are converted a block at
+/// a time into one 64 KiB buffer: no copy of the whole array.
+pub fn write_f64_data(
+    w: &mut (impl std::io::Write + ?Sized),
+    data: &[f64],
+    nan_as: Option<f64>,
+) -> std::io::Result<()> {
+    const BLOCK: usize = 8192;
+    let mut buf = vec![0u8; BLOCK * 8];
+    for block in data.chunks(BLOCK) {
+        let bytes = &mut buf[..block.len() * 8];
+        for (out, &x) in bytes.chunks_exact_mut(8).zip(block) {
+            let x = match nan_as {
+                Some(v) if x.is_nan() => v,
+                _ => x,
+            };
+            out.copy_from_slice(&x.to_le_bytes());
+        }
+        w.write_all(bytes)?;
+    }
+    Ok(())
 }
 
 /// Writes a little-endian `f8` array of `shape`.
@@ -369,206 +415,34 @@ fn parse_shape(s: &str) -> Result<Vec<usize>> {
         .collect()
 }
 
-// ---- .npz: ZIP archives of stored (uncompressed) members ----
+// ---- .npz: ZIP archives of .npy members (see crate::npz) ----
 
-fn crc32(data: &[u8]) -> u32 {
-    static TABLE: std::sync::OnceLock<[u32; 256]> = std::sync::OnceLock::new();
-    let table = TABLE.get_or_init(|| {
-        let mut t = [0u32; 256];
-        for (i, e) in t.iter_mut().enumerate() {
-            let mut c = i as u32;
-            for _ in 0..8 {
-                c = if c & 1 != 0 {
-                    0xEDB8_8320 ^ (c >> 1)
-                } else {
-                    c >> 1
-                };
-            }
-            *e = c;
-        }
-        t
-    });
-    let mut c = !0u32;
-    for &b in data {
-        c = table[((c ^ u32::from(b)) & 0xFF) as usize] ^ (c >> 8);
-    }
-    !c
-}
-
-/// Builds a `.npz` (ZIP, stored, no compression) of `(name, npy bytes)`
-/// members. Fails beyond 4 GiB (ZIP64 is not written).
+/// Builds a `.npz` of `(name, npy bytes)` members, stored (uncompressed) as
+/// `np.savez` writes them; ZIP64 records where a member or the archive
+/// passes 4 GiB. See [`crate::npz::NpzWriter`] to write members straight
+/// from their values.
 pub fn zip(members: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
-    let too_big = || {
-        Error::npy("the .npz would exceed 4 GiB (ZIP64 is not written); write .npy files instead")
-    };
-    let mut out = Vec::new();
-    let mut central = Vec::new();
+    let mut w = crate::npz::NpzWriter::new(std::io::Cursor::new(Vec::new()));
     for (name, data) in members {
-        let offset = u32::try_from(out.len()).map_err(|_| too_big())?;
-        let size = u32::try_from(data.len()).map_err(|_| too_big())?;
-        let crc = crc32(data);
-        let common = |v: &mut Vec<u8>| {
-            v.extend_from_slice(&20u16.to_le_bytes()); // version needed
-            v.extend_from_slice(&0u16.to_le_bytes()); // flags
-            v.extend_from_slice(&0u16.to_le_bytes()); // stored
-            v.extend_from_slice(&0u16.to_le_bytes()); // time
-            v.extend_from_slice(&33u16.to_le_bytes()); // date 1980-01-01
-            v.extend_from_slice(&crc.to_le_bytes());
-            v.extend_from_slice(&size.to_le_bytes());
-            v.extend_from_slice(&size.to_le_bytes());
-            v.extend_from_slice(&(name.len() as u16).to_le_bytes());
-            v.extend_from_slice(&0u16.to_le_bytes()); // extra
-        };
-        out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
-        common(&mut out);
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(data);
-
-        central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
-        central.extend_from_slice(&20u16.to_le_bytes()); // made by
-        common(&mut central);
-        central.extend_from_slice(&0u16.to_le_bytes()); // comment
-        central.extend_from_slice(&0u16.to_le_bytes()); // disk
-        central.extend_from_slice(&0u16.to_le_bytes()); // internal attrs
-        central.extend_from_slice(&0u32.to_le_bytes()); // external attrs
-        central.extend_from_slice(&offset.to_le_bytes());
-        central.extend_from_slice(name.as_bytes());
+        w.add_bytes(name, data)
+            .map_err(|e| Error::npy(format!("{name}: {e}")))?;
     }
-    let cd_offset = u32::try_from(out.len()).map_err(|_| too_big())?;
-    let cd_size = u32::try_from(central.len()).map_err(|_| too_big())?;
-    out.extend_from_slice(&central);
-    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
-    out.extend_from_slice(&[0, 0, 0, 0]);
-    let n = members.len() as u16;
-    out.extend_from_slice(&n.to_le_bytes());
-    out.extend_from_slice(&n.to_le_bytes());
-    out.extend_from_slice(&cd_size.to_le_bytes());
-    out.extend_from_slice(&cd_offset.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    Ok(out)
+    w.finish()
+        .map(std::io::Cursor::into_inner)
+        .map_err(|e| Error::npy(e.to_string()))
 }
 
-fn le16(b: &[u8], at: usize) -> Result<u16> {
-    b.get(at..at + 2)
-        .map(|s| u16::from_le_bytes([s[0], s[1]]))
-        .ok_or_else(|| Error::npy("truncated .npz (ZIP) structure"))
-}
-fn le32(b: &[u8], at: usize) -> Result<u32> {
-    b.get(at..at + 4)
-        .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
-        .ok_or_else(|| Error::npy("truncated .npz (ZIP) structure"))
-}
-fn le64(b: &[u8], at: usize) -> Result<u64> {
-    b.get(at..at + 8)
-        .map(|s| u64::from_le_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]))
-        .ok_or_else(|| Error::npy("truncated .npz (ZIP) structure"))
-}
-
-/// The members of a `.npz` archive, `(name, bytes)`, in archive order.
-/// Reads stored members (np.savez), with or without ZIP64 records;
-/// compressed members (np.savez_compressed) are refused.
+/// The members of a `.npz` archive, `(name, bytes)`, in archive order:
+/// stored (`np.savez`) or deflated (`np.savez_compressed`), with or
+/// without ZIP64 records; each member's CRC-32 is checked. See
+/// [`crate::npz::NpzReader`] to read single members of a file.
 pub fn unzip(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>> {
-    let bad = |what: &str| Error::npy(format!("not a valid .npz (ZIP) archive: {what}"));
-    if bytes.len() < 22 {
-        return Err(bad("too short"));
-    }
-    let lowest = bytes.len().saturating_sub(22 + 65_535);
-    let eocd = (lowest..=bytes.len() - 22)
-        .rev()
-        .find(|&i| bytes[i..i + 4] == 0x0605_4b50u32.to_le_bytes())
-        .ok_or_else(|| bad("no end of central directory"))?;
-    let mut entries = u64::from(le16(bytes, eocd + 10)?);
-    let mut cd_offset = u64::from(le32(bytes, eocd + 16)?);
-    if entries == 0xFFFF || cd_offset == 0xFFFF_FFFF {
-        // ZIP64 end of central directory locator, just before the EOCD.
-        let loc = eocd
-            .checked_sub(20)
-            .ok_or_else(|| bad("no ZIP64 locator"))?;
-        if le32(bytes, loc)? != 0x0706_4b50 {
-            return Err(bad("no ZIP64 locator"));
-        }
-        let rec = usize::try_from(le64(bytes, loc + 8)?)
-            .ok()
-            .filter(|&r| r < bytes.len())
-            .ok_or_else(|| bad("offset"))?;
-        if le32(bytes, rec)? != 0x0606_4b50 {
-            return Err(bad("no ZIP64 end of central directory"));
-        }
-        entries = le64(bytes, rec + 32)?;
-        cd_offset = le64(bytes, rec + 48)?;
-    }
-    let mut at = usize::try_from(cd_offset).map_err(|_| bad("offset"))?;
-    let mut out = Vec::new();
-    for _ in 0..entries {
-        if at >= bytes.len() {
-            return Err(bad("central directory past the end"));
-        }
-        if le32(bytes, at)? != 0x0201_4b50 {
-            return Err(bad("bad central directory entry"));
-        }
-        let method = le16(bytes, at + 10)?;
-        let crc = le32(bytes, at + 16)?;
-        let mut csize = u64::from(le32(bytes, at + 20)?);
-        let mut usize_ = u64::from(le32(bytes, at + 24)?);
-        let name_len = usize::from(le16(bytes, at + 28)?);
-        let extra_len = usize::from(le16(bytes, at + 30)?);
-        let comment_len = usize::from(le16(bytes, at + 32)?);
-        let mut offset = u64::from(le32(bytes, at + 42)?);
-        let name_bytes = bytes
-            .get(at + 46..at + 46 + name_len)
-            .ok_or_else(|| bad("truncated name"))?;
-        let name = String::from_utf8_lossy(name_bytes).into_owned();
-        let extra = bytes
-            .get(at + 46 + name_len..at + 46 + name_len + extra_len)
-            .ok_or_else(|| bad("truncated extra field"))?;
-        // ZIP64 extended information: the 0xFFFFFFFF fields, in order.
-        let mut e = 0;
-        while e + 4 <= extra.len() {
-            let id = le16(extra, e)?;
-            let len = usize::from(le16(extra, e + 2)?);
-            if id == 1 {
-                let mut p = e + 4;
-                for field in [&mut usize_, &mut csize, &mut offset] {
-                    if *field == 0xFFFF_FFFF {
-                        *field = le64(extra, p)?;
-                        p += 8;
-                    }
-                }
-            }
-            e += 4 + len;
-        }
-        if method != 0 {
-            return Err(Error::npy(format!(
-                "{name}: compressed .npz members (np.savez_compressed) are not supported; use np.savez"
-            )));
-        }
-        if csize != usize_ {
-            return Err(bad("stored member with different sizes"));
-        }
-        let local = usize::try_from(offset)
-            .ok()
-            .filter(|&l| l < bytes.len())
-            .ok_or_else(|| bad("offset"))?;
-        if le32(bytes, local)? != 0x0403_4b50 {
-            return Err(bad("bad local header"));
-        }
-        let data_start = local
-            .checked_add(30)
-            .and_then(|x| x.checked_add(usize::from(le16(bytes, local + 26).unwrap_or(0))))
-            .and_then(|x| x.checked_add(usize::from(le16(bytes, local + 28).unwrap_or(0))))
-            .ok_or_else(|| bad("offset"))?;
-        let size = usize::try_from(csize).map_err(|_| bad("size"))?;
-        let data = data_start
-            .checked_add(size)
-            .and_then(|end| bytes.get(data_start..end))
-            .ok_or_else(|| bad(&format!("{name}: truncated member")))?;
-        if crc32(data) != crc {
-            return Err(bad(&format!("{name}: CRC mismatch (corrupt file)")));
-        }
-        out.push((name, data.to_vec()));
-        at = at
-            .checked_add(46 + name_len + extra_len + comment_len)
-            .ok_or_else(|| bad("offset"))?;
+    let mut r = crate::npz::NpzReader::new(std::io::Cursor::new(bytes))?;
+    let names = r.names();
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        let data = r.member(&name)?.unwrap_or_default();
+        out.push((name, data));
     }
     Ok(out)
 }

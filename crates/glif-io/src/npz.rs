@@ -8,68 +8,285 @@
 //! (A per sample), `dt` (s) and `bad_reset_spike_step` (int64, -1 for
 //! none); a spikes-only run leaves out the three traces and the stimulus.
 //! [`read_npz_with`] reads those back.
+//!
+//! The ZIP container is the `zip` crate's ([`NpzWriter`], [`NpzReader`]).
+//! Archives are read whether their members are stored (`np.savez`) or
+//! deflated (`np.savez_compressed`), with or without ZIP64 records, and
+//! each member's CRC-32 is checked. They are written stored, as `np.savez`
+//! writes them: deflating costs far more time than writing the bytes (for
+//! a 4,000,000-step GLIF5 run, `np.savez_compressed` took 11.6 s to write
+//! 72 MB where `glif simulate` writes the 160 MB stored archive, run
+//! included, in 0.9 s; docs/PERFORMANCE.md), so compression is left to
+//! `np.savez_compressed`, whose files are read here. A member or archive
+//! past 4 GiB gets ZIP64 records; each array is written straight from the
+//! result's buffers.
 
+use std::io::{Read, Seek, Write};
 use std::path::Path;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::npy::{self, NpyArray, NpyData};
 use crate::results::{assemble, spikes_from, RunEnd, RunResult};
-use crate::write::{write_atomic, WriteOptions};
+use crate::write::{write_atomic, write_atomic_file, WriteOptions};
+
+/// The values of one array to write.
+enum Values<'a> {
+    /// `<f8`, NaN written as the second field when it is set.
+    F64(&'a [f64], Option<f64>),
+    /// `<f8`, computed for writing (the spike arrays: a few values).
+    F64Owned(Vec<f64>),
+    /// `<i8`.
+    I64(Vec<i64>),
+}
+
+/// One array of a result: its key (the member is `key.npy`), shape and values.
+struct Array<'a> {
+    key: &'static str,
+    shape: Vec<usize>,
+    values: Values<'a>,
+}
+
+impl Array<'_> {
+    fn header(&self) -> Vec<u8> {
+        let descr = match self.values {
+            Values::I64(_) => "<i8",
+            _ => "<f8",
+        };
+        npy::header_bytes(descr, &self.shape)
+    }
+
+    /// The `.npy` header and data, written to `w`; `header` is [`Array::header`].
+    fn write(&self, header: &[u8], w: &mut (impl Write + ?Sized)) -> std::io::Result<()> {
+        w.write_all(header)?;
+        match &self.values {
+            Values::F64(data, nan_as) => npy::write_f64_data(w, data, *nan_as),
+            Values::F64Owned(data) => npy::write_f64_data(w, data, None),
+            Values::I64(data) => {
+                let bytes: Vec<u8> = data.iter().flat_map(|x| x.to_le_bytes()).collect();
+                w.write_all(&bytes)
+            }
+        }
+    }
+
+    /// Bytes of data after the header.
+    fn data_len(&self) -> u64 {
+        let n = match &self.values {
+            Values::F64(d, _) => d.len(),
+            Values::F64Owned(d) => d.len(),
+            Values::I64(d) => d.len(),
+        };
+        8 * n as u64
+    }
+
+    fn write_to(&self, npz: &mut NpzWriter<impl Write + Seek>) -> std::io::Result<()> {
+        let header = self.header();
+        let name = format!("{}.npy", self.key);
+        npz.start(&name, header.len() as u64 + self.data_len())?;
+        self.write(&header, &mut npz.zip)
+    }
+}
+
+/// The eight outputs, in AllenSDK's order.
+fn arrays<'a>(result: &'a RunResult, options: &WriteOptions) -> Vec<Array<'a>> {
+    let n = result.len();
+    let s = result.spikes.len();
+    let f = |key, shape: Vec<usize>, data: &'a [f64]| Array {
+        key,
+        shape,
+        values: Values::F64(data, None),
+    };
+    let spikes = |key, data: Vec<f64>| Array {
+        key,
+        shape: vec![s],
+        values: Values::F64Owned(data),
+    };
+    vec![
+        Array {
+            key: "voltage",
+            shape: vec![n],
+            values: Values::F64(&result.voltage, options.spike_cut_value),
+        },
+        f("threshold", vec![n], &result.threshold),
+        f("AScurrents", vec![n, result.asc_count], &result.asc),
+        spikes("grid_spike_times", result.grid_spike_times()),
+        spikes(
+            "interpolated_spike_times",
+            result.interpolated_spike_times(),
+        ),
+        Array {
+            key: "spike_time_steps",
+            shape: vec![s],
+            values: Values::I64(result.spikes.iter().map(|x| x.step as i64).collect()),
+        },
+        spikes(
+            "interpolated_spike_voltage",
+            result.interpolated_spike_voltage(),
+        ),
+        spikes(
+            "interpolated_spike_threshold",
+            result.interpolated_spike_threshold(),
+        ),
+    ]
+}
+
+/// A `.npz` archive being written to `W`: stored `.npy` members, each
+/// written straight from its values (no copy of the archive or of a member
+/// in memory). A member gets ZIP64 records when it passes 4 GiB (or always,
+/// with [`NpzWriter::zip64_always`], as `np.savez` writes them); the
+/// archive's end gets them when its offsets pass 4 GiB.
+pub struct NpzWriter<W: Write + Seek> {
+    zip: zip::ZipWriter<W>,
+    zip64_always: bool,
+}
+
+impl<W: Write + Seek> NpzWriter<W> {
+    /// An empty archive written to `w`.
+    pub fn new(w: W) -> Self {
+        NpzWriter {
+            zip: zip::ZipWriter::new(w),
+            zip64_always: false,
+        }
+    }
+
+    /// Writes ZIP64 records for every member, whatever its size (as numpy's
+    /// `np.savez` does); 20 bytes more per member.
+    pub fn zip64_always(mut self, always: bool) -> Self {
+        self.zip64_always = always;
+        self
+    }
+
+    /// Starts member `name` of `size` bytes.
+    fn start(&mut self, name: &str, size: u64) -> std::io::Result<()> {
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored)
+            .large_file(self.zip64_always || size >= u64::from(u32::MAX));
+        self.zip.start_file(name, options)?;
+        Ok(())
+    }
+
+    /// Adds member `name` (such as `voltage.npy`) holding `bytes`.
+    pub fn add_bytes(&mut self, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+        self.start(name, bytes.len() as u64)?;
+        self.zip.write_all(bytes)
+    }
+
+    /// Adds `key.npy`: a little-endian `f8` array of `shape`, NaN written as
+    /// `nan_as` when it is set.
+    pub fn add_f64(
+        &mut self,
+        key: &str,
+        shape: &[usize],
+        data: &[f64],
+        nan_as: Option<f64>,
+    ) -> std::io::Result<()> {
+        let header = npy::header_bytes("<f8", shape);
+        self.start(
+            &format!("{key}.npy"),
+            header.len() as u64 + 8 * data.len() as u64,
+        )?;
+        self.zip.write_all(&header)?;
+        npy::write_f64_data(&mut self.zip, data, nan_as)
+    }
+
+    /// Adds `key.npy`: a little-endian `i8` array of `shape`.
+    pub fn add_i64(&mut self, key: &str, shape: &[usize], data: &[i64]) -> std::io::Result<()> {
+        let mut b = npy::header_bytes("<i8", shape);
+        b.extend(data.iter().flat_map(|x| x.to_le_bytes()));
+        self.add_bytes(&format!("{key}.npy"), &b)
+    }
+
+    /// Writes the central directory; returns the writer.
+    pub fn finish(self) -> std::io::Result<W> {
+        Ok(self.zip.finish()?)
+    }
+}
+
+/// A `.npz` archive read from `R`: its members are read one at a time, by
+/// name, stored or deflated, each checked against its CRC-32.
+pub struct NpzReader<R: Read + Seek> {
+    zip: zip::ZipArchive<R>,
+}
+
+impl<R: Read + Seek> NpzReader<R> {
+    /// Reads the archive's directory.
+    pub fn new(r: R) -> Result<Self> {
+        let zip = zip::ZipArchive::new(r)
+            .map_err(|e| Error::npy(format!("not a valid .npz (ZIP) archive: {e}")))?;
+        Ok(NpzReader { zip })
+    }
+
+    /// The members' names (`voltage.npy`, ...), in archive order.
+    pub fn names(&self) -> Vec<String> {
+        self.zip.file_names().map(str::to_string).collect()
+    }
+
+    /// Whether the archive holds `key.npy`.
+    pub fn has(&self, key: &str) -> bool {
+        self.zip.index_for_name(&format!("{key}.npy")).is_some()
+    }
+
+    /// The bytes of member `name` (decompressed), or `None` if the archive
+    /// has no such member.
+    pub fn member(&mut self, name: &str) -> Result<Option<Vec<u8>>> {
+        let bad = |e: &dyn std::fmt::Display| {
+            Error::npy(format!("not a valid .npz (ZIP) archive: {name}: {e}"))
+        };
+        let Some(index) = self.zip.index_for_name(name) else {
+            return Ok(None);
+        };
+        let mut file = self.zip.by_index(index).map_err(|e| bad(&e))?;
+        // The declared size only sizes the first allocation (capped: a
+        // corrupt size must not reserve memory the data does not fill).
+        let mut out = Vec::with_capacity(file.size().min(1 << 26) as usize);
+        file.read_to_end(&mut out).map_err(|e| bad(&e))?;
+        Ok(Some(out))
+    }
+
+    /// The array `key` (member `key.npy`), or `None` if the archive has none.
+    pub fn array(&mut self, key: &str) -> Result<Option<NpyArray>> {
+        let name = format!("{key}.npy");
+        match self.member(&name)? {
+            None => Ok(None),
+            Some(bytes) => npy::read(&bytes).map(Some).map_err(|e| match e.kind() {
+                ErrorKind::Npy(m) => Error::npy(format!("{name}: {m}")),
+                _ => e,
+            }),
+        }
+    }
+}
 
 /// The eight outputs as `(file name, .npy bytes)`.
 pub fn results_to_npy(result: &RunResult, options: &WriteOptions) -> Vec<(String, Vec<u8>)> {
-    let f = |key: &str, shape: &[usize], data: &[f64]| {
-        let mut b = Vec::new();
-        npy::write_f64(&mut b, shape, data);
-        (format!("{key}.npy"), b)
-    };
-    let n = result.len();
-    let s = result.spikes.len();
-    let steps: Vec<i64> = result.spikes.iter().map(|x| x.step as i64).collect();
-    let mut step_bytes = Vec::new();
-    npy::write_i64(&mut step_bytes, &[s], &steps);
-    vec![
-        f("voltage", &[n], &options.voltage(result)),
-        f("threshold", &[n], &result.threshold),
-        f("AScurrents", &[n, result.asc_count], &result.asc),
-        f("grid_spike_times", &[s], &result.grid_spike_times()),
-        f(
-            "interpolated_spike_times",
-            &[s],
-            &result.interpolated_spike_times(),
-        ),
-        ("spike_time_steps.npy".into(), step_bytes),
-        f(
-            "interpolated_spike_voltage",
-            &[s],
-            &result.interpolated_spike_voltage(),
-        ),
-        f(
-            "interpolated_spike_threshold",
-            &[s],
-            &result.interpolated_spike_threshold(),
-        ),
-    ]
+    arrays(result, options)
+        .iter()
+        .map(|a| {
+            let header = a.header();
+            let mut b = Vec::with_capacity(header.len() + a.data_len() as usize);
+            // Writing into a Vec cannot fail.
+            let _ = a.write(&header, &mut b);
+            (format!("{}.npy", a.key), b)
+        })
+        .collect()
 }
 
 fn results_from_npy(
     spikes_only: bool,
     mut get: impl FnMut(&str) -> Result<NpyArray>,
 ) -> Result<RunResult> {
-    let one_d = |key: &str, a: &NpyArray| -> Result<Vec<f64>> {
+    let one_d = |key: &str, a: NpyArray| -> Result<Vec<f64>> {
         if a.shape.len() != 1 {
             return Err(Error::results(
                 key,
                 format!("has shape {:?}, expected one dimension", a.shape),
             ));
         }
-        Ok(a.to_f64())
+        Ok(a.into_f64())
     };
     let traces = if spikes_only {
         None
     } else {
-        let voltage = one_d("voltage", &get("voltage")?)?;
-        let threshold = one_d("threshold", &get("threshold")?)?;
+        let voltage = one_d("voltage", get("voltage")?)?;
+        let threshold = one_d("threshold", get("threshold")?)?;
         let asc = get("AScurrents")?;
         let asc_count = match asc.shape.as_slice() {
             [_, k] => *k,
@@ -80,7 +297,7 @@ fn results_from_npy(
                 ))
             }
         };
-        Some((voltage, threshold, asc_count, asc.to_f64()))
+        Some((voltage, threshold, asc_count, asc.into_f64()))
     };
     let steps = match get("spike_time_steps")? {
         NpyArray {
@@ -100,18 +317,15 @@ fn results_from_npy(
     };
     let spikes = spikes_from(
         &steps,
-        &one_d("grid_spike_times", &get("grid_spike_times")?)?,
-        &one_d(
-            "interpolated_spike_times",
-            &get("interpolated_spike_times")?,
-        )?,
+        &one_d("grid_spike_times", get("grid_spike_times")?)?,
+        &one_d("interpolated_spike_times", get("interpolated_spike_times")?)?,
         &one_d(
             "interpolated_spike_voltage",
-            &get("interpolated_spike_voltage")?,
+            get("interpolated_spike_voltage")?,
         )?,
         &one_d(
             "interpolated_spike_threshold",
-            &get("interpolated_spike_threshold")?,
+            get("interpolated_spike_threshold")?,
         )?,
     )?;
     match traces {
@@ -134,14 +348,16 @@ pub fn write_npy_dir(
 ) -> Result<()> {
     let dir = dir.as_ref();
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let files = results_to_npy(result, options);
+    let arrays = arrays(result, options);
+    let path = |a: &Array<'_>| dir.join(format!("{}.npy", a.key));
     if !options.overwrite {
-        if let Some((name, _)) = files.iter().find(|(name, _)| dir.join(name).exists()) {
-            return Err(Error::new(ErrorKind::Exists).in_file(dir.join(name)));
+        if let Some(a) = arrays.iter().find(|a| path(a).exists()) {
+            return Err(Error::new(ErrorKind::Exists).in_file(path(a)));
         }
     }
-    for (name, bytes) in &files {
-        write_atomic(&dir.join(name), options.overwrite, |w| w.write_all(bytes))?;
+    for a in &arrays {
+        let header = a.header();
+        write_atomic(&path(a), options.overwrite, |w| a.write(&header, w))?;
     }
     Ok(())
 }
@@ -159,14 +375,27 @@ pub fn read_npy_dir(dir: impl AsRef<Path>) -> Result<RunResult> {
 
 /// The `.npz` bytes of a result.
 pub fn results_to_npz(result: &RunResult, options: &WriteOptions) -> Result<Vec<u8>> {
-    npy::zip(&results_to_npy(result, options))
+    let mut npz = NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    let written = arrays(result, options)
+        .iter()
+        .try_for_each(|a| a.write_to(&mut npz))
+        .and_then(|()| npz.finish());
+    written
+        .map(std::io::Cursor::into_inner)
+        .map_err(|e| Error::npy(e.to_string()))
 }
 
 /// Writes a result as one `.npz` archive (`np.load(path)["voltage"]`, ...).
 pub fn write_npz(path: impl AsRef<Path>, result: &RunResult, options: &WriteOptions) -> Result<()> {
-    let path = path.as_ref();
-    let bytes = results_to_npz(result, options).map_err(|e| e.in_file(path))?;
-    write_atomic(path, options.overwrite, |w| w.write_all(&bytes))
+    write_npz_with(
+        path,
+        result,
+        options,
+        &NpzExtra {
+            only_outputs: true,
+            ..NpzExtra::default()
+        },
+    )
 }
 
 /// Parses `.npz` bytes holding the outputs (see [`results_from_npz_bytes_with`]).
@@ -175,69 +404,76 @@ pub fn results_from_npz_bytes(bytes: &[u8]) -> Result<RunResult> {
 }
 
 /// Reads a `.npz` written by [`write_npz`], [`write_npz_with`] or by
-/// `np.savez(**run_output)`.
+/// `np.savez(**run_output)` (or `np.savez_compressed`).
 pub fn read_npz(path: impl AsRef<Path>) -> Result<RunResult> {
     read_npz_with(path).map(|(r, _)| r)
 }
 
 /// What `glif simulate` writes into its `.npz` besides the outputs.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct NpzExtra {
+pub struct NpzExtra<'a> {
     /// Leave out `voltage`, `threshold`, `AScurrents` and `stimulus` (a
     /// spikes-only run).
     pub spikes_only: bool,
+    /// Write only AllenSDK's eight outputs (what [`write_npz`] writes): no
+    /// `stimulus`, `dt` or `bad_reset_spike_step`.
+    pub only_outputs: bool,
     /// The stimulus (A per sample), written as `stimulus` unless `spikes_only`.
-    pub stimulus: Vec<f64>,
+    pub stimulus: &'a [f64],
     /// The time step (s), written as `dt`.
     pub dt: f64,
 }
 
-fn scalar_f64(name: &str, x: f64) -> (String, Vec<u8>) {
-    let mut b = Vec::new();
-    npy::write_f64(&mut b, &[], &[x]);
-    (format!("{name}.npy"), b)
+/// Writes the archive of [`write_npz_with`] to `w`; returns `w`.
+fn npz_with<W: Write + Seek>(
+    w: W,
+    result: &RunResult,
+    options: &WriteOptions,
+    extra: &NpzExtra<'_>,
+) -> std::io::Result<W> {
+    let mut npz = NpzWriter::new(w);
+    for a in arrays(result, options) {
+        let trace = matches!(a.key, "voltage" | "threshold" | "AScurrents");
+        if !(extra.spikes_only && trace) {
+            a.write_to(&mut npz)?;
+        }
+    }
+    if !extra.only_outputs {
+        if !extra.spikes_only {
+            npz.add_f64("stimulus", &[extra.stimulus.len()], extra.stimulus, None)?;
+        }
+        npz.add_f64("dt", &[], &[extra.dt], None)?;
+        let bad = match result.end {
+            RunEnd::BadReset { spike_step, .. } => spike_step as i64,
+            _ => -1,
+        };
+        npz.add_i64("bad_reset_spike_step", &[], &[bad])?;
+    }
+    npz.finish()
 }
 
 /// The `.npz` bytes `glif simulate` writes: see the module docs.
 pub fn results_to_npz_with(
     result: &RunResult,
     options: &WriteOptions,
-    extra: &NpzExtra,
+    extra: &NpzExtra<'_>,
 ) -> Result<Vec<u8>> {
-    let mut members = results_to_npy(result, options);
-    if extra.spikes_only {
-        members.retain(|(name, _)| {
-            !matches!(
-                name.as_str(),
-                "voltage.npy" | "threshold.npy" | "AScurrents.npy"
-            )
-        });
-    } else {
-        let mut b = Vec::new();
-        npy::write_f64(&mut b, &[extra.stimulus.len()], &extra.stimulus);
-        members.push(("stimulus.npy".into(), b));
-    }
-    members.push(scalar_f64("dt", extra.dt));
-    let bad = match result.end {
-        RunEnd::BadReset { spike_step, .. } => spike_step as i64,
-        _ => -1,
-    };
-    let mut b = Vec::new();
-    npy::write_i64(&mut b, &[], &[bad]);
-    members.push(("bad_reset_spike_step.npy".into(), b));
-    npy::zip(&members)
+    npz_with(std::io::Cursor::new(Vec::new()), result, options, extra)
+        .map(std::io::Cursor::into_inner)
+        .map_err(|e| Error::npy(e.to_string()))
 }
 
-/// Writes the `.npz` `glif simulate` writes (see the module docs).
+/// Writes the `.npz` `glif simulate` writes (see the module docs), each
+/// array straight from `result` into the file.
 pub fn write_npz_with(
     path: impl AsRef<Path>,
     result: &RunResult,
     options: &WriteOptions,
-    extra: &NpzExtra,
+    extra: &NpzExtra<'_>,
 ) -> Result<()> {
-    let path = path.as_ref();
-    let bytes = results_to_npz_with(result, options, extra).map_err(|e| e.in_file(path))?;
-    write_atomic(path, options.overwrite, |w| w.write_all(&bytes))
+    write_atomic_file(path.as_ref(), options.overwrite, |w| {
+        npz_with(w, result, options, extra).map(drop)
+    })
 }
 
 /// What [`read_npz_with`] found besides the outputs.
@@ -255,23 +491,16 @@ pub struct NpzFound {
 /// or `np.savez(**run_output)`) writes them. Without `voltage` the result
 /// is spikes-only: empty traces and `asc_count` 0.
 pub fn results_from_npz_bytes_with(bytes: &[u8]) -> Result<(RunResult, NpzFound)> {
-    let members = npy::unzip(bytes)?;
-    let member = |key: &str| -> Option<Result<NpyArray>> {
-        let name = format!("{key}.npy");
-        members
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, data)| npy::read(data))
-    };
-    let spikes_only = member("voltage").is_none();
+    results_from_npz_reader(NpzReader::new(std::io::Cursor::new(bytes))?)
+}
+
+fn results_from_npz_reader<R: Read + Seek>(mut npz: NpzReader<R>) -> Result<(RunResult, NpzFound)> {
+    let spikes_only = !npz.has("voltage");
     let result = results_from_npy(spikes_only, |key| {
-        member(key)
-            .unwrap_or_else(|| Err(Error::results(key, format!("the archive has no {key}.npy"))))
+        npz.array(key)?
+            .ok_or_else(|| Error::results(key, format!("the archive has no {key}.npy")))
     })?;
-    let f64s = |key: &str| -> Result<Option<Vec<f64>>> {
-        member(key).transpose().map(|a| a.map(|a| a.to_f64()))
-    };
-    let bad = match member("bad_reset_spike_step").transpose()? {
+    let bad = match npz.array("bad_reset_spike_step")? {
         None => None,
         Some(NpyArray {
             data: NpyData::I64(v),
@@ -285,16 +514,20 @@ pub fn results_from_npz_bytes_with(bytes: &[u8]) -> Result<(RunResult, NpzFound)
         }
     };
     let found = NpzFound {
-        stimulus: f64s("stimulus")?,
-        dt: f64s("dt")?.and_then(|v| v.first().copied()),
+        stimulus: npz.array("stimulus")?.map(NpyArray::into_f64),
+        dt: npz.array("dt")?.and_then(|a| a.into_f64().first().copied()),
         bad_reset_spike_step: bad,
     };
     Ok((result, found))
 }
 
 /// Reads a `.npz` file and what `glif simulate` writes besides the outputs.
+/// Members are read one at a time from the file (not the whole archive
+/// into memory first).
 pub fn read_npz_with(path: impl AsRef<Path>) -> Result<(RunResult, NpzFound)> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    results_from_npz_bytes_with(&bytes).map_err(|e| e.in_file(path))
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    NpzReader::new(std::io::BufReader::new(file))
+        .and_then(results_from_npz_reader)
+        .map_err(|e| e.in_file(path))
 }

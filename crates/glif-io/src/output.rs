@@ -6,6 +6,10 @@
 //! | `.json` | [`crate::json::write_json_with`] | AllenSDK's keys (no traces for a spikes-only run), then `outcome` ([`crate::json::outcome_json`]) and the caller's keys |
 //! | `.npz` | [`crate::npz::write_npz_with`] | AllenSDK's arrays plus `stimulus`, `dt`, `bad_reset_spike_step` |
 //! | `.csv` | [`crate::csv::write_csv`] | the trace table, and the spike table in `NAME.spikes.csv`; for a spikes-only run `NAME.csv` is the spike table |
+//!
+//! `.json.gz` and `.csv.gz` are the same, gzip-compressed (the spike table
+//! beside `NAME.csv.gz` is `NAME.spikes.csv.gz`); [`read_result`] reads
+//! them back. A `.npz` is a ZIP archive already and is not gzipped.
 
 use std::path::{Path, PathBuf};
 
@@ -15,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::json::{self, JsonExtra, OUTCOME_KEY};
 use crate::npz::{self, NpzExtra};
 use crate::results::RunResult;
+pub use crate::write::is_gzip;
 use crate::write::WriteOptions;
 
 /// A result file format.
@@ -29,16 +34,24 @@ pub enum Format {
 }
 
 impl Format {
-    /// The format a file's extension names (any case), if any.
+    /// The format a file's extension names (any case), if any: `.json`,
+    /// `.npz`, `.csv`, or `.json.gz` and `.csv.gz` (written and read
+    /// gzip-compressed; see [`is_gzip`]). `.npz.gz` names none.
     pub fn from_path(path: &Path) -> Option<Format> {
-        match path
+        let gz = is_gzip(path);
+        let inner = if gz {
+            path.with_extension("")
+        } else {
+            path.to_path_buf()
+        };
+        match inner
             .extension()
             .and_then(|e| e.to_str())
             .map(|e| e.to_ascii_lowercase())
             .as_deref()
         {
             Some("json") => Some(Format::Json),
-            Some("npz") => Some(Format::Npz),
+            Some("npz") if !gz => Some(Format::Npz),
             Some("csv") => Some(Format::Csv),
             _ => None,
         }
@@ -46,13 +59,20 @@ impl Format {
 }
 
 /// The file beside a CSV trace table that holds its spikes:
-/// `out.csv` -> `out.spikes.csv`.
+/// `out.csv` -> `out.spikes.csv`, `out.csv.gz` -> `out.spikes.csv.gz`.
 pub fn csv_spikes_path(path: &Path) -> PathBuf {
-    let stem = path
+    let gz = is_gzip(path);
+    let inner = if gz {
+        path.with_extension("")
+    } else {
+        path.to_path_buf()
+    };
+    let stem = inner
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    path.with_file_name(format!("{stem}.spikes.csv"))
+    let suffix = if gz { ".gz" } else { "" };
+    path.with_file_name(format!("{stem}.spikes.csv{suffix}"))
 }
 
 /// Every file [`write_result`] creates for `path`.
@@ -103,8 +123,9 @@ pub fn write_result(
         Format::Npz => {
             let extra = NpzExtra {
                 spikes_only: extras.spikes_only,
-                stimulus: extras.stimulus.to_vec(),
+                stimulus: extras.stimulus,
                 dt: extras.dt,
+                only_outputs: false,
             };
             npz::write_npz_with(path, result, options, &extra)?;
         }
@@ -167,8 +188,7 @@ pub fn read_result(path: &Path) -> Result<ResultFile> {
             })
         }
         Some(Format::Csv) => {
-            let first = std::fs::read_to_string(path)
-                .map_err(|e| Error::io(path, e))?
+            let first = crate::write::read_text(path)?
                 .lines()
                 .next()
                 .map(str::to_string)
@@ -191,9 +211,10 @@ pub fn read_result(path: &Path) -> Result<ResultFile> {
                 ..ResultFile::default()
             })
         }
-        None => Err(
-            Error::results("(file name)", "expected the extension .json, .npz or .csv")
-                .in_file(path),
-        ),
+        None => Err(Error::results(
+            "(file name)",
+            "expected the extension .json, .npz or .csv (or .json.gz, .csv.gz)",
+        )
+        .in_file(path)),
     }
 }

@@ -98,6 +98,13 @@ fn numpy_loads_what_we_write_and_we_load_what_numpy_writes() {
     write_npz(dir.join("r.npz"), &r, &o).unwrap();
     write_npy_dir(dir.join("npy"), &r, &o).unwrap();
     write_json(dir.join("r.json"), &r, &o).unwrap();
+    // Every member with ZIP64 records, as a member past 4 GiB gets them.
+    let mut w =
+        NpzWriter::new(std::fs::File::create(dir.join("r64.npz")).unwrap()).zip64_always(true);
+    for (name, bytes) in results_to_npy(&r, &o) {
+        w.add_bytes(&name, &bytes).unwrap();
+    }
+    w.finish().unwrap();
     let script = r#"
 import json, sys, numpy as np
 d = sys.argv[1]
@@ -109,8 +116,10 @@ for k in ["voltage","threshold","AScurrents","grid_spike_times","interpolated_sp
     c = np.array(j[k], dtype=float if k != "spike_time_steps" else np.int64)
     assert np.array_equal(a, b, equal_nan=True), k
     assert np.array_equal(a, c, equal_nan=True), k
+    assert np.array_equal(a, np.load(d + "/r64.npz")[k], equal_nan=True), k
 print(z["voltage"].shape[0], z["AScurrents"].shape[1], z["spike_time_steps"].dtype, len(z["spike_time_steps"]))
 np.savez(d + "/numpy.npz", **{k: z[k] for k in z.files})
+np.savez_compressed(d + "/compressed.npz", **{k: z[k] for k in z.files})
 np.save(d + "/stim64.npy", np.linspace(0, 1e-9, 7))
 np.save(d + "/stim32.npy", np.linspace(0, 1e-9, 7).astype(np.float32).reshape(7, 1))
 np.save(d + "/fortran.npy", np.asfortranarray(np.arange(6.0).reshape(2, 3)))
@@ -132,6 +141,10 @@ np.save(d + "/fortran.npy", np.asfortranarray(np.arange(6.0).reshape(2, 3)))
     );
     // numpy's own np.savez (ZIP64 records) reads back.
     assert!(read_npz(dir.join("numpy.npz")).unwrap().same_outputs(&r));
+    // np.savez_compressed: deflated members.
+    assert!(read_npz(dir.join("compressed.npz"))
+        .unwrap()
+        .same_outputs(&r));
     let s64 = stimulus::read_stimulus(dir.join("stim64.npy")).unwrap();
     assert_eq!(s64.len(), 7);
     assert_eq!(s64[6], 1e-9);
@@ -142,8 +155,8 @@ np.save(d + "/fortran.npy", np.asfortranarray(np.arange(6.0).reshape(2, 3)))
     glif_reference::env::record(
         CHECK,
         glif_reference::env::Outcome::Ran,
-        8 + 4,
-        "8 outputs read by numpy from .npz, .npy and JSON; 4 files numpy wrote read back",
+        8 + 5,
+        "8 outputs read by numpy from .npz (stored and ZIP64), .npy and JSON; 5 files numpy wrote read back (np.savez, np.savez_compressed, 3 .npy)",
     );
 }
 
