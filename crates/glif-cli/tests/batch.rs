@@ -333,48 +333,21 @@ fn jsonl_input_gives_the_same_rows_as_the_folder() {
 fn bad_usage_is_exit_status_2_and_help_has_an_example() {
     let d = dir("batch_usage");
     std::fs::create_dir_all(d.join("empty")).unwrap();
-    for (args, needle) in [
+    // (configs, stimulus flags, output, what the message names)
+    for (configs, stimulus, output, needle) in [
+        ("empty", &[][..], "s.csv", "no stimulus"),
+        ("empty", &["--square", "1e-10"][..], "s.csv", "no configs"),
+        ("nothere", &["--square", "1e-10"][..], "s.csv", "nothere"),
         (
-            vec!["batch", "--configs", "empty", "--output", "s.csv"],
-            "no stimulus",
-        ),
-        (
-            vec![
-                "batch",
-                "--configs",
-                "empty",
-                "--square",
-                "1e-10",
-                "--output",
-                "s.csv",
-            ],
-            "no configs",
-        ),
-        (
-            vec![
-                "batch",
-                "--configs",
-                "nothere",
-                "--square",
-                "1e-10",
-                "--output",
-                "s.csv",
-            ],
-            "nothere",
-        ),
-        (
-            vec![
-                "batch",
-                "--configs",
-                "empty",
-                "--square",
-                "1e-10",
-                "--output",
-                "s.txt",
-            ],
+            "empty",
+            &["--square", "1e-10"][..],
+            "s.txt",
             ".csv or .json",
         ),
     ] {
+        let mut args = vec!["batch", "--configs", configs];
+        args.extend_from_slice(stimulus);
+        args.extend(["--output", output]);
         let o = glif(&args, &d);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
         assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
