@@ -22,6 +22,19 @@ pub struct Spike<F> {
     pub threshold: F,
 }
 
+impl<F: Float> Spike<F> {
+    /// The same spike in `f64` (`f32` converts exactly).
+    pub fn to_f64(&self) -> Spike<f64> {
+        Spike {
+            step: self.step,
+            grid_time: self.grid_time.to_f64(),
+            time: self.time.to_f64(),
+            voltage: self.voltage.to_f64(),
+            threshold: self.threshold.to_f64(),
+        }
+    }
+}
+
 /// Receives a run's outputs.
 ///
 /// `sample` is called once for every sample of the stimulus, in order, with

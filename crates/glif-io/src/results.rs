@@ -283,16 +283,6 @@ pub(crate) fn assemble(
     })
 }
 
-fn spike_f64<F: Float>(s: &Spike<F>) -> Spike<f64> {
-    Spike {
-        step: s.step,
-        grid_time: s.grid_time.to_f64(),
-        time: s.time.to_f64(),
-        voltage: s.voltage.to_f64(),
-        threshold: s.threshold.to_f64(),
-    }
-}
-
 impl<F: Float, const N: usize> Recorder<F, N> for RunResult {
     #[inline]
     fn sample(&mut self, _index: usize, v: F, th: F, asc: &[F; N]) {
@@ -309,7 +299,7 @@ impl<F: Float, const N: usize> Recorder<F, N> for RunResult {
     }
 
     fn spike(&mut self, spike: &Spike<F>) {
-        self.spikes.push(spike_f64(spike));
+        self.spikes.push(spike.to_f64());
     }
 }
 
@@ -329,6 +319,6 @@ impl<F: Float, const N: usize> Recorder<F, N> for SpikeTrain {
     #[inline(always)]
     fn nan_sample(&mut self, _: usize) {}
     fn spike(&mut self, spike: &Spike<F>) {
-        self.spikes.push(spike_f64(spike));
+        self.spikes.push(spike.to_f64());
     }
 }
