@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use glif_core::RunError;
-use glif_io::{AnyModel, NeuronConfig, RunEnd, RunResult};
+use glif_io::{AnyModel, NeuronConfig, Outcome, RunEnd, RunResult};
 use glif_reference::tolerance::{self, ExpSource as Exp, Worst, LIBM_TOLERANCES, MEAN_RELATIVE};
 use serde_json::Value;
 
@@ -194,8 +194,8 @@ fn check_outputs(case: &Value, out: &RunResult, exp: Exp, problems: &mut Vec<Str
 
     // Bad reset, and where the run stopped.
     let bad = case["bad_reset_flag"].as_bool().unwrap_or(false);
-    match (bad, &out.end) {
-        (false, RunEnd::Completed) | (true, RunEnd::BadReset { .. }) => {}
+    match (bad, out.end) {
+        (false, RunEnd::COMPLETED) | (true, RunEnd::Ended(Outcome::BadReset { .. })) => {}
         (_, end) => problems.push(format!("bad_reset_flag {bad}, but the run ended: {end}")),
     }
     if let Some(last) = case["last_non_nan_index"].as_u64() {
@@ -407,7 +407,7 @@ fn check_case(case: &Value, numpy: &NumpyExp) -> CaseResult {
         ok: problems.is_empty(),
         line: format!(
             "spikes {n:>3}{}  numpy-exp {}  libm: {}",
-            if matches!(libm_out.end, RunEnd::BadReset { .. }) {
+            if matches!(libm_out.end, RunEnd::Ended(Outcome::BadReset { .. })) {
                 " +bad reset"
             } else {
                 ""

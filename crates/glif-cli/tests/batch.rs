@@ -10,7 +10,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use common::*;
-use glif_io::{generate, AnyModel, NeuronConfig, RunEnd};
+use glif_io::{generate, AnyModel, NeuronConfig, Outcome, RunEnd};
 use serde_json::Value;
 
 const DT: f64 = 5e-6;
@@ -170,8 +170,8 @@ fn check_against_any_model(rows: &[Row], configs: &BTreeMap<String, Value>, stim
             r.file
         );
         match alone.end {
-            RunEnd::Completed => assert_eq!(r.outcome, "completed", "{}", r.file),
-            RunEnd::BadReset { spike_step, .. } => {
+            RunEnd::COMPLETED => assert_eq!(r.outcome, "completed", "{}", r.file),
+            RunEnd::Ended(Outcome::BadReset { spike_step, .. }) => {
                 assert_eq!(r.outcome, "bad_reset", "{}", r.file);
                 assert_eq!(r.bad_reset_step, Some(spike_step), "{}", r.file);
                 bad += 1;

@@ -219,7 +219,7 @@ pub fn results_to_npz_with(
     }
     members.push(scalar_f64("dt", extra.dt));
     let bad = match result.end {
-        RunEnd::BadReset { spike_step, .. } => spike_step as i64,
+        RunEnd::Ended(glif_core::Outcome::BadReset { spike_step, .. }) => spike_step as i64,
         _ => -1,
     };
     let mut b = Vec::new();
