@@ -56,18 +56,8 @@ fn a_stimulus_in_pa_gets_a_plain_warning_and_every_summary_shows_the_range_in_pa
     assert!(err.contains("range     -200 to 0 pA"), "{err}");
 
     // glif batch says it too, and shows the range.
-    std::fs::create_dir_all(d.join("configs")).unwrap();
-    std::fs::copy(CONFIG, d.join("configs/a.json")).unwrap();
-    let mut args = vec![
-        "batch",
-        "--configs",
-        "configs",
-        "--output",
-        "s.csv",
-        "--force",
-        "--square",
-        "150",
-    ];
+    let mut args = batch_of_one(&d);
+    args.extend(["--force", "--square", "150"]);
     args.extend(SHORT);
     let o = glif(&args, &d);
     let err = stderr(&o);
@@ -115,20 +105,9 @@ fn a_diverging_dt_is_refused_naming_the_slip_unless_insisted_on() {
 
     // glif batch refuses it too (on a stimulus file: a generated one of
     // 0.2 s is refused before, as shorter than one sample of 2e5 s).
-    std::fs::create_dir_all(d.join("configs")).unwrap();
-    std::fs::copy(CONFIG, d.join("configs/a.json")).unwrap();
     write_dc(&d.join("s.json"), 100);
-    let mut args = vec![
-        "batch",
-        "--configs",
-        "configs",
-        "--output",
-        "s.csv",
-        "--stimulus",
-        "s.json",
-        "--dt",
-        "200000",
-    ];
+    let mut args = batch_of_one(&d);
+    args.extend(["--stimulus", "s.json", "--dt", "200000"]);
     fails_with(
         &glif(&args, &d),
         2,
@@ -491,4 +470,12 @@ fn sweeps_summary_shows_each_stimulus_range_in_pa_and_flags_pa_typed_as_amperes(
 /// Writes a JSON stimulus file of `samples` samples of 100 pA.
 fn write_dc(path: &std::path::Path, samples: usize) {
     std::fs::write(path, serde_json::to_string(&vec![1e-10; samples]).unwrap()).unwrap();
+}
+
+/// `glif batch` over `d/configs` holding the bundled config alone, writing
+/// `s.csv`: the arguments before the stimulus.
+fn batch_of_one(d: &std::path::Path) -> Vec<&'static str> {
+    std::fs::create_dir_all(d.join("configs")).unwrap();
+    std::fs::copy(CONFIG, d.join("configs/a.json")).unwrap();
+    vec!["batch", "--configs", "configs", "--output", "s.csv"]
 }

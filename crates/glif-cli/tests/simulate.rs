@@ -44,26 +44,20 @@ fn check_spikes_json(j: &Value, lib: &Lib) {
         .map(|x| x.as_u64().unwrap() as usize)
         .collect();
     assert_eq!(steps, lib.spikes.iter().map(|s| s.step).collect::<Vec<_>>());
-    same(
-        &nums(&j["interpolated_spike_times"]),
-        &lib.spikes.iter().map(|s| s.time).collect::<Vec<_>>(),
-        "times",
-    );
-    same(
-        &nums(&j["grid_spike_times"]),
-        &lib.spikes.iter().map(|s| s.grid_time).collect::<Vec<_>>(),
-        "grid",
-    );
-    same(
-        &nums(&j["interpolated_spike_voltage"]),
-        &lib.spikes.iter().map(|s| s.voltage).collect::<Vec<_>>(),
-        "sv",
-    );
-    same(
-        &nums(&j["interpolated_spike_threshold"]),
-        &lib.spikes.iter().map(|s| s.threshold).collect::<Vec<_>>(),
-        "sth",
-    );
+    let spikes =
+        |f: fn(&glif_core::Spike<f64>) -> f64| lib.spikes.iter().map(f).collect::<Vec<_>>();
+    for (key, value, what) in [
+        ("interpolated_spike_times", spikes(|s| s.time), "times"),
+        ("grid_spike_times", spikes(|s| s.grid_time), "grid"),
+        ("interpolated_spike_voltage", spikes(|s| s.voltage), "sv"),
+        (
+            "interpolated_spike_threshold",
+            spikes(|s| s.threshold),
+            "sth",
+        ),
+    ] {
+        same(&nums(&j[key]), &value, what);
+    }
 }
 
 #[test]
@@ -462,6 +456,14 @@ fn expect_fail(d: &std::path::Path, args: &[&str], code: i32, needles: &[&str]) 
     );
 }
 
+/// [`expect_fail`] with exit status 2 (bad input) for `glif simulate
+/// --config CONFIG --stimulus STIMULUS` and `rest`.
+fn expect_bad_input(d: &Path, config: &str, stimulus: &str, rest: &[&str], needles: &[&str]) {
+    let mut args = vec!["simulate", "--config", config, "--stimulus", stimulus];
+    args.extend_from_slice(rest);
+    expect_fail(d, &args, 2, needles);
+}
+
 #[test]
 fn errors_have_their_exit_status_and_name_the_problem() {
     let d = dir("errors");
@@ -478,182 +480,31 @@ fn errors_have_their_exit_status_and_name_the_problem() {
 
     // Usage.
     expect_fail(&d, &["simulate", "--bogus"], 2, &["--bogus"]);
-    expect_fail(
-        &d,
-        &[
-            "simulate",
-            "--config",
-            CONFIG,
-            "--stimulus",
-            "stim.json",
-            "--square",
-            "1e-10",
-        ],
-        2,
-        &["cannot be used with"],
-    );
     // `--config` without a stimulus runs the default step: tests/stimuli.rs.
-    expect_fail(
-        &d,
-        &[
-            "simulate",
-            "--config",
-            CONFIG,
-            "--stimulus",
-            "stim.json",
-            "--output",
-            "o.txt",
-        ],
-        2,
-        &["o.txt", ".json"],
-    );
-    expect_fail(
-        &d,
-        &[
-            "simulate",
-            "--config",
-            CONFIG,
-            "--stimulus",
-            "stim.json",
-            "--dt",
-            "-1",
-            "--output",
-            "o.json",
-        ],
-        2,
-        &["--dt"],
-    );
-    // Input files.
-    expect_fail(
-        &d,
-        &[
-            "simulate",
-            "--config",
-            "missing.json",
-            "--stimulus",
-            "stim.json",
-            "--output",
-            "o.json",
-        ],
-        2,
-        &["missing.json"],
-    );
-    expect_fail(
-        &d,
-        &[
-            "simulate",
-            "--config",
-            "notjson.json",
-            "--stimulus",
-            "stim.json",
-            "--output",
-            "o.json",
-        ],
-        2,
-        &["notjson.json", "JSON"],
-    );
-    expect_fail(
-        &d,
-        &[
-            "simulate",
-            "--config",
-            "badfield.json",
-            "--stimulus",
-            "stim.json",
-            "--output",
-            "o.json",
-        ],
-        2,
-        &["badfield.json", "R_input"],
-    );
-    expect_fail(
-        &d,
-        &[
-            "simulate",
-            "--config",
-            "negative.json",
-            "--stimulus",
-            "stim.json",
-            "--output",
-            "o.json",
-        ],
-        2,
-        &["negative.json", "R_input", "> 0"],
-    );
-    expect_fail(
-        &d,
-        &[
-            "simulate",
-            "--config",
-            "two.json",
-            "--stimulus",
-            "stim.json",
-            "--output",
-            "o.json",
-        ],
-        2,
-        &["two.json", "--model-id"],
-    );
-    expect_fail(
-        &d,
-        &[
-            "simulate",
-            "--config",
-            CONFIG,
-            "--model-id",
-            "42",
-            "--stimulus",
-            "stim.json",
-            "--output",
-            "o.json",
-        ],
-        2,
-        &["42"],
-    );
-    expect_fail(
-        &d,
-        &[
-            "simulate",
-            "--config",
-            CONFIG,
-            "--stimulus",
-            "badstim.json",
-            "--output",
-            "o.json",
-        ],
-        2,
-        &["badstim.json", "[1]"],
-    );
-    expect_fail(
-        &d,
-        &[
-            "simulate",
-            "--config",
-            CONFIG,
-            "--stimulus",
-            "nostim.json",
-            "--output",
-            "o.json",
-        ],
-        2,
-        &["nostim.json"],
-    );
+    // Then input files. Each: config, stimulus, other arguments, what the
+    // message names (exit status 2).
+    let o_json: &[&str] = &["--output", "o.json"];
+    #[rustfmt::skip]
+    let cases: [(&str, &str, &[&str], &[&str]); 11] = [
+        (CONFIG, "stim.json", &["--square", "1e-10"], &["cannot be used with"]),
+        (CONFIG, "stim.json", &["--output", "o.txt"], &["o.txt", ".json"]),
+        (CONFIG, "stim.json", &["--dt", "-1", "--output", "o.json"], &["--dt"]),
+        ("missing.json", "stim.json", o_json, &["missing.json"]),
+        ("notjson.json", "stim.json", o_json, &["notjson.json", "JSON"]),
+        ("badfield.json", "stim.json", o_json, &["badfield.json", "R_input"]),
+        ("negative.json", "stim.json", o_json, &["negative.json", "R_input", "> 0"]),
+        ("two.json", "stim.json", o_json, &["two.json", "--model-id"]),
+        (CONFIG, "stim.json", &["--model-id", "42", "--output", "o.json"], &["42"]),
+        (CONFIG, "badstim.json", o_json, &["badstim.json", "[1]"]),
+        (CONFIG, "nostim.json", o_json, &["nostim.json"]),
+    ];
+    for (config, stimulus, rest, needles) in cases {
+        expect_bad_input(&d, config, stimulus, rest, needles);
+    }
     // Never overwrite without --force.
     std::fs::write(d.join("exists.json"), "keep").unwrap();
-    expect_fail(
-        &d,
-        &[
-            "simulate",
-            "--config",
-            CONFIG,
-            "--stimulus",
-            "stim.json",
-            "--output",
-            "exists.json",
-        ],
-        2,
-        &["exists.json", "--force"],
-    );
+    let (exists, needles) = (["--output", "exists.json"], ["exists.json", "--force"]);
+    expect_bad_input(&d, CONFIG, "stim.json", &exists, &needles);
     assert_eq!(
         std::fs::read_to_string(d.join("exists.json")).unwrap(),
         "keep"
@@ -661,23 +512,10 @@ fn errors_have_their_exit_status_and_name_the_problem() {
     let o = simulate_stim(&["--output", "exists.json", "--force"], &d);
     assert!(o.status.success());
     // Other failures: exit status 1.
-    expect_fail(
-        &d,
-        &[
-            "simulate",
-            "--config",
-            CONFIG,
-            "--stimulus",
-            "stim.json",
-            "--output",
-            "adir.json",
-            "--force",
-        ],
-        // A folder named as the output is refused before the run (bad
-        // usage), with a message instead of the system's error.
-        2,
-        &["adir.json: is a folder"],
-    );
+    // A folder named as the output is refused before the run (bad
+    // usage), with a message instead of the system's error.
+    let adir = ["--output", "adir.json", "--force"];
+    expect_bad_input(&d, CONFIG, "stim.json", &adir, &["adir.json: is a folder"]);
 }
 
 #[test]
@@ -761,22 +599,9 @@ fn a_time_step_forward_euler_cannot_take_is_flagged() {
     let o = glif(&["info", "--config", CONFIG, "--dt", "0.02"], &d);
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("overshoots rest"), "{out}");
-    let o = glif(
-        &[
-            "simulate",
-            "--config",
-            CONFIG,
-            "--square",
-            "1e-10",
-            "--dt",
-            "0.05",
-            "--duration",
-            "5",
-            "--output",
-            "u.json",
-        ],
-        &d,
-    );
+    let mut args = vec!["simulate", "--config", CONFIG, "--square", "1e-10"];
+    args.extend(["--dt", "0.05", "--duration", "5", "--output", "u.json"]);
+    let o = glif(&args, &d);
     // Refused (exit status 2), unless insisted on.
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
@@ -784,23 +609,8 @@ fn a_time_step_forward_euler_cannot_take_is_flagged() {
         err.contains("diverges") && err.contains("--allow-unstable-dt"),
         "{err}"
     );
-    let o = glif(
-        &[
-            "simulate",
-            "--config",
-            CONFIG,
-            "--square",
-            "1e-10",
-            "--dt",
-            "0.05",
-            "--duration",
-            "5",
-            "--output",
-            "u.json",
-            "--allow-unstable-dt",
-        ],
-        &d,
-    );
+    args.push("--allow-unstable-dt");
+    let o = glif(&args, &d);
     let err = stderr(&o);
     assert!(err.contains("warning") && err.contains("diverges"), "{err}");
 }
