@@ -125,12 +125,8 @@ fn no_arguments_runs_the_bundled_glif5_model_like_allensdk() {
 
 #[test]
 fn json_output_matches_the_library_and_record_spikes_is_its_spike_part() {
-    let d = dir("json");
-    let stim = write_stimulus(&d);
-    let o = simulate_stim(&["--dt", "5e-6", "--output", "out.json"], &d);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let (d, stim, lib) = run_on_stimulus("json", "out.json");
     let j: Value = serde_json::from_slice(&std::fs::read(d.join("out.json")).unwrap()).unwrap();
-    let lib = library_run(&stim, DT);
     assert!(lib.spikes.len() > 3);
     same(&nums(&j["voltage"]), &lib.voltage, "voltage");
     same(&nums(&j["threshold"]), &lib.threshold, "threshold");
@@ -222,13 +218,20 @@ fn simulate_stim(extra: &[&str], d: &Path) -> Output {
     glif(&args, d)
 }
 
+/// In a fresh directory `name`: writes the test stimulus, runs `glif
+/// simulate` on it at 5 µs writing `output`, and returns the directory, the
+/// stimulus and the library's own run of it.
+fn run_on_stimulus(name: &str, output: &str) -> (std::path::PathBuf, Vec<f64>, Lib) {
+    let d = dir(name);
+    let stim = write_stimulus(&d);
+    let o = simulate_stim(&["--dt", "5e-6", "--output", output], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    (d, stim, library_run(&stim, DT))
+}
+
 #[test]
 fn npz_output_matches_the_library() {
-    let d = dir("npz");
-    let stim = write_stimulus(&d);
-    let lib = library_run(&stim, DT);
-    let o = simulate_stim(&["--dt", "5e-6", "--output", "out.npz"], &d);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let (d, stim, lib) = run_on_stimulus("npz", "out.npz");
     let a = npz_arrays(&d.join("out.npz"));
     assert_eq!(a["voltage"].0, "<f8");
     assert_eq!(a["voltage"].1, vec![30_000]);
@@ -274,11 +277,7 @@ fn npz_output_matches_the_library() {
 
 #[test]
 fn csv_output_matches_the_library() {
-    let d = dir("csv");
-    let stim = write_stimulus(&d);
-    let lib = library_run(&stim, DT);
-    let o = simulate_stim(&["--dt", "5e-6", "--output", "out.csv"], &d);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let (d, stim, lib) = run_on_stimulus("csv", "out.csv");
     let text = std::fs::read_to_string(d.join("out.csv")).unwrap();
     let mut lines = text.lines();
     assert_eq!(
