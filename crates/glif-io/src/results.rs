@@ -295,7 +295,8 @@ impl<F: Float, const N: usize> Recorder<F, N> for RunResult {
 }
 
 /// Only the spikes of a run (for `--record spikes`): constant memory per
-/// sample.
+/// sample. The one spikes-only recorder: glif-core, without a heap, offers
+/// `glif_core::OnSpike` (a closure per spike) instead.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SpikeTrain {
     /// The spikes, in order.
