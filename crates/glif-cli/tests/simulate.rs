@@ -125,7 +125,7 @@ fn no_arguments_runs_the_bundled_glif5_model_like_allensdk() {
 
 #[test]
 fn json_output_matches_the_library_and_record_spikes_is_its_spike_part() {
-    let (d, stim, lib) = run_on_stimulus("json", "out.json");
+    let (d, _, lib) = run_on_stimulus("json", "out.json");
     let j: Value = serde_json::from_slice(&std::fs::read(d.join("out.json")).unwrap()).unwrap();
     assert!(lib.spikes.len() > 3);
     same(&nums(&j["voltage"]), &lib.voltage, "voltage");
@@ -226,7 +226,8 @@ fn run_on_stimulus(name: &str, output: &str) -> (std::path::PathBuf, Vec<f64>, L
     let stim = write_stimulus(&d);
     let o = simulate_stim(&["--dt", "5e-6", "--output", output], &d);
     assert!(o.status.success(), "{}", stderr(&o));
-    (d, stim, library_run(&stim, DT))
+    let lib = library_run(&stim, DT);
+    (d, stim, lib)
 }
 
 #[test]
