@@ -36,6 +36,15 @@ fn same(a: &[f64], b: &[f64], what: &str) {
     }
 }
 
+/// The spike outputs, which a spikes-only file holds as the full one does.
+const SPIKE_KEYS: [&str; 5] = [
+    "grid_spike_times",
+    "interpolated_spike_times",
+    "spike_time_steps",
+    "interpolated_spike_voltage",
+    "interpolated_spike_threshold",
+];
+
 fn check_spikes_json(j: &Value, lib: &Lib) {
     let steps: Vec<usize> = j["spike_time_steps"]
         .as_array()
@@ -152,14 +161,7 @@ fn json_output_matches_the_library_and_record_spikes_is_its_spike_part() {
     assert!(o.status.success(), "{}", stderr(&o));
     let s: Value = serde_json::from_slice(&std::fs::read(d.join("spikes.json")).unwrap()).unwrap();
     assert!(s.get("voltage").is_none() && s.get("AScurrents").is_none());
-    for k in [
-        "grid_spike_times",
-        "interpolated_spike_times",
-        "spike_time_steps",
-        "interpolated_spike_voltage",
-        "interpolated_spike_threshold",
-        "outcome",
-    ] {
+    for k in SPIKE_KEYS.iter().chain(&["outcome"]) {
         assert_eq!(s[k], j[k], "{k}");
     }
 
@@ -265,13 +267,7 @@ fn npz_output_matches_the_library() {
     assert!(o.status.success(), "{}", stderr(&o));
     let s = npz_arrays(&d.join("spikes.npz"));
     assert!(!s.contains_key("voltage"));
-    for k in [
-        "grid_spike_times",
-        "interpolated_spike_times",
-        "spike_time_steps",
-        "interpolated_spike_voltage",
-        "interpolated_spike_threshold",
-    ] {
+    for k in SPIKE_KEYS {
         assert_eq!(s[k], a[k], "{k}");
     }
 }
