@@ -56,171 +56,100 @@ fn workspace_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
+/// A `cargo` step that `--fast` keeps.
+fn cargo(name: &'static str, args: &[&'static str]) -> Step {
+    step(name, "cargo", args, false)
+}
+
+/// Every crate feature combination and both embedded targets: the name of
+/// each build and its `cargo build` arguments.
+#[rustfmt::skip]
+const BUILDS: &[(&str, &[&str])] = &[
+    ("glif-core without features", &["-p", "glif-core", "--no-default-features"]),
+    ("glif-core with serde", &["-p", "glif-core", "--features", "serde"]),
+    ("glif-io without nwb", &["-p", "glif-io"]),
+    ("glif-io with nwb", &["-p", "glif-io", "--features", "nwb"]),
+    ("glif-cli without nwb", &["-p", "glif-cli"]),
+    ("glif-cli with nwb", &["-p", "glif-cli", "--features", "nwb"]),
+    (
+        "glif-core for Cortex-M4F (thumbv7em-none-eabihf)",
+        &["-p", "glif-core", "--release", "--target", "thumbv7em-none-eabihf"],
+    ),
+    (
+        "glif-core for Cortex-M0 (thumbv6m-none-eabi), serde",
+        &["-p", "glif-core", "--release", "--target", "thumbv6m-none-eabi", "--features", "serde"],
+    ),
+];
+
+/// The steps `--fast` skips: name, program, arguments.
+#[rustfmt::skip]
+const SLOW: &[(&str, &str, &[&str])] = &[
+    // Needs the AllenSDK venv: fails without it under CI=true.
+    (
+        "python package: wheel, fresh-venv import, pytest against AllenSDK",
+        "bash",
+        &["scripts/python/test_package.sh"],
+    ),
+    ("firmware on QEMU, bit-identical to the host", "cargo", &["xtask", "firmware", "--report"]),
+    (
+        "benchmarks, each run once (smoke test)",
+        "cargo",
+        &["bench", "-p", "glif-benches", "--", "--test"],
+    ),
+    ("comparison with AllenSDK and NEST (quick)", "cargo", &["xtask", "compare", "--quick"]),
+];
+
 fn steps() -> Vec<Step> {
-    vec![
-        step("format", "cargo", &["fmt", "--all", "--check"], false),
-        step(
+    let clippy = ["clippy", "--workspace", "--all-targets"];
+    let deny = ["--", "-D", "warnings"];
+    let mut steps = vec![
+        cargo("format", &["fmt", "--all", "--check"]),
+        cargo(
             "format (firmware)",
-            "cargo",
             &["fmt", "--check", "--manifest-path", "firmware/Cargo.toml"],
-            false,
         ),
-        step(
-            "clippy (default features)",
-            "cargo",
-            &[
-                "clippy",
-                "--workspace",
-                "--all-targets",
-                "--",
-                "-D",
-                "warnings",
-            ],
-            false,
-        ),
-        step(
+        cargo("clippy (default features)", &[&clippy[..], &deny].concat()),
+        cargo(
             "clippy (all features)",
-            "cargo",
-            &[
-                "clippy",
-                "--workspace",
-                "--all-targets",
-                "--all-features",
-                "--",
-                "-D",
-                "warnings",
-            ],
-            false,
+            &[&clippy[..], &["--all-features"], &deny].concat(),
         ),
-        step(
+        cargo(
             "tests (all features)",
-            "cargo",
             // --no-fail-fast: every failing test binary reports (and every
             // AllenSDK-environment check records how it ended).
             &["test", "--workspace", "--all-features", "--no-fail-fast"],
-            false,
         ),
-        step(
+        cargo(
             "docs build without warnings",
-            "cargo",
             &["doc", "--workspace", "--no-deps", "--all-features"],
-            false,
         )
         .env("RUSTDOCFLAGS", "-D warnings"),
-        step(
-            "glif-core without features",
-            "cargo",
-            &["build", "-p", "glif-core", "--no-default-features"],
-            false,
-        ),
-        step(
-            "glif-core with serde",
-            "cargo",
-            &["build", "-p", "glif-core", "--features", "serde"],
-            false,
-        ),
-        step(
-            "glif-io without nwb",
-            "cargo",
-            &["build", "-p", "glif-io"],
-            false,
-        ),
-        step(
-            "glif-io with nwb",
-            "cargo",
-            &["build", "-p", "glif-io", "--features", "nwb"],
-            false,
-        ),
-        step(
-            "glif-cli without nwb",
-            "cargo",
-            &["build", "-p", "glif-cli"],
-            false,
-        ),
-        step(
-            "glif-cli with nwb",
-            "cargo",
-            &["build", "-p", "glif-cli", "--features", "nwb"],
-            false,
-        ),
-        step(
-            "glif-core for Cortex-M4F (thumbv7em-none-eabihf)",
-            "cargo",
-            &[
-                "build",
-                "-p",
-                "glif-core",
-                "--release",
-                "--target",
-                "thumbv7em-none-eabihf",
-            ],
-            false,
-        ),
-        step(
-            "glif-core for Cortex-M0 (thumbv6m-none-eabi), serde",
-            "cargo",
-            &[
-                "build",
-                "-p",
-                "glif-core",
-                "--release",
-                "--target",
-                "thumbv6m-none-eabi",
-                "--features",
-                "serde",
-            ],
-            false,
-        ),
-        step(
-            "glif-core links no alloc",
-            "cargo",
-            &["xtask", "no-alloc"],
-            false,
-        ),
-        step(
+    ];
+    steps.extend(
+        BUILDS
+            .iter()
+            .map(|(name, args)| cargo(name, &[&["build"][..], args].concat())),
+    );
+    steps.extend([
+        cargo("glif-core links no alloc", &["xtask", "no-alloc"]),
+        cargo(
             "verify against AllenSDK reference traces",
-            "cargo",
             &["xtask", "verify"],
-            false,
         ),
-        step(
+        cargo(
             "verify against NEST 3.10 reference cases",
-            "cargo",
             &["xtask", "verify-nest"],
-            false,
         ),
-        step(
+        cargo(
             "docs/F32.md is up to date",
-            "cargo",
             &["xtask", "f32-report", "--check"],
-            false,
         ),
-        // Needs the AllenSDK venv: fails without it under CI=true.
-        step(
-            "python package: wheel, fresh-venv import, pytest against AllenSDK",
-            "bash",
-            &["scripts/python/test_package.sh"],
-            true,
-        ),
-        step(
-            "firmware on QEMU, bit-identical to the host",
-            "cargo",
-            &["xtask", "firmware", "--report"],
-            true,
-        ),
-        step(
-            "benchmarks, each run once (smoke test)",
-            "cargo",
-            &["bench", "-p", "glif-benches", "--", "--test"],
-            true,
-        ),
-        step(
-            "comparison with AllenSDK and NEST (quick)",
-            "cargo",
-            &["xtask", "compare", "--quick"],
-            true,
-        ),
-    ]
+    ]);
+    steps.extend(
+        SLOW.iter()
+            .map(|(name, program, args)| step(name, program, args, true)),
+    );
+    steps
 }
 
 /// Runs every step; prints a summary and `N passed, M failed`.

@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use glif_core::RunError;
-use glif_io::{AnyModel, NeuronConfig, RunEnd, RunResult};
-use glif_reference::tolerance::{self, ExpSource as Exp, Worst, LIBM_TOLERANCES, MEAN_RELATIVE};
+use glif_io::{AnyModel, NeuronConfig, Outcome, RunEnd, RunResult};
+use glif_reference::tolerance::{self, ExpSource as Exp, Worst, LIBM_TOLERANCES};
 use serde_json::Value;
 
 use crate::verify_cases::*;
@@ -157,57 +157,16 @@ fn check_outputs(case: &Value, out: &RunResult, exp: Exp, problems: &mut Vec<Str
         ));
     }
     for (name, output, xs, s) in traces {
-        let finite: Vec<f64> = xs.iter().cloned().filter(|x| !x.is_nan()).collect();
-        let n_nan = (xs.len() - finite.len()) as u64;
-        if Some(n_nan) != s["n_nan"].as_u64() {
-            problems.push(format!(
-                "summary {name}: {n_nan} NaN, AllenSDK {}",
-                s["n_nan"]
-            ));
-        }
-        if finite.is_empty() {
-            continue;
-        }
-        let min = finite.iter().cloned().fold(f64::INFINITY, f64::min);
-        let max = finite.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-        let mean = finite.iter().sum::<f64>() / finite.len() as f64;
-        let scale = min.abs().max(max.abs());
-        let close = |x: f64, y: f64| tolerance::close(exp, output, x, y, scale).unwrap_or(false);
-        for (what, ours, theirs) in [
-            ("min", min, s["min"].as_f64()),
-            ("max", max, s["max"].as_f64()),
-        ] {
-            if !theirs.is_some_and(|y| close(ours, y)) {
-                problems.push(format!(
-                    "summary {name}: {what} {ours:e}, AllenSDK {theirs:?}"
-                ));
-            }
-        }
-        let their_mean = s["mean"].as_f64().unwrap_or(f64::NAN);
-        let mean_ok = (mean - their_mean).abs() <= MEAN_RELATIVE * scale;
-        if !mean_ok {
-            problems.push(format!(
-                "summary {name}: mean {mean:e}, AllenSDK {their_mean:e}"
-            ));
-        }
+        tolerance::check_summary(exp, &name, output, &xs, s, problems);
     }
 
     // Bad reset, and where the run stopped.
     let bad = case["bad_reset_flag"].as_bool().unwrap_or(false);
-    match (bad, &out.end) {
-        (false, RunEnd::Completed) | (true, RunEnd::BadReset { .. }) => {}
+    match (bad, out.end) {
+        (false, RunEnd::COMPLETED) | (true, RunEnd::Ended(Outcome::BadReset { .. })) => {}
         (_, end) => problems.push(format!("bad_reset_flag {bad}, but the run ended: {end}")),
     }
-    if let Some(last) = case["last_non_nan_index"].as_u64() {
-        let ours = out
-            .voltage
-            .iter()
-            .rposition(|v| !v.is_nan())
-            .map(|i| i as u64);
-        if ours != Some(last) {
-            problems.push(format!("last non-NaN sample {ours:?}, AllenSDK {last}"));
-        }
-    }
+    tolerance::check_last_sample(case, &out.voltage, problems);
     worst
 }
 
@@ -407,7 +366,7 @@ fn check_case(case: &Value, numpy: &NumpyExp) -> CaseResult {
         ok: problems.is_empty(),
         line: format!(
             "spikes {n:>3}{}  numpy-exp {}  libm: {}",
-            if matches!(libm_out.end, RunEnd::BadReset { .. }) {
+            if matches!(libm_out.end, RunEnd::Ended(Outcome::BadReset { .. })) {
                 " +bad reset"
             } else {
                 ""

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-use glif_io::{AnyModel, RunEnd, RunResult};
+use glif_io::{AnyModel, Outcome, RunEnd, RunResult};
 
 use crate::verify::load_config;
 use crate::verify_cases::*;
@@ -63,7 +63,7 @@ fn compare(name: &str, a: &RunResult, b: &RunResult) -> Group {
         .filter(|(x, y)| !x.is_nan() && !y.is_nan())
         .map(|(x, y)| (x - y).abs() * 1e3)
         .fold(0.0, f64::max);
-    let bad = |r: &RunResult| matches!(r.end, RunEnd::BadReset { .. });
+    let bad = |r: &RunResult| matches!(r.end, RunEnd::Ended(Outcome::BadReset { .. }));
     Group {
         cases: 1,
         identical: usize::from(identical),

@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Args;
-use glif_io::stream::Slice;
-use glif_io::{sci, NeuronConfig, Precision, Record, RunEnd, RunResult};
+use glif_io::stream::{Slice, Source};
+use glif_io::{sci, NeuronConfig, Outcome, Precision, Record, RunEnd, RunResult};
 
 use crate::config;
 use crate::error::CliError;
@@ -448,7 +448,7 @@ fn summary(
         None => eprintln!("  spikes    0"),
     }
     match out.end {
-        RunEnd::BadReset { .. } => {
+        RunEnd::Ended(Outcome::BadReset { .. }) => {
             eprintln!("  outcome   bad reset (see warning)");
             eprintln!("glif: warning: {}", out.end.message(Some(dt)));
         }

@@ -189,7 +189,7 @@ pub fn run(a: SweepsArgs) -> Result<u8, CliError> {
                 failed += 1;
                 format!("FAILED: {e}")
             }
-            (None, glif_io::RunEnd::Completed) => "ok".into(),
+            (None, glif_io::RunEnd::COMPLETED) => "ok".into(),
             (None, end) => format!("ok, warning: {}", end.message(Some(r.dt))),
         };
         if r.error.is_some() {

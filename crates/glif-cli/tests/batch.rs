@@ -10,7 +10,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use common::*;
-use glif_io::{generate, AnyModel, NeuronConfig, RunEnd};
+use glif_io::{generate, AnyModel, NeuronConfig, Outcome, RunEnd};
 use serde_json::Value;
 
 const DT: f64 = 5e-6;
@@ -170,8 +170,8 @@ fn check_against_any_model(rows: &[Row], configs: &BTreeMap<String, Value>, stim
             r.file
         );
         match alone.end {
-            RunEnd::Completed => assert_eq!(r.outcome, "completed", "{}", r.file),
-            RunEnd::BadReset { spike_step, .. } => {
+            RunEnd::COMPLETED => assert_eq!(r.outcome, "completed", "{}", r.file),
+            RunEnd::Ended(Outcome::BadReset { spike_step, .. }) => {
                 assert_eq!(r.outcome, "bad_reset", "{}", r.file);
                 assert_eq!(r.bad_reset_step, Some(spike_step), "{}", r.file);
                 bad += 1;
@@ -333,48 +333,21 @@ fn jsonl_input_gives_the_same_rows_as_the_folder() {
 fn bad_usage_is_exit_status_2_and_help_has_an_example() {
     let d = dir("batch_usage");
     std::fs::create_dir_all(d.join("empty")).unwrap();
-    for (args, needle) in [
+    // (configs, stimulus flags, output, what the message names)
+    for (configs, stimulus, output, needle) in [
+        ("empty", &[][..], "s.csv", "no stimulus"),
+        ("empty", &["--square", "1e-10"][..], "s.csv", "no configs"),
+        ("nothere", &["--square", "1e-10"][..], "s.csv", "nothere"),
         (
-            vec!["batch", "--configs", "empty", "--output", "s.csv"],
-            "no stimulus",
-        ),
-        (
-            vec![
-                "batch",
-                "--configs",
-                "empty",
-                "--square",
-                "1e-10",
-                "--output",
-                "s.csv",
-            ],
-            "no configs",
-        ),
-        (
-            vec![
-                "batch",
-                "--configs",
-                "nothere",
-                "--square",
-                "1e-10",
-                "--output",
-                "s.csv",
-            ],
-            "nothere",
-        ),
-        (
-            vec![
-                "batch",
-                "--configs",
-                "empty",
-                "--square",
-                "1e-10",
-                "--output",
-                "s.txt",
-            ],
+            "empty",
+            &["--square", "1e-10"][..],
+            "s.txt",
             ".csv or .json",
         ),
     ] {
+        let mut args = vec!["batch", "--configs", configs];
+        args.extend_from_slice(stimulus);
+        args.extend(["--output", output]);
         let o = glif(&args, &d);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
         assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));

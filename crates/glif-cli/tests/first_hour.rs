@@ -5,9 +5,6 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Output;
-
 use common::*;
 use serde_json::Value;
 
@@ -15,25 +12,6 @@ const HUMAN_GLIF5: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../reference/configs/teeter/520454345_human_GLIF5_neuron_config.json"
 );
-
-fn fails_with(o: &Output, code: i32, needles: &[&str]) {
-    let err = stderr(o);
-    assert_eq!(o.status.code(), Some(code), "{err}");
-    for n in needles {
-        assert!(err.contains(n), "{n:?} not in: {err}");
-    }
-    assert!(!err.contains("panicked"), "{err}");
-}
-
-/// `glif simulate` on the bundled config, a short run, no plot.
-fn simulate(extra: &[&str], d: &Path) -> Output {
-    let mut args = vec!["simulate", "--config", CONFIG, "--no-plot", "--force"];
-    if !extra.contains(&"--output") {
-        args.extend(["--output", "out.json"]);
-    }
-    args.extend_from_slice(extra);
-    glif(&args, d)
-}
 
 /// A short square step (0.05 s onset, 0.1 s wide, 0.2 s in all).
 const SHORT: [&str; 6] = ["--start", "0.05", "--width", "0.1", "--duration", "0.2"];
@@ -79,18 +57,8 @@ fn a_stimulus_in_pa_gets_a_plain_warning_and_every_summary_shows_the_range_in_pa
     assert!(err.contains("range     -200 to 0 pA"), "{err}");
 
     // glif batch says it too, and shows the range.
-    std::fs::create_dir_all(d.join("configs")).unwrap();
-    std::fs::copy(CONFIG, d.join("configs/a.json")).unwrap();
-    let mut args = vec![
-        "batch",
-        "--configs",
-        "configs",
-        "--output",
-        "s.csv",
-        "--force",
-        "--square",
-        "150",
-    ];
+    let mut args = batch_of_one(&d);
+    args.extend(["--force", "--square", "150"]);
     args.extend(SHORT);
     let o = glif(&args, &d);
     let err = stderr(&o);
@@ -202,24 +170,9 @@ fn a_diverging_dt_is_refused_naming_the_slip_unless_insisted_on() {
 
     // glif batch refuses it too (on a stimulus file: a generated one of
     // 0.2 s is refused before, as shorter than one sample of 2e5 s).
-    std::fs::create_dir_all(d.join("configs")).unwrap();
-    std::fs::copy(CONFIG, d.join("configs/a.json")).unwrap();
-    std::fs::write(
-        d.join("s.json"),
-        serde_json::to_string(&vec![1e-10; 100]).unwrap(),
-    )
-    .unwrap();
-    let mut args = vec![
-        "batch",
-        "--configs",
-        "configs",
-        "--output",
-        "s.csv",
-        "--stimulus",
-        "s.json",
-        "--dt",
-        "200000",
-    ];
+    write_dc(&d.join("s.json"), 100);
+    let mut args = batch_of_one(&d);
+    args.extend(["--stimulus", "s.json", "--dt", "200000"]);
     fails_with(
         &glif(&args, &d),
         2,
@@ -252,20 +205,12 @@ fn a_diverging_dt_is_refused_naming_the_slip_unless_insisted_on() {
 fn a_stimulus_duration_that_looks_wrong_for_its_dt_is_warned_about() {
     let d = dir("first-hour-duration");
     // 100 samples at 5 µs: 0.5 ms.
-    std::fs::write(
-        d.join("s.json"),
-        serde_json::to_string(&vec![1e-10; 100]).unwrap(),
-    )
-    .unwrap();
+    write_dc(&d.join("s.json"), 100);
     let o = simulate(&["--stimulus", "s.json"], &d);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("shorter than 1 ms"), "{}", stderr(&o));
     // 20,000 samples at 5 µs: 0.1 s, no warning.
-    std::fs::write(
-        d.join("t.json"),
-        serde_json::to_string(&vec![1e-10; 20_000]).unwrap(),
-    )
-    .unwrap();
+    write_dc(&d.join("t.json"), 20_000);
     let o = simulate(&["--stimulus", "t.json"], &d);
     assert!(!stderr(&o).contains("shorter than"), "{}", stderr(&o));
 }
@@ -411,11 +356,7 @@ fn the_json_run_block_says_how_the_stimulus_was_made() {
     assert_eq!(j["run"]["El_reference"], cfg["566283540"]["El_reference"]);
     assert!(j["run"]["El_reference"].is_f64());
     // A file stimulus is named.
-    std::fs::write(
-        d.join("s.json"),
-        serde_json::to_string(&vec![1e-10; 20_000]).unwrap(),
-    )
-    .unwrap();
+    write_dc(&d.join("s.json"), 20_000);
     let o = simulate(&["--stimulus", "s.json"], &d);
     assert!(o.status.success(), "{}", stderr(&o));
     let j: Value = serde_json::from_slice(&std::fs::read(d.join("out.json")).unwrap()).unwrap();
@@ -591,4 +532,17 @@ fn sweeps_summary_shows_each_stimulus_range_in_pa_and_flags_pa_typed_as_amperes(
     assert!(err.contains("0 to 2.5e14 pA"), "{err}");
     assert!(err.contains("sweep 3: the stimulus reaches 250 A"), "{err}");
     assert!(err.contains("this looks like pA"), "{err}");
+}
+
+/// Writes a JSON stimulus file of `samples` samples of 100 pA.
+fn write_dc(path: &std::path::Path, samples: usize) {
+    std::fs::write(path, serde_json::to_string(&vec![1e-10; samples]).unwrap()).unwrap();
+}
+
+/// `glif batch` over `d/configs` holding the bundled config alone, writing
+/// `s.csv`: the arguments before the stimulus.
+fn batch_of_one(d: &std::path::Path) -> Vec<&'static str> {
+    std::fs::create_dir_all(d.join("configs")).unwrap();
+    std::fs::copy(CONFIG, d.join("configs/a.json")).unwrap();
+    vec!["batch", "--configs", "configs", "--output", "s.csv"]
 }

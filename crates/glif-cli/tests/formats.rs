@@ -12,7 +12,9 @@ use common::{dir, glif, stderr};
 use glif_io::batch::{self, BatchOptions};
 use glif_io::output::read_result;
 use glif_io::summary::{read_summary_csv, read_summary_json, Row};
-use glif_io::{generate, AnyPrecisionModel, NeuronConfig, Precision, Record, RunEnd, RunResult};
+use glif_io::{
+    generate, AnyPrecisionModel, NeuronConfig, Outcome, Precision, Record, RunEnd, RunResult,
+};
 
 const DT: f64 = 5e-6;
 /// A Teeter et al. GLIF5 model whose run on this step ends in a bad reset.
@@ -81,7 +83,11 @@ fn every_simulate_output_reads_back_as_the_library_computed_it() {
     let config = teeter(BAD_RESET);
     std::fs::write(d.join("config.json"), config.to_json_string()).unwrap();
     let lib = library(&config, Precision::F64, Record::All);
-    assert!(matches!(lib.end, RunEnd::BadReset { .. }), "{:?}", lib.end);
+    assert!(
+        matches!(lib.end, RunEnd::Ended(Outcome::BadReset { .. })),
+        "{:?}",
+        lib.end
+    );
     assert!(!lib.spikes.is_empty() && lib.voltage.iter().any(|v| v.is_nan()));
     let stim = stimulus();
 
@@ -103,7 +109,7 @@ fn every_simulate_output_reads_back_as_the_library_computed_it() {
     assert_eq!(json.keys["outcome"]["message"], lib.end.message(Some(DT)));
     assert_eq!(json.keys["run"]["dt"], DT);
     assert_eq!(json.keys["run"]["n_samples"], stim.len());
-    let RunEnd::BadReset { spike_step, .. } = lib.end else {
+    let RunEnd::Ended(Outcome::BadReset { spike_step, .. }) = lib.end else {
         unreachable!()
     };
     let npz = read_result(&d.join("all.npz")).unwrap();

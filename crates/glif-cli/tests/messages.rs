@@ -4,29 +4,8 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Output;
-
 use common::*;
 use serde_json::Value;
-
-fn fails_with(o: &Output, code: i32, needles: &[&str]) {
-    let err = stderr(o);
-    assert_eq!(o.status.code(), Some(code), "{err}");
-    for n in needles {
-        assert!(err.contains(n), "{n:?} not in: {err}");
-    }
-    assert!(!err.contains("panicked"), "{err}");
-}
-
-fn simulate(extra: &[&str], d: &Path) -> Output {
-    let mut args = vec!["simulate", "--config", CONFIG, "--no-plot", "--force"];
-    if !extra.contains(&"--output") {
-        args.extend(["--output", "out.json"]);
-    }
-    args.extend_from_slice(extra);
-    glif(&args, d)
-}
 
 #[test]
 fn negative_numbers_in_scientific_notation_reach_their_option() {

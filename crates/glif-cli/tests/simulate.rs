@@ -36,6 +36,15 @@ fn same(a: &[f64], b: &[f64], what: &str) {
     }
 }
 
+/// The spike outputs, which a spikes-only file holds as the full one does.
+const SPIKE_KEYS: [&str; 5] = [
+    "grid_spike_times",
+    "interpolated_spike_times",
+    "spike_time_steps",
+    "interpolated_spike_voltage",
+    "interpolated_spike_threshold",
+];
+
 fn check_spikes_json(j: &Value, lib: &Lib) {
     let steps: Vec<usize> = j["spike_time_steps"]
         .as_array()
@@ -44,26 +53,20 @@ fn check_spikes_json(j: &Value, lib: &Lib) {
         .map(|x| x.as_u64().unwrap() as usize)
         .collect();
     assert_eq!(steps, lib.spikes.iter().map(|s| s.step).collect::<Vec<_>>());
-    same(
-        &nums(&j["interpolated_spike_times"]),
-        &lib.spikes.iter().map(|s| s.time).collect::<Vec<_>>(),
-        "times",
-    );
-    same(
-        &nums(&j["grid_spike_times"]),
-        &lib.spikes.iter().map(|s| s.grid_time).collect::<Vec<_>>(),
-        "grid",
-    );
-    same(
-        &nums(&j["interpolated_spike_voltage"]),
-        &lib.spikes.iter().map(|s| s.voltage).collect::<Vec<_>>(),
-        "sv",
-    );
-    same(
-        &nums(&j["interpolated_spike_threshold"]),
-        &lib.spikes.iter().map(|s| s.threshold).collect::<Vec<_>>(),
-        "sth",
-    );
+    let spikes =
+        |f: fn(&glif_core::Spike<f64>) -> f64| lib.spikes.iter().map(f).collect::<Vec<_>>();
+    for (key, value, what) in [
+        ("interpolated_spike_times", spikes(|s| s.time), "times"),
+        ("grid_spike_times", spikes(|s| s.grid_time), "grid"),
+        ("interpolated_spike_voltage", spikes(|s| s.voltage), "sv"),
+        (
+            "interpolated_spike_threshold",
+            spikes(|s| s.threshold),
+            "sth",
+        ),
+    ] {
+        same(&nums(&j[key]), &value, what);
+    }
 }
 
 #[test]
@@ -131,12 +134,8 @@ fn no_arguments_runs_the_bundled_glif5_model_like_allensdk() {
 
 #[test]
 fn json_output_matches_the_library_and_record_spikes_is_its_spike_part() {
-    let d = dir("json");
-    let stim = write_stimulus(&d);
-    let o = simulate_stim(&["--dt", "5e-6", "--output", "out.json"], &d);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let (d, _, lib) = run_on_stimulus("json", "out.json");
     let j: Value = serde_json::from_slice(&std::fs::read(d.join("out.json")).unwrap()).unwrap();
-    let lib = library_run(&stim, DT);
     assert!(lib.spikes.len() > 3);
     same(&nums(&j["voltage"]), &lib.voltage, "voltage");
     same(&nums(&j["threshold"]), &lib.threshold, "threshold");
@@ -162,14 +161,7 @@ fn json_output_matches_the_library_and_record_spikes_is_its_spike_part() {
     assert!(o.status.success(), "{}", stderr(&o));
     let s: Value = serde_json::from_slice(&std::fs::read(d.join("spikes.json")).unwrap()).unwrap();
     assert!(s.get("voltage").is_none() && s.get("AScurrents").is_none());
-    for k in [
-        "grid_spike_times",
-        "interpolated_spike_times",
-        "spike_time_steps",
-        "interpolated_spike_voltage",
-        "interpolated_spike_threshold",
-        "outcome",
-    ] {
+    for k in SPIKE_KEYS.iter().chain(&["outcome"]) {
         assert_eq!(s[k], j[k], "{k}");
     }
 
@@ -228,13 +220,21 @@ fn simulate_stim(extra: &[&str], d: &Path) -> Output {
     glif(&args, d)
 }
 
+/// In a fresh directory `name`: writes the test stimulus, runs `glif
+/// simulate` on it at 5 µs writing `output`, and returns the directory, the
+/// stimulus and the library's own run of it.
+fn run_on_stimulus(name: &str, output: &str) -> (std::path::PathBuf, Vec<f64>, Lib) {
+    let d = dir(name);
+    let stim = write_stimulus(&d);
+    let o = simulate_stim(&["--dt", "5e-6", "--output", output], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lib = library_run(&stim, DT);
+    (d, stim, lib)
+}
+
 #[test]
 fn npz_output_matches_the_library() {
-    let d = dir("npz");
-    let stim = write_stimulus(&d);
-    let lib = library_run(&stim, DT);
-    let o = simulate_stim(&["--dt", "5e-6", "--output", "out.npz"], &d);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let (d, stim, lib) = run_on_stimulus("npz", "out.npz");
     let a = npz_arrays(&d.join("out.npz"));
     assert_eq!(a["voltage"].0, "<f8");
     assert_eq!(a["voltage"].1, vec![30_000]);
@@ -267,24 +267,14 @@ fn npz_output_matches_the_library() {
     assert!(o.status.success(), "{}", stderr(&o));
     let s = npz_arrays(&d.join("spikes.npz"));
     assert!(!s.contains_key("voltage"));
-    for k in [
-        "grid_spike_times",
-        "interpolated_spike_times",
-        "spike_time_steps",
-        "interpolated_spike_voltage",
-        "interpolated_spike_threshold",
-    ] {
+    for k in SPIKE_KEYS {
         assert_eq!(s[k], a[k], "{k}");
     }
 }
 
 #[test]
 fn csv_output_matches_the_library() {
-    let d = dir("csv");
-    let stim = write_stimulus(&d);
-    let lib = library_run(&stim, DT);
-    let o = simulate_stim(&["--dt", "5e-6", "--output", "out.csv"], &d);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let (d, stim, lib) = run_on_stimulus("csv", "out.csv");
     let text = std::fs::read_to_string(d.join("out.csv")).unwrap();
     let mut lines = text.lines();
     assert_eq!(
@@ -462,6 +452,14 @@ fn expect_fail(d: &std::path::Path, args: &[&str], code: i32, needles: &[&str]) 
     );
 }
 
+/// [`expect_fail`] with exit status 2 (bad input) for `glif simulate
+/// --config CONFIG --stimulus STIMULUS` and `rest`.
+fn expect_bad_input(d: &Path, config: &str, stimulus: &str, rest: &[&str], needles: &[&str]) {
+    let mut args = vec!["simulate", "--config", config, "--stimulus", stimulus];
+    args.extend_from_slice(rest);
+    expect_fail(d, &args, 2, needles);
+}
+
 #[test]
 fn errors_have_their_exit_status_and_name_the_problem() {
     let d = dir("errors");
@@ -478,182 +476,31 @@ fn errors_have_their_exit_status_and_name_the_problem() {
 
     // Usage.
     expect_fail(&d, &["simulate", "--bogus"], 2, &["--bogus"]);
-    expect_fail(
-        &d,
-        &[
-            "simulate",
-            "--config",
-            CONFIG,
-            "--stimulus",
-            "stim.json",
-            "--square",
-            "1e-10",
-        ],
-        2,
-        &["cannot be used with"],
-    );
     // `--config` without a stimulus runs the default step: tests/stimuli.rs.
-    expect_fail(
-        &d,
-        &[
-            "simulate",
-            "--config",
-            CONFIG,
-            "--stimulus",
-            "stim.json",
-            "--output",
-            "o.txt",
-        ],
-        2,
-        &["o.txt", ".json"],
-    );
-    expect_fail(
-        &d,
-        &[
-            "simulate",
-            "--config",
-            CONFIG,
-            "--stimulus",
-            "stim.json",
-            "--dt",
-            "-1",
-            "--output",
-            "o.json",
-        ],
-        2,
-        &["--dt"],
-    );
-    // Input files.
-    expect_fail(
-        &d,
-        &[
-            "simulate",
-            "--config",
-            "missing.json",
-            "--stimulus",
-            "stim.json",
-            "--output",
-            "o.json",
-        ],
-        2,
-        &["missing.json"],
-    );
-    expect_fail(
-        &d,
-        &[
-            "simulate",
-            "--config",
-            "notjson.json",
-            "--stimulus",
-            "stim.json",
-            "--output",
-            "o.json",
-        ],
-        2,
-        &["notjson.json", "JSON"],
-    );
-    expect_fail(
-        &d,
-        &[
-            "simulate",
-            "--config",
-            "badfield.json",
-            "--stimulus",
-            "stim.json",
-            "--output",
-            "o.json",
-        ],
-        2,
-        &["badfield.json", "R_input"],
-    );
-    expect_fail(
-        &d,
-        &[
-            "simulate",
-            "--config",
-            "negative.json",
-            "--stimulus",
-            "stim.json",
-            "--output",
-            "o.json",
-        ],
-        2,
-        &["negative.json", "R_input", "> 0"],
-    );
-    expect_fail(
-        &d,
-        &[
-            "simulate",
-            "--config",
-            "two.json",
-            "--stimulus",
-            "stim.json",
-            "--output",
-            "o.json",
-        ],
-        2,
-        &["two.json", "--model-id"],
-    );
-    expect_fail(
-        &d,
-        &[
-            "simulate",
-            "--config",
-            CONFIG,
-            "--model-id",
-            "42",
-            "--stimulus",
-            "stim.json",
-            "--output",
-            "o.json",
-        ],
-        2,
-        &["42"],
-    );
-    expect_fail(
-        &d,
-        &[
-            "simulate",
-            "--config",
-            CONFIG,
-            "--stimulus",
-            "badstim.json",
-            "--output",
-            "o.json",
-        ],
-        2,
-        &["badstim.json", "[1]"],
-    );
-    expect_fail(
-        &d,
-        &[
-            "simulate",
-            "--config",
-            CONFIG,
-            "--stimulus",
-            "nostim.json",
-            "--output",
-            "o.json",
-        ],
-        2,
-        &["nostim.json"],
-    );
+    // Then input files. Each: config, stimulus, other arguments, what the
+    // message names (exit status 2).
+    let o_json: &[&str] = &["--output", "o.json"];
+    #[rustfmt::skip]
+    let cases: [(&str, &str, &[&str], &[&str]); 11] = [
+        (CONFIG, "stim.json", &["--square", "1e-10"], &["cannot be used with"]),
+        (CONFIG, "stim.json", &["--output", "o.txt"], &["o.txt", ".json"]),
+        (CONFIG, "stim.json", &["--dt", "-1", "--output", "o.json"], &["--dt"]),
+        ("missing.json", "stim.json", o_json, &["missing.json"]),
+        ("notjson.json", "stim.json", o_json, &["notjson.json", "JSON"]),
+        ("badfield.json", "stim.json", o_json, &["badfield.json", "R_input"]),
+        ("negative.json", "stim.json", o_json, &["negative.json", "R_input", "> 0"]),
+        ("two.json", "stim.json", o_json, &["two.json", "--model-id"]),
+        (CONFIG, "stim.json", &["--model-id", "42", "--output", "o.json"], &["42"]),
+        (CONFIG, "badstim.json", o_json, &["badstim.json", "[1]"]),
+        (CONFIG, "nostim.json", o_json, &["nostim.json"]),
+    ];
+    for (config, stimulus, rest, needles) in cases {
+        expect_bad_input(&d, config, stimulus, rest, needles);
+    }
     // Never overwrite without --force.
     std::fs::write(d.join("exists.json"), "keep").unwrap();
-    expect_fail(
-        &d,
-        &[
-            "simulate",
-            "--config",
-            CONFIG,
-            "--stimulus",
-            "stim.json",
-            "--output",
-            "exists.json",
-        ],
-        2,
-        &["exists.json", "--force"],
-    );
+    let (exists, needles) = (["--output", "exists.json"], ["exists.json", "--force"]);
+    expect_bad_input(&d, CONFIG, "stim.json", &exists, &needles);
     assert_eq!(
         std::fs::read_to_string(d.join("exists.json")).unwrap(),
         "keep"
@@ -661,23 +508,10 @@ fn errors_have_their_exit_status_and_name_the_problem() {
     let o = simulate_stim(&["--output", "exists.json", "--force"], &d);
     assert!(o.status.success());
     // Other failures: exit status 1.
-    expect_fail(
-        &d,
-        &[
-            "simulate",
-            "--config",
-            CONFIG,
-            "--stimulus",
-            "stim.json",
-            "--output",
-            "adir.json",
-            "--force",
-        ],
-        // A folder named as the output is refused before the run (bad
-        // usage), with a message instead of the system's error.
-        2,
-        &["adir.json: is a folder"],
-    );
+    // A folder named as the output is refused before the run (bad
+    // usage), with a message instead of the system's error.
+    let adir = ["--output", "adir.json", "--force"];
+    expect_bad_input(&d, CONFIG, "stim.json", &adir, &["adir.json: is a folder"]);
 }
 
 #[test]
@@ -761,22 +595,9 @@ fn a_time_step_forward_euler_cannot_take_is_flagged() {
     let o = glif(&["info", "--config", CONFIG, "--dt", "0.02"], &d);
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("overshoots rest"), "{out}");
-    let o = glif(
-        &[
-            "simulate",
-            "--config",
-            CONFIG,
-            "--square",
-            "1e-10",
-            "--dt",
-            "0.05",
-            "--duration",
-            "5",
-            "--output",
-            "u.json",
-        ],
-        &d,
-    );
+    let mut args = vec!["simulate", "--config", CONFIG, "--square", "1e-10"];
+    args.extend(["--dt", "0.05", "--duration", "5", "--output", "u.json"]);
+    let o = glif(&args, &d);
     // Refused (exit status 2), unless insisted on.
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
@@ -784,23 +605,8 @@ fn a_time_step_forward_euler_cannot_take_is_flagged() {
         err.contains("diverges") && err.contains("--allow-unstable-dt"),
         "{err}"
     );
-    let o = glif(
-        &[
-            "simulate",
-            "--config",
-            CONFIG,
-            "--square",
-            "1e-10",
-            "--dt",
-            "0.05",
-            "--duration",
-            "5",
-            "--output",
-            "u.json",
-            "--allow-unstable-dt",
-        ],
-        &d,
-    );
+    args.push("--allow-unstable-dt");
+    let o = glif(&args, &d);
     let err = stderr(&o);
     assert!(err.contains("warning") && err.contains("diverges"), "{err}");
 }

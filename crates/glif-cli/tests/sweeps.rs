@@ -67,6 +67,13 @@ fn check_sweep(input: &Path, out: &Path, n: u32, cut_value: f64) {
     );
 }
 
+/// `glif sweeps --nwb NWB --config CONFIG` and `rest`, in `d`.
+fn sweeps(d: &Path, nwb: &str, rest: &[&str]) -> std::process::Output {
+    let mut args = vec!["sweeps", "--nwb", nwb, "--config", CONFIG];
+    args.extend_from_slice(rest);
+    glif(&args, d)
+}
+
 #[test]
 fn runs_every_sweep_but_test_and_matches_the_library() {
     let d = dir("sweeps_all");
@@ -74,19 +81,10 @@ fn runs_every_sweep_but_test_and_matches_the_library() {
     write_nwb(&input, &spec());
     std::fs::write(d.join("ephys_sweeps.json"), EPHYS).unwrap();
     let before = std::fs::read(&input).unwrap();
-    let o = glif(
-        &[
-            "sweeps",
-            "--nwb",
-            "in.nwb",
-            "--config",
-            CONFIG,
-            "--sweeps",
-            "ephys_sweeps.json",
-            "--output",
-            "out.nwb",
-        ],
+    let o = sweeps(
         &d,
+        "in.nwb",
+        &["--sweeps", "ephys_sweeps.json", "--output", "out.nwb"],
     );
     let err = stderr(&o);
     assert!(o.status.success(), "{err}");
@@ -99,12 +97,7 @@ fn runs_every_sweep_but_test_and_matches_the_library() {
     assert_eq!(out.read_spike_times(0).unwrap(), None);
     assert_eq!(std::fs::read(&input).unwrap(), before);
     // The output is never replaced without --force.
-    let o = glif(
-        &[
-            "sweeps", "--nwb", "in.nwb", "--config", CONFIG, "--sweep", "3", "--output", "out.nwb",
-        ],
-        &d,
-    );
+    let o = sweeps(&d, "in.nwb", &["--sweep", "3", "--output", "out.nwb"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("--force"));
 }
@@ -116,13 +109,10 @@ fn chosen_sweeps_in_place_and_spike_cut_value() {
     write_nwb(&input, &spec());
     let pristine = d.join("pristine.nwb");
     std::fs::copy(&input, &pristine).unwrap();
-    let o = glif(
+    let o = sweeps(
+        &d,
+        "in.nwb",
         &[
-            "sweeps",
-            "--nwb",
-            "in.nwb",
-            "--config",
-            CONFIG,
             "--sweep",
             "4",
             "--sweep",
@@ -131,7 +121,6 @@ fn chosen_sweeps_in_place_and_spike_cut_value() {
             "--spike-cut-value",
             "0.02",
         ],
-        &d,
     );
     assert!(o.status.success(), "{}", stderr(&o));
     check_sweep(&pristine, &input, 4, 0.02);
@@ -162,12 +151,7 @@ fn old_version_files_are_read_without_conversion() {
         ..FileSpec::v1_1(vec![s])
     };
     write_nwb(&input, &spec);
-    let o = glif(
-        &[
-            "sweeps", "--nwb", "old.nwb", "--config", CONFIG, "--sweep", "5", "--output", "out.nwb",
-        ],
-        &d,
-    );
+    let o = sweeps(&d, "old.nwb", &["--sweep", "5", "--output", "out.nwb"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let sweep = NwbFile::open(&input).unwrap().read_sweep(5).unwrap();
     assert_eq!(sweep.stimulus_conversion, 1.0);
@@ -182,35 +166,22 @@ fn a_failing_sweep_is_reported_and_the_others_are_kept() {
     spec.sweeps[2].omit = vec!["stimulus/timeseries/data"]; // sweep 4
     write_nwb(&input, &spec);
     std::fs::write(d.join("ephys_sweeps.json"), EPHYS).unwrap();
-    let o = glif(
+    let o = sweeps(
+        &d,
+        "in.nwb",
         &[
-            "sweeps",
-            "--nwb",
-            "in.nwb",
-            "--config",
-            CONFIG,
             "--sweeps",
             "ephys_sweeps.json",
             "--output",
             "out.nwb",
             "--sweep-does-not-exist",
         ],
-        &d,
     );
     assert_eq!(o.status.code(), Some(2), "bad usage");
-    let o = glif(
-        &[
-            "sweeps",
-            "--nwb",
-            "in.nwb",
-            "--config",
-            CONFIG,
-            "--sweeps",
-            "ephys_sweeps.json",
-            "--output",
-            "out.nwb",
-        ],
+    let o = sweeps(
         &d,
+        "in.nwb",
+        &["--sweeps", "ephys_sweeps.json", "--output", "out.nwb"],
     );
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
@@ -223,24 +194,12 @@ fn a_failing_sweep_is_reported_and_the_others_are_kept() {
     check_sweep(&input, &d.join("out.nwb"), 3, 0.05);
     check_sweep(&input, &d.join("out.nwb"), 7, 0.05);
     // A sweep that does not exist at all.
-    let o = glif(
-        &[
-            "sweeps", "--nwb", "in.nwb", "--config", CONFIG, "--sweep", "99", "--output",
-            "out2.nwb",
-        ],
-        &d,
-    );
+    let o = sweeps(&d, "in.nwb", &["--sweep", "99", "--output", "out2.nwb"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("Sweep_99"));
     // Not an NWB file at all: bad input, exit 2, naming the file.
     std::fs::write(d.join("junk.nwb"), "not hdf5").unwrap();
-    let o = glif(
-        &[
-            "sweeps", "--nwb", "junk.nwb", "--config", CONFIG, "--sweep", "3", "--output",
-            "out3.nwb",
-        ],
-        &d,
-    );
+    let o = sweeps(&d, "junk.nwb", &["--sweep", "3", "--output", "out3.nwb"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("junk.nwb"));
 }

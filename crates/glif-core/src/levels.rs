@@ -117,14 +117,7 @@ pub const fn glif4<F, const N: usize>(
     threshold_reset: ThreeComponents<F>,
     asc_reset: Sum<F, N>,
 ) -> Glif4Rules<F, N> {
-    Rules {
-        voltage: LinearForwardEuler,
-        threshold,
-        asc: AscExp,
-        voltage_reset,
-        threshold_reset,
-        asc_reset,
-    }
+    with_resets_and_currents(threshold, voltage_reset, threshold_reset, asc_reset)
 }
 
 /// The GLIF5 rule set: GLIF4 with the threshold's voltage component
@@ -135,6 +128,18 @@ pub const fn glif5<F, const N: usize>(
     threshold_reset: ThreeComponents<F>,
     asc_reset: Sum<F, N>,
 ) -> Glif5Rules<F, N> {
+    with_resets_and_currents(threshold, voltage_reset, threshold_reset, asc_reset)
+}
+
+/// GLIF4 and GLIF5, which differ only in the threshold: forward Euler,
+/// `exp` currents, and the three resets.
+#[allow(clippy::type_complexity)]
+const fn with_resets_and_currents<F, T, const N: usize>(
+    threshold: T,
+    voltage_reset: VBefore<F>,
+    threshold_reset: ThreeComponents<F>,
+    asc_reset: Sum<F, N>,
+) -> Rules<LinearForwardEuler, T, AscExp, VBefore<F>, ThreeComponents<F>, Sum<F, N>> {
     Rules {
         voltage: LinearForwardEuler,
         threshold,

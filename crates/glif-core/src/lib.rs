@@ -15,7 +15,7 @@
 //! - [`Params`] are validated once; every per-`dt` constant is computed once
 //!   when the [`Model`] is built.
 //! - Outputs go to a [`Recorder`]: full traces into caller-owned slices
-//!   ([`SliceRecorder`]), spikes only ([`SpikeCounter`], [`OnSpike`]), or
+//!   ([`SliceRecorder`]), spikes only ([`OnSpike`], a closure per spike), or
 //!   your own.
 //! - One sample at a time ([`Neuron::step`]) or a whole stimulus
 //!   ([`Model::run`], [`Neuron::run_iter`] for streams); both give the same
@@ -40,7 +40,7 @@
 //! pA, nS, pF): volts, seconds, amperes, ohms, farads.
 //!
 //! ```
-//! use glif_core::{levels, Coeffs, Glif1, Model, ParamSpec, Params, SpikeCounter};
+//! use glif_core::{levels, Coeffs, Glif1, Model, OnSpike, ParamSpec, Params, Spike};
 //!
 //! let params = Params::new(ParamSpec::<f64, 2> {
 //!     el: 0.0, dt: 5e-6, r_input: 2.0e8, c: 1.0e-10,
@@ -52,9 +52,9 @@
 //! // combination is a `Rules { .. }` of your choice.
 //! let model: Glif1<f64, 2> = Model::new(params, levels::glif1())?;
 //! let stimulus = [2e-10; 20_000]; // 0.1 s of 200 pA
-//! let mut spikes = SpikeCounter::default();
-//! model.run(&stimulus, &mut spikes)?;
-//! assert!(spikes.count > 0);
+//! let mut spikes = 0;
+//! model.run(&stimulus, &mut OnSpike(|_: &Spike<f64>| spikes += 1))?;
+//! assert!(spikes > 0);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -92,5 +92,4 @@ pub use params::{Coeffs, ParamSpec, Params};
 pub use population::{Block, Population, PopulationRecorder, WideDynamics};
 pub use record::{
     interpolate_spike_time, interpolate_spike_value, OnSpike, Recorder, SliceRecorder, Spike,
-    SpikeCounter,
 };

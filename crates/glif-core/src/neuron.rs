@@ -243,14 +243,7 @@ impl<'m, F: Float, const N: usize, R: RuleSet<F, N>> Neuron<'m, F, N, R> {
             Phase::Running => self.integrate(t, input, recorder),
             Phase::Cutting { left, bad_reset } => {
                 if left <= 1 {
-                    self.record_state(t, recorder);
-                    self.phase = if bad_reset {
-                        Phase::Filling {
-                            left: BAD_RESET_FILL,
-                        }
-                    } else {
-                        Phase::Running
-                    };
+                    self.end_cut(t, bad_reset, recorder);
                 } else {
                     self.phase = Phase::Cutting {
                         left: left - 1,
@@ -279,6 +272,21 @@ impl<'m, F: Float, const N: usize, R: RuleSet<F, N>> Neuron<'m, F, N, R> {
     #[inline(always)]
     fn record_state<Rec: Recorder<F, N>>(&self, t: usize, recorder: &mut Rec) {
         recorder.sample(t, self.state.v, self.state.th, &self.state.asc);
+    }
+
+    /// The sample that ends a spike cut (or the spike's own, with no cut):
+    /// it shows the reset values; then the run goes on, or after a bad reset
+    /// holds them for [`BAD_RESET_FILL`] samples.
+    #[inline(always)]
+    fn end_cut<Rec: Recorder<F, N>>(&mut self, t: usize, bad_reset: bool, recorder: &mut Rec) {
+        self.record_state(t, recorder);
+        self.phase = if bad_reset {
+            Phase::Filling {
+                left: BAD_RESET_FILL,
+            }
+        } else {
+            Phase::Running
+        };
     }
 
     /// Dynamics for sample `t`, then the spike test and reset.
@@ -340,14 +348,7 @@ impl<'m, F: Float, const N: usize, R: RuleSet<F, N>> Neuron<'m, F, N, R> {
         }
         let cut = model.params().spike_cut_length();
         if cut == 0 {
-            self.record_state(t, recorder);
-            self.phase = if bad_reset {
-                Phase::Filling {
-                    left: BAD_RESET_FILL,
-                }
-            } else {
-                Phase::Running
-            };
+            self.end_cut(t, bad_reset, recorder);
         } else {
             record_nan(t, recorder);
             self.phase = Phase::Cutting {

@@ -22,6 +22,19 @@ pub struct Spike<F> {
     pub threshold: F,
 }
 
+impl<F: Float> Spike<F> {
+    /// The same spike in `f64` (`f32` converts exactly).
+    pub fn to_f64(&self) -> Spike<f64> {
+        Spike {
+            step: self.step,
+            grid_time: self.grid_time.to_f64(),
+            time: self.time.to_f64(),
+            voltage: self.voltage.to_f64(),
+            threshold: self.threshold.to_f64(),
+        }
+    }
+}
+
 /// Receives a run's outputs.
 ///
 /// `sample` is called once for every sample of the stimulus, in order, with
@@ -81,33 +94,10 @@ pub fn interpolate_spike_value<F: Float>(dt: F, offset: F, x0: F, x1: F) -> F {
     x0 + (x1 - x0) * offset / dt
 }
 
-/// Counts spikes and keeps the first and the last: constant memory, whatever
-/// the stimulus length.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct SpikeCounter<F> {
-    /// Number of spikes.
-    pub count: usize,
-    /// The first spike.
-    pub first: Option<Spike<F>>,
-    /// The most recent spike.
-    pub last: Option<Spike<F>>,
-}
-
-impl<F: Float, const N: usize> Recorder<F, N> for SpikeCounter<F> {
-    #[inline(always)]
-    fn sample(&mut self, _: usize, _: F, _: F, _: &[F; N]) {}
-    #[inline]
-    fn spike(&mut self, spike: &Spike<F>) {
-        self.count += 1;
-        if self.first.is_none() {
-            self.first = Some(*spike);
-        }
-        self.last = Some(*spike);
-    }
-}
-
-/// Calls a closure for every spike; records no trace. For firmware that
-/// streams spikes out as they happen.
+/// Calls a closure for every spike; records no trace: the no-heap way to
+/// keep spikes only (count them, keep the first, stream them out as they
+/// happen, as firmware does). With `std`, glif-io's `SpikeTrain` is the
+/// spikes-only recorder that keeps them all.
 #[derive(Clone, Copy, Debug)]
 pub struct OnSpike<C>(pub C);
 

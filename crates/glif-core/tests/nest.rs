@@ -172,40 +172,23 @@ fn a_driven_neuron_spikes_and_holds_v_during_refractoriness_in_f32_and_f64() {
 #[test]
 fn nests_checks_name_the_parameter() {
     let res = Resolution::from_ms(0.1).unwrap();
+    let error = |glif: GlifParams<f64, 2>, tau_syn: f64| {
+        GlifPsc::<f64, 1, 2>::new(
+            PscParams {
+                glif,
+                tau_syn: [tau_syn],
+            },
+            res,
+            &Libm,
+        )
+        .unwrap_err()
+    };
     let mut p = glif1::<f64>();
     p.v_reset = p.th_inf;
-    let e = GlifPsc::<f64, 1, 2>::new(
-        PscParams {
-            glif: p,
-            tau_syn: [2.0],
-        },
-        res,
-        &Libm,
-    )
-    .unwrap_err();
-    assert_eq!(e, NestError::ResetNotBelowThreshold);
-    let p = glif1::<f64>();
-    let e = GlifPsc::<f64, 1, 2>::new(
-        PscParams {
-            glif: p,
-            tau_syn: [0.0],
-        },
-        res,
-        &Libm,
-    )
-    .unwrap_err();
-    assert_eq!(e.field(), "tau_syn");
+    assert_eq!(error(p, 2.0), NestError::ResetNotBelowThreshold);
+    assert_eq!(error(glif1::<f64>(), 0.0).field(), "tau_syn");
     let mut p = glif1::<f64>();
     p.level = Level::LifAsc;
     p.asc_r = [1.5, 0.0];
-    let e = GlifPsc::<f64, 1, 2>::new(
-        PscParams {
-            glif: p,
-            tau_syn: [2.0],
-        },
-        res,
-        &Libm,
-    )
-    .unwrap_err();
-    assert_eq!(e.field(), "asc_r");
+    assert_eq!(error(p, 2.0).field(), "asc_r");
 }

@@ -166,28 +166,25 @@ where
     );
 }
 
+/// NEST's five GLIF levels.
+const LEVELS: [Level; 5] = [
+    Level::Lif,
+    Level::LifR,
+    Level::LifAsc,
+    Level::LifRAsc,
+    Level::LifRAscA,
+];
+
 #[test]
 fn population_equals_single_neurons_bit_for_bit_f64() {
-    for level in [
-        Level::Lif,
-        Level::LifR,
-        Level::LifAsc,
-        Level::LifRAsc,
-        Level::LifRAscA,
-    ] {
+    for level in LEVELS {
         check_level::<f64>(level);
     }
 }
 
 #[test]
 fn population_equals_single_neurons_bit_for_bit_f32() {
-    for level in [
-        Level::Lif,
-        Level::LifR,
-        Level::LifAsc,
-        Level::LifRAsc,
-        Level::LifRAscA,
-    ] {
+    for level in LEVELS {
         check_level::<f32>(level);
     }
 }

@@ -382,13 +382,7 @@ impl<F: Float, const N: usize> Recorder<F, N> for Out {
         self.nan.push(true);
     }
     fn spike(&mut self, s: &Spike<F>) {
-        self.spikes.push(Spike {
-            step: s.step,
-            grid_time: s.grid_time.to_f64(),
-            time: s.time.to_f64(),
-            voltage: s.voltage.to_f64(),
-            threshold: s.threshold.to_f64(),
-        });
+        self.spikes.push(s.to_f64());
     }
 }
 
@@ -766,6 +760,16 @@ proptest! {
     }
 }
 
+/// How many cases to draw (the environment variable `var`, else `default`)
+/// and proptest's deterministic runner, so the same cases every time.
+fn deterministic_cases(var: &str, default: usize) -> (usize, proptest::test_runner::TestRunner) {
+    let cases = std::env::var(var)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default);
+    (cases, proptest::test_runner::TestRunner::deterministic())
+}
+
 /// What the generated cases reach, over the deterministic runner's first
 /// `COVERAGE_CASES` (2,000 by default) cases of [`case`]: printed (run with
 /// `--nocapture` to read it) and held to lower bounds, so that a change to
@@ -774,12 +778,7 @@ proptest! {
 #[test]
 fn generated_cases_fire_and_reach_the_edge_cases() {
     use proptest::strategy::ValueTree;
-    use proptest::test_runner::TestRunner;
-    let cases: usize = std::env::var("COVERAGE_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(2000);
-    let mut runner = TestRunner::deterministic();
+    let (cases, mut runner) = deterministic_cases("COVERAGE_CASES", 2000);
     let strategy = case();
     let mut by_spikes = [0usize; 4]; // 0, 1, 2..=9, 10+
     let (mut completed, mut bad_reset, mut errors) = (0, 0, 0);
@@ -990,12 +989,7 @@ fn f32_case() -> impl Strategy<Value = (plain::Neuron, Vec<f64>)> {
 #[test]
 fn f32_bound_measurement() {
     use proptest::strategy::ValueTree;
-    use proptest::test_runner::TestRunner;
-    let cases: usize = std::env::var("MEASURE_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(300);
-    let mut runner = TestRunner::deterministic();
+    let (cases, mut runner) = deterministic_cases("MEASURE_CASES", 300);
     let strategy = f32_case();
     let (mut identical, mut spiking, mut total) = (0, 0, 0);
     let (mut worst_count, mut worst_shift) = (0, 0.0f64);

@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use glif_core::{Outcome, RunError};
-use glif_reference::tolerance::{self, ExpSource as Exp, Worst, MEAN_RELATIVE};
+use glif_reference::tolerance::{self, ExpSource as Exp, Worst};
 use serde_json::Value;
 
 /// Compares one output through the one tolerance table
@@ -157,8 +157,7 @@ fn check_case(case: &Value, source: ExpSource<'_>) -> Result<String, Vec<String>
         ));
     }
 
-    // Summaries over the full trace: NaN count, min and max exactly; the mean
-    // up to summation order (numpy sums pairwise, we sum left to right).
+    // Summaries over the full traces (tolerance::check_summary).
     let summary = &case["summary"];
     let full_asc: Vec<Vec<f64>> = (0..2)
         .map(|j| out.asc.iter().map(|a| a[j]).collect())
@@ -179,33 +178,8 @@ fn check_case(case: &Value, source: ExpSource<'_>) -> Result<String, Vec<String>
         ));
     }
     for (name, xs, s) in traces {
-        let finite: Vec<f64> = xs.iter().cloned().filter(|x| !x.is_nan()).collect();
-        let n_nan = xs.len() - finite.len();
-        if n_nan as u64 != s["n_nan"].as_u64().expect("n_nan") {
-            problems.push(format!("{name}: {n_nan} NaN, AllenSDK {}", s["n_nan"]));
-        }
-        if finite.is_empty() {
-            continue;
-        }
-        let min = finite.iter().cloned().fold(f64::INFINITY, f64::min);
-        let max = finite.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-        let mean = finite.iter().sum::<f64>() / finite.len() as f64;
-        let scale = min.abs().max(max.abs());
         let output = name.split('[').next().unwrap_or(&name);
-        let close = |x: f64, y: f64| {
-            tolerance::close(exp, output, x, y, scale).expect("an output of the table")
-        };
-        if !close(min, s["min"].as_f64().expect("min")) {
-            problems.push(format!("{name}: min {min} vs {}", s["min"]));
-        }
-        if !close(max, s["max"].as_f64().expect("max")) {
-            problems.push(format!("{name}: max {max} vs {}", s["max"]));
-        }
-        let their_mean = s["mean"].as_f64().expect("mean");
-        // Summation order differs (numpy sums pairwise): see MEAN_RELATIVE.
-        if (mean - their_mean).abs() > MEAN_RELATIVE * scale {
-            problems.push(format!("{name}: mean {mean} vs {their_mean}"));
-        }
+        tolerance::check_summary(exp, &name, output, xs, s, &mut problems);
     }
 
     // Bad reset and where the run stopped.
@@ -214,16 +188,7 @@ fn check_case(case: &Value, source: ExpSource<'_>) -> Result<String, Vec<String>
         (false, Some(Outcome::Completed)) | (true, Some(Outcome::BadReset { .. })) => {}
         other => problems.push(format!("bad_reset_flag {bad} but outcome {other:?}")),
     }
-    if let Some(last) = case["last_non_nan_index"].as_u64() {
-        let ours = out
-            .voltage
-            .iter()
-            .rposition(|v| !v.is_nan())
-            .map(|i| i as u64);
-        if ours != Some(last) {
-            problems.push(format!("last non-NaN sample {ours:?}, AllenSDK {last}"));
-        }
-    }
+    tolerance::check_last_sample(case, &out.voltage, &mut problems);
 
     if problems.is_empty() {
         let w = worst.iter().map(|(_, u)| u.ulps).max().unwrap_or(0);

@@ -341,7 +341,7 @@ pub fn dc_scan(config: &NeuronConfig, amplitudes: &[f64], duration: f64) -> Resu
         let mut gen = Generator::square(config.dt, duration, 0.0, duration, amp)?;
         let mut spikes = crate::results::SpikeTrain::default();
         let end = crate::stream::run(&model, &mut gen, &mut spikes, &mut |_| {})?;
-        outcomes.push((spikes.spikes.len(), !matches!(end, RunEnd::Completed)));
+        outcomes.push((spikes.spikes.len(), !matches!(end, RunEnd::COMPLETED)));
     }
     Ok(DcScan {
         amplitudes: amplitudes.to_vec(),

@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+use glif_core::Outcome;
+
 use crate::results::{assemble, spikes_from, RunEnd, RunResult};
 use crate::write::{write_atomic, WriteOptions, OUTPUT_KEYS};
 
@@ -144,11 +146,11 @@ pub struct OutcomeJson {
 /// time of a bad reset.
 pub fn outcome_json(end: &RunEnd, dt: f64) -> OutcomeJson {
     let (status, spike_step, stopped_at) = match *end {
-        RunEnd::Completed => ("completed", None, None),
-        RunEnd::BadReset {
+        RunEnd::COMPLETED => ("completed", None, None),
+        RunEnd::Ended(Outcome::BadReset {
             spike_step,
             stopped_at,
-        } => ("bad_reset", Some(spike_step), Some(stopped_at)),
+        }) => ("bad_reset", Some(spike_step), Some(stopped_at)),
         RunEnd::Failed(_) => ("error", None, None),
     };
     OutcomeJson {
@@ -164,11 +166,13 @@ impl OutcomeJson {
     /// does not hold as a value).
     pub fn end(&self) -> Option<RunEnd> {
         match (self.status.as_str(), self.spike_step, self.stopped_at) {
-            ("completed", _, _) => Some(RunEnd::Completed),
-            ("bad_reset", Some(spike_step), Some(stopped_at)) => Some(RunEnd::BadReset {
-                spike_step,
-                stopped_at,
-            }),
+            ("completed", _, _) => Some(RunEnd::COMPLETED),
+            ("bad_reset", Some(spike_step), Some(stopped_at)) => {
+                Some(RunEnd::Ended(Outcome::BadReset {
+                    spike_step,
+                    stopped_at,
+                }))
+            }
             _ => None,
         }
     }

@@ -95,6 +95,7 @@ pub mod nwb;
 
 pub use config::{ConfigCoeffs, NeuronConfig};
 pub use error::{sci, Error, ErrorKind, Result};
+pub use glif_core::{Outcome, RunError};
 pub use methods::Methods;
 pub use model::{
     model_with_voltage_reset, AnyModel, AnyPrecisionModel, AnyRecorder, AnyState, Precision,

@@ -19,7 +19,7 @@ pub const MAX_ASC_CURRENTS: usize = 4;
 /// A recorder that accepts every number of after-spike currents
 /// [`AnyModel`] supports (0 to [`MAX_ASC_CURRENTS`]). Implemented for every
 /// type that implements glif-core's `Recorder<F, N>` for those `N`, such as
-/// [`RunResult`], [`SpikeTrain`] and `glif_core::SpikeCounter`.
+/// [`RunResult`], [`SpikeTrain`] and `glif_core::OnSpike`.
 pub trait AnyRecorder<F: Float>:
     Recorder<F, 0> + Recorder<F, 1> + Recorder<F, 2> + Recorder<F, 3> + Recorder<F, 4>
 {

@@ -444,7 +444,7 @@ fn npz_with<W: Write + Seek>(
         }
         npz.add_f64("dt", &[], &[extra.dt], None)?;
         let bad = match result.end {
-            RunEnd::BadReset { spike_step, .. } => spike_step as i64,
+            RunEnd::Ended(glif_core::Outcome::BadReset { spike_step, .. }) => spike_step as i64,
             _ => -1,
         };
         npz.add_i64("bad_reset_spike_step", &[], &[bad])?;

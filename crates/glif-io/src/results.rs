@@ -10,36 +10,31 @@ use glif_core::{Float, Outcome, Recorder, RunError, Spike};
 /// voltages of spike cuts (V).
 pub const SPIKE_CUT_VALUE: f64 = 0.05;
 
-/// How a run ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+/// How a run ended: glif-core's [`Outcome`] of a run that went to its end
+/// (every sample integrated, or stopped after a bad reset), or the
+/// [`RunError`] that stopped it (outputs before it are kept). The one text
+/// every front end shows for it is [`RunEnd::message`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RunEnd {
-    /// Every sample was integrated.
-    #[default]
-    Completed,
-    /// A reset left the voltage above the threshold: as AllenSDK does, five
-    /// samples after the cut hold the reset values and every sample from
-    /// `stopped_at` on is NaN.
-    BadReset {
-        /// The spike whose reset was bad.
-        spike_step: usize,
-        /// The first NaN sample after the stop.
-        stopped_at: usize,
-    },
+    /// The run went to its end: [`Outcome::Completed`], or
+    /// [`Outcome::BadReset`] (as AllenSDK does, five samples after the cut
+    /// hold the reset values and every sample from `stopped_at` on is NaN).
+    Ended(Outcome),
     /// The run stopped with an error at a sample; outputs before it are kept.
     Failed(RunError),
+}
+
+impl Default for RunEnd {
+    /// Completed.
+    fn default() -> Self {
+        RunEnd::Ended(Outcome::Completed)
+    }
 }
 
 impl From<Result<Outcome, RunError>> for RunEnd {
     fn from(r: Result<Outcome, RunError>) -> Self {
         match r {
-            Ok(Outcome::Completed) => RunEnd::Completed,
-            Ok(Outcome::BadReset {
-                spike_step,
-                stopped_at,
-            }) => RunEnd::BadReset {
-                spike_step,
-                stopped_at,
-            },
+            Ok(o) => RunEnd::Ended(o),
             Err(e) => RunEnd::Failed(e),
         }
     }
@@ -47,23 +42,19 @@ impl From<Result<Outcome, RunError>> for RunEnd {
 
 impl From<Outcome> for RunEnd {
     fn from(o: Outcome) -> Self {
-        RunEnd::from(Ok::<Outcome, RunError>(o))
+        RunEnd::Ended(o)
     }
 }
 
 impl RunEnd {
+    /// Every sample was integrated.
+    pub const COMPLETED: RunEnd = RunEnd::Ended(Outcome::Completed);
+
     /// glif-core's view of it: the [`Outcome`] of a run that did not fail,
     /// else the [`RunError`].
     pub fn outcome(&self) -> Result<Outcome, RunError> {
         match *self {
-            RunEnd::Completed => Ok(Outcome::Completed),
-            RunEnd::BadReset {
-                spike_step,
-                stopped_at,
-            } => Ok(Outcome::BadReset {
-                spike_step,
-                stopped_at,
-            }),
+            RunEnd::Ended(o) => Ok(o),
             RunEnd::Failed(e) => Err(e),
         }
     }
@@ -72,11 +63,11 @@ impl RunEnd {
     /// it. `dt` (s), when given, adds the time of a bad reset.
     pub fn message(&self, dt: Option<f64>) -> String {
         match *self {
-            RunEnd::Completed => "every sample was integrated".into(),
-            RunEnd::BadReset {
+            RunEnd::Ended(Outcome::Completed) => "every sample was integrated".into(),
+            RunEnd::Ended(Outcome::BadReset {
                 spike_step,
                 stopped_at,
-            } => {
+            }) => {
                 let at = dt
                     .map(|dt| format!(" (t = {} s)", spike_step as f64 * dt))
                     .unwrap_or_default();
@@ -96,8 +87,8 @@ impl std::fmt::Display for RunEnd {
     /// `completed`, the bad reset's [`RunEnd::message`], or `failed: ` and the error.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            RunEnd::Completed => f.write_str("completed"),
-            RunEnd::BadReset { .. } => f.write_str(&self.message(None)),
+            RunEnd::Ended(Outcome::Completed) => f.write_str("completed"),
+            RunEnd::Ended(Outcome::BadReset { .. }) => f.write_str(&self.message(None)),
             RunEnd::Failed(e) => write!(f, "failed: {e}"),
         }
     }
@@ -131,7 +122,7 @@ impl RunResult {
             asc_count,
             asc: trace_buffer::with_capacity(samples.saturating_mul(asc_count)),
             spikes: Vec::new(),
-            end: RunEnd::Completed,
+            end: RunEnd::COMPLETED,
         }
     }
 
@@ -286,16 +277,6 @@ pub(crate) fn assemble(
     })
 }
 
-fn spike_f64<F: Float>(s: &Spike<F>) -> Spike<f64> {
-    Spike {
-        step: s.step,
-        grid_time: s.grid_time.to_f64(),
-        time: s.time.to_f64(),
-        voltage: s.voltage.to_f64(),
-        threshold: s.threshold.to_f64(),
-    }
-}
-
 impl<F: Float, const N: usize> Recorder<F, N> for RunResult {
     #[inline]
     fn sample(&mut self, _index: usize, v: F, th: F, asc: &[F; N]) {
@@ -312,12 +293,13 @@ impl<F: Float, const N: usize> Recorder<F, N> for RunResult {
     }
 
     fn spike(&mut self, spike: &Spike<F>) {
-        self.spikes.push(spike_f64(spike));
+        self.spikes.push(spike.to_f64());
     }
 }
 
 /// Only the spikes of a run (for `--record spikes`): constant memory per
-/// sample.
+/// sample. The one spikes-only recorder: glif-core, without a heap, offers
+/// `glif_core::OnSpike` (a closure per spike) instead.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SpikeTrain {
     /// The spikes, in order.
@@ -332,6 +314,6 @@ impl<F: Float, const N: usize> Recorder<F, N> for SpikeTrain {
     #[inline(always)]
     fn nan_sample(&mut self, _: usize) {}
     fn spike(&mut self, spike: &Spike<F>) {
-        self.spikes.push(spike_f64(spike));
+        self.spikes.push(spike.to_f64());
     }
 }

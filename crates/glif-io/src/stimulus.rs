@@ -497,18 +497,23 @@ pub fn stimulus_from_npz(bytes: &[u8], key: Option<&str>) -> Result<Vec<f64>> {
 /// Parses `.npy` bytes (`float64`, `float32` or any integer; shape `(n,)`, `(n, 1)` or `(1, n)`).
 pub fn stimulus_from_npy(bytes: &[u8]) -> Result<Vec<f64>> {
     let a = npy::read(bytes)?;
-    let ok_shape = match a.shape.as_slice() {
+    check_npy_shape(&a.shape)?;
+    check(a.to_f64(), |i| format!("[{i}]"))
+}
+
+/// Refuses an `.npy` shape other than `(n,)`, `(n, 1)` or `(1, n)`.
+fn check_npy_shape(shape: &[usize]) -> Result<()> {
+    let ok_shape = match shape {
         [_] => true,
         [r, c] => *r == 1 || *c == 1,
         _ => false,
     };
     if !ok_shape {
         return Err(Error::npy(format!(
-            "shape {:?}: a stimulus must be one-dimensional (or a single row or column)",
-            a.shape
+            "shape {shape:?}: a stimulus must be one-dimensional (or a single row or column)"
         )));
     }
-    check(a.to_f64(), |i| format!("[{i}]"))
+    Ok(())
 }
 
 /// A `.npy` stimulus (`float64`, `float32` or integers, one dimension or a single row
@@ -557,17 +562,7 @@ impl NpyStream {
             file.read_exact(&mut head[have..]).map_err(io)?;
         }
         let header = npy::read_header(&head)?;
-        let ok_shape = match header.shape.as_slice() {
-            [_] => true,
-            [r, c] => *r == 1 || *c == 1,
-            _ => false,
-        };
-        if !ok_shape {
-            return Err(Error::npy(format!(
-                "shape {:?}: a stimulus must be one-dimensional (or a single row or column)",
-                header.shape
-            )));
-        }
+        check_npy_shape(&header.shape)?;
         let expected = (header.count * header.dtype.size()) as u64;
         let body = file_len - header.data_offset as u64;
         if body != expected {

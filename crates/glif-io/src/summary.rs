@@ -12,6 +12,7 @@ use crate::batch::ModelRun;
 use crate::error::{Error, Result};
 use crate::results::RunEnd;
 use crate::write::write_atomic;
+use glif_core::Outcome;
 
 /// The CSV header of a summary.
 pub const CSV_HEADER: &str =
@@ -54,8 +55,8 @@ impl Row {
                 row.spike_count = r.spikes.len();
                 row.first_spike_time_s = r.spikes.first().map(|s| s.time);
                 match r.end {
-                    RunEnd::Completed => row.outcome = "completed".into(),
-                    RunEnd::BadReset { spike_step, .. } => {
+                    RunEnd::COMPLETED => row.outcome = "completed".into(),
+                    RunEnd::Ended(Outcome::BadReset { spike_step, .. }) => {
                         row.outcome = "bad_reset".into();
                         row.bad_reset_step = Some(spike_step);
                     }

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use glif_io::batch::{self, BatchOptions, Entry};
 use glif_io::rules::AnyVoltage;
-use glif_io::{generate, AnyPrecisionModel, NeuronConfig, Precision, Record, RunEnd};
+use glif_io::{generate, AnyPrecisionModel, NeuronConfig, Outcome, Precision, Record, RunEnd};
 
 const DT: f64 = 5e-6;
 
@@ -89,7 +89,8 @@ fn every_model_gives_what_it_gives_alone() {
                 assert!(got.same_outputs(&alone), "{what}");
                 assert_eq!(got.end, alone.end, "{what}");
                 assert_eq!(run.level, glif_io::derived::level_label(c.level()));
-                bad_resets += usize::from(matches!(got.end, RunEnd::BadReset { .. }));
+                bad_resets +=
+                    usize::from(matches!(got.end, RunEnd::Ended(Outcome::BadReset { .. })));
                 if record == Record::Spikes {
                     assert!(got.voltage.is_empty(), "{what}");
                 }

@@ -112,7 +112,7 @@ fn every_combination_and_current_count_matches_allensdk() {
                 let model = built.unwrap_or_else(|e| panic!("{label}: {e}"));
                 assert!(config.methods.allensdk_incompatibility().is_some());
                 let r = model.run_result(&stim);
-                assert!(matches!(r.end, RunEnd::Completed), "{label}: {:?}", r.end);
+                assert!(matches!(r.end, RunEnd::COMPLETED), "{label}: {:?}", r.end);
                 assert!(r.voltage.iter().any(|v| v.is_finite()));
                 linear_exact_only_here += 1;
             }
@@ -140,7 +140,7 @@ fn every_combination_and_current_count_matches_allensdk() {
                 // Bit-identical with numpy's exp.
                 let exact = AnyModel::<f64>::with_exp(&config, &numpy_exp).expect("model");
                 let r = exact.run_result(&stim);
-                assert_eq!(r.end, RunEnd::Completed, "{label}");
+                assert_eq!(r.end, RunEnd::COMPLETED, "{label}");
                 let d = compare(&label, &r, case, ExpSource::Numpy);
                 assert_eq!(
                     d, 0.0,

@@ -274,7 +274,7 @@ fn spikes_only_streams_in_bounded_memory() {
             let end = stream::run(&m, &mut source, &mut s, &mut |_| {}).unwrap();
             (end, s.spikes.len())
         });
-        assert_eq!(end.0, RunEnd::Completed);
+        assert_eq!(end.0, RunEnd::COMPLETED);
         assert!(end.1 > 0);
         let (_, gen_peak) = peak_during(|| {
             let mut g = Generator::square(5e-6, n as f64 * 5e-6, 0.1, 0.5, 4e-10).unwrap();

@@ -85,3 +85,35 @@ def assert_same_run(ours, theirs):
             diff = np.flatnonzero(~((a == b) | (np.isnan(a) & np.isnan(b))).ravel())
             raise AssertionError("%s differs at %d places, first at flat index %d: %r vs %r"
                                  % (key, diff.size, diff[0], a.ravel()[diff[0]], b.ravel()[diff[0]]))
+
+
+def ticks_while(run):
+    """How often another Python thread ran while ``run()`` ran, with a 10 s
+    switch interval: that thread keeps the GIL unless ``run()`` releases it,
+    so a ticker can only tick during ``run()`` if ``run()`` lets go."""
+    import sys
+    import threading
+    import time
+
+    ticks = []
+    stop = threading.Event()
+
+    def tick():
+        while not stop.is_set():
+            ticks.append(1)
+            stop.wait(0.0005)
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(10.0)
+    try:
+        t = threading.Thread(target=tick)
+        t.start()
+        time.sleep(0.01)
+        before = len(ticks)
+        run()
+        during = len(ticks) - before
+    finally:
+        stop.set()
+        sys.setswitchinterval(old)
+    t.join()
+    return during

@@ -3,13 +3,12 @@ from_dict/to_dict, attributes, array-likes, exp modes, the custom rule."""
 
 import copy
 import json
-import threading
 
 import numpy as np
 import pytest
 
 import glif_rs
-from conftest import REFERENCE, assert_same_run, config_path, same
+from conftest import REFERENCE, assert_same_run, config_path, same, ticks_while
 
 GLIF5 = "osb_566283540_GLIF5"
 DT = 5e-6
@@ -270,36 +269,10 @@ def test_bad_reset_matches_and_is_not_raised(allensdk):
 
 
 def test_gil_released_during_run():
-    import sys
-    import time
-
     b = glif_rs.GlifNeuron.from_dict(bare(GLIF5))
     b.dt = DT
     stim = np.full(2_000_000, 3e-10)
-    ticks = []
-    stop = threading.Event()
-
-    def tick():
-        while not stop.is_set():
-            ticks.append(1)
-            stop.wait(0.0005)
-
-    old = sys.getswitchinterval()
-    # With a 10 s switch interval this thread keeps the GIL unless it
-    # releases it: the ticker can only tick during run() if run() lets go.
-    sys.setswitchinterval(10.0)
-    try:
-        t = threading.Thread(target=tick)
-        t.start()
-        time.sleep(0.01)
-        before = len(ticks)
-        b.run(stim)
-        during = len(ticks) - before
-    finally:
-        stop.set()
-        sys.setswitchinterval(old)
-    t.join()
-    assert during > 0
+    assert ticks_while(lambda: b.run(stim)) > 0
 
 
 @pytest.mark.parametrize("key", ["osb_566302725_GLIF1", "osb_486558431_GLIF2", "osb_485904755_GLIF3", GLIF5])

@@ -5,15 +5,12 @@ one stimulus per model; errors belong to their model, not to the batch."""
 import copy
 import gzip
 import json
-import sys
-import threading
-import time
 
 import numpy as np
 import pytest
 
 import glif_rs
-from conftest import REFERENCE, assert_same_run
+from conftest import REFERENCE, assert_same_run, ticks_while
 
 DT = 5e-6
 
@@ -189,30 +186,11 @@ def test_progress_counts_every_neuron_step(configs):
 
 def test_releases_the_gil(configs):
     stim = square(n=400000, start=0, stop=400000)
-    ticks = []
-    stop = threading.Event()
 
-    def tick():
-        while not stop.is_set():
-            ticks.append(1)
-            stop.wait(0.0005)
-
-    old = sys.getswitchinterval()
-    # With a 10 s switch interval this thread keeps the GIL unless
-    # run_many lets go: the ticker can only tick while it runs if it does.
-    sys.setswitchinterval(10.0)
-    try:
-        t = threading.Thread(target=tick)
-        t.start()
-        time.sleep(0.01)
-        before = len(ticks)
+    def run():
         glif_rs.run_many(configs[:32], stim, dt=DT, record="spikes", threads=1)
-        during = len(ticks) - before
-    finally:
-        stop.set()
-        sys.setswitchinterval(old)
-        t.join()
-    assert during > 0
+
+    assert ticks_while(run) > 0
 
 
 def test_exp_numpy_is_this_processs_numpy_exp(configs, monkeypatch):

@@ -198,6 +198,65 @@ pub fn close(
     Ok(ulps(ours, theirs) == 0 || (ours - theirs).abs() <= allowed * f64::EPSILON * scale)
 }
 
+/// Checks one full trace against AllenSDK's summary of it (`summary`:
+/// `n_nan`, `min`, `max`, `mean`): the NaN count exactly, min and max
+/// within `output`'s bound ([`close`]), the mean up to summation order
+/// ([`MEAN_RELATIVE`]: numpy sums pairwise, we sum left to right). `name`
+/// labels the problems it appends.
+pub fn check_summary(
+    exp: ExpSource,
+    name: &str,
+    output: &str,
+    xs: &[f64],
+    summary: &serde_json::Value,
+    problems: &mut Vec<String>,
+) {
+    let finite: Vec<f64> = xs.iter().copied().filter(|x| !x.is_nan()).collect();
+    let n_nan = (xs.len() - finite.len()) as u64;
+    if Some(n_nan) != summary["n_nan"].as_u64() {
+        problems.push(format!(
+            "summary {name}: {n_nan} NaN, AllenSDK {}",
+            summary["n_nan"]
+        ));
+    }
+    if finite.is_empty() {
+        return;
+    }
+    let min = finite.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mean = finite.iter().sum::<f64>() / finite.len() as f64;
+    let scale = min.abs().max(max.abs());
+    let close = |x: f64, y: f64| close(exp, output, x, y, scale).unwrap_or(false);
+    for (what, ours, theirs) in [
+        ("min", min, summary["min"].as_f64()),
+        ("max", max, summary["max"].as_f64()),
+    ] {
+        if !theirs.is_some_and(|y| close(ours, y)) {
+            problems.push(format!(
+                "summary {name}: {what} {ours:e}, AllenSDK {theirs:?}"
+            ));
+        }
+    }
+    let their_mean = summary["mean"].as_f64().unwrap_or(f64::NAN);
+    let mean_ok = (mean - their_mean).abs() <= MEAN_RELATIVE * scale;
+    if !mean_ok {
+        problems.push(format!(
+            "summary {name}: mean {mean:e}, AllenSDK {their_mean:e}"
+        ));
+    }
+}
+
+/// Checks where the voltage trace stopped against the case's
+/// `last_non_nan_index` (when it has one), appending a problem if not.
+pub fn check_last_sample(case: &serde_json::Value, voltage: &[f64], problems: &mut Vec<String>) {
+    if let Some(last) = case["last_non_nan_index"].as_u64() {
+        let ours = voltage.iter().rposition(|v| !v.is_nan()).map(|i| i as u64);
+        if ours != Some(last) {
+            problems.push(format!("last non-NaN sample {ours:?}, AllenSDK {last}"));
+        }
+    }
+}
+
 /// Distance in units in the last place between two f64 (0 for equal values
 /// and for two NaNs; `u64::MAX` when exactly one is NaN).
 pub fn ulps(a: f64, b: f64) -> u64 {

@@ -36,33 +36,22 @@ fn bench<F: Float, R: RuleSet<F, 2>>(
     model: Result<Model<F, 2, R>, ParamError>,
     buf: &mut [F; 2 * N],
 ) {
-    let Ok(model) = model else {
-        fw::Out::new().str("error ").str(name).nl();
-        fw::exit(fw::code::MODEL_ERROR)
-    };
-    fw::Out::new()
-        .str("sizeof ")
-        .str(name)
-        .str(" state=")
-        .dec(size_of::<State<F, 2>>() as u64)
-        .str(" params=")
-        .dec(size_of::<Params<F, 2>>() as u64)
-        .str(" model=")
-        .dec(size_of::<Model<F, 2, R>>() as u64)
-        .str(" neuron=")
-        .dec(size_of::<Neuron<'_, F, 2, R>>() as u64)
-        .nl();
+    let Ok(model) = model else { model_error(name) };
+    print_sizes(
+        name,
+        [
+            size_of::<State<F, 2>>(),
+            size_of::<Params<F, 2>>(),
+            size_of::<Model<F, 2, R>>(),
+            size_of::<Neuron<'_, F, 2, R>>(),
+        ],
+    );
     let bias = F::from_f64(60e-12);
     for (t, x) in buf.iter_mut().enumerate() {
         *x = cases::stimulus::<F>(t) + bias;
     }
     for n in [N, 2 * N] {
-        fw::Out::new()
-            .str("bench ")
-            .str(name)
-            .str(" ")
-            .dec(n as u64)
-            .nl();
+        print_region(name, n);
         let input = black_box(&buf[..n]);
         let mut neuron = model.neuron();
         fw::glif_mark_start();
@@ -70,6 +59,37 @@ fn bench<F: Float, R: RuleSet<F, 2>>(
         fw::glif_mark_end();
         black_box((r.is_ok(), neuron.state()));
     }
+}
+
+/// Prints `sizeof <case> state=<b> params=<b> model=<b> neuron=<b>`.
+fn print_sizes(name: &str, [state, params, model, neuron]: [usize; 4]) {
+    let mut out = fw::Out::new();
+    out.str("sizeof ").str(name);
+    for (label, size) in [
+        (" state=", state),
+        (" params=", params),
+        (" model=", model),
+        (" neuron=", neuron),
+    ] {
+        out.str(label).dec(size as u64);
+    }
+    out.nl();
+}
+
+/// Prints `bench <case> <samples>`, before the region it names.
+fn print_region(name: &str, samples: usize) {
+    fw::Out::new()
+        .str("bench ")
+        .str(name)
+        .str(" ")
+        .dec(samples as u64)
+        .nl();
+}
+
+/// Prints `error <case>` and exits: the case's model could not be built.
+fn model_error(name: &str) -> ! {
+    fw::Out::new().str("error ").str(name).nl();
+    fw::exit(fw::code::MODEL_ERROR)
 }
 
 /// NEST's `glif_psc` (GLIF5, two ports): the same regions, over the
@@ -82,31 +102,22 @@ where
     // Its own frame, popped before the next case (the Cortex-M0 has 16 KiB of RAM).
     let mut buf = [([F::ZERO; 2], F::ZERO); 2 * N_NEST];
     let Ok(model) = cases::nest::nest_psc::<F>() else {
-        fw::Out::new().str("error ").str(name).nl();
-        fw::exit(fw::code::MODEL_ERROR)
+        model_error(name)
     };
-    fw::Out::new()
-        .str("sizeof ")
-        .str(name)
-        .str(" state=")
-        .dec(size_of::<PscState<F, 2, 2>>() as u64)
-        .str(" params=")
-        .dec(size_of::<PscParams<F, 2, 2>>() as u64)
-        .str(" model=")
-        .dec(size_of::<GlifPsc<F, 2, 2>>() as u64)
-        .str(" neuron=")
-        .dec(size_of::<PscState<F, 2, 2>>() as u64)
-        .nl();
+    print_sizes(
+        name,
+        [
+            size_of::<PscState<F, 2, 2>>(),
+            size_of::<PscParams<F, 2, 2>>(),
+            size_of::<GlifPsc<F, 2, 2>>(),
+            size_of::<PscState<F, 2, 2>>(),
+        ],
+    );
     for (k, x) in buf.iter_mut().enumerate() {
         *x = cases::nest::nest_input::<F>(k);
     }
     for n in [N_NEST, 2 * N_NEST] {
-        fw::Out::new()
-            .str("bench ")
-            .str(name)
-            .str(" ")
-            .dec(n as u64)
-            .nl();
+        print_region(name, n);
         let input = black_box(&buf[..n]);
         let mut s = model.state(&GlifInit::at(F::ZERO), F::ZERO);
         fw::glif_mark_start();

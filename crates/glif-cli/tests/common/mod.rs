@@ -33,6 +33,28 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Asserts that `o` failed with exit status `code`, a message holding every
+/// needle, and no panic.
+pub fn fails_with(o: &Output, code: i32, needles: &[&str]) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(code), "{err}");
+    for n in needles {
+        assert!(err.contains(n), "{n:?} not in: {err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+/// `glif simulate` on the bundled config writing `out.json` (unless `extra`
+/// names an `--output`), no plot.
+pub fn simulate(extra: &[&str], d: &Path) -> Output {
+    let mut args = vec!["simulate", "--config", CONFIG, "--no-plot", "--force"];
+    if !extra.contains(&"--output") {
+        args.extend(["--output", "out.json"]);
+    }
+    args.extend_from_slice(extra);
+    glif(&args, d)
+}
+
 /// A fresh directory for one test.
 pub fn dir(name: &str) -> PathBuf {
     let d = Path::new(env!("CARGO_TARGET_TMPDIR"))

@@ -99,13 +99,7 @@ impl<F: Float> Recorder<F, 2> for Outputs {
         self.asc.push([asc[0].to_f64(), asc[1].to_f64()]);
     }
     fn spike(&mut self, s: &Spike<F>) {
-        self.spikes.push(Spike {
-            step: s.step,
-            grid_time: s.grid_time.to_f64(),
-            time: s.time.to_f64(),
-            voltage: s.voltage.to_f64(),
-            threshold: s.threshold.to_f64(),
-        });
+        self.spikes.push(s.to_f64());
     }
 }
 

@@ -214,7 +214,7 @@ pub fn simulate_neuron_with_exp(
                 dt: f64::NAN,
                 spikes: 0,
                 secs: 0.0,
-                end: RunEnd::Completed,
+                end: RunEnd::COMPLETED,
                 error: Some(e.to_string()),
                 stimulus_range: None,
             }),
@@ -259,7 +259,7 @@ pub fn simulate_neuron_with_exp(
             dt,
             spikes: 0,
             secs,
-            end: RunEnd::Completed,
+            end: RunEnd::COMPLETED,
             error: None,
             stimulus_range,
         };
