@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Args;
-use glif_io::stream::{Slice, Source};
+use glif_io::stream::Slice;
 use glif_io::{sci, NeuronConfig, Outcome, Precision, Record, RunEnd, RunResult};
 
 use crate::config;

@@ -7,6 +7,7 @@ mod common;
 
 use common::*;
 use serde_json::Value;
+use std::path::Path;
 
 const HUMAN_GLIF5: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
