@@ -379,8 +379,21 @@ impl<F: Float, const A: usize> GlifState<F, A> {
         i_syn: &mut F,
         syn: impl FnOnce(&mut F) -> F,
     ) {
+        self.integrate_at(p.level, p, c, i_syn, syn);
+    }
+
+    /// [`GlifState::integrate`] at `level` (`p.level`; the population
+    /// engine passes it as a constant, so the switch tests fold away).
+    #[inline(always)]
+    pub(crate) fn integrate_at(
+        &mut self,
+        level: Level,
+        p: &GlifParams<F, A>,
+        c: &GlifConsts<F, A>,
+        i_syn: &mut F,
+        syn: impl FnOnce(&mut F) -> F,
+    ) {
         let v_old = self.u;
-        let level = p.level;
         if level.spike_dependent_threshold() {
             self.threshold_spike = self.threshold_spike * c.theta_spike_decay_rate;
         }
