@@ -5,7 +5,9 @@
 //!   currents per port.
 //!
 //! - [`population`]: many `glif_psc` neurons stepped `L` at a time
-//!   ([`PscPopulation`]), bit-identical to [`GlifPsc`] neuron by neuron.
+//!   ([`PscPopulation`]), bit-identical to [`GlifPsc`] neuron by neuron;
+//!   [`double_alpha_population`]: the same for `glif_psc_double_alpha`
+//!   ([`DoubleAlphaPopulation`]).
 //!
 //! (`glif_cond`, integrated by GSL's adaptive RKF45 in NEST, is not here yet.)
 //!
@@ -27,6 +29,7 @@
 //! uses only `+ - * /`, in NEST's order.
 
 mod double_alpha;
+pub mod double_alpha_population;
 mod glif;
 pub mod math;
 pub mod population;
@@ -36,6 +39,7 @@ mod ring;
 pub mod time;
 
 pub use double_alpha::{DoubleAlphaParams, DoubleAlphaState, GlifPscDoubleAlpha};
+pub use double_alpha_population::{DoubleAlphaBlock, DoubleAlphaPopulation, DoubleAlphaWide};
 pub use glif::{GlifInit, GlifParams, GlifSample, GlifState, Level};
 pub use math::{ExpProvider, Libm};
 pub use population::{MixedLevels, PscBlock, PscPopulation, PscWide};
