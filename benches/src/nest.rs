@@ -37,7 +37,7 @@ pub const PORTS: usize = 2;
 /// After-spike currents.
 pub const ASC: usize = 2;
 /// Lanes per population block.
-pub const LANES: usize = 8;
+pub const LANES: usize = 4;
 
 /// The NEST parameter dict of the benchmark neuron.
 pub fn params_json() -> Value {

@@ -22,8 +22,10 @@
 //!
 //! Exit status: 0 when every spike (neuron and step) agreed between NEST and
 //! both glif-core engines, or when NEST is not available (glif-core's side
-//! is printed with a note); 1 on a disagreement or a failed run; 2 on a
-//! usage error.
+//! is printed with a note; the two engines must still agree); 1 on a
+//! disagreement or a failed run, and without NEST under `CI=true`; 2 on a
+//! usage error. How it ended is recorded for `cargo xtask ci`'s summary
+//! (`glif_reference::env`, check `xtask/compare-nest`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -137,6 +139,10 @@ pub fn run(args: &[String]) -> ExitCode {
         eprintln!("compare-nest: cannot create {}: {e}", dir.display());
         return ExitCode::FAILURE;
     }
+    let available = nest_available(&python);
+    if let Err(reason) = &available {
+        eprintln!("compare-nest: NEST not run: {reason}");
+    }
     let (m, init) = model();
     let mut rows = Vec::new();
     for case in cases {
@@ -165,17 +171,15 @@ pub fn run(args: &[String]) -> ExitCode {
                 population_agrees &= p == spikes;
             }
         }
-        let nest = if python.exists() {
-            let path = dir.join(format!("trains-{}.bin", case.neurons));
-            match trains.write(&path) {
-                Ok(()) => run_nest(&root, &python, &path, case.steps, repeats),
-                Err(e) => Err(format!("cannot write {}: {e}", path.display())),
+        let nest = match &available {
+            Ok(()) => {
+                let path = dir.join(format!("trains-{}.bin", case.neurons));
+                match trains.write(&path) {
+                    Ok(()) => run_nest(&root, &python, &path, case.steps, repeats),
+                    Err(e) => Err(format!("cannot write {}: {e}", path.display())),
+                }
             }
-        } else {
-            Err(format!(
-                "{} not found: create the venv with scripts/allensdk/setup_venv.sh",
-                python.display()
-            ))
+            Err(reason) => Err(reason.clone()),
         };
         rows.push(Row {
             input_spikes: trains.total(),
@@ -188,7 +192,67 @@ pub fn run(args: &[String]) -> ExitCode {
         });
     }
     let _ = std::fs::remove_dir_all(&dir);
-    report(&rows, repeats)
+    let code = report(&rows, repeats);
+    record_env_check(&available, &rows, code == ExitCode::SUCCESS).unwrap_or(code)
+}
+
+/// Whether NEST can be imported from `python`; otherwise why not.
+fn nest_available(python: &Path) -> Result<(), String> {
+    if !python.exists() {
+        return Err(format!(
+            "{} not found: create the venv with scripts/allensdk/setup_venv.sh",
+            python.display()
+        ));
+    }
+    let out = Command::new(python)
+        .args(["-c", "import nest"])
+        .output()
+        .map_err(|e| format!("could not run {}: {e}", python.display()))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "`import nest` fails in {} (pip install nest-simulator==3.10.0)",
+            python.display()
+        ))
+    }
+}
+
+/// The NEST side is an environment-dependent check (`glif_reference::env`,
+/// listed in `cargo xtask ci`'s summary): without NEST it is a skip, and
+/// under `CI=true` a failure (returned as the exit code to use).
+fn record_env_check(available: &Result<(), String>, rows: &[Row], ok: bool) -> Option<ExitCode> {
+    use glif_reference::env::{ci, record, Outcome};
+    const CHECK: &str = "xtask/compare-nest";
+    match available {
+        Err(reason) if ci() => {
+            record(CHECK, Outcome::Failed, 0, reason);
+            eprintln!("compare-nest: CI=true requires NEST: {reason}");
+            Some(ExitCode::FAILURE)
+        }
+        Err(reason) => {
+            record(CHECK, Outcome::Skipped, 0, reason);
+            None
+        }
+        Ok(()) if !ok => {
+            record(
+                CHECK,
+                Outcome::Failed,
+                0,
+                "a run failed or a spike differed (see its table)",
+            );
+            None
+        }
+        Ok(()) => {
+            record(
+                CHECK,
+                Outcome::Ran,
+                rows.len(),
+                "cases run by NEST beside glif-core's single-neuron and population engines, every spike compared",
+            );
+            None
+        }
+    }
 }
 
 fn repo_root() -> PathBuf {
