@@ -155,9 +155,9 @@ impl<F: Float, const P: usize, const A: usize> GlifPscDoubleAlpha<F, P, A> {
         weights: &[F; P],
         current: F,
     ) {
-        for i in 0..P {
-            self.fast[i].advance(&mut s.y1_fast[i], &mut s.y2_fast[i], weights[i]);
-            self.slow[i].advance(&mut s.y1_slow[i], &mut s.y2_slow[i], weights[i]);
+        for (i, &w) in weights.iter().enumerate() {
+            self.fast[i].advance(&mut s.y1_fast[i], &mut s.y2_fast[i], w);
+            self.slow[i].advance(&mut s.y1_slow[i], &mut s.y2_slow[i], w);
         }
         s.glif.i = current;
     }
