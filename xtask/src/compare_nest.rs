@@ -447,8 +447,9 @@ fn report(rows: &[Row], repeats: usize) -> ExitCode {
     );
     println!(
         "- {repeats} runs per side; medians (min–max) in ns per neuron-step, by wall time \
-         and by the process's CPU time (which leaves out the time other processes held \
-         the CPU, not the slowdown from a busy sibling hyperthread)"
+         and by CPU time (the timing thread's; NEST: time.process_time), which leaves out \
+         the time other processes held the CPU, not the slowdown from a busy sibling \
+         hyperthread"
     );
     for cpu in [false, true] {
         println!("\n{}\n", if cpu { "CPU time:" } else { "Wall time:" });
