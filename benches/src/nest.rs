@@ -36,8 +36,10 @@ pub const SEED: u64 = 20_261_130;
 pub const PORTS: usize = 2;
 /// After-spike currents.
 pub const ASC: usize = 2;
-/// Lanes per population block.
-pub const LANES: usize = 8;
+/// Lanes per population block: 4 f64 lanes are one AVX2 register per
+/// quantity; at 8 the step's values spill out of the 16 registers (more
+/// instructions per neuron-step; docs/PERFORMANCE.md).
+pub const LANES: usize = 4;
 
 /// The NEST parameter dict of the benchmark neuron.
 pub fn params_json() -> Value {

@@ -19,8 +19,9 @@ node creation, connection or the train upload); the simulation then goes
 on for delay + 1 step untimed, so that spikes of the last slice reach the
 recorder, and spikes after step `steps` are dropped.
 
-Prints one JSON line: {"nest_version", "neurons", "steps", "seconds": [one
-per repeat], "input_spikes", "spikes": [[neuron (0-based), step], ...]
+Prints one JSON line: {"nest_version", "neurons", "steps", "seconds": [wall
+time, one per repeat], "cpu_seconds": [the process's CPU time, one per
+repeat], "input_spikes", "spikes": [[neuron (0-based), step], ...]
 (sorted, first repeat), "repeats_agree": bool}.
 Only the standard library, numpy and nest are used.
 """
@@ -68,9 +69,9 @@ def run_once(nest, neurons, trains, args, params, weights):
                      syn_spec={"weight": weights[port], "delay": delay, "receptor_type": port + 1})
     sr = nest.Create("spike_recorder", params={"time_in_steps": True})
     nest.Connect(nodes, sr)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     nest.Simulate(args.steps * h)
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     nest.Simulate(delay + h)
     ev = sr.get("events")
     first = nodes.tolist()[0]
@@ -78,7 +79,7 @@ def run_once(nest, neurons, trains, args, params, weights):
     steps_out = np.asarray(ev["times"], dtype=np.int64)
     keep = steps_out <= args.steps
     spikes = sorted(zip(senders[keep].tolist(), steps_out[keep].tolist()))
-    return seconds, spikes
+    return seconds, cpu, spikes
 
 
 def main():
@@ -97,10 +98,11 @@ def main():
     weights = [float(w) for w in args.weights.split(",")]
     neurons, trains = read_trains(args.trains)
     assert len(trains) == len(weights), "one weight per port"
-    seconds, first, agree = [], None, True
+    seconds, cpu_seconds, first, agree = [], [], None, True
     for _ in range(args.repeats):
-        s, spikes = run_once(nest, neurons, trains, args, params, weights)
+        s, c, spikes = run_once(nest, neurons, trains, args, params, weights)
         seconds.append(s)
+        cpu_seconds.append(c)
         if first is None:
             first = spikes
         elif spikes != first:
@@ -110,6 +112,7 @@ def main():
         "neurons": neurons,
         "steps": args.steps,
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
         "input_spikes": int(sum(len(s) for _, s in trains)),
         "spikes": first,
         "repeats_agree": agree,

@@ -22,8 +22,10 @@
 //!
 //! Exit status: 0 when every spike (neuron and step) agreed between NEST and
 //! both glif-core engines, or when NEST is not available (glif-core's side
-//! is printed with a note); 1 on a disagreement or a failed run; 2 on a
-//! usage error.
+//! is printed with a note; the two engines must still agree); 1 on a
+//! disagreement or a failed run, and without NEST under `CI=true`; 2 on a
+//! usage error. How it ended is recorded for `cargo xtask ci`'s summary
+//! (`glif_reference::env`, check `xtask/compare-nest`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -58,11 +60,78 @@ struct Case {
     steps: u32,
 }
 
+/// Wall and CPU seconds of each repeat.
+#[derive(Default)]
+struct Times {
+    wall: Vec<f64>,
+    cpu: Vec<f64>,
+}
+
+impl Times {
+    fn push(&mut self, (wall, cpu): (f64, f64)) {
+        self.wall.push(wall);
+        self.cpu.push(cpu);
+    }
+
+    fn of(&self, cpu: bool) -> &[f64] {
+        if cpu {
+            &self.cpu
+        } else {
+            &self.wall
+        }
+    }
+}
+
+/// A start time: wall clock and this thread's CPU time. CPU time leaves out the time other processes
+/// held the CPU, which wall time on a shared machine includes.
+struct Clock {
+    wall: Instant,
+    cpu: f64,
+}
+
+impl Clock {
+    fn now() -> Self {
+        Clock {
+            wall: Instant::now(),
+            cpu: process_cpu_seconds(),
+        }
+    }
+
+    /// (wall, CPU) seconds since `self`.
+    fn elapsed(&self) -> (f64, f64) {
+        (
+            self.wall.elapsed().as_secs_f64(),
+            process_cpu_seconds() - self.cpu,
+        )
+    }
+}
+
+/// The CPU time of the calling thread in seconds
+/// (`clock_gettime(CLOCK_THREAD_CPUTIME_ID)`; glif-core's runs are on this
+/// thread, as NEST's are on Python's main thread, timed with
+/// `time.process_time`); NaN where unavailable.
+fn process_cpu_seconds() -> f64 {
+    #[cfg(unix)]
+    {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
+        #[allow(unsafe_code)]
+        let status = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+        if status == 0 {
+            return ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9;
+        }
+    }
+    f64::NAN
+}
+
 struct Row {
     case: Case,
     input_spikes: usize,
-    single_s: Vec<f64>,
-    population_s: Vec<f64>,
+    single_s: Times,
+    population_s: Times,
     spikes: Spikes,
     population_agrees: bool,
     nest: Result<Value, String>,
@@ -137,6 +206,10 @@ pub fn run(args: &[String]) -> ExitCode {
         eprintln!("compare-nest: cannot create {}: {e}", dir.display());
         return ExitCode::FAILURE;
     }
+    let available = nest_available(&python);
+    if let Err(reason) = &available {
+        eprintln!("compare-nest: NEST not run: {reason}");
+    }
     let (m, init) = model();
     let mut rows = Vec::new();
     for case in cases {
@@ -150,32 +223,30 @@ pub fn run(args: &[String]) -> ExitCode {
             let masks = pop.masks(&trains);
             (pop, masks)
         });
-        let mut single_s = Vec::new();
-        let mut population_s = Vec::new();
+        let mut single_s = Times::default();
+        let mut population_s = Times::default();
         let mut spikes = Vec::new();
         let mut population_agrees = true;
         for _ in 0..repeats {
-            let t0 = Instant::now();
+            let t0 = Clock::now();
             spikes = run_single(&m, &init, &trains);
-            single_s.push(t0.elapsed().as_secs_f64());
+            single_s.push(t0.elapsed());
             if let Some((pop, masks)) = &pop {
-                let t0 = Instant::now();
+                let t0 = Clock::now();
                 let p = pop.run(masks, case.steps as usize);
-                population_s.push(t0.elapsed().as_secs_f64());
+                population_s.push(t0.elapsed());
                 population_agrees &= p == spikes;
             }
         }
-        let nest = if python.exists() {
-            let path = dir.join(format!("trains-{}.bin", case.neurons));
-            match trains.write(&path) {
-                Ok(()) => run_nest(&root, &python, &path, case.steps, repeats),
-                Err(e) => Err(format!("cannot write {}: {e}", path.display())),
+        let nest = match &available {
+            Ok(()) => {
+                let path = dir.join(format!("trains-{}.bin", case.neurons));
+                match trains.write(&path) {
+                    Ok(()) => run_nest(&root, &python, &path, case.steps, repeats),
+                    Err(e) => Err(format!("cannot write {}: {e}", path.display())),
+                }
             }
-        } else {
-            Err(format!(
-                "{} not found: create the venv with scripts/allensdk/setup_venv.sh",
-                python.display()
-            ))
+            Err(reason) => Err(reason.clone()),
         };
         rows.push(Row {
             input_spikes: trains.total(),
@@ -188,7 +259,67 @@ pub fn run(args: &[String]) -> ExitCode {
         });
     }
     let _ = std::fs::remove_dir_all(&dir);
-    report(&rows, repeats)
+    let code = report(&rows, repeats);
+    record_env_check(&available, &rows, code == ExitCode::SUCCESS).unwrap_or(code)
+}
+
+/// Whether NEST can be imported from `python`; otherwise why not.
+fn nest_available(python: &Path) -> Result<(), String> {
+    if !python.exists() {
+        return Err(format!(
+            "{} not found: create the venv with scripts/allensdk/setup_venv.sh",
+            python.display()
+        ));
+    }
+    let out = Command::new(python)
+        .args(["-c", "import nest"])
+        .output()
+        .map_err(|e| format!("could not run {}: {e}", python.display()))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "`import nest` fails in {} (pip install nest-simulator==3.10.0)",
+            python.display()
+        ))
+    }
+}
+
+/// The NEST side is an environment-dependent check (`glif_reference::env`,
+/// listed in `cargo xtask ci`'s summary): without NEST it is a skip, and
+/// under `CI=true` a failure (returned as the exit code to use).
+fn record_env_check(available: &Result<(), String>, rows: &[Row], ok: bool) -> Option<ExitCode> {
+    use glif_reference::env::{ci, record, Outcome};
+    const CHECK: &str = "xtask/compare-nest";
+    match available {
+        Err(reason) if ci() => {
+            record(CHECK, Outcome::Failed, 0, reason);
+            eprintln!("compare-nest: CI=true requires NEST: {reason}");
+            Some(ExitCode::FAILURE)
+        }
+        Err(reason) => {
+            record(CHECK, Outcome::Skipped, 0, reason);
+            None
+        }
+        Ok(()) if !ok => {
+            record(
+                CHECK,
+                Outcome::Failed,
+                0,
+                "a run failed or a spike differed (see its table)",
+            );
+            None
+        }
+        Ok(()) => {
+            record(
+                CHECK,
+                Outcome::Ran,
+                rows.len(),
+                "cases run by NEST beside glif-core's single-neuron and population engines, every spike compared",
+            );
+            None
+        }
+    }
 }
 
 fn repo_root() -> PathBuf {
@@ -314,22 +445,42 @@ fn report(rows: &[Row], repeats: usize) -> ExitCode {
         PORT_WEIGHT_PA[1],
         f64::from(DELAY_STEPS) * RESOLUTION_MS
     );
-    println!("- {repeats} runs per side; medians (min–max) in ns per neuron-step\n");
+    println!(
+        "- {repeats} runs per side; medians (min–max) in ns per neuron-step, by wall time \
+         and by CPU time (the timing thread's; NEST: time.process_time), which leaves out \
+         the time other processes held the CPU, not the slowdown from a busy sibling \
+         hyperthread"
+    );
+    for cpu in [false, true] {
+        println!("\n{}\n", if cpu { "CPU time:" } else { "Wall time:" });
+        ok &= table(rows, cpu);
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Prints the table by wall (`cpu` false) or CPU time; false when a run
+/// failed or a spike differed.
+fn table(rows: &[Row], cpu: bool) -> bool {
+    let mut ok = true;
     println!(
         "| case | neuron-steps | input spikes | NEST | glif-core single | glif-core population ({LANES} lanes) | NEST / single | NEST / population | spikes |"
     );
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for r in rows {
         let nsteps = r.case.neurons as f64 * f64::from(r.case.steps);
-        let (single, single_cell) = ns(&r.single_s, nsteps);
-        let (popu, pop_cell) = if r.population_s.is_empty() {
+        let (single, single_cell) = ns(r.single_s.of(cpu), nsteps);
+        let (popu, pop_cell) = if r.population_s.wall.is_empty() {
             (f64::NAN, "— (fewer neurons than lanes)".to_string())
         } else {
-            ns(&r.population_s, nsteps)
+            ns(r.population_s.of(cpu), nsteps)
         };
         let (nest_cell, ratio1, ratio2, spikes_cell) = match &r.nest {
             Ok(v) => {
-                let secs: Vec<f64> = v["seconds"]
+                let secs: Vec<f64> = v[if cpu { "cpu_seconds" } else { "seconds" }]
                     .as_array()
                     .map(|a| a.iter().filter_map(Value::as_f64).collect())
                     .unwrap_or_default();
@@ -355,7 +506,9 @@ fn report(rows: &[Row], repeats: usize) -> ExitCode {
                 }
             }
             Err(e) => {
-                eprintln!("compare-nest: NEST {}: {e}", r.case.name);
+                if !cpu {
+                    eprintln!("compare-nest: NEST {}: {e}", r.case.name);
+                }
                 ok &= r.population_agrees;
                 let cell = if r.population_agrees {
                     format!("{} (engines agree; NEST not run)", r.spikes.len())
@@ -370,9 +523,5 @@ fn report(rows: &[Row], repeats: usize) -> ExitCode {
             r.case.name, r.case.steps, nsteps, r.input_spikes
         );
     }
-    if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    ok
 }

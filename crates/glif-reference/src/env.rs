@@ -32,6 +32,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "xtask/compare",
         "cargo xtask compare: GLIF1..GLIF5 run by AllenSDK beside glif-rs, spike steps compared",
     ),
+    (
+        "xtask/compare-nest",
+        "cargo xtask compare-nest: glif_psc run by NEST 3.10 beside glif-core's two engines, every spike compared",
+    ),
 ];
 
 /// The environment variable naming the report file.

@@ -302,8 +302,8 @@ impl<F: Float, const P: usize, const A: usize, W: PowProvider<F>> GlifCond<F, P,
             s.glif.hold_refractory(p, v_old);
             false
         } else {
-            s.glif.decay_spike_threshold_and_asc(p, c);
-            s.glif.adapt_threshold(p, c, v_old);
+            s.glif.decay_spike_threshold_and_asc(p.level, c);
+            s.glif.adapt_threshold(p.level, p, c, v_old);
             if s.glif.u > s.glif.threshold {
                 s.glif.spike(p, c, v_old);
                 true

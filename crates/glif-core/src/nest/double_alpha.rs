@@ -10,7 +10,7 @@
 
 use super::glif::{GlifConsts, GlifInit, GlifParams, GlifState};
 use super::math::ExpProvider;
-use super::psc::{check_tau, AlphaPort, PscSample};
+use super::psc::{add_synaptic, check_tau, AlphaPort, PscSample};
 use super::time::Resolution;
 use super::NestError;
 use crate::Float;
@@ -32,10 +32,10 @@ pub struct DoubleAlphaParams<F, const P: usize, const A: usize> {
 /// A prepared `glif_psc_double_alpha` model for one resolution.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct GlifPscDoubleAlpha<F, const P: usize, const A: usize> {
-    params: DoubleAlphaParams<F, P, A>,
-    consts: GlifConsts<F, A>,
-    fast: [AlphaPort<F>; P],
-    slow: [AlphaPort<F>; P],
+    pub(crate) params: DoubleAlphaParams<F, P, A>,
+    pub(crate) consts: GlifConsts<F, A>,
+    pub(crate) fast: [AlphaPort<F>; P],
+    pub(crate) slow: [AlphaPort<F>; P],
 }
 
 /// The state of one `glif_psc_double_alpha` neuron.
@@ -120,29 +120,46 @@ impl<F: Float, const P: usize, const A: usize> GlifPscDoubleAlpha<F, P, A> {
     /// One update step; arguments and result as [`super::GlifPsc::step`].
     #[inline]
     pub fn step(&self, s: &mut DoubleAlphaState<F, P, A>, weights: &[F; P], current: F) -> bool {
-        let (fast, slow) = (&self.fast, &self.slow);
         let (y1f, y2f, y1s, y2s) = (&s.y1_fast, &s.y2_fast, &s.y1_slow, &s.y2_slow);
         let spiked = s
             .glif
             .advance(&self.params.glif, &self.consts, &mut s.i_syn, |u| {
-                let mut i_fast = F::ZERO;
-                for i in 0..P {
-                    *u = *u + (fast[i].p31 * y1f[i] + fast[i].p32 * y2f[i]);
-                    i_fast = i_fast + y2f[i];
-                }
-                let mut i_slow = F::ZERO;
-                for i in 0..P {
-                    *u = *u + (slow[i].p31 * y1s[i] + slow[i].p32 * y2s[i]);
-                    i_slow = i_slow + y2s[i];
-                }
-                i_fast + i_slow
+                self.add_synaptic(u, y1f, y2f, y1s, y2s)
             });
-        for i in 0..P {
-            fast[i].advance(&mut s.y1_fast[i], &mut s.y2_fast[i], weights[i]);
-            slow[i].advance(&mut s.y1_slow[i], &mut s.y2_slow[i], weights[i]);
+        self.finish_step(s, weights, current);
+        spiked
+    }
+
+    /// Adds every port's fast term, then every port's slow term, to `u`;
+    /// returns `I_syn` = (sum of fast `y2`) + (sum of slow `y2`).
+    #[inline(always)]
+    pub(crate) fn add_synaptic(
+        &self,
+        u: &mut F,
+        y1f: &[F; P],
+        y2f: &[F; P],
+        y1s: &[F; P],
+        y2s: &[F; P],
+    ) -> F {
+        let i_fast = add_synaptic(&self.fast, u, y1f, y2f);
+        let i_slow = add_synaptic(&self.slow, u, y1s, y2s);
+        i_fast + i_slow
+    }
+
+    /// The end of a step: per port, the fast component advances and takes
+    /// the weight, then the slow one; `I` becomes `current`.
+    #[inline(always)]
+    pub(crate) fn finish_step(
+        &self,
+        s: &mut DoubleAlphaState<F, P, A>,
+        weights: &[F; P],
+        current: F,
+    ) {
+        for (i, &w) in weights.iter().enumerate() {
+            self.fast[i].advance(&mut s.y1_fast[i], &mut s.y2_fast[i], w);
+            self.slow[i].advance(&mut s.y1_slow[i], &mut s.y2_slow[i], w);
         }
         s.glif.i = current;
-        spiked
     }
 
     /// The recordables after the last step.

@@ -378,11 +378,25 @@ impl<F: Float, const A: usize> GlifState<F, A> {
         i_syn: &mut F,
         syn: impl FnOnce(&mut F) -> F,
     ) {
+        self.integrate_at(p.level, p, c, i_syn, syn);
+    }
+
+    /// [`GlifState::integrate`] at `level` (`p.level`; the population
+    /// engine passes it as a constant, so the switch tests fold away).
+    #[inline(always)]
+    pub(crate) fn integrate_at(
+        &mut self,
+        level: Level,
+        p: &GlifParams<F, A>,
+        c: &GlifConsts<F, A>,
+        i_syn: &mut F,
+        syn: impl FnOnce(&mut F) -> F,
+    ) {
         let v_old = self.u;
-        self.decay_spike_threshold_and_asc(p, c);
+        self.decay_spike_threshold_and_asc(level, c);
         self.u = v_old * c.p33 + (self.i + self.asc_sum) * c.p30;
         *i_syn = syn(&mut self.u);
-        self.adapt_threshold(p, c, v_old);
+        self.adapt_threshold(level, p, c, v_old);
     }
 
     /// A refractory step: one step less to wait, `U` held at `v_old`, the
@@ -397,14 +411,10 @@ impl<F: Float, const A: usize> GlifState<F, A> {
     /// The start of a not-refractory step's threshold and current update:
     /// the spike component decays (levels 2, 4, 5); the after-spike currents
     /// give their exact mean over the step (`ASCurrents_sum`) and decay
-    /// (levels 3, 4, 5).
+    /// (levels 3, 4, 5). `level` is `p.level` (a constant in the population
+    /// engine).
     #[inline(always)]
-    pub(crate) fn decay_spike_threshold_and_asc(
-        &mut self,
-        p: &GlifParams<F, A>,
-        c: &GlifConsts<F, A>,
-    ) {
-        let level = p.level;
+    pub(crate) fn decay_spike_threshold_and_asc(&mut self, level: Level, c: &GlifConsts<F, A>) {
         if level.spike_dependent_threshold() {
             self.threshold_spike = self.threshold_spike * c.theta_spike_decay_rate;
         }
@@ -421,8 +431,14 @@ impl<F: Float, const A: usize> GlifState<F, A> {
     /// component advances exactly from the pre-step `v_old` (with `I` and
     /// `ASCurrents_sum` of this step), then the total threshold.
     #[inline(always)]
-    pub(crate) fn adapt_threshold(&mut self, p: &GlifParams<F, A>, c: &GlifConsts<F, A>, v_old: F) {
-        if p.level.adapting_threshold() {
+    pub(crate) fn adapt_threshold(
+        &mut self,
+        level: Level,
+        p: &GlifParams<F, A>,
+        c: &GlifConsts<F, A>,
+        v_old: F,
+    ) {
+        if level.adapting_threshold() {
             let beta = (self.i + self.asc_sum) / p.g;
             self.threshold_voltage = c.phi * (v_old - beta) * c.potential_decay_rate
                 + c.theta_voltage_decay_rate_inverse

@@ -8,7 +8,9 @@
 //!   ([`rkf45`]).
 //!
 //! - [`population`]: many `glif_psc` neurons stepped `L` at a time
-//!   ([`PscPopulation`]), bit-identical to [`GlifPsc`] neuron by neuron.
+//!   ([`PscPopulation`]), bit-identical to [`GlifPsc`] neuron by neuron;
+//!   [`double_alpha_population`]: the same for `glif_psc_double_alpha`
+//!   ([`DoubleAlphaPopulation`]).
 //!   (Not for `glif_cond`, whose adaptive step sequence differs per neuron.)
 //!
 //! Units are NEST's, not the SI units of the Allen models: mV, ms, pA, nS,
@@ -32,6 +34,7 @@
 
 mod cond;
 mod double_alpha;
+pub mod double_alpha_population;
 mod glif;
 pub mod math;
 pub mod population;
@@ -45,6 +48,7 @@ pub use cond::{
     CondParams, CondSample, CondState, CondVars, GlifCond, IntegrationStalled, MAX_SUBSTEPS,
 };
 pub use double_alpha::{DoubleAlphaParams, DoubleAlphaState, GlifPscDoubleAlpha};
+pub use double_alpha_population::{DoubleAlphaBlock, DoubleAlphaPopulation, DoubleAlphaWide};
 pub use glif::{GlifInit, GlifParams, GlifSample, GlifState, Level};
 pub use math::{ExpProvider, Libm, PowProvider};
 pub use population::{MixedLevels, PscBlock, PscPopulation, PscWide};

@@ -1,16 +1,28 @@
 //! Many `glif_psc` neurons at once, `L` at a time in [`Lanes`]: the NEST
-//! counterpart of [`crate::population`].
+//! counterpart of [`crate::population`]. ([`super::double_alpha_population`]
+//! does the same for `glif_psc_double_alpha`, with the shared lane step
+//! defined here.)
 //!
 //! Neurons are grouped in blocks of `L`. A block's constants are the `L`
 //! neurons' [`GlifPsc`] models gathered lane by lane into one
-//! `GlifPsc<Lanes<F, L>, P, A>` ([`PscWide`]), and its state is one
+//! `GlifPsc<Lanes<F, L>, P, A>` ([`PscWide`]): structure of arrays, every
+//! constant one vector, gathered once. Its state is one
 //! `PscState<Lanes<F, L>, P, A>` plus each lane's refractory count
-//! ([`PscBlock`]). A step runs the single-neuron model's own code
-//! (`integrate`, the synaptic terms, the port update) on the lanes, which
-//! the compiler turns into SIMD instructions; only the rare lanes that are
-//! refractory or spike go through the single-neuron code one by one (their
-//! pre-step values are kept for that). Every lane computes exactly what
-//! [`GlifPsc::step`] computes for that neuron alone, bit for bit.
+//! ([`PscBlock`]), stored the same way, so a step never moves values between
+//! lanes.
+//!
+//! A step runs the single-neuron model's own code (`integrate`, the
+//! synaptic terms, the port update) on all lanes, which the compiler turns
+//! into SIMD instructions, refractory lanes included; a refractory lane then
+//! takes back its held values with a lane-wise select (NEST holds `U`, the
+//! currents and the threshold components and recomputes the threshold from
+//! them) and counts down. A neuron is refractory for `t_ref` after each
+//! spike, so in a firing population most blocks have a refractory lane in
+//! most steps: this is the common path, without branches. Only lanes that
+//! spike (rare: one step in hundreds) go through the single-neuron
+//! `spike` code one by one. Every lane computes exactly what
+//! [`GlifPsc::step`] computes for that neuron alone, bit for bit
+//! (`tests/nest_population.rs` checks every lane's whole state at every step).
 //!
 //! Input: one summed spike weight per neuron per port per step (pA, as
 //! [`GlifPsc::step`] takes it) and one injected current per neuron per step.
@@ -21,7 +33,7 @@
 //! or `Vec`s on a host). The neuron count is a multiple of `L`; pad with
 //! copies of a real model and ignore their outputs.
 
-use super::glif::{GlifConsts, GlifParams, GlifState};
+use super::glif::{GlifConsts, GlifParams, GlifState, Level};
 use super::psc::{AlphaPort, GlifPsc, PscParams, PscState};
 use crate::population::LengthMismatch;
 use crate::{Float, Lanes};
@@ -49,11 +61,245 @@ fn gather<F: Float, T, const L: usize>(items: &[&T; L], f: impl Fn(&T) -> F) -> 
     Lanes::from_fn(|i| f(items[i]))
 }
 
-fn gather_n<F: Float, T, const L: usize, const N: usize>(
+pub(crate) fn gather_n<F: Float, T, const L: usize, const N: usize>(
     items: &[&T; L],
     f: impl Fn(&T) -> [F; N],
 ) -> [Lanes<F, L>; N] {
     core::array::from_fn(|j| Lanes::from_fn(|i| f(items[i])[j]))
+}
+
+/// The level all of `params` share, or the first lane that differs.
+pub(crate) fn one_level<F, const A: usize, const L: usize>(
+    params: &[&GlifParams<F, A>; L],
+) -> Result<Level, MixedLevels> {
+    let level = params[0].level;
+    match params.iter().position(|p| p.level != level) {
+        Some(lane) => Err(MixedLevels { lane }),
+        None => Ok(level),
+    }
+}
+
+/// The shared parameters of `L` neurons, one lane each (the level is lane 0's;
+/// check it with [`one_level`]).
+pub(crate) fn gather_glif<F: Float, const A: usize, const L: usize>(
+    g: &[&GlifParams<F, A>; L],
+) -> GlifParams<Lanes<F, L>, A> {
+    GlifParams {
+        level: g[0].level,
+        g: gather(g, |p| p.g),
+        e_l: gather(g, |p| p.e_l),
+        c_m: gather(g, |p| p.c_m),
+        t_ref: gather(g, |p| p.t_ref),
+        th_inf: gather(g, |p| p.th_inf),
+        v_reset: gather(g, |p| p.v_reset),
+        th_spike_add: gather(g, |p| p.th_spike_add),
+        th_spike_decay: gather(g, |p| p.th_spike_decay),
+        voltage_reset_fraction: gather(g, |p| p.voltage_reset_fraction),
+        voltage_reset_add: gather(g, |p| p.voltage_reset_add),
+        th_voltage_index: gather(g, |p| p.th_voltage_index),
+        th_voltage_decay: gather(g, |p| p.th_voltage_decay),
+        asc_decay: gather_n(g, |p| p.asc_decay),
+        asc_amps: gather_n(g, |p| p.asc_amps),
+        asc_r: gather_n(g, |p| p.asc_r),
+    }
+}
+
+/// The shared per-resolution constants of `L` neurons, one lane each.
+pub(crate) fn gather_consts<F: Float, const A: usize, const L: usize>(
+    c: &[&GlifConsts<F, A>; L],
+) -> GlifConsts<Lanes<F, L>, A> {
+    GlifConsts {
+        h: gather(c, |c| c.h),
+        theta_spike_decay_rate: gather(c, |c| c.theta_spike_decay_rate),
+        theta_spike_refractory_decay_rate: gather(c, |c| c.theta_spike_refractory_decay_rate),
+        asc_decay_rates: gather_n(c, |c| c.asc_decay_rates),
+        asc_stable_coeff: gather_n(c, |c| c.asc_stable_coeff),
+        asc_refractory_decay_rates: gather_n(c, |c| c.asc_refractory_decay_rates),
+        potential_decay_rate: gather(c, |c| c.potential_decay_rate),
+        theta_voltage_decay_rate_inverse: gather(c, |c| c.theta_voltage_decay_rate_inverse),
+        phi: gather(c, |c| c.phi),
+        abpara_ratio_voltage: gather(c, |c| c.abpara_ratio_voltage),
+        tau_m: gather(c, |c| c.tau_m),
+        p33: gather(c, |c| c.p33),
+        p30: gather(c, |c| c.p30),
+        // Never read on lanes: each lane's count is the block's, and a
+        // spiking lane takes its own model's.
+        refractory_counts: 0,
+    }
+}
+
+/// One alpha port of `L` neurons, one lane each.
+pub(crate) fn gather_port<F: Float, const L: usize>(
+    ps: &[&AlphaPort<F>; L],
+) -> AlphaPort<Lanes<F, L>> {
+    AlphaPort {
+        p11: gather(ps, |p| p.p11),
+        p21: gather(ps, |p| p.p21),
+        p22: gather(ps, |p| p.p22),
+        p31: gather(ps, |p| p.p31),
+        p32: gather(ps, |p| p.p32),
+        psc_initial: gather(ps, |p| p.psc_initial),
+    }
+}
+
+/// The shared state of `L` neurons, one lane each (the lanes' refractory
+/// counts go to the block's own array).
+pub(crate) fn gather_state<F: Float, const A: usize, const L: usize>(
+    g: &[&GlifState<F, A>; L],
+) -> GlifState<Lanes<F, L>, A> {
+    GlifState {
+        u: gather(g, |x| x.u),
+        threshold: gather(g, |x| x.threshold),
+        threshold_spike: gather(g, |x| x.threshold_spike),
+        threshold_voltage: gather(g, |x| x.threshold_voltage),
+        i: gather(g, |x| x.i),
+        asc: gather_n(g, |x| x.asc),
+        asc_sum: gather(g, |x| x.asc_sum),
+        refractory_steps: 0,
+    }
+}
+
+/// Lane `lane` of `g`, with refractory count `refractory`.
+#[inline(always)]
+pub(crate) fn state_lane<F: Float, const A: usize, const L: usize>(
+    g: &GlifState<Lanes<F, L>, A>,
+    lane: usize,
+    refractory: u32,
+) -> GlifState<F, A> {
+    GlifState {
+        u: g.u.0[lane],
+        threshold: g.threshold.0[lane],
+        threshold_spike: g.threshold_spike.0[lane],
+        threshold_voltage: g.threshold_voltage.0[lane],
+        i: g.i.0[lane],
+        asc: core::array::from_fn(|a| g.asc[a].0[lane]),
+        asc_sum: g.asc_sum.0[lane],
+        refractory_steps: refractory,
+    }
+}
+
+/// Writes `x` (all but the refractory count) into lane `lane` of `g`.
+#[inline(always)]
+fn set_lane<F: Float, const A: usize, const L: usize>(
+    g: &mut GlifState<Lanes<F, L>, A>,
+    lane: usize,
+    x: &GlifState<F, A>,
+) {
+    g.u.0[lane] = x.u;
+    g.threshold.0[lane] = x.threshold;
+    g.threshold_spike.0[lane] = x.threshold_spike;
+    g.threshold_voltage.0[lane] = x.threshold_voltage;
+    g.i.0[lane] = x.i;
+    for a in 0..A {
+        g.asc[a].0[lane] = x.asc[a];
+    }
+    g.asc_sum.0[lane] = x.asc_sum;
+}
+
+/// Lane by lane: `old` where `hold` is set, else `new`.
+#[inline(always)]
+fn select<F: Float, const L: usize>(
+    hold: &[bool; L],
+    old: Lanes<F, L>,
+    new: Lanes<F, L>,
+) -> Lanes<F, L> {
+    Lanes::from_fn(|l| if hold[l] { old.0[l] } else { new.0[l] })
+}
+
+/// The membrane, threshold and after-spike current part of one step of `L`
+/// neurons (NEST's update up to the spike test, as `GlifState::advance`
+/// does it for one neuron), without branches on the lanes' values, so that
+/// every operation is one SIMD instruction per vector of lanes. Every lane
+/// integrates (`integrate` on [`Lanes`]), refractory or not; the lanes that
+/// were refractory then take back their pre-step `U`, threshold
+/// components, after-spike currents, their mean and `I_syn` (selects), get
+/// the threshold `threshold_spike + threshold_voltage + th_inf` that
+/// `advance` computes for them, and count down. (Their discarded integrated
+/// values are finite arithmetic on finite values: no side effect.) `p` and
+/// `c` are the gathered constants, `level` the block's level (a constant
+/// where the caller matched on it), `syn` the synaptic terms as in
+/// `advance`. Returns the mask of the lanes that spike (above threshold
+/// and not refractory; bit `l` = lane `l`) and the pre-step `U`: the
+/// caller resets those lanes with [`spike_lanes`] at the end of its step
+/// (rare; a call there keeps the step's values out of memory).
+#[inline(always)]
+pub(crate) fn glif_lanes_step<F: Float, const A: usize, const L: usize>(
+    g: &mut GlifState<Lanes<F, L>, A>,
+    refractory: &mut [u32; L],
+    i_syn: &mut Lanes<F, L>,
+    level: Level,
+    p: &GlifParams<Lanes<F, L>, A>,
+    c: &GlifConsts<Lanes<F, L>, A>,
+    syn: impl FnOnce(&mut Lanes<F, L>) -> Lanes<F, L>,
+) -> (u64, Lanes<F, L>) {
+    const { assert!(L <= 64, "a block has at most 64 lanes (the spike mask)") };
+    let hold: [bool; L] = core::array::from_fn(|l| refractory[l] != 0);
+    let old = *g;
+    let mut x = old;
+    let mut new_i_syn = *i_syn;
+    x.integrate_at(level, p, c, &mut new_i_syn, syn);
+    x.u = select(&hold, old.u, x.u);
+    // `integrate` leaves these alone at the levels without the mechanism.
+    if level.spike_dependent_threshold() {
+        x.threshold_spike = select(&hold, old.threshold_spike, x.threshold_spike);
+    }
+    if level.adapting_threshold() {
+        x.threshold_voltage = select(&hold, old.threshold_voltage, x.threshold_voltage);
+    }
+    if level.after_spike_currents() {
+        for a in 0..A {
+            x.asc[a] = select(&hold, old.asc[a], x.asc[a]);
+        }
+    }
+    x.asc_sum = select(&hold, old.asc_sum, x.asc_sum);
+    let held_threshold = old.threshold_spike + old.threshold_voltage + p.th_inf;
+    x.threshold = select(&hold, held_threshold, x.threshold);
+    // The spike test on the values just computed (not re-read from `g`).
+    let spike = |l: usize| !hold[l] & (x.u.0[l] > x.threshold.0[l]);
+    // First whether any lane spikes (one vector compare and test), then
+    // which (rare).
+    let mut any = false;
+    for l in 0..L {
+        any |= spike(l);
+    }
+    let mut spikes = 0u64;
+    if any {
+        for l in 0..L {
+            spikes |= u64::from(spike(l)) << l;
+        }
+    }
+    *i_syn = select(&hold, *i_syn, new_i_syn);
+    *g = x;
+    for (r, &h) in refractory.iter_mut().zip(&hold) {
+        *r -= u32::from(h);
+    }
+    (spikes, old.u)
+}
+
+/// The reset of the lanes in `spiked`, each through the single-neuron code
+/// with its own constants `lane(l)` and its pre-step `U` `v_old[l]` (rare:
+/// kept out of line). Takes and returns the state by value, so that the
+/// caller's state can stay in registers.
+#[inline(never)]
+#[cold]
+pub(crate) fn spike_lanes<'m, F: Float, const A: usize, const L: usize>(
+    mut g: GlifState<Lanes<F, L>, A>,
+    mut refractory: [u32; L],
+    v_old: &[F; L],
+    spiked: u64,
+    lane: impl Fn(usize) -> Option<(&'m GlifParams<F, A>, &'m GlifConsts<F, A>)>,
+) -> (GlifState<Lanes<F, L>, A>, [u32; L]) {
+    let mut bits = spiked;
+    while bits != 0 {
+        let l = bits.trailing_zeros() as usize;
+        bits &= bits - 1;
+        let Some((p, c)) = lane(l) else { continue };
+        let mut x = state_lane(&g, l, refractory[l]);
+        x.spike(p, c, v_old[l]);
+        set_lane(&mut g, l, &x);
+        refractory[l] = x.refractory_steps;
+    }
+    (g, refractory)
 }
 
 /// The constants of `L` `glif_psc` neurons, one lane each.
@@ -66,58 +312,11 @@ impl<F: Float, const P: usize, const A: usize, const L: usize> PscWide<F, P, A, 
     /// Gathers `models` (lane `i` = `models[i]`); the constants are taken
     /// as the models computed them (whatever `exp` provider built them).
     pub fn new(models: &[&GlifPsc<F, P, A>; L]) -> Result<Self, MixedLevels> {
-        let level = models[0].params.glif.level;
-        if let Some(lane) = models.iter().position(|m| m.params.glif.level != level) {
-            return Err(MixedLevels { lane });
-        }
         let g: [&GlifParams<F, A>; L] = core::array::from_fn(|i| &models[i].params.glif);
-        let glif = GlifParams {
-            level,
-            g: gather(&g, |p| p.g),
-            e_l: gather(&g, |p| p.e_l),
-            c_m: gather(&g, |p| p.c_m),
-            t_ref: gather(&g, |p| p.t_ref),
-            th_inf: gather(&g, |p| p.th_inf),
-            v_reset: gather(&g, |p| p.v_reset),
-            th_spike_add: gather(&g, |p| p.th_spike_add),
-            th_spike_decay: gather(&g, |p| p.th_spike_decay),
-            voltage_reset_fraction: gather(&g, |p| p.voltage_reset_fraction),
-            voltage_reset_add: gather(&g, |p| p.voltage_reset_add),
-            th_voltage_index: gather(&g, |p| p.th_voltage_index),
-            th_voltage_decay: gather(&g, |p| p.th_voltage_decay),
-            asc_decay: gather_n(&g, |p| p.asc_decay),
-            asc_amps: gather_n(&g, |p| p.asc_amps),
-            asc_r: gather_n(&g, |p| p.asc_r),
-        };
+        one_level(&g)?;
         let c: [&GlifConsts<F, A>; L] = core::array::from_fn(|i| &models[i].consts);
-        let consts = GlifConsts {
-            h: gather(&c, |c| c.h),
-            theta_spike_decay_rate: gather(&c, |c| c.theta_spike_decay_rate),
-            theta_spike_refractory_decay_rate: gather(&c, |c| c.theta_spike_refractory_decay_rate),
-            asc_decay_rates: gather_n(&c, |c| c.asc_decay_rates),
-            asc_stable_coeff: gather_n(&c, |c| c.asc_stable_coeff),
-            asc_refractory_decay_rates: gather_n(&c, |c| c.asc_refractory_decay_rates),
-            potential_decay_rate: gather(&c, |c| c.potential_decay_rate),
-            theta_voltage_decay_rate_inverse: gather(&c, |c| c.theta_voltage_decay_rate_inverse),
-            phi: gather(&c, |c| c.phi),
-            abpara_ratio_voltage: gather(&c, |c| c.abpara_ratio_voltage),
-            tau_m: gather(&c, |c| c.tau_m),
-            p33: gather(&c, |c| c.p33),
-            p30: gather(&c, |c| c.p30),
-            // Never read on lanes: refractory lanes and spikes run on each
-            // lane's own model.
-            refractory_counts: 0,
-        };
         let ports = core::array::from_fn(|k| {
-            let ps: [&AlphaPort<F>; L] = core::array::from_fn(|i| &models[i].ports[k]);
-            AlphaPort {
-                p11: gather(&ps, |p| p.p11),
-                p21: gather(&ps, |p| p.p21),
-                p22: gather(&ps, |p| p.p22),
-                p31: gather(&ps, |p| p.p31),
-                p32: gather(&ps, |p| p.p32),
-                psc_initial: gather(&ps, |p| p.psc_initial),
-            }
+            gather_port(&core::array::from_fn::<_, L, _>(|i| &models[i].ports[k]))
         });
         let tau_syn = gather_n(
             &core::array::from_fn::<_, L, _>(|i| &models[i].params),
@@ -125,8 +324,11 @@ impl<F: Float, const P: usize, const A: usize, const L: usize> PscWide<F, P, A, 
         );
         Ok(PscWide {
             model: GlifPsc {
-                params: PscParams { glif, tau_syn },
-                consts,
+                params: PscParams {
+                    glif: gather_glif(&g),
+                    tau_syn,
+                },
+                consts: gather_consts(&c),
                 ports,
             },
         })
@@ -147,16 +349,7 @@ impl<F: Float, const P: usize, const A: usize, const L: usize> PscBlock<F, P, A,
         let g: [&GlifState<F, A>; L] = core::array::from_fn(|i| &states[i].glif);
         PscBlock {
             state: PscState {
-                glif: GlifState {
-                    u: gather(&g, |x| x.u),
-                    threshold: gather(&g, |x| x.threshold),
-                    threshold_spike: gather(&g, |x| x.threshold_spike),
-                    threshold_voltage: gather(&g, |x| x.threshold_voltage),
-                    i: gather(&g, |x| x.i),
-                    asc: gather_n(&g, |x| x.asc),
-                    asc_sum: gather(&g, |x| x.asc_sum),
-                    refractory_steps: 0,
-                },
+                glif: gather_state(&g),
                 y1: gather_n(&s, |x| x.y1),
                 y2: gather_n(&s, |x| x.y2),
                 i_syn: gather(&s, |x| x.i_syn),
@@ -169,45 +362,11 @@ impl<F: Float, const P: usize, const A: usize, const L: usize> PscBlock<F, P, A,
     pub fn lane(&self, lane: usize) -> PscState<F, P, A> {
         let s = &self.state;
         PscState {
-            glif: self.glif_lane(lane),
+            glif: state_lane(&s.glif, lane, self.refractory[lane]),
             y1: core::array::from_fn(|k| s.y1[k].0[lane]),
             y2: core::array::from_fn(|k| s.y2[k].0[lane]),
             i_syn: s.i_syn.0[lane],
         }
-    }
-
-    /// The membrane, threshold and current state of lane `lane`.
-    #[inline(always)]
-    fn glif_lane(&self, lane: usize) -> GlifState<F, A> {
-        let g = &self.state.glif;
-        GlifState {
-            u: g.u.0[lane],
-            threshold: g.threshold.0[lane],
-            threshold_spike: g.threshold_spike.0[lane],
-            threshold_voltage: g.threshold_voltage.0[lane],
-            i: g.i.0[lane],
-            asc: core::array::from_fn(|a| g.asc[a].0[lane]),
-            asc_sum: g.asc_sum.0[lane],
-            refractory_steps: self.refractory[lane],
-        }
-    }
-
-    /// Writes the membrane, threshold, current and `I_syn` state of `x`
-    /// into lane `lane` (the ports are advanced on the lanes).
-    #[inline(always)]
-    fn set_glif(&mut self, lane: usize, x: &GlifState<F, A>, i_syn: F) {
-        let g = &mut self.state.glif;
-        g.u.0[lane] = x.u;
-        g.threshold.0[lane] = x.threshold;
-        g.threshold_spike.0[lane] = x.threshold_spike;
-        g.threshold_voltage.0[lane] = x.threshold_voltage;
-        g.i.0[lane] = x.i;
-        for a in 0..A {
-            g.asc[a].0[lane] = x.asc[a];
-        }
-        g.asc_sum.0[lane] = x.asc_sum;
-        self.state.i_syn.0[lane] = i_syn;
-        self.refractory[lane] = x.refractory_steps;
     }
 
     /// One step of the block: lane `i` computes `models[i].step(weights[..][i],
@@ -222,67 +381,49 @@ impl<F: Float, const P: usize, const A: usize, const L: usize> PscBlock<F, P, A,
         weights: &[Lanes<F, L>; P],
         current: Lanes<F, L>,
     ) -> u64 {
-        const { assert!(L <= 64, "a block has at most 64 lanes (the spike mask)") };
-        let mut refractory = 0u64;
-        for (lane, &r) in self.refractory.iter().enumerate() {
-            refractory |= u64::from(r != 0) << lane;
+        // One copy of the step per level, with the level a constant in it.
+        match wide.model.params.glif.level {
+            Level::Lif => self.step_at(Level::Lif, wide, models, weights, current),
+            Level::LifR => self.step_at(Level::LifR, wide, models, weights, current),
+            Level::LifAsc => self.step_at(Level::LifAsc, wide, models, weights, current),
+            Level::LifRAsc => self.step_at(Level::LifRAsc, wide, models, weights, current),
+            Level::LifRAscA => self.step_at(Level::LifRAscA, wide, models, weights, current),
         }
-        // Refractory lanes hold still: their pre-step values are kept.
-        // (An `if`: `then_some` would copy them on every step, measured 20% slower.)
-        let before = if refractory != 0 {
-            Some((self.state.glif, self.state.i_syn))
-        } else {
-            None
-        };
+    }
+
+    /// [`PscBlock::step`] at `level` (the block's): the lanes one by one in
+    /// a loop without branches on their values, which the compiler
+    /// vectorizes (each array of lanes is one or two vectors); then the
+    /// rare spikes.
+    #[inline(always)]
+    fn step_at(
+        &mut self,
+        level: Level,
+        wide: &PscWide<F, P, A, L>,
+        models: &[GlifPsc<F, P, A>],
+        weights: &[Lanes<F, L>; P],
+        current: Lanes<F, L>,
+    ) -> u64 {
         let w = &wide.model;
-        let v_old = self.state.glif.u;
-        let (y1, y2) = (self.state.y1, self.state.y2);
-        self.state
-            .glif
-            .integrate(&w.params.glif, &w.consts, &mut self.state.i_syn, |u| {
-                w.add_synaptic(u, &y1, &y2)
-            });
-        if let Some((old, old_i_syn)) = before {
-            let mut bits = refractory;
-            while bits != 0 {
-                let lane = bits.trailing_zeros() as usize;
-                if let Some(m) = models.get(lane) {
-                    let mut g = GlifState {
-                        u: old.u.0[lane],
-                        threshold: old.threshold.0[lane],
-                        threshold_spike: old.threshold_spike.0[lane],
-                        threshold_voltage: old.threshold_voltage.0[lane],
-                        i: old.i.0[lane],
-                        asc: core::array::from_fn(|a| old.asc[a].0[lane]),
-                        asc_sum: old.asc_sum.0[lane],
-                        refractory_steps: self.refractory[lane],
-                    };
-                    let mut i_syn = old_i_syn.0[lane];
-                    // Refractory: `advance` holds U and never calls `syn`.
-                    g.advance(&m.params.glif, &m.consts, &mut i_syn, |_| F::ZERO);
-                    self.set_glif(lane, &g, i_syn);
-                }
-                bits &= bits - 1;
-            }
+        let s = &mut self.state;
+        let (y1, y2) = (&s.y1, &s.y2);
+        let (spiked, v_old) = glif_lanes_step(
+            &mut s.glif,
+            &mut self.refractory,
+            &mut s.i_syn,
+            level,
+            &w.params.glif,
+            &w.consts,
+            #[inline(always)]
+            |u| w.add_synaptic(u, y1, y2),
+        );
+        w.finish_step(s, weights, current);
+        if spiked != 0 {
+            (s.glif, self.refractory) =
+                spike_lanes(s.glif, self.refractory, &v_old.0, spiked, |l| {
+                    models.get(l).map(|m| (&m.params.glif, &m.consts))
+                });
         }
-        let glif = &self.state.glif;
-        let mut above = 0u64;
-        for lane in 0..L {
-            above |= u64::from(glif.u.0[lane] > glif.threshold.0[lane]) << lane;
-        }
-        let spiked = above & !refractory;
-        let mut bits = spiked;
-        while bits != 0 {
-            let lane = bits.trailing_zeros() as usize;
-            if let Some(m) = models.get(lane) {
-                let mut g = self.glif_lane(lane);
-                g.spike(&m.params.glif, &m.consts, v_old.0[lane]);
-                let i_syn = self.state.i_syn.0[lane];
-                self.set_glif(lane, &g, i_syn);
-            }
-            bits &= bits - 1;
-        }
-        w.finish_step(&mut self.state, weights, current);
         spiked
     }
 }
@@ -348,16 +489,47 @@ impl<'a, F: Float, const P: usize, const A: usize, const L: usize> PscPopulation
     ) {
         for (b, (block, wide)) in self.blocks.iter_mut().zip(self.wide).enumerate() {
             let models = &self.models[b * L..b * L + L];
-            for k in first..first + n {
-                let mut weights = [Lanes::ZERO; P];
-                let current = input(b, k, &mut weights);
-                let mut mask = block.step(wide, models, &weights, current);
-                while mask != 0 {
-                    let lane = mask.trailing_zeros() as usize;
-                    on_spike(b * L + lane, k);
-                    mask &= mask - 1;
+            // One copy of the loop per level, with the level a constant in it.
+            let (input, on_spike) = (&mut input, &mut on_spike);
+            let at = |level| (b, level, first, n);
+            *block = match wide.model.params.glif.level {
+                Level::Lif => run_block(*block, wide, models, at(Level::Lif), input, on_spike),
+                Level::LifR => run_block(*block, wide, models, at(Level::LifR), input, on_spike),
+                Level::LifAsc => {
+                    run_block(*block, wide, models, at(Level::LifAsc), input, on_spike)
                 }
-            }
+                Level::LifRAsc => {
+                    run_block(*block, wide, models, at(Level::LifRAsc), input, on_spike)
+                }
+                Level::LifRAscA => {
+                    run_block(*block, wide, models, at(Level::LifRAscA), input, on_spike)
+                }
+            };
         }
     }
+}
+
+/// Steps `first .. first + n` of block `b` at `level` (`at`), with the
+/// block's state a local value (the compiler keeps it in registers rather
+/// than re-reading it from memory every step) returned at the end.
+#[inline(always)]
+fn run_block<F: Float, const P: usize, const A: usize, const L: usize>(
+    mut local: PscBlock<F, P, A, L>,
+    wide: &PscWide<F, P, A, L>,
+    models: &[GlifPsc<F, P, A>],
+    (b, level, first, n): (usize, Level, usize, usize),
+    input: &mut impl FnMut(usize, usize, &mut [Lanes<F, L>; P]) -> Lanes<F, L>,
+    on_spike: &mut impl FnMut(usize, usize),
+) -> PscBlock<F, P, A, L> {
+    for k in first..first + n {
+        let mut weights = [Lanes::ZERO; P];
+        let current = input(b, k, &mut weights);
+        let mut mask = local.step_at(level, wide, models, &weights, current);
+        while mask != 0 {
+            let lane = mask.trailing_zeros() as usize;
+            on_spike(b * L + lane, k);
+            mask &= mask - 1;
+        }
+    }
+    local
 }

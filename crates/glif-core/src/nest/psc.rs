@@ -92,6 +92,24 @@ impl<F: Float> AlphaPort<F> {
     }
 }
 
+/// Adds every port's `P31 y1 + P32 y2` to `u` in port order; returns the
+/// sum of the `y2` (`I_syn` for `glif_psc`, one component's share for the
+/// double alpha).
+#[inline(always)]
+pub(crate) fn add_synaptic<F: Float, const P: usize>(
+    ports: &[AlphaPort<F>; P],
+    u: &mut F,
+    y1: &[F; P],
+    y2: &[F; P],
+) -> F {
+    let mut i_syn = F::ZERO;
+    for i in 0..P {
+        *u = *u + (ports[i].p31 * y1[i] + ports[i].p32 * y2[i]);
+        i_syn = i_syn + y2[i];
+    }
+    i_syn
+}
+
 pub(crate) fn check_tau<F: Float>(tau: &[F], field: &'static str) -> Result<(), NestError> {
     for &t in tau {
         if !t.is_finite() {
@@ -209,12 +227,7 @@ impl<F: Float, const P: usize, const A: usize> GlifPsc<F, P, A> {
     /// `I_syn`, the sum of the `y2`.
     #[inline(always)]
     pub(crate) fn add_synaptic(&self, u: &mut F, y1: &[F; P], y2: &[F; P]) -> F {
-        let mut i_syn = F::ZERO;
-        for i in 0..P {
-            *u = *u + (self.ports[i].p31 * y1[i] + self.ports[i].p32 * y2[i]);
-            i_syn = i_syn + y2[i];
-        }
-        i_syn
+        add_synaptic(&self.ports, u, y1, y2)
     }
 
     /// The end of a step: the ports advance and take this step's weights;

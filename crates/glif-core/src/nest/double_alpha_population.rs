@@ -1,0 +1,260 @@
+//! Many `glif_psc_double_alpha` neurons at once, `L` at a time in
+//! [`Lanes`]: [`super::population`]'s engine for NEST's double-alpha model.
+//!
+//! The same design: a block's constants are its `L` neurons'
+//! [`GlifPscDoubleAlpha`] models gathered lane by lane
+//! ([`DoubleAlphaWide`]), its state one `DoubleAlphaState<Lanes<F, L>, P, A>`
+//! plus the lanes' refractory counts ([`DoubleAlphaBlock`]); a step runs the
+//! single-neuron model's own code on all lanes (SIMD), holds the refractory
+//! lanes with lane-wise selects, and resets the rare spiking lanes one by
+//! one. Every lane computes exactly what [`GlifPscDoubleAlpha::step`]
+//! computes for that neuron alone, bit for bit
+//! (`tests/nest_population.rs`).
+//!
+//! Input: one summed spike weight per neuron per port per step (it enters
+//! both the fast and the slow component, as in NEST) and one injected
+//! current per neuron per step. All neurons of a block share the GLIF
+//! level. No heap: the caller owns the arrays.
+
+use super::double_alpha::{DoubleAlphaParams, DoubleAlphaState, GlifPscDoubleAlpha};
+use super::glif::{GlifConsts, GlifParams, GlifState, Level};
+use super::population::{
+    gather_consts, gather_glif, gather_n, gather_port, gather_state, glif_lanes_step, one_level,
+    spike_lanes, state_lane, MixedLevels,
+};
+use crate::population::LengthMismatch;
+use crate::{Float, Lanes};
+
+/// The constants of `L` `glif_psc_double_alpha` neurons, one lane each.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DoubleAlphaWide<F: Float, const P: usize, const A: usize, const L: usize> {
+    model: GlifPscDoubleAlpha<Lanes<F, L>, P, A>,
+}
+
+impl<F: Float, const P: usize, const A: usize, const L: usize> DoubleAlphaWide<F, P, A, L> {
+    /// Gathers `models` (lane `i` = `models[i]`), constants as the models
+    /// computed them.
+    pub fn new(models: &[&GlifPscDoubleAlpha<F, P, A>; L]) -> Result<Self, MixedLevels> {
+        let g: [&GlifParams<F, A>; L] = core::array::from_fn(|i| &models[i].params.glif);
+        one_level(&g)?;
+        let c: [&GlifConsts<F, A>; L] = core::array::from_fn(|i| &models[i].consts);
+        let p: [&DoubleAlphaParams<F, P, A>; L] = core::array::from_fn(|i| &models[i].params);
+        Ok(DoubleAlphaWide {
+            model: GlifPscDoubleAlpha {
+                params: DoubleAlphaParams {
+                    glif: gather_glif(&g),
+                    tau_syn_fast: gather_n(&p, |p| p.tau_syn_fast),
+                    tau_syn_slow: gather_n(&p, |p| p.tau_syn_slow),
+                    amp_slow: gather_n(&p, |p| p.amp_slow),
+                },
+                consts: gather_consts(&c),
+                fast: core::array::from_fn(|k| {
+                    gather_port(&core::array::from_fn::<_, L, _>(|i| &models[i].fast[k]))
+                }),
+                slow: core::array::from_fn(|k| {
+                    gather_port(&core::array::from_fn::<_, L, _>(|i| &models[i].slow[k]))
+                }),
+            },
+        })
+    }
+}
+
+/// The running state of `L` `glif_psc_double_alpha` neurons.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DoubleAlphaBlock<F: Float, const P: usize, const A: usize, const L: usize> {
+    state: DoubleAlphaState<Lanes<F, L>, P, A>,
+    refractory: [u32; L],
+}
+
+impl<F: Float, const P: usize, const A: usize, const L: usize> DoubleAlphaBlock<F, P, A, L> {
+    /// `L` neurons in the given states (from [`GlifPscDoubleAlpha::state`]).
+    pub fn new(states: &[DoubleAlphaState<F, P, A>; L]) -> Self {
+        let s: [&DoubleAlphaState<F, P, A>; L] = core::array::from_fn(|i| &states[i]);
+        let g: [&GlifState<F, A>; L] = core::array::from_fn(|i| &states[i].glif);
+        DoubleAlphaBlock {
+            state: DoubleAlphaState {
+                glif: gather_state(&g),
+                y1_fast: gather_n(&s, |x| x.y1_fast),
+                y2_fast: gather_n(&s, |x| x.y2_fast),
+                y1_slow: gather_n(&s, |x| x.y1_slow),
+                y2_slow: gather_n(&s, |x| x.y2_slow),
+                i_syn: Lanes::from_fn(|i| states[i].i_syn),
+            },
+            refractory: core::array::from_fn(|i| states[i].glif.refractory_steps),
+        }
+    }
+
+    /// The state of lane `lane` (< `L`), as [`GlifPscDoubleAlpha::step`]
+    /// would hold it.
+    pub fn lane(&self, lane: usize) -> DoubleAlphaState<F, P, A> {
+        let s = &self.state;
+        DoubleAlphaState {
+            glif: state_lane(&s.glif, lane, self.refractory[lane]),
+            y1_fast: core::array::from_fn(|k| s.y1_fast[k].0[lane]),
+            y2_fast: core::array::from_fn(|k| s.y2_fast[k].0[lane]),
+            y1_slow: core::array::from_fn(|k| s.y1_slow[k].0[lane]),
+            y2_slow: core::array::from_fn(|k| s.y2_slow[k].0[lane]),
+            i_syn: s.i_syn.0[lane],
+        }
+    }
+
+    /// One step of the block: lane `i` computes `models[i].step(weights[..][i],
+    /// current[i])`; `models` are the block's own. Returns the mask of the
+    /// lanes that spiked (bit `i` = lane `i`; `L` <= 64).
+    #[inline]
+    pub fn step(
+        &mut self,
+        wide: &DoubleAlphaWide<F, P, A, L>,
+        models: &[GlifPscDoubleAlpha<F, P, A>],
+        weights: &[Lanes<F, L>; P],
+        current: Lanes<F, L>,
+    ) -> u64 {
+        match wide.model.params.glif.level {
+            Level::Lif => self.step_at(Level::Lif, wide, models, weights, current),
+            Level::LifR => self.step_at(Level::LifR, wide, models, weights, current),
+            Level::LifAsc => self.step_at(Level::LifAsc, wide, models, weights, current),
+            Level::LifRAsc => self.step_at(Level::LifRAsc, wide, models, weights, current),
+            Level::LifRAscA => self.step_at(Level::LifRAscA, wide, models, weights, current),
+        }
+    }
+
+    /// [`DoubleAlphaBlock::step`] at `level` (the block's).
+    #[inline(always)]
+    fn step_at(
+        &mut self,
+        level: Level,
+        wide: &DoubleAlphaWide<F, P, A, L>,
+        models: &[GlifPscDoubleAlpha<F, P, A>],
+        weights: &[Lanes<F, L>; P],
+        current: Lanes<F, L>,
+    ) -> u64 {
+        let w = &wide.model;
+        let s = &mut self.state;
+        let (y1f, y2f, y1s, y2s) = (&s.y1_fast, &s.y2_fast, &s.y1_slow, &s.y2_slow);
+        let (spiked, v_old) = glif_lanes_step(
+            &mut s.glif,
+            &mut self.refractory,
+            &mut s.i_syn,
+            level,
+            &w.params.glif,
+            &w.consts,
+            #[inline(always)]
+            |u| w.add_synaptic(u, y1f, y2f, y1s, y2s),
+        );
+        w.finish_step(s, weights, current);
+        if spiked != 0 {
+            (s.glif, self.refractory) =
+                spike_lanes(s.glif, self.refractory, &v_old.0, spiked, |l| {
+                    models.get(l).map(|m| (&m.params.glif, &m.consts))
+                });
+        }
+        spiked
+    }
+}
+
+/// Many `glif_psc_double_alpha` neurons, stepped `L` at a time. See the
+/// module docs.
+#[derive(Debug)]
+pub struct DoubleAlphaPopulation<'a, F: Float, const P: usize, const A: usize, const L: usize> {
+    models: &'a [GlifPscDoubleAlpha<F, P, A>],
+    wide: &'a [DoubleAlphaWide<F, P, A, L>],
+    blocks: &'a mut [DoubleAlphaBlock<F, P, A, L>],
+}
+
+impl<'a, F: Float, const P: usize, const A: usize, const L: usize>
+    DoubleAlphaPopulation<'a, F, P, A, L>
+{
+    /// A population over caller-owned arrays: `models` (one per neuron),
+    /// `wide[b]` and `blocks[b]` built from `models[b*L .. b*L+L]`.
+    pub fn new(
+        models: &'a [GlifPscDoubleAlpha<F, P, A>],
+        wide: &'a [DoubleAlphaWide<F, P, A, L>],
+        blocks: &'a mut [DoubleAlphaBlock<F, P, A, L>],
+    ) -> Result<Self, LengthMismatch> {
+        if L > 64 || models.len() != blocks.len() * L || wide.len() != blocks.len() {
+            return Err(LengthMismatch {
+                models: models.len(),
+                dynamics: wide.len(),
+                blocks: blocks.len(),
+                lanes: L,
+            });
+        }
+        Ok(DoubleAlphaPopulation {
+            models,
+            wide,
+            blocks,
+        })
+    }
+
+    /// Number of neurons.
+    pub fn len(&self) -> usize {
+        self.models.len()
+    }
+
+    /// True when there are no neurons.
+    pub fn is_empty(&self) -> bool {
+        self.models.is_empty()
+    }
+
+    /// The blocks (each neuron's state through [`DoubleAlphaBlock::lane`]).
+    pub fn blocks(&self) -> &[DoubleAlphaBlock<F, P, A, L>] {
+        self.blocks
+    }
+
+    /// Steps `first .. first + n`, block after block, as
+    /// [`super::PscPopulation::run`]: `input(block, step, weights)` fills
+    /// the block's summed weights per port (all zero before the call) and
+    /// returns its injected currents; `on_spike(neuron, step)` is called for
+    /// every spike, in step order per block.
+    pub fn run(
+        &mut self,
+        first: usize,
+        n: usize,
+        mut input: impl FnMut(usize, usize, &mut [Lanes<F, L>; P]) -> Lanes<F, L>,
+        mut on_spike: impl FnMut(usize, usize),
+    ) {
+        for (b, (block, wide)) in self.blocks.iter_mut().zip(self.wide).enumerate() {
+            let models = &self.models[b * L..b * L + L];
+            // One copy of the loop per level, with the level a constant in it.
+            let (input, on_spike) = (&mut input, &mut on_spike);
+            let at = |level| (b, level, first, n);
+            *block = match wide.model.params.glif.level {
+                Level::Lif => run_block(*block, wide, models, at(Level::Lif), input, on_spike),
+                Level::LifR => run_block(*block, wide, models, at(Level::LifR), input, on_spike),
+                Level::LifAsc => {
+                    run_block(*block, wide, models, at(Level::LifAsc), input, on_spike)
+                }
+                Level::LifRAsc => {
+                    run_block(*block, wide, models, at(Level::LifRAsc), input, on_spike)
+                }
+                Level::LifRAscA => {
+                    run_block(*block, wide, models, at(Level::LifRAscA), input, on_spike)
+                }
+            };
+        }
+    }
+}
+
+/// Steps `first .. first + n` of block `b` at `level` (`at`), the block's
+/// state a local value throughout (kept in registers), returned at the end.
+#[inline(always)]
+fn run_block<F: Float, const P: usize, const A: usize, const L: usize>(
+    mut local: DoubleAlphaBlock<F, P, A, L>,
+    wide: &DoubleAlphaWide<F, P, A, L>,
+    models: &[GlifPscDoubleAlpha<F, P, A>],
+    (b, level, first, n): (usize, Level, usize, usize),
+    input: &mut impl FnMut(usize, usize, &mut [Lanes<F, L>; P]) -> Lanes<F, L>,
+    on_spike: &mut impl FnMut(usize, usize),
+) -> DoubleAlphaBlock<F, P, A, L> {
+    for k in first..first + n {
+        let mut weights = [Lanes::ZERO; P];
+        let current = input(b, k, &mut weights);
+        let mut mask = local.step_at(level, wide, models, &weights, current);
+        while mask != 0 {
+            let lane = mask.trailing_zeros() as usize;
+            on_spike(b * L + lane, k);
+            mask &= mask - 1;
+        }
+    }
+    local
+}
