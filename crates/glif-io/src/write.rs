@@ -59,61 +59,126 @@ pub fn write_atomic(
     overwrite: bool,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<()> {
-    let err = |e: std::io::Error| Error::io(path, e);
-    if !overwrite && path.exists() {
-        return Err(Error::new(ErrorKind::Exists).in_file(path));
-    }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".into());
-    let temp = dir.join(format!(
-        ".{name}.tmp-{}-{}",
-        std::process::id(),
-        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let result = (|| -> Result<()> {
+    let mut w = AtomicWriter::create(path, overwrite)?;
+    fill(&mut w).map_err(|e| Error::io(path, e))?;
+    w.commit()
+}
+
+/// A file written a piece at a time and put in place atomically: the bytes
+/// go to a temporary file in the destination folder, which
+/// [`AtomicWriter::commit`] flushes to disk and moves to the destination.
+/// Dropped without a commit (an error, a panic), it removes its temporary
+/// file and leaves the destination as it was. [`write_atomic`] is this in
+/// one call.
+pub struct AtomicWriter {
+    path: PathBuf,
+    temp: PathBuf,
+    overwrite: bool,
+    w: Option<std::io::BufWriter<std::fs::File>>,
+}
+
+impl AtomicWriter {
+    /// Starts writing `path`; refuses an existing file unless `overwrite`
+    /// (checked again at [`AtomicWriter::commit`]).
+    pub fn create(path: &Path, overwrite: bool) -> Result<AtomicWriter> {
+        if !overwrite && path.exists() {
+            return Err(Error::new(ErrorKind::Exists).in_file(path));
+        }
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "output".into());
+        let temp = dir.join(format!(
+            ".{name}.tmp-{}-{}",
+            std::process::id(),
+            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
         let file = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&temp)
-            .map_err(err)?;
-        let mut w = std::io::BufWriter::new(file);
-        fill(&mut w).map_err(err)?;
+            .map_err(|e| Error::io(path, e))?;
+        Ok(AtomicWriter {
+            path: path.to_path_buf(),
+            temp,
+            overwrite,
+            w: Some(std::io::BufWriter::new(file)),
+        })
+    }
+
+    /// The destination.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Flushes the bytes to disk and puts the file in place; never
+    /// replaces a file unless created with `overwrite`.
+    pub fn commit(mut self) -> Result<()> {
+        let path = self.path.clone();
+        let err = |e: std::io::Error| Error::io(&path, e);
+        let Some(w) = self.w.take() else {
+            return Ok(());
+        };
         let file = w.into_inner().map_err(|e| err(e.into_error()))?;
         file.sync_all().map_err(err)?;
         drop(file);
-        if overwrite {
-            std::fs::rename(&temp, path).map_err(err)?;
+        let temp = &self.temp;
+        if self.overwrite {
+            std::fs::rename(temp, &path).map_err(err)?;
         } else {
             // A hard link fails if the destination appeared meanwhile: no
             // window in which another writer's file could be replaced.
-            match std::fs::hard_link(&temp, path) {
+            match std::fs::hard_link(temp, &path) {
                 Ok(()) => {
-                    let _ = std::fs::remove_file(&temp);
+                    let _ = std::fs::remove_file(temp);
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    return Err(Error::new(ErrorKind::Exists).in_file(path));
+                    return Err(Error::new(ErrorKind::Exists).in_file(&path));
                 }
                 // File systems without hard links: check, then rename.
                 Err(_) => {
                     if path.exists() {
-                        return Err(Error::new(ErrorKind::Exists).in_file(path));
+                        return Err(Error::new(ErrorKind::Exists).in_file(&path));
                     }
-                    std::fs::rename(&temp, path).map_err(err)?;
+                    std::fs::rename(temp, &path).map_err(err)?;
                 }
             }
         }
         Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
     }
-    result
+}
+
+impl Write for AtomicWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match &mut self.w {
+            Some(w) => w.write(buf),
+            None => Err(std::io::Error::other("already committed")),
+        }
+    }
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        match &mut self.w {
+            Some(w) => w.write_all(buf),
+            None => Err(std::io::Error::other("already committed")),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match &mut self.w {
+            Some(w) => w.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for AtomicWriter {
+    fn drop(&mut self) {
+        // Not committed (or the commit failed): the temporary file goes.
+        drop(self.w.take());
+        let _ = std::fs::remove_file(&self.temp);
+    }
 }
 
 /// Writes a config as AllenSDK's `to_dict` would (see
