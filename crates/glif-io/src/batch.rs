@@ -12,7 +12,9 @@
 //! one failure never fails the batch. [`run_batch_with_exp`] takes the
 //! exponentials of the models' constants from the caller (the Python
 //! package's `numpy.exp`); [`run_batch_each`] runs each model on its own
-//! stimulus.
+//! stimulus; [`run_batch_streamed`] (`glif batch`) hands the results to a
+//! sink in order, [`WINDOW`] models at a time, so memory does not grow with
+//! the number of models.
 
 use std::path::{Path, PathBuf};
 
