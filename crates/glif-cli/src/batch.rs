@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use clap::Args;
 use glif_io::batch::{self, BatchOptions};
-use glif_io::summary::{self, Row, SpikeTimes, Summary};
+use glif_io::summary::{SpikeTimes, Summary, SummaryWriter};
 use glif_io::{Precision, Record};
 
 use crate::error::CliError;
@@ -74,6 +74,9 @@ pub struct BatchArgs {
     /// Replace an existing summary file.
     #[arg(long)]
     pub force: bool,
+    /// Worker threads [default: one per core].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
     /// Not a batch option (every model of a keyed file runs); accepted only
     /// to say so instead of suggesting an unrelated flag.
     #[arg(long, value_name = "ID", hide = true)]
@@ -89,6 +92,11 @@ pub fn run(a: BatchArgs) -> Result<u8, CliError> {
         )));
     }
     crate::check_dt(a.dt)?;
+    if a.threads == Some(0) {
+        return Err(CliError::input(
+            "--threads 0: expected a number of worker threads >= 1 (default: one per core)",
+        ));
+    }
     let ext = a
         .output
         .extension()
@@ -189,62 +197,64 @@ pub fn run(a: BatchArgs) -> Result<u8, CliError> {
         dt: a.dt,
         precision: a.precision,
         record: Record::Spikes,
-        threads: None,
+        threads: a.threads,
     };
-    let runs = batch::run_batch(entries, &stim.samples, &options, &progress)
-        .map_err(|e| CliError::input(e.to_string()))?;
-    let rows: Vec<Row> = runs
-        .iter()
-        .map(|r| Row::from_run(r, CliError::reading_message))
-        .collect();
-    let trains: Vec<SpikeTimes> = runs.iter().filter_map(SpikeTimes::from_run).collect();
+    let out = &a.output;
+    let spikes_path = a.spikes.as_deref();
+    let mut writer = if json {
+        let head = Summary::new(
+            env!("CARGO_PKG_VERSION"),
+            a.configs.display().to_string(),
+            stim.describe.clone(),
+            a.dt,
+            stim.samples.len(),
+            a.precision.name(),
+            Vec::new(),
+        );
+        SummaryWriter::json(out, head, spikes_path, a.force)
+    } else {
+        SummaryWriter::csv(out, spikes_path, a.force)
+    }
+    .map_err(|e| CliError::writing(e, out))?;
+    // The raster draws every model at once, so only it keeps the spike times.
+    let mut trains: Vec<(String, Vec<f64>)> = Vec::new();
+    let mut write_failed = false;
+    let ran = batch::run_batch_streamed(entries, &stim.samples, &options, None, &progress, |run| {
+        if a.raster.is_some() {
+            if let Some(t) = SpikeTimes::from_run(&run) {
+                trains.push((t.file, t.spike_times_s));
+            }
+        }
+        let pushed = writer.push(&run, CliError::reading_message);
+        write_failed = pushed.is_err();
+        pushed
+    });
+    match ran {
+        Err(e) if write_failed => return Err(CliError::writing(e, out)),
+        Err(e) => return Err(CliError::input(e.to_string())),
+        Ok(()) => {}
+    }
     let secs = t0.elapsed().as_secs_f64();
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-
-    let doc = Summary::new(
-        env!("CARGO_PKG_VERSION"),
-        a.configs.display().to_string(),
-        stim.describe.clone(),
-        a.dt,
-        stim.samples.len(),
-        a.precision.name(),
-        rows,
-    );
-    let (completed, bad_reset, errors) = (doc.completed, doc.bad_reset, doc.errors);
-    let rows = &doc.rows;
-    let out = &a.output;
-    let written = if json {
-        summary::write_summary_json(out, &doc, a.force)
-    } else {
-        summary::write_summary_csv(out, rows, a.force)
-    };
-    written.map_err(|e| CliError::writing(e, out))?;
+    let tally = writer.finish().map_err(|e| CliError::writing(e, out))?;
     let mut wrote = vec![out.clone()];
-    if let Some(p) = &a.spikes {
-        summary::write_spike_times_jsonl(p, &trains, a.force)
-            .map_err(|e| CliError::writing(e, p))?;
-        wrote.push(p.clone());
-    }
+    wrote.extend(a.spikes.clone());
     if let Some(p) = &a.raster {
-        let rows: Vec<(String, Vec<f64>)> = trains
-            .iter()
-            .map(|t| (t.file.clone(), t.spike_times_s.clone()))
-            .collect();
         let end = stim.samples.len() as f64 * a.dt;
-        let title = format!("{} models: {}", rows.len(), stim.describe);
-        crate::plot::raster(p, &rows, (0.0, end), &title, a.force)?;
+        let title = format!("{} models: {}", trains.len(), stim.describe);
+        crate::plot::raster(p, &trains, (0.0, end), &title, a.force)?;
         wrote.push(p.clone());
     }
 
-    let spikes: usize = rows.iter().map(|r| r.spike_count).sum();
-    let firing = rows.iter().filter(|r| r.spike_count > 0).count();
-    let steps = (rows.len() - errors) as f64 * stim.samples.len() as f64;
+    let (completed, bad_reset, errors) = (tally.completed, tally.bad_reset, tally.errors);
+    let (spikes, firing) = (tally.spikes, tally.firing);
+    let steps = (tally.models - errors) as f64 * stim.samples.len() as f64;
     eprintln!(
         "glif batch: {} ({} configs)",
         a.configs.display(),
-        rows.len()
+        tally.models
     );
     eprintln!("  stimulus  {}", stim.describe);
     eprintln!(
@@ -254,10 +264,7 @@ pub fn run(a: BatchArgs) -> Result<u8, CliError> {
         a.precision.name()
     );
     for level in ["GLIF1", "GLIF2", "GLIF3", "GLIF4", "GLIF5", "custom"] {
-        let n = rows
-            .iter()
-            .filter(|r| r.level == level && r.outcome != "error")
-            .count();
+        let n = tally.ran_by_level.get(level).copied().unwrap_or(0);
         if n > 0 {
             eprintln!("  {level:<9} {n} models");
         }
@@ -272,15 +279,14 @@ pub fn run(a: BatchArgs) -> Result<u8, CliError> {
     for w in &wrote {
         eprintln!("  wrote     {}", w.display());
     }
-    for r in rows.iter().filter(|r| r.outcome == "error").take(5) {
-        eprintln!(
-            "glif: error: {}: {}",
-            r.file,
-            r.error.as_deref().unwrap_or("")
-        );
+    for (file, error) in &tally.first_errors {
+        eprintln!("glif: error: {file}: {error}");
     }
-    if errors > 5 {
-        eprintln!("glif: error: ... and {} more (see the summary)", errors - 5);
+    if errors > tally.first_errors.len() {
+        eprintln!(
+            "glif: error: ... and {} more (see the summary)",
+            errors - tally.first_errors.len()
+        );
     }
     Ok(if errors > 0 { 1 } else { 0 })
 }

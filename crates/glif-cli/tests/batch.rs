@@ -367,3 +367,52 @@ fn bad_usage_is_exit_status_2_and_help_has_an_example() {
         assert!(out.contains(n), "batch --help lacks {n}");
     }
 }
+
+#[test]
+fn threads_picks_the_workers_and_bad_counts_are_refused() {
+    let d = dir("batch_threads");
+    // 40 models: two full population blocks of some level and blocks of others.
+    let mut text = String::new();
+    for l in teeter_lines().iter().take(40) {
+        text.push_str(&l.to_string());
+        text.push('\n');
+    }
+    std::fs::write(d.join("t.jsonl"), text).unwrap();
+    let mut outputs = Vec::new();
+    for threads in [None, Some("1"), Some("2")] {
+        let name = format!("s{}.csv", threads.unwrap_or("default"));
+        let mut args = vec![
+            "batch",
+            "--configs",
+            "t.jsonl",
+            "--output",
+            &name,
+            "--force",
+        ];
+        args.extend(STIM_ARGS);
+        if let Some(t) = threads {
+            args.extend(["--threads", t]);
+        }
+        let o = glif(&args, &d);
+        assert_eq!(o.status.code(), Some(0), "{threads:?}: {}", stderr(&o));
+        outputs.push(std::fs::read(d.join(&name)).unwrap());
+    }
+    assert_eq!(csv_rows(&d.join("sdefault.csv")).len(), 40);
+    assert!(
+        outputs.iter().all(|o| *o == outputs[0]),
+        "the same summary, byte for byte, whatever the number of threads"
+    );
+    for bad in ["0", "abc", "-1", "1.5"] {
+        let mut args = vec!["batch", "--configs", "t.jsonl", "--output", "bad.csv"];
+        args.extend(STIM_ARGS);
+        args.extend(["--threads", bad]);
+        let o = glif(&args, &d);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "--threads {bad}: {err}");
+        assert!(
+            err.contains("--threads") && err.contains(bad),
+            "--threads {bad}: {err}"
+        );
+        assert!(!d.join("bad.csv").exists());
+    }
+}

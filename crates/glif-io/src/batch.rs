@@ -12,7 +12,9 @@
 //! one failure never fails the batch. [`run_batch_with_exp`] takes the
 //! exponentials of the models' constants from the caller (the Python
 //! package's `numpy.exp`); [`run_batch_each`] runs each model on its own
-//! stimulus.
+//! stimulus; [`run_batch_streamed`] (`glif batch`) hands the results to a
+//! sink in order, [`WINDOW`] models at a time, so memory does not grow with
+//! the number of models.
 
 use std::path::{Path, PathBuf};
 
@@ -369,14 +371,71 @@ pub fn run_batch_each(
 
 /// Runs `go` on `threads` worker threads, or on rayon's global pool.
 fn in_pool<T: Send>(threads: Option<usize>, go: impl FnOnce() -> T + Send) -> Result<T> {
-    match threads {
-        None => Ok(go()),
-        Some(n) => {
-            let pool = rayon::ThreadPoolBuilder::new()
+    Ok(Pool::new(threads)?.install(go))
+}
+
+/// Where a batch's work runs: rayon's global pool (one thread per core)
+/// or a pool of its own with a given number of threads.
+enum Pool {
+    Global,
+    Own(rayon::ThreadPool),
+}
+
+impl Pool {
+    fn new(threads: Option<usize>) -> Result<Pool> {
+        match threads {
+            None => Ok(Pool::Global),
+            Some(n) => rayon::ThreadPoolBuilder::new()
                 .num_threads(n)
                 .build()
-                .map_err(|e| Error::invalid("threads", n.to_string(), e.to_string()))?;
-            Ok(pool.install(go))
+                .map(Pool::Own)
+                .map_err(|e| Error::invalid("threads", n.to_string(), e.to_string())),
+        }
+    }
+
+    fn install<T: Send>(&self, go: impl FnOnce() -> T + Send) -> T {
+        match self {
+            Pool::Global => go(),
+            Pool::Own(pool) => pool.install(go),
+        }
+    }
+}
+
+/// Models per window of [`run_batch_streamed`]: 32 population blocks, so
+/// that both cores stay busy to the end of a window (a window ends with
+/// its last block: at most one block's time of one idle thread per 32),
+/// and few enough that the results held at once stay small.
+pub const WINDOW: usize = 32 * LANES;
+
+/// As [`run_batch_with_exp`], streaming: takes `entries` [`WINDOW`] at a
+/// time, runs a window's models in parallel, then hands each [`ModelRun`]
+/// to `sink` in the order of `entries` before taking the next window. At
+/// most one window of entries and results is held at once, so memory does
+/// not grow with the number of models; every model gives what it gives in
+/// [`run_batch`] (and alone), bit for bit. Stops at the first error of
+/// `sink` and returns it; fails like [`run_batch`] otherwise.
+pub fn run_batch_streamed(
+    entries: impl IntoIterator<Item = Entry>,
+    stimulus: &[f64],
+    options: &BatchOptions,
+    exp: Option<Exp<'_>>,
+    progress: &(dyn Fn(u64) + Sync),
+    mut sink: impl FnMut(ModelRun) -> Result<()>,
+) -> Result<()> {
+    crate::config::check_dt(options.dt)?;
+    let pool = Pool::new(options.threads)?;
+    let mut entries = entries.into_iter();
+    loop {
+        let window: Vec<Entry> = entries.by_ref().take(WINDOW).collect();
+        if window.is_empty() {
+            return Ok(());
+        }
+        let runs = pool.install(|| match options.precision {
+            Precision::F64 => run_entries::<f64>(window, stimulus, options, exp, progress),
+            Precision::F32 => run_entries::<f32>(window, stimulus, options, exp, progress),
+        });
+        for run in runs {
+            sink(run)?;
         }
     }
 }

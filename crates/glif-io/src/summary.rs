@@ -4,6 +4,8 @@
 //! ([`write_summary_json`] / [`read_summary_json`]). Written atomically,
 //! never replacing a file unless asked.
 
+use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -11,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::batch::ModelRun;
 use crate::error::{Error, Result};
 use crate::results::RunEnd;
-use crate::write::write_atomic;
+use crate::write::{write_atomic, AtomicWriter};
 use glif_core::Outcome;
 
 /// The CSV header of a summary.
@@ -156,22 +158,180 @@ pub fn write_summary_csv(path: &Path, rows: &[Row], overwrite: bool) -> Result<(
     write_atomic(path, overwrite, |w| {
         writeln!(w, "{CSV_HEADER}")?;
         for r in rows {
-            writeln!(
-                w,
-                "{},{},{},{},{},{},{}",
-                csv_field(&r.file),
-                csv_field(&r.level),
-                r.spike_count,
-                r.first_spike_time_s
-                    .map(|t| format!("{t:?}"))
-                    .unwrap_or_default(),
-                r.outcome,
-                r.bad_reset_step.map(|s| s.to_string()).unwrap_or_default(),
-                csv_field(r.error.as_deref().unwrap_or("")),
-            )?;
+            write_csv_row(w, r)?;
         }
         Ok(())
     })
+}
+
+/// One line of the CSV summary.
+fn write_csv_row(w: &mut dyn Write, r: &Row) -> std::io::Result<()> {
+    writeln!(
+        w,
+        "{},{},{},{},{},{},{}",
+        csv_field(&r.file),
+        csv_field(&r.level),
+        r.spike_count,
+        r.first_spike_time_s
+            .map(|t| format!("{t:?}"))
+            .unwrap_or_default(),
+        r.outcome,
+        r.bad_reset_step.map(|s| s.to_string()).unwrap_or_default(),
+        csv_field(r.error.as_deref().unwrap_or("")),
+    )
+}
+
+/// Counts over a batch's rows, kept as the rows stream by ([`SummaryWriter`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Tally {
+    /// Rows.
+    pub models: usize,
+    /// Rows whose outcome is `completed`.
+    pub completed: usize,
+    /// Rows whose outcome is `bad_reset`.
+    pub bad_reset: usize,
+    /// Rows whose outcome is `error`.
+    pub errors: usize,
+    /// Spikes of every row.
+    pub spikes: usize,
+    /// Rows with at least one spike.
+    pub firing: usize,
+    /// Rows that ran (outcome not `error`), by level.
+    pub ran_by_level: BTreeMap<String, usize>,
+    /// The first [`Tally::FIRST_ERRORS`] failed rows: (file, error).
+    pub first_errors: Vec<(String, String)>,
+}
+
+impl Tally {
+    /// How many failed rows [`Tally::first_errors`] keeps.
+    pub const FIRST_ERRORS: usize = 5;
+
+    /// Counts `row`.
+    pub fn add(&mut self, row: &Row) {
+        self.models += 1;
+        self.spikes += row.spike_count;
+        self.firing += usize::from(row.spike_count > 0);
+        match row.outcome.as_str() {
+            "completed" => self.completed += 1,
+            "bad_reset" => self.bad_reset += 1,
+            "error" => self.errors += 1,
+            _ => {}
+        }
+        if row.outcome == "error" {
+            if self.first_errors.len() < Self::FIRST_ERRORS {
+                let error = row.error.clone().unwrap_or_default();
+                self.first_errors.push((row.file.clone(), error));
+            }
+        } else {
+            *self.ran_by_level.entry(row.level.clone()).or_default() += 1;
+        }
+    }
+}
+
+/// A batch's summary (and, if asked, its spike-times file) written as the
+/// models finish, in their order ([`crate::batch::run_batch_streamed`]'s
+/// sink): the same bytes as [`write_summary_csv`], [`write_summary_json`]
+/// and [`write_spike_times_jsonl`] given every row at once. Each file is
+/// atomic: it appears, complete, at [`SummaryWriter::finish`], and not at
+/// all when the batch stops before. CSV rows and spike times go to disk as
+/// they come; the JSON summary's counts come before its rows, so its rows
+/// (a hundred bytes or so each, without spike times) are kept until the end.
+pub struct SummaryWriter {
+    out: AtomicWriter,
+    /// For a JSON summary: its settings and the rows so far.
+    json: Option<Summary>,
+    spikes: Option<AtomicWriter>,
+    tally: Tally,
+}
+
+impl SummaryWriter {
+    /// A CSV summary at `path` (its header written now), and the spike
+    /// times at `spikes` if given; neither replaces a file unless `overwrite`.
+    pub fn csv(path: &Path, spikes: Option<&Path>, overwrite: bool) -> Result<SummaryWriter> {
+        let mut out = AtomicWriter::create(path, overwrite)?;
+        writeln!(out, "{CSV_HEADER}").map_err(|e| Error::io(path, e))?;
+        Ok(SummaryWriter {
+            out,
+            json: None,
+            spikes: spikes
+                .map(|p| AtomicWriter::create(p, overwrite))
+                .transpose()?,
+            tally: Tally::default(),
+        })
+    }
+
+    /// A JSON summary at `path` with the settings of `head` (its rows and
+    /// counts are ignored: they come from the rows pushed), and the spike
+    /// times at `spikes` if given.
+    pub fn json(
+        path: &Path,
+        mut head: Summary,
+        spikes: Option<&Path>,
+        overwrite: bool,
+    ) -> Result<SummaryWriter> {
+        head.rows.clear();
+        Ok(SummaryWriter {
+            out: AtomicWriter::create(path, overwrite)?,
+            json: Some(head),
+            spikes: spikes
+                .map(|p| AtomicWriter::create(p, overwrite))
+                .transpose()?,
+            tally: Tally::default(),
+        })
+    }
+
+    /// Writes the row of `run` (see [`Row::from_run`] for `describe`) and,
+    /// if it ran, its spike times.
+    pub fn push(&mut self, run: &ModelRun, describe: impl Fn(&Error) -> String) -> Result<()> {
+        let row = Row::from_run(run, describe);
+        self.tally.add(&row);
+        if let (Some(w), Some(t)) = (&mut self.spikes, SpikeTimes::from_run(run)) {
+            let path = w.path().to_path_buf();
+            serde_json::to_writer(&mut *w, &t)
+                .map_err(std::io::Error::other)
+                .and_then(|_| w.write_all(b"\n"))
+                .map_err(|e| Error::io(&path, e))?;
+        }
+        match &mut self.json {
+            Some(summary) => summary.rows.push(row),
+            None => {
+                let path = self.out.path().to_path_buf();
+                write_csv_row(&mut self.out, &row).map_err(|e| Error::io(&path, e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The counts so far.
+    pub fn tally(&self) -> &Tally {
+        &self.tally
+    }
+
+    /// Puts the summary, then the spike times, in place; the counts of
+    /// every row pushed.
+    pub fn finish(mut self) -> Result<Tally> {
+        if let Some(s) = self.json.take() {
+            let path = self.out.path().to_path_buf();
+            let s = Summary::new(
+                &s.glif_version,
+                s.configs,
+                s.stimulus,
+                s.dt,
+                s.samples,
+                &s.precision,
+                s.rows,
+            );
+            serde_json::to_writer_pretty(&mut self.out, &s)
+                .map_err(std::io::Error::other)
+                .and_then(|_| self.out.write_all(b"\n"))
+                .map_err(|e| Error::io(&path, e))?;
+        }
+        self.out.commit()?;
+        if let Some(w) = self.spikes {
+            w.commit()?;
+        }
+        Ok(self.tally)
+    }
 }
 
 /// Splits CSV text into records of fields (RFC 4180 quoting; a quoted

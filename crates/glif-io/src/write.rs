@@ -81,22 +81,9 @@ pub fn write_atomic(
     overwrite: bool,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<()> {
-    if is_gzip(path) {
-        write_atomic_file(path, overwrite, |w| {
-            let gz = flate2::write::GzEncoder::new(w, flate2::Compression::fast());
-            // Buffered in front of the encoder: writers such as CSV's write
-            // a few bytes at a time, and each call into the encoder costs.
-            let mut buffered = std::io::BufWriter::with_capacity(1 << 16, gz);
-            fill(&mut buffered)?;
-            buffered
-                .into_inner()
-                .map_err(std::io::IntoInnerError::into_error)?
-                .finish()
-                .map(drop)
-        })
-    } else {
-        write_atomic_file(path, overwrite, |w| fill(w))
-    }
+    let mut w = AtomicWriter::create(path, overwrite)?;
+    fill(&mut w).map_err(|e| Error::io(path, e))?;
+    w.commit()
 }
 
 /// As [`write_atomic`] (without compression), for writers that need to
@@ -107,61 +94,171 @@ pub fn write_atomic_file(
     overwrite: bool,
     fill: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
 ) -> Result<()> {
-    let err = |e: std::io::Error| Error::io(path, e);
-    if !overwrite && path.exists() {
-        return Err(Error::new(ErrorKind::Exists).in_file(path));
+    let mut w = AtomicWriter::open(path, overwrite, false)?;
+    // Opened without gzip, so the sink is always the plain file.
+    if let Some(Sink::Plain(file)) = &mut w.w {
+        fill(file).map_err(|e| Error::io(path, e))?;
     }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".into());
-    let temp = dir.join(format!(
-        ".{name}.tmp-{}-{}",
-        std::process::id(),
-        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let result = (|| -> Result<()> {
+    w.commit()
+}
+
+/// What an [`AtomicWriter`] writes into: the buffered temporary file, or a
+/// gzip encoder over it (behind a 64 KiB buffer: writers such as CSV's
+/// write a few bytes at a time, and each call into the encoder costs).
+enum Sink {
+    Plain(std::io::BufWriter<std::fs::File>),
+    Gzip(std::io::BufWriter<flate2::write::GzEncoder<std::io::BufWriter<std::fs::File>>>),
+}
+
+impl Sink {
+    fn writer(&mut self) -> &mut dyn Write {
+        match self {
+            Sink::Plain(w) => w,
+            Sink::Gzip(w) => w,
+        }
+    }
+
+    /// The temporary file, every byte written (the gzip stream finished).
+    fn finish(self) -> std::io::Result<std::fs::File> {
+        let file = match self {
+            Sink::Plain(w) => w,
+            Sink::Gzip(w) => w
+                .into_inner()
+                .map_err(std::io::IntoInnerError::into_error)?
+                .finish()?,
+        };
+        file.into_inner()
+            .map_err(std::io::IntoInnerError::into_error)
+    }
+}
+
+/// A file written a piece at a time and put in place atomically: the bytes
+/// go to a temporary file in the destination folder, which
+/// [`AtomicWriter::commit`] flushes to disk and moves to the destination.
+/// A name ending in `.gz` is gzip-compressed (level 1) on the way.
+/// Dropped without a commit (an error, a panic), it removes its temporary
+/// file and leaves the destination as it was. [`write_atomic`] is this in
+/// one call.
+pub struct AtomicWriter {
+    path: PathBuf,
+    temp: PathBuf,
+    overwrite: bool,
+    w: Option<Sink>,
+}
+
+impl AtomicWriter {
+    /// Starts writing `path`; refuses an existing file unless `overwrite`
+    /// (checked again at [`AtomicWriter::commit`]).
+    pub fn create(path: &Path, overwrite: bool) -> Result<AtomicWriter> {
+        AtomicWriter::open(path, overwrite, is_gzip(path))
+    }
+
+    fn open(path: &Path, overwrite: bool, gzip: bool) -> Result<AtomicWriter> {
+        if !overwrite && path.exists() {
+            return Err(Error::new(ErrorKind::Exists).in_file(path));
+        }
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "output".into());
+        let temp = dir.join(format!(
+            ".{name}.tmp-{}-{}",
+            std::process::id(),
+            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
         let file = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&temp)
-            .map_err(err)?;
-        let mut w = std::io::BufWriter::new(file);
-        fill(&mut w).map_err(err)?;
-        let file = w.into_inner().map_err(|e| err(e.into_error()))?;
+            .map_err(|e| Error::io(path, e))?;
+        let file = std::io::BufWriter::new(file);
+        let sink = if gzip {
+            let gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+            Sink::Gzip(std::io::BufWriter::with_capacity(1 << 16, gz))
+        } else {
+            Sink::Plain(file)
+        };
+        Ok(AtomicWriter {
+            path: path.to_path_buf(),
+            temp,
+            overwrite,
+            w: Some(sink),
+        })
+    }
+
+    /// The destination.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Flushes the bytes to disk and puts the file in place; never
+    /// replaces a file unless created with `overwrite`.
+    pub fn commit(mut self) -> Result<()> {
+        let path = self.path.clone();
+        let err = |e: std::io::Error| Error::io(&path, e);
+        let Some(w) = self.w.take() else {
+            return Ok(());
+        };
+        let file = w.finish().map_err(err)?;
         file.sync_all().map_err(err)?;
         drop(file);
-        if overwrite {
-            std::fs::rename(&temp, path).map_err(err)?;
+        let temp = &self.temp;
+        if self.overwrite {
+            std::fs::rename(temp, &path).map_err(err)?;
         } else {
             // A hard link fails if the destination appeared meanwhile: no
             // window in which another writer's file could be replaced.
-            match std::fs::hard_link(&temp, path) {
+            match std::fs::hard_link(temp, &path) {
                 Ok(()) => {
-                    let _ = std::fs::remove_file(&temp);
+                    let _ = std::fs::remove_file(temp);
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    return Err(Error::new(ErrorKind::Exists).in_file(path));
+                    return Err(Error::new(ErrorKind::Exists).in_file(&path));
                 }
                 // File systems without hard links: check, then rename.
                 Err(_) => {
                     if path.exists() {
-                        return Err(Error::new(ErrorKind::Exists).in_file(path));
+                        return Err(Error::new(ErrorKind::Exists).in_file(&path));
                     }
-                    std::fs::rename(&temp, path).map_err(err)?;
+                    std::fs::rename(temp, &path).map_err(err)?;
                 }
             }
         }
         Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
     }
-    result
+}
+
+impl Write for AtomicWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match &mut self.w {
+            Some(w) => w.writer().write(buf),
+            None => Err(std::io::Error::other("already committed")),
+        }
+    }
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        match &mut self.w {
+            Some(w) => w.writer().write_all(buf),
+            None => Err(std::io::Error::other("already committed")),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match &mut self.w {
+            Some(w) => w.writer().flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for AtomicWriter {
+    fn drop(&mut self) {
+        // Not committed (or the commit failed): the temporary file goes.
+        drop(self.w.take());
+        let _ = std::fs::remove_file(&self.temp);
+    }
 }
 
 /// Writes a config as AllenSDK's `to_dict` would (see
