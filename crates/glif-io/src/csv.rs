@@ -9,6 +9,7 @@
 //! dialects) is never needed here, while the messages (file, line, which
 //! column) and the header checks are ours either way.
 
+use std::io::Write;
 use std::path::Path;
 
 use glif_core::Spike;
@@ -75,27 +76,61 @@ pub fn write_traces_csv(
     }
     let voltage = options.voltage(result);
     write_atomic(path, options.overwrite, |w| {
-        write!(w, "{}", TRACE_COLUMNS.join(","))?;
-        for i in 0..result.asc_count {
-            write!(w, ",AScurrent_{i}_A")?;
-        }
-        writeln!(w)?;
+        write_trace_header(w, result.asc_count)?;
         for (i, v) in voltage.iter().enumerate() {
-            write!(
-                w,
-                "{},{},{},{}",
-                num(i as f64 * dt),
-                num(stimulus[i]),
-                num(*v),
-                num(result.threshold[i])
-            )?;
-            for a in result.asc_row(i) {
-                write!(w, ",{}", num(*a))?;
-            }
-            writeln!(w)?;
+            let row = TraceRow {
+                voltage: *v,
+                threshold: result.threshold[i],
+                asc: result.asc_row(i),
+            };
+            write_trace_row(w, i, dt, stimulus[i], &row)?;
         }
         Ok(())
     })
+}
+
+/// The header line of the trace table for `asc_count` after-spike currents.
+/// The one place it is written ([`write_traces_csv`] and
+/// [`crate::csv_stream`] both call it, so their files are the same bytes).
+pub(crate) fn write_trace_header(w: &mut dyn Write, asc_count: usize) -> std::io::Result<()> {
+    write!(w, "{}", TRACE_COLUMNS.join(","))?;
+    for i in 0..asc_count {
+        write!(w, ",AScurrent_{i}_A")?;
+    }
+    writeln!(w)
+}
+
+/// The outputs of one sample, as the trace table writes them.
+pub(crate) struct TraceRow<'a> {
+    /// V; NaN already replaced by the spike-cut value if one is set.
+    pub voltage: f64,
+    /// V.
+    pub threshold: f64,
+    /// A, one per current.
+    pub asc: &'a [f64],
+}
+
+/// Row `i` of the trace table: time `i * dt` (s), the stimulus (A), then
+/// `row`. The one place rows are written (see [`write_trace_header`]).
+pub(crate) fn write_trace_row(
+    w: &mut dyn Write,
+    i: usize,
+    dt: f64,
+    stimulus: f64,
+    row: &TraceRow<'_>,
+) -> std::io::Result<()> {
+    write!(
+        w,
+        "{},{},{},{}",
+        num(i as f64 * dt),
+        num(stimulus),
+        num(row.voltage),
+        num(row.threshold)
+    )?;
+    for a in row.asc {
+        write!(w, ",{}", num(*a))?;
+    }
+    writeln!(w)
 }
 
 /// Writes both tables: the traces to `traces`, the spikes to `spikes`.

@@ -24,6 +24,7 @@
 //! | [`results`] | [`RunResult`], [`SpikeTrain`], [`RunEnd`] |
 //! | [`write`](mod@write) | the atomic, no-clobber writer every output goes through; configs |
 //! | [`json`], [`npz`], [`csv`](mod@csv) | result files, one module per format, each with its writer and reader (`npz` also holds the ZIP container, the `zip` crate's) |
+//! | [`csv_stream`] | a record-all run written to its CSV trace table as it goes (memory of one chunk, not of the run) |
 //! | [`output`] | a result file in the format its extension names, written and read back |
 //! | [`summary`] | batch summaries (CSV and JSON), writers and readers |
 //! | [`npy`] | numpy's `.npy` format (header and arrays; [`npy::zip`]/[`npy::unzip`] wrap [`npz`]'s container) |
@@ -70,6 +71,7 @@ pub mod batch;
 pub mod checks;
 pub mod config;
 pub mod csv;
+pub mod csv_stream;
 pub mod derived;
 pub mod error;
 pub mod exp_table;

@@ -104,6 +104,23 @@ pub fn run_filled<F: Float, R: AnyRecorder<F>, E>(
     recorder: &mut R,
     progress: &mut dyn FnMut(usize),
 ) -> core::result::Result<RunEnd, E> {
+    run_chunks(model, len, fill, recorder, &mut |_, _| Ok(()), progress)
+}
+
+/// As [`run_filled`], calling `after_chunk` after each chunk with the
+/// recorder and the chunk's stimulus samples (A), before `progress`: what a
+/// recorder that writes its samples out as the run goes (and forgets them)
+/// needs, such as [`crate::csv_stream`]'s. An error from `after_chunk`
+/// stops the run and is returned. A chunk in which the run fails
+/// ([`RunEnd::Failed`]) is not passed on.
+pub fn run_chunks<F: Float, R: AnyRecorder<F>, E>(
+    model: &AnyModel<F>,
+    len: usize,
+    fill: &mut dyn FnMut(&mut [f64]) -> core::result::Result<usize, E>,
+    recorder: &mut R,
+    after_chunk: &mut dyn FnMut(&mut R, &[f64]) -> core::result::Result<(), E>,
+    progress: &mut dyn FnMut(usize),
+) -> core::result::Result<RunEnd, E> {
     let mut buf = vec![0.0; CHUNK.min(len).max(1)];
     let mut chunks = Chunks {
         fill,
@@ -111,20 +128,20 @@ pub fn run_filled<F: Float, R: AnyRecorder<F>, E>(
         progress,
     };
     match model {
-        AnyModel::Glif1(m) => chunks.run(m.neuron(), recorder),
-        AnyModel::Glif2(m) => chunks.run(m.neuron(), recorder),
-        AnyModel::Glif3(m) => chunks.run(m.neuron(), recorder),
-        AnyModel::Glif4(m) => chunks.run(m.neuron(), recorder),
-        AnyModel::Glif5(m) => chunks.run(m.neuron(), recorder),
-        AnyModel::General0(m) => chunks.run(m.neuron(), recorder),
-        AnyModel::General1(m) => chunks.run(m.neuron(), recorder),
-        AnyModel::General2(m) => chunks.run(m.neuron(), recorder),
-        AnyModel::General3(m) => chunks.run(m.neuron(), recorder),
-        AnyModel::General4(m) => chunks.run(m.neuron(), recorder),
+        AnyModel::Glif1(m) => chunks.run(m.neuron(), recorder, after_chunk),
+        AnyModel::Glif2(m) => chunks.run(m.neuron(), recorder, after_chunk),
+        AnyModel::Glif3(m) => chunks.run(m.neuron(), recorder, after_chunk),
+        AnyModel::Glif4(m) => chunks.run(m.neuron(), recorder, after_chunk),
+        AnyModel::Glif5(m) => chunks.run(m.neuron(), recorder, after_chunk),
+        AnyModel::General0(m) => chunks.run(m.neuron(), recorder, after_chunk),
+        AnyModel::General1(m) => chunks.run(m.neuron(), recorder, after_chunk),
+        AnyModel::General2(m) => chunks.run(m.neuron(), recorder, after_chunk),
+        AnyModel::General3(m) => chunks.run(m.neuron(), recorder, after_chunk),
+        AnyModel::General4(m) => chunks.run(m.neuron(), recorder, after_chunk),
     }
 }
 
-/// The chunk loop of [`run_filled`].
+/// The chunk loop of [`run_chunks`].
 struct Chunks<'a, E> {
     fill: &'a mut dyn FnMut(&mut [f64]) -> core::result::Result<usize, E>,
     buf: &'a mut [f64],
@@ -136,6 +153,7 @@ impl<E> Chunks<'_, E> {
         &mut self,
         mut neuron: Neuron<'_, F, N, Rs>,
         recorder: &mut R,
+        after_chunk: &mut dyn FnMut(&mut R, &[f64]) -> core::result::Result<(), E>,
     ) -> core::result::Result<RunEnd, E> {
         let mut done = 0;
         loop {
@@ -147,6 +165,7 @@ impl<E> Chunks<'_, E> {
             if let Err(e) = neuron.run_iter(chunk.iter().map(|&x| F::from_f64(x)), recorder) {
                 return Ok(RunEnd::Failed(e));
             }
+            after_chunk(recorder, chunk)?;
             done += n;
             (self.progress)(done);
         }
