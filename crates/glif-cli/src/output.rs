@@ -93,6 +93,34 @@ pub fn check_writable(files: &[PathBuf], force: bool) -> Result<(), CliError> {
     Ok(())
 }
 
+/// Runs `model` over `source` recording everything, writing the CSV trace
+/// table to `path` as the run goes and the spike table beside it
+/// (glif-io's [`glif_io::csv_stream`]); returns the spikes and the end. A
+/// stimulus that fails to read is an input error (exit status 2), a file
+/// that cannot be written as [`CliError::writing`], a run that stopped with
+/// an error as [`crate::run_model`] says it (no file is written then).
+pub fn run_to_csv(
+    model: &glif_io::AnyPrecisionModel,
+    source: &mut dyn glif_io::stream::Source,
+    path: &Path,
+    dt: f64,
+    options: &WriteOptions,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<RunResult, CliError> {
+    use glif_io::csv_stream::{run_source_to_csv, CsvRunError};
+    let spikes = output::csv_spikes_path(path);
+    let result = run_source_to_csv(model, source, path, &spikes, dt, options, progress).map_err(
+        |e| match e {
+            CsvRunError::Source(e) => CliError::reading(e),
+            CsvRunError::Output(e) => CliError::writing(e, path),
+        },
+    )?;
+    match result.end {
+        glif_io::RunEnd::Failed(e) => Err(CliError::other(format!("the simulation stopped: {e}"))),
+        _ => Ok(result),
+    }
+}
+
 /// Writes the result to `path` in `format`; returns the files written.
 pub fn write(
     path: &Path,

@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Args;
-use glif_io::stream::Slice;
+use glif_io::output::Format;
+use glif_io::stream::{Slice, Source};
 use glif_io::{sci, NeuronConfig, Outcome, Precision, Record, RunEnd, RunResult};
 
 use crate::config;
@@ -177,6 +178,12 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
     if let (Some(path), Some(format)) = (&out_path, format) {
         output::check_writable(&glif_io::output::files_for(path, format, !traces), a.force)?;
     }
+    // A record-all CSV run writes its rows as the run goes (memory of one
+    // chunk, not of the run), unless a plot needs the traces in memory.
+    let stream_csv = match (&out_path, format) {
+        (Some(p), Some(Format::Csv)) if traces && plot_path.is_none() => Some(p.clone()),
+        _ => None,
+    };
     crate::checks::dt(&cfg, a.dt, a.allow_unstable_dt, "--dt")?;
     let run_cfg = config::at_dt(&cfg, a.dt, a.spike_cut_length)?;
     let model = match &a.exp_table {
@@ -210,10 +217,11 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
         },
         Some(_) => None,
     };
-    // Spikes-only runs stream the stimulus (generated, or read from a
-    // .npy file as the run goes): memory independent of its length.
+    // Spikes-only and streamed CSV runs stream the stimulus (generated, or
+    // read from a .npy file as the run goes): memory independent of its length.
     let default_for_record = default.clone();
-    let mut stim = stimulus::open(&a.stim, a.dt, default, traces)?;
+    let in_memory = traces && stream_csv.is_none();
+    let mut stim = stimulus::open(&a.stim, a.dt, default, in_memory)?;
     if !a.stim.chooses_stimulus() {
         stim.describe = format!(
             "{} (the default: 1.5 x the model's rheobase; choose with --stimulus or --square)",
@@ -251,14 +259,19 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
             b.set_position(done as u64);
         }
     };
+    let write_options = glif_io::WriteOptions {
+        overwrite: a.force,
+        spike_cut_value: a.spike_cut_value,
+    };
+    let go = |source: &mut dyn Source| match &stream_csv {
+        Some(path) => output::run_to_csv(&model, source, path, a.dt, &write_options, &progress),
+        None => crate::run_model(&model, source, a.record, &progress),
+    };
     let (result, streamed_range) = match &mut stim.samples {
-        Samples::InMemory(x) => (
-            crate::run_model(&model, &mut Slice::new(x), a.record, &progress),
-            None,
-        ),
+        Samples::InMemory(x) => (go(&mut Slice::new(x)), None),
         Samples::Streamed(s) => {
             let mut ranging = glif_io::checks::Ranging::new(s.as_mut(), &mut watch);
-            let result = crate::run_model(&model, &mut ranging, a.record, &progress);
+            let result = go(&mut ranging);
             // After a bad reset, the rest of the stimulus is read for its range.
             let range = result.is_ok().then(|| ranging.finish());
             (result, range)
@@ -294,6 +307,9 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
         el_reference: cfg.original.get("El_reference").and_then(|v| v.as_f64()),
     };
     let mut written = match (&out_path, format) {
+        (Some(path), Some(_)) if stream_csv.is_some() => {
+            glif_io::output::files_for(path, Format::Csv, false)
+        }
         (Some(path), Some(format)) => output::write(path, format, &out, samples, &info, a.force)?,
         _ => Vec::new(),
     };
