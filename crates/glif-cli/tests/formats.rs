@@ -10,6 +10,7 @@ use std::path::Path;
 
 use common::{dir, glif, stderr};
 use glif_io::batch::{self, BatchOptions};
+use glif_io::csv::{read_csv, write_csv};
 use glif_io::output::read_result;
 use glif_io::summary::{read_summary_csv, read_summary_json, Row};
 use glif_io::{
@@ -204,6 +205,83 @@ fn gzipped_json_and_csv_outputs_read_back_as_the_plain_files() {
     let o = glif(&args, &d);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("--force"), "{}", stderr(&o));
+}
+
+/// `glif simulate` with `args` and the model of `config.json`, no `--no-plot`.
+fn simulate(d: &Path, args: &[&str]) {
+    let mut all = vec!["simulate", "--config", "config.json"];
+    all.extend_from_slice(args);
+    let o = glif(&all, d);
+    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+}
+
+#[test]
+fn a_record_all_csv_written_as_the_run_goes_is_the_library_result_and_the_in_memory_bytes() {
+    let d = dir("formats_csv_stream");
+    let config = teeter(BAD_RESET);
+    std::fs::write(d.join("config.json"), config.to_json_string()).unwrap();
+    let lib = library(&config, Precision::F64, Record::All);
+    let stim = stimulus();
+    let mut npy = Vec::new();
+    glif_io::npy::write_f64(&mut npy, &[stim.len()], &stim);
+    std::fs::write(d.join("stim.npy"), npy).unwrap();
+    // Written as the run goes: a generated stimulus, and a .npy read as it
+    // runs. With --plot the traces are kept in memory and written at the
+    // end, as before.
+    let stim_args: Vec<&str> = STIM.split(' ').collect();
+    for (name, extra) in [
+        ("gen.csv", &["--no-plot"][..]),
+        ("gen.csv.gz", &["--no-plot"][..]),
+        ("plotted.csv", &["--plot", "plotted.svg"][..]),
+        ("plotted.csv.gz", &["--plot", "plotted-gz.svg"][..]),
+        ("cut.csv", &["--no-plot", "--spike-cut-value", "0.05"][..]),
+    ] {
+        let mut args = vec!["--output", name];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&stim_args);
+        simulate(&d, &args);
+    }
+    simulate(
+        &d,
+        &["--output", "npy.csv", "--no-plot", "--stimulus", "stim.npy"],
+    );
+    for name in ["gen", "npy"] {
+        let t = read_csv(
+            d.join(format!("{name}.csv")),
+            d.join(format!("{name}.spikes.csv")),
+        )
+        .unwrap();
+        assert!(t.result.same_outputs(&lib), "{name}");
+        assert_eq!(bits(&t.stimulus), bits(&stim), "{name}");
+    }
+    let cut = read_csv(d.join("cut.csv"), d.join("cut.spikes.csv")).unwrap();
+    assert_eq!(
+        bits(&cut.result.voltage),
+        bits(&lib.voltage_with_spike_cut_value(0.05))
+    );
+    // The library's in-memory writer, the plotted (in-memory) run and the
+    // streamed runs: the same bytes, plain and gzipped.
+    write_csv(
+        d.join("lib.csv"),
+        d.join("lib.spikes.csv"),
+        &lib,
+        DT,
+        &stim,
+        &glif_io::WriteOptions::default(),
+    )
+    .unwrap();
+    let bytes = |name: &str| std::fs::read(d.join(name)).unwrap();
+    for (a, b) in [
+        ("lib.csv", "gen.csv"),
+        ("lib.csv", "npy.csv"),
+        ("lib.csv", "plotted.csv"),
+        ("lib.spikes.csv", "gen.spikes.csv"),
+        ("lib.spikes.csv", "npy.spikes.csv"),
+        ("plotted.csv.gz", "gen.csv.gz"),
+        ("plotted.spikes.csv.gz", "gen.spikes.csv.gz"),
+    ] {
+        assert!(bytes(a) == bytes(b), "{a} and {b} differ");
+    }
 }
 
 #[test]
