@@ -118,7 +118,7 @@ pub fn run_chunks<F: Float, R: AnyRecorder<F>, E>(
     len: usize,
     fill: &mut dyn FnMut(&mut [f64]) -> core::result::Result<usize, E>,
     recorder: &mut R,
-    after_chunk: &mut dyn FnMut(&mut R, &[f64]) -> core::result::Result<(), E>,
+    after_chunk: &mut AfterChunk<'_, R, E>,
     progress: &mut dyn FnMut(usize),
 ) -> core::result::Result<RunEnd, E> {
     let mut buf = vec![0.0; CHUNK.min(len).max(1)];
@@ -141,6 +141,10 @@ pub fn run_chunks<F: Float, R: AnyRecorder<F>, E>(
     }
 }
 
+/// What [`run_chunks`] calls after each chunk: the recorder and the
+/// chunk's stimulus samples (A); an error stops the run.
+pub type AfterChunk<'a, R, E> = dyn FnMut(&mut R, &[f64]) -> core::result::Result<(), E> + 'a;
+
 /// The chunk loop of [`run_chunks`].
 struct Chunks<'a, E> {
     fill: &'a mut dyn FnMut(&mut [f64]) -> core::result::Result<usize, E>,
@@ -153,7 +157,7 @@ impl<E> Chunks<'_, E> {
         &mut self,
         mut neuron: Neuron<'_, F, N, Rs>,
         recorder: &mut R,
-        after_chunk: &mut dyn FnMut(&mut R, &[f64]) -> core::result::Result<(), E>,
+        after_chunk: &mut AfterChunk<'_, R, E>,
     ) -> core::result::Result<RunEnd, E> {
         let mut done = 0;
         loop {

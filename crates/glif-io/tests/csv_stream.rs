@@ -126,18 +126,26 @@ fn paths(dir: &Path, name: &str, gz: bool) -> (PathBuf, PathBuf) {
     (traces, spikes)
 }
 
-/// Writes the run both ways and checks the files are the same bytes;
-/// returns the end of the run.
-fn both_ways(
-    dir: &Path,
-    name: &str,
-    config: &NeuronConfig,
+/// One run written both ways.
+struct Case<'a> {
+    name: &'a str,
+    config: &'a NeuronConfig,
     precision: Precision,
-    stimulus: &[f64],
-    source: &mut dyn Source,
     options: WriteOptions,
     gz: bool,
-) -> RunEnd {
+}
+
+/// Writes the run of `stimulus` (in memory) and of `source` (the same
+/// samples, streamed) both ways and checks the files are the same bytes;
+/// returns the end of the run.
+fn both_ways(dir: &Path, case: &Case<'_>, stimulus: &[f64], source: &mut dyn Source) -> RunEnd {
+    let Case {
+        name,
+        config,
+        precision,
+        options,
+        gz,
+    } = *case;
     let model = AnyPrecisionModel::new(config, precision).unwrap();
     let mem = glif_io::run::run(&model, stimulus, Record::All, &|_| {});
     let (mt, ms) = paths(dir, &format!("{name}-memory"), gz);
@@ -191,16 +199,14 @@ fn streamed_csv_files_are_the_bytes_of_the_in_memory_writer() {
     };
     // A bad reset: NaN rows from the stop on, in both.
     for (name, options, gz) in [("bad", plain, false), ("bad-gz", plain, true)] {
-        let end = both_ways(
-            &d,
+        let case = Case {
             name,
-            &bad,
-            Precision::F64,
-            &step,
-            &mut square(0.3, 0.2, 2e-10),
+            config: &bad,
+            precision: Precision::F64,
             options,
             gz,
-        );
+        };
+        let end = both_ways(&d, &case, &step, &mut square(0.3, 0.2, 2e-10));
         assert!(
             matches!(end, RunEnd::Ended(Outcome::BadReset { .. })),
             "{end:?}"
@@ -213,32 +219,29 @@ fn streamed_csv_files_are_the_bytes_of_the_in_memory_writer() {
         ("glif5-cut", Precision::F64, cut, false),
         ("glif5-f32", Precision::F32, plain, true),
     ] {
-        let end = both_ways(
-            &d,
+        let case = Case {
             name,
-            &good,
+            config: &good,
             precision,
-            &fires,
-            &mut square(0.5, 0.35, 2.5e-10),
             options,
             gz,
-        );
+        };
+        let end = both_ways(&d, &case, &fires, &mut square(0.5, 0.35, 2.5e-10));
         assert_eq!(end, RunEnd::COMPLETED, "{name}");
     }
     // Chunks of 997 samples: rows cut inside spike cuts and the bad reset.
-    both_ways(
-        &d,
-        "bad-dribble",
-        &bad,
-        Precision::F64,
-        &step,
-        &mut Dribble {
-            inner: Slice::new(&step),
-            max: 997,
-        },
-        cut,
-        false,
-    );
+    let case = Case {
+        name: "bad-dribble",
+        config: &bad,
+        precision: Precision::F64,
+        options: cut,
+        gz: false,
+    };
+    let mut dribble = Dribble {
+        inner: Slice::new(&step),
+        max: 997,
+    };
+    both_ways(&d, &case, &step, &mut dribble);
 }
 
 #[test]
