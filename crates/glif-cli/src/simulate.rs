@@ -44,6 +44,7 @@ Outputs, by extension of --output:
   .npz   the same arrays (numpy.load), plus stimulus, dt and bad_reset_spike_step (-1: none).
   .csv   one row per sample (time_s, stimulus_A, voltage_V, threshold_V, AScurrent_<i>_A) and
          the spikes in NAME.spikes.csv; with --record spikes, NAME.csv is the spike table.
+         Without --plot, the rows are written as the run goes (memory independent of its length).
   .json.gz, .csv.gz  the same, gzip-compressed (spikes in NAME.spikes.csv.gz).
 Existing files are never replaced unless --force is given.";
 

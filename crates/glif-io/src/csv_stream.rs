@@ -3,7 +3,7 @@
 //! the traces in memory.
 //!
 //! [`run_source_to_csv`] runs the model over a [`Source`] a chunk of
-//! [`CHUNK`](crate::stream::CHUNK) samples at a time
+//! [`CHUNK`] samples at a time
 //! ([`crate::stream::run_chunks`]), records the chunk's voltage, threshold
 //! and after-spike currents into a buffer of one chunk, and after each
 //! chunk writes its rows (with the chunk's stimulus samples) to the
