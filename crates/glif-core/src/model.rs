@@ -108,13 +108,7 @@ pub struct Prepared<F: Float, const N: usize, R: RuleSet<F, N>> {
 /// sample index and spike-cut countdown.)
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(
-    feature = "serde",
-    serde(bound(
-        serialize = "F: serde::Serialize",
-        deserialize = "F: serde::Deserialize<'de> + Copy + Default"
-    ))
-)]
+#[cfg_attr(feature = "serde", serde(bound = "F: crate::serde_array::Element"))]
 pub struct State<F, const N: usize> {
     /// Membrane voltage relative to `El`-referenced rest (V).
     pub v: F,

@@ -153,13 +153,7 @@ impl<F: Float, const N: usize> ThresholdReset<F, N> for ThreeComponents<F> {
 ///           + asc1[i]*r[i]*exp(-(k[i]*dt*spike_cut_length))`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(
-    feature = "serde",
-    serde(bound(
-        serialize = "F: serde::Serialize",
-        deserialize = "F: serde::Deserialize<'de> + Copy + Default"
-    ))
-)]
+#[cfg_attr(feature = "serde", serde(bound = "F: crate::serde_array::Element"))]
 pub struct Sum<F, const N: usize> {
     /// Fraction of each current carried through a spike (dimensionless).
     #[cfg_attr(feature = "serde", serde(with = "crate::serde_array"))]
