@@ -10,7 +10,7 @@ use crate::neuron::{Neuron, Outcome};
 use crate::params::Params;
 use crate::record::Recorder;
 use crate::rules::{
-    asc_sum, AscDynamics, AscReset, NonzeroCurrents, ThresholdComponents, ThresholdDynamics,
+    asc_sum, AscDynamics, AscReset, NonzeroCurrents, Rule, ThresholdComponents, ThresholdDynamics,
     ThresholdReset, VoltageDynamics, VoltageReset,
 };
 
@@ -89,17 +89,17 @@ where
 #[derive(Clone, Copy, Debug)]
 pub struct Prepared<F: Float, const N: usize, R: RuleSet<F, N>> {
     /// Of the voltage dynamics.
-    pub voltage: <R::Voltage as VoltageDynamics<F, N>>::Prepared,
+    pub voltage: <R::Voltage as Rule<F, N>>::Prepared,
     /// Of the threshold dynamics.
-    pub threshold: <R::Threshold as ThresholdDynamics<F, N>>::Prepared,
+    pub threshold: <R::Threshold as Rule<F, N>>::Prepared,
     /// Of the after-spike current dynamics.
-    pub asc: <R::Asc as AscDynamics<F, N>>::Prepared,
+    pub asc: <R::Asc as Rule<F, N>>::Prepared,
     /// Of the voltage reset.
-    pub voltage_reset: <R::VoltageReset as VoltageReset<F, N>>::Prepared,
+    pub voltage_reset: <R::VoltageReset as Rule<F, N>>::Prepared,
     /// Of the threshold reset.
-    pub threshold_reset: <R::ThresholdReset as ThresholdReset<F, N>>::Prepared,
+    pub threshold_reset: <R::ThresholdReset as Rule<F, N>>::Prepared,
     /// Of the after-spike current reset.
-    pub asc_reset: <R::AscReset as AscReset<F, N>>::Prepared,
+    pub asc_reset: <R::AscReset as Rule<F, N>>::Prepared,
 }
 
 /// The dynamic state of one neuron: what changes from sample to sample.

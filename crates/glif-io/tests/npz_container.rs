@@ -7,13 +7,12 @@
 
 mod common;
 
-
 use common::*;
-use glif_reference::counting_alloc::{peak_during, Counting};
 use glif_io::npy::{self, NpyData};
 use glif_io::npz::{self, NpzExtra, NpzWriter};
 use glif_io::stimulus::{read_stimulus_with, StimulusOptions};
 use glif_io::{RunResult, WriteOptions};
+use glif_reference::counting_alloc::{peak_during, Counting};
 
 /// Counts the bytes held per thread, for [`peak_during`].
 #[global_allocator]

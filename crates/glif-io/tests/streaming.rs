@@ -10,11 +10,11 @@ mod common;
 use std::path::Path;
 
 use common::*;
-use glif_reference::counting_alloc::{peak_during, Counting};
 use glif_io::generate::{self, Generator};
 use glif_io::stimulus::{stimulus_from_npy, NpyStream};
 use glif_io::stream::{self, Slice, Source};
 use glif_io::{AnyModel, NeuronConfig, RunEnd, RunResult, SpikeTrain};
+use glif_reference::counting_alloc::{peak_during, Counting};
 
 /// Counts the bytes held per thread, for [`peak_during`].
 #[global_allocator]
