@@ -6,7 +6,7 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use glif_benches::{levels, one_second_step};
-use glif_core::rules::{ForwardEulerConsts, LinearForwardEuler, VoltageDynamics};
+use glif_core::rules::{ForwardEulerConsts, LinearForwardEuler, Rule, VoltageDynamics};
 use glif_core::{
     Float, Model, OnSpike, Outcome, ParamError, Params, RuleSet, Rules, RunError, Spike,
 };
@@ -19,7 +19,7 @@ use glif_io::{AnyModel, RunResult};
 #[derive(Clone, Copy, Debug)]
 struct ForwardEulerNoDivision;
 
-impl<F: Float, const N: usize> VoltageDynamics<F, N> for ForwardEulerNoDivision {
+impl<F: Float, const N: usize> Rule<F, N> for ForwardEulerNoDivision {
     const NAME: &'static str = "linear_forward_euler_no_division";
     type Prepared = (ForwardEulerConsts<F>, F);
 
@@ -28,10 +28,12 @@ impl<F: Float, const N: usize> VoltageDynamics<F, N> for ForwardEulerNoDivision 
         p: &Params<F, N>,
         exp: &dyn Fn(F) -> F,
     ) -> Result<Self::Prepared, ParamError> {
-        let k = VoltageDynamics::<F, N>::prepare(&LinearForwardEuler, p, exp)?;
+        let k = Rule::<F, N>::prepare(&LinearForwardEuler, p, exp)?;
         Ok((k, k.dt / k.ce))
     }
+}
 
+impl<F: Float, const N: usize> VoltageDynamics<F, N> for ForwardEulerNoDivision {
     #[inline(always)]
     fn step(k: &Self::Prepared, v0: F, inj: F, asc_sum: F) -> F {
         let (k, dt_over_ce) = k;

@@ -10,7 +10,7 @@ use crate::neuron::{Neuron, Outcome};
 use crate::params::Params;
 use crate::record::Recorder;
 use crate::rules::{
-    asc_sum, AscDynamics, AscReset, NonzeroCurrents, ThresholdComponents, ThresholdDynamics,
+    asc_sum, AscDynamics, AscReset, NonzeroCurrents, Rule, ThresholdComponents, ThresholdDynamics,
     ThresholdReset, VoltageDynamics, VoltageReset,
 };
 
@@ -89,17 +89,17 @@ where
 #[derive(Clone, Copy, Debug)]
 pub struct Prepared<F: Float, const N: usize, R: RuleSet<F, N>> {
     /// Of the voltage dynamics.
-    pub voltage: <R::Voltage as VoltageDynamics<F, N>>::Prepared,
+    pub voltage: <R::Voltage as Rule<F, N>>::Prepared,
     /// Of the threshold dynamics.
-    pub threshold: <R::Threshold as ThresholdDynamics<F, N>>::Prepared,
+    pub threshold: <R::Threshold as Rule<F, N>>::Prepared,
     /// Of the after-spike current dynamics.
-    pub asc: <R::Asc as AscDynamics<F, N>>::Prepared,
+    pub asc: <R::Asc as Rule<F, N>>::Prepared,
     /// Of the voltage reset.
-    pub voltage_reset: <R::VoltageReset as VoltageReset<F, N>>::Prepared,
+    pub voltage_reset: <R::VoltageReset as Rule<F, N>>::Prepared,
     /// Of the threshold reset.
-    pub threshold_reset: <R::ThresholdReset as ThresholdReset<F, N>>::Prepared,
+    pub threshold_reset: <R::ThresholdReset as Rule<F, N>>::Prepared,
     /// Of the after-spike current reset.
-    pub asc_reset: <R::AscReset as AscReset<F, N>>::Prepared,
+    pub asc_reset: <R::AscReset as Rule<F, N>>::Prepared,
 }
 
 /// The dynamic state of one neuron: what changes from sample to sample.
@@ -108,13 +108,7 @@ pub struct Prepared<F: Float, const N: usize, R: RuleSet<F, N>> {
 /// sample index and spike-cut countdown.)
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(
-    feature = "serde",
-    serde(bound(
-        serialize = "F: serde::Serialize",
-        deserialize = "F: serde::Deserialize<'de> + Copy + Default"
-    ))
-)]
+#[cfg_attr(feature = "serde", serde(bound = "F: crate::serde_array::Element"))]
 pub struct State<F, const N: usize> {
     /// Membrane voltage relative to `El`-referenced rest (V).
     pub v: F,

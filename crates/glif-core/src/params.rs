@@ -10,13 +10,7 @@ use crate::float::Float;
 /// optimiser). AllenSDK's defaults are all 1; real files set `th_inf`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(
-    feature = "serde",
-    serde(bound(
-        serialize = "F: serde::Serialize",
-        deserialize = "F: serde::Deserialize<'de> + Copy + Default"
-    ))
-)]
+#[cfg_attr(feature = "serde", serde(bound = "F: crate::serde_array::Element"))]
 pub struct Coeffs<F, const N: usize> {
     /// Multiplies `th_inf` (dimensionless).
     pub th_inf: F,
@@ -54,13 +48,7 @@ impl<F: Float, const N: usize> Default for Coeffs<F, N> {
 /// works).
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(
-    feature = "serde",
-    serde(bound(
-        serialize = "F: serde::Serialize",
-        deserialize = "F: serde::Deserialize<'de> + Copy + Default"
-    ))
-)]
+#[cfg_attr(feature = "serde", serde(bound = "F: crate::serde_array::Element"))]
 pub struct ParamSpec<F, const N: usize> {
     /// Resting (reversal) potential `El` (V). Allen files use 0: voltages are relative to rest.
     pub el: F,

@@ -124,9 +124,9 @@ where
 /// The dynamics constants of `L` neurons, one lane each.
 #[derive(Clone, Copy, Debug)]
 pub struct WideDynamics<F: Float, const N: usize, const L: usize, R: PopulationRules<F, N, L>> {
-    voltage: <R::WideVoltage as VoltageDynamics<Lanes<F, L>, N>>::Prepared,
-    threshold: <R::WideThreshold as ThresholdDynamics<Lanes<F, L>, N>>::Prepared,
-    asc: <R::WideAsc as AscDynamics<Lanes<F, L>, N>>::Prepared,
+    voltage: <R::WideVoltage as Rule<Lanes<F, L>, N>>::Prepared,
+    threshold: <R::WideThreshold as Rule<Lanes<F, L>, N>>::Prepared,
+    asc: <R::WideAsc as Rule<Lanes<F, L>, N>>::Prepared,
 }
 
 impl<F: Float, const N: usize, const L: usize, R: PopulationRules<F, N, L>>

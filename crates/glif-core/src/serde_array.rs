@@ -4,8 +4,19 @@
 use core::fmt;
 use core::marker::PhantomData;
 
-use serde::de::{Deserialize, Deserializer, Error, SeqAccess, Visitor};
+use serde::de::{Deserialize, DeserializeOwned, Deserializer, Error, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeTuple, Serializer};
+
+/// What a struct with a `[F; N]` field read and written through this module
+/// asks of `F`: serde both ways, and `Copy + Default` because
+/// [`deserialize`] fills a default array (no heap, no `unsafe`). The structs
+/// name it once, as `#[serde(bound = "F: crate::serde_array::Element")]`.
+///
+/// `pub` in this private module, so it can bound public impls without being
+/// part of the API (every `F` glif-core takes, `f32` and `f64`, has it).
+pub trait Element: Serialize + DeserializeOwned + Copy + Default {}
+
+impl<T: Serialize + DeserializeOwned + Copy + Default> Element for T {}
 
 pub(crate) fn serialize<S: Serializer, T: Serialize, const N: usize>(
     array: &[T; N],

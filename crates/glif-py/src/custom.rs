@@ -11,7 +11,7 @@
 
 use std::cell::RefCell;
 
-use glif_core::rules::VoltageReset;
+use glif_core::rules::{Rule, VoltageReset};
 use glif_core::{ParamError, Params};
 use pyo3::prelude::*;
 
@@ -29,7 +29,7 @@ thread_local! {
 #[derive(Clone, Copy, Debug)]
 pub struct PyVoltageReset;
 
-impl<const N: usize> VoltageReset<f64, N> for PyVoltageReset {
+impl<const N: usize> Rule<f64, N> for PyVoltageReset {
     const NAME: &'static str = "voltage_reset_method";
     type Prepared = ();
 
@@ -40,7 +40,9 @@ impl<const N: usize> VoltageReset<f64, N> for PyVoltageReset {
     ) -> Result<(), ParamError> {
         Ok(())
     }
+}
 
+impl<const N: usize> VoltageReset<f64, N> for PyVoltageReset {
     fn reset(_: &(), v1: f64) -> f64 {
         Python::attach(|py| {
             // Borrow the slot only to clone the handles: the Python rule may

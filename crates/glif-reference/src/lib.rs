@@ -16,6 +16,8 @@
 //!   used it records how many cases it compared for `cargo xtask ci`.
 //! - [`nwb_fixture`] (feature `nwb`): Allen-layout NWB 1.x files built with
 //!   the HDF5 library itself, independent of glif-io's NWB code.
+//! - [`counting_alloc`]: a per-thread counting global allocator, for tests
+//!   that check a memory claim.
 //! - [`scratch_dir`]: a fresh folder per test.
 //!
 //! Used by glif-core's and glif-io's reference tests, glif-cli's tests and
@@ -24,6 +26,7 @@
 //! the one glif-io and glif-core).
 
 pub mod cases;
+pub mod counting_alloc;
 pub mod env;
 pub mod numpy_exp;
 #[cfg(feature = "nwb")]

@@ -1,6 +1,6 @@
 //! After-spike current dynamics rules.
 
-use super::AscDynamics;
+use super::{AscDynamics, Rule};
 use crate::error::ParamError;
 use crate::float::Float;
 use crate::params::{check_derived, Params};
@@ -11,7 +11,7 @@ use crate::params::{check_derived, Params};
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct AscExp;
 
-impl<F: Float, const N: usize> AscDynamics<F, N> for AscExp {
+impl<F: Float, const N: usize> Rule<F, N> for AscExp {
     const NAME: &'static str = "exp";
     /// `exp(-k[i]*dt)` per current.
     type Prepared = [F; N];
@@ -23,7 +23,9 @@ impl<F: Float, const N: usize> AscDynamics<F, N> for AscExp {
         }
         Ok(decay)
     }
+}
 
+impl<F: Float, const N: usize> AscDynamics<F, N> for AscExp {
     #[inline(always)]
     fn step(decay: &[F; N], asc0: &[F; N]) -> [F; N] {
         let mut asc1 = *asc0;
@@ -40,14 +42,16 @@ impl<F: Float, const N: usize> AscDynamics<F, N> for AscExp {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct AscNone;
 
-impl<F: Float, const N: usize> AscDynamics<F, N> for AscNone {
+impl<F: Float, const N: usize> Rule<F, N> for AscNone {
     const NAME: &'static str = "none";
     type Prepared = ();
 
     fn prepare(&self, _p: &Params<F, N>, _exp: &dyn Fn(F) -> F) -> Result<(), ParamError> {
         Ok(())
     }
+}
 
+impl<F: Float, const N: usize> AscDynamics<F, N> for AscNone {
     #[inline(always)]
     fn step(_k: &(), _asc0: &[F; N]) -> [F; N] {
         [F::ZERO; N]

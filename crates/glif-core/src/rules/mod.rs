@@ -11,7 +11,7 @@
 //! | after-spike current reset | [`AscReset`] | `sum` → [`Sum`], `none` → [`AscResetNone`] |
 //!
 //! Each rule turns its parameters and the neuron's [`Params`] into
-//! `Prepared` constants once ([`VoltageDynamics::prepare`] and friends), so
+//! `Prepared` constants once ([`Rule::prepare`]), so
 //! decay factors are computed once per (parameters, `dt`) and never per step.
 //! The per-step functions take those constants and the previous values; they
 //! are plain functions the compiler inlines into one specialised neuron.
@@ -21,8 +21,8 @@
 //!
 //! # Writing your own rule
 //! AllenSDK's documentation shows how to plug in a custom reset rule. The Rust
-//! equivalent implements one trait; this voltage reset clamps the voltage to a
-//! fixed value:
+//! equivalent implements [`Rule`] (its name and constants) and the family's
+//! trait; this voltage reset clamps the voltage to a fixed value:
 //!
 //! ```
 //! use glif_core::rules::*;
@@ -32,12 +32,15 @@
 //! #[derive(Clone, Copy, Debug)]
 //! struct Clamp<F> { v_reset: F }
 //!
-//! impl<F: Float, const N: usize> VoltageReset<F, N> for Clamp<F> {
+//! impl<F: Float, const N: usize> Rule<F, N> for Clamp<F> {
 //!     const NAME: &'static str = "clamp";
 //!     type Prepared = F;
 //!     fn prepare(&self, _p: &Params<F, N>, _exp: &dyn Fn(F) -> F) -> Result<F, ParamError> {
 //!         Ok(self.v_reset)
 //!     }
+//! }
+//!
+//! impl<F: Float, const N: usize> VoltageReset<F, N> for Clamp<F> {
 //!     fn reset(v_reset: &F, _v1: F) -> F {
 //!         *v_reset
 //!     }
@@ -99,9 +102,10 @@ pub struct ThresholdComponents<F> {
     pub voltage: F,
 }
 
-/// Voltage dynamics: `v1` from the previous voltage, the input and the
-/// previous after-spike currents.
-pub trait VoltageDynamics<F: Float, const N: usize> {
+/// What a rule of every family has: its name and the constants it computes
+/// once. Each family's trait below adds the per-sample function that uses
+/// them.
+pub trait Rule<F: Float, const N: usize> {
     /// The rule's name in Allen `neuron_config` files.
     const NAME: &'static str;
     /// Constants computed once per (parameters, `dt`).
@@ -113,24 +117,18 @@ pub trait VoltageDynamics<F: Float, const N: usize> {
         params: &Params<F, N>,
         exp: &dyn Fn(F) -> F,
     ) -> Result<Self::Prepared, ParamError>;
+}
+
+/// Voltage dynamics: `v1` from the previous voltage, the input and the
+/// previous after-spike currents.
+pub trait VoltageDynamics<F: Float, const N: usize>: Rule<F, N> {
     /// `v1` (V) from `v0` (V), the injected current `inj` (A) and
     /// `asc_sum` = the sum of the previous after-spike currents (A).
     fn step(k: &Self::Prepared, v0: F, inj: F, asc_sum: F) -> F;
 }
 
 /// Threshold dynamics: `th1` and the new threshold components.
-pub trait ThresholdDynamics<F: Float, const N: usize> {
-    /// The rule's name in Allen `neuron_config` files.
-    const NAME: &'static str;
-    /// Constants computed once per (parameters, `dt`).
-    type Prepared: Copy + Debug;
-    /// Validates the rule against the parameters and computes its constants,
-    /// with `exp` for every exponential.
-    fn prepare(
-        &self,
-        params: &Params<F, N>,
-        exp: &dyn Fn(F) -> F,
-    ) -> Result<Self::Prepared, ParamError>;
+pub trait ThresholdDynamics<F: Float, const N: usize>: Rule<F, N> {
     /// `(th1, components1)` from the previous voltage `v0` (V), the previous
     /// components, the input `inj` (A) and the sum of the previous after-spike
     /// currents (A).
@@ -144,52 +142,19 @@ pub trait ThresholdDynamics<F: Float, const N: usize> {
 }
 
 /// After-spike current dynamics: the currents one step later.
-pub trait AscDynamics<F: Float, const N: usize> {
-    /// The rule's name in Allen `neuron_config` files.
-    const NAME: &'static str;
-    /// Constants computed once per (parameters, `dt`).
-    type Prepared: Copy + Debug;
-    /// Validates the rule against the parameters and computes its constants,
-    /// with `exp` for every exponential.
-    fn prepare(
-        &self,
-        params: &Params<F, N>,
-        exp: &dyn Fn(F) -> F,
-    ) -> Result<Self::Prepared, ParamError>;
+pub trait AscDynamics<F: Float, const N: usize>: Rule<F, N> {
     /// `asc1` (A) from `asc0` (A).
     fn step(k: &Self::Prepared, asc0: &[F; N]) -> [F; N];
 }
 
 /// Voltage reset: the voltage after a spike.
-pub trait VoltageReset<F: Float, const N: usize> {
-    /// The rule's name in Allen `neuron_config` files.
-    const NAME: &'static str;
-    /// Constants computed once per (parameters, `dt`).
-    type Prepared: Copy + Debug;
-    /// Validates the rule against the parameters and computes its constants,
-    /// with `exp` for every exponential.
-    fn prepare(
-        &self,
-        params: &Params<F, N>,
-        exp: &dyn Fn(F) -> F,
-    ) -> Result<Self::Prepared, ParamError>;
+pub trait VoltageReset<F: Float, const N: usize>: Rule<F, N> {
     /// The reset voltage (V) from the voltage `v1` (V) that crossed threshold.
     fn reset(k: &Self::Prepared, v1: F) -> F;
 }
 
 /// Threshold reset: the threshold after a spike (applied after the voltage reset).
-pub trait ThresholdReset<F: Float, const N: usize> {
-    /// The rule's name in Allen `neuron_config` files.
-    const NAME: &'static str;
-    /// Constants computed once per (parameters, `dt`).
-    type Prepared: Copy + Debug;
-    /// Validates the rule against the parameters and computes its constants,
-    /// with `exp` for every exponential.
-    fn prepare(
-        &self,
-        params: &Params<F, N>,
-        exp: &dyn Fn(F) -> F,
-    ) -> Result<Self::Prepared, ParamError>;
+pub trait ThresholdReset<F: Float, const N: usize>: Rule<F, N> {
     /// `(threshold, components)` after the spike, from the threshold `th1`
     /// (V) that was crossed, the reset voltage (V) and the components at the
     /// spike.
@@ -206,18 +171,7 @@ pub trait ThresholdReset<F: Float, const N: usize> {
 pub struct NonzeroCurrents;
 
 /// After-spike current reset: the currents after a spike.
-pub trait AscReset<F: Float, const N: usize> {
-    /// The rule's name in Allen `neuron_config` files.
-    const NAME: &'static str;
-    /// Constants computed once per (parameters, `dt`).
-    type Prepared: Copy + Debug;
-    /// Validates the rule against the parameters and computes its constants,
-    /// with `exp` for every exponential.
-    fn prepare(
-        &self,
-        params: &Params<F, N>,
-        exp: &dyn Fn(F) -> F,
-    ) -> Result<Self::Prepared, ParamError>;
+pub trait AscReset<F: Float, const N: usize>: Rule<F, N> {
     /// The currents (A) after the spike from the currents `asc1` (A) at the spike.
     fn reset(k: &Self::Prepared, asc1: &[F; N]) -> Result<[F; N], NonzeroCurrents>;
 }

@@ -1,7 +1,7 @@
 //! Reset rules: voltage, threshold and after-spike currents after a spike.
 
 use super::{
-    asc_sum, AscReset, NonzeroCurrents, ThresholdComponents, ThresholdReset, VoltageReset,
+    asc_sum, AscReset, NonzeroCurrents, Rule, ThresholdComponents, ThresholdReset, VoltageReset,
 };
 use crate::error::ParamError;
 use crate::float::Float;
@@ -12,14 +12,16 @@ use crate::params::{check_derived, check_finite, Params};
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct VoltageZero;
 
-impl<F: Float, const N: usize> VoltageReset<F, N> for VoltageZero {
+impl<F: Float, const N: usize> Rule<F, N> for VoltageZero {
     const NAME: &'static str = "zero";
     type Prepared = ();
 
     fn prepare(&self, _p: &Params<F, N>, _exp: &dyn Fn(F) -> F) -> Result<(), ParamError> {
         Ok(())
     }
+}
 
+impl<F: Float, const N: usize> VoltageReset<F, N> for VoltageZero {
     #[inline(always)]
     fn reset(_k: &(), _v1: F) -> F {
         F::ZERO
@@ -37,7 +39,7 @@ pub struct VBefore<F> {
     pub b: F,
 }
 
-impl<F: Float, const N: usize> VoltageReset<F, N> for VBefore<F> {
+impl<F: Float, const N: usize> Rule<F, N> for VBefore<F> {
     const NAME: &'static str = "v_before";
     type Prepared = Self;
 
@@ -46,7 +48,9 @@ impl<F: Float, const N: usize> VoltageReset<F, N> for VBefore<F> {
         check_finite("voltage_reset_method.params.b", self.b)?;
         Ok(*self)
     }
+}
 
+impl<F: Float, const N: usize> VoltageReset<F, N> for VBefore<F> {
     #[inline(always)]
     fn reset(k: &Self, v1: F) -> F {
         k.a * v1 + k.b
@@ -59,14 +63,16 @@ impl<F: Float, const N: usize> VoltageReset<F, N> for VBefore<F> {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ThresholdResetInf;
 
-impl<F: Float, const N: usize> ThresholdReset<F, N> for ThresholdResetInf {
+impl<F: Float, const N: usize> Rule<F, N> for ThresholdResetInf {
     const NAME: &'static str = "inf";
     type Prepared = F;
 
     fn prepare(&self, p: &Params<F, N>, _exp: &dyn Fn(F) -> F) -> Result<F, ParamError> {
         Ok(p.th_inf_effective())
     }
+}
 
+impl<F: Float, const N: usize> ThresholdReset<F, N> for ThresholdResetInf {
     #[inline(always)]
     fn reset(
         th_inf: &F,
@@ -106,7 +112,7 @@ pub struct ThreeComponentsConsts<F> {
     pub th_inf: F,
 }
 
-impl<F: Float, const N: usize> ThresholdReset<F, N> for ThreeComponents<F> {
+impl<F: Float, const N: usize> Rule<F, N> for ThreeComponents<F> {
     const NAME: &'static str = "three_components";
     type Prepared = ThreeComponentsConsts<F>;
 
@@ -127,7 +133,9 @@ impl<F: Float, const N: usize> ThresholdReset<F, N> for ThreeComponents<F> {
             th_inf: p.th_inf_effective(),
         })
     }
+}
 
+impl<F: Float, const N: usize> ThresholdReset<F, N> for ThreeComponents<F> {
     #[inline(always)]
     fn reset(
         k: &Self::Prepared,
@@ -153,13 +161,7 @@ impl<F: Float, const N: usize> ThresholdReset<F, N> for ThreeComponents<F> {
 ///           + asc1[i]*r[i]*exp(-(k[i]*dt*spike_cut_length))`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(
-    feature = "serde",
-    serde(bound(
-        serialize = "F: serde::Serialize",
-        deserialize = "F: serde::Deserialize<'de> + Copy + Default"
-    ))
-)]
+#[cfg_attr(feature = "serde", serde(bound = "F: crate::serde_array::Element"))]
 pub struct Sum<F, const N: usize> {
     /// Fraction of each current carried through a spike (dimensionless).
     #[cfg_attr(feature = "serde", serde(with = "crate::serde_array"))]
@@ -177,7 +179,7 @@ pub struct SumConsts<F, const N: usize> {
     pub cut_decay: [F; N],
 }
 
-impl<F: Float, const N: usize> AscReset<F, N> for Sum<F, N> {
+impl<F: Float, const N: usize> Rule<F, N> for Sum<F, N> {
     const NAME: &'static str = "sum";
     type Prepared = SumConsts<F, N>;
 
@@ -212,7 +214,9 @@ impl<F: Float, const N: usize> AscReset<F, N> for Sum<F, N> {
         }
         Ok(k)
     }
+}
 
+impl<F: Float, const N: usize> AscReset<F, N> for Sum<F, N> {
     #[inline(always)]
     fn reset(k: &Self::Prepared, asc1: &[F; N]) -> Result<[F; N], NonzeroCurrents> {
         let mut asc = [F::ZERO; N];
@@ -230,14 +234,16 @@ impl<F: Float, const N: usize> AscReset<F, N> for Sum<F, N> {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct AscResetNone;
 
-impl<F: Float, const N: usize> AscReset<F, N> for AscResetNone {
+impl<F: Float, const N: usize> Rule<F, N> for AscResetNone {
     const NAME: &'static str = "none";
     type Prepared = ();
 
     fn prepare(&self, _p: &Params<F, N>, _exp: &dyn Fn(F) -> F) -> Result<(), ParamError> {
         Ok(())
     }
+}
 
+impl<F: Float, const N: usize> AscReset<F, N> for AscResetNone {
     #[inline(always)]
     fn reset(_k: &(), asc1: &[F; N]) -> Result<[F; N], NonzeroCurrents> {
         if asc_sum(asc1) != F::ZERO {

@@ -1,6 +1,6 @@
 //! Threshold dynamics rules.
 
-use super::{ThresholdComponents, ThresholdDynamics};
+use super::{Rule, ThresholdComponents, ThresholdDynamics};
 use crate::error::{ParamError, Problem};
 use crate::float::Float;
 use crate::params::{check_derived, check_finite, Params};
@@ -11,14 +11,16 @@ use crate::params::{check_derived, check_finite, Params};
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ThresholdInf;
 
-impl<F: Float, const N: usize> ThresholdDynamics<F, N> for ThresholdInf {
+impl<F: Float, const N: usize> Rule<F, N> for ThresholdInf {
     const NAME: &'static str = "inf";
     type Prepared = F;
 
     fn prepare(&self, p: &Params<F, N>, _exp: &dyn Fn(F) -> F) -> Result<F, ParamError> {
         Ok(p.th_inf_effective())
     }
+}
 
+impl<F: Float, const N: usize> ThresholdDynamics<F, N> for ThresholdInf {
     #[inline(always)]
     fn step(
         th_inf: &F,
@@ -60,7 +62,7 @@ pub struct SpikeComponentConsts<F> {
     pub th_inf: F,
 }
 
-impl<F: Float, const N: usize> ThresholdDynamics<F, N> for SpikeComponent<F> {
+impl<F: Float, const N: usize> Rule<F, N> for SpikeComponent<F> {
     const NAME: &'static str = "spike_component";
     type Prepared = SpikeComponentConsts<F>;
 
@@ -78,7 +80,9 @@ impl<F: Float, const N: usize> ThresholdDynamics<F, N> for SpikeComponent<F> {
             th_inf: p.th_inf_effective(),
         })
     }
+}
 
+impl<F: Float, const N: usize> ThresholdDynamics<F, N> for SpikeComponent<F> {
     #[inline(always)]
     fn step(
         k: &Self::Prepared,
@@ -150,7 +154,7 @@ pub struct ThreeComponentsExactConsts<F> {
     pub th_inf: F,
 }
 
-impl<F: Float, const N: usize> ThresholdDynamics<F, N> for ThreeComponentsExact<F> {
+impl<F: Float, const N: usize> Rule<F, N> for ThreeComponentsExact<F> {
     const NAME: &'static str = "three_components_exact";
     type Prepared = ThreeComponentsExactConsts<F>;
 
@@ -191,7 +195,9 @@ impl<F: Float, const N: usize> ThresholdDynamics<F, N> for ThreeComponentsExact<
             th_inf: p.th_inf_effective(),
         })
     }
+}
 
+impl<F: Float, const N: usize> ThresholdDynamics<F, N> for ThreeComponentsExact<F> {
     #[inline(always)]
     fn step(
         k: &Self::Prepared,

@@ -1,6 +1,6 @@
 //! Voltage dynamics rules.
 
-use super::VoltageDynamics;
+use super::{Rule, VoltageDynamics};
 use crate::error::ParamError;
 use crate::float::Float;
 use crate::params::{check_derived, Params};
@@ -29,7 +29,7 @@ pub struct ForwardEulerConsts<F> {
     pub ce: F,
 }
 
-impl<F: Float, const N: usize> VoltageDynamics<F, N> for LinearForwardEuler {
+impl<F: Float, const N: usize> Rule<F, N> for LinearForwardEuler {
     const NAME: &'static str = "linear_forward_euler";
     type Prepared = ForwardEulerConsts<F>;
 
@@ -45,7 +45,9 @@ impl<F: Float, const N: usize> VoltageDynamics<F, N> for LinearForwardEuler {
             ce: p.capacitance(),
         })
     }
+}
 
+impl<F: Float, const N: usize> VoltageDynamics<F, N> for LinearForwardEuler {
     #[inline(always)]
     fn step(k: &Self::Prepared, v0: F, inj: F, asc_sum: F) -> F {
         v0 + (inj + asc_sum - k.g * (v0 - k.el)) * k.dt / k.ce
@@ -80,7 +82,7 @@ pub struct LinearExactConsts<F> {
     pub one_minus_decay: F,
 }
 
-impl<F: Float, const N: usize> VoltageDynamics<F, N> for LinearExact {
+impl<F: Float, const N: usize> Rule<F, N> for LinearExact {
     const NAME: &'static str = "linear_exact";
     type Prepared = LinearExactConsts<F>;
 
@@ -107,7 +109,9 @@ impl<F: Float, const N: usize> VoltageDynamics<F, N> for LinearExact {
             one_minus_decay: F::ONE - exp(-r * dt),
         })
     }
+}
 
+impl<F: Float, const N: usize> VoltageDynamics<F, N> for LinearExact {
     #[inline(always)]
     fn step(k: &Self::Prepared, v0: F, inj: F, asc_sum: F) -> F {
         let n = (inj + asc_sum + k.g_el) / k.ce;

@@ -137,6 +137,32 @@ _METHOD_FAMILIES = (
     "threshold_reset_method",
 )
 
+#: The neuron_config fields before ``coeffs`` and the method families, in
+#: AllenSDK's order (constructor, ``from_dict`` and ``to_dict``).
+_PARAM_FIELDS = (
+    "El",
+    "dt",
+    "asc_tau_array",
+    "R_input",
+    "C",
+    "asc_amp_array",
+    "spike_cut_length",
+    "th_inf",
+    "th_adapt",
+)
+
+#: The initial-value fields, after the method families.
+_INIT_FIELDS = ("init_voltage", "init_threshold", "init_AScurrents")
+
+#: The fields of ``to_dict()`` copied rather than shared (arrays and dicts).
+_COPIED_FIELDS = ("asc_tau_array", "asc_amp_array", "init_AScurrents")
+
+#: The order AllenSDK's ``from_dict`` reads the method families in, the two
+#: resets swapped (so the first missing one is the one its KeyError names).
+_FROM_DICT_FAMILIES = (
+    _METHOD_FAMILIES[:3] + ("voltage_reset_method", "AScurrent_reset_method") + _METHOD_FAMILIES[5:]
+)
+
 
 class GlifNeuronMethod(object):
     """AllenSDK's ``GlifNeuronMethod``: a rule's ``name``, the function
@@ -490,16 +516,9 @@ class GlifNeuron(object):
             "asc_amp_array": _np.ones(len(self.asc_tau_array)),
         }
         self.coeffs.update(coeffs)
-        methods = (
-            AScurrent_dynamics_method,
-            voltage_dynamics_method,
-            threshold_dynamics_method,
-            AScurrent_reset_method,
-            voltage_reset_method,
-            threshold_reset_method,
-        )
-        for family, method in zip(_METHOD_FAMILIES, methods):
-            setattr(self, family, self.configure_library_method(family, method))
+        methods = locals()  # the six method arguments, by family name
+        for family in _METHOD_FAMILIES:
+            setattr(self, family, self.configure_library_method(family, methods[family]))
         _glif_rs.check_config(self._config())
 
     def __str__(self):
@@ -534,49 +553,24 @@ class GlifNeuron(object):
         chosen = _glif_rs.select_config(d, None if model_id is None else str(model_id))
         if chosen is not None:
             d = d[chosen] if chosen in d else d[int(chosen)]
-        return cls(
-            El=d["El"],
-            dt=d["dt"],
-            asc_tau_array=d["asc_tau_array"],
-            R_input=d["R_input"],
-            C=d["C"],
-            asc_amp_array=d["asc_amp_array"],
-            spike_cut_length=d["spike_cut_length"],
-            th_inf=d["th_inf"],
-            th_adapt=d["th_adapt"],
-            coeffs=d.get("coeffs", {}),
-            AScurrent_dynamics_method=d["AScurrent_dynamics_method"],
-            voltage_dynamics_method=d["voltage_dynamics_method"],
-            threshold_dynamics_method=d["threshold_dynamics_method"],
-            voltage_reset_method=d["voltage_reset_method"],
-            AScurrent_reset_method=d["AScurrent_reset_method"],
-            threshold_reset_method=d["threshold_reset_method"],
-            init_voltage=d["init_voltage"],
-            init_threshold=d["init_threshold"],
-            init_AScurrents=d["init_AScurrents"],
-        )
+        fields = {f: d[f] for f in _PARAM_FIELDS}
+        fields["coeffs"] = d.get("coeffs", {})
+        fields.update((f, d[f]) for f in _FROM_DICT_FAMILIES + _INIT_FIELDS)
+        return cls(**fields)
 
     def to_dict(self):
         """The neuron as a dict with AllenSDK's keys (its ``from_dict``
         reads it)."""
-        d = {
-            "type": self.type,
-            "El": self.El,
-            "dt": self.dt,
-            "asc_tau_array": _copy.deepcopy(self.asc_tau_array),
-            "R_input": self.R_input,
-            "C": self.C,
-            "asc_amp_array": _copy.deepcopy(self.asc_amp_array),
-            "spike_cut_length": self.spike_cut_length,
-            "th_inf": self.th_inf,
-            "th_adapt": self.th_adapt,
-            "coeffs": _copy.deepcopy(self.coeffs),
-        }
+        d = {"type": self.type}
+        for field in _PARAM_FIELDS:
+            d[field] = getattr(self, field)
+        d["coeffs"] = _copy.deepcopy(self.coeffs)
         for family in _METHOD_FAMILIES:
             d[family] = _copy.deepcopy(getattr(self, family).to_dict())
-        d["init_voltage"] = self.init_voltage
-        d["init_threshold"] = self.init_threshold
-        d["init_AScurrents"] = _copy.deepcopy(self.init_AScurrents)
+        for field in _INIT_FIELDS:
+            d[field] = getattr(self, field)
+        for field in _COPIED_FIELDS:
+            d[field] = _copy.deepcopy(d[field])
         d["El_reference"] = self.El
         return d
 
