@@ -5,14 +5,8 @@
 //! the memory held does not grow with the run's length (counting
 //! allocator).
 
-// A counting global allocator must implement the unsafe GlobalAlloc trait;
-// it only forwards to the system allocator.
-#![allow(unsafe_code)]
-
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -25,51 +19,11 @@ use glif_io::{
     batch, AnyPrecisionModel, ErrorKind, NeuronConfig, Outcome, Precision, Record, RunEnd,
     WriteOptions,
 };
+use glif_reference::counting_alloc::{peak_during, Counting};
 
-/// Counts the bytes allocated and the peak held, per thread (tests run in
-/// parallel threads). The pattern of tests/streaming.rs.
-struct Counting;
-
-thread_local! {
-    /// (bytes held now, peak bytes held).
-    static HELD: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = HELD.try_with(|c| {
-            let (now, peak) = c.get();
-            let now = now + layout.size();
-            c.set((now, peak.max(now)));
-        });
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        let _ = HELD.try_with(|c| {
-            let (now, peak) = c.get();
-            c.set((now.saturating_sub(layout.size()), peak));
-        });
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
+/// Counts the bytes held per thread, for [`peak_during`].
 #[global_allocator]
 static GLOBAL: Counting = Counting;
-
-/// The peak of bytes held on this thread while `f` runs, above what was
-/// held before.
-fn peak_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
-    let before = HELD.with(|c| {
-        let (now, _) = c.get();
-        c.set((now, now));
-        now
-    });
-    let out = f();
-    let peak = HELD.with(|c| c.get().1);
-    (out, peak - before)
-}
 
 const DT: f64 = 5e-6;
 
