@@ -19,8 +19,8 @@
 use super::double_alpha::{DoubleAlphaParams, DoubleAlphaState, GlifPscDoubleAlpha};
 use super::glif::{GlifConsts, GlifParams, GlifState, Level};
 use super::population::{
-    at_level, check_lengths, gather_consts, gather_glif, gather_n, gather_port, gather_state,
-    glif_lanes_step, one_level, reset_spiked, run_blocks, state_lane, MixedLevels,
+    at_level, gather_consts, gather_glif, gather_n, gather_port, gather_state, glif_lanes_step,
+    one_level, reset_spiked, run_blocks, state_lane, LanePopulation, MixedLevels,
 };
 use crate::population::LengthMismatch;
 use crate::{Float, Lanes};
@@ -150,12 +150,13 @@ impl<F: Float, const P: usize, const A: usize, const L: usize> DoubleAlphaBlock<
 
 /// Many `glif_psc_double_alpha` neurons, stepped `L` at a time. See the
 /// module docs.
-#[derive(Debug)]
-pub struct DoubleAlphaPopulation<'a, F: Float, const P: usize, const A: usize, const L: usize> {
-    models: &'a [GlifPscDoubleAlpha<F, P, A>],
-    wide: &'a [DoubleAlphaWide<F, P, A, L>],
-    blocks: &'a mut [DoubleAlphaBlock<F, P, A, L>],
-}
+pub type DoubleAlphaPopulation<'a, F, const P: usize, const A: usize, const L: usize> =
+    LanePopulation<
+        'a,
+        GlifPscDoubleAlpha<F, P, A>,
+        DoubleAlphaWide<F, P, A, L>,
+        DoubleAlphaBlock<F, P, A, L>,
+    >;
 
 impl<'a, F: Float, const P: usize, const A: usize, const L: usize>
     DoubleAlphaPopulation<'a, F, P, A, L>
@@ -167,27 +168,7 @@ impl<'a, F: Float, const P: usize, const A: usize, const L: usize>
         wide: &'a [DoubleAlphaWide<F, P, A, L>],
         blocks: &'a mut [DoubleAlphaBlock<F, P, A, L>],
     ) -> Result<Self, LengthMismatch> {
-        check_lengths::<L>(models.len(), wide.len(), blocks.len())?;
-        Ok(DoubleAlphaPopulation {
-            models,
-            wide,
-            blocks,
-        })
-    }
-
-    /// Number of neurons.
-    pub fn len(&self) -> usize {
-        self.models.len()
-    }
-
-    /// True when there are no neurons.
-    pub fn is_empty(&self) -> bool {
-        self.models.is_empty()
-    }
-
-    /// The blocks (each neuron's state through [`DoubleAlphaBlock::lane`]).
-    pub fn blocks(&self) -> &[DoubleAlphaBlock<F, P, A, L>] {
-        self.blocks
+        Self::checked::<L>(models, wide, blocks)
     }
 
     /// Steps `first .. first + n`, block after block, as

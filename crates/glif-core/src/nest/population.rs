@@ -469,24 +469,30 @@ impl<F: Float, const P: usize, const A: usize, const L: usize> PscBlock<F, P, A,
     }
 }
 
-/// Many `glif_psc` neurons, stepped `L` at a time. See the module docs.
+/// A population over caller-owned arrays: `models` (one per neuron),
+/// `wide[b]` and `blocks[b]` built from `models[b*L .. b*L+L]`. Used as
+/// [`PscPopulation`] and [`super::DoubleAlphaPopulation`], each with its
+/// own `new` and `run`.
 #[derive(Debug)]
-pub struct PscPopulation<'a, F: Float, const P: usize, const A: usize, const L: usize> {
-    models: &'a [GlifPsc<F, P, A>],
-    wide: &'a [PscWide<F, P, A, L>],
-    blocks: &'a mut [PscBlock<F, P, A, L>],
+pub struct LanePopulation<'a, M, W, B> {
+    pub(super) models: &'a [M],
+    pub(super) wide: &'a [W],
+    pub(super) blocks: &'a mut [B],
 }
 
-impl<'a, F: Float, const P: usize, const A: usize, const L: usize> PscPopulation<'a, F, P, A, L> {
-    /// A population over caller-owned arrays: `models` (one per neuron),
-    /// `wide[b]` and `blocks[b]` built from `models[b*L .. b*L+L]`.
-    pub fn new(
-        models: &'a [GlifPsc<F, P, A>],
-        wide: &'a [PscWide<F, P, A, L>],
-        blocks: &'a mut [PscBlock<F, P, A, L>],
+/// Many `glif_psc` neurons, stepped `L` at a time. See the module docs.
+pub type PscPopulation<'a, F, const P: usize, const A: usize, const L: usize> =
+    LanePopulation<'a, GlifPsc<F, P, A>, PscWide<F, P, A, L>, PscBlock<F, P, A, L>>;
+
+impl<'a, M, W, B> LanePopulation<'a, M, W, B> {
+    /// The population after [`check_lengths`] for blocks of `L` lanes.
+    pub(super) fn checked<const L: usize>(
+        models: &'a [M],
+        wide: &'a [W],
+        blocks: &'a mut [B],
     ) -> Result<Self, LengthMismatch> {
         check_lengths::<L>(models.len(), wide.len(), blocks.len())?;
-        Ok(PscPopulation {
+        Ok(LanePopulation {
             models,
             wide,
             blocks,
@@ -503,9 +509,21 @@ impl<'a, F: Float, const P: usize, const A: usize, const L: usize> PscPopulation
         self.models.is_empty()
     }
 
-    /// The blocks (each neuron's state through [`PscBlock::lane`]).
-    pub fn blocks(&self) -> &[PscBlock<F, P, A, L>] {
+    /// The blocks (each neuron's state through the block's `lane`).
+    pub fn blocks(&self) -> &[B] {
         self.blocks
+    }
+}
+
+impl<'a, F: Float, const P: usize, const A: usize, const L: usize> PscPopulation<'a, F, P, A, L> {
+    /// A population over caller-owned arrays: `models` (one per neuron),
+    /// `wide[b]` and `blocks[b]` built from `models[b*L .. b*L+L]`.
+    pub fn new(
+        models: &'a [GlifPsc<F, P, A>],
+        wide: &'a [PscWide<F, P, A, L>],
+        blocks: &'a mut [PscBlock<F, P, A, L>],
+    ) -> Result<Self, LengthMismatch> {
+        Self::checked::<L>(models, wide, blocks)
     }
 
     /// Steps `first .. first + n` (0-based step numbers handed to the
