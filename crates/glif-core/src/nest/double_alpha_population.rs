@@ -19,8 +19,8 @@
 use super::double_alpha::{DoubleAlphaParams, DoubleAlphaState, GlifPscDoubleAlpha};
 use super::glif::{GlifConsts, GlifParams, GlifState, Level};
 use super::population::{
-    at_level, gather_consts, gather_glif, gather_n, gather_port, gather_state, glif_lanes_step,
-    one_level, reset_spiked, run_blocks, state_lane, LanePopulation, MixedLevels,
+    gather_consts, gather_glif, gather_n, gather_port, gather_state, glif_lanes_step, one_level,
+    spike_lanes, state_lane, MixedLevels,
 };
 use crate::population::LengthMismatch;
 use crate::{Float, Lanes};
@@ -109,12 +109,13 @@ impl<F: Float, const P: usize, const A: usize, const L: usize> DoubleAlphaBlock<
         weights: &[Lanes<F, L>; P],
         current: Lanes<F, L>,
     ) -> u64 {
-        // One copy of the step per level, with the level a constant in it.
-        at_level(
-            wide.model.params.glif.level,
-            #[inline(always)]
-            |level| self.step_at(level, wide, models, weights, current),
-        )
+        match wide.model.params.glif.level {
+            Level::Lif => self.step_at(Level::Lif, wide, models, weights, current),
+            Level::LifR => self.step_at(Level::LifR, wide, models, weights, current),
+            Level::LifAsc => self.step_at(Level::LifAsc, wide, models, weights, current),
+            Level::LifRAsc => self.step_at(Level::LifRAsc, wide, models, weights, current),
+            Level::LifRAscA => self.step_at(Level::LifRAscA, wide, models, weights, current),
+        }
     }
 
     /// [`DoubleAlphaBlock::step`] at `level` (the block's).
@@ -141,22 +142,24 @@ impl<F: Float, const P: usize, const A: usize, const L: usize> DoubleAlphaBlock<
             |u| w.add_synaptic(u, y1f, y2f, y1s, y2s),
         );
         w.finish_step(s, weights, current);
-        reset_spiked(&mut s.glif, &mut self.refractory, &v_old, spiked, |l| {
-            models.get(l).map(|m| (&m.params.glif, &m.consts))
-        });
+        if spiked != 0 {
+            (s.glif, self.refractory) =
+                spike_lanes(s.glif, self.refractory, &v_old.0, spiked, |l| {
+                    models.get(l).map(|m| (&m.params.glif, &m.consts))
+                });
+        }
         spiked
     }
 }
 
 /// Many `glif_psc_double_alpha` neurons, stepped `L` at a time. See the
 /// module docs.
-pub type DoubleAlphaPopulation<'a, F, const P: usize, const A: usize, const L: usize> =
-    LanePopulation<
-        'a,
-        GlifPscDoubleAlpha<F, P, A>,
-        DoubleAlphaWide<F, P, A, L>,
-        DoubleAlphaBlock<F, P, A, L>,
-    >;
+#[derive(Debug)]
+pub struct DoubleAlphaPopulation<'a, F: Float, const P: usize, const A: usize, const L: usize> {
+    models: &'a [GlifPscDoubleAlpha<F, P, A>],
+    wide: &'a [DoubleAlphaWide<F, P, A, L>],
+    blocks: &'a mut [DoubleAlphaBlock<F, P, A, L>],
+}
 
 impl<'a, F: Float, const P: usize, const A: usize, const L: usize>
     DoubleAlphaPopulation<'a, F, P, A, L>
@@ -168,7 +171,34 @@ impl<'a, F: Float, const P: usize, const A: usize, const L: usize>
         wide: &'a [DoubleAlphaWide<F, P, A, L>],
         blocks: &'a mut [DoubleAlphaBlock<F, P, A, L>],
     ) -> Result<Self, LengthMismatch> {
-        Self::checked::<L>(models, wide, blocks)
+        if L > 64 || models.len() != blocks.len() * L || wide.len() != blocks.len() {
+            return Err(LengthMismatch {
+                models: models.len(),
+                dynamics: wide.len(),
+                blocks: blocks.len(),
+                lanes: L,
+            });
+        }
+        Ok(DoubleAlphaPopulation {
+            models,
+            wide,
+            blocks,
+        })
+    }
+
+    /// Number of neurons.
+    pub fn len(&self) -> usize {
+        self.models.len()
+    }
+
+    /// True when there are no neurons.
+    pub fn is_empty(&self) -> bool {
+        self.models.is_empty()
+    }
+
+    /// The blocks (each neuron's state through [`DoubleAlphaBlock::lane`]).
+    pub fn blocks(&self) -> &[DoubleAlphaBlock<F, P, A, L>] {
+        self.blocks
     }
 
     /// Steps `first .. first + n`, block after block, as
@@ -180,18 +210,51 @@ impl<'a, F: Float, const P: usize, const A: usize, const L: usize>
         &mut self,
         first: usize,
         n: usize,
-        input: impl FnMut(usize, usize, &mut [Lanes<F, L>; P]) -> Lanes<F, L>,
-        on_spike: impl FnMut(usize, usize),
+        mut input: impl FnMut(usize, usize, &mut [Lanes<F, L>; P]) -> Lanes<F, L>,
+        mut on_spike: impl FnMut(usize, usize),
     ) {
-        run_blocks(
-            self.blocks,
-            self.wide,
-            self.models,
-            (first, n),
-            |wide| wide.model.params.glif.level,
-            DoubleAlphaBlock::step_at,
-            input,
-            on_spike,
-        );
+        for (b, (block, wide)) in self.blocks.iter_mut().zip(self.wide).enumerate() {
+            let models = &self.models[b * L..b * L + L];
+            // One copy of the loop per level, with the level a constant in it.
+            let (input, on_spike) = (&mut input, &mut on_spike);
+            let at = |level| (b, level, first, n);
+            *block = match wide.model.params.glif.level {
+                Level::Lif => run_block(*block, wide, models, at(Level::Lif), input, on_spike),
+                Level::LifR => run_block(*block, wide, models, at(Level::LifR), input, on_spike),
+                Level::LifAsc => {
+                    run_block(*block, wide, models, at(Level::LifAsc), input, on_spike)
+                }
+                Level::LifRAsc => {
+                    run_block(*block, wide, models, at(Level::LifRAsc), input, on_spike)
+                }
+                Level::LifRAscA => {
+                    run_block(*block, wide, models, at(Level::LifRAscA), input, on_spike)
+                }
+            };
+        }
     }
+}
+
+/// Steps `first .. first + n` of block `b` at `level` (`at`), the block's
+/// state a local value throughout (kept in registers), returned at the end.
+#[inline(always)]
+fn run_block<F: Float, const P: usize, const A: usize, const L: usize>(
+    mut local: DoubleAlphaBlock<F, P, A, L>,
+    wide: &DoubleAlphaWide<F, P, A, L>,
+    models: &[GlifPscDoubleAlpha<F, P, A>],
+    (b, level, first, n): (usize, Level, usize, usize),
+    input: &mut impl FnMut(usize, usize, &mut [Lanes<F, L>; P]) -> Lanes<F, L>,
+    on_spike: &mut impl FnMut(usize, usize),
+) -> DoubleAlphaBlock<F, P, A, L> {
+    for k in first..first + n {
+        let mut weights = [Lanes::ZERO; P];
+        let current = input(b, k, &mut weights);
+        let mut mask = local.step_at(level, wide, models, &weights, current);
+        while mask != 0 {
+            let lane = mask.trailing_zeros() as usize;
+            on_spike(b * L + lane, k);
+            mask &= mask - 1;
+        }
+    }
+    local
 }

@@ -302,52 +302,6 @@ pub(crate) fn spike_lanes<'m, F: Float, const A: usize, const L: usize>(
     (g, refractory)
 }
 
-/// [`spike_lanes`] on `g` and `refractory` when any lane spiked (`spiked`
-/// non-zero), `v_old` the pre-step `U` [`glif_lanes_step`] returned.
-#[inline(always)]
-pub(crate) fn reset_spiked<'m, F: Float, const A: usize, const L: usize>(
-    g: &mut GlifState<Lanes<F, L>, A>,
-    refractory: &mut [u32; L],
-    v_old: &Lanes<F, L>,
-    spiked: u64,
-    lane: impl Fn(usize) -> Option<(&'m GlifParams<F, A>, &'m GlifConsts<F, A>)>,
-) {
-    if spiked != 0 {
-        (*g, *refractory) = spike_lanes(*g, *refractory, &v_old.0, spiked, lane);
-    }
-}
-
-/// `f(level)`, written once per level so that each inlined copy of `f`
-/// sees its level as a constant (the engines' one copy per level).
-#[inline(always)]
-pub(crate) fn at_level<R>(level: Level, f: impl FnOnce(Level) -> R) -> R {
-    match level {
-        Level::Lif => f(Level::Lif),
-        Level::LifR => f(Level::LifR),
-        Level::LifAsc => f(Level::LifAsc),
-        Level::LifRAsc => f(Level::LifRAsc),
-        Level::LifRAscA => f(Level::LifRAscA),
-    }
-}
-
-/// The population arrays' check: `blocks` blocks of `L` (at most 64)
-/// `models`, one set of `wide` constants per block.
-pub(crate) fn check_lengths<const L: usize>(
-    models: usize,
-    wide: usize,
-    blocks: usize,
-) -> Result<(), LengthMismatch> {
-    if L > 64 || models != blocks * L || wide != blocks {
-        return Err(LengthMismatch {
-            models,
-            dynamics: wide,
-            blocks,
-            lanes: L,
-        });
-    }
-    Ok(())
-}
-
 /// The constants of `L` `glif_psc` neurons, one lane each.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PscWide<F: Float, const P: usize, const A: usize, const L: usize> {
@@ -428,11 +382,13 @@ impl<F: Float, const P: usize, const A: usize, const L: usize> PscBlock<F, P, A,
         current: Lanes<F, L>,
     ) -> u64 {
         // One copy of the step per level, with the level a constant in it.
-        at_level(
-            wide.model.params.glif.level,
-            #[inline(always)]
-            |level| self.step_at(level, wide, models, weights, current),
-        )
+        match wide.model.params.glif.level {
+            Level::Lif => self.step_at(Level::Lif, wide, models, weights, current),
+            Level::LifR => self.step_at(Level::LifR, wide, models, weights, current),
+            Level::LifAsc => self.step_at(Level::LifAsc, wide, models, weights, current),
+            Level::LifRAsc => self.step_at(Level::LifRAsc, wide, models, weights, current),
+            Level::LifRAscA => self.step_at(Level::LifRAscA, wide, models, weights, current),
+        }
     }
 
     /// [`PscBlock::step`] at `level` (the block's): the lanes one by one in
@@ -462,37 +418,41 @@ impl<F: Float, const P: usize, const A: usize, const L: usize> PscBlock<F, P, A,
             |u| w.add_synaptic(u, y1, y2),
         );
         w.finish_step(s, weights, current);
-        reset_spiked(&mut s.glif, &mut self.refractory, &v_old, spiked, |l| {
-            models.get(l).map(|m| (&m.params.glif, &m.consts))
-        });
+        if spiked != 0 {
+            (s.glif, self.refractory) =
+                spike_lanes(s.glif, self.refractory, &v_old.0, spiked, |l| {
+                    models.get(l).map(|m| (&m.params.glif, &m.consts))
+                });
+        }
         spiked
     }
 }
 
-/// A population over caller-owned arrays: `models` (one per neuron),
-/// `wide[b]` and `blocks[b]` built from `models[b*L .. b*L+L]`. Used as
-/// [`PscPopulation`] and [`super::DoubleAlphaPopulation`], each with its
-/// own `new` and `run`.
+/// Many `glif_psc` neurons, stepped `L` at a time. See the module docs.
 #[derive(Debug)]
-pub struct LanePopulation<'a, M, W, B> {
-    pub(super) models: &'a [M],
-    pub(super) wide: &'a [W],
-    pub(super) blocks: &'a mut [B],
+pub struct PscPopulation<'a, F: Float, const P: usize, const A: usize, const L: usize> {
+    models: &'a [GlifPsc<F, P, A>],
+    wide: &'a [PscWide<F, P, A, L>],
+    blocks: &'a mut [PscBlock<F, P, A, L>],
 }
 
-/// Many `glif_psc` neurons, stepped `L` at a time. See the module docs.
-pub type PscPopulation<'a, F, const P: usize, const A: usize, const L: usize> =
-    LanePopulation<'a, GlifPsc<F, P, A>, PscWide<F, P, A, L>, PscBlock<F, P, A, L>>;
-
-impl<'a, M, W, B> LanePopulation<'a, M, W, B> {
-    /// The population after [`check_lengths`] for blocks of `L` lanes.
-    pub(super) fn checked<const L: usize>(
-        models: &'a [M],
-        wide: &'a [W],
-        blocks: &'a mut [B],
+impl<'a, F: Float, const P: usize, const A: usize, const L: usize> PscPopulation<'a, F, P, A, L> {
+    /// A population over caller-owned arrays: `models` (one per neuron),
+    /// `wide[b]` and `blocks[b]` built from `models[b*L .. b*L+L]`.
+    pub fn new(
+        models: &'a [GlifPsc<F, P, A>],
+        wide: &'a [PscWide<F, P, A, L>],
+        blocks: &'a mut [PscBlock<F, P, A, L>],
     ) -> Result<Self, LengthMismatch> {
-        check_lengths::<L>(models.len(), wide.len(), blocks.len())?;
-        Ok(LanePopulation {
+        if L > 64 || models.len() != blocks.len() * L || wide.len() != blocks.len() {
+            return Err(LengthMismatch {
+                models: models.len(),
+                dynamics: wide.len(),
+                blocks: blocks.len(),
+                lanes: L,
+            });
+        }
+        Ok(PscPopulation {
             models,
             wide,
             blocks,
@@ -509,21 +469,9 @@ impl<'a, M, W, B> LanePopulation<'a, M, W, B> {
         self.models.is_empty()
     }
 
-    /// The blocks (each neuron's state through the block's `lane`).
-    pub fn blocks(&self) -> &[B] {
+    /// The blocks (each neuron's state through [`PscBlock::lane`]).
+    pub fn blocks(&self) -> &[PscBlock<F, P, A, L>] {
         self.blocks
-    }
-}
-
-impl<'a, F: Float, const P: usize, const A: usize, const L: usize> PscPopulation<'a, F, P, A, L> {
-    /// A population over caller-owned arrays: `models` (one per neuron),
-    /// `wide[b]` and `blocks[b]` built from `models[b*L .. b*L+L]`.
-    pub fn new(
-        models: &'a [GlifPsc<F, P, A>],
-        wide: &'a [PscWide<F, P, A, L>],
-        blocks: &'a mut [PscBlock<F, P, A, L>],
-    ) -> Result<Self, LengthMismatch> {
-        Self::checked::<L>(models, wide, blocks)
     }
 
     /// Steps `first .. first + n` (0-based step numbers handed to the
@@ -536,57 +484,28 @@ impl<'a, F: Float, const P: usize, const A: usize, const L: usize> PscPopulation
         &mut self,
         first: usize,
         n: usize,
-        input: impl FnMut(usize, usize, &mut [Lanes<F, L>; P]) -> Lanes<F, L>,
-        on_spike: impl FnMut(usize, usize),
+        mut input: impl FnMut(usize, usize, &mut [Lanes<F, L>; P]) -> Lanes<F, L>,
+        mut on_spike: impl FnMut(usize, usize),
     ) {
-        run_blocks(
-            self.blocks,
-            self.wide,
-            self.models,
-            (first, n),
-            |wide| wide.model.params.glif.level,
-            PscBlock::step_at,
-            input,
-            on_spike,
-        );
-    }
-}
-
-/// The `run` of both NEST populations ([`PscPopulation::run`] and
-/// [`super::DoubleAlphaPopulation::run`]): block after block, `step` (the
-/// block's `step_at`) at the block's `level`, one copy of the block's loop
-/// per level with the level a constant in it.
-#[allow(clippy::too_many_arguments)] // the population's arrays, then its engine, then its closures
-#[inline(always)]
-pub(crate) fn run_blocks<B: Copy, W, M, F: Float, const P: usize, const L: usize>(
-    blocks: &mut [B],
-    wide: &[W],
-    models: &[M],
-    (first, n): (usize, usize),
-    level: impl Fn(&W) -> Level,
-    step: impl Fn(&mut B, Level, &W, &[M], &[Lanes<F, L>; P], Lanes<F, L>) -> u64 + Copy,
-    mut input: impl FnMut(usize, usize, &mut [Lanes<F, L>; P]) -> Lanes<F, L>,
-    mut on_spike: impl FnMut(usize, usize),
-) {
-    for (b, (block, wide)) in blocks.iter_mut().zip(wide).enumerate() {
-        let models = &models[b * L..b * L + L];
-        let (input, on_spike) = (&mut input, &mut on_spike);
-        let local = *block;
-        *block = at_level(
-            level(wide),
-            #[inline(always)]
-            |level| {
-                run_block(
-                    local,
-                    wide,
-                    models,
-                    (b, level, first, n),
-                    step,
-                    input,
-                    on_spike,
-                )
-            },
-        );
+        for (b, (block, wide)) in self.blocks.iter_mut().zip(self.wide).enumerate() {
+            let models = &self.models[b * L..b * L + L];
+            // One copy of the loop per level, with the level a constant in it.
+            let (input, on_spike) = (&mut input, &mut on_spike);
+            let at = |level| (b, level, first, n);
+            *block = match wide.model.params.glif.level {
+                Level::Lif => run_block(*block, wide, models, at(Level::Lif), input, on_spike),
+                Level::LifR => run_block(*block, wide, models, at(Level::LifR), input, on_spike),
+                Level::LifAsc => {
+                    run_block(*block, wide, models, at(Level::LifAsc), input, on_spike)
+                }
+                Level::LifRAsc => {
+                    run_block(*block, wide, models, at(Level::LifRAsc), input, on_spike)
+                }
+                Level::LifRAscA => {
+                    run_block(*block, wide, models, at(Level::LifRAscA), input, on_spike)
+                }
+            };
+        }
     }
 }
 
@@ -594,19 +513,18 @@ pub(crate) fn run_blocks<B: Copy, W, M, F: Float, const P: usize, const L: usize
 /// block's state a local value (the compiler keeps it in registers rather
 /// than re-reading it from memory every step) returned at the end.
 #[inline(always)]
-fn run_block<B, W, M, F: Float, const P: usize, const L: usize>(
-    mut local: B,
-    wide: &W,
-    models: &[M],
+fn run_block<F: Float, const P: usize, const A: usize, const L: usize>(
+    mut local: PscBlock<F, P, A, L>,
+    wide: &PscWide<F, P, A, L>,
+    models: &[GlifPsc<F, P, A>],
     (b, level, first, n): (usize, Level, usize, usize),
-    step: impl Fn(&mut B, Level, &W, &[M], &[Lanes<F, L>; P], Lanes<F, L>) -> u64,
     input: &mut impl FnMut(usize, usize, &mut [Lanes<F, L>; P]) -> Lanes<F, L>,
     on_spike: &mut impl FnMut(usize, usize),
-) -> B {
+) -> PscBlock<F, P, A, L> {
     for k in first..first + n {
         let mut weights = [Lanes::ZERO; P];
         let current = input(b, k, &mut weights);
-        let mut mask = step(&mut local, level, wide, models, &weights, current);
+        let mut mask = local.step_at(level, wide, models, &weights, current);
         while mask != 0 {
             let lane = mask.trailing_zeros() as usize;
             on_spike(b * L + lane, k);
