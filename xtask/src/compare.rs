@@ -140,7 +140,7 @@ pub fn run(args: &[String]) -> ExitCode {
         }
     }
     if cfg!(debug_assertions) && std::env::var_os(CHILD_ENV).is_none() {
-        return rerun_in_release(args);
+        return rerun_in_release("compare", CHILD_ENV, args);
     }
     match compare(&opts) {
         Ok(code) => code,
@@ -164,26 +164,20 @@ glif-rs, and prints a Markdown table (see docs/PERFORMANCE.md).
 The AllenSDK venv is <repo>/.venv-allensdk (or $GLIF_ALLENSDK_VENV); create it
 with `bash scripts/allensdk/setup_venv.sh`.";
 
-/// Runs this command again from a release build of the xtask crate.
-fn rerun_in_release(args: &[String]) -> ExitCode {
+/// Runs xtask's `command` (`compare` or `compare-nest`) again with `args`
+/// from a release build, `child_env` set in the child so that it never
+/// re-runs itself; its exit status (1 when it has none or cargo fails).
+pub(crate) fn rerun_in_release(command: &str, child_env: &str, args: &[String]) -> ExitCode {
     eprintln!(
-        "compare: timing needs optimized code; running `cargo run --release -p xtask -- compare{}`",
+        "{command}: timing needs optimized code; running `cargo run --release -p xtask -- {command}{}`",
         args.iter().map(|a| format!(" {a}")).collect::<String>()
     );
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(repo_root())
-        .args([
-            "run",
-            "--release",
-            "--quiet",
-            "-p",
-            "xtask",
-            "--",
-            "compare",
-        ])
+        .args(["run", "--release", "--quiet", "-p", "xtask", "--", command])
         .args(args)
-        .env(CHILD_ENV, "1")
+        .env(child_env, "1")
         .status();
     match status {
         Ok(s) => match s.code() {
@@ -191,13 +185,14 @@ fn rerun_in_release(args: &[String]) -> ExitCode {
             None => ExitCode::FAILURE,
         },
         Err(e) => {
-            eprintln!("compare: could not run cargo: {e}");
+            eprintln!("{command}: could not run cargo: {e}");
             ExitCode::FAILURE
         }
     }
 }
 
-fn repo_root() -> PathBuf {
+/// The repository's root (the folder above xtask's manifest).
+pub(crate) fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map(Path::to_path_buf)

@@ -37,7 +37,7 @@ use glif_benches::nest::{
 };
 use serde_json::Value;
 
-use crate::compare::{cpu_model, rustc_version};
+use crate::compare::{cpu_model, repo_root, rerun_in_release, rustc_version};
 
 const CHILD_ENV: &str = "GLIF_XTASK_COMPARE_NEST_RELEASE";
 
@@ -166,7 +166,7 @@ pub fn run(args: &[String]) -> ExitCode {
         }
     }
     if cfg!(debug_assertions) && std::env::var_os(CHILD_ENV).is_none() {
-        return rerun_in_release(args);
+        return rerun_in_release("compare-nest", CHILD_ENV, args);
     }
     let cases = if quick {
         [
@@ -318,39 +318,6 @@ fn record_env_check(available: &Result<(), String>, rows: &[Row], ok: bool) -> O
                 "cases run by NEST beside glif-core's single-neuron and population engines, every spike compared",
             );
             None
-        }
-    }
-}
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
-}
-
-fn rerun_in_release(args: &[String]) -> ExitCode {
-    eprintln!("compare-nest: timing needs optimized code; running `cargo run --release -p xtask -- compare-nest`");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
-        .current_dir(repo_root())
-        .args([
-            "run",
-            "--release",
-            "--quiet",
-            "-p",
-            "xtask",
-            "--",
-            "compare-nest",
-        ])
-        .args(args)
-        .env(CHILD_ENV, "1")
-        .status();
-    match status {
-        Ok(s) => ExitCode::from(s.code().and_then(|c| u8::try_from(c).ok()).unwrap_or(1)),
-        Err(e) => {
-            eprintln!("compare-nest: could not run cargo: {e}");
-            ExitCode::FAILURE
         }
     }
 }

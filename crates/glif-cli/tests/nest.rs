@@ -1,9 +1,40 @@
 //! `glif nest`: output layout, no clobbering, exit status 2 naming the key.
 
+use std::path::Path;
 use std::process::Command;
 
 fn glif() -> Command {
     Command::new(env!("CARGO_BIN_EXE_glif"))
+}
+
+/// `glif nest --model MODEL --resolution R --duration D [--dc DC] --params
+/// PARAMS [--spikes SPIKES] --output OUTPUT`.
+fn nest(
+    model: &str,
+    (resolution, duration, dc): (&str, &str, Option<&str>),
+    params: &Path,
+    spikes: Option<&Path>,
+    output: &Path,
+) -> Command {
+    let mut c = glif();
+    c.args([
+        "nest",
+        "--model",
+        model,
+        "--resolution",
+        resolution,
+        "--duration",
+        duration,
+    ]);
+    if let Some(dc) = dc {
+        c.args(["--dc", dc]);
+    }
+    c.arg("--params").arg(params);
+    if let Some(spikes) = spikes {
+        c.arg("--spikes").arg(spikes);
+    }
+    c.arg("--output").arg(output);
+    c
 }
 
 fn tmp(name: &str) -> std::path::PathBuf {
@@ -24,27 +55,7 @@ fn runs_and_refuses_bad_input_with_exit_2() {
     .unwrap();
     let out = tmp("out.json");
     let _ = std::fs::remove_file(&out);
-    let args = |o: &std::path::Path| {
-        let mut c = glif();
-        c.args([
-            "nest",
-            "--model",
-            "glif_psc",
-            "--resolution",
-            "0.1",
-            "--duration",
-            "5",
-            "--dc",
-            "-20",
-        ])
-        .arg("--params")
-        .arg(&p)
-        .arg("--spikes")
-        .arg(&s)
-        .arg("--output")
-        .arg(o);
-        c
-    };
+    let args = |o: &Path| nest("glif_psc", ("0.1", "5", Some("-20")), &p, Some(&s), o);
     let st = args(&out).status().unwrap();
     assert!(st.success());
     let v: serde_json::Value =
@@ -98,22 +109,7 @@ fn convert_writes_a_dict_glif_nest_runs() {
     assert_eq!(d["adapting_threshold"], serde_json::json!(true));
     let out = tmp("converted-out.json");
     let _ = std::fs::remove_file(&out);
-    let st = glif()
-        .args([
-            "nest",
-            "--model",
-            "glif_psc",
-            "--resolution",
-            "0.1",
-            "--duration",
-            "100",
-            "--dc",
-            "200",
-        ])
-        .arg("--params")
-        .arg(&p)
-        .arg("--output")
-        .arg(&out)
+    let st = nest("glif_psc", ("0.1", "100", Some("200")), &p, None, &out)
         .status()
         .unwrap();
     assert!(st.success());
@@ -150,21 +146,20 @@ fn glif_cond_runs_and_matches_a_nest_case() {
     std::fs::write(&s, case["spikes"].to_string()).unwrap();
     let out = tmp("cond-out.json");
     let _ = std::fs::remove_file(&out);
-    let o = glif()
-        .args(["nest", "--model", "glif_cond", "--resolution"])
-        .arg(case["resolution"].to_string())
-        .arg("--duration")
-        .arg(case["duration"].to_string())
-        .arg("--dc")
-        .arg(case["dc"].to_string())
-        .arg("--params")
-        .arg(&p)
-        .arg("--spikes")
-        .arg(&s)
-        .arg("--output")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let (resolution, duration, dc) = (
+        case["resolution"].to_string(),
+        case["duration"].to_string(),
+        case["dc"].to_string(),
+    );
+    let o = nest(
+        "glif_cond",
+        (&resolution, &duration, Some(&dc)),
+        &p,
+        Some(&s),
+        &out,
+    )
+    .output()
+    .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let got: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
@@ -189,22 +184,15 @@ fn glif_cond_runs_and_matches_a_nest_case() {
     assert_eq!(want["spike_times"].as_array().unwrap().len(), 2);
     // glif_cond's conductance is g_m: `g` is refused, exit 2, naming it.
     std::fs::write(&p, r#"{"g": 5.0}"#).unwrap();
-    let o = glif()
-        .args([
-            "nest",
-            "--model",
-            "glif_cond",
-            "--resolution",
-            "0.1",
-            "--duration",
-            "1",
-        ])
-        .arg("--params")
-        .arg(&p)
-        .arg("--output")
-        .arg(tmp("cond-out2.json"))
-        .output()
-        .unwrap();
+    let o = nest(
+        "glif_cond",
+        ("0.1", "1", None),
+        &p,
+        None,
+        &tmp("cond-out2.json"),
+    )
+    .output()
+    .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("g_m"));
 }

@@ -100,26 +100,9 @@ fn propagator_special_cases_are_finite_and_continuous() {
     assert!(((equal.1 - far.1) / equal.1).abs() < 1e-2);
 }
 
+/// NEST 3.10's defaults at level 1.
 fn glif1<F: glif_core::Float>() -> GlifParams<F, 2> {
-    let f = F::from_f64;
-    GlifParams {
-        level: Level::Lif,
-        g: f(9.43),
-        e_l: f(-78.85),
-        c_m: f(58.72),
-        t_ref: f(3.75),
-        th_inf: f(-51.68 + 78.85),
-        v_reset: f(0.0),
-        th_spike_add: f(0.37),
-        th_spike_decay: f(0.009),
-        voltage_reset_fraction: f(0.2),
-        voltage_reset_add: f(18.51),
-        th_voltage_index: f(0.005),
-        th_voltage_decay: f(0.09),
-        asc_decay: [f(0.003), f(0.1)],
-        asc_amps: [f(-9.18), f(-198.94)],
-        asc_r: [f(1.0), f(1.0)],
-    }
+    GlifParams::nest_defaults(Level::Lif)
 }
 
 fn spikes_of<F: glif_core::Float>() -> (u32, u32)

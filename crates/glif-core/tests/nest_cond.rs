@@ -43,25 +43,7 @@ fn load(name: &str) -> Value {
 
 /// NEST 3.10's `glif_cond` defaults with the level's switches.
 fn defaults(level: Level) -> GlifParams<f64, 2> {
-    let e_l = -78.85;
-    GlifParams {
-        level,
-        g: 9.43,
-        e_l,
-        c_m: 58.72,
-        t_ref: 3.75,
-        th_inf: -51.68 - e_l,
-        v_reset: 0.0,
-        th_spike_add: 0.37,
-        th_spike_decay: 0.009,
-        voltage_reset_fraction: 0.20,
-        voltage_reset_add: 18.51,
-        th_voltage_index: 0.005,
-        th_voltage_decay: 0.09,
-        asc_decay: [0.003, 0.1],
-        asc_amps: [-9.18, -198.94],
-        asc_r: [1.0, 1.0],
-    }
+    GlifParams::nest_defaults(level)
 }
 
 fn f64s(v: &Value) -> Vec<f64> {

@@ -227,200 +227,133 @@ fn current_of<F: Float, const L: usize>(input: &Input, b: usize, k: usize) -> La
     Lanes::from_fn(|l| F::from_f64(input[b * L + l][k].1))
 }
 
-fn check_psc<F: Float, const L: usize>(level: Level)
-where
-    Libm: ExpProvider<F>,
-{
-    let what = format!("glif_psc {level:?}, {} bytes, {L} lanes", F::BYTES);
-    let mut rng = Lcg(0x5eed ^ u64::from(level.number()) ^ (L as u64) << 8);
-    let models: Vec<GlifPsc<F, 2, 2>> = (0..BLOCKS * L)
-        .map(|_| psc_model(level, &mut rng))
-        .collect();
-    let init: Vec<PscState<F, 2, 2>> = models
-        .iter()
-        .map(|m| m.state(&GlifInit::at(F::ZERO), F::ZERO))
-        .collect();
-    let refs: Vec<&GlifPsc<F, 2, 2>> = models.iter().collect();
-    let wide: Vec<PscWide<F, 2, 2, L>> = refs
-        .chunks_exact(L)
-        .map(|c| PscWide::new(c.try_into().unwrap()).unwrap())
-        .collect();
-    let mut blocks: Vec<PscBlock<F, 2, 2, L>> = init
-        .chunks_exact(L)
-        .map(|c| PscBlock::new(c.try_into().unwrap()))
-        .collect();
-    let mut stepped = blocks.clone();
-    let input = input(&mut rng, BLOCKS * L, 90.0);
-    let mut alone = init.clone();
-    let mut cov = Coverage::default();
-    let mut spikes_run = Vec::new();
-    let mut spikes_step = Vec::new();
-    for first in (0..STEPS).step_by(CHUNK) {
-        let n = CHUNK.min(STEPS - first);
-        let mut pop = PscPopulation::new(&models, &wide, &mut blocks).unwrap();
-        pop.run(
-            first,
-            n,
-            |b, k, w| {
-                *w = weights_of(&input, b, k);
-                current_of(&input, b, k)
-            },
-            |n, k| spikes_run.push((n, k)),
-        );
-        for k in first..first + n {
-            let snapshot = alone.clone();
-            coverage_step(
-                &mut cov,
-                L,
-                k,
-                &input,
-                &|n| snapshot[n].glif.refractory_steps != 0,
-                &mut |n, [e, i], c| {
-                    models[n].step(
-                        &mut alone[n],
-                        &[F::from_f64(e), F::from_f64(i)],
-                        F::from_f64(c),
-                    )
-                },
-            );
-            for (b, block) in stepped.iter_mut().enumerate() {
-                let w = weights_of(&input, b, k);
-                let mut mask = block.step(
-                    &wide[b],
-                    &models[b * L..b * L + L],
-                    &w,
-                    current_of(&input, b, k),
+/// Defines `$check::<F, L>(level)`, the test of one engine: `$pop` (by
+/// `run`) and `$block` (by `step`) against `$model::step` neuron by neuron.
+/// One body for both engines, whose types differ but whose driving is the
+/// same.
+macro_rules! engine_check {
+    ($check:ident, $name:literal, $seed:literal, $model:ident, $make:ident, $state:ident, $wide:ident, $block:ident, $pop:ident, $bits:ident) => {
+        fn $check<F: Float, const L: usize>(level: Level)
+        where
+            Libm: ExpProvider<F>,
+        {
+            let what = format!("{} {level:?}, {} bytes, {L} lanes", $name, F::BYTES);
+            let mut rng = Lcg($seed ^ u64::from(level.number()) ^ (L as u64) << 8);
+            let models: Vec<$model<F, 2, 2>> =
+                (0..BLOCKS * L).map(|_| $make(level, &mut rng)).collect();
+            let init: Vec<$state<F, 2, 2>> = models
+                .iter()
+                .map(|m| m.state(&GlifInit::at(F::ZERO), F::ZERO))
+                .collect();
+            let refs: Vec<&$model<F, 2, 2>> = models.iter().collect();
+            let wide: Vec<$wide<F, 2, 2, L>> = refs
+                .chunks_exact(L)
+                .map(|c| $wide::new(c.try_into().unwrap()).unwrap())
+                .collect();
+            let mut blocks: Vec<$block<F, 2, 2, L>> = init
+                .chunks_exact(L)
+                .map(|c| $block::new(c.try_into().unwrap()))
+                .collect();
+            let mut stepped = blocks.clone();
+            let input = input(&mut rng, BLOCKS * L, 90.0);
+            let mut alone = init.clone();
+            let mut cov = Coverage::default();
+            let mut spikes_run = Vec::new();
+            let mut spikes_step = Vec::new();
+            for first in (0..STEPS).step_by(CHUNK) {
+                let n = CHUNK.min(STEPS - first);
+                let mut pop = $pop::new(&models, &wide, &mut blocks).unwrap();
+                pop.run(
+                    first,
+                    n,
+                    |b, k, w| {
+                        *w = weights_of(&input, b, k);
+                        current_of(&input, b, k)
+                    },
+                    |n, k| spikes_run.push((n, k)),
                 );
-                while mask != 0 {
-                    spikes_step.push((b * L + mask.trailing_zeros() as usize, k));
-                    mask &= mask - 1;
+                for k in first..first + n {
+                    let snapshot = alone.clone();
+                    coverage_step(
+                        &mut cov,
+                        L,
+                        k,
+                        &input,
+                        &|n| snapshot[n].glif.refractory_steps != 0,
+                        &mut |n, [e, i], c| {
+                            models[n].step(
+                                &mut alone[n],
+                                &[F::from_f64(e), F::from_f64(i)],
+                                F::from_f64(c),
+                            )
+                        },
+                    );
+                    for (b, block) in stepped.iter_mut().enumerate() {
+                        let w = weights_of(&input, b, k);
+                        let mut mask = block.step(
+                            &wide[b],
+                            &models[b * L..b * L + L],
+                            &w,
+                            current_of(&input, b, k),
+                        );
+                        while mask != 0 {
+                            spikes_step.push((b * L + mask.trailing_zeros() as usize, k));
+                            mask &= mask - 1;
+                        }
+                    }
+                    for (n, s) in alone.iter().enumerate() {
+                        let lane = stepped[n / L].lane(n % L);
+                        assert_eq!(
+                            $bits(&lane),
+                            $bits(s),
+                            "{what}: step(), neuron {n}, step {k}"
+                        );
+                    }
+                }
+                for (n, s) in alone.iter().enumerate() {
+                    let lane = blocks[n / L].lane(n % L);
+                    assert_eq!(
+                        $bits(&lane),
+                        $bits(s),
+                        "{what}: run(), neuron {n}, after step {}",
+                        first + n - 1
+                    );
                 }
             }
-            for (n, s) in alone.iter().enumerate() {
-                let lane = stepped[n / L].lane(n % L);
-                assert_eq!(
-                    psc_bits(&lane),
-                    psc_bits(s),
-                    "{what}: step(), neuron {n}, step {k}"
-                );
-            }
+            let by_step = |v: &mut Vec<(usize, usize)>| v.sort_unstable_by_key(|&(n, k)| (k, n));
+            by_step(&mut spikes_run);
+            by_step(&mut spikes_step);
+            assert_eq!(spikes_run, cov.spikes, "{what}: run()");
+            assert_eq!(spikes_step, cov.spikes, "{what}: step()");
+            check_coverage(&cov, L, &what);
         }
-        for (n, s) in alone.iter().enumerate() {
-            let lane = blocks[n / L].lane(n % L);
-            assert_eq!(
-                psc_bits(&lane),
-                psc_bits(s),
-                "{what}: run(), neuron {n}, after step {}",
-                first + n - 1
-            );
-        }
-    }
-    let by_step = |v: &mut Vec<(usize, usize)>| v.sort_unstable_by_key(|&(n, k)| (k, n));
-    by_step(&mut spikes_run);
-    by_step(&mut spikes_step);
-    assert_eq!(spikes_run, cov.spikes, "{what}: run()");
-    assert_eq!(spikes_step, cov.spikes, "{what}: step()");
-    check_coverage(&cov, L, &what);
+    };
 }
 
-fn check_double_alpha<F: Float, const L: usize>(level: Level)
-where
-    Libm: ExpProvider<F>,
-{
-    let what = format!(
-        "glif_psc_double_alpha {level:?}, {} bytes, {L} lanes",
-        F::BYTES
-    );
-    let mut rng = Lcg(0xa1fa ^ u64::from(level.number()) ^ (L as u64) << 8);
-    let models: Vec<GlifPscDoubleAlpha<F, 2, 2>> = (0..BLOCKS * L)
-        .map(|_| double_alpha_model(level, &mut rng))
-        .collect();
-    let init: Vec<DoubleAlphaState<F, 2, 2>> = models
-        .iter()
-        .map(|m| m.state(&GlifInit::at(F::ZERO), F::ZERO))
-        .collect();
-    let refs: Vec<&GlifPscDoubleAlpha<F, 2, 2>> = models.iter().collect();
-    let wide: Vec<DoubleAlphaWide<F, 2, 2, L>> = refs
-        .chunks_exact(L)
-        .map(|c| DoubleAlphaWide::new(c.try_into().unwrap()).unwrap())
-        .collect();
-    let mut blocks: Vec<DoubleAlphaBlock<F, 2, 2, L>> = init
-        .chunks_exact(L)
-        .map(|c| DoubleAlphaBlock::new(c.try_into().unwrap()))
-        .collect();
-    let mut stepped = blocks.clone();
-    let input = input(&mut rng, BLOCKS * L, 90.0);
-    let mut alone = init.clone();
-    let mut cov = Coverage::default();
-    let mut spikes_run = Vec::new();
-    let mut spikes_step = Vec::new();
-    for first in (0..STEPS).step_by(CHUNK) {
-        let n = CHUNK.min(STEPS - first);
-        let mut pop = DoubleAlphaPopulation::new(&models, &wide, &mut blocks).unwrap();
-        pop.run(
-            first,
-            n,
-            |b, k, w| {
-                *w = weights_of(&input, b, k);
-                current_of(&input, b, k)
-            },
-            |n, k| spikes_run.push((n, k)),
-        );
-        for k in first..first + n {
-            let snapshot = alone.clone();
-            coverage_step(
-                &mut cov,
-                L,
-                k,
-                &input,
-                &|n| snapshot[n].glif.refractory_steps != 0,
-                &mut |n, [e, i], c| {
-                    models[n].step(
-                        &mut alone[n],
-                        &[F::from_f64(e), F::from_f64(i)],
-                        F::from_f64(c),
-                    )
-                },
-            );
-            for (b, block) in stepped.iter_mut().enumerate() {
-                let w = weights_of(&input, b, k);
-                let mut mask = block.step(
-                    &wide[b],
-                    &models[b * L..b * L + L],
-                    &w,
-                    current_of(&input, b, k),
-                );
-                while mask != 0 {
-                    spikes_step.push((b * L + mask.trailing_zeros() as usize, k));
-                    mask &= mask - 1;
-                }
-            }
-            for (n, s) in alone.iter().enumerate() {
-                let lane = stepped[n / L].lane(n % L);
-                assert_eq!(
-                    double_alpha_bits(&lane),
-                    double_alpha_bits(s),
-                    "{what}: step(), neuron {n}, step {k}"
-                );
-            }
-        }
-        for (n, s) in alone.iter().enumerate() {
-            let lane = blocks[n / L].lane(n % L);
-            assert_eq!(
-                double_alpha_bits(&lane),
-                double_alpha_bits(s),
-                "{what}: run(), neuron {n}, after step {}",
-                first + n - 1
-            );
-        }
-    }
-    let by_step = |v: &mut Vec<(usize, usize)>| v.sort_unstable_by_key(|&(n, k)| (k, n));
-    by_step(&mut spikes_run);
-    by_step(&mut spikes_step);
-    assert_eq!(spikes_run, cov.spikes, "{what}: run()");
-    assert_eq!(spikes_step, cov.spikes, "{what}: step()");
-    check_coverage(&cov, L, &what);
-}
+engine_check!(
+    check_psc,
+    "glif_psc",
+    0x5eed,
+    GlifPsc,
+    psc_model,
+    PscState,
+    PscWide,
+    PscBlock,
+    PscPopulation,
+    psc_bits
+);
+engine_check!(
+    check_double_alpha,
+    "glif_psc_double_alpha",
+    0xa1fa,
+    GlifPscDoubleAlpha,
+    double_alpha_model,
+    DoubleAlphaState,
+    DoubleAlphaWide,
+    DoubleAlphaBlock,
+    DoubleAlphaPopulation,
+    double_alpha_bits
+);
 
 #[test]
 fn psc_population_equals_single_neurons_bit_for_bit_f64() {

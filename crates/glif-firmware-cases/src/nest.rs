@@ -29,27 +29,8 @@ where
     Libm: ExpProvider<F>,
 {
     let f = |x: f64| black_box(F::from_f64(x));
-    let e_l = -78.85;
     let params = PscParams {
-        glif: GlifParams {
-            level: black_box(Level::LifRAscA),
-            g: f(9.43),
-            e_l: f(e_l),
-            c_m: f(58.72),
-            t_ref: f(3.75),
-            // NEST stores V_th and V_reset relative to E_L.
-            th_inf: f(-51.68 - e_l),
-            v_reset: f(0.0),
-            th_spike_add: f(0.37),
-            th_spike_decay: f(0.009),
-            voltage_reset_fraction: f(0.20),
-            voltage_reset_add: f(18.51),
-            th_voltage_index: f(0.005),
-            th_voltage_decay: f(0.09),
-            asc_decay: [f(0.003), f(0.1)],
-            asc_amps: [f(-9.18), f(-198.94)],
-            asc_r: [f(1.0), f(1.0)],
-        },
+        glif: black_box(GlifParams::nest_defaults(Level::LifRAscA)),
         tau_syn: [f(2.0), f(5.0)],
     };
     let res = Resolution::from_ms(black_box(H_MS)).ok_or(NestError::NotPositive("resolution"))?;

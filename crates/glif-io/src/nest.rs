@@ -30,8 +30,8 @@ use std::path::Path;
 
 use glif_core::nest::{
     CondParams, DoubleAlphaParams, ExpProvider, GlifCond, GlifInit, GlifParams, GlifPsc,
-    GlifPscDoubleAlpha, GlifSample, Level, Libm, NestError, PowProvider, PscParams, Resolution,
-    MAX_SUBSTEPS,
+    GlifPscDoubleAlpha, GlifSample, Level, Libm, NestError, PowProvider, PscParams, PscSample,
+    Resolution, MAX_SUBSTEPS,
 };
 use glif_core::Float;
 use serde_json::{Map, Value};
@@ -235,6 +235,21 @@ fn nums(key: &str, v: &Value) -> Result<Vec<f64>> {
         .collect()
 }
 
+/// Sets each `(key, slot)` of `table` whose key `d` holds to
+/// `parse(key, value)`, in the table's order (the first bad value's error).
+fn set_given<T, const N: usize>(
+    d: &Map<String, Value>,
+    table: [(&str, &mut T); N],
+    parse: impl Fn(&str, &Value) -> Result<T>,
+) -> Result<()> {
+    for (k, slot) in table {
+        if let Some(v) = d.get(k) {
+            *slot = parse(k, v)?;
+        }
+    }
+    Ok(())
+}
+
 fn flag(key: &str, v: &Value) -> Result<bool> {
     v.as_bool()
         .ok_or_else(|| Error::invalid(key, v.to_string(), "true or false"))
@@ -252,7 +267,7 @@ fn nest_err(e: NestError, d: &Map<String, Value>) -> Error {
 impl NestParams {
     /// NEST 3.10's defaults for `model` (a fresh node, nothing set).
     pub fn defaults(model: NestModel) -> Self {
-        let e_l = -78.85;
+        let d = GlifParams::<f64, 2>::nest_defaults(Level::Lif);
         let (tau_syn, e_rev) = match model {
             NestModel::GlifCond => (vec![0.2, 2.0], vec![0.0, -85.0]),
             _ => (vec![2.0], Vec::new()),
@@ -260,23 +275,23 @@ impl NestParams {
         let da = model == NestModel::GlifPscDoubleAlpha;
         NestParams {
             model,
-            level: Level::Lif,
-            g: 9.43,
-            e_l,
-            c_m: 58.72,
-            t_ref: 3.75,
-            th_inf: -51.68 - e_l,
-            v_reset: 0.0,
-            th_spike_add: 0.37,
-            th_spike_decay: 0.009,
-            voltage_reset_fraction: 0.20,
-            voltage_reset_add: 18.51,
-            th_voltage_index: 0.005,
-            th_voltage_decay: 0.09,
+            level: d.level,
+            g: d.g,
+            e_l: d.e_l,
+            c_m: d.c_m,
+            t_ref: d.t_ref,
+            th_inf: d.th_inf,
+            v_reset: d.v_reset,
+            th_spike_add: d.th_spike_add,
+            th_spike_decay: d.th_spike_decay,
+            voltage_reset_fraction: d.voltage_reset_fraction,
+            voltage_reset_add: d.voltage_reset_add,
+            th_voltage_index: d.th_voltage_index,
+            th_voltage_decay: d.th_voltage_decay,
             asc_init: vec![0.0, 0.0],
-            asc_decay: vec![0.003, 0.1],
-            asc_amps: vec![-9.18, -198.94],
-            asc_r: vec![1.0, 1.0],
+            asc_decay: d.asc_decay.to_vec(),
+            asc_amps: d.asc_amps.to_vec(),
+            asc_r: d.asc_r.to_vec(),
             tau_syn,
             tau_syn_slow: if da { vec![6.0] } else { Vec::new() },
             amp_slow: if da { vec![0.3] } else { Vec::new() },
@@ -345,11 +360,7 @@ impl NestParams {
             ("threshold_spike", &mut p.threshold_spike),
             ("threshold_voltage", &mut p.threshold_voltage),
         ];
-        for (k, slot) in scalars {
-            if let Some(v) = d.get(k) {
-                *slot = num(k, v)?;
-            }
-        }
+        set_given(d, scalars, num)?;
         let vectors: [(&str, &mut Vec<f64>); 5] = [
             ("asc_init", &mut p.asc_init),
             ("asc_decay", &mut p.asc_decay),
@@ -357,11 +368,7 @@ impl NestParams {
             ("asc_r", &mut p.asc_r),
             ("ASCurrents", &mut p.asc_state),
         ];
-        for (k, slot) in vectors {
-            if let Some(v) = d.get(k) {
-                *slot = nums(k, v)?;
-            }
-        }
+        set_given(d, vectors, nums)?;
         let mut sw = [false; 3];
         for (i, k) in [
             "spike_dependent_threshold",
@@ -858,6 +865,10 @@ pub fn run(params: &NestParams, r: &NestRun) -> Result<NestOutput> {
     }
 }
 
+/// One step of a current-based model in `simulate`: takes the step's
+/// weights per port, returns whether it spiked and its recordables.
+type PscStep<'a, F> = dyn FnMut(&[F; MAX_PORTS]) -> (bool, PscSample<F>) + 'a;
+
 fn simulate<F: Float, X: ExpProvider<F> + PowProvider<F> + Copy>(
     p: &NestParams,
     res: Resolution,
@@ -915,6 +926,14 @@ fn simulate<F: Float, X: ExpProvider<F> + PowProvider<F> + Copy>(
         }
         a
     };
+    // The run of the two current-based models: `step(weights)` steps the
+    // model and returns whether it spiked and its recordables.
+    let mut run_psc = |step: &mut PscStep<'_, F>| {
+        for (k, w) in (1..=n).zip(weights) {
+            let (spiked, sample) = step(&to_f(w));
+            record(k, spiked, sample.glif, &[sample.i_syn], &mut out);
+        }
+    };
     match p.model {
         NestModel::GlifPsc => {
             let params = PscParams {
@@ -923,11 +942,7 @@ fn simulate<F: Float, X: ExpProvider<F> + PowProvider<F> + Copy>(
             };
             let m = GlifPsc::<F, MAX_PORTS, MAX_ASC>::new(params, res, exp).map_err(err)?;
             let mut s = m.state(&init, dc_f);
-            for (k, w) in (1..=n).zip(weights) {
-                let spiked = m.step(&mut s, &to_f(w), dc_f);
-                let sample = m.sample(&s);
-                record(k, spiked, sample.glif, &[sample.i_syn], &mut out);
-            }
+            run_psc(&mut |w| (m.step(&mut s, w, dc_f), m.sample(&s)));
         }
         NestModel::GlifPscDoubleAlpha => {
             let params = DoubleAlphaParams {
@@ -939,11 +954,7 @@ fn simulate<F: Float, X: ExpProvider<F> + PowProvider<F> + Copy>(
             let m =
                 GlifPscDoubleAlpha::<F, MAX_PORTS, MAX_ASC>::new(params, res, exp).map_err(err)?;
             let mut s = m.state(&init, dc_f);
-            for (k, w) in (1..=n).zip(weights) {
-                let spiked = m.step(&mut s, &to_f(w), dc_f);
-                let sample = m.sample(&s);
-                record(k, spiked, sample.glif, &[sample.i_syn], &mut out);
-            }
+            run_psc(&mut |w| (m.step(&mut s, w, dc_f), m.sample(&s)));
         }
         NestModel::GlifCond => {
             // Padding ports: tau 1 ms, E_rev 1 mV, never receiving input, so g = dg = 0.

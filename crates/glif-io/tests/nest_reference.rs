@@ -77,14 +77,13 @@ fn a_one_ulp_change_is_detected() {
     assert!(d.iter().any(|s| !s.identical()));
 }
 
-/// With `exp` from the `libm` crate instead of glibc's (what firmware
-/// uses): spike times must still agree and values stay within 1e-12
-/// relative (measured: 3.3e-14); prints how many cases stay bit-identical
-/// (measured: 61 of 90), the figure docs/NEST.md quotes.
-#[test]
-fn libm_exp_measurement() {
+/// Every case of `models` with `exp` (and glif_cond's `pow`) from the
+/// `libm` crate instead of glibc's (what firmware uses): spike times must
+/// agree exactly and every series have its length. Returns how many cases
+/// stay bit-identical, of how many, and the largest relative difference.
+fn libm_measurement(models: &[&str]) -> (usize, usize, f64) {
     let (mut identical, mut total, mut max_rel) = (0, 0, 0.0f64);
-    for model in ["glif_psc", "glif_psc_double_alpha"] {
+    for model in models {
         for f in cases(model) {
             let d = check_reference_case(&load(&f), NestPrecision::F64, ExpSource::Libm).unwrap();
             total += 1;
@@ -97,7 +96,7 @@ fn libm_exp_measurement() {
                     assert_eq!(
                         s.differing,
                         0,
-                        "{}: spike times differ with libm exp",
+                        "{}: spike times differ with libm's exp (and pow)",
                         f.display()
                     );
                 }
@@ -105,6 +104,16 @@ fn libm_exp_measurement() {
             }
         }
     }
+    (identical, total, max_rel)
+}
+
+/// With `exp` from the `libm` crate instead of glibc's (what firmware
+/// uses): spike times must still agree and values stay within 1e-12
+/// relative (measured: 3.3e-14); prints how many cases stay bit-identical
+/// (measured: 61 of 90), the figure docs/NEST.md quotes.
+#[test]
+fn libm_exp_measurement() {
+    let (identical, total, max_rel) = libm_measurement(&["glif_psc", "glif_psc_double_alpha"]);
     eprintln!("libm exp: {identical} of {total} cases bit-identical; largest relative difference {max_rel:e}");
     assert!(max_rel < 1e-12, "{max_rel}");
 }
@@ -126,21 +135,7 @@ fn glif_cond_one_ulp_change_is_detected() {
 /// difference, the figures docs/NEST.md quotes.
 #[test]
 fn glif_cond_libm_measurement() {
-    let (mut identical, mut total, mut max_rel) = (0, 0, 0.0f64);
-    for f in cases("glif_cond") {
-        let d = check_reference_case(&load(&f), NestPrecision::F64, ExpSource::Libm).unwrap();
-        total += 1;
-        if d.iter().all(|s| s.identical()) {
-            identical += 1;
-        }
-        for s in &d {
-            assert_eq!(s.expected, s.computed, "{}: {}", f.display(), s.name);
-            if s.name == "spike_times" {
-                assert_eq!(s.differing, 0, "{}: spike times differ", f.display());
-            }
-            max_rel = max_rel.max(s.max_rel);
-        }
-    }
+    let (identical, total, max_rel) = libm_measurement(&["glif_cond"]);
     eprintln!(
         "glif_cond, libm exp and pow: {identical} of {total} cases bit-identical; largest relative difference {max_rel:e}"
     );

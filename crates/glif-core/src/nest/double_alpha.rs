@@ -67,16 +67,8 @@ impl<F: Float, const P: usize, const A: usize> GlifPscDoubleAlpha<F, P, A> {
         check_tau(&params.tau_syn_slow, "tau_syn_slow")?;
         check_tau(&params.amp_slow, "amp_slow")?;
         let consts = params.glif.consts(res, exp)?;
-        let zero = AlphaPort {
-            p11: F::ZERO,
-            p21: F::ZERO,
-            p22: F::ZERO,
-            p31: F::ZERO,
-            p32: F::ZERO,
-            psc_initial: F::ZERO,
-        };
-        let mut fast = [zero; P];
-        let mut slow = [zero; P];
+        let mut fast = [AlphaPort::ZERO; P];
+        let mut slow = [AlphaPort::ZERO; P];
         let (tau_m, c_m, h) = (consts.tau_m, params.glif.c_m, consts.h);
         for i in 0..P {
             fast[i] = AlphaPort::new(params.tau_syn_fast[i], tau_m, c_m, h, None, exp)?;

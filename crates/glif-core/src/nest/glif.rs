@@ -118,6 +118,36 @@ pub struct GlifParams<F, const A: usize> {
     pub asc_r: [F; A],
 }
 
+impl<F: Float> GlifParams<F, 2> {
+    /// NEST 3.10's defaults (a fresh `glif_psc`, `glif_psc_double_alpha` or
+    /// `glif_cond` node, nothing set: `E_L` -78.85 mV, `V_th` -51.68 mV,
+    /// `V_reset` = `E_L`, two after-spike currents) with the switches of
+    /// `level`. Each value is converted from its f64 literal; `th_inf` is
+    /// `V_th - E_L` computed in f64, as NEST stores it.
+    pub fn nest_defaults(level: Level) -> Self {
+        let f = F::from_f64;
+        let e_l = -78.85;
+        GlifParams {
+            level,
+            g: f(9.43),
+            e_l: f(e_l),
+            c_m: f(58.72),
+            t_ref: f(3.75),
+            th_inf: f(-51.68 - e_l),
+            v_reset: f(0.0),
+            th_spike_add: f(0.37),
+            th_spike_decay: f(0.009),
+            voltage_reset_fraction: f(0.20),
+            voltage_reset_add: f(18.51),
+            th_voltage_index: f(0.005),
+            th_voltage_decay: f(0.09),
+            asc_decay: [f(0.003), f(0.1)],
+            asc_amps: [f(-9.18), f(-198.94)],
+            asc_r: [f(1.0), f(1.0)],
+        }
+    }
+}
+
 /// The initial state NEST lets a user set: `V_m` (given as `U = V_m - E_L`
 /// after NEST's `SetStatus` arithmetic), `ASCurrents`, `threshold_spike`,
 /// `threshold_voltage`. NEST's `asc_init` parameter does not set the state.

@@ -49,6 +49,16 @@ pub(crate) struct AlphaPort<F> {
 }
 
 impl<F: Float> AlphaPort<F> {
+    /// All propagators zero: an array's filler before [`AlphaPort::new`].
+    pub(crate) const ZERO: Self = AlphaPort {
+        p11: F::ZERO,
+        p21: F::ZERO,
+        p22: F::ZERO,
+        p31: F::ZERO,
+        p32: F::ZERO,
+        psc_initial: F::ZERO,
+    };
+
     /// NEST's `pre_run_hook` for one alpha port: `tau_syn`, `tau_m` (ms),
     /// `c_m` (pF), `h` (ms); `amp` scales the initial value (`amp_slow` of
     /// the double alpha's slow component; `None` for 1, with no multiply).
@@ -164,14 +174,7 @@ impl<F: Float, const P: usize, const A: usize> GlifPsc<F, P, A> {
         params.glif.validate()?;
         check_tau(&params.tau_syn, "tau_syn")?;
         let consts = params.glif.consts(res, exp)?;
-        let mut ports = [AlphaPort {
-            p11: F::ZERO,
-            p21: F::ZERO,
-            p22: F::ZERO,
-            p31: F::ZERO,
-            p32: F::ZERO,
-            psc_initial: F::ZERO,
-        }; P];
+        let mut ports = [AlphaPort::ZERO; P];
         for (port, &tau) in ports.iter_mut().zip(params.tau_syn.iter()) {
             *port = AlphaPort::new(tau, consts.tau_m, params.glif.c_m, consts.h, None, exp)?;
         }
