@@ -165,7 +165,25 @@ fn write_timeseries(
     }
 }
 
+/// Turns HDF5's file locking off in this (test) process, once, before its
+/// first HDF5 call.
+///
+/// Tests run in parallel threads and spawn processes: HDF5 does not open
+/// files close-on-exec, so a process spawned by one test inherits the
+/// descriptor of a file another test holds open, and with it that file's
+/// lock, for as long as the child lives; the other test's next open of its
+/// own file then fails ("unable to lock file, errno = 11"). The children
+/// get `HDF5_USE_FILE_LOCKING=FALSE` too (glif-cli's tests/common). The
+/// lock guards against concurrent writers, which these tests never are.
+fn no_file_locking() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // Set before this process opens any HDF5 file: every NWB test writes
+    // its fixture first, through `write_nwb`.
+    ONCE.call_once(|| std::env::set_var("HDF5_USE_FILE_LOCKING", "FALSE"));
+}
+
 pub fn write_nwb(path: &Path, spec: &FileSpec) {
+    no_file_locking();
     let file = hdf5::File::create(path).expect("create fixture");
     let root: &Group = &file;
     if spec.nwb2 {
