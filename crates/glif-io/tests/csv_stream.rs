@@ -202,19 +202,24 @@ fn streamed_csv_files_are_the_bytes_of_the_in_memory_writer() {
 fn existing_files_are_kept_and_a_missing_folder_fails_before_the_run() {
     let d = scratch_dir("csv_stream_refusals");
     let model = AnyPrecisionModel::new(&glif5_config(), Precision::F64).unwrap();
+    let ran = AtomicBool::new(false);
+    // Runs a short square step to the two files; the progress callback
+    // notes whether any sample was simulated.
+    let refused = |t: &Path, s: &Path| {
+        run_source_to_csv(
+            &model,
+            &mut square(0.3, 0.2, 2e-10),
+            t,
+            s,
+            DT,
+            &WriteOptions::default(),
+            &|_| ran.store(true, Ordering::Relaxed),
+        )
+        .unwrap_err()
+    };
     let (t, s) = paths(&d, "taken", false);
     std::fs::write(&s, "mine").unwrap();
-    let ran = AtomicBool::new(false);
-    let err = run_source_to_csv(
-        &model,
-        &mut square(0.3, 0.2, 2e-10),
-        &t,
-        &s,
-        DT,
-        &WriteOptions::default(),
-        &|_| ran.store(true, Ordering::Relaxed),
-    )
-    .unwrap_err();
+    let err = refused(&t, &s);
     assert!(
         matches!(&err, CsvRunError::Output(e) if matches!(e.kind(), ErrorKind::Exists)),
         "{err}"
@@ -223,16 +228,7 @@ fn existing_files_are_kept_and_a_missing_folder_fails_before_the_run() {
     assert!(!ran.load(Ordering::Relaxed), "refused before the run");
 
     let (t, s) = paths(&d.join("no-such-folder"), "x", false);
-    let err = run_source_to_csv(
-        &model,
-        &mut square(0.3, 0.2, 2e-10),
-        &t,
-        &s,
-        DT,
-        &WriteOptions::default(),
-        &|_| ran.store(true, Ordering::Relaxed),
-    )
-    .unwrap_err();
+    let err = refused(&t, &s);
     assert!(matches!(err, CsvRunError::Output(_)), "{err}");
     assert!(err.to_string().contains("no-such-folder"), "{err}");
     assert!(!ran.load(Ordering::Relaxed), "failed before the run");
