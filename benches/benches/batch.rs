@@ -11,14 +11,14 @@ use std::path::Path;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use glif_io::batch::{read_configs, run_batch, BatchOptions};
-use glif_io::generate;
+use glif_io::stimulus;
 
 const DT: f64 = 5e-6;
 
 fn bench_batch(c: &mut Criterion) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../reference/teeter-all.jsonl.gz");
     let n_models = read_configs(&path).expect("teeter-all").len();
-    let stimulus = generate::square(DT, 0.1, 0.02, 0.08, 2e-10).expect("stimulus");
+    let stimulus = stimulus::square(DT, 0.1, 0.02, 0.08, 2e-10).expect("stimulus");
     let mut group = c.benchmark_group("batch_teeter_all");
     group.sample_size(10);
     group.throughput(Throughput::Elements((n_models * stimulus.len()) as u64));

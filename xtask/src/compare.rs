@@ -46,7 +46,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
-use glif_io::generate::ReferenceStimulus;
+use glif_io::stimulus::ReferenceStimulus;
 use glif_io::{AnyModel, NeuronConfig};
 use serde_json::Value;
 
@@ -452,11 +452,11 @@ fn end_to_end(root: &Path, glif: &Path, o: &Ours, quick: bool) -> Result<EndToEn
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let amp = format!("{:e}", o.amplitude);
     let (start, width) = (0.1, duration - 0.2);
-    let stim = glif_io::generate::square(DT, duration, start, width, o.amplitude)
+    let stim = glif_io::stimulus::square(DT, duration, start, width, o.amplitude)
         .map_err(|e| e.to_string())?;
     let npy = dir.join(format!("e2e-GLIF{}.npy", o.level));
     let mut bytes = Vec::new();
-    glif_io::npy::write_f64(&mut bytes, &[stim.len()], &stim);
+    glif_io::formats::write_npy_f64(&mut bytes, &[stim.len()], &stim);
     std::fs::write(&npy, &bytes).map_err(|e| format!("{}: {e}", npy.display()))?;
     drop(bytes);
 

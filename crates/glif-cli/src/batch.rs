@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use clap::Args;
 use glif_io::batch::{self, BatchOptions};
-use glif_io::summary::{SpikeTimes, Summary, SummaryWriter};
+use glif_io::batch::{SpikeTimes, Summary, SummaryWriter};
 use glif_io::{Precision, Record};
 
 use crate::error::CliError;

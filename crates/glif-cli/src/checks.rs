@@ -2,7 +2,7 @@
 //! a diverging time step into an input error unless the user insists.
 
 use glif_io::batch::Entry;
-use glif_io::checks::{self, Range};
+use glif_io::run::{self, Range};
 use glif_io::NeuronConfig;
 use indicatif::ProgressBar;
 
@@ -15,7 +15,7 @@ pub const ALLOW_FLAG: &str = "--allow-unstable-dt";
 /// status 2, the message starting with `what`, e.g. `--dt`) unless `allow`;
 /// then, or when the step only overshoots, warns.
 pub fn dt(config: &NeuronConfig, dt: f64, allow: bool, what: &str) -> Result<(), CliError> {
-    if let Some(why) = checks::unstable_dt(config, dt) {
+    if let Some(why) = run::unstable_dt(config, dt) {
         if !allow {
             return Err(CliError::input(format!(
                 "{what}: {why}; give {ALLOW_FLAG} to run it anyway"
@@ -51,7 +51,7 @@ pub fn stimulus(
 /// Warns about a stimulus of `len` samples at `dt` whose duration looks
 /// wrong for its sampling interval.
 pub fn duration(len: usize, dt: f64) {
-    if let Some(w) = checks::duration_warning(len, dt) {
+    if let Some(w) = run::duration_warning(len, dt) {
         eprintln!("glif: warning: {w}");
     }
 }
@@ -59,7 +59,7 @@ pub fn duration(len: usize, dt: f64) {
 /// Warns when a stimulus of range `range` looks like pA for `config`
 /// (above the progress bar `bar`, when one is drawn); true when it warned.
 pub fn pa(range: &Range, config: Option<&NeuronConfig>, bar: Option<&ProgressBar>) -> bool {
-    let Some(w) = checks::pa_warning(range, config) else {
+    let Some(w) = run::pa_warning(range, config) else {
         return false;
     };
     match bar {
@@ -95,7 +95,7 @@ pub fn batch(
         .iter()
         .filter_map(|e| {
             let c = e.config.as_ref().ok()?;
-            Some((e.name.as_str(), checks::unstable_dt(c, dt)?))
+            Some((e.name.as_str(), run::unstable_dt(c, dt)?))
         })
         .collect();
     if let Some((name, why)) = unstable.first() {
@@ -112,15 +112,15 @@ pub fn batch(
         eprintln!("glif: warning: {msg} (running anyway: {ALLOW_FLAG})");
     }
     let range = Range::of(&stim.samples);
-    if let Some(w) = checks::duration_warning(stim.samples.len(), dt) {
+    if let Some(w) = run::duration_warning(stim.samples.len(), dt) {
         eprintln!("glif: warning: {w}");
     }
     if let Some(r) = range {
         let flagged: Vec<String> = configs
             .iter()
-            .filter_map(|c| checks::pa_warning(&r, Some(c)))
+            .filter_map(|c| run::pa_warning(&r, Some(c)))
             .collect();
-        match (flagged.first(), checks::pa_warning(&r, None)) {
+        match (flagged.first(), run::pa_warning(&r, None)) {
             (_, Some(w)) => eprintln!("glif: warning: {w}"),
             (Some(w), None) => eprintln!(
                 "glif: warning: for {} of {} models, {w}",

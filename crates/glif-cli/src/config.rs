@@ -36,7 +36,7 @@ pub fn source(c: &NeuronConfig) -> String {
 
 /// "GLIF5 (LIF-R-ASC-A)", or "custom rule combination ...".
 pub fn level_name(c: &NeuronConfig) -> String {
-    glif_io::derived::level_description(c.level())
+    glif_io::model::level_description(c.level())
 }
 
 /// The rule names, in the order of glif-io's `Methods::names`.

@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use glif_io::allen_to_nest::{allen_to_nest, SynapseParams};
 use glif_io::nest::NestModel;
+use glif_io::nest::{allen_to_nest, SynapseParams};
 use glif_io::NeuronConfig;
 
 use crate::error::CliError;
@@ -91,7 +91,7 @@ pub fn run(a: ConvertArgs) -> Result<u8, CliError> {
         + "\n";
     match &a.output {
         None => print!("{text}"),
-        Some(path) => glif_io::write::write_atomic(path, a.force, |w| w.write_all(text.as_bytes()))
+        Some(path) => glif_io::base::write_atomic(path, a.force, |w| w.write_all(text.as_bytes()))
             .map_err(|e| CliError::writing(e, path))?,
     }
     Ok(0)

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use glif_io::rules;
+use glif_io::model;
 use glif_io::{NeuronConfig, Precision};
 
 use crate::config;
@@ -76,7 +76,7 @@ pub fn run(a: InfoArgs) -> Result<u8, CliError> {
     };
     if a.exp_arguments {
         let at = config::at_dt(&cfg, a.dt, None)?;
-        let args = glif_io::exp_table::exp_arguments(&at).map_err(CliError::reading)?;
+        let args = glif_io::model::exp_arguments(&at).map_err(CliError::reading)?;
         let text = serde_json::to_string(&args).map_err(|e| CliError::other(e.to_string()))?;
         println!("{text}");
         return Ok(0);
@@ -122,12 +122,12 @@ pub fn run(a: InfoArgs) -> Result<u8, CliError> {
     // The bad-reset risk: what the reset rule implies, then what square
     // steps of DC current actually do (run through the library).
     let mut warnings = Vec::new();
-    if let Some(r) = glif_io::checks::reset_risk(&cfg) {
+    if let Some(r) = glif_io::run::reset_risk(&cfg) {
         warnings.push(r);
     }
     if let Ok(at) = config::at_dt(&cfg, a.dt, None) {
-        let grid = glif_io::checks::dc_grid();
-        if let Ok(scan) = glif_io::checks::dc_scan(&at, &grid, DC_SECONDS) {
+        let grid = glif_io::run::dc_grid();
+        if let Ok(scan) = glif_io::run::dc_scan(&at, &grid, DC_SECONDS) {
             let (lo, hi) = (grid[0] * 1e12, grid[grid.len() - 1] * 1e12);
             let clean = match scan.clean_range() {
                 Some((x, y)) => format!(
@@ -202,7 +202,7 @@ fn print(c: &NeuronConfig) {
     let text = |params: Vec<(&'static str, f64)>| {
         params
             .iter()
-            .map(|(name, v)| match rules::param_unit(name) {
+            .map(|(name, v)| match model::param_unit(name) {
                 "" => format!("{name} = {v}"),
                 unit => format!("{name} = {v} {unit}"),
             })

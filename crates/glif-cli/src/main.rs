@@ -151,7 +151,7 @@ pub fn record_parser() -> impl clap::builder::TypedValueParser<Value = glif_io::
 /// reset is a result whose `end` says so.
 pub fn run_model(
     model: &glif_io::AnyPrecisionModel,
-    source: &mut dyn glif_io::stream::Source,
+    source: &mut dyn glif_io::stimulus::Source,
     record: glif_io::Record,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<glif_io::RunResult, CliError> {
@@ -165,7 +165,7 @@ pub fn run_model(
 
 /// `--dt` must be a time step > 0 s (glif-io's check, worded for the flag).
 pub fn check_dt(dt: f64) -> Result<(), CliError> {
-    glif_io::config::check_dt(dt).map_err(|_| {
+    glif_io::model::check_dt(dt).map_err(|_| {
         CliError::input(format!(
             "--dt: expected a time step > 0 s, found {}",
             glif_io::sci(dt)

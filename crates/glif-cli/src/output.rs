@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use glif_io::output::{self, Format, ResultExtras};
+use glif_io::formats::{self, Format, ResultExtras};
 use glif_io::{RunResult, WriteOptions};
 use serde::Serialize;
 
@@ -101,14 +101,14 @@ pub fn check_writable(files: &[PathBuf], force: bool) -> Result<(), CliError> {
 /// an error as [`crate::run_model`] says it (no file is written then).
 pub fn run_to_csv(
     model: &glif_io::AnyPrecisionModel,
-    source: &mut dyn glif_io::stream::Source,
+    source: &mut dyn glif_io::stimulus::Source,
     path: &Path,
     dt: f64,
     options: &WriteOptions,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<RunResult, CliError> {
-    use glif_io::csv_stream::{run_source_to_csv, CsvRunError};
-    let spikes = output::csv_spikes_path(path);
+    use glif_io::run::{run_source_to_csv, CsvRunError};
+    let spikes = formats::csv_spikes_path(path);
     let result = run_source_to_csv(model, source, path, &spikes, dt, options, progress).map_err(
         |e| match e {
             CsvRunError::Source(e) => CliError::reading(e),
@@ -131,7 +131,7 @@ pub fn write(
     force: bool,
 ) -> Result<Vec<PathBuf>, CliError> {
     let spikes_only = info.record == glif_io::Record::Spikes.name();
-    check_writable(&output::files_for(path, format, spikes_only), force)?;
+    check_writable(&formats::files_for(path, format, spikes_only), force)?;
     let options = WriteOptions {
         overwrite: force,
         spike_cut_value: info.spike_cut_value,
@@ -145,6 +145,6 @@ pub fn write(
     let run = serde_json::to_value(info)
         .map_err(|e| CliError::other(format!("{}: {e}", path.display())))?;
     extras.keys.insert("run".into(), run);
-    output::write_result(path, format, out, &options, &extras)
+    formats::write_result(path, format, out, &options, &extras)
         .map_err(|e| CliError::writing(e, path))
 }

@@ -212,7 +212,7 @@ fn render(path: &Path, height: u32, figure: &Figure<'_>, force: bool) -> Result<
             )))
         }
     };
-    glif_io::write::write_atomic(path, force, |w| w.write_all(&bytes))
+    glif_io::base::write_atomic(path, force, |w| w.write_all(&bytes))
         .map_err(|e| CliError::writing(e, path))
 }
 

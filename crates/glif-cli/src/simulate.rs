@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Args;
-use glif_io::output::Format;
-use glif_io::stream::{Slice, Source};
+use glif_io::formats::Format;
+use glif_io::stimulus::{Slice, Source};
 use glif_io::{sci, NeuronConfig, Outcome, Precision, Record, RunEnd, RunResult};
 
 use crate::config;
@@ -177,7 +177,7 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
         crate::plot::check_plot_path(p, "--plot", a.force)?;
     }
     if let (Some(path), Some(format)) = (&out_path, format) {
-        output::check_writable(&glif_io::output::files_for(path, format, !traces), a.force)?;
+        output::check_writable(&glif_io::formats::files_for(path, format, !traces), a.force)?;
     }
     // A record-all CSV run writes its rows as the run goes (memory of one
     // chunk, not of the run), unless a plot needs the traces in memory.
@@ -195,7 +195,7 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
                     "--exp-table: the table holds numpy's f64 exp values; it needs --precision f64",
                 ));
             }
-            let table = glif_io::exp_table::ExpTable::read(path).map_err(CliError::reading)?;
+            let table = glif_io::model::ExpTable::read(path).map_err(CliError::reading)?;
             glif_io::AnyPrecisionModel::F64(
                 table
                     .model(&run_cfg)
@@ -237,7 +237,7 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
     // chunk trips it).
     let in_memory_range = match &stim.samples {
         Samples::InMemory(x) => Some(crate::checks::stimulus(
-            glif_io::checks::Range::of(x),
+            glif_io::run::Range::of(x),
             n_samples,
             a.dt,
             Some(&run_cfg),
@@ -248,7 +248,7 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
         }
     };
     let mut warned = false;
-    let mut watch = |r: &glif_io::checks::Range| {
+    let mut watch = |r: &glif_io::run::Range| {
         if !warned {
             warned = crate::checks::pa(r, Some(&run_cfg), bar.as_ref());
         }
@@ -271,7 +271,7 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
     let (result, streamed_range) = match &mut stim.samples {
         Samples::InMemory(x) => (go(&mut Slice::new(x)), None),
         Samples::Streamed(s) => {
-            let mut ranging = glif_io::checks::Ranging::new(s.as_mut(), &mut watch);
+            let mut ranging = glif_io::run::Ranging::new(s.as_mut(), &mut watch);
             let result = go(&mut ranging);
             // After a bad reset, the rest of the stimulus is read for its range.
             let range = result.is_ok().then(|| ranging.finish());
@@ -309,7 +309,7 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
     };
     let mut written = match (&out_path, format) {
         (Some(path), Some(_)) if stream_csv.is_some() => {
-            glif_io::output::files_for(path, Format::Csv, false)
+            glif_io::formats::files_for(path, Format::Csv, false)
         }
         (Some(path), Some(format)) => output::write(path, format, &out, samples, &info, a.force)?,
         _ => Vec::new(),

@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use glif_io::generate::Generator;
 use glif_io::sci;
+use glif_io::stimulus::Generator;
 use glif_io::stimulus::NpyStream;
-use glif_io::stream::Source;
+use glif_io::stimulus::Source;
 
 use crate::error::CliError;
 
@@ -373,7 +373,7 @@ impl Generated {
             }
         };
         if x.is_empty() {
-            let hint = glif_io::checks::dt_slip(dt)
+            let hint = glif_io::run::dt_slip(dt)
                 .map(|s| format!(" (--dt: {s})"))
                 .unwrap_or_default();
             return Err(CliError::input(format!(

@@ -208,7 +208,7 @@ pub fn run(a: SweepsArgs) -> Result<u8, CliError> {
             );
             if let Some(w) = r
                 .stimulus_range
-                .and_then(|x| glif_io::checks::pa_warning(&x, Some(&cfg)))
+                .and_then(|x| glif_io::run::pa_warning(&x, Some(&cfg)))
             {
                 eprintln!("glif: warning: sweep {}: {w}", r.number);
             }

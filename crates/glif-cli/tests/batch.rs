@@ -10,7 +10,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use common::*;
-use glif_io::{generate, AnyModel, NeuronConfig, Outcome, RunEnd};
+use glif_io::{stimulus, AnyModel, NeuronConfig, Outcome, RunEnd};
 use serde_json::Value;
 
 const DT: f64 = 5e-6;
@@ -221,7 +221,7 @@ fn population_rows_match_each_model_alone_and_summaries_parse_back() {
     bad_field["R_input"] = Value::from("big");
     std::fs::write(cfgdir.join("bad_field.json"), bad_field.to_string()).unwrap();
     std::fs::write(cfgdir.join("notes.txt"), "not a config").unwrap();
-    let stim = generate::square(DT, 0.3, 0.1, 0.2, 2e-10).unwrap();
+    let stim = stimulus::square(DT, 0.3, 0.1, 0.2, 2e-10).unwrap();
 
     let mut args = vec!["batch", "--configs", "configs", "--output", "s.csv"];
     args.extend(STIM_ARGS);
@@ -291,7 +291,7 @@ fn jsonl_input_gives_the_same_rows_as_the_folder() {
         writeln!(gz, "{}", serde_json::json!({"file": file, "config": c})).unwrap();
     }
     std::fs::write(d.join("s.jsonl.gz"), gz.finish().unwrap()).unwrap();
-    let stim = generate::square(DT, 0.3, 0.1, 0.2, 2e-10).unwrap();
+    let stim = stimulus::square(DT, 0.3, 0.1, 0.2, 2e-10).unwrap();
     let mut args = vec!["batch", "--configs", "s.jsonl.gz", "--output", "s.csv"];
     args.extend(STIM_ARGS);
     let o = glif(&args, &d);

@@ -9,8 +9,8 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::{dir, glif, stderr, CONFIG};
-use glif_io::summary::{read_spike_times_jsonl, read_summary_csv};
-use glif_io::{generate, AnyPrecisionModel, NeuronConfig, Precision, Record};
+use glif_io::batch::{read_spike_times_jsonl, read_summary_csv};
+use glif_io::{stimulus, AnyPrecisionModel, NeuronConfig, Precision, Record};
 
 const DT: f64 = 5e-6;
 const STIM: [&str; 8] = [
@@ -25,7 +25,7 @@ const STIM: [&str; 8] = [
 ];
 
 fn library_steps(config: &NeuronConfig) -> Vec<usize> {
-    let stim = generate::square(DT, 0.3, 0.05, 0.2, 2e-10).unwrap();
+    let stim = stimulus::square(DT, 0.3, 0.05, 0.2, 2e-10).unwrap();
     let model =
         AnyPrecisionModel::new(&config.clone().with_dt(DT).unwrap(), Precision::F64).unwrap();
     glif_io::run::run(&model, &stim, Record::Spikes, &|_| {})

@@ -70,7 +70,7 @@ fn a_stimulus_in_pa_gets_a_plain_warning_and_every_summary_shows_the_range_in_pa
 /// A `.npy` stimulus file of `samples` (A), written to `d/name`.
 fn npy(d: &Path, name: &str, samples: &[f64]) {
     let mut bytes = Vec::new();
-    glif_io::npy::write_f64(&mut bytes, &[samples.len()], samples);
+    glif_io::formats::write_npy_f64(&mut bytes, &[samples.len()], samples);
     std::fs::write(d.join(name), bytes).unwrap();
 }
 

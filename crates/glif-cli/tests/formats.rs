@@ -10,11 +10,11 @@ use std::path::Path;
 
 use common::{dir, glif, stderr};
 use glif_io::batch::{self, BatchOptions};
-use glif_io::csv::{read_csv, write_csv};
-use glif_io::output::read_result;
-use glif_io::summary::{read_summary_csv, read_summary_json, Row};
+use glif_io::batch::{read_summary_csv, read_summary_json, Row};
+use glif_io::formats::read_result;
+use glif_io::formats::{read_csv, write_csv};
 use glif_io::{
-    generate, AnyPrecisionModel, NeuronConfig, Outcome, Precision, Record, RunEnd, RunResult,
+    stimulus, AnyPrecisionModel, NeuronConfig, Outcome, Precision, Record, RunEnd, RunResult,
 };
 
 const DT: f64 = 5e-6;
@@ -36,7 +36,7 @@ fn teeter(name: &str) -> NeuronConfig {
 
 /// The stimulus `STIM` asks for, from glif-io's generator.
 fn stimulus() -> Vec<f64> {
-    generate::square(DT, 0.3, 0.1, 0.2, 2e-10).unwrap()
+    stimulus::square(DT, 0.3, 0.1, 0.2, 2e-10).unwrap()
 }
 
 /// The library's own run of `config` on `stimulus()`.
@@ -223,7 +223,7 @@ fn a_record_all_csv_written_as_the_run_goes_is_the_library_result_and_the_in_mem
     let lib = library(&config, Precision::F64, Record::All);
     let stim = stimulus();
     let mut npy = Vec::new();
-    glif_io::npy::write_f64(&mut npy, &[stim.len()], &stim);
+    glif_io::formats::write_npy_f64(&mut npy, &[stim.len()], &stim);
     std::fs::write(d.join("stim.npy"), npy).unwrap();
     // Written as the run goes: a generated stimulus, and a .npy read as it
     // runs. With --plot the traces are kept in memory and written at the

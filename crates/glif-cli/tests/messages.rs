@@ -193,7 +193,7 @@ fn streamed_npy_stimulus() {
     let d = dir("messages-npy");
     let stim = step(40_000, 2_000, 38_000, 3e-10);
     let mut bytes = Vec::new();
-    glif_io::npy::write_f64(&mut bytes, &[stim.len()], &stim);
+    glif_io::formats::write_npy_f64(&mut bytes, &[stim.len()], &stim);
     std::fs::write(d.join("s.npy"), &bytes).unwrap();
     let run = |rec: &str, out: &str| {
         simulate(
@@ -221,7 +221,7 @@ fn streamed_npy_stimulus() {
     let mut bad = stim.clone();
     bad[30_000] = f64::NAN;
     let mut bytes = Vec::new();
-    glif_io::npy::write_f64(&mut bytes, &[bad.len()], &bad);
+    glif_io::formats::write_npy_f64(&mut bytes, &[bad.len()], &bad);
     std::fs::write(d.join("nan.npy"), &bytes).unwrap();
     let o = simulate(
         &[

@@ -182,11 +182,11 @@ fn npz_keys_and_integer_npy_of_every_width() {
 
     let member = |v: &[f64]| {
         let mut b = Vec::new();
-        glif_io::npy::write_f64(&mut b, &[v.len()], v);
+        glif_io::formats::write_npy_f64(&mut b, &[v.len()], v);
         b
     };
     let zeros = vec![0.0; N];
-    let archive = glif_io::npy::zip(&[
+    let archive = glif_io::formats::zip_npz(&[
         ("stimulus.npy".to_string(), member(&x)),
         ("response.npy".to_string(), member(&zeros)),
     ])

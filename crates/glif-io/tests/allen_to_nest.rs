@@ -6,7 +6,7 @@
 mod common;
 
 use common::{gunzip, reference_dir};
-use glif_io::allen_to_nest::{allen_to_nest, SynapseParams};
+use glif_io::nest::{allen_to_nest, SynapseParams};
 use glif_io::nest::{NestModel, NestParams};
 use glif_io::NeuronConfig;
 use serde_json::Value;
@@ -25,7 +25,7 @@ fn check(label: &str, config: &NeuronConfig) -> Option<Value> {
             Err(e) => {
                 let msg = e.to_string();
                 assert!(msg.contains("voltage_reset_fraction"), "{label}: {msg}");
-                let glif_io::rules::AnyVoltageReset::VBefore(glif_core::rules::VBefore {
+                let glif_io::model::AnyVoltageReset::VBefore(glif_core::rules::VBefore {
                     a, ..
                 }) = config.methods.voltage_reset
                 else {
@@ -83,7 +83,7 @@ fn reference_configs_convert_with_asc_r_from_the_config() {
         let Some(v) = check(&path.display().to_string(), &config) else {
             continue;
         };
-        if let glif_io::rules::AscResetMethod::Sum { r } = &config.methods.asc_reset {
+        if let glif_io::model::AscResetMethod::Sum { r } = &config.methods.asc_reset {
             if config.level().unwrap() >= 3 {
                 assert_eq!(v["asc_r"], serde_json::json!(r));
             }

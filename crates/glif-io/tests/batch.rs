@@ -6,8 +6,8 @@
 use std::path::Path;
 
 use glif_io::batch::{self, BatchOptions, Entry};
-use glif_io::rules::AnyVoltage;
-use glif_io::{generate, AnyPrecisionModel, NeuronConfig, Outcome, Precision, Record, RunEnd};
+use glif_io::model::AnyVoltage;
+use glif_io::{stimulus, AnyPrecisionModel, NeuronConfig, Outcome, Precision, Record, RunEnd};
 
 const DT: f64 = 5e-6;
 
@@ -20,7 +20,7 @@ const BAD_RESETS: [&str; 3] = [
 
 /// 0.1 s of zero, 0.2 s of 200 pA.
 fn stimulus() -> Vec<f64> {
-    generate::square(DT, 0.3, 0.1, 0.2, 2e-10).unwrap()
+    stimulus::square(DT, 0.3, 0.1, 0.2, 2e-10).unwrap()
 }
 
 /// 17 Teeter configs of each level (one full block of 16 and one padded
@@ -88,7 +88,7 @@ fn every_model_gives_what_it_gives_alone() {
                 let what = format!("{} {precision:?} {record:?}", run.name);
                 assert!(got.same_outputs(&alone), "{what}");
                 assert_eq!(got.end, alone.end, "{what}");
-                assert_eq!(run.level, glif_io::derived::level_label(c.level()));
+                assert_eq!(run.level, glif_io::model::level_label(c.level()));
                 bad_resets +=
                     usize::from(matches!(got.end, RunEnd::Ended(Outcome::BadReset { .. })));
                 if record == Record::Spikes {
@@ -179,7 +179,7 @@ fn run_batch_with_exp_builds_every_model_with_the_given_exp() {
 fn run_batch_each_runs_every_model_on_its_own_stimulus() {
     let configs: Vec<NeuronConfig> = configs().into_iter().step_by(9).collect();
     let stimuli: Vec<Vec<f64>> = (0..configs.len())
-        .map(|i| generate::square(DT, 0.2, 0.05, 0.1, 1e-10 + 2e-11 * i as f64).unwrap())
+        .map(|i| stimulus::square(DT, 0.2, 0.05, 0.1, 1e-10 + 2e-11 * i as f64).unwrap())
         .collect();
     let refs: Vec<&[f64]> = stimuli.iter().map(Vec::as_slice).collect();
     for record in [Record::All, Record::Spikes] {

@@ -12,9 +12,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use glif_io::batch::SummaryWriter;
 use glif_io::batch::{self, BatchOptions, Entry};
-use glif_io::summary::SummaryWriter;
-use glif_io::{generate, NeuronConfig};
+use glif_io::{stimulus, NeuronConfig};
 
 /// Counts the bytes held by every thread (the batch's work runs on rayon's
 /// threads); this file holds one test, so nothing else allocates meanwhile
@@ -69,7 +69,7 @@ fn a_streamed_batch_holds_one_window_of_results() {
         .join("../../reference/configs/teeter/313861677_Rorb-IRES2-Cre-D_GLIF5_neuron_config.json");
     let config = NeuronConfig::from_path(&path, None).unwrap();
     // 2 ms of zero, 8 ms of 400 pA: a few spikes per model.
-    let stimulus = generate::square(DT, 0.01, 0.002, 0.008, 4e-10).unwrap();
+    let stimulus = stimulus::square(DT, 0.01, 0.002, 0.008, 4e-10).unwrap();
     let options = BatchOptions {
         threads: Some(2),
         ..BatchOptions::new(DT)

@@ -8,8 +8,8 @@
 use std::path::{Path, PathBuf};
 
 use glif_io::batch::{self, BatchOptions};
-use glif_io::generate;
-use glif_io::summary::{self, Row, SpikeTimes, Summary, SummaryWriter};
+use glif_io::batch::{Row, SpikeTimes, Summary, SummaryWriter};
+use glif_io::stimulus;
 
 const DT: f64 = 5e-6;
 
@@ -37,7 +37,7 @@ fn head(rows: Vec<Row>) -> Summary {
 fn streamed_summaries_equal_the_all_in_memory_ones() {
     // 5 ms of zero, 20 ms of 400 pA: most models fire (the spike-times
     // file is not trivial), some end in a bad reset.
-    let stimulus = generate::square(DT, 0.025, 0.005, 0.02, 4e-10).unwrap();
+    let stimulus = stimulus::square(DT, 0.025, 0.005, 0.02, 4e-10).unwrap();
     let dir = std::env::temp_dir().join(format!("glif-batch-stream-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let f = |n: &str| dir.join(n);
@@ -57,9 +57,9 @@ fn streamed_summaries_equal_the_all_in_memory_ones() {
             > n / 2
     );
     assert!(rows.iter().any(|r| r.outcome == "bad_reset"));
-    summary::write_summary_csv(&f("all.csv"), &rows, true).unwrap();
-    summary::write_summary_json(&f("all.json"), &head(rows), true).unwrap();
-    summary::write_spike_times_jsonl(&f("all.jsonl"), &trains, true).unwrap();
+    batch::write_summary_csv(&f("all.csv"), &rows, true).unwrap();
+    batch::write_summary_json(&f("all.json"), &head(rows), true).unwrap();
+    batch::write_spike_times_jsonl(&f("all.jsonl"), &trains, true).unwrap();
     drop(runs);
 
     for threads in [1, 2] {

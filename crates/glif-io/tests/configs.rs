@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use glif_io::{generate, AnyModel, NeuronConfig, RunEnd};
+use glif_io::{stimulus, AnyModel, NeuronConfig, RunEnd};
 use serde_json::Value;
 
 fn check(label: &str, config: &NeuronConfig, stim64: &[f64], stim32: &[f32]) {
@@ -47,7 +47,7 @@ fn check(label: &str, config: &NeuronConfig, stim64: &[f64], stim32: &[f32]) {
 
 #[test]
 fn all_40_reference_configs_load_build_and_run() {
-    let stim = generate::square(5e-6, 0.02, 0.002, 0.016, 5e-10).unwrap();
+    let stim = stimulus::square(5e-6, 0.02, 0.002, 0.016, 5e-10).unwrap();
     let stim32: Vec<f32> = stim.iter().map(|&x| x as f32).collect();
     let files = config_files();
     assert_eq!(files.len(), 40);
@@ -62,7 +62,7 @@ fn all_40_reference_configs_load_build_and_run() {
 
 #[test]
 fn all_2441_teeter_configs_load_build_and_run() {
-    let stim = generate::square(5e-6, 0.005, 0.001, 0.003, 5e-10).unwrap();
+    let stim = stimulus::square(5e-6, 0.005, 0.001, 0.003, 5e-10).unwrap();
     let stim32: Vec<f32> = stim.iter().map(|&x| x as f32).collect();
     let text = gunzip(&reference_dir().join("teeter-all.jsonl.gz"));
     let mut count = 0;
@@ -128,7 +128,7 @@ fn a_written_config_loads_in_allensdk() {
         .with_dt(5e-6)
         .unwrap();
     let out = dir.join("written.json");
-    glif_io::write::write_config(&out, &c, false).unwrap();
+    glif_io::model::write_config(&out, &c, false).unwrap();
     let script = "import json,sys\nfrom allensdk.model.glif.glif_neuron import GlifNeuron\n\
                   n = GlifNeuron.from_dict(json.load(open(sys.argv[1])))\n\
                   out = n.run([0.0]*100 + [5e-10]*2000)\n\

@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use common::*;
-use glif_io::csv::{read_csv, write_csv};
-use glif_io::csv_stream::{run_source_to_csv, CsvRunError};
-use glif_io::generate::Generator;
-use glif_io::stream::{Slice, Source};
+use glif_io::formats::{read_csv, write_csv};
+use glif_io::run::{run_source_to_csv, CsvRunError};
+use glif_io::stimulus::Generator;
+use glif_io::stimulus::{Slice, Source};
 use glif_io::{
     batch, AnyPrecisionModel, ErrorKind, NeuronConfig, Outcome, Precision, Record, RunEnd,
     WriteOptions,
@@ -76,7 +76,7 @@ impl<S: Source> Source for Dribble<S> {
 fn paths(dir: &Path, name: &str, gz: bool) -> (PathBuf, PathBuf) {
     let ext = if gz { ".csv.gz" } else { ".csv" };
     let traces = dir.join(format!("{name}{ext}"));
-    let spikes = glif_io::output::csv_spikes_path(&traces);
+    let spikes = glif_io::formats::csv_spikes_path(&traces);
     (traces, spikes)
 }
 

@@ -5,8 +5,8 @@
 mod common;
 
 use common::reference_dir;
-use glif_io::derived::{level_description, level_label};
-use glif_io::rules::AnyVoltage;
+use glif_io::model::AnyVoltage;
+use glif_io::model::{level_description, level_label};
 use glif_io::{AnyModel, NeuronConfig};
 
 const DT: f64 = 5e-6;

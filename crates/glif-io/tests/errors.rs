@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use glif_io::{generate, stimulus, AnyModel, ErrorKind, NeuronConfig, WriteOptions};
+use glif_io::{stimulus, AnyModel, ErrorKind, NeuronConfig, WriteOptions};
 use serde_json::{json, Value};
 
 fn base() -> Value {
@@ -239,16 +239,16 @@ fn stimulus_errors() {
     let e = stimulus::read_stimulus(write("i.txt", b"inf\n")).unwrap_err();
     has(&e.to_string(), &["line 1", "inf"]);
     let mut npy = Vec::new();
-    glif_io::npy::write_f64(&mut npy, &[3], &[0.0, f64::INFINITY, 1.0]);
+    glif_io::formats::write_npy_f64(&mut npy, &[3], &[0.0, f64::INFINITY, 1.0]);
     let e = stimulus::read_stimulus(write("s.npy", &npy)).unwrap_err();
     has(&e.to_string(), &["s.npy", "[1]", "inf"]);
     let e = stimulus::read_stimulus(write("t.npy", &npy[..npy.len() - 3])).unwrap_err();
     has(&e.to_string(), &["t.npy", "truncated"]);
-    let e = generate::square(0.0, 1.0, 0.0, 1.0, 1e-10).unwrap_err();
+    let e = stimulus::square(0.0, 1.0, 0.0, 1.0, 1e-10).unwrap_err();
     has(&e.to_string(), &["dt"]);
-    let e = generate::square(5e-6, 1e9, 0.0, 1.0, 1e-10).unwrap_err();
+    let e = stimulus::square(5e-6, 1e9, 0.0, 1.0, 1e-10).unwrap_err();
     has(&e.to_string(), &["duration", "more than"]);
-    let e = generate::held_noise(5e-6, 0.1, 0.0, 0.0, 0.0, 1e-10, 1).unwrap_err();
+    let e = stimulus::held_noise(5e-6, 0.1, 0.0, 0.0, 0.0, 1e-10, 1).unwrap_err();
     has(&e.to_string(), &["hold"]);
 }
 
@@ -258,7 +258,7 @@ fn writing_never_overwrites_unless_asked() {
     let path = dir.join("out.json");
     std::fs::write(&path, "precious").unwrap();
     let r = glif_io::RunResult::new(2, 0);
-    let e = glif_io::json::write_json(&path, &r, &WriteOptions::default()).unwrap_err();
+    let e = glif_io::formats::write_json(&path, &r, &WriteOptions::default()).unwrap_err();
     assert!(matches!(e.kind, ErrorKind::Exists));
     has(&e.to_string(), &["out.json", "already exists"]);
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "precious");
@@ -266,7 +266,7 @@ fn writing_never_overwrites_unless_asked() {
         overwrite: true,
         ..Default::default()
     };
-    glif_io::json::write_json(&path, &r, &opts).unwrap();
+    glif_io::formats::write_json(&path, &r, &opts).unwrap();
     assert_ne!(std::fs::read_to_string(&path).unwrap(), "precious");
     // No temporary files are left behind.
     let leftovers: Vec<_> = std::fs::read_dir(&dir)
@@ -281,6 +281,6 @@ fn writing_never_overwrites_unless_asked() {
         .collect();
     assert!(leftovers.is_empty());
     // A folder that does not exist: an error naming it, nothing created.
-    let e = glif_io::json::write_json(dir.join("no/such/dir/x.json"), &r, &opts).unwrap_err();
+    let e = glif_io::formats::write_json(dir.join("no/such/dir/x.json"), &r, &opts).unwrap_err();
     has(&e.to_string(), &["no/such/dir"]);
 }

@@ -1,7 +1,7 @@
 //! Property tests: malformed JSON, truncated and corrupted `.npy`/`.npz`,
 //! and random bytes fed to every reader. Only errors, never a panic.
 
-use glif_io::{generate, stimulus, AnyModel, NeuronConfig};
+use glif_io::{stimulus, AnyModel, NeuronConfig};
 use proptest::prelude::*;
 
 fn base_config() -> String {
@@ -17,7 +17,7 @@ fn valid_npz() -> Vec<u8> {
     for i in 0..3 {
         glif_core::Recorder::<f64, 2>::sample(&mut r, i, 0.01, 0.02, &[1e-10, 2e-10]);
     }
-    glif_io::npz::results_to_npz(&r, &Default::default()).unwrap()
+    glif_io::formats::results_to_npz(&r, &Default::default()).unwrap()
 }
 
 /// Every reader on the same input; results are ignored, panics are not.
@@ -31,11 +31,11 @@ fn read_everything(bytes: &[u8]) {
     let _ = stimulus::stimulus_from_json_str(&text);
     let _ = stimulus::stimulus_from_text(&text);
     let _ = stimulus::stimulus_from_npy(bytes);
-    let _ = glif_io::npy::read(bytes);
-    let _ = glif_io::npy::unzip(bytes);
-    let _ = glif_io::json::results_from_json_str(&text);
-    let _ = glif_io::npz::results_from_npz_bytes(bytes);
-    if let Ok(spec) = serde_json::from_str::<generate::ReferenceStimulus>(&text) {
+    let _ = glif_io::formats::read_npy(bytes);
+    let _ = glif_io::formats::unzip_npz(bytes);
+    let _ = glif_io::formats::results_from_json_str(&text);
+    let _ = glif_io::formats::results_from_npz_bytes(bytes);
+    if let Ok(spec) = serde_json::from_str::<stimulus::ReferenceStimulus>(&text) {
         let _ = spec.samples();
     }
 }
@@ -80,7 +80,7 @@ proptest! {
     #[test]
     fn truncated_and_mutated_npy_npz(cut in 0usize..2000, pos in 0usize..2000, byte in any::<u8>()) {
         let mut npy = Vec::new();
-        glif_io::npy::write_f64(&mut npy, &[5], &[1.0, 2.0, 3.0, 4.0, 5.0]);
+        glif_io::formats::write_npy_f64(&mut npy, &[5], &[1.0, 2.0, 3.0, 4.0, 5.0]);
         for mut b in [npy, valid_npz()] {
             if pos < b.len() { b[pos] = byte; }
             b.truncate(cut.min(b.len()));
@@ -90,8 +90,8 @@ proptest! {
 
     #[test]
     fn generators_take_any_numbers(dt in any::<f64>(), d in any::<f64>(), s in any::<f64>(), w in any::<f64>(), a in any::<f64>(), seed in any::<u64>()) {
-        let _ = generate::square(dt, d.abs() % 0.1, s, w, a);
-        let _ = generate::ramp(dt, d.abs() % 0.1, s, w, a);
-        let _ = generate::held_noise(dt, d.abs() % 0.1, s, w, a, a, seed);
+        let _ = stimulus::square(dt, d.abs() % 0.1, s, w, a);
+        let _ = stimulus::ramp(dt, d.abs() % 0.1, s, w, a);
+        let _ = stimulus::held_noise(dt, d.abs() % 0.1, s, w, a, a, seed);
     }
 }

@@ -8,8 +8,7 @@
 mod common;
 
 use common::*;
-use glif_io::npy::{self, NpyData};
-use glif_io::npz::{self, NpzExtra, NpzWriter};
+use glif_io::formats::{self, NpyData, NpzExtra, NpzWriter};
 use glif_io::stimulus::{read_stimulus_with, StimulusOptions};
 use glif_io::{RunResult, WriteOptions};
 use glif_reference::counting_alloc::{peak_during, Counting};
@@ -61,13 +60,13 @@ fn numpy_savez_compressed_deflated_members_read_back() {
     let bytes = std::fs::read(numpy_fixture()).unwrap();
     // Deflated members (method 8), as np.savez_compressed writes them.
     assert_eq!(u16::from_le_bytes([bytes[8], bytes[9]]), 8);
-    let members = npy::unzip(&bytes).unwrap();
+    let members = formats::unzip_npz(&bytes).unwrap();
     let names: Vec<&str> = members.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["stimulus.npy", "steps.npy"]);
-    let stim = npy::read(&members[0].1).unwrap();
+    let stim = formats::read_npy(&members[0].1).unwrap();
     assert_eq!(stim.shape, [100]);
     assert_eq!(stim.data, NpyData::F64(fixture_stimulus()));
-    let steps = npy::read(&members[1].1).unwrap();
+    let steps = formats::read_npy(&members[1].1).unwrap();
     assert_eq!(steps.data, NpyData::I64((0..100).step_by(7).collect()));
     // The stimulus reader picks an array by key.
     let options = StimulusOptions {
@@ -91,12 +90,12 @@ fn a_compressed_result_archive_reads_back() {
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .large_file(true);
-    for (name, bytes) in npz::results_to_npy(&r, &WriteOptions::default()) {
+    for (name, bytes) in formats::results_to_npy(&r, &WriteOptions::default()) {
         zip.start_file(name, options).unwrap();
         std::io::Write::write_all(&mut zip, &bytes).unwrap();
     }
     zip.finish().unwrap();
-    assert!(npz::read_npz(&path).unwrap().same_outputs(&r));
+    assert!(formats::read_npz(&path).unwrap().same_outputs(&r));
 }
 
 /// Whether the local header of the archive's first member carries a ZIP64
@@ -111,7 +110,7 @@ fn first_member_has_zip64(bytes: &[u8]) -> bool {
 #[test]
 fn zip64_members_are_written_and_read_back() {
     let r = result(3_000);
-    let members = npz::results_to_npy(&r, &WriteOptions::default());
+    let members = formats::results_to_npy(&r, &WriteOptions::default());
     let write = |zip64: bool| {
         let mut w = NpzWriter::new(std::io::Cursor::new(Vec::new())).zip64_always(zip64);
         for (name, bytes) in &members {
@@ -123,7 +122,7 @@ fn zip64_members_are_written_and_read_back() {
     assert!(!first_member_has_zip64(&plain));
     assert!(first_member_has_zip64(&zip64));
     for bytes in [plain, zip64] {
-        assert!(npz::results_from_npz_bytes(&bytes)
+        assert!(formats::results_from_npz_bytes(&bytes)
             .unwrap()
             .same_outputs(&r));
     }
@@ -132,13 +131,15 @@ fn zip64_members_are_written_and_read_back() {
 #[test]
 fn a_corrupt_member_is_refused_naming_the_member() {
     let r = result(1_000);
-    let mut bytes = npz::results_to_npz(&r, &WriteOptions::default()).unwrap();
+    let mut bytes = formats::results_to_npz(&r, &WriteOptions::default()).unwrap();
     // A byte inside voltage.npy's data (the first member, stored): its
     // CRC-32 no longer matches.
     bytes[30 + "voltage.npy".len() + 200] ^= 0xFF;
-    let e = npz::results_from_npz_bytes(&bytes).unwrap_err().to_string();
+    let e = formats::results_from_npz_bytes(&bytes)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("voltage.npy") && e.contains("checksum"), "{e}");
-    let e = npz::results_from_npz_bytes(b"PK not an archive")
+    let e = formats::results_from_npz_bytes(b"PK not an archive")
         .unwrap_err()
         .to_string();
     assert!(e.contains("not a valid .npz (ZIP) archive"), "{e}");
@@ -161,13 +162,13 @@ fn a_npz_is_written_without_a_copy_of_its_traces() {
         ..NpzExtra::default()
     };
     let (written, peak) =
-        peak_during(|| npz::write_npz_with(dir.join("r.npz"), &r, &options, &extra));
+        peak_during(|| formats::write_npz_with(dir.join("r.npz"), &r, &options, &extra));
     written.unwrap();
     // Bound: the 64 KiB conversion buffer, the file's 8 KiB buffer, the
     // spike arrays, headers and the archive's directory; well under the
     // 3.2 MB of a single trace copied.
     assert!(peak < 512 * 1024, "peak {peak} bytes while writing");
-    let (back, found) = npz::read_npz_with(dir.join("r.npz")).unwrap();
+    let (back, found) = formats::read_npz_with(dir.join("r.npz")).unwrap();
     assert_eq!(
         back.voltage.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
         r.voltage_with_spike_cut_value(0.05)

@@ -4,10 +4,8 @@
 mod common;
 
 use common::*;
-use glif_io::json::*;
-use glif_io::npz::*;
-use glif_io::write::*;
-use glif_io::{generate, stimulus, AnyModel, NeuronConfig, RunEnd, RunResult, WriteOptions};
+use glif_io::formats::*;
+use glif_io::{stimulus, AnyModel, NeuronConfig, RunEnd, RunResult, WriteOptions};
 
 fn sample_result(asc_currents: bool) -> RunResult {
     let path = reference_dir().join("configs/osb/566283540_neuron_config.json");
@@ -20,9 +18,9 @@ fn sample_result(asc_currents: bool) -> RunResult {
         c.asc_amp.clear();
         c.init_asc.clear();
         c.coeffs.asc_amp.clear();
-        c.methods.asc_reset = glif_io::rules::AscResetMethod::Sum { r: vec![] };
+        c.methods.asc_reset = glif_io::model::AscResetMethod::Sum { r: vec![] };
     }
-    let stim = generate::square(5e-6, 0.03, 0.002, 0.025, 6e-10).unwrap();
+    let stim = stimulus::square(5e-6, 0.03, 0.002, 0.025, 6e-10).unwrap();
     let r = AnyModel::<f64>::new(&c).unwrap().run_result(&stim);
     assert!(r.spikes.len() >= 2 && r.voltage.iter().any(|v| v.is_nan()));
     r
@@ -41,8 +39,9 @@ fn every_format_round_trips_bit_for_bit() {
         write_npy_dir(dir.join("npy"), &r, &o).unwrap();
         assert!(read_npy_dir(dir.join("npy")).unwrap().same_outputs(&r));
         let stim: Vec<f64> = (0..r.len()).map(|i| i as f64 * 1e-12).collect();
-        glif_io::csv::write_csv(dir.join("t.csv"), dir.join("s.csv"), &r, 5e-6, &stim, &o).unwrap();
-        let t = glif_io::csv::read_csv(dir.join("t.csv"), dir.join("s.csv")).unwrap();
+        glif_io::formats::write_csv(dir.join("t.csv"), dir.join("s.csv"), &r, 5e-6, &stim, &o)
+            .unwrap();
+        let t = glif_io::formats::read_csv(dir.join("t.csv"), dir.join("s.csv")).unwrap();
         assert!(t.result.same_outputs(&r));
         assert_eq!(t.stimulus, stim);
         assert_eq!(t.time[1], 5e-6);
@@ -150,7 +149,7 @@ np.save(d + "/fortran.npy", np.asfortranarray(np.arange(6.0).reshape(2, 3)))
     assert_eq!(s64[6], 1e-9);
     let s32 = stimulus::read_stimulus(dir.join("stim32.npy")).unwrap();
     assert_eq!(s32[6], f64::from(1e-9f32));
-    let f = glif_io::npy::read(&std::fs::read(dir.join("fortran.npy")).unwrap()).unwrap();
+    let f = glif_io::formats::read_npy(&std::fs::read(dir.join("fortran.npy")).unwrap()).unwrap();
     assert_eq!(f.to_f64(), vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
     glif_reference::env::record(
         CHECK,
@@ -162,14 +161,14 @@ np.save(d + "/fortran.npy", np.asfortranarray(np.arange(6.0).reshape(2, 3)))
 
 #[test]
 fn stimuli_round_trip_through_every_reader() {
-    let stim = generate::held_noise(5e-6, 0.01, 0.001, 5e-4, 1e-10, 5e-11, 42).unwrap();
+    let stim = stimulus::held_noise(5e-6, 0.01, 0.001, 5e-4, 1e-10, 5e-11, 42).unwrap();
     assert_eq!(
         stim,
-        generate::held_noise(5e-6, 0.01, 0.001, 5e-4, 1e-10, 5e-11, 42).unwrap()
+        stimulus::held_noise(5e-6, 0.01, 0.001, 5e-4, 1e-10, 5e-11, 42).unwrap()
     );
     assert_ne!(
         stim,
-        generate::held_noise(5e-6, 0.01, 0.001, 5e-4, 1e-10, 5e-11, 43).unwrap()
+        stimulus::held_noise(5e-6, 0.01, 0.001, 5e-4, 1e-10, 5e-11, 43).unwrap()
     );
     let dir = scratch_dir("stimuli");
     std::fs::write(dir.join("s.json"), serde_json::to_string(&stim).unwrap()).unwrap();
@@ -178,7 +177,7 @@ fn stimuli_round_trip_through_every_reader() {
         .collect();
     std::fs::write(dir.join("s.csv"), text).unwrap();
     let mut npy = Vec::new();
-    glif_io::npy::write_f64(&mut npy, &[stim.len()], &stim);
+    glif_io::formats::write_npy_f64(&mut npy, &[stim.len()], &stim);
     std::fs::write(dir.join("s.npy"), npy).unwrap();
     for f in ["s.json", "s.csv", "s.npy"] {
         assert_eq!(stimulus::read_stimulus(dir.join(f)).unwrap(), stim, "{f}");
@@ -200,23 +199,23 @@ fn stimuli_round_trip_through_every_reader() {
 
 #[test]
 fn generators_and_reference_kinds() {
-    let sq = generate::square(5e-6, 0.01, 0.002, 0.005, 1e-10).unwrap();
+    let sq = stimulus::square(5e-6, 0.01, 0.002, 0.005, 1e-10).unwrap();
     assert_eq!(sq.len(), 2000);
     assert_eq!(sq.iter().filter(|&&x| x == 1e-10).count(), 1000);
     assert_eq!(
         (sq[399], sq[400], sq[1399], sq[1400]),
         (0.0, 1e-10, 1e-10, 0.0)
     );
-    let p = generate::pulse(5e-6, 0.01, 0.001, 1e-9).unwrap();
+    let p = stimulus::pulse(5e-6, 0.01, 0.001, 1e-9).unwrap();
     assert_eq!(p.iter().filter(|&&x| x != 0.0).count(), 600);
-    let r = generate::ramp(5e-6, 0.01, 0.0, 0.005, 1e-7).unwrap();
+    let r = stimulus::ramp(5e-6, 0.01, 0.0, 0.005, 1e-7).unwrap();
     assert_eq!((r[0], r[999], r[1000]), (0.0, 999.0 * 5e-6 * 1e-7, 0.0));
     // Every reference case's stimulus rebuilds exactly (checked against stimulus_check).
     let mut n = 0;
     for dir in std::fs::read_dir(reference_dir().join("traces")).unwrap() {
         for f in std::fs::read_dir(dir.unwrap().path()).unwrap() {
             let case = load_case(&f.unwrap().path());
-            let spec: generate::ReferenceStimulus =
+            let spec: stimulus::ReferenceStimulus =
                 serde_json::from_value(case["stimulus"].clone()).unwrap();
             let x = spec.samples().unwrap();
             let check = &case["stimulus_check"];
@@ -245,7 +244,7 @@ fn bad_reset_and_errors_are_reported_as_run_ends() {
         .unwrap()
         .with_dt(5e-6)
         .unwrap();
-    c.methods.asc = glif_io::rules::AnyAsc::Exp(glif_core::rules::AscExp);
+    c.methods.asc = glif_io::model::AnyAsc::Exp(glif_core::rules::AscExp);
     c.init_asc = vec![1e-10, 0.0];
     let r = AnyModel::<f64>::new(&c)
         .unwrap()
@@ -300,7 +299,7 @@ fn run_iter_matches_run() {
         .unwrap()
         .with_dt(5e-6)
         .unwrap();
-    let stim = generate::square(5e-6, 0.03, 0.002, 0.025, 6e-10).unwrap();
+    let stim = stimulus::square(5e-6, 0.03, 0.002, 0.025, 6e-10).unwrap();
     for m in [
         AnyModel::<f64>::new(&c).unwrap(),
         AnyModel::<f64>::general_with_exp(&c, &|x: f64| glif_core::Float::exp(x)).unwrap(),

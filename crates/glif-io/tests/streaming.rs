@@ -10,9 +10,10 @@ mod common;
 use std::path::Path;
 
 use common::*;
-use glif_io::generate::{self, Generator};
+use glif_io::run;
+use glif_io::stimulus::{self, Generator};
 use glif_io::stimulus::{stimulus_from_npy, NpyStream};
-use glif_io::stream::{self, Slice, Source};
+use glif_io::stimulus::{Slice, Source};
 use glif_io::{AnyModel, NeuronConfig, RunEnd, RunResult, SpikeTrain};
 use glif_reference::counting_alloc::{peak_during, Counting};
 
@@ -54,7 +55,7 @@ fn chunked_runs_equal_whole_runs() {
         .unwrap()
         .with_dt(5e-6)
         .unwrap();
-    let stim = generate::square(5e-6, 0.2, 0.002, 0.19, 6e-10).unwrap();
+    let stim = stimulus::square(5e-6, 0.2, 0.002, 0.19, 6e-10).unwrap();
     let models = [
         AnyModel::<f64>::new(&c).unwrap(),
         AnyModel::<f64>::general_with_exp(&c, &|x: f64| glif_core::Float::exp(x)).unwrap(),
@@ -62,14 +63,14 @@ fn chunked_runs_equal_whole_runs() {
     for m in models {
         let whole = m.run_result(&stim);
         assert!(whole.spikes.len() > 10, "the stimulus must make it fire");
-        for max in [1, 7, 30, 1000, stream::CHUNK, usize::MAX] {
+        for max in [1, 7, 30, 1000, stimulus::CHUNK, usize::MAX] {
             let mut source = Trickle {
                 inner: Slice::new(&stim),
                 max,
             };
             let mut r = RunResult::new(2, stim.len());
             let mut calls = Vec::new();
-            r.end = stream::run(&m, &mut source, &mut r, &mut |done| calls.push(done)).unwrap();
+            r.end = run::run_into(&m, &mut source, &mut r, &mut |done| calls.push(done)).unwrap();
             assert!(r.same_outputs(&whole), "chunks of at most {max}");
             assert_eq!(r.end, whole.end);
             assert_eq!(calls.last(), Some(&stim.len()));
@@ -80,7 +81,7 @@ fn chunked_runs_equal_whole_runs() {
                 max,
             };
             let mut s = SpikeTrain::default();
-            s.end = stream::run(&m, &mut source, &mut s, &mut |_| {}).unwrap();
+            s.end = run::run_into(&m, &mut source, &mut s, &mut |_| {}).unwrap();
             assert_eq!(s.spikes, whole.spikes);
         }
     }
@@ -89,7 +90,7 @@ fn chunked_runs_equal_whole_runs() {
     let stim32: Vec<f32> = stim.iter().map(|&x| x as f32).collect();
     let whole = m.run_result(&stim32);
     let mut r = RunResult::new(2, stim.len());
-    r.end = stream::run(&m, &mut Slice::new(&stim), &mut r, &mut |_| {}).unwrap();
+    r.end = run::run_into(&m, &mut Slice::new(&stim), &mut r, &mut |_| {}).unwrap();
     assert!(r.same_outputs(&whole));
 }
 
@@ -106,12 +107,12 @@ fn generators_give_the_vec_functions_samples() {
         }
         chunked.extend_from_slice(&buf[..n]);
     }
-    let square = generate::square(dt, 0.05, 0.01, 0.02, 3e-10).unwrap();
+    let square = stimulus::square(dt, 0.05, 0.01, 0.02, 3e-10).unwrap();
     assert_eq!(chunked, square);
     assert_eq!(square.iter().filter(|&&x| x == 3e-10).count(), 4000);
 
     // Noise cut at start + width: the levels of the whole noise, then 0.
-    let full = generate::held_noise(dt, 0.05, 0.01, 1e-3, 1e-10, 5e-11, 9).unwrap();
+    let full = stimulus::held_noise(dt, 0.05, 0.01, 1e-3, 1e-10, 5e-11, 9).unwrap();
     let cut = Generator::held_noise(dt, 0.05, 0.01, Some(0.02), 1e-3, 1e-10, 5e-11, 9)
         .unwrap()
         .to_vec();
@@ -225,7 +226,7 @@ fn spikes_only_streams_in_bounded_memory() {
         let (end, peak) = peak_during(|| {
             let mut source = NpyStream::open(&p).unwrap();
             let mut s = SpikeTrain::default();
-            let end = stream::run(&m, &mut source, &mut s, &mut |_| {}).unwrap();
+            let end = run::run_into(&m, &mut source, &mut s, &mut |_| {}).unwrap();
             (end, s.spikes.len())
         });
         assert_eq!(end.0, RunEnd::COMPLETED);
@@ -233,7 +234,7 @@ fn spikes_only_streams_in_bounded_memory() {
         let (_, gen_peak) = peak_during(|| {
             let mut g = Generator::square(5e-6, n as f64 * 5e-6, 0.1, 0.5, 4e-10).unwrap();
             let mut s = SpikeTrain::default();
-            stream::run(&m, &mut g, &mut s, &mut |_| {}).unwrap()
+            run::run_into(&m, &mut g, &mut s, &mut |_| {}).unwrap()
         });
         peaks.push((n, peak, gen_peak));
     }

@@ -2,7 +2,7 @@
 //! (`reference/README.md`, through glif-io's `ReferenceStimulus`) and
 //! checked against the case's stored checks; the `long_square` amplitude.
 
-use glif_io::generate::ReferenceStimulus;
+use glif_io::stimulus::ReferenceStimulus;
 use glif_io::NeuronConfig;
 use serde_json::Value;
 

@@ -27,8 +27,8 @@ use hdf5::types::{
 use hdf5::{Container, Dataset, Group, Location};
 
 /// AllenSDK's default for the voltage written where the simulation leaves NaN (the samples
-/// cut after a spike): 0.05 V, [`crate::SPIKE_CUT_VALUE`].
-pub use crate::results::SPIKE_CUT_VALUE as DEFAULT_SPIKE_CUT_VALUE;
+/// cut after a spike): 0.05 V, [`crate::model::SPIKE_CUT_VALUE`].
+pub use crate::model::SPIKE_CUT_VALUE as DEFAULT_SPIKE_CUT_VALUE;
 pub use ephys_sweeps::{
     parse_ephys_sweeps, read_ephys_sweeps, select_from, select_sweeps, EphysSweep,
     TEST_STIMULUS_NAME,

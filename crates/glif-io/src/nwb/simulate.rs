@@ -11,9 +11,9 @@ use rayon::prelude::*;
 
 use super::{copy_for_output, NwbError, NwbFile, Sweep};
 use crate::batch::Exp;
-use crate::config::NeuronConfig;
+use crate::model::NeuronConfig;
 use crate::model::{AnyModel, AnyPrecisionModel, Precision};
-use crate::results::{RunEnd, RunResult, SPIKE_CUT_VALUE};
+use crate::model::{RunEnd, RunResult, SPIKE_CUT_VALUE};
 use crate::run::{self, Record};
 
 /// How sweeps are simulated.
@@ -79,14 +79,14 @@ pub struct SweepOutcome {
     pub error: Option<String>,
     /// The smallest and largest stimulus sample (A); `None` when the sweep
     /// could not be read or has no samples.
-    pub stimulus_range: Option<crate::checks::Range>,
+    pub stimulus_range: Option<crate::run::Range>,
 }
 
 /// Why [`simulate_neuron`] could not start or finish.
 #[derive(Debug)]
 pub enum SimulateError {
     /// The config does not build into a model (checked at dt = 5 µs).
-    Config(crate::Error),
+    Config(crate::base::Error),
     /// The input file cannot be opened as an NWB file.
     Input(NwbError),
     /// The output cannot be made (exists, names the input, ...), opened or closed.
@@ -111,7 +111,7 @@ fn build(
     dt: f64,
     options: &SweepOptions,
     exp: Option<Exp<'_>>,
-) -> crate::Result<AnyPrecisionModel> {
+) -> crate::base::Result<AnyPrecisionModel> {
     let mut c = config.clone().with_dt(dt)?;
     if let Some(n) = options.spike_cut_length {
         c = c.with_spike_cut_length(n);
@@ -136,7 +136,7 @@ pub fn simulate_sweep(
     sweep: &Sweep,
     options: &SweepOptions,
     progress: &(dyn Fn(usize) + Sync),
-) -> crate::Result<RunResult> {
+) -> crate::base::Result<RunResult> {
     simulate_sweep_with_exp(config, sweep, options, None, progress)
 }
 
@@ -148,7 +148,7 @@ pub fn simulate_sweep_with_exp(
     options: &SweepOptions,
     exp: Option<Exp<'_>>,
     progress: &(dyn Fn(usize) + Sync),
-) -> crate::Result<RunResult> {
+) -> crate::base::Result<RunResult> {
     let model = build(config, sweep.dt, options, exp)?;
     Ok(run::run(&model, &sweep.stimulus, Record::All, progress))
 }
@@ -231,9 +231,9 @@ pub fn simulate_neuron_with_exp(
     type Simulated = (
         u32,
         f64,
-        crate::Result<RunResult>,
+        crate::base::Result<RunResult>,
         f64,
-        Option<crate::checks::Range>,
+        Option<crate::run::Range>,
     );
     let simulated: Vec<Simulated> = work
         .par_iter()
@@ -246,7 +246,7 @@ pub fn simulate_neuron_with_exp(
             });
             let done = finished.fetch_add(1, Ordering::Relaxed) as usize + 1;
             progress(SweepProgress::Sweeps { done, total });
-            let range = crate::checks::Range::of(&sweep.stimulus);
+            let range = crate::run::Range::of(&sweep.stimulus);
             (sweep.number, sweep.dt, r, t0.elapsed().as_secs_f64(), range)
         })
         .collect();

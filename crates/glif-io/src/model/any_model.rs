@@ -8,10 +8,11 @@ use glif_core::{
     Rules, RunError, State,
 };
 
-use crate::config::NeuronConfig;
-use crate::error::{Error, ErrorKind, Result};
-use crate::results::{RunEnd, RunResult, SpikeTrain};
-use crate::rules::*;
+use super::config::NeuronConfig;
+use super::fields::array;
+use super::results::{RunEnd, RunResult, SpikeTrain};
+use super::rules::*;
+use crate::base::{Error, ErrorKind, Result};
 
 /// The largest number of after-spike currents a config may have.
 pub const MAX_ASC_CURRENTS: usize = 4;
@@ -349,19 +350,6 @@ impl AnyPrecisionModel {
 
 fn to_f32(x: &[f64]) -> Vec<f32> {
     x.iter().map(|&v| v as f32).collect()
-}
-
-/// `values` as an array of `N` numbers in precision `F`, or a length error
-/// naming `path`.
-pub(crate) fn array<F: Float, const N: usize>(path: &str, values: &[f64]) -> Result<[F; N]> {
-    if values.len() != N {
-        return Err(Error::new(ErrorKind::WrongLength {
-            path: path.to_string(),
-            found: values.len(),
-            expected: N,
-        }));
-    }
-    Ok(core::array::from_fn(|i| F::from_f64(values[i])))
 }
 
 fn spec<F: Float, const N: usize>(c: &NeuronConfig) -> Result<ParamSpec<F, N>> {

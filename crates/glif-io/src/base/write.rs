@@ -1,7 +1,7 @@
 //! The atomic, no-clobber writer every output file goes through, and
-//! writing configs. Each result format has its own module with its writer
-//! and reader: [`crate::json`], [`crate::npz`], [`crate::csv`],
-//! [`crate::summary`]; [`crate::output`] picks one by file extension.
+//! reading files that may be gzip-compressed. Each result format has its
+//! writer and reader in [`crate::formats`] (batch summaries in
+//! [`crate::batch`]); configs are written back by [`crate::model`].
 //!
 //! Every writer is atomic: it writes a temporary file in the destination
 //! folder, flushes it to disk, then renames it over the destination, so a
@@ -17,42 +17,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::config::NeuronConfig;
-use crate::error::{Error, ErrorKind, Result};
-use crate::results::RunResult;
+use std::io::Read;
 
-/// How to write.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct WriteOptions {
-    /// Replace an existing file (default: refuse).
-    pub overwrite: bool,
-    /// Write NaN voltages (spike cuts) as this value, as AllenSDK's
-    /// `simulate_neuron` does with [`crate::SPIKE_CUT_VALUE`] (0.05 V).
-    /// `None` (the default) keeps NaN.
-    pub spike_cut_value: Option<f64>,
-}
-
-impl WriteOptions {
-    /// The voltage to write: NaN replaced by [`WriteOptions::spike_cut_value`] if set.
-    pub(crate) fn voltage(&self, result: &RunResult) -> Vec<f64> {
-        match self.spike_cut_value {
-            Some(v) => result.voltage_with_spike_cut_value(v),
-            None => result.voltage.clone(),
-        }
-    }
-}
-
-/// Names of the output arrays, in AllenSDK's order.
-pub const OUTPUT_KEYS: [&str; 8] = [
-    "voltage",
-    "threshold",
-    "AScurrents",
-    "grid_spike_times",
-    "interpolated_spike_times",
-    "spike_time_steps",
-    "interpolated_spike_voltage",
-    "interpolated_spike_threshold",
-];
+use super::error::{Error, ErrorKind, Result};
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -63,10 +30,29 @@ pub fn is_gzip(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
 }
 
+/// The bytes of `path`, decompressed when its name ends in `.gz`.
+pub(crate) fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let gz = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+    if !gz {
+        return Ok(bytes);
+    }
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(&bytes[..])
+        .read_to_end(&mut out)
+        .map_err(|e| {
+            let e = std::io::Error::new(e.kind(), format!("not a valid gzip file: {e}"));
+            Error::io(path, e)
+        })?;
+    Ok(out)
+}
+
 /// The text of a file [`write_atomic`] wrote: gunzipped when its name
 /// ends in `.gz`.
 pub(crate) fn read_text(path: &Path) -> Result<String> {
-    let bytes = crate::stimulus::read_maybe_gzip(path)?;
+    let bytes = read_maybe_gzip(path)?;
     String::from_utf8(bytes).map_err(|_| {
         let e = std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text");
         Error::io(path, e)
@@ -259,11 +245,4 @@ impl Drop for AtomicWriter {
         drop(self.w.take());
         let _ = std::fs::remove_file(&self.temp);
     }
-}
-
-/// Writes a config as AllenSDK's `to_dict` would (see
-/// [`NeuronConfig::to_json`]); `GlifNeuron.from_dict(json.load(f))` reads it.
-pub fn write_config(path: impl AsRef<Path>, config: &NeuronConfig, overwrite: bool) -> Result<()> {
-    let text = config.to_json_string();
-    write_atomic(path.as_ref(), overwrite, |w| w.write_all(text.as_bytes()))
 }

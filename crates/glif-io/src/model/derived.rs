@@ -7,8 +7,8 @@
 //! Symbols as in AllenSDK's `GlifNeuron`: `G = 1/R_input` (S), `C` (F),
 //! `El`, `th_inf` (V), and the fitted multipliers `coeffs`.
 
-use crate::config::NeuronConfig;
-use crate::rules::{AnyThreshold, AnyVoltage};
+use super::config::NeuronConfig;
+use super::rules::{AnyThreshold, AnyVoltage};
 
 /// Short names of the five published levels (Teeter et al. 2018), GLIF1 first.
 pub const LEVEL_NAMES: [&str; 5] = ["LIF", "LIF-R", "LIF-ASC", "LIF-R-ASC", "LIF-R-ASC-A"];
@@ -124,9 +124,9 @@ impl NeuronConfig {
         Some(format!(
             "dt = {} s is {} x the effective membrane time constant ({} s): {what}; \
              use the stimulus sampling interval (5e-6 s for Allen data)",
-            crate::sci(self.dt),
-            crate::sci(ratio),
-            crate::sci(self.tau_m())
+            crate::base::sci(self.dt),
+            crate::base::sci(ratio),
+            crate::base::sci(self.tau_m())
         ))
     }
 }

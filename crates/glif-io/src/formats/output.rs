@@ -3,9 +3,9 @@
 //!
 //! | extension | writer | content |
 //! |---|---|---|
-//! | `.json` | [`crate::json::write_json_with`] | AllenSDK's keys (no traces for a spikes-only run), then `outcome` ([`crate::json::outcome_json`]) and the caller's keys |
-//! | `.npz` | [`crate::npz::write_npz_with`] | AllenSDK's arrays plus `stimulus`, `dt`, `bad_reset_spike_step` |
-//! | `.csv` | [`crate::csv::write_csv`] | the trace table, and the spike table in `NAME.spikes.csv`; for a spikes-only run `NAME.csv` is the spike table |
+//! | `.json` | [`super::json::write_json_with`] | AllenSDK's keys (no traces for a spikes-only run), then `outcome` ([`super::json::outcome_json`]) and the caller's keys |
+//! | `.npz` | [`super::npz::write_npz_with`] | AllenSDK's arrays plus `stimulus`, `dt`, `bad_reset_spike_step` |
+//! | `.csv` | [`super::csv::write_csv`] | the trace table, and the spike table in `NAME.spikes.csv`; for a spikes-only run `NAME.csv` is the spike table |
 //!
 //! `.json.gz` and `.csv.gz` are the same, gzip-compressed (the spike table
 //! beside `NAME.csv.gz` is `NAME.spikes.csv.gz`); [`read_result`] reads
@@ -15,12 +15,12 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use crate::error::{Error, Result};
-use crate::json::{self, JsonExtra, OUTCOME_KEY};
-use crate::npz::{self, NpzExtra};
-use crate::results::RunResult;
-pub use crate::write::is_gzip;
-use crate::write::WriteOptions;
+use super::json::{self, JsonExtra, OUTCOME_KEY};
+use super::npz::{self, NpzExtra};
+use super::options::WriteOptions;
+pub use crate::base::is_gzip;
+use crate::base::{Error, Result};
+use crate::model::RunResult;
 
 /// A result file format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,9 +131,9 @@ pub fn write_result(
         }
         Format::Csv => {
             if extras.spikes_only {
-                crate::csv::write_spikes_csv(path, result, options.overwrite)?;
+                super::csv::write_spikes_csv(path, result, options.overwrite)?;
             } else {
-                crate::csv::write_csv(
+                super::csv::write_csv(
                     path,
                     csv_spikes_path(path),
                     result,
@@ -188,13 +188,13 @@ pub fn read_result(path: &Path) -> Result<ResultFile> {
             })
         }
         Some(Format::Csv) => {
-            let first = crate::write::read_text(path)?
+            let first = crate::base::read_text(path)?
                 .lines()
                 .next()
                 .map(str::to_string)
                 .unwrap_or_default();
-            if first == crate::csv::SPIKE_HEADER {
-                let spikes = crate::csv::read_spikes_csv(path)?;
+            if first == super::csv::SPIKE_HEADER {
+                let spikes = super::csv::read_spikes_csv(path)?;
                 return Ok(ResultFile {
                     result: RunResult {
                         spikes,
@@ -203,7 +203,7 @@ pub fn read_result(path: &Path) -> Result<ResultFile> {
                     ..ResultFile::default()
                 });
             }
-            let t = crate::csv::read_csv(path, csv_spikes_path(path))?;
+            let t = super::csv::read_csv(path, csv_spikes_path(path))?;
             Ok(ResultFile {
                 result: t.result,
                 dt: t.time.get(1).copied(),

@@ -7,12 +7,12 @@
 //! must be finite and the stimulus must not be empty; errors name the file
 //! and the line, column, key or index.
 
-use std::io::Read;
 use std::path::Path;
 
-use crate::error::{Error, Result};
-use crate::npy;
-use crate::stream::Source;
+use super::source::Source;
+use crate::base::read_maybe_gzip;
+use crate::base::{Error, Result};
+use crate::formats::{npy_int_value, read_npy, read_npy_header, unzip_npz, NpyDtype, NpyHeader};
 
 fn check(samples: Vec<f64>, location: impl Fn(usize) -> String) -> Result<Vec<f64>> {
     if samples.is_empty() {
@@ -88,25 +88,6 @@ pub fn read_stimulus_with(path: impl AsRef<Path>, options: &StimulusOptions) -> 
         text(&bytes).and_then(|t| stimulus_from_table(&t, options.column.as_deref(), options.dt))
     };
     parsed.map_err(|e| e.in_file(path))
-}
-
-/// The bytes of `path`, decompressed when its name ends in `.gz`.
-pub(crate) fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let gz = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
-    if !gz {
-        return Ok(bytes);
-    }
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(&bytes[..])
-        .read_to_end(&mut out)
-        .map_err(|e| {
-            let e = std::io::Error::new(e.kind(), format!("not a valid gzip file: {e}"));
-            Error::io(path, e)
-        })?;
-    Ok(out)
 }
 
 /// Parses a JSON array of numbers, straight into the samples (no
@@ -418,8 +399,8 @@ fn check_time_column(times: &[f64], lines: &[usize], name: &str, dt: Option<f64>
             format!("column {name:?}"),
             format!(
                 "times do not increase (first {} s, last {} s)",
-                crate::sci(times[0]),
-                crate::sci(times[n - 1])
+                crate::base::sci(times[0]),
+                crate::base::sci(times[n - 1])
             ),
         ));
     }
@@ -430,10 +411,10 @@ fn check_time_column(times: &[f64], lines: &[usize], name: &str, dt: Option<f64>
                     format!("column {name:?}"),
                     format!(
                         "the times step by {} s ({} Hz) but dt is {} s; give --dt {} (every row is one sample)",
-                        crate::sci(file_dt),
-                        crate::sci(1.0 / file_dt),
-                        crate::sci(dt),
-                        crate::sci(file_dt)
+                        crate::base::sci(file_dt),
+                        crate::base::sci(1.0 / file_dt),
+                        crate::base::sci(dt),
+                        crate::base::sci(file_dt)
                     ),
                 ));
             }
@@ -448,9 +429,9 @@ fn check_time_column(times: &[f64], lines: &[usize], name: &str, dt: Option<f64>
                 format!("line {no}"),
                 format!(
                     "column {name:?}: time {} s, expected {} s (samples every {} s, one row each)",
-                    crate::sci(t),
-                    crate::sci(expected),
-                    crate::sci(dt)
+                    crate::base::sci(t),
+                    crate::base::sci(expected),
+                    crate::base::sci(dt)
                 ),
             ));
         }
@@ -461,7 +442,7 @@ fn check_time_column(times: &[f64], lines: &[usize], name: &str, dt: Option<f64>
 /// The array `key` (with or without `.npy`) of a `.npz` archive as a
 /// stimulus; without `key`, the archive's only array.
 pub fn stimulus_from_npz(bytes: &[u8], key: Option<&str>) -> Result<Vec<f64>> {
-    let members = npy::unzip(bytes)?;
+    let members = unzip_npz(bytes)?;
     let keys: Vec<&str> = members
         .iter()
         .map(|(n, _)| n.strip_suffix(".npy").unwrap_or(n))
@@ -489,14 +470,14 @@ pub fn stimulus_from_npz(bytes: &[u8], key: Option<&str>) -> Result<Vec<f64>> {
         }
     };
     stimulus_from_npy(&members[index].1).map_err(|e| match e.kind() {
-        crate::error::ErrorKind::Npy(m) => Error::npy(format!("array {:?}: {m}", keys[index])),
+        crate::base::ErrorKind::Npy(m) => Error::npy(format!("array {:?}: {m}", keys[index])),
         _ => e,
     })
 }
 
 /// Parses `.npy` bytes (`float64`, `float32` or any integer; shape `(n,)`, `(n, 1)` or `(1, n)`).
 pub fn stimulus_from_npy(bytes: &[u8]) -> Result<Vec<f64>> {
-    let a = npy::read(bytes)?;
+    let a = read_npy(bytes)?;
     check_npy_shape(&a.shape)?;
     check(a.to_f64(), |i| format!("[{i}]"))
 }
@@ -525,7 +506,7 @@ fn check_npy_shape(shape: &[usize]) -> Result<()> {
 pub struct NpyStream {
     file: std::io::BufReader<std::fs::File>,
     path: std::path::PathBuf,
-    header: npy::Header,
+    header: NpyHeader,
     next: usize,
     bytes: Vec<u8>,
 }
@@ -561,7 +542,7 @@ impl NpyStream {
             head.resize(header_end, 0);
             file.read_exact(&mut head[have..]).map_err(io)?;
         }
-        let header = npy::read_header(&head)?;
+        let header = read_npy_header(&head)?;
         check_npy_shape(&header.shape)?;
         let expected = (header.count * header.dtype.size()) as u64;
         let body = file_len - header.data_offset as u64;
@@ -609,7 +590,7 @@ impl Source for NpyStream {
             .map_err(|e| Error::io(&self.path, e))?;
         let little = self.header.little_endian;
         match self.header.dtype {
-            npy::Dtype::F32 => {
+            NpyDtype::F32 => {
                 for (x, b) in buf.iter_mut().zip(self.bytes.chunks_exact(4)) {
                     let b = [b[0], b[1], b[2], b[3]];
                     *x = f64::from(if little {
@@ -619,14 +600,14 @@ impl Source for NpyStream {
                     });
                 }
             }
-            npy::Dtype::I64 | npy::Dtype::Int { .. } => {
-                let signed = !matches!(self.header.dtype, npy::Dtype::Int { signed: false, .. });
+            NpyDtype::I64 | NpyDtype::Int { .. } => {
+                let signed = !matches!(self.header.dtype, NpyDtype::Int { signed: false, .. });
                 for (x, b) in buf.iter_mut().zip(self.bytes.chunks_exact(size)) {
                     // Exact up to 2^53 in magnitude; beyond, the nearest f64.
-                    *x = npy::int_value(b, little, signed) as f64;
+                    *x = npy_int_value(b, little, signed) as f64;
                 }
             }
-            npy::Dtype::F64 => {
+            NpyDtype::F64 => {
                 for (x, b) in buf.iter_mut().zip(self.bytes.chunks_exact(8)) {
                     let b = [b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]];
                     *x = if little {

@@ -10,10 +10,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::batch::ModelRun;
-use crate::error::{Error, Result};
-use crate::results::RunEnd;
-use crate::write::{write_atomic, AtomicWriter};
+use super::runner::ModelRun;
+use crate::base::{write_atomic, AtomicWriter};
+use crate::base::{Error, Result};
+use crate::model::RunEnd;
 use glif_core::Outcome;
 
 /// The CSV header of a summary.
@@ -229,7 +229,7 @@ impl Tally {
 }
 
 /// A batch's summary (and, if asked, its spike-times file) written as the
-/// models finish, in their order ([`crate::batch::run_batch_streamed`]'s
+/// models finish, in their order ([`super::runner::run_batch_streamed`]'s
 /// sink): the same bytes as [`write_summary_csv`], [`write_summary_json`]
 /// and [`write_spike_times_jsonl`] given every row at once. Each file is
 /// atomic: it appears, complete, at [`SummaryWriter::finish`], and not at
@@ -453,7 +453,7 @@ pub fn read_spike_times_jsonl(path: &Path) -> Result<Vec<SpikeTimes>> {
             continue;
         }
         let m: SpikeTimes = serde_json::from_str(line).map_err(|e| {
-            Error::new(crate::error::ErrorKind::Results {
+            Error::new(crate::base::ErrorKind::Results {
                 location: format!("line {}", i + 1),
                 problem: format!(
                     "expected {{\"file\", \"spike_times_s\", \"spike_time_steps\"}}: {e}"

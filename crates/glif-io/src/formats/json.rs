@@ -11,11 +11,13 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::error::{Error, Result};
+use crate::base::{Error, Result};
 use glif_core::Outcome;
 
-use crate::results::{assemble, spikes_from, RunEnd, RunResult};
-use crate::write::{write_atomic, WriteOptions, OUTPUT_KEYS};
+use crate::base::write_atomic;
+use crate::model::{assemble, spikes_from, RunEnd, RunResult};
+
+use super::options::{WriteOptions, OUTPUT_KEYS};
 
 fn opt(x: &[f64]) -> Vec<Option<f64>> {
     x.iter()
@@ -277,7 +279,7 @@ pub fn results_from_json_str(text: &str) -> Result<RunResult> {
 /// Reads a result JSON file and the keys after AllenSDK's.
 pub fn read_json_with(path: impl AsRef<Path>) -> Result<(RunResult, Map<String, Value>)> {
     let path = path.as_ref();
-    let text = crate::write::read_text(path)?;
+    let text = crate::base::read_text(path)?;
     results_from_json_str_with(&text).map_err(|e| e.in_file(path))
 }
 

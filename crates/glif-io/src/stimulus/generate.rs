@@ -10,7 +10,7 @@
 
 use serde::Deserialize;
 
-use crate::error::{sci, Error, Result};
+use crate::base::{sci, Error, Result};
 
 /// The longest stimulus a generator makes: 2^30 samples (8 GiB of `f64`,
 /// 90 minutes at 200 kHz).
@@ -38,8 +38,12 @@ fn non_negative(name: &str, x: f64) -> Result<f64> {
 /// `round(t / dt)` samples, checked.
 fn samples(name: &str, t: f64, dt: f64) -> Result<usize> {
     non_negative(name, t)?;
-    crate::config::check_dt(dt)
-        .map_err(|_| Error::stimulus("dt", format!("{} is not a number > 0", crate::sci(dt))))?;
+    crate::model::check_dt(dt).map_err(|_| {
+        Error::stimulus(
+            "dt",
+            format!("{} is not a number > 0", crate::base::sci(dt)),
+        )
+    })?;
     let n = (t / dt).round();
     if n > MAX_SAMPLES as f64 {
         return Err(Error::stimulus(

@@ -27,8 +27,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 
-use crate::error::{Error, ErrorKind, Result};
-use crate::methods::Methods;
+use crate::base::{write_atomic, Error, ErrorKind, Result};
+
+use super::fields::{describe, number, positive, Fields};
+use super::methods::Methods;
 
 /// Coefficients AllenSDK multiplies onto parameters; each defaults to 1.
 #[derive(Clone, Debug, PartialEq)]
@@ -89,124 +91,6 @@ pub struct NeuronConfig {
     pub model_id: Option<String>,
 }
 
-/// A JSON object being read, with its path from the config root.
-pub(crate) struct Fields<'a> {
-    map: &'a Map<String, Value>,
-    prefix: String,
-}
-
-fn describe(v: &Value) -> String {
-    let s = v.to_string();
-    if s.len() > 60 {
-        format!(
-            "{}...",
-            &s[..s.char_indices().nth(57).map_or(s.len(), |(i, _)| i)]
-        )
-    } else {
-        s
-    }
-}
-
-impl<'a> Fields<'a> {
-    pub(crate) fn root(map: &'a Map<String, Value>) -> Self {
-        Fields {
-            map,
-            prefix: String::new(),
-        }
-    }
-
-    pub(crate) fn path_of(&self, key: &str) -> String {
-        if self.prefix.is_empty() {
-            key.to_string()
-        } else {
-            format!("{}.{key}", self.prefix)
-        }
-    }
-
-    pub(crate) fn get(&self, key: &str) -> Option<&'a Value> {
-        self.map.get(key)
-    }
-
-    fn required(&self, key: &str) -> Result<&'a Value> {
-        self.map
-            .get(key)
-            .ok_or_else(|| Error::missing(self.path_of(key)))
-    }
-
-    pub(crate) fn object(&self, key: &str) -> Result<Fields<'a>> {
-        match self.required(key)? {
-            Value::Object(map) => Ok(Fields {
-                map,
-                prefix: self.path_of(key),
-            }),
-            other => Err(Error::invalid(
-                self.path_of(key),
-                describe(other),
-                "an object",
-            )),
-        }
-    }
-
-    pub(crate) fn finite(&self, key: &str) -> Result<f64> {
-        number(self.required(key)?, &self.path_of(key))
-    }
-
-    fn positive(&self, key: &str) -> Result<f64> {
-        let x = self.finite(key)?;
-        positive(x, &self.path_of(key))
-    }
-
-    fn finite_or(&self, key: &str, default: f64) -> Result<f64> {
-        match self.map.get(key) {
-            None => Ok(default),
-            Some(v) => number(v, &self.path_of(key)),
-        }
-    }
-
-    pub(crate) fn array(&self, key: &str, len: Option<usize>) -> Result<Vec<f64>> {
-        let path = self.path_of(key);
-        let items = match self.required(key)? {
-            Value::Array(items) => items,
-            other => return Err(Error::invalid(path, describe(other), "an array of numbers")),
-        };
-        if let Some(expected) = len {
-            if items.len() != expected {
-                return Err(Error::new(ErrorKind::WrongLength {
-                    path,
-                    found: items.len(),
-                    expected,
-                }));
-            }
-        }
-        items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| number(v, &format!("{path}[{i}]")))
-            .collect()
-    }
-
-    /// Rejects parameters the rule does not take.
-    pub(crate) fn only(&self, rule: &'static str, allowed: &'static [&'static str]) -> Result<()> {
-        for key in self.map.keys() {
-            if !allowed.contains(&key.as_str()) {
-                return Err(Error::new(ErrorKind::UnexpectedParam {
-                    path: self.path_of(key),
-                    rule,
-                    expected: allowed,
-                }));
-            }
-        }
-        Ok(())
-    }
-}
-
-fn number(v: &Value, path: &str) -> Result<f64> {
-    match v.as_f64() {
-        Some(x) if x.is_finite() => Ok(x),
-        _ => Err(Error::invalid(path, describe(v), "a finite number")),
-    }
-}
-
 /// Checks a time step: finite and > 0 (s). The one check of `dt` every
 /// run goes through ([`NeuronConfig::with_dt`], the batch runner, `glif`).
 pub fn check_dt(dt: f64) -> Result<()> {
@@ -214,14 +98,6 @@ pub fn check_dt(dt: f64) -> Result<()> {
         return Err(Error::invalid("dt", format!("{dt}"), "a finite number"));
     }
     positive(dt, "dt").map(|_| ())
-}
-
-fn positive(x: f64, path: &str) -> Result<f64> {
-    if x > 0.0 {
-        Ok(x)
-    } else {
-        Err(Error::invalid(path, crate::sci(x), "a number > 0"))
-    }
 }
 
 /// The ids of a config keyed by neuronal model id, or None for a bare config.
@@ -508,4 +384,13 @@ fn find_mark(v: &Value, path: String) -> Option<(String, String)> {
         }),
         _ => None,
     }
+}
+
+/// Writes a config (atomically, through [`write_atomic`]) as AllenSDK's `to_dict` would (see
+/// [`NeuronConfig::to_json`]); `GlifNeuron.from_dict(json.load(f))` reads it.
+pub fn write_config(path: impl AsRef<Path>, config: &NeuronConfig, overwrite: bool) -> Result<()> {
+    let text = config.to_json_string();
+    write_atomic(path.as_ref(), overwrite, |w| {
+        std::io::Write::write_all(w, text.as_bytes())
+    })
 }

@@ -36,7 +36,7 @@ use glif_core::nest::{
 use glif_core::Float;
 use serde_json::{Map, Value};
 
-use crate::error::{Error, Result};
+use crate::base::{Error, Result};
 
 /// Most synaptic ports a model may have here.
 pub const MAX_PORTS: usize = 16;
@@ -1020,7 +1020,7 @@ pub fn run_files(
 /// replaced only if `overwrite`.
 pub fn write_output(path: &Path, out: &NestOutput, overwrite: bool) -> Result<()> {
     let text = out.to_json_string();
-    crate::write::write_atomic(path, overwrite, |w| w.write_all(text.as_bytes()))
+    crate::base::write_atomic(path, overwrite, |w| w.write_all(text.as_bytes()))
 }
 
 /// How one series of a reference case compares, value by value, bit for bit.

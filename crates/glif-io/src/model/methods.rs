@@ -1,14 +1,16 @@
 //! The six rules a `neuron_config` names ([`Methods`]), and what follows
 //! from the combination: the published level, whether the rules can run
 //! together, whether AllenSDK can run them. Each family's rules, names and
-//! parameters are in the rule table, [`crate::rules`].
+//! parameters are in the rule table, [`crate::model`]'s `rules.rs`.
 
 use serde_json::{Map, Value};
 
-use crate::config::Fields;
-use crate::error::{Error, ErrorKind, Result};
-use crate::rules::{
-    AnyAsc, AnyThreshold, AnyThresholdReset, AnyVoltage, AnyVoltageReset, AscResetMethod,
+use crate::base::{Error, ErrorKind, Result};
+
+use super::fields::Fields;
+use super::rules::{
+    choose, write_method, AnyAsc, AnyThreshold, AnyThresholdReset, AnyVoltage, AnyVoltageReset,
+    AscResetMethod,
 };
 
 /// The six rules of a neuron, with their parameters as a config gives them
@@ -125,11 +127,35 @@ impl Methods {
     }
 
     pub(crate) fn parse(fields: &Fields<'_>, n: usize) -> Result<Methods> {
-        crate::rules::parse_methods(fields, n)
+        let (r, p) = choose::<AnyVoltage>(fields)?;
+        let voltage = r.with_params(&p)?;
+        let (r, p) = choose::<AnyThreshold<f64>>(fields)?;
+        let threshold = r.with_params(&p)?;
+        let (r, p) = choose::<AnyAsc>(fields)?;
+        let asc = r.with_params(&p)?;
+        let (r, p) = choose::<AnyVoltageReset<f64>>(fields)?;
+        let voltage_reset = r.with_params(&p)?;
+        let (r, p) = choose::<AnyThresholdReset<f64>>(fields)?;
+        let threshold_reset = r.with_params(&p)?;
+        let (r, p) = choose::<AscResetMethod>(fields)?;
+        let asc_reset = r.with_params(&p, n)?;
+        Ok(Methods {
+            voltage,
+            threshold,
+            asc,
+            voltage_reset,
+            threshold_reset,
+            asc_reset,
+        })
     }
 
     /// The six method dicts as AllenSDK writes them, `{"name": .., "params": {..}}`.
     pub(crate) fn write(&self, obj: &mut Map<String, Value>) {
-        crate::rules::write_methods(self, obj)
+        write_method(&self.voltage, obj);
+        write_method(&self.threshold, obj);
+        write_method(&self.asc, obj);
+        write_method(&self.voltage_reset, obj);
+        write_method(&self.threshold_reset, obj);
+        write_method(&self.asc_reset, obj);
     }
 }

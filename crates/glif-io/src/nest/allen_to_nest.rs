@@ -30,10 +30,10 @@
 
 use serde_json::{Map, Value};
 
-use crate::error::{Error, Result};
-use crate::nest::NestModel;
-use crate::rules::{AnyThreshold, AnyThresholdReset, AnyVoltageReset, AscResetMethod};
-use crate::NeuronConfig;
+use super::models::NestModel;
+use crate::base::{Error, Result};
+use crate::model::NeuronConfig;
+use crate::model::{AnyThreshold, AnyThresholdReset, AnyVoltageReset, AscResetMethod};
 
 /// Synaptic parameters to write (none: NEST's defaults apply).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -182,6 +182,6 @@ pub fn allen_to_nest(
     // NEST's own checks: a dict NEST would refuse is not written. Some real
     // Allen models have a `v_before` reset fraction outside [0, 1], which
     // NEST refuses (docs/NEST.md counts them).
-    crate::nest::NestParams::from_json(model, &Value::Object(d.clone()))?;
+    super::models::NestParams::from_json(model, &Value::Object(d.clone()))?;
     Ok(d)
 }

@@ -1,10 +1,10 @@
 //! Stimuli that arrive a chunk at a time, and running a model over them.
 //!
 //! A [`Source`] hands out the samples (A, one per `dt`) in chunks: a
-//! [`Generator`] computes them, a
+//! [`Generator`](crate::stimulus::Generator) computes them, a
 //! [`NpyStream`](crate::stimulus::NpyStream) reads them from a `.npy` file
-//! as the run goes, a [`Slice`] walks samples already in memory. [`run`]
-//! fills one buffer of [`CHUNK`] samples at a time and runs the neuron over
+//! as the run goes, a [`Slice`](crate::stimulus::Slice) walks samples
+//! already in memory. [`run_into`] fills one buffer of [`CHUNK`] samples at a time and runs the neuron over
 //! it with glif-core's `Neuron::run_iter`, which continues from where the
 //! previous chunk left it: each chunk goes through the same tight loop as a
 //! whole stimulus in memory, the results are the same bit for bit, and the
@@ -13,67 +13,9 @@
 
 use glif_core::{Float, Neuron, Recorder, RuleSet};
 
-use crate::error::Result;
-use crate::generate::Generator;
-use crate::model::{AnyModel, AnyRecorder};
-use crate::results::RunEnd;
-
-/// Samples per chunk: 16,384 (128 KiB of `f64`, well inside the L2 cache).
-pub const CHUNK: usize = 1 << 14;
-
-/// A stimulus handed out a chunk at a time.
-pub trait Source {
-    /// The number of samples in all.
-    fn len(&self) -> usize;
-
-    /// True for a stimulus of no samples.
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Writes the next samples (A) into `buf` and returns how many; 0 at
-    /// the end. May return fewer than `buf.len()` before the end. An error
-    /// (a file that cannot be read, a non-finite sample) names the sample.
-    fn fill(&mut self, buf: &mut [f64]) -> Result<usize>;
-}
-
-impl Source for Generator {
-    fn len(&self) -> usize {
-        Generator::len(self)
-    }
-
-    fn fill(&mut self, buf: &mut [f64]) -> Result<usize> {
-        Ok(Generator::fill(self, buf))
-    }
-}
-
-/// Samples already in memory, as a [`Source`].
-#[derive(Clone, Copy, Debug)]
-pub struct Slice<'a> {
-    samples: &'a [f64],
-    next: usize,
-}
-
-impl<'a> Slice<'a> {
-    /// A source over `samples` (A).
-    pub fn new(samples: &'a [f64]) -> Self {
-        Slice { samples, next: 0 }
-    }
-}
-
-impl Source for Slice<'_> {
-    fn len(&self) -> usize {
-        self.samples.len()
-    }
-
-    fn fill(&mut self, buf: &mut [f64]) -> Result<usize> {
-        let rest = &self.samples[self.next..];
-        let n = rest.len().min(buf.len());
-        buf[..n].copy_from_slice(&rest[..n]);
-        self.next += n;
-        Ok(n)
-    }
-}
+use crate::base::Result;
+use crate::model::{AnyModel, AnyRecorder, RunEnd};
+use crate::stimulus::{Source, CHUNK};
 
 /// Runs `model` from its initial state over every sample of `source`
 /// (converted to `F` as they come), into `recorder`. After each chunk,
@@ -83,7 +25,7 @@ impl Source for Slice<'_> {
 /// An error reading the source stops the run and is returned (what was
 /// recorded up to there stays in `recorder`); a run error is a
 /// [`RunEnd::Failed`].
-pub fn run<F: Float, R: AnyRecorder<F>>(
+pub fn run_into<F: Float, R: AnyRecorder<F>>(
     model: &AnyModel<F>,
     source: &mut dyn Source,
     recorder: &mut R,
@@ -93,9 +35,9 @@ pub fn run<F: Float, R: AnyRecorder<F>>(
     run_filled(model, len, &mut |buf| source.fill(buf), recorder, progress)
 }
 
-/// As [`run`], with the samples written into each chunk buffer by `fill`
+/// As [`run_into`], with the samples written into each chunk buffer by `fill`
 /// (which returns how many it wrote, 0 at the end, or its error `E`): what
-/// [`run`] and glif-io's in-memory runs share. `len` (the number of samples
+/// [`run_into`] and glif-io's in-memory runs share. `len` (the number of samples
 /// in all) only sizes the chunk buffer.
 pub fn run_filled<F: Float, R: AnyRecorder<F>, E>(
     model: &AnyModel<F>,
@@ -110,7 +52,7 @@ pub fn run_filled<F: Float, R: AnyRecorder<F>, E>(
 /// As [`run_filled`], calling `after_chunk` after each chunk with the
 /// recorder and the chunk's stimulus samples (A), before `progress`: what a
 /// recorder that writes its samples out as the run goes (and forgets them)
-/// needs, such as [`crate::csv_stream`]'s. An error from `after_chunk`
+/// needs, such as [`run_source_to_csv`](super::csv_stream::run_source_to_csv)'s. An error from `after_chunk`
 /// stops the run and is returned. A chunk in which the run fails
 /// ([`RunEnd::Failed`]) is not passed on.
 pub fn run_chunks<F: Float, R: AnyRecorder<F>, E>(

@@ -3,7 +3,7 @@
 //! ended ([`RunEnd`]). Values are stored as `f64` whatever the precision of
 //! the run (`f32` converts exactly).
 
-use crate::trace_buffer;
+use super::trace_buffer;
 use glif_core::{Float, Outcome, Recorder, RunError, Spike};
 
 /// The value AllenSDK's `simulate_neuron` writes in place of the NaN
@@ -213,7 +213,7 @@ pub(crate) fn spikes_from(
     time: &[f64],
     voltage: &[f64],
     threshold: &[f64],
-) -> crate::Result<Vec<Spike<f64>>> {
+) -> crate::base::Result<Vec<Spike<f64>>> {
     let n = steps.len();
     for (key, len) in [
         ("grid_spike_times", grid.len()),
@@ -246,7 +246,7 @@ pub(crate) fn assemble(
     asc_count: usize,
     asc: Vec<f64>,
     spikes: Vec<Spike<f64>>,
-) -> crate::Result<RunResult> {
+) -> crate::base::Result<RunResult> {
     if threshold.len() != voltage.len() {
         return Err(crate::Error::results(
             "threshold",

@@ -4,10 +4,11 @@
 use glif_core::Float;
 
 use crate::model::{AnyModel, AnyPrecisionModel};
-use crate::results::{RunResult, SpikeTrain};
+use crate::model::{RunResult, SpikeTrain};
 use std::convert::Infallible;
 
-use crate::stream::{self, Source};
+use super::chunks;
+use crate::stimulus::Source;
 
 /// What a run records.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -31,8 +32,8 @@ impl Record {
 }
 
 impl std::str::FromStr for Record {
-    type Err = crate::Error;
-    fn from_str(s: &str) -> crate::Result<Self> {
+    type Err = crate::base::Error;
+    fn from_str(s: &str) -> crate::base::Result<Self> {
         match s {
             "all" => Ok(Record::All),
             "spikes" => Ok(Record::Spikes),
@@ -43,7 +44,7 @@ impl std::str::FromStr for Record {
 
 /// Runs `stimulus` (A per sample, converted to the model's precision) and
 /// records what `record` asks for. `progress` receives the number of samples
-/// done after every chunk of [`CHUNK`](stream::CHUNK) samples and once at
+/// done after every chunk of [`CHUNK`](crate::stimulus::CHUNK) samples and once at
 /// the end. How the run ended (completed, bad reset, stopped with an error)
 /// is the result's `end`.
 pub fn run(
@@ -69,7 +70,7 @@ pub fn run_source(
     source: &mut dyn Source,
     record: Record,
     progress: &(dyn Fn(usize) + Sync),
-) -> crate::Result<RunResult> {
+) -> crate::base::Result<RunResult> {
     let len = source.len();
     let mut fill = |buf: &mut [f64]| source.fill(buf);
     let result = match model {
@@ -111,12 +112,12 @@ fn run_with<F: Float, E>(
     Ok(match record {
         Record::All => {
             let mut r = RunResult::new(model.asc_count(), len);
-            r.end = stream::run_filled(model, len, fill, &mut r, &mut report)?;
+            r.end = chunks::run_filled(model, len, fill, &mut r, &mut report)?;
             r
         }
         Record::Spikes => {
             let mut s = SpikeTrain::default();
-            s.end = stream::run_filled(model, len, fill, &mut s, &mut report)?;
+            s.end = chunks::run_filled(model, len, fill, &mut s, &mut report)?;
             RunResult::from_spikes(model.asc_count(), s)
         }
     })

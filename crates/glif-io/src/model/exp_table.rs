@@ -25,9 +25,9 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::config::NeuronConfig;
-use crate::error::{sci, Error, Result};
-use crate::model::AnyModel;
+use super::any_model::AnyModel;
+use super::config::NeuronConfig;
+use crate::base::{sci, Error, Result};
 
 /// The arguments of every exponential `config` evaluates when built in
 /// `f64` (at its `dt`), in the order it evaluates them, without repeats.
@@ -138,7 +138,7 @@ mod tests {
         let doc = serde_json::json!({ "arguments": args, "values": values });
         std::fs::write(&file, doc.to_string()).unwrap();
         let table = ExpTable::read(&file).unwrap();
-        let stim = crate::generate::square(5e-6, 0.3, 0.05, 0.2, 3e-10).unwrap();
+        let stim = crate::stimulus::square(5e-6, 0.3, 0.05, 0.2, 3e-10).unwrap();
         let with_table = table.model(&c).unwrap().run_result(&stim);
         let default = AnyModel::<f64>::new(&c).unwrap().run_result(&stim);
         assert!(with_table.same_outputs(&default));

@@ -14,9 +14,11 @@ use std::path::Path;
 
 use glif_core::Spike;
 
-use crate::error::{Error, ErrorKind, Result};
-use crate::results::RunResult;
-use crate::write::{write_atomic, WriteOptions};
+use crate::base::write_atomic;
+use crate::base::{Error, ErrorKind, Result};
+use crate::model::RunResult;
+
+use super::options::WriteOptions;
 
 /// The first columns of the trace table: time (s, `i * dt`), stimulus (A),
 /// voltage and threshold (V).
@@ -91,7 +93,7 @@ pub fn write_traces_csv(
 
 /// The header line of the trace table for `asc_count` after-spike currents.
 /// The one place it is written ([`write_traces_csv`] and
-/// [`crate::csv_stream`] both call it, so their files are the same bytes).
+/// [`crate::run::run_source_to_csv`] both call it, so their files are the same bytes).
 pub(crate) fn write_trace_header(w: &mut dyn Write, asc_count: usize) -> std::io::Result<()> {
     write!(w, "{}", TRACE_COLUMNS.join(","))?;
     for i in 0..asc_count {
@@ -157,7 +159,7 @@ pub fn write_csv(
 
 /// The header and the numeric rows of a CSV table (blank lines skipped).
 fn table(path: &Path) -> Result<(Vec<String>, Vec<Vec<f64>>)> {
-    let text = crate::write::read_text(path)?;
+    let text = crate::base::read_text(path)?;
     let mut lines = text.lines().enumerate();
     let header: Vec<String> = lines
         .next()

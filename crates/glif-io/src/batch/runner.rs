@@ -26,11 +26,11 @@ use glif_core::{
 };
 use rayon::prelude::*;
 
-use crate::config::NeuronConfig;
-use crate::derived::level_label;
-use crate::error::{Error, ErrorKind, Result};
+use crate::base::{Error, ErrorKind, Result};
+use crate::model::level_label;
+use crate::model::NeuronConfig;
 use crate::model::{AnyModel, Precision};
-use crate::results::{RunEnd, RunResult, SpikeTrain};
+use crate::model::{RunEnd, RunResult, SpikeTrain};
 use crate::run::{run_typed, Record};
 
 /// Neurons per population block: 16 `f64` lanes (two AVX-512 registers),
@@ -193,7 +193,7 @@ fn entries_of_value(value: &serde_json::Value, name: &str, source: &Path) -> Vec
         .map_err(|e| e.in_file(source))
     };
     let ids = match value {
-        serde_json::Value::Object(map) => crate::config::keyed_ids(map).unwrap_or_default(),
+        serde_json::Value::Object(map) => crate::model::keyed_ids(map).unwrap_or_default(),
         _ => Vec::new(),
     };
     if ids.len() < 2 {
@@ -266,7 +266,7 @@ fn read_config_lines(path: &Path, name: &str) -> Result<Vec<Entry>> {
             continue;
         };
         let ids = match c {
-            serde_json::Value::Object(map) => crate::config::keyed_ids(map).unwrap_or_default(),
+            serde_json::Value::Object(map) => crate::model::keyed_ids(map).unwrap_or_default(),
             _ => Vec::new(),
         };
         let at = |e: Error| e.in_file(format!("{name} line {lineno} ({file})"));
@@ -334,7 +334,7 @@ pub fn run_batch_with_exp(
     exp: Option<Exp<'_>>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<ModelRun>> {
-    crate::config::check_dt(options.dt)?;
+    crate::model::check_dt(options.dt)?;
     in_pool(options.threads, || match options.precision {
         Precision::F64 => run_entries::<f64>(entries, stimulus, options, exp, progress),
         Precision::F32 => run_entries::<f32>(entries, stimulus, options, exp, progress),
@@ -355,7 +355,7 @@ pub fn run_batch_each(
     exp: Option<Exp<'_>>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<ModelRun>> {
-    crate::config::check_dt(options.dt)?;
+    crate::model::check_dt(options.dt)?;
     if stimuli.len() != entries.len() {
         return Err(Error::new(ErrorKind::WrongLength {
             path: "stimuli".into(),
@@ -422,7 +422,7 @@ pub fn run_batch_streamed(
     progress: &(dyn Fn(u64) + Sync),
     mut sink: impl FnMut(ModelRun) -> Result<()>,
 ) -> Result<()> {
-    crate::config::check_dt(options.dt)?;
+    crate::model::check_dt(options.dt)?;
     let pool = Pool::new(options.threads)?;
     let mut entries = entries.into_iter();
     loop {

@@ -34,8 +34,9 @@ use serde_json::{json, Map, Value};
 use glif_core::rules::*;
 use glif_core::{Float, ParamError, Params, Rules};
 
-use crate::config::Fields;
-use crate::error::{Error, ErrorKind, Result};
+use crate::base::{Error, ErrorKind, Result};
+
+use super::fields::{array, Fields};
 
 /// The rule set of a run-time-chosen neuron with `N` after-spike currents.
 pub type DynRules<F, const N: usize> = Rules<
@@ -153,7 +154,7 @@ impl AnyVoltage {
         }
     }
 
-    fn with_params(self, p: &Fields<'_>) -> Result<Self> {
+    pub(crate) fn with_params(self, p: &Fields<'_>) -> Result<Self> {
         p.only(self.name(), &[])?;
         Ok(match self {
             Self::ForwardEuler(r) => Self::ForwardEuler(r),
@@ -231,7 +232,7 @@ impl AnyThreshold<f64> {
         }
     }
 
-    fn with_params(self, p: &Fields<'_>) -> Result<Self> {
+    pub(crate) fn with_params(self, p: &Fields<'_>) -> Result<Self> {
         let (name, names) = (self.name(), self.param_names());
         p.only(name, names)?;
         let v = |key| p.finite(key);
@@ -340,7 +341,7 @@ impl AnyAsc {
         }
     }
 
-    fn with_params(self, p: &Fields<'_>) -> Result<Self> {
+    pub(crate) fn with_params(self, p: &Fields<'_>) -> Result<Self> {
         p.only(self.name(), &[])?;
         Ok(match self {
             Self::Exp(r) => Self::Exp(r),
@@ -386,7 +387,7 @@ impl AnyVoltageReset<f64> {
         }
     }
 
-    fn with_params(self, p: &Fields<'_>) -> Result<Self> {
+    pub(crate) fn with_params(self, p: &Fields<'_>) -> Result<Self> {
         Ok(match self {
             Self::Zero(r) => {
                 p.only(self.name(), &[])?;
@@ -467,7 +468,7 @@ impl AnyThresholdReset<f64> {
         }
     }
 
-    fn with_params(self, p: &Fields<'_>) -> Result<Self> {
+    pub(crate) fn with_params(self, p: &Fields<'_>) -> Result<Self> {
         Ok(match self {
             Self::Inf(r) => {
                 p.only(self.name(), &[])?;
@@ -558,7 +559,7 @@ impl AscResetMethod {
     }
 
     /// Reads the params of a config with `n` after-spike currents.
-    fn with_params(self, p: &Fields<'_>, n: usize) -> Result<Self> {
+    pub(crate) fn with_params(self, p: &Fields<'_>, n: usize) -> Result<Self> {
         Ok(match self {
             Self::Sum { .. } => {
                 p.only(self.name(), &["r"])?;
@@ -585,7 +586,7 @@ impl AscResetMethod {
     pub fn for_model<F: Float, const N: usize>(&self) -> Result<AnyAscReset<F, N>> {
         Ok(match self {
             Self::Sum { r } => AnyAscReset::Sum(Sum {
-                r: crate::model::array("AScurrent_reset_method.params.r", r)?,
+                r: array("AScurrent_reset_method.params.r", r)?,
             }),
             Self::None => AnyAscReset::None(AscResetNone),
         })
@@ -622,7 +623,7 @@ pub fn param_unit(name: &str) -> &'static str {
 
 /// A family's config form as the reader and writer below use it: its
 /// inherent `KEY`, `ALL`, `NAMES` and `name`, and its params as JSON.
-trait Family: Clone + 'static {
+pub(crate) trait Family: Clone + 'static {
     const KEY: &'static str;
     const ALL: &'static [Self];
     const NAMES: &'static [&'static str];
@@ -670,7 +671,7 @@ impl Family for AscResetMethod {
 /// Reads `{name, params}` of family `T` from `fields[T::KEY]`: both
 /// required, the name one of `T::NAMES`. Returns the chosen rule (default
 /// parameters) and its params object.
-fn choose<'a, T: Family>(fields: &Fields<'a>) -> Result<(T, Fields<'a>)> {
+pub(crate) fn choose<'a, T: Family>(fields: &Fields<'a>) -> Result<(T, Fields<'a>)> {
     let obj = fields.object(T::KEY)?;
     let name_path = obj.path_of("name");
     let name = match obj.get("name") {
@@ -690,7 +691,7 @@ fn choose<'a, T: Family>(fields: &Fields<'a>) -> Result<(T, Fields<'a>)> {
 }
 
 /// `T::KEY: {"name": .., "params": {..}}` as AllenSDK writes a method.
-fn write_method<T: Family>(rule: &T, obj: &mut Map<String, Value>) {
+pub(crate) fn write_method<T: Family>(rule: &T, obj: &mut Map<String, Value>) {
     obj.insert(
         T::KEY.into(),
         json!({ "name": rule.name(), "params": rule.params_json() }),
@@ -704,41 +705,6 @@ fn params_json(params: Vec<(&'static str, f64)>) -> Value {
             .map(|(k, v)| (k.to_string(), json!(v)))
             .collect(),
     )
-}
-
-/// The six rules a config names, read from its top-level fields (`n`: the
-/// number of after-spike currents).
-pub(crate) fn parse_methods(fields: &Fields<'_>, n: usize) -> Result<crate::Methods> {
-    let (r, p) = choose::<AnyVoltage>(fields)?;
-    let voltage = r.with_params(&p)?;
-    let (r, p) = choose::<AnyThreshold<f64>>(fields)?;
-    let threshold = r.with_params(&p)?;
-    let (r, p) = choose::<AnyAsc>(fields)?;
-    let asc = r.with_params(&p)?;
-    let (r, p) = choose::<AnyVoltageReset<f64>>(fields)?;
-    let voltage_reset = r.with_params(&p)?;
-    let (r, p) = choose::<AnyThresholdReset<f64>>(fields)?;
-    let threshold_reset = r.with_params(&p)?;
-    let (r, p) = choose::<AscResetMethod>(fields)?;
-    let asc_reset = r.with_params(&p, n)?;
-    Ok(crate::Methods {
-        voltage,
-        threshold,
-        asc,
-        voltage_reset,
-        threshold_reset,
-        asc_reset,
-    })
-}
-
-/// The six method dicts as AllenSDK writes them, `{"name": .., "params": {..}}`.
-pub(crate) fn write_methods(m: &crate::Methods, obj: &mut Map<String, Value>) {
-    write_method(&m.voltage, obj);
-    write_method(&m.threshold, obj);
-    write_method(&m.asc, obj);
-    write_method(&m.voltage_reset, obj);
-    write_method(&m.threshold_reset, obj);
-    write_method(&m.asc_reset, obj);
 }
 
 #[cfg(test)]

@@ -7,13 +7,13 @@
 //!
 //! Units are SI: amperes, volts, seconds.
 
-use crate::config::NeuronConfig;
-use crate::error::{sci, Result};
-use crate::generate::Generator;
+use crate::base::{sci, Result};
 use crate::model::AnyModel;
-use crate::results::RunEnd;
-use crate::rules::{AnyThreshold, AnyThresholdReset, AnyVoltageReset};
-use crate::stream::{Source, CHUNK};
+use crate::model::NeuronConfig;
+use crate::model::RunEnd;
+use crate::model::{AnyThreshold, AnyThresholdReset, AnyVoltageReset};
+use crate::stimulus::Generator;
+use crate::stimulus::{Source, CHUNK};
 
 /// Above this magnitude (A) a stimulus looks like picoamperes typed as
 /// amperes whatever the model: 10 nA is far above any current Allen's
@@ -339,8 +339,8 @@ pub fn dc_scan(config: &NeuronConfig, amplitudes: &[f64], duration: f64) -> Resu
     let mut outcomes = Vec::with_capacity(amplitudes.len());
     for &amp in amplitudes {
         let mut gen = Generator::square(config.dt, duration, 0.0, duration, amp)?;
-        let mut spikes = crate::results::SpikeTrain::default();
-        let end = crate::stream::run(&model, &mut gen, &mut spikes, &mut |_| {})?;
+        let mut spikes = crate::model::SpikeTrain::default();
+        let end = super::chunks::run_into(&model, &mut gen, &mut spikes, &mut |_| {})?;
         outcomes.push((spikes.spikes.len(), !matches!(end, RunEnd::COMPLETED)));
     }
     Ok(DcScan {

@@ -24,10 +24,12 @@
 use std::io::{Read, Seek, Write};
 use std::path::Path;
 
-use crate::error::{Error, ErrorKind, Result};
-use crate::npy::{self, NpyArray, NpyData};
-use crate::results::{assemble, spikes_from, RunEnd, RunResult};
-use crate::write::{write_atomic, write_atomic_file, WriteOptions};
+use super::npy::{self, NpyArray, NpyData};
+use crate::base::{write_atomic, write_atomic_file};
+use crate::base::{Error, ErrorKind, Result};
+use crate::model::{assemble, spikes_from, RunEnd, RunResult};
+
+use super::options::WriteOptions;
 
 /// The values of one array to write.
 enum Values<'a> {
@@ -530,4 +532,36 @@ pub fn read_npz_with(path: impl AsRef<Path>) -> Result<(RunResult, NpzFound)> {
     NpzReader::new(std::io::BufReader::new(file))
         .and_then(results_from_npz_reader)
         .map_err(|e| e.in_file(path))
+}
+
+// ---- whole archives in memory (moved from npy.rs) ----
+
+/// Builds a `.npz` of `(name, npy bytes)` members, stored (uncompressed) as
+/// `np.savez` writes them; ZIP64 records where a member or the archive
+/// passes 4 GiB. See [`NpzWriter`] to write members straight
+/// from their values.
+pub fn zip_npz(members: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
+    let mut w = NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data) in members {
+        w.add_bytes(name, data)
+            .map_err(|e| Error::npy(format!("{name}: {e}")))?;
+    }
+    w.finish()
+        .map(std::io::Cursor::into_inner)
+        .map_err(|e| Error::npy(e.to_string()))
+}
+
+/// The members of a `.npz` archive, `(name, bytes)`, in archive order:
+/// stored (`np.savez`) or deflated (`np.savez_compressed`), with or
+/// without ZIP64 records; each member's CRC-32 is checked. See
+/// [`NpzReader`] to read single members of a file.
+pub fn unzip_npz(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut r = NpzReader::new(std::io::Cursor::new(bytes))?;
+    let names = r.names();
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        let data = r.member(&name)?.unwrap_or_default();
+        out.push((name, data));
+    }
+    Ok(out)
 }

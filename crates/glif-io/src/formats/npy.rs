@@ -9,9 +9,9 @@
 //! [`crate::stimulus::NpyStream`]) and arrays are written straight from the
 //! result's buffers ([`write_f64_data`]). The `.npz` container is the `zip`
 //! crate's: [`zip()`] and [`unzip()`] here are thin wrappers over
-//! [`crate::npz::NpzWriter`] and [`crate::npz::NpzReader`].
+//! [`super::npz::NpzWriter`] and [`super::npz::NpzReader`].
 
-use crate::error::{Error, Result};
+use crate::base::{Error, Result};
 
 const MAGIC: &[u8] = b"\x93NUMPY";
 
@@ -413,38 +413,6 @@ fn parse_shape(s: &str) -> Result<Vec<usize>> {
                 .map_err(|_| Error::npy(format!("shape: {d:?} is not a dimension")))
         })
         .collect()
-}
-
-// ---- .npz: ZIP archives of .npy members (see crate::npz) ----
-
-/// Builds a `.npz` of `(name, npy bytes)` members, stored (uncompressed) as
-/// `np.savez` writes them; ZIP64 records where a member or the archive
-/// passes 4 GiB. See [`crate::npz::NpzWriter`] to write members straight
-/// from their values.
-pub fn zip(members: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
-    let mut w = crate::npz::NpzWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, data) in members {
-        w.add_bytes(name, data)
-            .map_err(|e| Error::npy(format!("{name}: {e}")))?;
-    }
-    w.finish()
-        .map(std::io::Cursor::into_inner)
-        .map_err(|e| Error::npy(e.to_string()))
-}
-
-/// The members of a `.npz` archive, `(name, bytes)`, in archive order:
-/// stored (`np.savez`) or deflated (`np.savez_compressed`), with or
-/// without ZIP64 records; each member's CRC-32 is checked. See
-/// [`crate::npz::NpzReader`] to read single members of a file.
-pub fn unzip(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>> {
-    let mut r = crate::npz::NpzReader::new(std::io::Cursor::new(bytes))?;
-    let names = r.names();
-    let mut out = Vec::with_capacity(names.len());
-    for name in names {
-        let data = r.member(&name)?.unwrap_or_default();
-        out.push((name, data));
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

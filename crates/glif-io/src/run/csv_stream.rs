@@ -4,31 +4,33 @@
 //!
 //! [`run_source_to_csv`] runs the model over a [`Source`] a chunk of
 //! [`CHUNK`] samples at a time
-//! ([`crate::stream::run_chunks`]), records the chunk's voltage, threshold
+//! ([`super::chunks::run_chunks`]), records the chunk's voltage, threshold
 //! and after-spike currents into a buffer of one chunk, and after each
 //! chunk writes its rows (with the chunk's stimulus samples) to the
 //! temporary file of an [`AtomicWriter`], then forgets them. Memory is one
 //! chunk of traces and stimulus whatever the run's length, plus the spikes
 //! (40 bytes each), which go to the spike table at the end. The rows are
-//! written by the functions [`crate::csv::write_traces_csv`] uses, so the
+//! written by the functions [`crate::formats::write_traces_csv`] uses, so the
 //! files are byte for byte those of a run in memory written with
-//! [`crate::csv::write_csv`] (gzip-compressed as well, for a name ending
+//! [`crate::formats::write_csv`] (gzip-compressed as well, for a name ending
 //! in `.gz`).
 //!
 //! JSON and `.npz` files hold each trace as one array after the other, so a
 //! run cannot write them in one pass as its samples come; they are written
-//! from a result in memory ([`crate::output::write_result`]).
+//! from a result in memory ([`crate::formats::write_result`]).
 
 use std::path::Path;
 
 use glif_core::Float;
 
-use crate::csv::{write_spikes_csv, write_trace_header, write_trace_row, TraceRow};
-use crate::error::{Error, ErrorKind};
+use super::chunks;
+use crate::base::AtomicWriter;
+use crate::base::{Error, ErrorKind};
+use crate::formats::WriteOptions;
+use crate::formats::{write_spikes_csv, write_trace_header, write_trace_row, TraceRow};
 use crate::model::{AnyModel, AnyPrecisionModel};
-use crate::results::{RunEnd, RunResult};
-use crate::stream::{self, Source, CHUNK};
-use crate::write::{AtomicWriter, WriteOptions};
+use crate::model::{RunEnd, RunResult};
+use crate::stimulus::{Source, CHUNK};
 
 /// What stopped [`run_source_to_csv`]: reading the stimulus, or writing.
 #[derive(Debug)]
@@ -54,7 +56,7 @@ impl std::error::Error for CsvRunError {}
 /// Runs `model` over every sample of `source` (A, one per `dt` seconds)
 /// recording everything, and writes the trace table to `traces` as the run
 /// goes and the spike table to `spikes` at the end: the files
-/// [`crate::csv::write_csv`] writes for the same run in memory, byte for
+/// [`crate::formats::write_csv`] writes for the same run in memory, byte for
 /// byte. Voltages NaN are written as `options.spike_cut_value` when it is
 /// set. `progress` receives the number of samples done after every chunk
 /// and once at the end.
@@ -152,7 +154,7 @@ fn run_typed<F: Float>(
         Ok(())
     };
     let mut fill = |buf: &mut [f64]| source.fill(buf).map_err(CsvRunError::Source);
-    r.end = stream::run_chunks(
+    r.end = chunks::run_chunks(
         model,
         len,
         &mut fill,

@@ -1,0 +1,11 @@
+//! The bottom layer: errors ([`Error`], with the file, JSON path or line
+//! and the problem) and numbers in messages ([`sci`]); the atomic,
+//! no-clobber writer every output goes through ([`write_atomic`],
+//! [`AtomicWriter`], gzip for names ending in `.gz`) and the reading of
+//! files that may be gzip-compressed. Depends on nothing else in the crate.
+
+mod error;
+mod write;
+
+pub use error::*;
+pub use write::*;
