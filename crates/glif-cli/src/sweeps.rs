@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use glif_io::nwb::simulate::SimulateError;
+use glif_io::nwb::SimulateError;
 use glif_io::nwb::{self, SweepOptions, SweepProgress};
 use glif_io::Precision;
 

@@ -4,11 +4,9 @@
 
 use core::fmt::Debug;
 
-use crate::error::{ParamError, RunError};
+use crate::error::ParamError;
 use crate::float::Float;
-use crate::neuron::{Neuron, Outcome};
 use crate::params::Params;
-use crate::record::Recorder;
 use crate::rules::{
     asc_sum, AscDynamics, AscReset, NonzeroCurrents, Rule, ThresholdComponents, ThresholdDynamics,
     ThresholdReset, VoltageDynamics, VoltageReset,
@@ -104,7 +102,7 @@ pub struct Prepared<F: Float, const N: usize, R: RuleSet<F, N>> {
 
 /// The dynamic state of one neuron: what changes from sample to sample.
 ///
-/// `size_of::<State<f32, 2>>()` is 24 bytes. (A running [`Neuron`] adds its
+/// `size_of::<State<f32, 2>>()` is 24 bytes. (A running [`Neuron`](crate::Neuron) adds its
 /// sample index and spike-cut countdown.)
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -193,25 +191,6 @@ impl<F: Float, const N: usize, R: RuleSet<F, N>> Model<F, N, R> {
             asc: spec.init_asc,
             components: ThresholdComponents::default(),
         }
-    }
-
-    /// A neuron at the initial state, to be stepped one sample at a time.
-    pub fn neuron(&self) -> Neuron<'_, F, N, R> {
-        Neuron::new(self, self.initial_state())
-    }
-
-    /// Runs the whole stimulus `stimulus` (A per sample, one sample per `dt`)
-    /// from the initial state, as AllenSDK's `GlifNeuron.run` does, and hands
-    /// every sample and spike to `recorder`.
-    ///
-    /// Returns how the run ended; a bad reset is an [`Outcome`], not an
-    /// error. Errors stop the run; what was recorded before stays recorded.
-    pub fn run<Rec: Recorder<F, N>>(
-        &self,
-        stimulus: &[F],
-        recorder: &mut Rec,
-    ) -> Result<Outcome, RunError> {
-        self.neuron().run(stimulus, recorder)
     }
 }
 

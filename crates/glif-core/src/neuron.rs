@@ -79,6 +79,29 @@ pub struct Neuron<'m, F: Float, const N: usize, R: RuleSet<F, N>> {
     bad_reset_step: usize,
 }
 
+/// Running a [`Model`] (here rather than in `model.rs`, so the model does
+/// not depend on the neuron that runs it).
+impl<F: Float, const N: usize, R: RuleSet<F, N>> Model<F, N, R> {
+    /// A neuron at the initial state, to be stepped one sample at a time.
+    pub fn neuron(&self) -> Neuron<'_, F, N, R> {
+        Neuron::new(self, self.initial_state())
+    }
+
+    /// Runs the whole stimulus `stimulus` (A per sample, one sample per `dt`)
+    /// from the initial state, as AllenSDK's `GlifNeuron.run` does, and hands
+    /// every sample and spike to `recorder`.
+    ///
+    /// Returns how the run ended; a bad reset is an [`Outcome`], not an
+    /// error. Errors stop the run; what was recorded before stays recorded.
+    pub fn run<Rec: Recorder<F, N>>(
+        &self,
+        stimulus: &[F],
+        recorder: &mut Rec,
+    ) -> Result<Outcome, RunError> {
+        self.neuron().run(stimulus, recorder)
+    }
+}
+
 impl<'m, F: Float, const N: usize, R: RuleSet<F, N>> Neuron<'m, F, N, R> {
     /// A neuron resumed from its parts: for engines that store neurons
     /// their own way (the population engine keeps them in lanes).

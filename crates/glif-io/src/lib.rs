@@ -58,15 +58,25 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+// The layers, lowest first: each refers only to the ones above it here
+// (checked by xtask/tests/architecture.rs).
+// 1. Errors, atomic writing.
 pub mod base;
-pub mod batch;
-pub mod formats;
+// 2. Configs, rules, models, results.
 pub mod model;
+// 3. Result file formats.
+pub mod formats;
+// 4. Stimuli.
+pub mod stimulus;
+// 5. Runs.
+pub mod run;
+// 6. Batches.
+pub mod batch;
+// 7. NEST.
 pub mod nest;
+// 7. NWB (feature `nwb`), beside NEST.
 #[cfg(feature = "nwb")]
 pub mod nwb;
-pub mod run;
-pub mod stimulus;
 
 pub use base::{sci, Error, ErrorKind, Result};
 pub use formats::WriteOptions;

@@ -140,10 +140,8 @@ pub fn simulate_neuron(
         return Err(e);
     }
     let outcomes = outcomes.map_err(|e| match e {
-        nwb::simulate::SimulateError::Config(e) => PyErr::from(GlifError(e)),
-        nwb::simulate::SimulateError::Input(e) | nwb::simulate::SimulateError::Output(e) => {
-            nwb_error(e)
-        }
+        nwb::SimulateError::Config(e) => PyErr::from(GlifError(e)),
+        nwb::SimulateError::Input(e) | nwb::SimulateError::Output(e) => nwb_error(e),
     })?;
     let failures: Vec<String> = outcomes
         .iter()

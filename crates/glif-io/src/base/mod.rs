@@ -4,7 +4,9 @@
 //! [`AtomicWriter`], gzip for names ending in `.gz`) and the reading of
 //! files that may be gzip-compressed. Depends on nothing else in the crate.
 
+// 1. `Error`, `sci`.
 mod error;
+// 2. Atomic writing; gzip reading.
 mod write;
 
 pub use error::*;

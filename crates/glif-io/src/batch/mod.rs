@@ -6,7 +6,9 @@
 //!
 //! Files, each importing only the ones before it: `runner`, `summary`.
 
+// 1. The batch runner.
 mod runner;
+// 2. Batch summaries.
 mod summary;
 
 pub use runner::*;

@@ -8,11 +8,17 @@
 //! Files, each importing only the ones before it: `options`, `npy`, `npz`,
 //! `json`, `csv`, `output`.
 
-mod csv;
-mod json;
-mod npy;
-mod npz;
+// 1. How a result is written; AllenSDK's output names.
 mod options;
+// 2. `.npy` headers and arrays.
+mod npy;
+// 3. The `.npz` container (ZIP) and results in it.
+mod npz;
+// 4. Result JSON.
+mod json;
+// 5. CSV trace and spike tables.
+mod csv;
+// 6. The format by extension.
 mod output;
 
 pub use csv::*;

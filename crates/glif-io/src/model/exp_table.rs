@@ -138,7 +138,17 @@ mod tests {
         let doc = serde_json::json!({ "arguments": args, "values": values });
         std::fs::write(&file, doc.to_string()).unwrap();
         let table = ExpTable::read(&file).unwrap();
-        let stim = crate::stimulus::square(5e-6, 0.3, 0.05, 0.2, 3e-10).unwrap();
+        // 0.3 s at 5e-6 s: 300 pA from 0.05 s for 0.2 s (built here: the
+        // stimulus generators are a layer above).
+        let stim: Vec<f64> = (0..60_000)
+            .map(|i| {
+                if (10_000..50_000).contains(&i) {
+                    3e-10
+                } else {
+                    0.0
+                }
+            })
+            .collect();
         let with_table = table.model(&c).unwrap().run_result(&stim);
         let default = AnyModel::<f64>::new(&c).unwrap().run_result(&stim);
         assert!(with_table.same_outputs(&default));

@@ -10,15 +10,24 @@
 //! `methods`, `config`, `trace_buffer`, `results`, `any_model`, `derived`,
 //! `exp_table`.
 
-mod any_model;
-mod config;
-mod derived;
-mod exp_table;
+// 1. JSON fields with their path, and the checks of their values.
 mod fields;
-mod methods;
-mod results;
+// 2. The run-time rule table: names, parameters, dispatch.
 mod rules;
+// 3. The six rules of a config, and its published level.
+mod methods;
+// 4. `NeuronConfig`: read, checked, written back; `check_dt`.
+mod config;
+// 5. Trace buffers (huge pages on Linux).
 mod trace_buffer;
+// 6. `RunResult`, `RunEnd`, `SpikeTrain`.
+mod results;
+// 7. `AnyModel`: the model a config builds.
+mod any_model;
+// 8. Derived values: tau_m, rheobase, level names.
+mod derived;
+// 9. numpy `exp` tables.
+mod exp_table;
 
 pub use any_model::*;
 pub use config::*;

@@ -222,7 +222,7 @@ pub(crate) fn spikes_from(
         ("interpolated_spike_threshold", threshold.len()),
     ] {
         if len != n {
-            return Err(crate::Error::results(
+            return Err(crate::base::Error::results(
                 key,
                 format!("has {len} values, expected {n} (one per spike_time_steps)"),
             ));
@@ -248,7 +248,7 @@ pub(crate) fn assemble(
     spikes: Vec<Spike<f64>>,
 ) -> crate::base::Result<RunResult> {
     if threshold.len() != voltage.len() {
-        return Err(crate::Error::results(
+        return Err(crate::base::Error::results(
             "threshold",
             format!(
                 "has {} samples, voltage has {}",
@@ -258,7 +258,7 @@ pub(crate) fn assemble(
         ));
     }
     if asc.len() != voltage.len() * asc_count {
-        return Err(crate::Error::results(
+        return Err(crate::base::Error::results(
             "AScurrents",
             format!(
                 "has {} values, expected {} samples x {asc_count} currents",

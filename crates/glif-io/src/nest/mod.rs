@@ -7,8 +7,10 @@
 //! Files, each importing only the ones before it: `models`,
 //! `allen_to_nest`.
 
-mod allen_to_nest;
+// 1. NEST's GLIF models: parameters, input, runs.
 mod models;
+// 2. Allen configs as NEST parameter dicts.
+mod allen_to_nest;
 
 pub use allen_to_nest::*;
 pub use models::*;

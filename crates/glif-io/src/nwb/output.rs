@@ -14,7 +14,7 @@ use super::error::{NwbError, NwbErrorKind};
 /// place. Without `overwrite` an existing `output` is an error ([`NwbErrorKind::OutputExists`]),
 /// also when it appears while the copy is being made; with it, the old file is replaced in
 /// one step. `output` naming the input itself is an error ([`NwbErrorKind::SameFile`]): use
-/// [`NwbFile::open_rw`](super::NwbFile::open_rw) on the input to work in place.
+/// [`NwbFile::open_rw`](super::file::NwbFile::open_rw) on the input to work in place.
 pub fn copy_for_output(
     input: impl AsRef<Path>,
     output: impl AsRef<Path>,

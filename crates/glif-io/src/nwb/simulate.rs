@@ -9,7 +9,9 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use super::{copy_for_output, NwbError, NwbFile, Sweep};
+use super::error::NwbError;
+use super::file::{NwbFile, Sweep};
+use super::output::copy_for_output;
 use crate::batch::Exp;
 use crate::model::NeuronConfig;
 use crate::model::{AnyModel, AnyPrecisionModel, Precision};

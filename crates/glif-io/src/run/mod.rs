@@ -8,10 +8,14 @@
 //! Files, each importing only the ones before it: `chunks`, `one`,
 //! `csv_stream`, `checks`.
 
-mod checks;
+// 1. A model over a `Source`, a chunk at a time.
 mod chunks;
-mod csv_stream;
+// 2. One model on one stimulus, with progress; `Record`.
 mod one;
+// 3. A record-all run streamed to CSV.
+mod csv_stream;
+// 4. Sanity checks before a run.
+mod checks;
 
 pub use checks::*;
 pub use chunks::*;

@@ -37,7 +37,11 @@ impl std::str::FromStr for Record {
         match s {
             "all" => Ok(Record::All),
             "spikes" => Ok(Record::Spikes),
-            other => Err(crate::Error::invalid("record", other, "all or spikes")),
+            other => Err(crate::base::Error::invalid(
+                "record",
+                other,
+                "all or spikes",
+            )),
         }
     }
 }

@@ -7,9 +7,12 @@
 //! Files, each importing only the ones before it: `generate`, `source`,
 //! `files`.
 
-mod files;
+// 1. Generated stimuli.
 mod generate;
+// 2. `Source`: a stimulus a chunk at a time.
 mod source;
+// 3. Stimulus files.
+mod files;
 
 pub use files::*;
 pub use generate::*;
