@@ -65,7 +65,7 @@ pub struct BatchArgs {
     #[arg(long, value_name = "FILE")]
     pub raster: Option<PathBuf>,
     /// Arithmetic precision.
-    #[arg(long, value_parser = crate::precision_parser(), default_value = "f64")]
+    #[arg(long, value_parser = crate::common::precision_parser(), default_value = "f64")]
     pub precision: Precision,
     /// Run even at a --dt where forward Euler diverges for some model (refused by
     /// default: such a step is almost always a slip, Hz or ms typed as seconds).
@@ -91,7 +91,7 @@ pub fn run(a: BatchArgs) -> Result<u8, CliError> {
              to run one model, use glif simulate --config FILE --model-id {id}"
         )));
     }
-    crate::check_dt(a.dt)?;
+    crate::common::check_dt(a.dt)?;
     if a.threads == Some(0) {
         return Err(CliError::input(
             "--threads 0: expected a number of worker threads >= 1 (default: one per core)",
@@ -176,7 +176,7 @@ pub fn run(a: BatchArgs) -> Result<u8, CliError> {
 
     crate::checks::batch(&entries, &mut stim, a.dt, a.allow_unstable_dt)?;
     let total = entries.len() as u64 * stim.samples.len() as u64;
-    let bar = crate::progress_enabled().then(|| {
+    let bar = crate::common::progress_enabled().then(|| {
         let bar = indicatif::ProgressBar::new(total);
         if let Ok(style) = indicatif::ProgressStyle::with_template(
             "{spinner} batch [{bar:40}] {percent}% {human_pos}/{human_len} neuron-steps, {eta} left",

@@ -65,7 +65,7 @@ pub fn at_dt(
     dt: f64,
     spike_cut_length: Option<u32>,
 ) -> Result<NeuronConfig, CliError> {
-    crate::check_dt(dt)?;
+    crate::common::check_dt(dt)?;
     let mut c = c.clone().with_dt(dt).map_err(CliError::reading)?;
     if let Some(n) = spike_cut_length {
         c = c.with_spike_cut_length(n);

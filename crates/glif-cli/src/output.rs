@@ -98,7 +98,7 @@ pub fn check_writable(files: &[PathBuf], force: bool) -> Result<(), CliError> {
 /// (glif-io's [`glif_io::csv_stream`]); returns the spikes and the end. A
 /// stimulus that fails to read is an input error (exit status 2), a file
 /// that cannot be written as [`CliError::writing`], a run that stopped with
-/// an error as [`crate::run_model`] says it (no file is written then).
+/// an error as [`crate::common::run_model`] says it (no file is written then).
 pub fn run_to_csv(
     model: &glif_io::AnyPrecisionModel,
     source: &mut dyn glif_io::stimulus::Source,

@@ -76,14 +76,14 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// What to record.
-    #[arg(long, value_parser = crate::record_parser(), default_value = "all")]
+    #[arg(long, value_parser = crate::common::record_parser(), default_value = "all")]
     pub record: Record,
     /// Write voltage samples that are NaN (spike cuts) as V volts, as AllenSDK's
     /// simulate_neuron does (it uses 0.05).
     #[arg(long, value_name = "V", allow_negative_numbers = true)]
     pub spike_cut_value: Option<f64>,
     /// Arithmetic precision.
-    #[arg(long, value_parser = crate::precision_parser(), default_value = "f64")]
+    #[arg(long, value_parser = crate::common::precision_parser(), default_value = "f64")]
     pub precision: Precision,
     /// Take every exponential from FILE, a JSON table of numpy's exp values, to get
     /// AllenSDK's numbers bit for bit (f64 only). Write it with `glif info --config C --dt DT
@@ -140,7 +140,7 @@ fn default_paths(plot: bool) -> Result<(PathBuf, Option<PathBuf>), CliError> {
 
 /// Runs `glif simulate`.
 pub fn run(a: SimulateArgs) -> Result<(), CliError> {
-    crate::check_dt(a.dt)?;
+    crate::common::check_dt(a.dt)?;
     if let Some(v) = a.spike_cut_value {
         if !v.is_finite() {
             return Err(CliError::input(format!(
@@ -266,7 +266,7 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
     };
     let go = |source: &mut dyn Source| match &stream_csv {
         Some(path) => output::run_to_csv(&model, source, path, a.dt, &write_options, &progress),
-        None => crate::run_model(&model, source, a.record, &progress),
+        None => crate::common::run_model(&model, source, a.record, &progress),
     };
     let (result, streamed_range) = match &mut stim.samples {
         Samples::InMemory(x) => (go(&mut Slice::new(x)), None),
@@ -404,7 +404,7 @@ fn short_level(cfg: &NeuronConfig) -> String {
 
 /// A progress bar on stderr for long runs, only when stderr is a terminal.
 pub fn progress_bar(len: u64) -> Option<indicatif::ProgressBar> {
-    if !crate::progress_enabled() || len < 2_000_000 {
+    if !crate::common::progress_enabled() || len < 2_000_000 {
         return None;
     }
     let bar = indicatif::ProgressBar::new(len);

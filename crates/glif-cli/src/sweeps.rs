@@ -68,7 +68,7 @@ pub struct SweepsArgs {
     #[arg(long, value_name = "N")]
     pub spike_cut_length: Option<u32>,
     /// Arithmetic precision.
-    #[arg(long, value_parser = crate::precision_parser(), default_value = "f64")]
+    #[arg(long, value_parser = crate::common::precision_parser(), default_value = "f64")]
     pub precision: Precision,
     /// Run a sweep whose sampling interval (1/rate) makes forward Euler diverge
     /// (refused by default: the file's rate is then almost surely wrong).
@@ -116,7 +116,7 @@ pub fn run(a: SweepsArgs) -> Result<u8, CliError> {
             }
         }
     }
-    let bar = crate::progress_enabled().then(|| {
+    let bar = crate::common::progress_enabled().then(|| {
         let bar = indicatif::ProgressBar::new(0);
         if let Ok(style) = indicatif::ProgressStyle::with_template(
             "{spinner} {msg} [{bar:40}] {percent}% {human_pos}/{human_len} samples, {eta} left",

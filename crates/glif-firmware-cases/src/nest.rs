@@ -13,7 +13,7 @@ use glif_core::nest::{
 };
 use glif_core::Float;
 
-use crate::{Fnv, Summary};
+use crate::checksum::{hash32, Fnv, Summary};
 
 /// Steps of a NEST case: 2 s at 0.1 ms.
 pub const NEST_STEPS: usize = 20_000;
@@ -43,7 +43,7 @@ where
 /// the step number); the current is 60 pA for the first second, then 120 pA.
 #[inline(always)]
 pub fn nest_input<F: Float>(k: usize) -> ([F; 2], F) {
-    let r = crate::hash32(k as u32);
+    let r = hash32(k as u32);
     let exc = if r & 7 == 0 {
         F::from_f64(80.0)
     } else {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::reference_dir;
+use crate::paths::reference_dir;
 
 /// Every case file under `reference/traces`, sorted.
 pub fn case_files() -> Result<Vec<PathBuf>, String> {

@@ -268,9 +268,9 @@ pub fn write_nwb(path: &Path, spec: &FileSpec) {
     }
 }
 
-/// A fresh directory for one test (see [`crate::scratch_dir`]).
+/// A fresh directory for one test (see [`crate::paths::scratch_dir`]).
 pub fn test_dir(name: &str) -> PathBuf {
-    crate::scratch_dir(&format!("nwb-{name}"))
+    crate::paths::scratch_dir(&format!("nwb-{name}"))
 }
 
 /// The standard fixture of the tests: pipeline 1.1, sweeps 1, 2 and 10 (sweep 10 gzip

@@ -35,12 +35,12 @@
 //! amounts; f32 follows the same algorithm in single precision and is not
 //! comparable bit for bit.
 
+use super::error::{NestError, E};
 use super::glif::{GlifConsts, GlifInit, GlifParams, GlifSample, GlifState};
 use super::math::{ExpProvider, PowProvider};
 use super::psc::check_tau;
 use super::rkf45::{evolve_apply, Control, OdeState, OdeSystem};
 use super::time::Resolution;
-use super::{NestError, E};
 use crate::Float;
 
 /// Most integrator calls (accepted RKF45 steps) within one update step
@@ -150,7 +150,7 @@ impl core::error::Error for IntegrationStalled {}
 /// for one resolution (immutable; many [`CondState`]s can share it), with
 /// the `pow` the step-size control uses (`W`, [`Libm`](super::Libm) by default).
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct GlifCond<F, const P: usize, const A: usize, W = super::Libm> {
+pub struct GlifCond<F, const P: usize, const A: usize, W = super::math::Libm> {
     params: CondParams<F, P, A>,
     consts: GlifConsts<F, A>,
     /// `CondInitialValues_`: `e / tau_syn` per port, 1/ms.

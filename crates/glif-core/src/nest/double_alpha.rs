@@ -8,11 +8,11 @@
 //! port's slow term; `I_syn` = (sum of fast `y2`) + (sum of slow `y2`); per
 //! port, the fast component advances and takes the weight, then the slow one.
 
+use super::error::NestError;
 use super::glif::{GlifConsts, GlifInit, GlifParams, GlifState};
 use super::math::ExpProvider;
 use super::psc::{add_synaptic, check_tau, AlphaPort, PscSample};
 use super::time::Resolution;
-use super::NestError;
 use crate::Float;
 
 /// Parameters of a `glif_psc_double_alpha` neuron with `P` ports and `A`

@@ -4,9 +4,9 @@
 //! `glif_psc::update`, `glif_psc_double_alpha::update`; `glif_cond::update`
 //! uses the threshold, after-spike current, refractory and reset parts).
 
+use super::error::NestError;
 use super::math::ExpProvider;
 use super::time::Resolution;
-use super::NestError;
 use crate::Float;
 
 /// The five GLIF levels: the only combinations of NEST's three switches

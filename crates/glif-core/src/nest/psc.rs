@@ -21,11 +21,11 @@
 //! 3. `I` becomes this step's injected current (the one-step lag of NEST's
 //!    current input).
 
+use super::error::{NestError, E};
 use super::glif::{GlifConsts, GlifInit, GlifParams, GlifSample, GlifState};
 use super::math::ExpProvider;
 use super::propagator::alpha_propagator;
 use super::time::Resolution;
-use super::{NestError, E};
 use crate::Float;
 
 /// Parameters of a `glif_psc` neuron with `P` ports and `A` after-spike currents.

@@ -1,6 +1,6 @@
 //! After-spike current dynamics rules.
 
-use super::{AscDynamics, Rule};
+use super::families::{AscDynamics, Rule};
 use crate::error::ParamError;
 use crate::float::Float;
 use crate::params::{check_derived, Params};

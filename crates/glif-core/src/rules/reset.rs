@@ -1,6 +1,6 @@
 //! Reset rules: voltage, threshold and after-spike currents after a spike.
 
-use super::{
+use super::families::{
     asc_sum, AscReset, NonzeroCurrents, Rule, ThresholdComponents, ThresholdReset, VoltageReset,
 };
 use crate::error::ParamError;

@@ -1,6 +1,6 @@
 //! Threshold dynamics rules.
 
-use super::{Rule, ThresholdComponents, ThresholdDynamics};
+use super::families::{Rule, ThresholdComponents, ThresholdDynamics};
 use crate::error::{ParamError, Problem};
 use crate::float::Float;
 use crate::params::{check_derived, check_finite, Params};

@@ -1,6 +1,6 @@
 //! Voltage dynamics rules.
 
-use super::{Rule, VoltageDynamics};
+use super::families::{Rule, VoltageDynamics};
 use crate::error::ParamError;
 use crate::float::Float;
 use crate::params::{check_derived, Params};

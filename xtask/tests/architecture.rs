@@ -1,0 +1,262 @@
+//! docs/ARCHITECTURE.md's rules, checked against the sources (in the manner
+//! of rust-analyzer's tidy tests): each failure names the file and line.
+//!
+//! - No import cycle among the files of any crate of the workspace: file A
+//!   refers to file B when A names a module of B (`crate::a::b`,
+//!   `super::x`, `self::x`, or a child module in a `use`); those references
+//!   must form no cycle.
+//! - glif-io's layers: the order of `pub mod` lines in its `lib.rs` is the
+//!   order of the layers; a file in a layer refers only to lower layers
+//!   (`crate::LOWER::...`) and to files declared before it in its own
+//!   folder's `mod.rs` (`super::EARLIER::...`), never to the crate root's
+//!   re-exports.
+//!
+//! The reading is textual (comments and string literals are skipped, `use`
+//! trees are expanded); what it cannot see (a macro building a path) it
+//! does not check.
+
+mod tidy;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use tidy::{crate_modules, workspace_root, Module, Reference};
+
+/// The crates (by folder) whose files are checked for import cycles:
+/// every workspace member with a `src/`.
+fn crate_dirs() -> Vec<PathBuf> {
+    let root = workspace_root();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root.join("crates"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("src").is_dir())
+        .collect();
+    dirs.push(root.join("xtask"));
+    dirs.push(root.join("benches"));
+    dirs.sort();
+    dirs
+}
+
+/// The file-to-file edges of one crate, each with where it was made.
+fn edges(modules: &BTreeMap<Vec<String>, Module>) -> BTreeMap<PathBuf, Vec<(PathBuf, Reference)>> {
+    let mut out: BTreeMap<PathBuf, Vec<(PathBuf, Reference)>> = BTreeMap::new();
+    for m in modules.values() {
+        for r in &m.references {
+            if let Some(target) = tidy::resolve(modules, &r.path) {
+                let to = &modules[&target].file;
+                if to != &m.file {
+                    out.entry(m.file.clone())
+                        .or_default()
+                        .push((to.clone(), r.clone()));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn rel(p: &Path) -> String {
+    p.strip_prefix(workspace_root())
+        .unwrap_or(p)
+        .display()
+        .to_string()
+}
+
+/// The groups of files that refer to each other in a circle (strongly
+/// connected components of more than one file), each with its references.
+fn cycles(graph: &BTreeMap<PathBuf, Vec<(PathBuf, Reference)>>) -> Vec<Vec<(PathBuf, Reference)>> {
+    // Files that reach each other both ways are in one group.
+    let reach = |from: &Path| -> BTreeSet<PathBuf> {
+        let mut seen = BTreeSet::new();
+        let mut todo = vec![from.to_path_buf()];
+        while let Some(n) = todo.pop() {
+            for (to, _) in graph.get(&n).into_iter().flatten() {
+                if seen.insert(to.clone()) {
+                    todo.push(to.clone());
+                }
+            }
+        }
+        seen
+    };
+    let reaches: BTreeMap<PathBuf, BTreeSet<PathBuf>> =
+        graph.keys().map(|k| (k.clone(), reach(k))).collect();
+    let mut done = BTreeSet::new();
+    let mut out = Vec::new();
+    for node in graph.keys() {
+        if done.contains(node) || !reaches[node].contains(node) {
+            continue;
+        }
+        let group: BTreeSet<PathBuf> = reaches[node]
+            .iter()
+            .filter(|o| reaches.get(*o).is_some_and(|r| r.contains(node)))
+            .cloned()
+            .collect();
+        let mut refs: Vec<(PathBuf, Reference)> = Vec::new();
+        for f in &group {
+            for (to, r) in graph.get(f).into_iter().flatten() {
+                let seen = refs.iter().any(|(g, q)| g == f && q.line == r.line);
+                if group.contains(to) && !seen {
+                    refs.push((f.clone(), r.clone()));
+                }
+            }
+        }
+        done.extend(group);
+        out.push(refs);
+    }
+    out
+}
+
+#[test]
+fn no_import_cycle_in_any_crate() {
+    let mut failures = Vec::new();
+    for dir in crate_dirs() {
+        let modules = crate_modules(&dir);
+        assert!(!modules.is_empty(), "{}: no sources found", dir.display());
+        for group in cycles(&edges(&modules)) {
+            let steps: Vec<String> = group
+                .iter()
+                .map(|(from, r)| format!("  {}:{} refers to `{}`", rel(from), r.line, r.text))
+                .collect();
+            failures.push(format!(
+                "{}: files that import each other in a cycle:\n{}",
+                rel(&dir),
+                steps.join("\n")
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The checker itself finds a cycle when there is one, and names the files.
+#[test]
+fn the_cycle_check_sees_a_cycle() {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tidy-cycle/src");
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(d.join("b")).unwrap();
+    std::fs::write(d.join("lib.rs"), "mod a;\nmod b;\n").unwrap();
+    std::fs::write(
+        d.join("a.rs"),
+        "// crate::b in a comment is no reference\nuse crate::b::{c::X, Y};\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("b/mod.rs"), "mod c;\npub use c::X;\n").unwrap();
+    std::fs::write(
+        d.join("b/c.rs"),
+        "pub struct X;\nfn f() { let s = \"crate::a\"; super::super::a::g(); }\n",
+    )
+    .unwrap();
+    let modules = crate_modules(d.parent().unwrap());
+    let found = cycles(&edges(&modules));
+    assert_eq!(found.len(), 1, "{found:?}");
+    let cycle = &found[0];
+    let files: BTreeSet<String> = cycle
+        .iter()
+        .map(|(f, _)| f.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        files.contains("a.rs") && files.contains("c.rs"),
+        "{files:?}"
+    );
+    // Without the back reference there is none.
+    std::fs::write(d.join("b/c.rs"), "pub struct X;\n").unwrap();
+    assert!(cycles(&edges(&crate_modules(d.parent().unwrap()))).is_empty());
+}
+
+/// glif-io's layer order, from its `lib.rs`: the `pub mod` lines in order.
+fn glif_io_layers() -> Vec<String> {
+    let lib = workspace_root().join("crates/glif-io/src/lib.rs");
+    let text = std::fs::read_to_string(&lib).unwrap();
+    text.lines()
+        .filter_map(|l| l.trim().strip_prefix("pub mod "))
+        .map(|l| l.trim_end_matches(';').to_string())
+        .collect()
+}
+
+#[test]
+fn glif_io_files_use_only_lower_layers_and_earlier_files() {
+    let dir = workspace_root().join("crates/glif-io");
+    let modules = crate_modules(&dir);
+    let layers = glif_io_layers();
+    assert!(layers.len() >= 6, "{layers:?}");
+    let rank = |name: &str| layers.iter().position(|l| l == name);
+    let mut failures = Vec::new();
+    for (path, m) in &modules {
+        let Some(own) = path.first().and_then(|l| rank(l)) else {
+            // lib.rs: it declares the layers and re-exports from them.
+            continue;
+        };
+        // The files of a layer, in their mod.rs order.
+        let siblings = &modules[&path[..1].to_vec()].children;
+        let own_index = path
+            .get(1)
+            .and_then(|f| siblings.iter().position(|s| s == f));
+        for r in &m.references {
+            let Some(target) = tidy::resolve(&modules, &r.path) else {
+                continue;
+            };
+            let at = format!("{}:{}: `{}`", rel(&m.file), r.line, r.text);
+            if modules[&target].file == m.file {
+                continue;
+            }
+            match target.first().map(|l| (l, rank(l))) {
+                None => failures.push(format!(
+                    "{at}: the crate root's re-exports are for users; name the layer"
+                )),
+                Some((_, Some(layer))) if layer > own => failures.push(format!(
+                    "{at}: layer `{}` is above `{}`",
+                    layers[layer], layers[own]
+                )),
+                Some((_, Some(layer))) if layer == own => {
+                    // Within the layer: only files declared earlier, named
+                    // through `super::FILE` (not through the layer's mod.rs).
+                    let target_index = target
+                        .get(1)
+                        .and_then(|f| siblings.iter().position(|s| s == f));
+                    match (own_index, target_index) {
+                        (Some(i), Some(j)) if j < i => {}
+                        (None, _) => {} // the layer's mod.rs re-exporting its files
+                        (_, None) => failures.push(format!(
+                            "{at}: names its own layer `{}` (use `super::FILE`)",
+                            layers[own]
+                        )),
+                        (Some(_), Some(_)) => failures.push(format!(
+                            "{at}: `{}` is not declared before `{}` in {}/mod.rs",
+                            target[1], path[1], layers[own]
+                        )),
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn glif_io_has_about_seven_public_modules_each_a_folder() {
+    let layers = glif_io_layers();
+    let src = workspace_root().join("crates/glif-io/src");
+    assert!(
+        layers.len() <= 8,
+        "glif-io has {} public modules: {layers:?}",
+        layers.len()
+    );
+    for l in &layers {
+        assert!(
+            src.join(l).join("mod.rs").is_file(),
+            "crates/glif-io/src/{l}/mod.rs: missing (each layer is a folder)"
+        );
+        let text = std::fs::read_to_string(src.join(l).join("mod.rs")).unwrap();
+        assert!(
+            text.starts_with("//!"),
+            "crates/glif-io/src/{l}/mod.rs:1: no module doc"
+        );
+        for (i, line) in text.lines().enumerate() {
+            assert!(
+                !line.trim_start().starts_with("pub mod "),
+                "crates/glif-io/src/{l}/mod.rs:{}: `{line}`: files are private behind `pub use`",
+                i + 1
+            );
+        }
+    }
+}
