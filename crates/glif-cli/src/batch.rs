@@ -1,6 +1,6 @@
 //! `glif batch`: every config of a folder (or of a `.jsonl[.gz]` file) on
 //! one stimulus, spikes only, in parallel, through glif-io's batch runner
-//! ([`glif_io::batch`]); the summary through [`glif_io::summary`].
+//! ([`glif_io::batch`]); the summary through [`glif_io::batch::SummaryWriter`].
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};

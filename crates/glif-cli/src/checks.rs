@@ -1,4 +1,4 @@
-//! Prints what glif-io's sanity checks ([`glif_io::checks`]) find, and turns
+//! Prints what glif-io's sanity checks ([`glif_io::run`]) find, and turns
 //! a diverging time step into an input error unless the user insists.
 
 use glif_io::batch::Entry;

@@ -1,6 +1,6 @@
 //! `glif convert --to nest`: an Allen neuron_config as a NEST 3.10 parameter
 //! dict (JSON). Parsing and printing only; the mapping is
-//! `glif_io::allen_to_nest`.
+//! `glif_io::nest::allen_to_nest`.
 
 use std::path::PathBuf;
 

@@ -1,4 +1,4 @@
-//! Result files, written with glif-io's [`glif_io::output`] in the format
+//! Result files, written with glif-io's [`glif_io::formats`] in the format
 //! the extension names (atomically, never replacing a file without --force):
 //! `.json`, `.npz`, `.csv` (`.json.gz`, `.csv.gz` gzip-compressed). Here: the `run` facts written beside them, and
 //! the checks made before any work.
@@ -95,7 +95,7 @@ pub fn check_writable(files: &[PathBuf], force: bool) -> Result<(), CliError> {
 
 /// Runs `model` over `source` recording everything, writing the CSV trace
 /// table to `path` as the run goes and the spike table beside it
-/// (glif-io's [`glif_io::csv_stream`]); returns the spikes and the end. A
+/// (glif-io's [`glif_io::run::run_source_to_csv`]); returns the spikes and the end. A
 /// stimulus that fails to read is an input error (exit status 2), a file
 /// that cannot be written as [`CliError::writing`], a run that stopped with
 /// an error as [`crate::common::run_model`] says it (no file is written then).

@@ -1,5 +1,5 @@
 //! Stimuli: read from a file with glif-io (gzip-compressed or not), or
-//! generated with `glif_io::generate` (amperes, seconds).
+//! generated with `glif_io::stimulus` (amperes, seconds).
 
 use std::path::{Path, PathBuf};
 

@@ -1,4 +1,4 @@
-//! A record-all run written to CSV as it goes (`glif_io::csv_stream`): the
+//! A record-all run written to CSV as it goes (`glif_io::run::run_source_to_csv`): the
 //! files are byte for byte those the in-memory writer (`csv::write_csv`)
 //! writes for the same run — plain and gzipped, f64 and f32, with a spike
 //! cut value, through a bad reset, with chunks cut at awkward places — and

@@ -1,4 +1,4 @@
-//! What a config implies (glif_io::derived), checked against simulation:
+//! What a config implies (glif_io::model, derived.rs), checked against simulation:
 //! a DC step just above the rheobase fires, just below it does not; the
 //! forward-Euler warning appears exactly where the step ratio says.
 

@@ -1,4 +1,4 @@
-//! Stimuli a chunk at a time (`glif_io::stream`): the chunked runner gives
+//! Stimuli a chunk at a time (`glif_io::stimulus::Source`, `glif_io::run::run_into`): the chunked runner gives
 //! the outputs of a whole-stimulus run bit for bit, wherever the chunks are
 //! cut; generators give the samples of the `Vec` functions; `.npy` files
 //! stream with the values, checks and errors of the in-memory reader; and a

@@ -10,7 +10,7 @@
 //! | threshold reset | [`ThresholdReset`] | `inf` → [`ThresholdResetInf`], `three_components` → [`ThreeComponents`] |
 //! | after-spike current reset | [`AscReset`] | `sum` → [`Sum`], `none` → [`AscResetNone`] |
 //!
-//! Each rule turns its parameters and the neuron's [`Params`] into
+//! Each rule turns its parameters and the neuron's [`Params`](crate::Params) into
 //! `Prepared` constants once ([`Rule::prepare`]), so
 //! decay factors are computed once per (parameters, `dt`) and never per step.
 //! The per-step functions take those constants and the previous values; they

@@ -323,7 +323,7 @@ impl NwbFile {
 
     /// Overwrites the stored response of sweep `number` with a simulated voltage (volts), as
     /// AllenSDK's `simulate_neuron` does: NaN samples (cut after spikes) become
-    /// `spike_cut_value` (volts; AllenSDK's default is [`DEFAULT_SPIKE_CUT_VALUE`]), the
+    /// `spike_cut_value` (volts; AllenSDK's default is [`DEFAULT_SPIKE_CUT_VALUE`](super::DEFAULT_SPIKE_CUT_VALUE)), the
     /// series is padded with zeros to [`Sweep::sweep_length`], and must then fill the stored
     /// dataset exactly.
     ///
