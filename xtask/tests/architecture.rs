@@ -260,3 +260,44 @@ fn glif_io_has_about_seven_public_modules_each_a_folder() {
         }
     }
 }
+
+/// glif-io's messages say what is wrong in the library's terms; each front
+/// end adds its own hint (a flag in the CLI: `CliError::hint`, from
+/// `glif_io::Fix`). So no string in glif-io's code names a command-line
+/// flag (`--name`) or a `glif` command.
+#[test]
+fn glif_io_messages_name_no_cli_flag() {
+    // nest/models.rs still words a few of its messages for `glif nest` (its
+    // flags); it is being extended on another branch (step-current input),
+    // so its hints move to glif-cli's nest.rs after that merge.
+    const NOT_YET: &[&str] = &["crates/glif-io/src/nest/models.rs"];
+    let src = workspace_root().join("crates/glif-io/src");
+    let mut failures = Vec::new();
+    let mut files = Vec::new();
+    tidy::rust_files(&src, &mut files);
+    for file in files {
+        let name = rel(&file);
+        if NOT_YET.contains(&name.as_str()) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        let code = tidy::strip_comments(&text);
+        for (i, line) in code.lines().enumerate() {
+            let flag = line.match_indices("--").any(|(k, _)| {
+                line[k + 2..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_lowercase())
+            });
+            if flag || line.contains("\"glif ") || line.contains("(glif ") || line.contains("glif:")
+            {
+                failures.push(format!("{name}:{}: `{}`", i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "library messages naming the CLI:\n{}",
+        failures.join("\n")
+    );
+}

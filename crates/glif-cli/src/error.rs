@@ -68,7 +68,20 @@ impl CliError {
                         .unwrap_or_default()
                 )
             }
-            _ => e.to_string(),
+            _ => format!("{e}{}", Self::hint(e)),
+        }
+    }
+    /// The command line's way to fix a glif-io error (its flag), appended
+    /// after glif-io's message, which says only what is wrong.
+    pub fn hint(e: &glif_io::Error) -> String {
+        match e.fix() {
+            Some(glif_io::Fix::ChooseColumn) => " (glif: --column NAME)".into(),
+            Some(glif_io::Fix::ChooseNpzKey) => " (glif: --key NAME)".into(),
+            Some(glif_io::Fix::UseDt(dt)) => {
+                format!("; give --dt {} (every row is one sample)", glif_io::sci(dt))
+            }
+            Some(glif_io::Fix::WriteExpTable) => " (glif info --exp-arguments --dt DT)".into(),
+            _ => String::new(),
         }
     }
     /// A glif-io error writing `path`: exit status 1, or 2 when the file

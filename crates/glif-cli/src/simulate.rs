@@ -196,11 +196,10 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
                 ));
             }
             let table = glif_io::model::ExpTable::read(path).map_err(CliError::reading)?;
-            glif_io::AnyPrecisionModel::F64(
-                table
-                    .model(&run_cfg)
-                    .map_err(|e| CliError::input(format!("--exp-table {}: {e}", path.display())))?,
-            )
+            glif_io::AnyPrecisionModel::F64(table.model(&run_cfg).map_err(|e| {
+                let hint = CliError::hint(&e);
+                CliError::input(format!("--exp-table {}: {e}{hint}", path.display()))
+            })?)
         }
     };
     // Without a stimulus: a step of 1.5 x the model's rheobase (it fires).

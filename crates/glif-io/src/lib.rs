@@ -78,7 +78,7 @@ pub mod nest;
 #[cfg(feature = "nwb")]
 pub mod nwb;
 
-pub use base::{sci, Error, ErrorKind, Result};
+pub use base::{sci, Error, ErrorKind, Fix, Result};
 pub use formats::WriteOptions;
 pub use glif_core::{Outcome, RunError};
 pub use model::{

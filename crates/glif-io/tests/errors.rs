@@ -284,3 +284,34 @@ fn writing_never_overwrites_unless_asked() {
     let e = glif_io::formats::write_json(dir.join("no/such/dir/x.json"), &r, &opts).unwrap_err();
     has(&e.to_string(), &["no/such/dir"]);
 }
+
+/// A stimulus file that needs a choice says what is wrong in the library's
+/// terms and says what would fix it as a `Fix`, which each front end words
+/// as its own flag or keyword (the CLI's golden test checks its wording).
+#[test]
+fn stimulus_errors_carry_their_fix_and_name_no_flag() {
+    let dir = scratch_dir("fix");
+    let table = dir.join("two.csv");
+    std::fs::write(&table, "low,high\n0.0,0.0\n1e-10,2e-10\n").unwrap();
+    let e = glif_io::read_stimulus(&table).unwrap_err();
+    assert_eq!(e.fix(), Some(glif_io::Fix::ChooseColumn), "{e}");
+    let timed = dir.join("timed.csv");
+    std::fs::write(
+        &timed,
+        "time_s,current_A\n0.0,0.0\n5e-5,1e-10\n1e-4,1e-10\n",
+    )
+    .unwrap();
+    let options = stimulus::StimulusOptions {
+        dt: Some(5e-6),
+        ..Default::default()
+    };
+    let e = glif_io::read_stimulus_with(&timed, &options).unwrap_err();
+    assert!(
+        matches!(e.fix(), Some(glif_io::Fix::UseDt(dt)) if (dt - 5e-5).abs() < 1e-12),
+        "{e}"
+    );
+    let e2 = glif_io::read_stimulus(&table).unwrap_err();
+    for m in [e.to_string(), e2.to_string()] {
+        assert!(!m.contains("--") && !m.contains("(glif"), "{m}");
+    }
+}

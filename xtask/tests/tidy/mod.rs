@@ -306,9 +306,34 @@ fn absolute(path: &[String], current: &[String]) -> Option<Vec<String>> {
     Some(out)
 }
 
+/// Every `.rs` file under `dir`, sorted.
+pub fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// `text` with comments replaced by spaces (strings kept, newlines kept).
+pub fn strip_comments(text: &str) -> String {
+    scan(text, true)
+}
+
 /// `text` with comments, string and character literals replaced by spaces
 /// (newlines kept).
 pub fn blank(text: &str) -> String {
+    scan(text, false)
+}
+
+fn scan(text: &str, keep_strings: bool) -> String {
     let c: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
@@ -366,24 +391,22 @@ pub fn blank(text: &str) -> String {
                 k += 1;
             }
             for &ch in &c[i..k.min(c.len())] {
-                out.push(keep(ch));
+                out.push(if keep_strings { ch } else { keep(ch) });
             }
             i = k;
         } else if c[i] == '"' {
-            out.push(' ');
+            let start = i;
             i += 1;
             while i < c.len() && c[i] != '"' {
                 if c[i] == '\\' {
-                    out.push(' ');
                     i += 1;
                 }
-                if i < c.len() {
-                    out.push(keep(c[i]));
-                    i += 1;
-                }
+                i += 1;
             }
-            out.push(' ');
-            i += 1;
+            i = (i + 1).min(c.len());
+            for &ch in &c[start..i] {
+                out.push(if keep_strings { ch } else { keep(ch) });
+            }
         } else if c[i] == '\'' {
             // A character literal ('x', '\n', '\u{..}'), or a lifetime.
             let end = if c.get(i + 1) == Some(&'\\') {

@@ -18,6 +18,24 @@ pub struct Error {
     pub model_id: Option<String>,
     /// What went wrong.
     pub kind: ErrorKind,
+    /// What would fix it, for a front end to say in its own terms.
+    fix: Option<Fix>,
+}
+
+/// What would fix an error, which each front end words in its own terms (a
+/// command-line flag, a keyword argument); the library's message states
+/// only the problem, and the front end appends its hint after it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Fix {
+    /// Name the column of a table that holds the current.
+    ChooseColumn,
+    /// Name the array of a `.npz` archive that holds the stimulus.
+    ChooseNpzKey,
+    /// Use this time step (s): the stimulus table's time column steps by it.
+    UseDt(f64),
+    /// Write an exp table for this config and time step.
+    WriteExpTable,
 }
 
 /// What went wrong. JSON paths are dotted from the config object, e.g.
@@ -149,7 +167,19 @@ impl Error {
             file: None,
             model_id: None,
             kind,
+            fix: None,
         }
+    }
+
+    /// What would fix the error, if the library knows (see [`Fix`]).
+    pub fn fix(&self) -> Option<Fix> {
+        self.fix
+    }
+
+    /// Says what would fix the error.
+    pub(crate) fn with_fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
+        self
     }
 
     /// Attaches the file (keeps an existing one).

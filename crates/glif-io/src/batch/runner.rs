@@ -32,12 +32,11 @@ use crate::model::NeuronConfig;
 use crate::model::{AnyModel, Precision};
 use crate::model::{RunEnd, RunResult, SpikeTrain};
 use crate::run::{run_typed, Record};
+use crate::stimulus::CHUNK;
 
 /// Neurons per population block: 16 `f64` lanes (two AVX-512 registers),
 /// as the population benchmark measured fastest.
 pub const LANES: usize = 16;
-/// Samples per population call (between progress reports).
-const CHUNK: usize = 1 << 15;
 
 /// One config to run: its name (a file name, a `.jsonl` line's `file`, or a
 /// model id) and the config, or why it could not be read.
@@ -708,6 +707,8 @@ where
     let real = chunk.len() as u64;
     let mut start = 0;
     while start < stimulus.len() {
+        // Samples per population call (between progress reports): the one
+        // chunk size, as single-model runs use.
         let steps = CHUNK.min(stimulus.len() - start);
         population.run(
             start,

@@ -27,7 +27,7 @@ use serde::Deserialize;
 
 use super::any_model::AnyModel;
 use super::config::NeuronConfig;
-use crate::base::{sci, Error, Result};
+use crate::base::{sci, Error, Fix, Result};
 
 /// The arguments of every exponential `config` evaluates when built in
 /// `f64` (at its `dt`), in the order it evaluates them, without repeats.
@@ -110,8 +110,9 @@ impl ExpTable {
             Some(x) => Err(Error::invalid(
                 "exp table",
                 format!("no value for exp({})", sci(x)),
-                "a table written for this config and dt (glif info --exp-arguments --dt DT)",
-            )),
+                "a table written for this config and dt",
+            )
+            .with_fix(Fix::WriteExpTable)),
         }
     }
 }

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use super::source::Source;
 use crate::base::read_maybe_gzip;
-use crate::base::{Error, Result};
+use crate::base::{Error, Fix, Result};
 use crate::formats::{npy_int_value, read_npy, read_npy_header, unzip_npz, NpyDtype, NpyHeader};
 
 fn check(samples: Vec<f64>, location: impl Fn(usize) -> String) -> Result<Vec<f64>> {
@@ -315,10 +315,11 @@ pub fn stimulus_from_table(text: &str, column: Option<&str>, dt: Option<f64>) ->
             return Err(Error::stimulus(
                 format!("line {first_no}"),
                 format!(
-                    "{n_cols} columns ({}); choose the current's column by name (glif: --column NAME)",
+                    "{n_cols} columns ({}); choose the current's column by name",
                     names(h)
                 ),
-            ))
+            )
+            .with_fix(Fix::ChooseColumn))
         }
         (None, None) => {
             return Err(Error::stimulus(
@@ -410,13 +411,13 @@ fn check_time_column(times: &[f64], lines: &[usize], name: &str, dt: Option<f64>
                 return Err(Error::stimulus(
                     format!("column {name:?}"),
                     format!(
-                        "the times step by {} s ({} Hz) but dt is {} s; give --dt {} (every row is one sample)",
+                        "the times step by {} s ({} Hz) but dt is {} s",
                         crate::base::sci(file_dt),
                         crate::base::sci(1.0 / file_dt),
                         crate::base::sci(dt),
-                        crate::base::sci(file_dt)
                     ),
-                ));
+                )
+                .with_fix(Fix::UseDt(file_dt)));
             }
             dt
         }
@@ -462,11 +463,12 @@ pub fn stimulus_from_npz(bytes: &[u8], key: Option<&str>) -> Result<Vec<f64>> {
             return Err(Error::stimulus(
                 "key",
                 format!(
-                    "the archive holds {} arrays ({}); choose one by key (glif: --key NAME)",
+                    "the archive holds {} arrays ({}); choose one by key",
                     keys.len(),
                     keys.join(", ")
                 ),
-            ))
+            )
+            .with_fix(Fix::ChooseNpzKey))
         }
     };
     stimulus_from_npy(&members[index].1).map_err(|e| match e.kind() {
