@@ -301,3 +301,140 @@ fn glif_io_messages_name_no_cli_flag() {
         failures.join("\n")
     );
 }
+
+/// Each published library crate's README is its crate documentation (so
+/// the README's examples are doctests) and it denies `missing_docs`.
+#[test]
+fn published_libraries_document_themselves_from_their_readme() {
+    let mut failures = Vec::new();
+    for dir in crate_dirs() {
+        let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+        let lib = dir.join("src/lib.rs");
+        if manifest.contains("publish = false") || !lib.is_file() {
+            continue;
+        }
+        let text = std::fs::read_to_string(&lib).unwrap();
+        for needed in [
+            "#![doc = include_str!(\"../README.md\")]",
+            "#![deny(missing_docs)]",
+        ] {
+            if !text.contains(needed) {
+                failures.push(format!("{}:1: no `{needed}`", rel(&lib)));
+            }
+        }
+        if !dir.join("README.md").is_file() {
+            failures.push(format!("{}: no README.md", rel(&dir)));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// docs/ARCHITECTURE.md's "may depend on / must not" table, against
+/// `cargo metadata`: each crate's normal (not dev, not build) dependencies.
+#[test]
+fn crates_depend_only_on_what_the_architecture_allows() {
+    let out = std::process::Command::new(env!("CARGO"))
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .current_dir(workspace_root())
+        .output()
+        .expect("cargo metadata");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut normal: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut any_kind: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for p in meta["packages"].as_array().unwrap() {
+        let name = p["name"].as_str().unwrap().to_string();
+        for d in p["dependencies"].as_array().unwrap() {
+            // A renamed dependency by the name the crate uses (`hdf5`).
+            let dep = d["rename"]
+                .as_str()
+                .or(d["name"].as_str())
+                .unwrap()
+                .to_string();
+            any_kind
+                .entry(name.clone())
+                .or_default()
+                .insert(dep.clone());
+            if d["kind"].is_null() {
+                normal.entry(name.clone()).or_default().insert(dep);
+            }
+        }
+    }
+    let deps = |c: &str| normal.get(c).cloned().unwrap_or_default();
+    let mut failures = Vec::new();
+    // (crate, the only normal dependencies it may have; empty: no limit, and
+    // what it must not depend on).
+    let rules: [(&str, &[&str], &[&str]); 6] = [
+        ("glif-core", &["libm", "serde"], &[]),
+        (
+            "glif-io",
+            &[
+                "glif-core",
+                "serde",
+                "serde_json",
+                "thiserror",
+                "flate2",
+                "zip",
+                "rayon",
+                "libc",
+                "hdf5",
+            ],
+            &[],
+        ),
+        ("glif-cli", &[], &["glif-core", "pyo3", "numpy"]),
+        (
+            "glif-py",
+            &[],
+            &["clap", "plotters", "indicatif", "glif-reference"],
+        ),
+        (
+            "glif-reference",
+            &["glif-core", "glif-io", "serde_json", "flate2", "hdf5"],
+            &[],
+        ),
+        ("glif-firmware-cases", &["glif-core"], &[]),
+    ];
+    for (krate, only, never) in rules {
+        let manifest = format!("crates/{krate}/Cargo.toml");
+        for d in deps(krate) {
+            if !only.is_empty() && !only.contains(&d.as_str()) {
+                failures.push(format!(
+                    "{manifest}: depends on `{d}`, not in its row of docs/ARCHITECTURE.md"
+                ));
+            }
+            if never.contains(&d.as_str()) {
+                failures.push(format!(
+                    "{manifest}: depends on `{d}`, which its row forbids"
+                ));
+            }
+        }
+    }
+    // glif-reference is test support: only xtask and benches may depend on
+    // it outside [dev-dependencies].
+    for (krate, ds) in &normal {
+        if ds.contains("glif-reference") && !["xtask", "glif-benches"].contains(&krate.as_str()) {
+            failures.push(format!(
+                "{krate}: glif-reference as a normal dependency (tests only)"
+            ));
+        }
+    }
+    // glif-io must not reach a front end's crates at all.
+    for d in any_kind.get("glif-io").into_iter().flatten() {
+        if ["clap", "plotters", "indicatif", "pyo3", "numpy"].contains(&d.as_str()) {
+            failures.push(format!(
+                "crates/glif-io/Cargo.toml: depends on front-end crate `{d}`"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

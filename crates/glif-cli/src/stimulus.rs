@@ -333,7 +333,9 @@ impl Generated {
             Generated::Noise { .. } => "--noise",
         };
         let bad = |e: glif_io::Error| match e.kind() {
-            glif_io::ErrorKind::Stimulus { location, problem } => {
+            glif_io::ErrorKind::Stimulus {
+                location, problem, ..
+            } => {
                 let flag = match location.as_str() {
                     "hold" => "--noise-hold",
                     "std" => "--noise-sd",

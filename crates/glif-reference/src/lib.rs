@@ -37,5 +37,5 @@ pub mod tolerance;
 
 pub use cases::{case_files, case_name, config_file, config_files, load_case, numbers};
 pub use numpy_exp::NumpyExp;
-pub use paths::{reference_dir, scratch_dir};
+pub use paths::{files_below, reference_dir, scratch_dir};
 pub use tolerance::{ulps, Tolerance, LIBM_TOLERANCES};

@@ -308,18 +308,11 @@ fn absolute(path: &[String], current: &[String]) -> Option<Vec<String>> {
 
 /// Every `.rs` file under `dir`, sorted.
 pub fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "rs") {
-            out.push(p);
-        }
-    }
+    let all = glif_reference::files_below(dir);
+    out.extend(
+        all.into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "rs")),
+    );
 }
 
 /// `text` with comments replaced by spaces (strings kept, newlines kept).

@@ -18,8 +18,6 @@ pub struct Error {
     pub model_id: Option<String>,
     /// What went wrong.
     pub kind: ErrorKind,
-    /// What would fix it, for a front end to say in its own terms.
-    fix: Option<Fix>,
 }
 
 /// What would fix an error, which each front end words in its own terms (a
@@ -131,6 +129,14 @@ pub enum ErrorKind {
         location: String,
         /// What.
         problem: String,
+        /// What would fix it, if the library knows.
+        fix: Option<Fix>,
+    },
+    /// An exp table has no value for an argument the model needs.
+    #[error("exp table: found no value for exp({}), expected a table written for this config and dt", sci(*argument))]
+    ExpTableMissing {
+        /// The argument of `exp` the table lacks.
+        argument: f64,
     },
     /// A `.npy` or `.npz` file is malformed or of an unsupported type.
     #[error("{0}")]
@@ -167,18 +173,23 @@ impl Error {
             file: None,
             model_id: None,
             kind,
-            fix: None,
         }
     }
 
     /// What would fix the error, if the library knows (see [`Fix`]).
     pub fn fix(&self) -> Option<Fix> {
-        self.fix
+        match &self.kind {
+            ErrorKind::Stimulus { fix, .. } => *fix,
+            ErrorKind::ExpTableMissing { .. } => Some(Fix::WriteExpTable),
+            _ => None,
+        }
     }
 
-    /// Says what would fix the error.
+    /// Says what would fix a stimulus error (other kinds say it themselves).
     pub(crate) fn with_fix(mut self, fix: Fix) -> Self {
-        self.fix = Some(fix);
+        if let ErrorKind::Stimulus { fix: f, .. } = &mut self.kind {
+            *f = Some(fix);
+        }
         self
     }
 
@@ -215,6 +226,7 @@ impl Error {
         Error::new(ErrorKind::Stimulus {
             location: location.into(),
             problem: problem.into(),
+            fix: None,
         })
     }
 

@@ -27,7 +27,7 @@ use serde::Deserialize;
 
 use super::any_model::AnyModel;
 use super::config::NeuronConfig;
-use crate::base::{sci, Error, Fix, Result};
+use crate::base::{Error, ErrorKind, Result};
 
 /// The arguments of every exponential `config` evaluates when built in
 /// `f64` (at its `dt`), in the order it evaluates them, without repeats.
@@ -107,12 +107,7 @@ impl ExpTable {
         })?;
         match missing.into_inner() {
             None => Ok(model),
-            Some(x) => Err(Error::invalid(
-                "exp table",
-                format!("no value for exp({})", sci(x)),
-                "a table written for this config and dt",
-            )
-            .with_fix(Fix::WriteExpTable)),
+            Some(x) => Err(Error::new(ErrorKind::ExpTableMissing { argument: x })),
         }
     }
 }
