@@ -438,3 +438,54 @@ fn crates_depend_only_on_what_the_architecture_allows() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The front ends own no copy of a library type: no enum, struct or trait
+/// in glif-cli or glif-py has the name of one of glif-io's public types
+/// (the Python package once had its own `Record`, converted back to
+/// glif-io's).
+#[test]
+fn front_ends_define_no_type_glif_io_has() {
+    // Different things under one name, each explained.
+    const SAME_NAME_OTHER_THING: &[(&str, &str)] = &[(
+        "ExpSource",
+        "glif-py's is numpy's exp or libm for Allen models; glif-io's (nest) is std or libm for NEST's propagators",
+    )];
+    let defined = |dir: &Path| -> Vec<(String, PathBuf, usize)> {
+        let mut out = Vec::new();
+        let mut files = Vec::new();
+        tidy::rust_files(dir, &mut files);
+        for f in files {
+            let code = tidy::blank(&std::fs::read_to_string(&f).unwrap());
+            for (i, line) in code.lines().enumerate() {
+                let words: Vec<&str> = line.split_whitespace().collect();
+                for w in words.windows(2) {
+                    if ["enum", "struct", "trait"].contains(&w[0]) {
+                        let name: String = w[1]
+                            .chars()
+                            .take_while(|c| c.is_alphanumeric() || *c == '_')
+                            .collect();
+                        out.push((name, f.clone(), i + 1));
+                    }
+                }
+            }
+        }
+        out
+    };
+    let root = workspace_root();
+    let library: BTreeSet<String> = defined(&root.join("crates/glif-io/src"))
+        .into_iter()
+        .map(|(n, _, _)| n)
+        .collect();
+    let mut failures = Vec::new();
+    for front in ["crates/glif-cli/src", "crates/glif-py/src"] {
+        for (name, file, line) in defined(&root.join(front)) {
+            if library.contains(&name) && !SAME_NAME_OTHER_THING.iter().any(|(n, _)| *n == name) {
+                failures.push(format!(
+                    "{}:{line}: `{name}` is glif-io's; use it",
+                    rel(&file)
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -2,7 +2,7 @@
 //! AllenSDK's result dict out.
 
 use glif_io::{
-    model_with_voltage_reset, AnyModel, NeuronConfig, RunEnd, RunResult, SpikeTrain,
+    model_with_voltage_reset, AnyModel, NeuronConfig, Record, RunEnd, RunResult, SpikeTrain,
     MAX_ASC_CURRENTS,
 };
 use numpy::ndarray::ArrayView1;
@@ -36,25 +36,14 @@ impl ExpSource {
     }
 }
 
-/// What `run` records.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Record {
-    /// Every output of AllenSDK's `run()`.
-    All,
-    /// Only the spike outputs (no per-sample traces).
-    Spikes,
-}
-
-impl Record {
-    pub fn parse(name: &str) -> PyResult<Self> {
-        match name {
-            "all" => Ok(Record::All),
-            "spikes" => Ok(Record::Spikes),
-            other => Err(PyValueError::new_err(format!(
-                "record: found {other:?}, expected \"all\" or \"spikes\""
-            ))),
-        }
-    }
+/// glif-io's [`Record`] from `run`'s `record` keyword (`"all"` or
+/// `"spikes"`), refused with a message naming the keyword.
+pub fn parse_record(name: &str) -> PyResult<Record> {
+    name.parse().map_err(|_| {
+        PyValueError::new_err(format!(
+            "record: found {name:?}, expected \"all\" or \"spikes\""
+        ))
+    })
 }
 
 /// The exponentials of the model's constants: `numpy.exp` evaluated on the

@@ -38,7 +38,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::engine::{ExpSource, Record};
+use crate::engine::{parse_record, ExpSource};
 use crate::errors::GlifError;
 
 /// A config dict (bare, as `GlifNeuron.to_dict()` gives) parsed by glif-io.
@@ -123,7 +123,7 @@ fn run<'py>(
     neuron: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let exp = ExpSource::parse(exp)?;
-    let record = Record::parse(record)?;
+    let record = parse_record(record)?;
     let config = parse_bare(config)?;
     let custom = voltage_reset.map(|m| (m, neuron.unwrap_or_else(|| py.None())));
     engine::run(py, &config, stim, exp, record, custom)
@@ -152,7 +152,7 @@ fn run_many(
     exp: &str,
 ) -> PyResult<Vec<Py<PyAny>>> {
     let exp = ExpSource::parse(exp)?;
-    let record = Record::parse(record)?;
+    let record = parse_record(record)?;
     if threads == Some(0) {
         return Err(pyo3::exceptions::PyValueError::new_err(
             "threads: found 0, expected a number of worker threads >= 1 or None (every core)",

@@ -11,8 +11,9 @@ use glif_io::{AnyModel, NeuronConfig, Precision, RunEnd, RunResult};
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
-use crate::engine::{result_dict, ExpSource, Output, Record};
+use crate::engine::{result_dict, ExpSource, Output};
 use crate::errors::GlifError;
+use glif_io::Record;
 
 /// The stimulus of a batch: one shared by every model, or one per model.
 pub enum Stimuli<'py> {
@@ -116,10 +117,7 @@ pub fn run_many(
     let options = BatchOptions {
         dt,
         precision: Precision::F64,
-        record: match record {
-            Record::All => glif_io::Record::All,
-            Record::Spikes => glif_io::Record::Spikes,
-        },
+        record,
         threads,
     };
     let total: u64 = match &stimuli {
