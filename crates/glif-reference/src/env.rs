@@ -29,6 +29,22 @@ pub const CHECKS: &[(&str, &str)] = &[
         "glif-io tests/nwb_allensdk.rs (feature nwb): sweeps glif-io writes, read by AllenSDK's NwbDataSet and compared with what AllenSDK writes",
     ),
     (
+        "fit/filter",
+        "glif-fit tests/filter.rs: Bessel design, lfilter_zi, filtfilt, mean-subsampling and load_sweep against scipy, numpy and AllenSDK's data_access",
+    ),
+    (
+        "fit/fmin",
+        "glif-fit tests/fmin.rs: Nelder-Mead against scipy.optimize.fmin, evaluation by evaluation, on several functions",
+    ),
+    (
+        "fit/rc",
+        "glif-fit tests/rc.rs: R, C, El least squares against AllenSDK's rc.least_squares_RCEl_calc_tested",
+    ),
+    (
+        "fit/noise",
+        "glif-fit tests/noise.rs: variance, sv and tau_from_AC against AllenSDK's MLIN",
+    ),
+    (
         "xtask/compare",
         "cargo xtask compare: GLIF1..GLIF5 run by AllenSDK beside glif-rs, spike steps compared",
     ),
