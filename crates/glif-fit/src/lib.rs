@@ -4,5 +4,8 @@
 pub mod error;
 pub mod filter;
 pub mod fmin;
+pub mod linalg;
+pub mod rc;
+pub mod stats;
 
 pub use error::FitError;
