@@ -5,6 +5,8 @@ pub mod error;
 pub mod filter;
 pub mod fmin;
 pub mod linalg;
+pub mod minpack;
+pub mod noise;
 pub mod rc;
 pub mod stats;
 

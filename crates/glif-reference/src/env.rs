@@ -37,6 +37,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "glif-fit tests/fmin.rs: Nelder-Mead against scipy.optimize.fmin, evaluation by evaluation, on several functions",
     ),
     (
+        "fit/minpack",
+        "glif-fit tests/minpack.rs: lmdif / curve_fit against scipy.optimize.leastsq and curve_fit: evaluations, info and parameters",
+    ),
+    (
         "fit/rc",
         "glif-fit tests/rc.rs: R, C, El least squares against AllenSDK's rc.least_squares_RCEl_calc_tested",
     ),
