@@ -41,6 +41,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "glif-fit tests/minpack.rs: lmdif / curve_fit against scipy.optimize.leastsq and curve_fit: evaluations, info and parameters",
     ),
     (
+        "fit/spikes",
+        "glif-fit tests/spikes.rs: threshold indices against AllenSDK's find_spikes_list and find_spikes_ssq_list",
+    ),
+    (
         "fit/rc",
         "glif-fit tests/rc.rs: R, C, El least squares against AllenSDK's rc.least_squares_RCEl_calc_tested",
     ),
