@@ -78,36 +78,31 @@ fn back_search(dvdt: &[f64], from: usize, stop: usize, target: f64) -> Option<us
     (stop + 1..=from).rev().position(|k| dvdt[k] <= target)
 }
 
-/// Threshold indices of the spikes in `voltage` (V), sampled every `dt`
-/// seconds, as AllenSDK's extractor finds them with `settings`.
-pub fn threshold_indices(
-    voltage: &[f64],
-    dt: f64,
-    settings: SpikeSettings,
-) -> Result<Vec<usize>, FitError> {
-    if !(dt > 0.0 && dt.is_finite()) {
-        return Err(FitError::invalid("dt", dt, "a positive number of seconds"));
-    }
-    if let Some(i) = voltage.iter().position(|v| !v.is_finite()) {
-        return Err(FitError::NotFinite {
-            what: "voltage for spike detection".into(),
-            index: i,
-            value: voltage[i],
-        });
-    }
+/// The voltage in mV, the times in s and dV/dt in V/s, as the extractor
+/// computes them (`v * 1e3`, `arange(n) * dt`, `1e-3 * diff(v) / diff(t)`).
+fn traces(voltage: &[f64], dt: f64) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     let n = voltage.len();
-    if n < 3 {
-        return Ok(Vec::new());
-    }
     let v: Vec<f64> = voltage.iter().map(|x| x * 1e3).collect();
     let t: Vec<f64> = (0..n).map(|k| k as f64 * dt).collect();
     let dvdt: Vec<f64> = (0..n - 1)
         .map(|k| 1e-3 * (v[k + 1] - v[k]) / (t[k + 1] - t[k]))
         .collect();
-    let end_index = time_index(&t, t[n - 1], "spike detection")?;
+    (v, t, dvdt)
+}
+
+/// `detect_putative_spikes`, `find_peak_indexes` and
+/// `filter_putative_spikes` over the whole sweep.
+fn filtered_spikes_and_peaks(
+    v: &[f64],
+    t: &[f64],
+    dvdt: &[f64],
+    dv_cutoff: f64,
+) -> Result<(Vec<usize>, Vec<usize>), FitError> {
+    let n = v.len();
+    let end_index = time_index(t, t[n - 1], "spike detection")?;
 
     // detect_putative_spikes
-    let above: Vec<bool> = dvdt.iter().map(|&d| d >= settings.dv_cutoff).collect();
+    let above: Vec<bool> = dvdt.iter().map(|&d| d >= dv_cutoff).collect();
     let crossings: Vec<usize> = (0..above.len().saturating_sub(1))
         .filter(|&k| !above[k] && above[k + 1])
         .collect();
@@ -124,7 +119,7 @@ pub fn threshold_indices(
         }
     }
     if spikes.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     // find_peak_indexes
     let mut peaks = Vec::with_capacity(spikes.len());
@@ -164,6 +159,32 @@ pub fn threshold_indices(
         .filter(|&(_, p)| v[p] >= MIN_PEAK_MV)
         .filter(|&(s, p)| v[p] - v[s] >= MIN_HEIGHT_MV)
         .unzip();
+    Ok((spikes, peaks))
+}
+
+/// Threshold indices of the spikes in `voltage` (V), sampled every `dt`
+/// seconds, as AllenSDK's extractor finds them with `settings`.
+pub fn threshold_indices(
+    voltage: &[f64],
+    dt: f64,
+    settings: SpikeSettings,
+) -> Result<Vec<usize>, FitError> {
+    if !(dt > 0.0 && dt.is_finite()) {
+        return Err(FitError::invalid("dt", dt, "a positive number of seconds"));
+    }
+    if let Some(i) = voltage.iter().position(|v| !v.is_finite()) {
+        return Err(FitError::NotFinite {
+            what: "voltage for spike detection".into(),
+            index: i,
+            value: voltage[i],
+        });
+    }
+    let n = voltage.len();
+    if n < 3 {
+        return Ok(Vec::new());
+    }
+    let (v, t, dvdt) = traces(voltage, dt);
+    let (spikes, peaks) = filtered_spikes_and_peaks(&v, &t, &dvdt, settings.dv_cutoff)?;
     if spikes.is_empty() {
         return Ok(Vec::new());
     }
@@ -267,4 +288,126 @@ pub fn threshold_indices_short_square(
             thresh_frac: SHORT_SQUARE_MIN_THRESH_FRAC.max(thresh_frac),
         },
     )
+}
+
+/// The window `estimate_dv_cutoff` reads on short squares, s
+/// (`ephys_extractor.SHORT_SQUARES_WINDOW_START`, `_END`).
+pub const SHORT_SQUARES_WINDOW: (f64, f64) = (1.02, 1.021);
+/// The same for the short-square triple (`SHORT_SQUARE_TRIPLE_WINDOW_*`).
+pub const SHORT_SQUARE_TRIPLE_WINDOW: (f64, f64) = (2.02, 2.021);
+
+/// `np.median`: the middle value, or the mean of the two middle values.
+fn median(v: &[f64]) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    let n = s.len();
+    if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        (s[n / 2 - 1] + s[n / 2]) / 2.0
+    }
+}
+
+/// `preprocess_neuron.estimate_dv_cutoff` (`ephys_features.
+/// estimate_adjusted_detection_parameters` with no filter): detection
+/// settings adapted to short-square sweeps. `dv_cutoff` (V/s) is 1.1 times
+/// the median over sweeps of the largest dV/dt in `[start_t, end_t)` (s);
+/// `thresh_frac` is 1.2 times the median dV/dt at `end_t`, divided by the
+/// mean upstroke of the spikes that cutoff finds. Voltages in V.
+pub fn estimate_dv_cutoff(
+    voltages: &[&[f64]],
+    dt: f64,
+    start_t: f64,
+    end_t: f64,
+) -> Result<SpikeSettings, FitError> {
+    if voltages.is_empty() {
+        return Err(FitError::undetermined(
+            "spike detection settings",
+            "no sweeps given",
+        ));
+    }
+    if !(dt > 0.0 && dt.is_finite()) {
+        return Err(FitError::invalid("dt", dt, "a positive number of seconds"));
+    }
+    let mut prepared = Vec::with_capacity(voltages.len());
+    for (k, v) in voltages.iter().enumerate() {
+        if let Some(i) = v.iter().position(|x| !x.is_finite()) {
+            return Err(FitError::NotFinite {
+                what: format!("short square sweep {k}"),
+                index: i,
+                value: v[i],
+            });
+        }
+        if v.len() < 3 {
+            return Err(FitError::undetermined(
+                "spike detection settings",
+                &format!("short square sweep {k} has {} samples", v.len()),
+            ));
+        }
+        prepared.push(traces(v, dt));
+    }
+    let t0 = &prepared[0].1;
+    let start_index = time_index(t0, start_t, "short-square window start")?;
+    let end_index = time_index(t0, end_t, "short-square window end")?;
+    let mut maxes = Vec::new();
+    let mut ends = Vec::new();
+    for (k, (_, _, dv)) in prepared.iter().enumerate() {
+        if end_index >= dv.len() || start_index >= end_index {
+            return Err(FitError::undetermined(
+                "spike detection settings",
+                &format!("short square sweep {k} ends before the window {start_t} s to {end_t} s"),
+            ));
+        }
+        maxes.push(
+            dv[start_index..end_index]
+                .iter()
+                .copied()
+                .fold(f64::NEG_INFINITY, f64::max),
+        );
+        ends.push(dv[end_index]);
+    }
+    let dv_cutoff = median(&maxes) * 1.1;
+    let min_thresh = median(&ends) * 1.2;
+    let mut upstrokes = Vec::new();
+    for (v, t, dv) in &prepared {
+        let (spikes, peaks) = filtered_spikes_and_peaks(v, t, dv, dv_cutoff)?;
+        upstrokes.extend(
+            spikes
+                .iter()
+                .zip(&peaks)
+                .map(|(&s, &p)| dv[argmax(&dv[s..p]) + s]),
+        );
+    }
+    if upstrokes.is_empty() {
+        return Err(FitError::undetermined(
+            "spike detection settings",
+            &format!(
+                "no spike in the short square sweeps at the estimated dV/dt cutoff {dv_cutoff} V/s"
+            ),
+        ));
+    }
+    Ok(SpikeSettings {
+        dv_cutoff,
+        thresh_frac: min_thresh / stats::mean(&upstrokes),
+    })
+}
+
+/// `preprocess_neuron.find_first_spike_voltage(voltage, dt, ssq=True,
+/// dv_cutoff, thresh_frac)`: the voltage (V) at the threshold of the first
+/// spike of a short-square sweep (from the stimulus start). The
+/// preprocessor's `th_inf` is this minus the sweep's resting potential.
+pub fn first_spike_voltage_short_square(
+    voltage: &[f64],
+    dt: f64,
+    settings: SpikeSettings,
+) -> Result<f64, FitError> {
+    let idx =
+        threshold_indices_short_square(voltage, dt, settings.dv_cutoff, settings.thresh_frac)?;
+    match idx.first() {
+        Some(&i) => Ok(voltage[i]),
+        None => Err(FitError::undetermined(
+            "th_inf",
+            "no spike in the smallest suprathreshold short square: it must have one",
+        )),
+    }
 }

@@ -171,3 +171,89 @@ fn spike_detection_refuses_bad_input() {
             .is_empty()
     );
 }
+
+const SSQ_SCRIPT: &str = r#"
+import json, sys, logging, warnings
+import numpy as np
+warnings.simplefilter("ignore")
+logging.disable(logging.CRITICAL)
+from allensdk.internal.model.glif.preprocess_neuron import estimate_dv_cutoff, find_first_spike_voltage
+inp = json.load(sys.stdin)
+vs = [np.array(v) for v in inp["v"]]
+dt = inp["dt"]
+cut, frac = estimate_dv_cutoff(vs, dt, 1.02, 1.021)
+first = [float(find_first_spike_voltage(v, dt, ssq=True, dv_cutoff=cut, thresh_frac=frac)) for v in vs[1:]]
+print(json.dumps({"cut": float(cut), "frac": float(frac), "first": first}))
+"#;
+
+/// A short-square sweep (V): a 3 ms square at 1.02 s depolarising the
+/// cell by `depol` mV, and a spike `delay` s after the square's start when
+/// `spike` is set.
+fn short_square(rng: &mut common::Rng, dt: f64, depol: f64, spike: Option<f64>) -> Vec<f64> {
+    let n = (1.2 / dt) as usize;
+    let mut v = -70.0;
+    (0..n)
+        .map(|k| {
+            let t = k as f64 * dt;
+            let drive = if (1.02..1.023).contains(&t) {
+                depol / 3e-3
+            } else {
+                0.0
+            };
+            v += dt * (drive - (v + 70.0) / 0.01);
+            let s = spike.map_or(0.0, |d| spike_shape(t - 1.02 - d, 80.0, 4e-4));
+            (v + s + 0.05 * rng.normal()) * 1e-3
+        })
+        .collect()
+}
+
+#[test]
+fn short_square_settings_and_first_spike_match_allensdk() {
+    let dt = 5e-5;
+    let mut rng = common::Rng(8);
+    let sweeps = vec![
+        short_square(&mut rng, dt, 10.0, None),
+        short_square(&mut rng, dt, 14.0, Some(5e-4)),
+        short_square(&mut rng, dt, 16.0, Some(2e-4)),
+        short_square(&mut rng, dt, 20.0, Some(0.0)),
+    ];
+    let input = serde_json::json!({"v": sweeps, "dt": dt});
+    let Some(want) = common::oracle("fit/spikes", SSQ_SCRIPT, &input) else {
+        return;
+    };
+    let refs: Vec<&[f64]> = sweeps.iter().map(Vec::as_slice).collect();
+    let got = glif_fit::spikes::estimate_dv_cutoff(&refs, dt, 1.02, 1.021).unwrap();
+    // Medians, maxima and numpy's pairwise mean reproduced: bit for bit.
+    assert_eq!(
+        got.dv_cutoff.to_bits(),
+        want["cut"].as_f64().unwrap().to_bits(),
+        "dv_cutoff {} vs {}",
+        got.dv_cutoff,
+        want["cut"]
+    );
+    assert_eq!(
+        got.thresh_frac.to_bits(),
+        want["frac"].as_f64().unwrap().to_bits(),
+        "thresh_frac {} vs {}",
+        got.thresh_frac,
+        want["frac"]
+    );
+    for (k, v) in sweeps[1..].iter().enumerate() {
+        let first = glif_fit::spikes::first_spike_voltage_short_square(v, dt, got).unwrap();
+        assert_eq!(
+            first.to_bits(),
+            want["first"][k].as_f64().unwrap().to_bits(),
+            "sweep {k}"
+        );
+    }
+    let e = glif_fit::spikes::first_spike_voltage_short_square(&sweeps[0], dt, got)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("th_inf") && e.contains("no spike"), "{e}");
+    glif_reference::env::record(
+        "fit/spikes",
+        glif_reference::env::Outcome::Ran,
+        sweeps.len(),
+        "short-square dv_cutoff, thresh_frac and first-spike voltages bit for bit",
+    );
+}
