@@ -8,6 +8,7 @@ pub mod linalg;
 pub mod minpack;
 pub mod noise;
 pub mod rc;
+pub mod spike_cut;
 pub mod spikes;
 pub mod stats;
 

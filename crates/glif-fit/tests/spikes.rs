@@ -29,25 +29,6 @@ for cut, frac in inp["ssq"]:
 print(json.dumps(out))
 "#;
 
-/// A spike-shaped waveform (mV above the baseline) `u` seconds after its
-/// onset: a 2 ms pre-spike depolarisation, a 0.4 ms upstroke of `height`,
-/// a 0.8 ms repolarisation to -15 mV and a 5 ms recovery.
-fn spike_shape(u: f64, height: f64, rise: f64) -> f64 {
-    let pre = 2e-3;
-    if u < 0.0 {
-        0.0
-    } else if u < pre {
-        5.0 * u / pre
-    } else if u < pre + rise {
-        5.0 + height * (0.5 - 0.5 * (std::f64::consts::PI * (u - pre) / rise).cos())
-    } else if u < pre + rise + 8e-4 {
-        let f = (u - pre - rise) / 8e-4;
-        (5.0 + height) * (1.0 - f) - 15.0 * f
-    } else {
-        -15.0 * (-(u - pre - rise - 8e-4) / 5e-3).exp()
-    }
-}
-
 /// A sweep in V: baseline -70 mV, noise, and spikes at random times with
 /// random heights and upstroke durations (some too small to count, some
 /// slow, some close together).
@@ -83,7 +64,7 @@ fn sweep(rng: &mut common::Rng, dt: f64, n: usize, rate_hz: f64) -> Vec<f64> {
                 + 0.1 * rng.normal()
                 + events
                     .iter()
-                    .map(|&(e, h, r)| spike_shape(tk - e, h, r))
+                    .map(|&(e, h, r)| common::spike_shape(tk - e, h, r))
                     .sum::<f64>();
             mv * 1e-3
         })
@@ -201,7 +182,7 @@ fn short_square(rng: &mut common::Rng, dt: f64, depol: f64, spike: Option<f64>) 
                 0.0
             };
             v += dt * (drive - (v + 70.0) / 0.01);
-            let s = spike.map_or(0.0, |d| spike_shape(t - 1.02 - d, 80.0, 4e-4));
+            let s = spike.map_or(0.0, |d| common::spike_shape(t - 1.02 - d, 80.0, 4e-4));
             (v + s + 0.05 * rng.normal()) * 1e-3
         })
         .collect()

@@ -45,6 +45,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "glif-fit tests/spikes.rs: threshold indices against AllenSDK's find_spikes_list and find_spikes_ssq_list",
     ),
     (
+        "fit/spike-cut",
+        "glif-fit tests/spike_cut.rs: spike cut length and v_before reset against AllenSDK's calc_spike_cut_and_v_reset_via_expvar_residuals",
+    ),
+    (
         "fit/rc",
         "glif-fit tests/rc.rs: R, C, El least squares against AllenSDK's rc.least_squares_RCEl_calc_tested",
     ),
