@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 
+pub mod asc;
 pub mod error;
 pub mod filter;
 pub mod fmin;

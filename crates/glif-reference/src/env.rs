@@ -49,6 +49,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "glif-fit tests/spike_cut.rs: spike cut length and v_before reset against AllenSDK's calc_spike_cut_and_v_reset_via_expvar_residuals",
     ),
     (
+        "fit/asc",
+        "glif-fit tests/asc.rs: after-spike current pairs, amplitudes, R_ASC and log-likelihoods against AllenSDK's ASGLM_pairwise (statsmodels GLM)",
+    ),
+    (
         "fit/rc",
         "glif-fit tests/rc.rs: R, C, El least squares against AllenSDK's rc.least_squares_RCEl_calc_tested",
     ),
