@@ -141,9 +141,7 @@ pub fn asc_pairwise(
                     &format!("sweep {s}: the spike at sample {t} is cut past the end of the sweep (AllenSDK fails here too)"),
                 ));
             }
-            for k in t..t + spike_cut_length {
-                keep[k] = false;
-            }
+            keep[t..t + spike_cut_length].fill(false);
         }
         let out: Vec<f64> = (0..tend - 1)
             .filter(|&k| keep[k])

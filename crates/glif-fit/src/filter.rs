@@ -190,6 +190,7 @@ pub fn bessel_lowpass(order: usize, wn: f64) -> Result<Filter, FitError> {
 /// solving `(I - A^T) zi = b[1:] - a[1:] b[0]` with `A` the companion matrix
 /// of `a`. Solved by Gaussian elimination with partial pivoting (scipy:
 /// LAPACK's `gesv`, the same method; results agree to rounding).
+#[allow(clippy::needless_range_loop)] // row operations on two rows of `mat`
 pub fn lfilter_zi(filter: &Filter) -> Vec<f64> {
     let (b, a) = normalised(filter);
     let n = a.len().max(b.len());

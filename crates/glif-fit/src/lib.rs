@@ -12,5 +12,6 @@ pub mod rc;
 pub mod spike_cut;
 pub mod spikes;
 pub mod stats;
+pub mod threshold;
 
 pub use error::FitError;

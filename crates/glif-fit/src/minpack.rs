@@ -12,10 +12,17 @@
 //! same stopping point. (AllenSDK's `tau_from_AC`, for one, stops 7e-5
 //! relative from the true minimum of its own cost.)
 
+// The loops index as MINPACK's Fortran does (column j, row i), so each line
+// can be checked against the original operation order.
+#![allow(clippy::needless_range_loop)]
+
 use crate::FitError;
 
-const EPSMCH: f64 = f64::EPSILON;
-const DWARF: f64 = f64::MIN_POSITIVE;
+/// MINPACK's `dpmpar(1)`, machine precision, as the decimal constant of
+/// its source (a little above 2^-52; it sets the finite-difference step).
+const EPSMCH: f64 = 2.22044604926e-16;
+/// `dpmpar(2)`, the smallest magnitude, as MINPACK's decimal constant.
+const DWARF: f64 = 2.22507385852e-308;
 
 /// Options of `scipy.optimize.leastsq`, with scipy's defaults.
 #[derive(Clone, Debug, PartialEq)]

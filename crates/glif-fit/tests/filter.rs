@@ -27,6 +27,9 @@ for t in inp["traces"]:
 print(json.dumps(out))
 "#;
 
+/// A voltage (V) and current (A) trace.
+type Trace = (Vec<f64>, Vec<f64>);
+
 /// A voltage-like trace, V: a random walk around -70 mV with a few
 /// 1 ms spike-shaped excursions to +30 mV.
 fn trace(rng: &mut common::Rng, n: usize) -> (Vec<f64>, Vec<f64>) {
@@ -55,7 +58,7 @@ fn loading_matches_scipy_and_allensdk() {
         (4, 10000.0 / 25000.0),
     ];
     let mut rng = common::Rng(7);
-    let traces: Vec<(f64, (Vec<f64>, Vec<f64>))> = vec![
+    let traces: Vec<(f64, Trace)> = vec![
         (200_000.0, trace(&mut rng, 20_003)),
         (50_000.0, trace(&mut rng, 5_000)),
         (25_000.0, trace(&mut rng, 1_000)),

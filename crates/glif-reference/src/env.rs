@@ -53,6 +53,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "glif-fit tests/asc.rs: after-spike current pairs, amplitudes, R_ASC and log-likelihoods against AllenSDK's ASGLM_pairwise (statsmodels GLM)",
     ),
     (
+        "fit/threshold",
+        "glif-fit tests/threshold.rs: the threshold's spike component (short-square triple) and voltage component (fmin path, objective bit for bit) against AllenSDK's threshold_adaptation",
+    ),
+    (
         "fit/rc",
         "glif-fit tests/rc.rs: R, C, El least squares against AllenSDK's rc.least_squares_RCEl_calc_tested",
     ),
