@@ -2,6 +2,7 @@
 #![deny(missing_docs)]
 
 pub mod asc;
+pub mod configure;
 pub mod error;
 pub mod filter;
 pub mod fmin;

@@ -57,6 +57,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "glif-fit tests/threshold.rs: the threshold's spike component (short-square triple) and voltage component (fmin path, objective bit for bit) against AllenSDK's threshold_adaptation",
     ),
     (
+        "fit/configure",
+        "glif-fit tests/configure.rs: the five levels' starting configs against AllenSDK's configure_model, key by key",
+    ),
+    (
         "fit/rc",
         "glif-fit tests/rc.rs: R, C, El least squares against AllenSDK's rc.least_squares_RCEl_calc_tested",
     ),
