@@ -13,6 +13,7 @@ pub mod rc;
 pub mod spike_cut;
 pub mod spikes;
 pub mod stats;
+pub mod sweeps;
 pub mod threshold;
 
 pub use error::FitError;

@@ -61,6 +61,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "glif-fit tests/configure.rs: the five levels' starting configs against AllenSDK's configure_model, key by key",
     ),
     (
+        "fit/sweeps",
+        "glif-fit tests/sweeps.rs: sweep selection by stimulus family against AllenSDK's find_sweeps",
+    ),
+    (
         "fit/rc",
         "glif-fit tests/rc.rs: R, C, El least squares against AllenSDK's rc.least_squares_RCEl_calc_tested",
     ),
