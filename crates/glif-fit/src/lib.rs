@@ -9,6 +9,7 @@ pub mod fmin;
 pub mod linalg;
 pub mod minpack;
 pub mod noise;
+pub mod preprocess;
 pub mod rc;
 pub mod spike_cut;
 pub mod spikes;

@@ -65,6 +65,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "glif-fit tests/sweeps.rs: sweep selection by stimulus family against AllenSDK's find_sweeps",
     ),
     (
+        "fit/preprocess",
+        "glif-fit tests/preprocess.rs: a synthetic cell's whole preprocessing against AllenSDK's preprocess_neuron (patched as the reference run is), value by value",
+    ),
+    (
         "fit/rc",
         "glif-fit tests/rc.rs: R, C, El least squares against AllenSDK's rc.least_squares_RCEl_calc_tested",
     ),
