@@ -1,12 +1,10 @@
 //! A synthetic cell's whole preprocessing against AllenSDK's own
 //! `preprocess_neuron.preprocess_neuron`, value by value.
 //!
-//! The cell: a leaky integrate-and-fire membrane (R 150 MOhm, C 100 pF)
-//! with two after-spike currents and a threshold raised after each spike,
-//! a 1.2 ms action-potential waveform written at each spike, recording
-//! noise; sampled at 100 kHz; driven by Noise 1 (3 sweeps), Noise 2 (2),
-//! short squares below and above threshold, four short-square triples and
-//! two long squares. The raw traces go to AllenSDK through a stand-in for
+//! The cell: `glif_reference::fit_cell::synthetic_cell` (a leaky
+//! integrate-and-fire membrane with after-spike currents, a threshold
+//! raised after each spike and action-potential waveforms) sampled at
+//! 100 kHz and driven by the Allen stimulus families. The raw traces go to AllenSDK through a stand-in for
 //! its `NwbDataSet` (the same arrays its `load_sweep` would read), with the
 //! reference run's import-time patches (float indices, the GLM link
 //! instance, curve_fit's xdata, `e.message`, `autocorr`'s slice).
@@ -69,179 +67,36 @@ def conv(o):
 print(json.dumps(d, default=conv))
 "#;
 
-struct Cell {
-    rng: common::Rng,
-    dt: f64,
-}
-
-impl Cell {
-    /// Runs the membrane on `current` (A per sample); returns the voltage
-    /// (V) and the spike count.
-    fn run(&mut self, current: &[f64]) -> (Vec<f64>, u64) {
-        let (r, c, el, th0) = (1.5e8, 1e-10, -0.07, -0.05);
-        let (mut v, mut th_spike, mut a1, mut a2) = (el, 0.0, 0.0, 0.0);
-        let (d1, d2, dth) = (
-            (-10.0 * self.dt).exp(),
-            (-100.0 * self.dt).exp(),
-            (-50.0 * self.dt).exp(),
-        );
-        let mut out = Vec::with_capacity(current.len());
-        let mut spikes = 0;
-        let mut waveform: Vec<f64> = Vec::new();
-        for &i in current {
-            if let Some(w) = waveform.pop() {
-                out.push(w + 1e-4 * self.rng.normal());
-                continue;
-            }
-            v += self.dt / c * (i - (v - el) / r + a1 + a2);
-            a1 *= d1;
-            a2 *= d2;
-            th_spike *= dth;
-            if v >= th0 + th_spike {
-                spikes += 1;
-                let (up, down) = ((4e-4 / self.dt) as usize, (8e-4 / self.dt) as usize);
-                let start = v;
-                let mut w: Vec<f64> = (0..up)
-                    .map(|k| {
-                        start
-                            + (0.03 - start)
-                                * (0.5 - 0.5 * (std::f64::consts::PI * k as f64 / up as f64).cos())
-                    })
-                    .chain((0..down).map(|k| 0.03 + (-0.066 - 0.03) * k as f64 / down as f64))
-                    .collect();
-                w.reverse();
-                waveform = w;
-                v = -0.066 + 0.2 * (start + 0.05);
-                th_spike += 0.004;
-                a1 -= 2e-11;
-                a2 += 4e-11;
-            }
-            out.push(v + 1e-4 * self.rng.normal());
-        }
-        (out, spikes)
-    }
-
-    fn noise(&mut self, secs: f64, mean: f64, sd: f64) -> Vec<f64> {
-        let n = (secs / self.dt) as usize;
-        let a = (-self.dt / 3e-3).exp();
-        let mut x = 0.0;
-        let quiet = (0.2 / self.dt) as usize;
-        (0..n)
-            .map(|k| {
-                x = a * x + (1.0 - a * a).sqrt() * self.rng.normal();
-                // No stimulus in the first and last 0.2 s: no spike near
-                // the sweep's ends (AllenSDK's spike cutting needs 15 ms).
-                if k < quiet || k + quiet > n {
-                    0.0
-                } else {
-                    mean + sd * x
-                }
-            })
-            .collect()
-    }
-
-    fn pulses(&self, secs: f64, onsets: &[f64], width: f64, amp: f64) -> Vec<f64> {
-        let n = (secs / self.dt) as usize;
-        (0..n)
-            .map(|k| {
-                let t = k as f64 * self.dt;
-                if onsets.iter().any(|&o| t >= o && t < o + width) {
-                    amp
-                } else {
-                    0.0
-                }
-            })
-            .collect()
-    }
-}
-
 #[test]
 fn preprocessing_matches_allensdk_preprocess_neuron() {
     let rate = 100_000.0;
-    let mut cell = Cell {
-        rng: common::Rng(71),
-        dt: 1.0 / rate,
-    };
+    let cell = glif_reference::fit_cell::synthetic_cell(71, rate, 4.0, true);
     let dir = std::env::temp_dir().join(format!("glif-fit-preprocess-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let mut sweeps: Vec<(u32, &str, f64, Vec<f64>)> = Vec::new();
-    let mut n = 10;
-    let mut add = |name: &'static str,
-                   amp_pa: f64,
-                   i: Vec<f64>,
-                   sweeps: &mut Vec<(u32, &str, f64, Vec<f64>)>| {
-        n += 1;
-        sweeps.push((n, name, amp_pa, i));
-    };
-    for _ in 0..3 {
-        add(
-            "Noise 1",
-            120.0,
-            cell.noise(4.0, 1.2e-10, 9e-11),
-            &mut sweeps,
-        );
-    }
-    for _ in 0..2 {
-        add(
-            "Noise 2",
-            120.0,
-            cell.noise(4.0, 1.2e-10, 9e-11),
-            &mut sweeps,
-        );
-    }
-    for amp in [3e-10, 5e-10, 8e-10, 1e-9] {
-        add(
-            "Short Square",
-            amp * 1e12,
-            cell.pulses(1.2, &[1.02], 3e-3, amp),
-            &mut sweeps,
-        );
-    }
-    for gap in [0.008, 0.012, 0.02, 0.03] {
-        add(
-            "Short Square - Triple",
-            1000.0,
-            cell.pulses(2.3, &[2.02, 2.02 + gap, 2.02 + 2.0 * gap], 3e-3, 1e-9),
-            &mut sweeps,
-        );
-    }
-    for amp in [8e-11, 2e-10] {
-        add(
-            "Long Square",
-            amp * 1e12,
-            cell.pulses(1.3, &[0.1], 1.0, amp),
-            &mut sweeps,
-        );
-    }
-    let mut table = Vec::new();
+    let table = glif_reference::fit_cell::sweep_table(&cell);
     let mut files = serde_json::Map::new();
     let mut raw = std::collections::HashMap::new();
-    for (num, name, amp, i) in &sweeps {
-        let (v, spikes) = cell.run(i);
+    for s in &cell {
         let write = |tag: &str, x: &[f64]| {
-            let p = dir.join(format!("{num}_{tag}.f64"));
+            let p = dir.join(format!("{}_{tag}.f64", s.number));
             let mut f = std::fs::File::create(&p).unwrap();
-            for s in x {
-                f.write_all(&s.to_le_bytes()).unwrap();
+            for v in x {
+                f.write_all(&v.to_le_bytes()).unwrap();
             }
             p.display().to_string()
         };
-        files.insert(
-            num.to_string(),
-            serde_json::json!({"v": write("v", &v), "i": write("i", i), "rate": rate}),
-        );
-        table.push(serde_json::json!({"sweep_number": num, "stimulus_name": name, "ephys_stimulus": {"ephys_stimulus_type": {"name": name}},
-            "stimulus_amplitude": amp, "num_spikes": spikes, "slow_vm_mv": -70.0 + 0.01 * (*num as f64 % 7.0)}));
+        files.insert(s.number.to_string(), serde_json::json!({"v": write("v", &s.voltage), "i": write("i", &s.current), "rate": rate}));
         raw.insert(
-            *num,
+            s.number,
             RawSweep {
-                voltage: v,
-                current: i.clone(),
+                voltage: s.voltage.clone(),
+                current: s.current.clone(),
                 sampling_rate_hz: rate,
                 index_range_start: 0,
             },
         );
     }
+    let table = table.as_array().unwrap().clone();
     let entries = parse_sweep_table(&Value::Array(table.clone()).to_string()).unwrap();
     let got = preprocess(&entries, |n| Ok(raw[&n].clone())).unwrap();
     let input = serde_json::json!({"table": table, "sweeps": files});

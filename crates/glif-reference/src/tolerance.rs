@@ -281,38 +281,6 @@ pub fn ulps(a: f64, b: f64) -> u64 {
     key(a).abs_diff(key(b))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_entry_has_a_reason_and_holds_its_measured_worst() {
-        for t in LIBM_TOLERANCES {
-            assert!(!t.reason.is_empty(), "{}", t.output);
-            assert!(t.measured_eps <= t.libm_eps, "{}", t.output);
-        }
-    }
-
-    #[test]
-    fn compare_catches_lengths_nan_and_excess() {
-        assert!(compare(ExpSource::Numpy, "voltage", &[1.0], &[1.0, 2.0]).is_err());
-        assert!(compare(ExpSource::Numpy, "voltage", &[f64::NAN], &[1.0]).is_err());
-        let next = f64::from_bits(1.0f64.to_bits() + 1);
-        assert!(compare(ExpSource::Numpy, "voltage", &[next], &[1.0]).is_err());
-        let w = compare(ExpSource::Libm, "voltage", &[next], &[1.0]).unwrap();
-        assert_eq!((w.ulps, w.eps), (1, 1.0));
-        assert!(compare(ExpSource::Libm, "grid_spike_times", &[next], &[1.0]).is_err());
-        assert!(compare(ExpSource::Libm, "nonsense", &[1.0], &[1.0]).is_err());
-    }
-
-    #[test]
-    fn ulps_counts_across_zero() {
-        assert_eq!(ulps(0.0, -0.0), 0);
-        assert_eq!(ulps(f64::from_bits(1), -f64::from_bits(1)), 2);
-        assert_eq!(ulps(f64::NAN, 1.0), u64::MAX);
-    }
-}
-
 // ---------------------------------------------------------------------------
 // Fitting (glif-fit) against AllenSDK's pipeline and its oracles. Each bound
 // with its reason; the tests and `cargo xtask verify-fit` print the worst
@@ -349,3 +317,35 @@ pub const FIT_ITERATIVE_REL: f64 = 1e-6;
 /// cell: 1.6e-6 (a_voltage); integers (spike indices, cut length, sweep
 /// numbers) identical.
 pub const FIT_PREPROCESS_END_TO_END_REL: f64 = 5e-6;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_entry_has_a_reason_and_holds_its_measured_worst() {
+        for t in LIBM_TOLERANCES {
+            assert!(!t.reason.is_empty(), "{}", t.output);
+            assert!(t.measured_eps <= t.libm_eps, "{}", t.output);
+        }
+    }
+
+    #[test]
+    fn compare_catches_lengths_nan_and_excess() {
+        assert!(compare(ExpSource::Numpy, "voltage", &[1.0], &[1.0, 2.0]).is_err());
+        assert!(compare(ExpSource::Numpy, "voltage", &[f64::NAN], &[1.0]).is_err());
+        let next = f64::from_bits(1.0f64.to_bits() + 1);
+        assert!(compare(ExpSource::Numpy, "voltage", &[next], &[1.0]).is_err());
+        let w = compare(ExpSource::Libm, "voltage", &[next], &[1.0]).unwrap();
+        assert_eq!((w.ulps, w.eps), (1, 1.0));
+        assert!(compare(ExpSource::Libm, "grid_spike_times", &[next], &[1.0]).is_err());
+        assert!(compare(ExpSource::Libm, "nonsense", &[1.0], &[1.0]).is_err());
+    }
+
+    #[test]
+    fn ulps_counts_across_zero() {
+        assert_eq!(ulps(0.0, -0.0), 0);
+        assert_eq!(ulps(f64::from_bits(1), -f64::from_bits(1)), 2);
+        assert_eq!(ulps(f64::NAN, 1.0), u64::MAX);
+    }
+}
