@@ -70,7 +70,7 @@ print(json.dumps(d, default=conv))
 #[test]
 fn preprocessing_matches_allensdk_preprocess_neuron() {
     let rate = 100_000.0;
-    let cell = glif_reference::fit_cell::synthetic_cell(71, rate, 4.0, true);
+    let cell = glif_reference::fit_cell::synthetic_cell(71, rate, 4.0, 0.0, true);
     let dir = std::env::temp_dir().join(format!("glif-fit-preprocess-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let table = glif_reference::fit_cell::sweep_table(&cell);

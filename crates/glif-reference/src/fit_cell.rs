@@ -93,8 +93,10 @@ impl Model {
     }
 
     /// Noise current (A): Ornstein-Uhlenbeck (3 ms) around `mean`, none in
-    /// the first and last 0.2 s (no spike near a sweep's ends).
-    fn noise(&mut self, secs: f64, mean: f64, sd: f64) -> Vec<f64> {
+    /// the first and last 0.2 s (no spike near a sweep's ends), and a
+    /// third of the mean and half the spread (subthreshold) before
+    /// `quiet_secs`.
+    fn noise(&mut self, secs: f64, quiet_secs: f64, mean: f64, sd: f64) -> Vec<f64> {
         let n = (secs / self.dt) as usize;
         let a = (-self.dt / 3e-3).exp();
         let mut x = 0.0;
@@ -104,6 +106,8 @@ impl Model {
                 x = a * x + (1.0 - a * a).sqrt() * self.rng.normal();
                 if k < quiet || k + quiet > n {
                     0.0
+                } else if (k as f64) * self.dt < quiet_secs {
+                    mean / 3.0 + sd / 2.0 * x
                 } else {
                     mean + sd * x
                 }
@@ -126,21 +130,36 @@ impl Model {
     }
 }
 
-/// The cell's sweeps at `rate_hz`: Noise 1 (3 sweeps of `noise_secs`),
-/// Noise 2 (2), short squares of 300, 500, 800 and 1000 pA (3 ms at
+/// The cell's sweeps at `rate_hz`: Noise 1 (3 sweeps of `noise_secs`,
+/// subthreshold before `subthreshold_secs`, as the Allen Noise 1 and 2
+/// stimuli are before 8 s), Noise 2 (2), short squares of 300, 500, 800 and 1000 pA (3 ms at
 /// 1.02 s), four short-square triples (1 nA, gaps 8-30 ms, from 2.02 s)
 /// when `triple`, and long squares of 80 and 200 pA (1 s from 0.1 s).
-pub fn synthetic_cell(seed: u64, rate_hz: f64, noise_secs: f64, triple: bool) -> Vec<CellSweep> {
+pub fn synthetic_cell(
+    seed: u64,
+    rate_hz: f64,
+    noise_secs: f64,
+    subthreshold_secs: f64,
+    triple: bool,
+) -> Vec<CellSweep> {
     let mut m = Model {
         rng: Rng(seed),
         dt: 1.0 / rate_hz,
     };
     let mut plan: Vec<(&'static str, f64, Vec<f64>)> = Vec::new();
     for _ in 0..3 {
-        plan.push(("Noise 1", 120.0, m.noise(noise_secs, 1.2e-10, 9e-11)));
+        plan.push((
+            "Noise 1",
+            120.0,
+            m.noise(noise_secs, subthreshold_secs, 1.2e-10, 9e-11),
+        ));
     }
     for _ in 0..2 {
-        plan.push(("Noise 2", 120.0, m.noise(noise_secs, 1.2e-10, 9e-11)));
+        plan.push((
+            "Noise 2",
+            120.0,
+            m.noise(noise_secs, subthreshold_secs, 1.2e-10, 9e-11),
+        ));
     }
     for amp in [3e-10, 5e-10, 8e-10, 1e-9] {
         plan.push((
