@@ -349,6 +349,50 @@ pub fn numpy_sum(v: &[f64]) -> f64 {
     }
 }
 
+/// numpy's pairwise sum of a float32 array, accumulated in float32 (what
+/// `np.mean` of a float32 array sums with).
+pub fn numpy_sum_f32(v: &[f32]) -> f32 {
+    let n = v.len();
+    if n < 8 {
+        let mut res = 0.0f32;
+        for &x in v {
+            res += x;
+        }
+        res
+    } else if n <= 128 {
+        let mut r = [0.0f32; 8];
+        r.copy_from_slice(&v[..8]);
+        let mut i = 8;
+        while i < n - (n % 8) {
+            for (k, rk) in r.iter_mut().enumerate() {
+                *rk += v[i + k];
+            }
+            i += 8;
+        }
+        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        while i < n {
+            res += v[i];
+            i += 1;
+        }
+        res
+    } else {
+        let n2 = (n / 2) - (n / 2) % 8;
+        numpy_sum_f32(&v[..n2]) + numpy_sum_f32(&v[n2..])
+    }
+}
+
+/// [`subsample_mean`] of float32 samples, in float32 as numpy computes the
+/// mean of a float32 array (AllenSDK leaves a float32 stimulus read from an
+/// NWB file in float32); the results widened to f64.
+pub fn subsample_mean_f32(data: &[f32], dt: f64, desired_dt: f64) -> Result<Vec<f64>, FitError> {
+    subsample_mean(&[], dt, desired_dt)?;
+    let block = (desired_dt / dt) as usize;
+    let blocks = data.len() / block;
+    Ok((0..blocks)
+        .map(|i| f64::from(numpy_sum_f32(&data[i * block..(i + 1) * block]) / block as f32))
+        .collect())
+}
+
 /// AllenSDK's `subsample_data(data, "mean", dt, desired_dt)`: averages of
 /// consecutive blocks of `int(desired_dt / dt)` samples (numpy's pairwise
 /// sum divided by the block length); a last partial block is dropped.
@@ -396,7 +440,10 @@ pub struct LoadedSweep {
 /// `sampling_rate_hz`, the stimulus starting at sample `index_range_start`.
 /// The voltage is low-passed (`bessel(order, freq_hz / (rate / 2))` and
 /// `filtfilt`), then both traces are mean-subsampled to `desired_dt` (s)
-/// unless the recording is already at that step.
+/// unless the recording is already at that step. A current whose every
+/// sample is exactly a float32 value is taken to come from a float32
+/// dataset (as Allen NWB files store it) and averaged in float32, as
+/// AllenSDK's numpy does; any other current in float64.
 pub fn load_sweep(
     voltage: &[f64],
     current: &[f64],
@@ -430,9 +477,20 @@ pub fn load_sweep(
     let mut i = current.to_vec();
     let mut out_dt = dt;
     let mut start_idx = index_range_start;
+    // A current that is exactly float32 everywhere came from a float32
+    // dataset: AllenSDK averages it in float32.
+    let float32 = current.iter().all(|&x| f64::from(x as f32) == x);
     if dt != desired_dt {
         v = subsample_mean(&v, dt, desired_dt)?;
-        i = subsample_mean(&i, dt, desired_dt)?;
+        i = if float32 {
+            subsample_mean_f32(
+                &current.iter().map(|&x| x as f32).collect::<Vec<_>>(),
+                dt,
+                desired_dt,
+            )?
+        } else {
+            subsample_mean(&i, dt, desired_dt)?
+        };
         start_idx = (index_range_start as f64 / (desired_dt / dt)) as usize;
         out_dt = desired_dt;
     }

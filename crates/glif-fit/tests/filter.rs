@@ -22,7 +22,8 @@ for t in inp["traces"]:
     f = signal.filtfilt(b, a, x, axis=0)
     dt = 1.0 / rate
     sub = subsample_data(f, "mean", dt, 5e-05) if dt != 5e-05 else f
-    cur = subsample_data(np.array(t["i"]), "mean", dt, 5e-05) if dt != 5e-05 else np.array(t["i"])
+    i = np.array(t["i"], dtype=np.float32) if t["f32"] else np.array(t["i"])  # as read from a float32 dataset
+    cur = subsample_data(i, "mean", dt, 5e-05) if dt != 5e-05 else i
     out["traces"].append({"filtered": f.tolist(), "sub": sub.tolist(), "cur": cur.tolist()})
 print(json.dumps(out))
 "#;
@@ -63,10 +64,20 @@ fn loading_matches_scipy_and_allensdk() {
         (50_000.0, trace(&mut rng, 5_000)),
         (25_000.0, trace(&mut rng, 1_000)),
         (200_000.0, trace(&mut rng, 16)),
+        (40_000.0, trace(&mut rng, 4_001)),
     ];
+    // The 40 kHz trace's current is float32-valued (as an NWB dataset
+    // stores it): averaged in float32, as numpy does.
+    let mut traces = traces;
+    traces[4].1 .1 = traces[4]
+        .1
+         .1
+        .iter()
+        .map(|&x| f64::from(x as f32))
+        .collect();
     let input = serde_json::json!({
         "designs": designs,
-        "traces": traces.iter().map(|(r, (v, i))| serde_json::json!({"rate": r, "v": v, "i": i})).collect::<Vec<_>>(),
+        "traces": traces.iter().enumerate().map(|(k, (r, (v, i)))| serde_json::json!({"rate": r, "v": v, "i": i, "f32": k == 4})).collect::<Vec<_>>(),
     });
     let Some(want) = common::oracle("fit/filter", SCRIPT, &input) else {
         return;
