@@ -77,6 +77,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "glif-fit tests/noise.rs: variance, sv and tau_from_AC against AllenSDK's MLIN",
     ),
     (
+        "xtask/verify-fit",
+        "cargo xtask verify-fit: the cells of reference/fit/ through glif fit, stage by stage against AllenSDK's pipeline",
+    ),
+    (
         "xtask/compare",
         "cargo xtask compare: GLIF1..GLIF5 run by AllenSDK beside glif-rs, spike steps compared",
     ),
