@@ -30,6 +30,10 @@ pip=("$venv/bin/python" -m pip --disable-pip-version-check -q)
     'numpy==1.23.5' 'pandas==1.5.3' 'xarray<2023.2.0' 'scipy<1.12' \
     simplejson python-dateutil SimpleITK 'pynwb<3' 'hdmf<4' h5py
 "${pip[@]}" install --no-deps 'allensdk==2.16.2'
+# The fitting pipeline's oracles (allensdk.internal.model.glif imports them;
+# glif-fit's tests call its stages): numpy pinned on the same line so pip
+# keeps it.
+"${pip[@]}" install 'statsmodels==0.14.0' 'patsy' 'six' 'numpy==1.23.5'
 
 "$venv/bin/python" - <<'PY'
 import allensdk, numpy

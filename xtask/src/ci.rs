@@ -148,6 +148,10 @@ fn steps() -> Vec<Step> {
             &["xtask", "verify-nest"],
         ),
         cargo(
+            "glif fit against AllenSDK's fitting pipeline (reference/fit)",
+            &["xtask", "verify-fit"],
+        ),
+        cargo(
             "docs/F32.md is up to date",
             &["xtask", "f32-report", "--check"],
         ),

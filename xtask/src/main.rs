@@ -11,6 +11,9 @@
 //!   glif-core, compared output by output (see `docs/DIFFERENCES.md`).
 //! - `verify-nest [FILTER]`: every NEST 3.10 reference case through
 //!   `glif_io::nest`, bit for bit (see `docs/NEST.md`).
+//! - `verify-fit [--reference DIR] [--cells-dir DIR]`: the cells of
+//!   `reference/fit/` through `glif fit --stage preprocess`, stage by stage
+//!   against AllenSDK's pipeline (see `docs/FITTING.md`).
 //! - `f32-report`: f32 against f64 on the reference set; writes `docs/F32.md`.
 //! - `compare` / `compare-nest`: timing side by side with AllenSDK / NEST's
 //!   `glif_psc` (see `docs/PERFORMANCE.md`).
@@ -25,12 +28,13 @@ mod firmware_elf;
 mod verify;
 mod verify_cases;
 mod verify_f32;
+mod verify_fit;
 mod verify_nest;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((command, rest)) = args.split_first() else {
-        eprintln!("usage: cargo xtask <command>; commands: ci, no-alloc, firmware, verify, verify-nest, f32-report, compare, compare-nest");
+        eprintln!("usage: cargo xtask <command>; commands: ci, no-alloc, firmware, verify, verify-nest, verify-fit, f32-report, compare, compare-nest");
         return ExitCode::from(2);
     };
     match command.as_str() {
@@ -39,11 +43,12 @@ fn main() -> ExitCode {
         "firmware" => firmware::run(rest),
         "verify" => verify::run(rest),
         "verify-nest" => verify_nest::run(rest),
+        "verify-fit" => verify_fit::run(rest),
         "f32-report" => verify_f32::run(rest),
         "compare" => compare::run(rest),
         "compare-nest" => compare_nest::run(rest),
         other => {
-            eprintln!("xtask: unknown command {other:?}; commands: ci, no-alloc, firmware, verify, verify-nest, f32-report, compare, compare-nest");
+            eprintln!("xtask: unknown command {other:?}; commands: ci, no-alloc, firmware, verify, verify-nest, verify-fit, f32-report, compare, compare-nest");
             ExitCode::from(2)
         }
     }

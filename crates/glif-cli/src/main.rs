@@ -8,6 +8,8 @@ mod common;
 mod config;
 mod convert;
 mod error;
+#[cfg(feature = "nwb")]
+mod fit;
 mod info;
 mod nest;
 mod output;
@@ -32,6 +34,7 @@ Examples:
   glif batch --configs reference/teeter-all.jsonl.gz --square 2e-10 --output summary.csv
       Every Teeter et al. model (2,441) on a 1 s step of 200 pA; one summary row per model.
   glif sweeps --nwb cell.nwb --config neuron_config.json --sweeps ephys_sweeps.json --output sim.nwb
+  glif fit --nwb cell.nwb --sweeps ephys_sweeps.json --output fit/ --stage preprocess
 
 Units are SI throughout: amperes, volts, seconds. Exit status: 0 success (also for a run that ended
 in a bad reset, which is reported as a warning), 2 bad usage or bad input file, 1 other failures.";
@@ -56,6 +59,8 @@ enum Command {
     Convert(convert::ConvertArgs),
     #[cfg(feature = "nwb")]
     Sweeps(sweeps::SweepsArgs),
+    #[cfg(feature = "nwb")]
+    Fit(fit::FitArgs),
     /// Simulate the sweeps of an Allen NWB file (needs a glif built with the
     /// `nwb` feature; this one was built without it).
     #[cfg(not(feature = "nwb"))]
@@ -131,6 +136,8 @@ fn main() -> ExitCode {
         Command::Convert(a) => convert::run(a),
         #[cfg(feature = "nwb")]
         Command::Sweeps(a) => sweeps::run(a),
+        #[cfg(feature = "nwb")]
+        Command::Fit(a) => fit::run(a),
         #[cfg(not(feature = "nwb"))]
         Command::Sweeps(_) => Err(CliError::input(NO_SWEEPS)),
     };

@@ -29,6 +29,58 @@ pub const CHECKS: &[(&str, &str)] = &[
         "glif-io tests/nwb_allensdk.rs (feature nwb): sweeps glif-io writes, read by AllenSDK's NwbDataSet and compared with what AllenSDK writes",
     ),
     (
+        "fit/filter",
+        "glif-fit tests/filter.rs: Bessel design, lfilter_zi, filtfilt, mean-subsampling and load_sweep against scipy, numpy and AllenSDK's data_access",
+    ),
+    (
+        "fit/fmin",
+        "glif-fit tests/fmin.rs: Nelder-Mead against scipy.optimize.fmin, evaluation by evaluation, on several functions",
+    ),
+    (
+        "fit/minpack",
+        "glif-fit tests/minpack.rs: lmdif / curve_fit against scipy.optimize.leastsq and curve_fit: evaluations, info and parameters",
+    ),
+    (
+        "fit/spikes",
+        "glif-fit tests/spikes.rs: threshold indices against AllenSDK's find_spikes_list and find_spikes_ssq_list",
+    ),
+    (
+        "fit/spike-cut",
+        "glif-fit tests/spike_cut.rs: spike cut length and v_before reset against AllenSDK's calc_spike_cut_and_v_reset_via_expvar_residuals",
+    ),
+    (
+        "fit/asc",
+        "glif-fit tests/asc.rs: after-spike current pairs, amplitudes, R_ASC and log-likelihoods against AllenSDK's ASGLM_pairwise (statsmodels GLM)",
+    ),
+    (
+        "fit/threshold",
+        "glif-fit tests/threshold.rs: the threshold's spike component (short-square triple) and voltage component (fmin path, objective bit for bit) against AllenSDK's threshold_adaptation",
+    ),
+    (
+        "fit/configure",
+        "glif-fit tests/configure.rs: the five levels' starting configs against AllenSDK's configure_model, key by key",
+    ),
+    (
+        "fit/sweeps",
+        "glif-fit tests/sweeps.rs: sweep selection by stimulus family against AllenSDK's find_sweeps",
+    ),
+    (
+        "fit/preprocess",
+        "glif-fit tests/preprocess.rs: a synthetic cell's whole preprocessing against AllenSDK's preprocess_neuron (patched as the reference run is), value by value",
+    ),
+    (
+        "fit/rc",
+        "glif-fit tests/rc.rs: R, C, El least squares against AllenSDK's rc.least_squares_RCEl_calc_tested",
+    ),
+    (
+        "fit/noise",
+        "glif-fit tests/noise.rs: variance, sv and tau_from_AC against AllenSDK's MLIN",
+    ),
+    (
+        "xtask/verify-fit",
+        "cargo xtask verify-fit: the cells of reference/fit/ through glif fit, stage by stage against AllenSDK's pipeline",
+    ),
+    (
         "xtask/compare",
         "cargo xtask compare: GLIF1..GLIF5 run by AllenSDK beside glif-rs, spike steps compared",
     ),

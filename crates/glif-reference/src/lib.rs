@@ -28,6 +28,7 @@
 pub mod cases;
 pub mod counting_alloc;
 pub mod env;
+pub mod fit_cell;
 pub mod numpy_exp;
 #[cfg(feature = "nwb")]
 pub mod nwb_fixture;

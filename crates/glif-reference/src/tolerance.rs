@@ -281,6 +281,43 @@ pub fn ulps(a: f64, b: f64) -> u64 {
     key(a).abs_diff(key(b))
 }
 
+// ---------------------------------------------------------------------------
+// Fitting (glif-fit) against AllenSDK's pipeline and its oracles. Each bound
+// with its reason; the tests and `cargo xtask verify-fit` print the worst
+// case measured beside it.
+
+/// Closed-form stages (filtering, subsampling, statistics), relative: the
+/// issue's bound. Measured: filtfilt 5.7e-13 (the Bessel poles come from
+/// another root finder than scipy's, a few ulp in the coefficients);
+/// subsampling bit for bit.
+pub const FIT_CLOSED_FORM_REL: f64 = 1e-9;
+
+/// R, C and El against AllenSDK's `least_squares_RCEl_calc_tested`,
+/// relative. AllenSDK solves the regression with `np.linalg.lstsq` on raw
+/// columns (volts near -0.07, amperes near 1e-10, ones): nearly collinear
+/// and badly scaled, and R = -b / (a - 1) amplifies the error in `a` by
+/// 1 / (1 - a), about 400 at dt = 50 us. Its own rounding error, measured
+/// against an extended-precision solution, is up to 6.9e-7 relative (R on
+/// a sweep with 1 mV of recording noise, glif-fit tests/rc.rs); glif-fit's
+/// centred, scaled QR is within 1.2e-12 of that solution. The bound is
+/// AllenSDK's measured error with a factor of about 7 of margin.
+pub const FIT_RCEL_VS_ALLENSDK_REL: f64 = 5e-6;
+
+/// Iterative fits (Levenberg-Marquardt, Nelder-Mead on a different
+/// objective evaluation order), relative: the bound.
+pub const FIT_ITERATIVE_REL: f64 = 1e-6;
+
+/// A whole cell's preprocessing (glif-fit tests/preprocess.rs) against
+/// AllenSDK's `preprocess_neuron`, relative, for every real-valued result.
+/// The stages agree far more closely on the same inputs, but differences
+/// propagate: the filtered voltages differ from scipy's by up to 6e-13, R
+/// and C by AllenSDK's own lstsq rounding (up to 7e-7), and fits that stop
+/// at a tolerance (scipy's `fmin` stops at xtol = 1e-4) turn such input
+/// differences into larger output differences. Measured on the synthetic
+/// cell: 1.6e-6 (a_voltage); integers (spike indices, cut length, sweep
+/// numbers) identical.
+pub const FIT_PREPROCESS_END_TO_END_REL: f64 = 5e-6;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,276 @@
+//! `glif fit --stage preprocess`: a cell's Allen NWB recordings and sweep
+//! table through [`glif_fit::preprocess::preprocess`] and
+//! [`glif_fit::configure::configure_model`]. This layer reads the file,
+//! checks the recordings, writes the results and prints the summary; the
+//! fitting is the library's.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use glif_fit::configure::{configure_model, Level};
+use glif_fit::preprocess::{preprocess, RawSweep};
+use glif_fit::sweeps::parse_sweep_table;
+use glif_fit::FitError;
+use glif_io::nwb::NwbFile;
+
+use crate::error::CliError;
+
+const FIT_AFTER: &str = "\
+Examples:
+  glif fit --nwb cell.nwb --sweeps ephys_sweeps.json --output fit/ --stage preprocess
+
+Writes DIR/preprocessor_values.json (AllenSDK's preprocessor values: its keys, SI units) and
+DIR/GLIF<n>_neuron_config.json for each level the recordings allow (AllenSDK's configure_model:
+the published levels' method names, every coefficient at its starting value). Cells without a
+usable Short Square - Triple get GLIF1 and GLIF3 only. Recordings must be in volts and amperes
+at a sampling rate that is a whole multiple of 20 kHz; nothing is written when an input is
+refused (exit status 2). docs/FITTING.md describes each stage.";
+
+/// Which part of the fit to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Stage {
+    /// Everything before the optimizer: preprocessor values and the starting configs.
+    Preprocess,
+}
+
+/// Fit GLIF models to a cell's recordings (AllenSDK's fitting pipeline).
+#[derive(Args, Debug)]
+#[command(after_help = FIT_AFTER)]
+pub struct FitArgs {
+    /// The cell's Allen NWB 1.x file.
+    #[arg(long, value_name = "CELL.nwb")]
+    pub nwb: PathBuf,
+    /// The cell's ephys_sweeps.json (sweep_number, stimulus name, num_spikes,
+    /// stimulus_amplitude, slow_vm_mv).
+    #[arg(long, value_name = "FILE")]
+    pub sweeps: PathBuf,
+    /// The folder to write the results into (created if absent).
+    #[arg(long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// The stage to run (only `preprocess` so far).
+    #[arg(long, value_enum)]
+    pub stage: Stage,
+    /// Replace result files that already exist in DIR.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Sampling rates the loading accepts: a whole number of samples per 50 us
+/// fitting step, and the 10 kHz filter below the Nyquist frequency.
+fn check_rate(n: u32, rate: f64, nwb: &Path) -> Result<(), CliError> {
+    let block = 5e-5 * rate;
+    if rate.is_nan() || rate <= 20_000.0 || (block - block.round()).abs() > 1e-9 {
+        return Err(CliError::input(format!(
+            "{}: sweep {n} is sampled at {rate} Hz: expected a whole multiple of 20 kHz above 20 kHz \
+             (the fit averages blocks of samples into 50 us steps and low-passes at 10 kHz first)",
+            nwb.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Reads sweep `n` and checks that it holds finite volts and amperes.
+fn read(file: &NwbFile, n: u32, nwb: &Path) -> Result<RawSweep, FitError> {
+    let bad = |why: String| FitError::undetermined(&format!("{}: sweep {n}", nwb.display()), &why);
+    let sweep = file
+        .read_current_clamp_sweep(n)
+        .map_err(|e| bad(e.to_string()))?;
+    let voltage = file.read_response(n).map_err(|e| bad(e.to_string()))?;
+    if voltage.len() != sweep.stimulus.len() {
+        return Err(bad(format!(
+            "{} response samples but {} stimulus samples",
+            voltage.len(),
+            sweep.stimulus.len()
+        )));
+    }
+    for (what, x) in [
+        ("response (voltage)", &voltage),
+        ("stimulus (current)", &sweep.stimulus),
+    ] {
+        if let Some(i) = x.iter().position(|v| !v.is_finite()) {
+            let tail = x[i..].iter().all(|v| v.is_nan());
+            return Err(bad(format!(
+                "the {what} is {} from sample {i} of {}{}",
+                x[i],
+                x.len(),
+                if tail {
+                    " to the end (a NaN-padded sweep: cut the recording at its last valid sample)"
+                } else {
+                    ""
+                }
+            )));
+        }
+    }
+    let vmax = voltage.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    if vmax > 1.0 {
+        return Err(bad(format!(
+            "the voltage reaches {vmax} in magnitude: that looks like millivolts; the fit needs volts (a resting potential near -0.07)"
+        )));
+    }
+    let imax = sweep.stimulus.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    if imax > 1e-6 {
+        return Err(bad(format!(
+            "the current reaches {imax} in magnitude: that looks like picoamperes; the fit needs amperes (hundreds of pA are about 1e-10 A)"
+        )));
+    }
+    Ok(RawSweep {
+        voltage,
+        current: sweep.stimulus,
+        sampling_rate_hz: sweep.sampling_rate,
+        index_range_start: sweep.index_range.0,
+    })
+}
+
+fn pretty(v: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(v).expect("JSON values serialise") + "\n"
+}
+
+/// Runs `glif fit`; returns the exit status.
+pub fn run(a: FitArgs) -> Result<u8, CliError> {
+    let Stage::Preprocess = a.stage;
+    let text = std::fs::read_to_string(&a.sweeps)
+        .map_err(|e| CliError::input(format!("{}: {e}", a.sweeps.display())))?;
+    let table = parse_sweep_table(&text)
+        .map_err(|e| CliError::input(format!("{}: {e}", a.sweeps.display())))?;
+    if !a.nwb.is_file() {
+        return Err(CliError::input(format!(
+            "{}: no such file",
+            a.nwb.display()
+        )));
+    }
+    let file = NwbFile::open(&a.nwb).map_err(|e| CliError::input(e.to_string()))?;
+    let in_file = file
+        .sweep_numbers()
+        .map_err(|e| CliError::input(e.to_string()))?;
+    let selection = glif_fit::sweeps::select(&table)
+        .map_err(|e| CliError::input(format!("{}: {e}", a.sweeps.display())))?;
+    let used: Vec<u32> = selection
+        .noise1
+        .iter()
+        .chain(&selection.noise2)
+        .chain(&selection.short_square_all)
+        .chain(&selection.triple)
+        .chain([&selection.long_square_max_subthreshold])
+        .copied()
+        .collect();
+    for &n in &used {
+        if !in_file.contains(&n) {
+            return Err(CliError::input(format!(
+                "{} lists sweep {n}, which {} does not hold: the sweep table does not match the file",
+                a.sweeps.display(),
+                a.nwb.display()
+            )));
+        }
+        let rate = file
+            .sampling_rate(n)
+            .map_err(|e| CliError::input(e.to_string()))?;
+        check_rate(n, rate, &a.nwb)?;
+    }
+    let result = preprocess(&table, |n| read(&file, n, &a.nwb))
+        .map_err(|e| CliError::input(e.to_string()))?;
+    let mut configs = Vec::new();
+    let mut refused = Vec::new();
+    for level in Level::ALL {
+        match configure_model(level, &result.summary) {
+            Ok(c) => configs.push((level, c)),
+            Err(e) if level.needs_spike_component() => refused.push((level, e)),
+            Err(e) => return Err(CliError::input(e.to_string())),
+        }
+    }
+    // Everything is computed: now write, never over existing files unless asked.
+    let mut files = vec![(
+        a.output.join("preprocessor_values.json"),
+        pretty(&result.values),
+    )];
+    for (level, c) in &configs {
+        files.push((
+            a.output
+                .join(format!("{}_neuron_config.json", level.label())),
+            pretty(&c["neuron"]),
+        ));
+    }
+    if !a.force {
+        if let Some((p, _)) = files.iter().find(|(p, _)| p.exists()) {
+            return Err(CliError::input(format!(
+                "{}: the file exists; give --force to replace it",
+                p.display()
+            )));
+        }
+    }
+    std::fs::create_dir_all(&a.output)
+        .map_err(|e| CliError::other(format!("{}: {e}", a.output.display())))?;
+    for (p, text) in &files {
+        let tmp = p.with_extension("json.tmp");
+        std::fs::write(&tmp, text)
+            .and_then(|()| std::fs::rename(&tmp, p))
+            .map_err(|e| CliError::other(format!("{}: {e}", p.display())))?;
+    }
+    let s = &result.summary;
+    let sel = &result.selection;
+    println!("glif fit --stage preprocess: {}", a.nwb.display());
+    println!(
+        "  sweeps   Noise 1 {:?}, Noise 2 {:?}, short squares {:?}, triple {:?}, long square {}",
+        sel.noise1, sel.noise2, sel.short_square_all, sel.triple, sel.long_square_max_subthreshold
+    );
+    println!(
+        "  El_reference     {:.3} mV   (mean slow_vm_mv of Noise 1)",
+        s.el_reference * 1e3
+    );
+    println!(
+        "  R (least sq.)    {:.2} MOhm (Noise 1, start to 6 s)",
+        s.r_least_squares / 1e6
+    );
+    println!("  C                {:.2} pF", s.c * 1e12);
+    println!(
+        "  R_ASC            {:.2} MOhm (after-spike-current fit)",
+        s.r_asc / 1e6
+    );
+    println!(
+        "  spike cut        {} samples = {:.2} ms; v_before a = {:.4}, b = {:.3} mV",
+        s.spike_cut_length,
+        s.spike_cut_length as f64 * s.dt * 1e3,
+        s.spike_cutting_slope,
+        s.spike_cutting_intercept * 1e3
+    );
+    println!(
+        "  ASC              tau {:.1} ms, {:.1} ms; amplitude {:.2} pA, {:.2} pA",
+        s.asc_tau_array[0] * 1e3,
+        s.asc_tau_array[1] * 1e3,
+        s.asc_amp_array[0] * 1e12,
+        s.asc_amp_array[1] * 1e12
+    );
+    println!(
+        "  th_inf           {:.3} mV above rest (first spike, sweep {})",
+        s.th_inf * 1e3,
+        sel.short_square_min_suprathreshold
+    );
+    match (s.a_spike, s.b_spike) {
+        (Some(a_), Some(b)) => println!(
+            "  spike component  a = {:.3} mV, b = {:.1} 1/s (triple)",
+            a_ * 1e3,
+            b
+        ),
+        _ => println!("  spike component  none (no usable Short Square - Triple)"),
+    }
+    if let (Some(a_), Some(b)) = (s.a_voltage, s.b_voltage) {
+        println!("  voltage comp.    a = {a_:.4} 1/s, b = {b:.4} 1/s (fmin on Noise 1)");
+    }
+    println!(
+        "  noise            var {:.3e} V^2, sv {:.3} mV, tau_from_AC {:.2} ms (long square {})",
+        s.var_of_section,
+        s.sv_for_expsymm * 1e3,
+        s.tau_from_ac * 1e3,
+        sel.long_square_max_subthreshold
+    );
+    for (level, _) in &configs {
+        println!("  wrote {}_neuron_config.json", level.label());
+    }
+    for (level, e) in &refused {
+        println!("  {} not configured: {e}", level.label());
+    }
+    println!(
+        "  wrote {}",
+        a.output.join("preprocessor_values.json").display()
+    );
+    Ok(0)
+}

@@ -1,0 +1,254 @@
+//! `glif fit --stage preprocess` on the real binary (feature `nwb`): a
+//! synthetic cell written as an Allen NWB 1.x file (stimulus stored in pA,
+//! response in mV, with their conversions, as Allen files are), and each
+//! bad input refused with exit status 2 and nothing written.
+#![cfg(feature = "nwb")]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+use glif_reference::fit_cell::{sweep_table, synthetic_cell, CellSweep};
+use glif_reference::nwb_fixture::*;
+
+const RATE: f64 = 100_000.0;
+
+fn spec(cell: &[CellSweep]) -> FileSpec {
+    FileSpec::v1_1(
+        cell.iter()
+            .map(|s| {
+                let mut sw = SweepSpec::square(s.number, s.current.len());
+                sw.stimulus = s.current.iter().map(|i| (i * 1e12) as f32).collect();
+                sw.response = s.voltage.iter().map(|v| (v * 1e3) as f32).collect();
+                sw.rate = RATE;
+                sw
+            })
+            .collect(),
+    )
+}
+
+/// Writes the cell (after `edit`) and its table (after `edit_table`) into
+/// `d`; returns the NWB and table paths.
+fn write_cell(
+    d: &Path,
+    cell: &[CellSweep],
+    edit: impl FnOnce(&mut FileSpec),
+    edit_table: impl FnOnce(&mut Vec<serde_json::Value>),
+) -> (PathBuf, PathBuf) {
+    let mut s = spec(cell);
+    edit(&mut s);
+    let nwb = d.join("cell.nwb");
+    write_nwb(&nwb, &s);
+    let mut table = sweep_table(cell).as_array().unwrap().clone();
+    edit_table(&mut table);
+    let sweeps = d.join("ephys_sweeps.json");
+    std::fs::write(&sweeps, serde_json::Value::Array(table).to_string()).unwrap();
+    (nwb, sweeps)
+}
+
+fn fit(d: &Path, nwb: &Path, sweeps: &Path) -> std::process::Output {
+    glif(
+        &[
+            "fit",
+            "--nwb",
+            nwb.to_str().unwrap(),
+            "--sweeps",
+            sweeps.to_str().unwrap(),
+            "--output",
+            "out",
+            "--stage",
+            "preprocess",
+        ],
+        d,
+    )
+}
+
+/// The cell of every test (made once): Noise sweeps of 9 s, subthreshold
+/// for their first 8 s, as `configure_model` requires.
+fn cell() -> Vec<CellSweep> {
+    static CELL: std::sync::OnceLock<Vec<CellSweep>> = std::sync::OnceLock::new();
+    CELL.get_or_init(|| synthetic_cell(5, RATE, 9.0, 8.0, true))
+        .clone()
+}
+
+#[test]
+fn preprocesses_a_cell_and_writes_five_configs() {
+    let d = dir("fit-ok");
+    let (nwb, sweeps) = write_cell(&d, &cell(), |_| {}, |_| {});
+    let o = fit(&d, &nwb, &sweeps);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    for needle in [
+        "El_reference",
+        "MOhm",
+        "spike cut",
+        "th_inf",
+        "tau_from_AC",
+        "GLIF5_neuron_config.json",
+    ] {
+        assert!(out.contains(needle), "{needle:?} not in: {out}");
+    }
+    let values: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(d.join("out/preprocessor_values.json")).unwrap(),
+    )
+    .unwrap();
+    // The library's result, written as computed (its own tests compare it
+    // with AllenSDK): the keys AllenSDK writes, in SI units.
+    let c = values["capacitance"]["C_test_list"]["mean"]
+        .as_f64()
+        .unwrap();
+    assert!(c > 5e-11 && c < 2e-10, "C = {c} F (the cell's is 1e-10)");
+    for level in ["GLIF1", "GLIF2", "GLIF3", "GLIF4", "GLIF5"] {
+        let cfg: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(d.join(format!("out/{level}_neuron_config.json"))).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(cfg["type"], "GLIF", "{level}");
+    }
+    // Run again: the files exist, nothing is replaced without --force.
+    let o = fit(&d, &nwb, &sweeps);
+    fails_with(&o, 2, &["preprocessor_values.json", "--force"]);
+}
+
+/// Runs `glif fit` on a cell edited by `edit`/`edit_table` and checks the
+/// refusal: exit status 2, every needle in the message, nothing written.
+fn refused(
+    name: &str,
+    cell: &[CellSweep],
+    edit: impl FnOnce(&mut FileSpec),
+    edit_table: impl FnOnce(&mut Vec<serde_json::Value>),
+    needles: &[&str],
+) {
+    let d = dir(name);
+    let (nwb, sweeps) = write_cell(&d, cell, edit, edit_table);
+    let o = fit(&d, &nwb, &sweeps);
+    fails_with(&o, 2, needles);
+    assert!(
+        !d.join("out").exists(),
+        "{name}: the output folder was created"
+    );
+}
+
+fn drop_family(table: &mut Vec<serde_json::Value>, name: &str, keep: usize) {
+    let mut kept = 0;
+    table.retain(|s| {
+        if s["stimulus_name"] != name {
+            return true;
+        }
+        kept += 1;
+        kept <= keep
+    });
+}
+
+#[test]
+fn refuses_a_missing_stimulus_family() {
+    refused(
+        "fit-no-noise2",
+        &cell(),
+        |_| {},
+        |t| drop_family(t, "Noise 2", 0),
+        &["Noise 2", "(0/2)", "no level can be fitted"],
+    );
+    refused(
+        "fit-no-ssq",
+        &cell(),
+        |_| {},
+        |t| drop_family(t, "Short Square", 0),
+        &["Short Square", "no level can be fitted"],
+    );
+}
+
+#[test]
+fn refuses_too_few_repeats() {
+    refused(
+        "fit-one-noise1",
+        &cell(),
+        |_| {},
+        |t| drop_family(t, "Noise 1", 1),
+        &["Noise 1", "(1/2)"],
+    );
+}
+
+#[test]
+fn refuses_noise_without_spikes() {
+    let mut c = cell();
+    for s in c
+        .iter_mut()
+        .filter(|s| s.stimulus_name.starts_with("Noise"))
+    {
+        s.voltage
+            .iter_mut()
+            .for_each(|v| *v = -0.07 + 0.001 * (*v + 0.07).clamp(-0.01, 0.01));
+    }
+    refused(
+        "fit-no-spikes",
+        &c,
+        |_| {},
+        |_| {},
+        &["two spikes", "Noise 1 and Noise 2"],
+    );
+}
+
+#[test]
+fn refuses_nan_padded_sweep_ends() {
+    refused(
+        "fit-nan",
+        &cell(),
+        |s| {
+            let r = &mut s.sweeps[0].response;
+            let n = r.len();
+            r[n - 500..].iter_mut().for_each(|v| *v = f32::NAN);
+        },
+        |_| {},
+        &["sweep 11", "NaN-padded"],
+    );
+}
+
+#[test]
+fn refuses_another_sampling_rate() {
+    refused(
+        "fit-rate",
+        &cell(),
+        |s| s.sweeps[3].rate = 15_000.0,
+        |_| {},
+        &["sweep 14", "15000 Hz", "20 kHz"],
+    );
+}
+
+#[test]
+fn refuses_millivolts_and_picoamperes() {
+    refused(
+        "fit-mv",
+        &cell(),
+        |s| {
+            s.sweeps
+                .iter_mut()
+                .for_each(|w| w.response_conversion = 1.0)
+        },
+        |_| {},
+        &["millivolts", "volts"],
+    );
+    refused(
+        "fit-pa",
+        &cell(),
+        |s| {
+            s.sweeps
+                .iter_mut()
+                .for_each(|w| w.stimulus_conversion = 1.0)
+        },
+        |_| {},
+        &["picoamperes", "amperes"],
+    );
+}
+
+#[test]
+fn refuses_a_sweep_table_that_does_not_match_the_file() {
+    refused(
+        "fit-table",
+        &cell(),
+        |_| {},
+        |t| t[0]["sweep_number"] = serde_json::json!(99),
+        &["sweep 99", "does not match the file"],
+    );
+}

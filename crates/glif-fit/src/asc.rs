@@ -1,0 +1,214 @@
+//! After-spike currents as AllenSDK's `ASGLM.ASGLM_pairwise` fits them on
+//! the Noise 1 sweeps.
+//!
+//! For each pair of rate constants from `k` (1/s; AllenSDK uses 3, 10, 30,
+//! 100, 300), two exponential bases are built: at every sample, the sum over
+//! earlier spikes (up to 8,000 samples back) of `exp(-k dt n) - 1e-20`, `n`
+//! samples since the spike. The regression, per sweep and without
+//! intercept, is
+//!
+//! `dV/dt - I/C = A1 b1/C + A2 b2/C - g (V - El)/tau`,
+//!
+//! over all samples except the `spike_cut_length` samples from each spike's
+//! threshold, `dV/dt = (V[t+1] - V[t]) / dt`, `C` and `tau = R C` the least
+//! squares estimates, `El` the resting potential. A Gaussian GLM with
+//! identity link (statsmodels) is least squares; its log-likelihood is the
+//! concentrated one, `-(n/2)(1 + ln(2 pi) + ln(RSS/n))`. The pair with the
+//! largest mean log-likelihood over sweeps wins: its amplitudes `A1, A2`
+//! (A, per sweep) and `R_ASC = tau / (g C)` (ohm, per sweep).
+//!
+//! AllenSDK quirk: statsmodels 0.14 refuses the link *class*
+//! `links.identity` that ASGLM passes, every fit fails into its `except`,
+//! and the pipeline then crashes on NaN log-likelihoods; the reference run
+//! patches the link to `links.identity()` (an instance), which is what is
+//! computed here (docs/DIFFERENCES.md).
+
+use crate::linalg::lstsq;
+use crate::stats;
+use crate::FitError;
+
+/// The rate constants AllenSDK pairs, 1/s (`k_asc_possible`).
+pub const K_ASC_POSSIBLE: [f64; 5] = [3.0, 10.0, 30.0, 100.0, 300.0];
+
+/// Length of each exponential basis, samples (`nkt`).
+pub const BASIS_LENGTH: usize = 8000;
+
+/// The winning pair's fit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AscFit {
+    /// The two rate constants, 1/s (`best_k_pair`); `asc_tau_array` is
+    /// their inverse.
+    pub k_pair: [f64; 2],
+    /// Per sweep, the two current amplitudes, A (`best_asc_amp`).
+    pub amplitudes: Vec<[f64; 2]>,
+    /// Per sweep, R from the fit, ohm (`best_R`).
+    pub r: Vec<f64>,
+    /// Per sweep, the log-likelihood (`best_llh`).
+    pub log_likelihood: Vec<f64>,
+    /// Mean log-likelihood over sweeps of every pair, in AllenSDK's pair
+    /// order (0-1, 0-2, 0-3, 0-4, 1-2, ..., 3-4 of [`K_ASC_POSSIBLE`]).
+    pub mean_log_likelihood: Vec<f64>,
+}
+
+/// The exponential basis of one rate (`GLM.create_basis_IPSP` with
+/// `flag_exp = 1`): per-sample rate `ks` (1/samples), spike indices `t0`.
+fn basis(len: usize, t0: &[usize], ks: f64) -> Vec<f64> {
+    let kernel: Vec<f64> = (0..BASIS_LENGTH)
+        .map(|x| (-ks * x as f64).exp() - 1e-20)
+        .collect();
+    let mut out = vec![0.0; len];
+    for &s in t0 {
+        for (n, o) in out.iter_mut().enumerate().skip(s).take(BASIS_LENGTH) {
+            *o += kernel[n - s];
+        }
+    }
+    out
+}
+
+/// The Gaussian identity-link GLM's log-likelihood at the least-squares
+/// fit (statsmodels' concentrated log-likelihood, scale = RSS / n).
+pub fn gaussian_log_likelihood(residuals: &[f64]) -> f64 {
+    let n = residuals.len() as f64;
+    let scale = residuals.iter().map(|r| r * r).sum::<f64>() / n;
+    -n / 2.0 * (1.0 + (2.0 * core::f64::consts::PI).ln() + scale.ln())
+}
+
+/// `ASGLM_pairwise(ks, I, V, spike_ind, C, R C, spike_cut_length, dt, El)`:
+/// currents (A), voltages (V) and spike threshold indices of each Noise 1
+/// sweep, all sampled every `dt` s; `c` (F) and `tau` (s) from least
+/// squares, `el` (V) the resting potential.
+#[allow(clippy::too_many_arguments)]
+pub fn asc_pairwise(
+    ks: &[f64],
+    currents: &[&[f64]],
+    voltages: &[&[f64]],
+    spike_indices: &[Vec<usize>],
+    c: f64,
+    tau: f64,
+    spike_cut_length: usize,
+    dt: f64,
+    el: f64,
+) -> Result<AscFit, FitError> {
+    if currents.len() != voltages.len()
+        || spike_indices.len() != voltages.len()
+        || voltages.is_empty()
+    {
+        return Err(FitError::undetermined(
+            "after-spike currents",
+            &format!("{} current, {} voltage and {} spike lists: one of each per sweep, at least one sweep", currents.len(), voltages.len(), spike_indices.len()),
+        ));
+    }
+    for (name, x) in [("C", c), ("tau", tau), ("dt", dt)] {
+        if !(x > 0.0 && x.is_finite()) {
+            return Err(FitError::invalid(name, x, "a positive finite number"));
+        }
+    }
+    let f = 1e-3 / dt;
+    let ks_filter: Vec<f64> = ks.iter().map(|k| 1.0 / (f * (1000.0 / k))).collect();
+    let mut pairs = Vec::new();
+    for a in 0..ks.len() {
+        for b in a + 1..ks.len() {
+            pairs.push((a, b));
+        }
+    }
+    // Per sweep: kept rows, and the regression data that do not depend on k.
+    struct Sweep {
+        keep: Vec<bool>,
+        t0: Vec<usize>,
+        len: usize,
+        out: Vec<f64>,
+        leak: Vec<f64>,
+    }
+    let mut sweeps = Vec::with_capacity(voltages.len());
+    for (s, ((i, v), idx)) in currents.iter().zip(voltages).zip(spike_indices).enumerate() {
+        if i.len() != v.len() || v.len() < 3 {
+            return Err(FitError::undetermined(
+                "after-spike currents",
+                &format!(
+                    "sweep {s}: {} current and {} voltage samples",
+                    i.len(),
+                    v.len()
+                ),
+            ));
+        }
+        let tend = i.len();
+        let t0: Vec<usize> = idx.iter().copied().filter(|&k| k > 0 && k < tend).collect();
+        let mut keep = vec![true; tend - 1];
+        for &t in &t0 {
+            if t + spike_cut_length > tend - 1 {
+                return Err(FitError::undetermined(
+                    "after-spike currents",
+                    &format!("sweep {s}: the spike at sample {t} is cut past the end of the sweep (AllenSDK fails here too)"),
+                ));
+            }
+            keep[t..t + spike_cut_length].fill(false);
+        }
+        let out: Vec<f64> = (0..tend - 1)
+            .filter(|&k| keep[k])
+            .map(|k| (v[k + 1] - v[k]) / dt - i[k] / c)
+            .collect();
+        let leak: Vec<f64> = (0..tend - 1)
+            .filter(|&k| keep[k])
+            .map(|k| -(v[k] - el) / tau)
+            .collect();
+        sweeps.push(Sweep {
+            keep,
+            t0,
+            len: tend,
+            out,
+            leak,
+        });
+    }
+    let mut results = Vec::with_capacity(pairs.len());
+    for &(a, b) in &pairs {
+        let mut amps = Vec::new();
+        let mut rs = Vec::new();
+        let mut llh = Vec::new();
+        for (s, sw) in sweeps.iter().enumerate() {
+            let cols: Vec<Vec<f64>> = [ks_filter[a], ks_filter[b]]
+                .iter()
+                .map(|&k| {
+                    let full = basis(sw.len, &sw.t0, k);
+                    (0..sw.len - 1)
+                        .filter(|&n| sw.keep[n])
+                        .map(|n| full[n] / c)
+                        .collect()
+                })
+                .chain(std::iter::once(sw.leak.clone()))
+                .collect();
+            let p = lstsq(
+                &cols,
+                &sw.out,
+                &format!("after-spike current fit, sweep {s}"),
+            )?;
+            let resid: Vec<f64> = (0..sw.out.len())
+                .map(|n| sw.out[n] - (p[0] * cols[0][n] + p[1] * cols[1][n] + p[2] * cols[2][n]))
+                .collect();
+            amps.push([p[0], p[1]]);
+            rs.push(tau / (p[2] * c));
+            llh.push(gaussian_log_likelihood(&resid));
+        }
+        results.push((amps, rs, llh));
+    }
+    let means: Vec<f64> = results.iter().map(|(_, _, l)| stats::mean(l)).collect();
+    if let Some(k) = means.iter().position(|m| !m.is_finite()) {
+        return Err(FitError::undetermined(
+            "after-spike currents",
+            &format!("the fit of rate pair {k} has a non-finite log-likelihood"),
+        ));
+    }
+    let max = means.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let best = means
+        .iter()
+        .position(|&m| m == max)
+        .expect("finite means have a maximum");
+    let (a, b) = pairs[best];
+    let (amplitudes, r, log_likelihood) = results.swap_remove(best);
+    Ok(AscFit {
+        k_pair: [ks_filter[a] / dt, ks_filter[b] / dt],
+        amplitudes,
+        r,
+        log_likelihood,
+        mean_log_likelihood: means,
+    })
+}

@@ -1,0 +1,20 @@
+#![doc = include_str!("../README.md")]
+#![deny(missing_docs)]
+
+pub mod asc;
+pub mod configure;
+pub mod error;
+pub mod filter;
+pub mod fmin;
+pub mod linalg;
+pub mod minpack;
+pub mod noise;
+pub mod preprocess;
+pub mod rc;
+pub mod spike_cut;
+pub mod spikes;
+pub mod stats;
+pub mod sweeps;
+pub mod threshold;
+
+pub use error::FitError;

@@ -1,0 +1,316 @@
+//! The threshold's spike and voltage components, as AllenSDK's
+//! `threshold_adaptation` computes them.
+//!
+//! **Spike component** (`calc_spike_component_of_threshold_from_multiblip`):
+//! on each short-square-triple sweep, the spikes between 2 s and 3 s; in
+//! sweeps with at least two, the first spike's threshold voltage, the
+//! second's, and the time between them. `thresh_inf` is the mean of the
+//! first spikes' thresholds (V). Then `threshold2 = a exp(k t) + thresh_inf`
+//! is fitted by least squares (scipy's `curve_fit`, p0 = (0.002 V, -100
+//! 1/s); a free-constant fit `a exp(k t) + c` must also succeed, as
+//! AllenSDK requires). A rising decay (`k > 0`) or negative amplitude sets
+//! the amplitude to 0. Returns `a_spike` (V) and `b_spike = -k` (1/s); the
+//! preprocessor then corrects the amplitude for the spike cut,
+//! `a_spike exp(-b_spike cut dt)` ([`spike_component_at_cut`]).
+//!
+//! **Voltage component** (`fit_avoltage_bvoltage`): with the spike
+//! component fixed, `a_voltage` (1/s) and `b_voltage` (1/s) minimise the
+//! squared error between each spike's measured voltage component of
+//! threshold and the model's, over every inter-spike interval of the Noise 1
+//! sweeps; minimised by scipy's `fmin` from (0.5, 5), reproduced in
+//! [`crate::fmin`]. The objective is computed in numpy's operation order
+//! (its pairwise sums), so `fmin` takes AllenSDK's path.
+
+use crate::fmin::{fmin, FminOptions, FminResult};
+use crate::minpack::LmdifOptions;
+use crate::spikes::threshold_indices_short_square;
+use crate::stats::{mean, numpy_sum};
+use crate::FitError;
+
+/// The spike component from the triple, before the spike-cut correction.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SpikeComponent {
+    /// Amplitude, V (`const_to_add_to_thresh_for_reset`); 0 when the fit
+    /// gave a rising decay or a negative amplitude.
+    pub a_spike: f64,
+    /// Decay rate, 1/s (`decay_const`).
+    pub b_spike: f64,
+    /// Mean threshold of the first spikes, V.
+    pub thresh_inf: f64,
+    /// Whether the amplitude was set to 0 (AllenSDK logs CRITICAL).
+    pub clamped: bool,
+}
+
+/// `spike_component_of_threshold_exact(a, b, t) = a exp(-b t)`, V.
+pub fn spike_component_at_cut(a_spike: f64, b_spike: f64, t: f64) -> f64 {
+    a_spike * (-b_spike * t).exp()
+}
+
+/// The spike component from the short-square-triple `voltages` (V, every
+/// `dt` s), with the triple's detection settings (`dv_cutoff` V/s,
+/// `thresh_frac`). `Ok(None)` where AllenSDK's fit fails and it returns
+/// `None` (fewer sweeps with two spikes than parameters, or no
+/// convergence): then GLIF2, GLIF4 and GLIF5 cannot be configured.
+pub fn spike_component_from_triple(
+    voltages: &[&[f64]],
+    dt: f64,
+    dv_cutoff: f64,
+    thresh_frac: f64,
+) -> Result<Option<SpikeComponent>, FitError> {
+    let lo = (2.0 / dt) as usize;
+    let hi = (3.0 / dt) as usize;
+    let mut first = Vec::new();
+    let mut second = Vec::new();
+    let mut interval = Vec::new();
+    for v in voltages {
+        let idx: Vec<usize> = threshold_indices_short_square(v, dt, dv_cutoff, thresh_frac)?
+            .into_iter()
+            .filter(|&i| i >= lo && i <= hi)
+            .collect();
+        if idx.len() > 1 {
+            first.push(v[idx[0]]);
+            second.push(v[idx[1]]);
+            interval.push((idx[1] - idx[0]) as f64 * dt);
+        }
+    }
+    let thresh_inf = mean(&first);
+    let options = LmdifOptions {
+        maxfev: Some(100_000),
+        ..LmdifOptions::default()
+    };
+    let force = curve_fit_with(
+        |p: &[f64], out: &mut [f64]| {
+            for (o, t) in out.iter_mut().zip(&interval) {
+                *o = p[0] * (p[1] * t).exp() + thresh_inf;
+            }
+        },
+        &second,
+        &[0.002, -100.0],
+        &options,
+    );
+    let free = curve_fit_with(
+        |p: &[f64], out: &mut [f64]| {
+            for (o, t) in out.iter_mut().zip(&interval) {
+                *o = p[0] * (p[1] * t).exp() + p[2];
+            }
+        },
+        &second,
+        &[0.002, -100.0, thresh_inf],
+        &options,
+    );
+    let (Some(force), Some(_)) = (force, free) else {
+        return Ok(None);
+    };
+    let (mut a, k) = (force[0], force[1]);
+    let clamped = k > 0.0 || a < 0.0;
+    if clamped {
+        a = 0.0;
+    }
+    Ok(Some(SpikeComponent {
+        a_spike: a,
+        b_spike: -k,
+        thresh_inf,
+        clamped,
+    }))
+}
+
+/// `curve_fit` as AllenSDK's `try` sees it: `None` for every failure
+/// (too few points, non-finite data, no convergence).
+fn curve_fit_with<F: FnMut(&[f64], &mut [f64])>(
+    mut model: F,
+    y: &[f64],
+    p0: &[f64],
+    options: &LmdifOptions,
+) -> Option<Vec<f64>> {
+    if y.len() < p0.len() || y.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let fit = crate::minpack::lmdif(
+        |p, out| {
+            model(p, out);
+            for (o, v) in out.iter_mut().zip(y) {
+                *o -= v;
+            }
+        },
+        p0,
+        y.len(),
+        options,
+    );
+    (1..=4).contains(&fit.info).then_some(fit.x)
+}
+
+/// One Noise 1 sweep for the voltage-component fit.
+#[derive(Clone, Copy, Debug)]
+pub struct VoltageComponentSweep<'a> {
+    /// Voltage, V, every `dt` s.
+    pub voltage: &'a [f64],
+    /// The sweep's resting potential, V.
+    pub el: f64,
+    /// Spike threshold indices.
+    pub spikes: &'a [usize],
+}
+
+/// AllenSDK's `fit_avoltage_bvoltage` objective at `(a_voltage, b_voltage)`
+/// (and `th_inf` V, the third parameter of `fit_avoltage_bvoltage_th`):
+/// the summed squared error, V^2, in numpy's operation order.
+#[allow(clippy::too_many_arguments)]
+pub fn voltage_component_error(
+    a_voltage: f64,
+    b_voltage: f64,
+    th_inf: f64,
+    sweeps: &[VoltageComponentSweep<'_>],
+    spike_cut_length: usize,
+    dt: f64,
+    a_spike: f64,
+    b_spike: f64,
+) -> Result<f64, FitError> {
+    let mut total = 0.0;
+    for (s, sw) in sweeps.iter().enumerate() {
+        let idx = sw.spikes;
+        if idx.is_empty() {
+            return Err(FitError::undetermined(
+                "voltage component of threshold",
+                &format!("Noise 1 sweep {s} has no spike"),
+            ));
+        }
+        let mut comp = vec![0.0; idx[0] + spike_cut_length];
+        let mut left_over = 0.0;
+        for n in 1..idx.len() {
+            let len = idx[n] - idx[n - 1] + 1;
+            let amp = a_spike + left_over;
+            let local: Vec<f64> = (0..len)
+                .map(|k| amp * (-b_spike * (k as f64 * dt)).exp())
+                .collect();
+            comp.extend_from_slice(&local[..len - 1]);
+            left_over = local[len - 1];
+        }
+        if comp.len() <= idx[idx.len() - 1] {
+            return Err(FitError::undetermined(
+                "voltage component of threshold",
+                "a spike cut length of 0 leaves no spike component at the last spike (AllenSDK fails here too: IndexError)",
+            ));
+        }
+        let vcomp: Vec<f64> = idx
+            .iter()
+            .map(|&i| {
+                let v = sw.voltage.get(i).copied().unwrap_or(f64::NAN);
+                let c = comp.get(i).copied().unwrap_or(f64::NAN);
+                v - c - th_inf
+            })
+            .collect();
+        let mut sq = Vec::new();
+        for n in 1..idx.len() {
+            let start = idx[n - 1] + spike_cut_length;
+            let end = idx[n];
+            if start >= end || end > sw.voltage.len() {
+                return Err(FitError::undetermined(
+                    "voltage component of threshold",
+                    &format!("Noise 1 sweep {s}: the interval before the spike at sample {end} is shorter than the spike cut ({spike_cut_length} samples); AllenSDK fails here too"),
+                ));
+            }
+            let v_isi = &sw.voltage[start..end];
+            let tlast = (v_isi.len() - 1) as f64 * dt;
+            let terms: Vec<f64> = v_isi
+                .iter()
+                .enumerate()
+                .map(|(k, v)| dt * (v - sw.el) * (b_voltage * (k as f64 * dt)).exp())
+                .collect();
+            let model = vcomp[n - 1] * (-b_voltage * dt * (end - start) as f64).exp()
+                + a_voltage * (-b_voltage * tlast).exp() * numpy_sum(&terms);
+            let d = vcomp[n] - model;
+            let err = d * d;
+            if !err.is_nan() {
+                sq.push(err);
+            }
+        }
+        total += numpy_sum(&sq);
+    }
+    Ok(total)
+}
+
+/// `fmin(fit_avoltage_bvoltage, x0=[0.5, 5.0], args=...)`: `a_voltage`
+/// and `b_voltage` (1/s) with `th_inf` (V) fixed, as the preprocessor fits
+/// them. An error inside the objective (an interval shorter than the cut)
+/// stops the fit with that error, as it stops AllenSDK's.
+#[allow(clippy::too_many_arguments)]
+pub fn fit_voltage_component(
+    sweeps: &[VoltageComponentSweep<'_>],
+    spike_cut_length: usize,
+    th_inf: f64,
+    dt: f64,
+    a_spike: f64,
+    b_spike: f64,
+) -> Result<FminResult, FitError> {
+    // Checked once up front: the objective fails for every x or for none.
+    voltage_component_error(
+        0.5,
+        5.0,
+        th_inf,
+        sweeps,
+        spike_cut_length,
+        dt,
+        a_spike,
+        b_spike,
+    )?;
+    let res = fmin(
+        |x| {
+            voltage_component_error(
+                x[0],
+                x[1],
+                th_inf,
+                sweeps,
+                spike_cut_length,
+                dt,
+                a_spike,
+                b_spike,
+            )
+            .unwrap_or(f64::NAN)
+        },
+        &[0.1 * 5.0, 5.0],
+        &FminOptions::default(),
+    )
+    .map_err(|e| FitError::undetermined("voltage component of threshold", &e.to_string()))?;
+    Ok(res)
+}
+
+/// `fmin(fit_avoltage_bvoltage_th, x0=[0.5, 5.0, th_inf])`: `a_voltage`,
+/// `b_voltage` (1/s) and `th_inf` (V) fitted together (the preprocessor's
+/// `..._from_fitabth` values and `th_inf.fit_with_v_comp_of_th`; the
+/// configs use the two-parameter fit).
+pub fn fit_voltage_component_with_th_inf(
+    sweeps: &[VoltageComponentSweep<'_>],
+    spike_cut_length: usize,
+    th_inf_start: f64,
+    dt: f64,
+    a_spike: f64,
+    b_spike: f64,
+) -> Result<FminResult, FitError> {
+    voltage_component_error(
+        0.5,
+        5.0,
+        th_inf_start,
+        sweeps,
+        spike_cut_length,
+        dt,
+        a_spike,
+        b_spike,
+    )?;
+    fmin(
+        |x| {
+            voltage_component_error(
+                x[0],
+                x[1],
+                x[2],
+                sweeps,
+                spike_cut_length,
+                dt,
+                a_spike,
+                b_spike,
+            )
+            .unwrap_or(f64::NAN)
+        },
+        &[0.1 * 5.0, 5.0, th_inf_start],
+        &FminOptions::default(),
+    )
+    .map_err(|e| FitError::undetermined("voltage component of threshold", &e.to_string()))
+}
