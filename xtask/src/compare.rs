@@ -37,9 +37,10 @@
 //! Teeter configs against `glif batch` (target/release/glif), as ratios.
 //!
 //! Exit status: 0 when every side that ran agreed on the spike steps (also
-//! when the AllenSDK venv is missing: glif-rs's side is printed with a note
-//! on how to create it); 1 when AllenSDK and glif-rs disagree or a run fails;
-//! 2 on a usage error.
+//! when the AllenSDK venv is missing outside CI: glif-rs's side is printed
+//! with a note on how to create it); 1 when AllenSDK and glif-rs disagree,
+//! when AllenSDK's side errors (a broken venv, bench_allensdk.py failing or
+//! printing no JSON), or when the venv is missing in CI; 2 on a usage error.
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -279,32 +280,68 @@ fn python_package_bench(root: &Path, python: &Path) -> bool {
 
 /// The AllenSDK side is an environment-dependent check
 /// (`glif_reference::env`): records how many levels AllenSDK ran for
-/// `cargo xtask ci`'s summary; a missing venv is a skip, and under `CI=true`
-/// a failure (returned as the exit code to use).
+/// `cargo xtask ci`'s summary. A missing venv is a skip, and in CI
+/// (`CI=true` or `CI=1`) a failure; a level whose AllenSDK run failed (a
+/// broken venv, bench_allensdk.py crashing or printing no JSON) is a
+/// failure everywhere. A failure is returned as the exit code to use.
 fn record_env_check(venv: &Path, theirs: &[Theirs]) -> Option<ExitCode> {
-    use glif_reference::env::{ci, record, Outcome};
+    use glif_reference::env::{record, Outcome};
     const CHECK: &str = "xtask/compare";
+    let (outcome, cases, detail) = env_check_outcome(venv, theirs, glif_reference::env::ci());
+    record(CHECK, outcome, cases, &detail);
+    match outcome {
+        Outcome::Failed => {
+            eprintln!("compare: {detail}");
+            Some(ExitCode::FAILURE)
+        }
+        Outcome::Skipped | Outcome::Ran => None,
+    }
+}
+
+/// How the AllenSDK side ended (see [`record_env_check`]): the outcome, the
+/// levels AllenSDK ran, and the detail to record.
+fn env_check_outcome(
+    venv: &Path,
+    theirs: &[Theirs],
+    ci: bool,
+) -> (glif_reference::env::Outcome, usize, String) {
+    use glif_reference::env::Outcome;
     if theirs.iter().any(|t| matches!(t, Theirs::NoVenv)) {
         let reason = format!("no AllenSDK environment at {}", venv.display());
-        if ci() {
-            record(CHECK, Outcome::Failed, 0, &reason);
-            eprintln!("compare: CI=true requires the AllenSDK environment: {reason}");
-            return Some(ExitCode::FAILURE);
-        }
-        record(CHECK, Outcome::Skipped, 0, &reason);
-        return None;
+        return if ci {
+            (
+                Outcome::Failed,
+                0,
+                format!("CI requires the AllenSDK environment: {reason}"),
+            )
+        } else {
+            (Outcome::Skipped, 0, reason)
+        };
+    }
+    let failures: Vec<&str> = theirs
+        .iter()
+        .filter_map(|t| match t {
+            Theirs::Failed(e) => Some(e.as_str()),
+            _ => None,
+        })
+        .collect();
+    if let Some(first) = failures.first() {
+        let reason = format!(
+            "AllenSDK's side failed on {} of {} levels: {first}",
+            failures.len(),
+            theirs.len()
+        );
+        return (Outcome::Failed, 0, reason);
     }
     let ran = theirs
         .iter()
         .filter(|t| matches!(t, Theirs::Ran(_)))
         .count();
-    record(
-        CHECK,
+    (
         Outcome::Ran,
         ran,
-        "levels run by AllenSDK beside glif-rs, spike steps compared",
-    );
-    None
+        "levels run by AllenSDK beside glif-rs, spike steps compared".into(),
+    )
 }
 
 fn time_ours(
@@ -962,4 +999,81 @@ fn print_report(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use glif_reference::env::Outcome;
+
+    /// A fake `bin/python` running `script`, in a fresh folder.
+    fn fake_python(name: &str, script: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = glif_reference::scratch_dir(name).join("bin");
+        std::fs::create_dir_all(&dir).unwrap();
+        let python = dir.join("python");
+        std::fs::write(&python, format!("#!/bin/sh\n{script}\n")).unwrap();
+        std::fs::set_permissions(&python, std::fs::Permissions::from_mode(0o755)).unwrap();
+        python
+    }
+
+    fn level1() -> Ours {
+        Ours {
+            level: 1,
+            config: repo_root()
+                .join("reference/configs")
+                .join(CONFIG.replace("{}", "1")),
+            amplitude: 1e-10,
+            stimulus_json: r#"{"kind":"piecewise_constant","n":10,"segments":[]}"#.into(),
+            steps: 10,
+            ns_all: 1.0,
+            ns_spikes: 1.0,
+            spike_steps: Vec::new(),
+            repeats: (1, 1),
+            inconsistent: false,
+            matches_reference: None,
+            e2e: Err("not run".into()),
+        }
+    }
+
+    /// AllenSDK's side erroring (a Python that fails, one that prints no
+    /// JSON, one that prints JSON but exits non-zero) is a failed check and
+    /// a failing exit status, in CI or not.
+    #[test]
+    fn allensdk_side_errors_fail_the_comparison() {
+        for (name, script) in [
+            ("dead-python", "echo 'broken on purpose' >&2; exit 1"),
+            ("no-json", "echo 'Traceback: ImportError: allensdk'; exit 0"),
+            (
+                "json-then-crash",
+                "echo '{\"spike_time_steps\": []}'; exit 3",
+            ),
+        ] {
+            let python = fake_python(name, script);
+            let theirs = run_theirs(&repo_root(), &python, &level1(), false);
+            assert!(
+                matches!(theirs, Theirs::Failed(_)),
+                "{name}: AllenSDK's side should have failed"
+            );
+            let venv = python.parent().unwrap().parent().unwrap();
+            for ci in [false, true] {
+                let (outcome, cases, _) =
+                    env_check_outcome(venv, std::slice::from_ref(&theirs), ci);
+                assert_eq!(
+                    (outcome, cases),
+                    (Outcome::Failed, 0),
+                    "{name} (in CI: {ci}): compare must record a failure and exit non-zero"
+                );
+            }
+        }
+    }
+
+    /// A missing venv: a failure in CI, a visible skip elsewhere.
+    #[test]
+    fn a_missing_venv_fails_only_in_ci() {
+        let venv = Path::new("/nonexistent/venv");
+        let theirs = [Theirs::NoVenv];
+        assert_eq!(env_check_outcome(venv, &theirs, true).0, Outcome::Failed);
+        assert_eq!(env_check_outcome(venv, &theirs, false).0, Outcome::Skipped);
+    }
 }
