@@ -5,6 +5,13 @@
 //! bit-identical, and with libm's (the default), where spike steps must be
 //! identical and values stay within glif-reference's tolerance table.
 //!
+//! In the numpy-exp mode every full trace is checked bit for bit through
+//! the SHA-256 stored beside the (possibly strided) samples. The refusal
+//! cases (AllenSDK raised; ours refuses the same config) compare what
+//! AllenSDK computed before it raised. The cases are exactly those
+//! `reference/traces/index.json` lists, and without a filter exactly that
+//! many must run.
+//!
 //! One line per case, then `N passed, M failed`; exit status 1 on any
 //! failure. Needs no Python and nothing outside this checkout.
 
