@@ -27,23 +27,34 @@ own recipe fields: `config_key` (an entry of reference/configs/index.json),
           `amplitude_multiplier`).
 --extend  writes the extension cases defined in `extension_cases()`:
           `combo-*` (every combination of built-in method names on one GLIF5
-          config), `linear_exact_registered` and `asc_count_<n>`.
+          config; the `linear_exact` ones with AllenSDK's own
+          dynamics_voltage_linear_exact registered, as `allensdk_patch`
+          says), `linear_exact_registered` and `asc_count_<n>`.
+--index   rewrites reference/traces/index.json (--regen and --extend do too).
+
+--exp table (the default) runs AllenSDK with numpy's AVX512F exp results
+from reference/numpy-exp.json in place of this numpy's exp (see TableExp), so
+that every command reproduces the stored cases on any x86-64 CPU; --exp numpy
+uses this numpy's own exp (on an AVX512F CPU the two agree: that is how the
+table was recorded).
 
 Only the standard library, numpy and allensdk are used.
 
 CPU dependence: numpy 1.23.5 computes float64 exp with its own AVX512F kernel
 when the CPU has AVX512F, and with the C library's exp otherwise; the two differ
 by an ulp for a large share of the exp arguments GLIF uses. The stored traces
-were made with the AVX512F kernel. On a CPU without AVX512F (or with
-NPY_DISABLE_CPU_FEATURES="AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL
-AVX512_ICL"), every case that calls exp (all but GLIF1) reports DIFF by a few
-ulps. --check prints which path is active.
+were made with the AVX512F kernel. With --exp numpy on a CPU without AVX512F
+(or with NPY_DISABLE_CPU_FEATURES="AVX512F AVX512CD AVX512_SKX AVX512_CLX
+AVX512_CNL AVX512_ICL"), every case that calls exp (all but GLIF1) reports
+DIFF by a few ulps; with --exp table they reproduce. --check prints which
+path is active.
 """
 import argparse
 import copy
 import fnmatch
 import glob
 import gzip
+import hashlib
 import itertools
 import json
 import math
@@ -68,8 +79,8 @@ KEY_ORDER = [
     "grid_spike_times", "interpolated_spike_times",
     "interpolated_spike_voltage", "interpolated_spike_threshold",
     "bad_reset_flag", "n_resets", "threshold_components_len",
-    "last_non_nan_index", "summary", "voltage", "threshold", "AScurrents",
-    "run_wall_s",
+    "last_non_nan_index", "summary", "trace_sha256", "error_step",
+    "error_prefix", "voltage", "threshold", "AScurrents", "run_wall_s",
 ]
 
 
@@ -129,6 +140,70 @@ def stimulus_check(stim):
     }
 
 
+# ---------------------------------------------------------------- numpy's exp
+class MissingExp(BaseException):
+    """An exp argument the table lacks. A BaseException, so that run_allensdk
+    (which records AllenSDK's own exceptions as the case's `error`) lets it
+    through and the script stops."""
+
+
+class TableExp:
+    """numpy's exp with each result taken from reference/numpy-exp.json.
+
+    The stored traces were made by numpy 1.23.5's AVX512F exp kernel; other
+    CPUs compute some exponentials an ulp apart. Installed as the `np` that
+    AllenSDK's glif_neuron_methods sees (its only calls of exp), this gives
+    AllenSDK's own code the AVX512F results on any CPU. Every other numpy
+    function is numpy's own. An argument missing from the table raises: the
+    table must then be extended on an AVX512F CPU (`--exp numpy`, then
+    numpy_exp_table.py)."""
+
+    def __init__(self, path):
+        with open(path) as f:
+            doc = json.load(f)
+        self.table = {float.fromhex(a): float.fromhex(r) for a, r in doc["exp"].items()}
+        self.calls = 0
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+    def _get(self, v):
+        r = self.table.get(v)  # -0.0 and 0.0 are one key: both give 1.0
+        if r is None:
+            raise MissingExp("exp argument %s is not in reference/numpy-exp.json "
+                             "(extend the table on an AVX512F CPU: --exp numpy, then "
+                             "numpy_exp_table.py)" % float(v).hex())
+        return r
+
+    def exp(self, x):
+        if type(x) in (float, np.float64):
+            return np.float64(self._get(float(x)))
+        a = np.asarray(x, dtype=np.float64)
+        if a.ndim == 0:
+            return np.float64(self._get(float(a)))
+        return np.array([self._get(v) for v in a.ravel().tolist()],
+                        dtype=np.float64).reshape(a.shape)
+
+
+EXP_MODE = {"mode": "table"}
+
+
+def install_exp(mode):
+    """Make AllenSDK's exponentials numpy's own (`numpy`) or the table's (`table`)."""
+    from allensdk.model.glif import glif_neuron_methods as m
+    EXP_MODE["mode"] = mode
+    m.np = TableExp(os.path.join(REF, "numpy-exp.json")) if mode == "table" else np
+
+
+def trace_sha256(x):
+    """SHA-256 of a full trace: its float64 values little-endian in C order
+    (AScurrents row by row), every NaN written as 0x7ff8000000000000."""
+    a = np.ascontiguousarray(x, dtype="<f8")
+    bits = a.view("<u8").copy()
+    bits[np.isnan(a)] = 0x7FF8000000000000
+    return hashlib.sha256(bits.tobytes()).hexdigest()
+
+
 # ---------------------------------------------------------------- running
 def _nan_to_none(x):
     x = float(x)
@@ -148,10 +223,23 @@ def run_allensdk(config, dt, stim):
     from allensdk.model.glif.glif_neuron import GlifNeuron
     neuron = None
     flags = []
+    steps = []
     t0 = time.perf_counter()
     try:
         neuron = GlifNeuron.from_dict(config)
         neuron.dt = dt
+        # Each step's dynamics outputs (until the first spike), so that a run
+        # that raises still shows what AllenSDK computed before it raised.
+        dynamics = neuron.dynamics
+
+        def recording_dynamics(v, th, asc, inj, time_step, spike_time_steps):
+            r = dynamics(v, th, asc, inj, time_step, spike_time_steps)
+            if not spike_time_steps and len(steps) == time_step:
+                steps.append((time_step, float(r[0]), float(r[1]), [float(a) for a in r[2]]))
+            else:
+                steps.append((time_step,))
+            return r
+        neuron.dynamics = recording_dynamics
         # run() keeps the bad-reset flag in a local variable: record what each
         # reset() call returns (the wrapper does not change any value).
         reset = neuron.reset
@@ -163,7 +251,8 @@ def run_allensdk(config, dt, stim):
         neuron.reset = recording_reset
         out = neuron.run(stim)
     except Exception as e:  # AllenSDK raises plain Exception / AssertionError
-        return None, {"type": type(e).__name__, "message": str(e)}, neuron, time.perf_counter() - t0
+        err = {"type": type(e).__name__, "message": str(e)}
+        return {"_steps": steps}, err, neuron, time.perf_counter() - t0
     out["_reset_flags"] = flags
     return out, None, neuron, time.perf_counter() - t0
 
@@ -196,6 +285,18 @@ def make_case(config_key, case, note, mods, dt, stimulus, stride, extra=None, in
     }
     out, err, neuron, secs = run_allensdk(config, dt, stim)
     d["error"] = err
+    if err is not None and out["_steps"]:
+        # The step whose dynamics ran last before AllenSDK raised, and the
+        # values AllenSDK had stored before it: every sample before the
+        # first spike (stride 1).
+        d["error_step"] = out["_steps"][-1][0]
+        full = [s for s in out["_steps"] if len(s) == 4]
+        stored = [s for s in full if s[0] < d["error_step"]]
+        d["error_prefix"] = {
+            "voltage": [s[1] for s in stored],
+            "threshold": [s[2] for s in stored],
+            "AScurrents": [s[3] for s in stored],
+        }
     if err is None:
         v, th, asc = out["voltage"], out["threshold"], out["AScurrents"]
         steps = [int(s) for s in out["spike_time_steps"]]
@@ -214,6 +315,8 @@ def make_case(config_key, case, note, mods, dt, stimulus, stride, extra=None, in
             "threshold": _summary(th),
             "AScurrents": [_summary(asc[:, i]) for i in range(asc.shape[1])],
         }
+        d["trace_sha256"] = {"voltage": trace_sha256(v), "threshold": trace_sha256(th),
+                             "AScurrents": trace_sha256(asc)}
         d["voltage"] = [_nan_to_none(x) for x in v[::stride]]
         d["threshold"] = [_nan_to_none(x) for x in th[::stride]]
         d["AScurrents"] = [[_nan_to_none(x) for x in row] for row in asc[::stride]]
@@ -257,6 +360,27 @@ def stored_cases(only=None):
     return out
 
 
+def index_doc():
+    """reference/traces/index.json: every stored case, with AllenSDK's error
+    message when its run raised. `cargo xtask verify` and the test suites
+    check the files on disk against it and expect exactly its count."""
+    cases = []
+    for name, path in stored_cases():
+        _, d = read_case(path)
+        cases.append({"name": name, "error": d["error"]["message"] if d.get("error") else None})
+    return {"what": "the AllenSDK reference cases under reference/traces (make_reference.py --index)",
+            "count": len(cases), "cases": cases}
+
+
+def write_index():
+    path = os.path.join(REF, "traces", "index.json")
+    doc = index_doc()
+    with open(path, "w") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+    print("wrote %s (%d cases)" % (os.path.relpath(path, REPO), doc["count"]))
+
+
 # ---------------------------------------------------------------- comparison
 def _bits(x):
     return None if x is None else struct.pack("<d", float(x))
@@ -285,6 +409,9 @@ def _first_diff(a, b):
 def compare(stored, new):
     diffs = []
     for k in ("config", "dt", "stimulus", "n_samples", "trace_stride", "stimulus_check", "error"):
+        if not _same_json(stored.get(k), new.get(k)):
+            diffs.append(k)
+    for k in ("error_step", "error_prefix", "trace_sha256"):
         if not _same_json(stored.get(k), new.get(k)):
             diffs.append(k)
     if stored.get("error") is None and new.get("error") is None:
@@ -327,8 +454,11 @@ def numpy_exp_path():
 
 def cmd_check(only):
     index = config_index()
-    print("numpy %s, float64 exp path: %s (the stored traces were made with the AVX512F kernel)"
-          % (np.__version__, numpy_exp_path()), flush=True)
+    print("numpy %s, float64 exp path: %s (the stored traces were made with the AVX512F kernel); "
+          "AllenSDK's exp here: %s" % (np.__version__, numpy_exp_path(),
+                                        "reference/numpy-exp.json (--exp table)"
+                                        if EXP_MODE["mode"] == "table" else "numpy's own (--exp numpy)"),
+          flush=True)
     cases = stored_cases(only)
     n_ok = n_bytes = 0
     bad = []
@@ -355,7 +485,11 @@ def cmd_check(only):
                 "" if same_bytes else " [JSON text differs apart from run_wall_s]"), flush=True)
     print("checked %d cases in %.0f s: %d OK, %d DIFF; %d byte-identical apart from run_wall_s"
           % (len(cases), time.perf_counter() - t_all, n_ok, len(bad), n_bytes))
-    return 1 if bad else 0
+    with open(os.path.join(REF, "traces", "index.json")) as f:
+        index_ok = json.load(f) == index_doc()
+    print("reference/traces/index.json %s" % ("matches the stored cases" if index_ok
+                                               else "DIFFERS from the stored cases (--index rewrites it)"))
+    return 1 if bad or not index_ok else 0
 
 
 def cmd_regen(only):
@@ -367,6 +501,7 @@ def cmd_regen(only):
         else:
             new = make_case(index=index, **recipe_of(stored))
         print("wrote", write_case(new), flush=True)
+    write_index()
 
 
 # ---------------------------------------------------------------- extension cases
@@ -404,6 +539,8 @@ def combo_note(names, d):
     """Short human summary of a combo run, for the case's note."""
     parts = ["combination of built-in rule names on %s: %s" % (
         COMBO_KEY, ", ".join("%s=%s" % (k, v) for k, v in names))]
+    if d.get("allensdk_patch"):
+        parts.append("AllenSDK's own dynamics_voltage_linear_exact registered by hand (allensdk_patch)")
     if d["error"]:
         parts.append("AllenSDK raised %s: %s" % (d["error"]["type"], d["error"]["message"]))
     else:
@@ -477,7 +614,12 @@ def cmd_extend(only):
         name = key + "/" + case
         if only and not any(fnmatch.fnmatch(name, g) for g in only):
             continue
-        d = make_case(key, case, None, mods, dt, stim, stride, index=index)
+        if mods.get("voltage_dynamics_method", {}).get("name") == "linear_exact":
+            recipe = {"config_key": key, "case": case, "note": None, "config_modifications": mods,
+                      "dt": dt, "stimulus": stim, "trace_stride": stride}
+            d = make_patched_case(recipe, index)
+        else:
+            d = make_case(key, case, None, mods, dt, stim, stride, index=index)
         d["note"] = note_fn(d)
         print("wrote", os.path.relpath(write_case(d), REPO), "|", d["note"][-110:], flush=True)
         written.append(name)
@@ -492,6 +634,7 @@ def cmd_extend(only):
                   "dt": COMBO_DT, "stimulus": COMBO_STIM, "trace_stride": 1}
         d = make_patched_case(recipe, index)
         print("wrote", os.path.relpath(write_case(d), REPO), flush=True)
+    write_index()
 
 
 def main():
@@ -501,11 +644,19 @@ def main():
     g.add_argument("--regen", action="store_true")
     g.add_argument("--extend", action="store_true")
     g.add_argument("--list", action="store_true")
+    g.add_argument("--index", action="store_true", help="rewrite reference/traces/index.json")
     ap.add_argument("--only", action="append", help="glob on '<config key>/<case>' (repeatable)")
+    ap.add_argument("--exp", choices=["table", "numpy"], default="table",
+                    help="AllenSDK's exponentials: numpy's AVX512F results from "
+                         "reference/numpy-exp.json (default; any CPU), or this numpy's own exp")
     a = ap.parse_args()
+    install_exp(a.exp)
     if a.list:
         for name, _ in stored_cases(a.only):
             print(name)
+        return 0
+    if a.index:
+        write_index()
         return 0
     if a.check:
         return cmd_check(a.only)

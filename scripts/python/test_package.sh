@@ -10,8 +10,11 @@
 #  3. the same wheel is installed into the AllenSDK 2.16.2 venv
 #     (scripts/allensdk/setup_venv.sh; numpy stays 1.23.5) and the pytest
 #     suite crates/glif-py/tests compares glif_rs with AllenSDK there.
-# Without the AllenSDK venv this fails under CI=true and skips (saying so)
-# otherwise.
+# Without the AllenSDK venv this fails under CI (CI=true or CI=1, as
+# glif_reference::env::ci() reads it) and skips (saying so) otherwise.
+# It records how it ended, with pytest's count of passed tests, as the
+# check `python/pytest-against-allensdk` in the file $GLIF_ENV_REPORT names
+# (when set; `cargo xtask ci` sets it and lists the check in its summary).
 #
 #   scripts/python/test_package.sh [pytest args...]
 #   GLIF_ALLENSDK_VENV=/some/path scripts/python/test_package.sh
@@ -19,18 +22,46 @@ set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 venv="${GLIF_ALLENSDK_VENV:-$repo/.venv-allensdk}"
+check=python/pytest-against-allensdk
+in_ci() { case "${CI:-}" in true|1) return 0 ;; *) return 1 ;; esac; }
+# record OUTCOME CASES DETAIL: one line of the environment-check report.
+record() {
+    recorded=1
+    if [ -n "${GLIF_ENV_REPORT:-}" ]; then
+        printf '%s\t%s\t%s\t%s\n' "$check" "$1" "$2" "$(printf '%s' "$3" | tr '\t\n' '  ')" >>"$GLIF_ENV_REPORT"
+    fi
+}
+# Any failure before the end (build, install, pytest) is recorded as one.
+on_exit() {
+    local rc=$?
+    if [ -n "${work:-}" ]; then rm -rf "$work"; fi
+    if [ $rc -ne 0 ] && [ -z "${recorded:-}" ]; then
+        record failed 0 "test_package.sh failed (exit $rc): see its output"
+    fi
+}
+trap on_exit EXIT
 if [ ! -x "$venv/bin/python" ]; then
-    if [ "${CI:-}" = "true" ]; then
-        echo "python package: FAILED: no AllenSDK venv at $venv (scripts/allensdk/setup_venv.sh creates it)" >&2
+    reason="no AllenSDK venv at $venv (scripts/allensdk/setup_venv.sh creates it)"
+    if in_ci; then
+        echo "python package: FAILED: $reason (required under CI=${CI})" >&2
+        record failed 0 "$reason (required in CI)"
         exit 1
     fi
-    echo "python package: skipped: no AllenSDK venv at $venv (scripts/allensdk/setup_venv.sh creates it)"
+    echo "python package: skipped: $reason"
+    record skipped 0 "$reason"
     exit 0
+fi
+# A venv that exists but is broken fails, in CI or not.
+probe='import numpy; from allensdk.model.glif.glif_neuron import GlifNeuron'
+if ! probe_out="$("$venv/bin/python" -c "$probe" 2>&1)"; then
+    reason="the AllenSDK venv at $venv is broken: \`python -c '$probe'\` failed: $(printf '%s' "$probe_out" | tail -n 1)"
+    echo "python package: FAILED: $reason" >&2
+    record failed 0 "$reason"
+    exit 1
 fi
 # The interpreter the AllenSDK venv was made from makes the other venvs.
 py="$("$venv/bin/python" -c 'import sys; print(getattr(sys, "_base_executable", sys.executable))')"
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
 
 echo "== maturin build --release"
 "$py" -m venv "$work/tools"
@@ -62,4 +93,23 @@ echo "== AllenSDK venv: install the wheel, run pytest"
 "$venv/bin/python" -m pip install --disable-pip-version-check -q --force-reinstall --no-deps "$wheel"
 "$venv/bin/python" -m pip install --disable-pip-version-check -q pytest 'numpy==1.23.5'
 cd "$repo/crates/glif-py"
-"$venv/bin/python" -m pytest -q -p no:cacheprovider tests "$@"
+"$venv/bin/python" -m pytest -q -p no:cacheprovider --junitxml="$work/pytest.xml" tests "$@"
+# pytest passed: record how many tests passed (and how many it skipped).
+counts="$("$venv/bin/python" - "$work/pytest.xml" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+suites = [root] if root.tag == "testsuite" else list(root)
+tests = sum(int(s.get("tests", 0)) for s in suites)
+skipped = sum(int(s.get("skipped", 0)) for s in suites)
+bad = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
+print(tests - skipped - bad, skipped)
+PY
+)"
+read -r passed skipped <<<"$counts"
+if [ "$passed" -eq 0 ]; then
+    echo "python package: FAILED: pytest ran no test" >&2
+    record failed 0 "pytest ran no test"
+    exit 1
+fi
+record ran "$passed" "pytest crates/glif-py/tests in the AllenSDK venv: $passed passed, $skipped skipped"

@@ -19,17 +19,23 @@
 //! does everything); that costs one release build of the xtask crate the
 //! first time.
 //!
-//! glif-rs: `AnyModel::<f64>::run_result` (every output recorded into freshly
-//! allocated buffers, as AllenSDK's `run()` allocates its arrays) and
-//! `run_spikes` (spikes only), each the best of several repeats.
-//! AllenSDK: the best of [`THEIR_REPEATS`] `GlifNeuron.run` calls per level
-//! (5 to 15 µs/step); NEST: the best of as many `nest.Run` calls (spikes
-//! only).
+//! Each ratio compares the same work on both sides, and the report names
+//! it ([`print_work`]): every level runs in a fresh process on both sides
+//! (AllenSDK's in a fresh Python per level, glif-rs's in this binary run
+//! again as `compare --level-child LEVEL`), and every figure is the best of
+//! [`REPEATS`] runs on both sides.
+//! - AllenSDK / glif-rs: `GlifNeuron.run` (every output recorded, on a
+//!   neuron fresh from `from_dict`) against `AnyModel::<f64>::run_result`
+//!   (every output recorded into freshly allocated buffers), same samples.
+//! - AllenSDK / `glif simulate`: AllenSDK's `run` per step (its start-up,
+//!   timed apart by bench_allensdk.py, not counted) against the whole
+//!   `glif simulate --stimulus .npy --record all --output .npz` process per
+//!   step over 4,000,000 steps (start-up counted; timed apart on a 20-step
+//!   run too); both record everything. The end-to-end table adds each
+//!   process's peak resident set (`wait4`'s `ru_maxrss`).
+//! - NEST / glif-rs: `nest.Simulate` (spikes only) against `run_spikes`.
 //!
-//! The speed-up is AllenSDK's time per step over glif-rs's with everything
-//! recorded (both record every output); NEST's ratio is over glif-rs's
-//! spikes-only time (NEST records only spikes). Absolute times depend on the
-//! machine; the ratios are what the docs quote.
+//! Absolute times depend on the machine; the ratios are what the docs quote.
 //!
 //! Without `--quick`, when the Python package `glif_rs` is installed in the
 //! AllenSDK venv, `scripts/python/bench_glif_rs.py` then runs: its
@@ -37,9 +43,10 @@
 //! Teeter configs against `glif batch` (target/release/glif), as ratios.
 //!
 //! Exit status: 0 when every side that ran agreed on the spike steps (also
-//! when the AllenSDK venv is missing: glif-rs's side is printed with a note
-//! on how to create it); 1 when AllenSDK and glif-rs disagree or a run fails;
-//! 2 on a usage error.
+//! when the AllenSDK venv is missing outside CI: glif-rs's side is printed
+//! with a note on how to create it); 1 when AllenSDK and glif-rs disagree,
+//! when AllenSDK's side errors (a broken venv, bench_allensdk.py failing or
+//! printing no JSON), or when the venv is missing in CI; 2 on a usage error.
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -59,8 +66,13 @@ const CONFIG: &str = "teeter/313861677_Rorb-IRES2-Cre-D_GLIF{}_neuron_config.jso
 /// Step amplitude as a multiple of the rheobase (as the reference set's
 /// `long_square`).
 const MULTIPLIER: f64 = 1.5;
-/// Runs per level of AllenSDK and of NEST (`bench_allensdk.py --repeats`).
-const THEIR_REPEATS: usize = 3;
+/// Runs per level and per figure, on every side (AllenSDK and NEST through
+/// `bench_allensdk.py --repeats`, glif-rs's engine here): the best is kept,
+/// the same rule on both sides of each ratio.
+const REPEATS: usize = 3;
+/// Set (to the `glif` binary, or empty when it could not be built) in the
+/// per-level child; see [`level_child`].
+const GLIF_ENV: &str = "GLIF_XTASK_COMPARE_GLIF";
 /// Set in the release child, so it never re-runs itself again.
 const CHILD_ENV: &str = "GLIF_XTASK_COMPARE_RELEASE";
 
@@ -79,8 +91,6 @@ struct Ours {
     ns_all: f64,
     ns_spikes: f64,
     spike_steps: Vec<usize>,
-    /// Repeats behind each best time (all recorded, spikes only).
-    repeats: (usize, usize),
     /// The spikes-only run's steps differ from the recorded run's.
     inconsistent: bool,
     /// Whether the stimulus is the reference `long_square` case's (full
@@ -106,6 +116,14 @@ struct EndToEnd {
     npy: f64,
     /// `glif simulate --stimulus long.npy --record all --output out.npz`.
     npy_all: f64,
+    /// `glif simulate` on a 20-step generated stimulus, ms (best of
+    /// [`E2E_RUNS`]): its start-up, config parsing and output.
+    startup_ms: f64,
+    /// Peak resident set of the `--stimulus .npy --record spikes` process
+    /// (KiB, `wait4`'s `ru_maxrss`; the largest of its runs).
+    peak_kib_npy: u64,
+    /// The same for `--record all --output .npz`.
+    peak_kib_npy_all: u64,
 }
 
 /// What `bench_allensdk.py` said about one level.
@@ -128,8 +146,14 @@ pub fn run(args: &[String]) -> ExitCode {
         quick: false,
         nest: true,
     };
-    for a in args {
+    let mut level_child_of: Option<u8> = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
         match a.as_str() {
+            "--level-child" => match it.next().and_then(|l| l.parse().ok()) {
+                Some(l @ 1..=5) => level_child_of = Some(l),
+                _ => return usage(),
+            },
             "--quick" => opts.quick = true,
             "--no-nest" => opts.nest = false,
             "-h" | "--help" => {
@@ -141,6 +165,15 @@ pub fn run(args: &[String]) -> ExitCode {
     }
     if cfg!(debug_assertions) && std::env::var_os(CHILD_ENV).is_none() {
         return rerun_in_release("compare", CHILD_ENV, args);
+    }
+    if let Some(level) = level_child_of {
+        return match level_child(level, opts.quick) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("compare --level-child {level}: {e}");
+                ExitCode::FAILURE
+            }
+        };
     }
     match compare(&opts) {
         Ok(code) => code,
@@ -208,23 +241,19 @@ fn compare(opts: &Options) -> Result<ExitCode, String> {
     } else {
         (240_000, 20_000, 220_000)
     };
-    let budget = Duration::from_millis(if opts.quick { 100 } else { 400 });
-
     // The real binary, as a user runs it (built first: timing it needs it
     // up to date).
     let glif = build_glif(&root);
 
-    // glif-rs first, with nothing else of ours running.
+    // glif-rs first, with nothing else of ours running; each level in a
+    // fresh process (as AllenSDK's side runs each level in a fresh Python),
+    // so that no level runs in memory an earlier one faulted in.
     let mut ours = Vec::new();
     for level in 1..=5u8 {
-        eprintln!("compare: glif-rs GLIF{level}");
-        let mut o = time_ours(&root, level, n, on, off, budget)?;
-        o.e2e = glif
-            .as_ref()
-            .map_err(String::clone)
-            .and_then(|g| end_to_end(&root, g, &o, opts.quick));
-        ours.push(o);
+        eprintln!("compare: glif-rs GLIF{level} (a fresh process)");
+        ours.push(run_level_child(level, opts.quick, &glif)?);
     }
+    let _ = (n, on, off);
 
     let venv = std::env::var_os("GLIF_ALLENSDK_VENV")
         .map(PathBuf::from)
@@ -241,7 +270,7 @@ fn compare(opts: &Options) -> Result<ExitCode, String> {
             "compare: AllenSDK{} GLIF{} (~{:.0} s)",
             if opts.nest { " and NEST" } else { "" },
             o.level,
-            o.steps as f64 * 10e-6 * THEIR_REPEATS as f64 + 2.0
+            o.steps as f64 * 10e-6 * REPEATS as f64 + 2.0
         );
         theirs.push(run_theirs(&root, &python, o, opts.nest));
     }
@@ -254,6 +283,118 @@ fn compare(opts: &Options) -> Result<ExitCode, String> {
         return Ok(ExitCode::FAILURE);
     }
     Ok(code)
+}
+
+/// Runs this (release) binary again as `compare --level-child LEVEL`: one
+/// level's glif-rs figures ([`level_child`]) from a fresh process.
+fn run_level_child(level: u8, quick: bool, glif: &Result<PathBuf, String>) -> Result<Ours, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("this executable: {e}"))?;
+    let mut cmd = Command::new(exe);
+    cmd.args(["compare", "--level-child", &level.to_string()])
+        .env(CHILD_ENV, "1")
+        .env(
+            GLIF_ENV,
+            glif.as_ref().map(|p| p.as_os_str()).unwrap_or_default(),
+        );
+    if quick {
+        cmd.arg("--quick");
+    }
+    let out = cmd
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("GLIF{level} child: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "GLIF{level}: the timing child failed ({})",
+            out.status
+        ));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v: Value = serde_json::from_str(text.trim())
+        .map_err(|e| format!("GLIF{level} child printed no JSON ({e}): {text}"))?;
+    let glif_err = glif.as_ref().err().cloned();
+    ours_from_json(&v, glif_err)
+}
+
+/// `compare --level-child LEVEL [--quick]` (run by [`run_level_child`]):
+/// times one level's engine and end-to-end runs and prints them as one
+/// JSON object.
+fn level_child(level: u8, quick: bool) -> Result<(), String> {
+    let root = repo_root();
+    let (n, on, off) = if quick {
+        (40_000, 4_000, 36_000)
+    } else {
+        (240_000, 20_000, 220_000)
+    };
+    let mut o = time_ours(&root, level, n, on, off)?;
+    let glif = std::env::var_os(GLIF_ENV).filter(|g| !g.is_empty());
+    o.e2e = match glif {
+        Some(g) => end_to_end(&root, Path::new(&g), &o, quick),
+        None => Err("the glif binary could not be built".into()),
+    };
+    let e2e = match &o.e2e {
+        Ok(e) => serde_json::json!({
+            "steps": e.steps, "engine_spikes": e.engine_spikes, "engine_all": e.engine_all,
+            "generated": e.generated, "npy": e.npy, "npy_all": e.npy_all,
+            "startup_ms": e.startup_ms, "peak_kib_npy": e.peak_kib_npy,
+            "peak_kib_npy_all": e.peak_kib_npy_all,
+        }),
+        Err(msg) => serde_json::json!({ "error": msg }),
+    };
+    let v = serde_json::json!({
+        "level": o.level, "config": o.config, "amplitude": o.amplitude,
+        "stimulus_json": o.stimulus_json, "steps": o.steps, "ns_all": o.ns_all,
+        "ns_spikes": o.ns_spikes, "spike_steps": o.spike_steps,
+        "inconsistent": o.inconsistent, "matches_reference": o.matches_reference,
+        "e2e": e2e,
+    });
+    println!("{v}");
+    Ok(())
+}
+
+/// The [`Ours`] a level child printed.
+fn ours_from_json(v: &Value, glif_err: Option<String>) -> Result<Ours, String> {
+    let f = |key: &str| {
+        v[key]
+            .as_f64()
+            .ok_or_else(|| format!("level child: no {key}"))
+    };
+    let e = &v["e2e"];
+    let e2e = match (e["error"].as_str(), glif_err) {
+        (_, Some(err)) => Err(err),
+        (Some(err), None) => Err(err.to_string()),
+        (None, None) => {
+            let g = |key: &str| {
+                e[key]
+                    .as_f64()
+                    .ok_or_else(|| format!("level child: no e2e {key}"))
+            };
+            Ok(EndToEnd {
+                steps: g("steps")? as usize,
+                engine_spikes: g("engine_spikes")?,
+                engine_all: g("engine_all")?,
+                generated: g("generated")?,
+                npy: g("npy")?,
+                npy_all: g("npy_all")?,
+                startup_ms: g("startup_ms")?,
+                peak_kib_npy: g("peak_kib_npy")? as u64,
+                peak_kib_npy_all: g("peak_kib_npy_all")? as u64,
+            })
+        }
+    };
+    Ok(Ours {
+        level: f("level")? as u8,
+        config: PathBuf::from(v["config"].as_str().unwrap_or_default()),
+        amplitude: f("amplitude")?,
+        stimulus_json: v["stimulus_json"].as_str().unwrap_or_default().to_string(),
+        steps: f("steps")? as usize,
+        ns_all: f("ns_all")?,
+        ns_spikes: f("ns_spikes")?,
+        spike_steps: steps_of(&v["spike_steps"]).ok_or("level child: no spike_steps")?,
+        inconsistent: v["inconsistent"].as_bool().unwrap_or(true),
+        matches_reference: v["matches_reference"].as_bool(),
+        e2e,
+    })
 }
 
 /// The Python package's benchmark, when `glif_rs` is installed in the venv;
@@ -279,42 +420,71 @@ fn python_package_bench(root: &Path, python: &Path) -> bool {
 
 /// The AllenSDK side is an environment-dependent check
 /// (`glif_reference::env`): records how many levels AllenSDK ran for
-/// `cargo xtask ci`'s summary; a missing venv is a skip, and under `CI=true`
-/// a failure (returned as the exit code to use).
+/// `cargo xtask ci`'s summary. A missing venv is a skip, and in CI
+/// (`CI=true` or `CI=1`) a failure; a level whose AllenSDK run failed (a
+/// broken venv, bench_allensdk.py crashing or printing no JSON) is a
+/// failure everywhere. A failure is returned as the exit code to use.
 fn record_env_check(venv: &Path, theirs: &[Theirs]) -> Option<ExitCode> {
-    use glif_reference::env::{ci, record, Outcome};
+    use glif_reference::env::{record, Outcome};
     const CHECK: &str = "xtask/compare";
+    let (outcome, cases, detail) = env_check_outcome(venv, theirs, glif_reference::env::ci());
+    record(CHECK, outcome, cases, &detail);
+    match outcome {
+        Outcome::Failed => {
+            eprintln!("compare: {detail}");
+            Some(ExitCode::FAILURE)
+        }
+        Outcome::Skipped | Outcome::Ran => None,
+    }
+}
+
+/// How the AllenSDK side ended (see [`record_env_check`]): the outcome, the
+/// levels AllenSDK ran, and the detail to record.
+fn env_check_outcome(
+    venv: &Path,
+    theirs: &[Theirs],
+    ci: bool,
+) -> (glif_reference::env::Outcome, usize, String) {
+    use glif_reference::env::Outcome;
     if theirs.iter().any(|t| matches!(t, Theirs::NoVenv)) {
         let reason = format!("no AllenSDK environment at {}", venv.display());
-        if ci() {
-            record(CHECK, Outcome::Failed, 0, &reason);
-            eprintln!("compare: CI=true requires the AllenSDK environment: {reason}");
-            return Some(ExitCode::FAILURE);
-        }
-        record(CHECK, Outcome::Skipped, 0, &reason);
-        return None;
+        return if ci {
+            (
+                Outcome::Failed,
+                0,
+                format!("CI requires the AllenSDK environment: {reason}"),
+            )
+        } else {
+            (Outcome::Skipped, 0, reason)
+        };
+    }
+    let failures: Vec<&str> = theirs
+        .iter()
+        .filter_map(|t| match t {
+            Theirs::Failed(e) => Some(e.as_str()),
+            _ => None,
+        })
+        .collect();
+    if let Some(first) = failures.first() {
+        let reason = format!(
+            "AllenSDK's side failed on {} of {} levels: {first}",
+            failures.len(),
+            theirs.len()
+        );
+        return (Outcome::Failed, 0, reason);
     }
     let ran = theirs
         .iter()
         .filter(|t| matches!(t, Theirs::Ran(_)))
         .count();
-    record(
-        CHECK,
+    (
         Outcome::Ran,
         ran,
-        "levels run by AllenSDK beside glif-rs, spike steps compared",
-    );
-    None
+        "levels run by AllenSDK beside glif-rs, spike steps compared".into(),
+    )
 }
 
-fn time_ours(
-    root: &Path,
-    level: u8,
-    n: usize,
-    on: usize,
-    off: usize,
-    budget: Duration,
-) -> Result<Ours, String> {
+fn time_ours(root: &Path, level: u8, n: usize, on: usize, off: usize) -> Result<Ours, String> {
     let config = root
         .join("reference/configs")
         .join(CONFIG.replace("{}", &level.to_string()));
@@ -352,10 +522,10 @@ fn time_ours(
     let spikes = model.run_spikes(&stim);
     let inconsistent = spikes.spikes.iter().map(|s| s.step).ne(spike_steps.clone());
 
-    let (best_all, reps_all) = best_of(budget, || {
+    let best_all = best_of(REPEATS, || {
         black_box(model.run_result(black_box(&stim)));
     });
-    let (best_spikes, reps_spikes) = best_of(budget, || {
+    let best_spikes = best_of(REPEATS, || {
         black_box(model.run_spikes(black_box(&stim)));
     });
     let per_step = |d: Duration| d.as_secs_f64() / n as f64 * 1e9;
@@ -368,7 +538,6 @@ fn time_ours(
         ns_all: per_step(best_all),
         ns_spikes: per_step(best_spikes),
         spike_steps,
-        repeats: (reps_all, reps_spikes),
         inconsistent,
         matches_reference,
         e2e: Err("not run".into()),
@@ -417,29 +586,77 @@ fn build_glif(root: &Path) -> Result<PathBuf, String> {
 }
 
 /// The best wall time of [`E2E_RUNS`] runs of `glif args` (after one
-/// untimed run that warms the page cache), in ns per step.
-fn time_process(glif: &Path, dir: &Path, args: &[&str], steps: usize) -> Result<f64, String> {
+/// untimed run that warms the page cache), in ns per step, and the largest
+/// peak resident set of the timed runs (KiB, from `wait4`).
+fn time_process(
+    glif: &Path,
+    dir: &Path,
+    args: &[&str],
+    steps: usize,
+) -> Result<(f64, u64), String> {
     let mut best = Duration::MAX;
+    let mut peak = 0;
+    let stderr_path = dir.join("e2e-stderr.txt");
     for i in 0..=E2E_RUNS {
+        let stderr = std::fs::File::create(&stderr_path)
+            .map_err(|e| format!("{}: {e}", stderr_path.display()))?;
         let t = Instant::now();
-        let out = Command::new(glif)
+        let child = Command::new(glif)
             .current_dir(dir)
             .args(args)
-            .output()
+            .stdout(std::process::Stdio::null())
+            .stderr(stderr)
+            .spawn()
             .map_err(|e| format!("could not run {}: {e}", glif.display()))?;
+        let (ok, maxrss_kib) = wait_with_rusage(child)?;
         let wall = t.elapsed();
-        if !out.status.success() {
+        if !ok {
             return Err(format!(
                 "glif {} failed: {}",
                 args.join(" "),
-                String::from_utf8_lossy(&out.stderr).trim()
+                std::fs::read_to_string(&stderr_path)
+                    .unwrap_or_default()
+                    .trim()
             ));
         }
         if i > 0 {
             best = best.min(wall);
+            peak = peak.max(maxrss_kib);
         }
     }
-    Ok(best.as_secs_f64() / steps as f64 * 1e9)
+    let _ = std::fs::remove_file(&stderr_path);
+    Ok((best.as_secs_f64() / steps as f64 * 1e9, peak))
+}
+
+/// Waits for `child` with `wait4`, which also returns the child's own
+/// resource usage: whether it exited with status 0, and its peak resident
+/// set (`ru_maxrss`, KiB on Linux).
+#[cfg(unix)]
+fn wait_with_rusage(child: std::process::Child) -> Result<(bool, u64), String> {
+    let pid = child.id() as libc::pid_t;
+    let mut status: libc::c_int = 0;
+    // SAFETY: wait4 writes only into `status` and `usage`, both owned
+    // here; `pid` is our child, not yet waited for (std's `Child` is
+    // dropped without waiting: it neither kills nor reaps).
+    #[allow(unsafe_code)]
+    let (r, usage) = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        let r = libc::wait4(pid, &mut status, 0, &mut usage);
+        (r, usage)
+    };
+    drop(child);
+    if r != pid {
+        return Err(format!("wait4({pid}): {}", std::io::Error::last_os_error()));
+    }
+    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    Ok((ok, u64::try_from(usage.ru_maxrss).unwrap_or(0)))
+}
+
+/// Elsewhere: the exit status only (peak memory 0: not measured).
+#[cfg(not(unix))]
+fn wait_with_rusage(mut child: std::process::Child) -> Result<(bool, u64), String> {
+    let status = child.wait().map_err(|e| e.to_string())?;
+    Ok((status.success(), 0))
 }
 
 /// The end-to-end figures of one level: a step at the level's amplitude
@@ -465,11 +682,10 @@ fn end_to_end(root: &Path, glif: &Path, o: &Ours, quick: bool) -> Result<EndToEn
         .map_err(|e| e.to_string())?;
     let model = AnyModel::<f64>::new(&cfg).map_err(|e| e.to_string())?;
     let per_step = |d: Duration| d.as_secs_f64() / steps as f64 * 1e9;
-    let budget = Duration::from_millis(300);
-    let (spikes, _) = best_of(budget, || {
+    let spikes = best_of(REPEATS, || {
         black_box(model.run_spikes(black_box(&stim)));
     });
-    let (all, _) = best_of(budget, || {
+    let all = best_of(REPEATS, || {
         black_box(model.run_result(black_box(&stim)));
     });
     drop(stim);
@@ -483,7 +699,25 @@ fn end_to_end(root: &Path, glif: &Path, o: &Ours, quick: bool) -> Result<EndToEn
         let args: Vec<&str> = common.iter().chain(extra).copied().collect();
         time_process(glif, &dir, &args, steps)
     };
-    let generated = run(&[
+    // Start-up, config parsing and output on a 20-step stimulus: what each
+    // run above pays besides its steps.
+    let tiny = (20.0 * DT).to_string();
+    let (startup_ns_per_step, _) = run(&[
+        "--square",
+        &amp,
+        "--start",
+        "0",
+        "--width",
+        &tiny,
+        "--duration",
+        &tiny,
+        "--record",
+        "spikes",
+        "--output",
+        "e2e-startup.json",
+    ])?;
+    let startup_ms = startup_ns_per_step * steps as f64 * 1e-6;
+    let (generated, _) = run(&[
         "--square",
         &amp,
         "--start",
@@ -497,7 +731,7 @@ fn end_to_end(root: &Path, glif: &Path, o: &Ours, quick: bool) -> Result<EndToEn
         "--output",
         "e2e-spikes.json",
     ])?;
-    let from_npy = run(&[
+    let (from_npy, peak_kib_npy) = run(&[
         "--stimulus",
         &npy_path,
         "--record",
@@ -505,7 +739,7 @@ fn end_to_end(root: &Path, glif: &Path, o: &Ours, quick: bool) -> Result<EndToEn
         "--output",
         "e2e-spikes.json",
     ])?;
-    let npy_all = run(&[
+    let (npy_all, peak_kib_npy_all) = run(&[
         "--stimulus",
         &npy_path,
         "--record",
@@ -523,23 +757,23 @@ fn end_to_end(root: &Path, glif: &Path, o: &Ours, quick: bool) -> Result<EndToEn
         generated,
         npy: from_npy,
         npy_all,
+        startup_ms,
+        peak_kib_npy,
+        peak_kib_npy_all,
     })
 }
 
-/// The shortest of at least 5 timed calls of `f` (after one untimed), going
-/// on until `budget` is spent (at most 2000 calls).
-fn best_of(budget: Duration, mut f: impl FnMut()) -> (Duration, usize) {
-    f();
-    let start = Instant::now();
-    let mut best = Duration::MAX;
-    let mut reps = 0;
-    while reps < 5 || (start.elapsed() < budget && reps < 2000) {
-        let t = Instant::now();
-        f();
-        best = best.min(t.elapsed());
-        reps += 1;
-    }
-    (best, reps)
+/// The shortest of `n` calls of `f` (each call does its whole work: a
+/// `run_result` allocates fresh buffers every time).
+fn best_of(n: usize, mut f: impl FnMut()) -> Duration {
+    (0..n.max(1))
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
 }
 
 fn run_theirs(root: &Path, python: &Path, o: &Ours, nest: bool) -> Theirs {
@@ -549,7 +783,7 @@ fn run_theirs(root: &Path, python: &Path, o: &Ours, nest: bool) -> Theirs {
         .arg("--config")
         .arg(&o.config)
         .args(["--dt", &format!("{DT:e}"), "--stimulus", &o.stimulus_json])
-        .args(["--repeats", &THEIR_REPEATS.to_string()]);
+        .args(["--repeats", &REPEATS.to_string()]);
     if nest {
         cmd.arg("--nest");
     }
@@ -651,8 +885,10 @@ fn print_end_to_end(ours: &[Ours]) {
         "End to end: the release `glif` binary as a user runs it, timed as a process (wall \
          time: start-up, config, stimulus, run, output file), best of {E2E_RUNS} runs, on a \
          {} s stimulus ({} steps: the level's step amplitude from 0.1 s to 0.1 s before the \
-         end), beside the engine in this process on the same samples. \"x engine\" is the \
-         process's time per step over the engine's spikes-only time per step.",
+         end), beside the engine (best of {REPEATS}) in the same fresh per-level process on the \
+         same samples. \"x engine\" is the process's time per step over the engine's \
+         spikes-only time per step. Peak memory: the process's peak resident set (`wait4`'s \
+         `ru_maxrss`), the largest over its timed runs, measured by this command.",
         first.steps as f64 * DT,
         first.steps
     );
@@ -660,13 +896,16 @@ fn print_end_to_end(ours: &[Ours]) {
     println!(
         "| level | engine ns/step (spikes only) | engine ns/step (all recorded, fresh buffers) \
          | `glif simulate --square` spikes only | x engine | `--stimulus .npy` spikes only \
-         | x engine | `.npy`, all recorded to `.npz` | x engine |"
+         | x engine | `.npy`, all recorded to `.npz` | x engine | peak memory, `.npy` \
+         spikes only | peak memory, `.npy` to `.npz` | start-up (20-step run) |"
     );
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!(
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    );
     for (level, e) in rows {
         let x = |ns: f64| format!("{:.2}x", ns / e.engine_spikes);
         println!(
-            "| GLIF{level} | {:.1} | {:.1} | {:.1} | {} | {:.1} | {} | {:.1} | {} |",
+            "| GLIF{level} | {:.1} | {:.1} | {:.1} | {} | {:.1} | {} | {:.1} | {} | {:.1} MB | {:.1} MB | {:.1} ms |",
             e.engine_spikes,
             e.engine_all,
             e.generated,
@@ -674,7 +913,60 @@ fn print_end_to_end(ours: &[Ours]) {
             e.npy,
             x(e.npy),
             e.npy_all,
-            x(e.npy_all)
+            x(e.npy_all),
+            e.peak_kib_npy as f64 / 1024.0,
+            e.peak_kib_npy_all as f64 / 1024.0,
+            e.startup_ms
+        );
+    }
+    println!();
+}
+
+/// Names, for each ratio column, the work timed on each side.
+fn print_work(ours: &[Ours], theirs: &[Theirs], show_nest: bool) {
+    let Some(o0) = ours.first() else {
+        return;
+    };
+    let n = o0.steps;
+    let startup = |v: &Value| v["startup_s"].as_f64();
+    let allensdk_startup: Vec<String> = ours
+        .iter()
+        .zip(theirs)
+        .filter_map(|(o, t)| match t {
+            Theirs::Ran(v) => startup(v).map(|s| format!("GLIF{} {s:.2} s", o.level)),
+            _ => None,
+        })
+        .collect();
+    println!("Work on each side of each ratio (every level in a fresh process on both sides; best of {REPEATS} runs on both sides):");
+    println!(
+        "- speed-up (AllenSDK / glif-rs all recorded): AllenSDK `GlifNeuron.run(stim)` on {n} \
+         steps, every output recorded (voltage, threshold, after-spike currents, spikes), each \
+         run on a neuron fresh from `from_dict`, timing only `run`; glif-rs \
+         `AnyModel::<f64>::run_result` on the same {n} samples, every output recorded into \
+         freshly allocated buffers, timing only the run."
+    );
+    if let Some(e) = ours.iter().find_map(|o| o.e2e.as_ref().ok()) {
+        println!(
+            "- speed-up (AllenSDK / `glif simulate`): AllenSDK as above, per step, its \
+             start-up (Python imports, `from_dict`) not counted{}; glif: the whole `glif \
+             simulate --stimulus .npy --record all --output .npz` process (start-up, config, \
+             reading the stimulus, the run, writing every output) on {} steps, per step, \
+             best of {E2E_RUNS} fresh processes; its start-up (a 20-step run) is {:.1} ms and \
+             is counted.",
+            if allensdk_startup.is_empty() {
+                String::new()
+            } else {
+                format!(" (measured apart: {})", allensdk_startup.join(", "))
+            },
+            e.steps,
+            e.startup_ms
+        );
+    }
+    if show_nest {
+        println!(
+            "- NEST / glif-rs spikes only: NEST `nest.Simulate` of one `glif_psc` on the same \
+             {n} steps, spikes recorded only, its start-up not counted; glif-rs `run_spikes` \
+             on the same samples, spikes only."
         );
     }
     println!();
@@ -769,8 +1061,8 @@ fn print_report(
         "glif-rs ns/step (spikes only)",
         "speed-up (AllenSDK / glif-rs all recorded)",
         "spike steps identical",
-        "`glif simulate` ns/step (whole process, .npy, spikes only)",
-        "speed-up (AllenSDK / `glif simulate`)",
+        "`glif simulate` ns/step (whole process, .npy in, everything recorded to .npz)",
+        "speed-up (AllenSDK / `glif simulate`, everything recorded on both sides)",
     ];
     if show_nest {
         header.extend([
@@ -816,7 +1108,7 @@ fn print_report(
             String::new(),
             String::new(),
             match &o.e2e {
-                Ok(e) => format!("{:.1}", e.npy),
+                Ok(e) => format!("{:.1}", e.npy_all),
                 Err(_) => "—".into(),
             },
             "—".into(),
@@ -844,7 +1136,7 @@ fn print_report(
                     row[2] = format!("{us:.2}");
                     row[5] = format!("{:.0}x", us * 1e3 / o.ns_all);
                     if let Ok(e) = &o.e2e {
-                        row[8] = format!("{:.0}x", us * 1e3 / e.npy);
+                        row[8] = format!("{:.0}x", us * 1e3 / e.npy_all);
                     }
                 } else {
                     failed = true;
@@ -908,25 +1200,7 @@ fn print_report(
             "Each stimulus is exactly the reference `long_square` case's stimulus for that level."
         );
     }
-    println!(
-        "glif-rs: best of {}..{} repeats per cell; `run_result` allocates and fills every \
-         output (voltage, threshold, after-spike currents, spikes), as AllenSDK's `run()` does.",
-        ours.iter()
-            .map(|o| o.repeats.0.min(o.repeats.1))
-            .min()
-            .unwrap_or(0),
-        ours.iter()
-            .map(|o| o.repeats.0.max(o.repeats.1))
-            .max()
-            .unwrap_or(0)
-    );
-    if !versions.is_empty() {
-        println!(
-            "AllenSDK{}: best of {THEIR_REPEATS} runs per level (`GlifNeuron.run` only{}).",
-            if show_nest { " and NEST" } else { "" },
-            if show_nest { "; `nest.Run` only" } else { "" }
-        );
-    }
+    print_work(ours, theirs, show_nest);
     if show_nest {
         println!(
             "NEST integrates differently (exact voltage, refractory period held, input through \
@@ -962,4 +1236,80 @@ fn print_report(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use glif_reference::env::Outcome;
+
+    /// A fake `bin/python` running `script`, in a fresh folder.
+    fn fake_python(name: &str, script: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = glif_reference::scratch_dir(name).join("bin");
+        std::fs::create_dir_all(&dir).unwrap();
+        let python = dir.join("python");
+        std::fs::write(&python, format!("#!/bin/sh\n{script}\n")).unwrap();
+        std::fs::set_permissions(&python, std::fs::Permissions::from_mode(0o755)).unwrap();
+        python
+    }
+
+    fn level1() -> Ours {
+        Ours {
+            level: 1,
+            config: repo_root()
+                .join("reference/configs")
+                .join(CONFIG.replace("{}", "1")),
+            amplitude: 1e-10,
+            stimulus_json: r#"{"kind":"piecewise_constant","n":10,"segments":[]}"#.into(),
+            steps: 10,
+            ns_all: 1.0,
+            ns_spikes: 1.0,
+            spike_steps: Vec::new(),
+            inconsistent: false,
+            matches_reference: None,
+            e2e: Err("not run".into()),
+        }
+    }
+
+    /// AllenSDK's side erroring (a Python that fails, one that prints no
+    /// JSON, one that prints JSON but exits non-zero) is a failed check and
+    /// a failing exit status, in CI or not.
+    #[test]
+    fn allensdk_side_errors_fail_the_comparison() {
+        for (name, script) in [
+            ("dead-python", "echo 'broken on purpose' >&2; exit 1"),
+            ("no-json", "echo 'Traceback: ImportError: allensdk'; exit 0"),
+            (
+                "json-then-crash",
+                "echo '{\"spike_time_steps\": []}'; exit 3",
+            ),
+        ] {
+            let python = fake_python(name, script);
+            let theirs = run_theirs(&repo_root(), &python, &level1(), false);
+            assert!(
+                matches!(theirs, Theirs::Failed(_)),
+                "{name}: AllenSDK's side should have failed"
+            );
+            let venv = python.parent().unwrap().parent().unwrap();
+            for ci in [false, true] {
+                let (outcome, cases, _) =
+                    env_check_outcome(venv, std::slice::from_ref(&theirs), ci);
+                assert_eq!(
+                    (outcome, cases),
+                    (Outcome::Failed, 0),
+                    "{name} (in CI: {ci}): compare must record a failure and exit non-zero"
+                );
+            }
+        }
+    }
+
+    /// A missing venv: a failure in CI, a visible skip elsewhere.
+    #[test]
+    fn a_missing_venv_fails_only_in_ci() {
+        let venv = Path::new("/nonexistent/venv");
+        let theirs = [Theirs::NoVenv];
+        assert_eq!(env_check_outcome(venv, &theirs, true).0, Outcome::Failed);
+        assert_eq!(env_check_outcome(venv, &theirs, false).0, Outcome::Skipped);
+    }
 }

@@ -5,6 +5,13 @@
 //! bit-identical, and with libm's (the default), where spike steps must be
 //! identical and values stay within glif-reference's tolerance table.
 //!
+//! In the numpy-exp mode every full trace is checked bit for bit through
+//! the SHA-256 stored beside the (possibly strided) samples. The refusal
+//! cases (AllenSDK raised; ours refuses the same config) compare what
+//! AllenSDK computed before it raised. The cases are exactly those
+//! `reference/traces/index.json` lists, and without a filter exactly that
+//! many must run.
+//!
 //! One line per case, then `N passed, M failed`; exit status 1 on any
 //! failure. Needs no Python and nothing outside this checkout.
 
@@ -130,6 +137,15 @@ fn check_outputs(case: &Value, out: &RunResult, exp: Exp, problems: &mut Vec<Str
         problems.push(format!("{n} currents, AllenSDK {}", theirs_asc[0].len()));
     }
 
+    // In the numpy-exp mode every output is bit-identical over its full
+    // length: the SHA-256 of each full trace (make_reference.py's
+    // `trace_sha256`: f64 bits little-endian, AScurrents row by row, NaN
+    // canonical) must be AllenSDK's. The samples above locate a difference;
+    // this covers the samples a strided case does not store.
+    if exp == Exp::Numpy {
+        check_full_hashes(case, out, problems);
+    }
+
     // Summaries over the full traces: NaN count, min and max within the
     // output's tolerance; the mean up to summation order (MEAN_RELATIVE).
     let summary = &case["summary"];
@@ -170,6 +186,98 @@ fn check_outputs(case: &Value, out: &RunResult, exp: Exp, problems: &mut Vec<Str
     worst
 }
 
+/// Compares the SHA-256 of our full voltage, threshold and AScurrents with
+/// the stored hashes of AllenSDK's (`trace_sha256`).
+fn check_full_hashes(case: &Value, out: &RunResult, problems: &mut Vec<String>) {
+    let stored = &case["trace_sha256"];
+    if !stored.is_object() {
+        problems.push(
+            "no trace_sha256 stored: the full traces cannot be checked (regenerate the case \
+             with scripts/allensdk/make_reference.py --regen)"
+                .into(),
+        );
+        return;
+    }
+    for (name, values) in [
+        ("voltage", &out.voltage),
+        ("threshold", &out.threshold),
+        ("AScurrents", &out.asc),
+    ] {
+        let ours = glif_reference::trace_sha256(values.iter().copied());
+        let theirs = stored[name].as_str().unwrap_or("");
+        if ours != theirs {
+            problems.push(format!(
+                "{name}: the SHA-256 of our full trace ({} values) is not AllenSDK's: {} vs {}",
+                values.len(),
+                &ours[..12],
+                theirs.get(..12).unwrap_or(theirs)
+            ));
+        }
+    }
+}
+
+/// Whether two values are the same f64 (NaN equal to NaN).
+fn same_bits(a: f64, b: f64) -> bool {
+    a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+}
+
+/// A run that AllenSDK ended by raising: what it computed before (the
+/// stored `error_step` and `error_prefix`) against `out`, which must spike
+/// (or fail) at `error_step` and hold the same samples before it, bit for
+/// bit (`out` is a numpy-exp run).
+fn check_error_prefix(
+    case: &Value,
+    out: &RunResult,
+    ours_step: Option<usize>,
+    problems: &mut Vec<String>,
+) -> usize {
+    let Some(step) = case["error_step"].as_u64().map(|s| s as usize) else {
+        problems.push("no error_step stored (regenerate with make_reference.py --regen)".into());
+        return 0;
+    };
+    if ours_step != Some(step) {
+        problems.push(format!(
+            "AllenSDK raised at step {step}, ours stops there at {ours_step:?}"
+        ));
+    }
+    let prefix = &case["error_prefix"];
+    let v = numbers(&prefix["voltage"]);
+    let th = numbers(&prefix["threshold"]);
+    let asc: Vec<Vec<f64>> = prefix["AScurrents"]
+        .as_array()
+        .map(|a| a.iter().map(numbers).collect())
+        .unwrap_or_default();
+    if v.len() != step || th.len() != step || asc.len() != step {
+        problems.push(format!(
+            "error_prefix holds {} samples, error_step is {step}",
+            v.len()
+        ));
+        return 0;
+    }
+    if out.voltage.len() < step || out.threshold.len() < step || out.len() < step {
+        problems.push(format!(
+            "our run holds {} samples, fewer than {step}",
+            out.voltage.len()
+        ));
+        return 0;
+    }
+    for i in 0..step {
+        let row = out.asc_row(i);
+        let same = same_bits(out.voltage[i], v[i])
+            && same_bits(out.threshold[i], th[i])
+            && row.len() == asc[i].len()
+            && row.iter().zip(&asc[i]).all(|(a, b)| same_bits(*a, *b));
+        if !same {
+            problems.push(format!(
+                "sample {i} before AllenSDK raised differs: ours v {:e} th {:e} asc {row:?}, AllenSDK v {:e} th {:e} asc {:?}",
+                out.voltage[i], out.threshold[i], v[i], th[i], asc[i]
+            ));
+            return i;
+        }
+    }
+    step
+}
+
 fn fmt_worst(w: &PerOutput) -> String {
     let one = |label: &str, outputs: &[&str]| {
         let mut m = Worst::default();
@@ -207,6 +315,10 @@ struct CaseResult {
     problems: Vec<String>,
     /// The libm run's worst difference per output (empty when not compared).
     libm_worst: PerOutput,
+    /// A refusal case: AllenSDK raised, and ours refuses the same config
+    /// (at load, or with a typed error); what AllenSDK computed before it
+    /// raised is compared, and its error is the stored one.
+    refusal: bool,
 }
 
 /// Loads the case's config through glif-io at the case's dt.
@@ -224,6 +336,7 @@ fn check_case(case: &Value, numpy: &NumpyExp) -> CaseResult {
         line,
         problems,
         libm_worst: PerOutput::new(),
+        refusal: false,
     };
     let stim = match stimulus(case) {
         Ok(s) => s,
@@ -232,62 +345,61 @@ fn check_case(case: &Value, numpy: &NumpyExp) -> CaseResult {
     let config = load_config(case);
     let error = case["error"]["message"].as_str().unwrap_or("");
 
-    // AllenSDK raised at construction (linear_exact is not registered) or
-    // at the first spike (three_components reset after inf dynamics).
-    if error.contains("unknown method name linear_exact") {
-        // We offer linear_exact (docs/DIFFERENCES.md): it must load and run.
-        let run = config.and_then(|c| AnyModel::<f64>::new(&c).map_err(|e| e.to_string()));
-        let inf_then_three = case["config"]["threshold_dynamics_method"]["name"] == "inf"
-            && case["config"]["threshold_reset_method"]["name"] == "three_components";
-        if inf_then_three {
-            // Rejected by us for the rule pairing (below); AllenSDK rejects
-            // it earlier, for linear_exact.
-            return match run {
-                Err(e) if e.contains("three_components") => CaseResult {
-                    ok: true,
-                    line: "rejected at load for inf dynamics + three_components reset (AllenSDK: linear_exact unregistered)".into(),
-                    problems,
-                    libm_worst: PerOutput::new(),
-                },
-                Err(e) => fail(vec![format!("rejected for another reason: {e}")], String::new()),
-                Ok(_) => fail(vec!["inf dynamics + three_components reset should be rejected".into()], String::new()),
-            };
+    // AllenSDK raised at the first spike (a three_components threshold
+    // reset after inf threshold dynamics: no threshold history to reset).
+    // We refuse that pairing at load. What AllenSDK computed before it
+    // raised is compared: the same config with the inf threshold reset (a
+    // reset rule enters no sample before the first spike) must spike at the
+    // step where AllenSDK raised and match every sample before it.
+    if error.contains("reset should never happen at the beginning") {
+        let mut problems = Vec::new();
+        match config.and_then(|c| AnyModel::<f64>::new(&c).map_err(|e| e.to_string())) {
+            Err(e) if e.contains("three_components") => {}
+            Err(e) => problems.push(format!("rejected for another reason: {e}")),
+            Ok(_) => {
+                problems.push("inf dynamics + three_components reset should be rejected".into())
+            }
         }
-        return match run {
+        let mut before = case["config"].clone();
+        before["threshold_reset_method"] = serde_json::json!({"name": "inf", "params": {}});
+        let missing = Cell::new(0usize);
+        let numpy_exp = |x: f64| {
+            numpy.get(x).unwrap_or_else(|| {
+                missing.set(missing.get() + 1);
+                glif_core::Float::exp(x)
+            })
+        };
+        let mut matched = 0;
+        let dt = case["dt"].as_f64().unwrap_or(f64::NAN);
+        match NeuronConfig::from_value(&before, None)
+            .and_then(|c| c.with_dt(dt))
+            .map_err(|e| e.to_string())
+            .and_then(|c| AnyModel::<f64>::with_exp(&c, &numpy_exp).map_err(|e| e.to_string()))
+        {
             Ok(m) => {
                 let out = m.run_result(&stim);
-                match out.end {
-                    RunEnd::Failed(e) => fail(vec![format!("linear_exact run failed: {e}")], String::new()),
-                    _ => CaseResult {
-                        ok: true,
-                        line: format!("runs, {} spikes (AllenSDK: linear_exact unregistered, nothing to compare)", out.spikes.len()),
-                        problems,
-                        libm_worst: PerOutput::new(),
-                    },
-                }
+                let first = out.spike_time_steps().first().copied();
+                matched = check_error_prefix(case, &out, first, &mut problems);
             }
-            Err(e) => fail(
-                vec![format!("linear_exact should load: {e}")],
-                String::new(),
+            Err(e) => problems.push(format!(
+                "the config with an inf threshold reset does not load: {e}"
+            )),
+        }
+        if missing.get() > 0 {
+            problems.push(format!(
+                "numpy exp: {} exp arguments not in reference/numpy-exp.json",
+                missing.get()
+            ));
+        }
+        return CaseResult {
+            ok: problems.is_empty(),
+            line: format!(
+                "refusal: rejected at load; AllenSDK raised at step {} (its first spike), the {matched} samples before bit-identical",
+                case["error_step"]
             ),
-        };
-    }
-    if error.contains("reset should never happen at the beginning") {
-        return match config.and_then(|c| AnyModel::<f64>::new(&c).map_err(|e| e.to_string())) {
-            Err(e) if e.contains("three_components") => CaseResult {
-                ok: true,
-                line: "rejected at load, as expected (AllenSDK: raises at the first spike)".into(),
-                problems,
-                libm_worst: PerOutput::new(),
-            },
-            Err(e) => fail(
-                vec![format!("rejected for another reason: {e}")],
-                String::new(),
-            ),
-            Ok(_) => fail(
-                vec!["inf dynamics + three_components reset should be rejected".into()],
-                String::new(),
-            ),
+            problems,
+            libm_worst: PerOutput::new(),
+            refusal: true,
         };
     }
     let config = match config {
@@ -336,15 +448,38 @@ fn check_case(case: &Value, numpy: &NumpyExp) -> CaseResult {
         ));
     }
 
+    // AllenSDK raised at a spike (after-spike currents nonzero under the
+    // `none` reset); ours ends with the typed error at the same step, every
+    // sample before it bit-identical to what AllenSDK computed.
     if error.contains("AScurrents are not zero") {
         return match (&numpy_out.end, &libm_out.end) {
-            (RunEnd::Failed(RunError::NonzeroAfterSpikeCurrents { step }), RunEnd::Failed(RunError::NonzeroAfterSpikeCurrents { .. })) => CaseResult {
-                ok: problems.is_empty(),
-                line: format!("typed error NonzeroAfterSpikeCurrents at step {step}, as expected (AllenSDK: Exception)"),
-                problems,
-                libm_worst: PerOutput::new(),
-            },
-            (end, _) => fail(vec![format!("expected NonzeroAfterSpikeCurrents, run ended: {end}")], String::new()),
+            (
+                RunEnd::Failed(RunError::NonzeroAfterSpikeCurrents { step }),
+                RunEnd::Failed(RunError::NonzeroAfterSpikeCurrents { step: libm_step }),
+            ) => {
+                let step = *step;
+                if *libm_step != step {
+                    problems.push(format!(
+                        "libm exp: typed error at step {libm_step}, numpy exp at {step}"
+                    ));
+                }
+                let matched = check_error_prefix(case, &numpy_out, Some(step), &mut problems);
+                CaseResult {
+                    ok: problems.is_empty(),
+                    line: format!(
+                        "refusal: typed error NonzeroAfterSpikeCurrents at step {step}, AllenSDK raised there; the {matched} samples before bit-identical"
+                    ),
+                    problems,
+                    libm_worst: PerOutput::new(),
+                    refusal: true,
+                }
+            }
+            (end, _) => fail(
+                vec![format!(
+                    "expected NonzeroAfterSpikeCurrents, run ended: {end}"
+                )],
+                String::new(),
+            ),
         };
     }
     if !error.is_empty() {
@@ -380,6 +515,7 @@ fn check_case(case: &Value, numpy: &NumpyExp) -> CaseResult {
         ),
         problems,
         libm_worst: wl,
+        refusal: false,
     }
 }
 
@@ -391,7 +527,12 @@ pub fn run(args: &[String]) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let filter = args.first().map(String::as_str).unwrap_or("");
-    let (files, numpy) = match (case_files(), NumpyExp::load(&reference_dir())) {
+    // The committed index lists every case: a file it does not list, or a
+    // listed case without its file, fails here.
+    let (files, numpy) = match (
+        glif_reference::indexed_case_files(),
+        NumpyExp::load(&reference_dir()),
+    ) {
         (Ok(f), Ok(n)) => (f, n),
         (Err(e), _) | (_, Err(e)) => {
             eprintln!("verify: {e}");
@@ -399,13 +540,13 @@ pub fn run(args: &[String]) -> ExitCode {
         }
     };
     println!(
-        "verify: {} reference cases (AllenSDK 2.16.2, numpy 1.23.5 AVX-512 exp); numpy-exp.json holds {} exp arguments, libm differs on {}",
+        "verify: {} reference cases, as reference/traces/index.json lists (AllenSDK 2.16.2, numpy 1.23.5 AVX-512 exp); numpy-exp.json holds {} exp arguments, libm differs on {}",
         files.len(),
         numpy.len(),
         numpy.libm_differs()
     );
     println!("per case: spikes; numpy-exp run (must be bit-identical); libm run: max abs difference / max ulp of voltage, threshold, AScurrents, spike values ('=' identical)");
-    let (mut passed, mut failed) = (0, 0);
+    let (mut passed, mut failed, mut refusals) = (0, 0, 0);
     let mut failures = Vec::new();
     let mut libm_worst = PerOutput::new();
     for path in &files {
@@ -437,6 +578,7 @@ pub fn run(args: &[String]) -> ExitCode {
         }
         if r.ok {
             passed += 1;
+            refusals += usize::from(r.refusal);
         } else {
             failed += 1;
             failures.push(name);
@@ -453,7 +595,20 @@ pub fn run(args: &[String]) -> ExitCode {
     if !failures.is_empty() {
         println!("failed: {}", failures.join(", "));
     }
-    println!("{passed} passed, {failed} failed");
+    println!(
+        "{passed} passed ({} compared with AllenSDK's outputs, every full trace bit-identical with numpy's exp; {refusals} refusal cases: AllenSDK raised, ours refuses, the samples before compared), {failed} failed",
+        passed - refusals
+    );
+    // Without a filter every indexed case must have run and passed: the
+    // exact count, so that a case silently not run fails too.
+    let expected = files.len();
+    if filter.is_empty() && passed + failed != expected {
+        println!(
+            "verify: {} cases ran, reference/traces/index.json lists {expected}",
+            passed + failed
+        );
+        return ExitCode::FAILURE;
+    }
     if failed == 0 && passed > 0 {
         ExitCode::SUCCESS
     } else {

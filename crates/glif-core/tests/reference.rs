@@ -216,12 +216,10 @@ fn every_reference_case_matches_allensdk_with_libm_exp() {
 }
 
 fn run_all(source: ExpSource<'_>) {
+    // Exactly the cases reference/traces/index.json lists (a file it does
+    // not list, or a listed case without its file, panics); each is either
+    // compared here or left to glif-io's test (asserted below).
     let files = case_files();
-    assert!(
-        files.len() >= 137,
-        "reference set incomplete: {} cases",
-        files.len()
-    );
     let mut failed = Vec::new();
     let mut levels_seen = [false; 6];
     let mut runtime_rules = Vec::new();

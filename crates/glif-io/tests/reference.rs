@@ -16,8 +16,8 @@ use serde_json::Value;
 
 /// The cases glif-core's reference test leaves to this one.
 fn cases() -> Vec<(std::path::PathBuf, Value)> {
-    glif_reference::case_files()
-        .expect("reference/traces")
+    glif_reference::indexed_case_files()
+        .expect("reference/traces, exactly as its index.json lists")
         .into_iter()
         .map(|p| {
             let case = load_case(&p);
@@ -94,7 +94,7 @@ fn every_combination_and_current_count_matches_allensdk() {
     let table = NumpyExp::load(&reference_dir()).expect("reference/numpy-exp.json");
     // A missing argument panics: the bit-exact check cannot be made.
     let numpy_exp = |x: f64| table.exp(x);
-    let (mut compared, mut refused, mut linear_exact_only_here) = (0, 0, 0);
+    let (mut compared, mut refused) = (0, 0);
     let cases = cases();
     for (_, case) in &cases {
         let label = glif_reference::case_name(case);
@@ -103,25 +103,9 @@ fn every_combination_and_current_count_matches_allensdk() {
         let built = AnyModel::<f64>::new(&config);
         let allensdk_error = case["error"]["message"].as_str();
         match allensdk_error {
-            Some(msg)
-                if msg.contains("unknown method name linear_exact")
-                    && !label.contains("td_inf-ad_exp-vr_v_before-tr_three")
-                    && !(label.contains("td_inf") && label.contains("tr_three_components")) =>
-            {
-                // AllenSDK cannot load linear_exact; we run it (documented).
-                let model = built.unwrap_or_else(|e| panic!("{label}: {e}"));
-                assert!(config.methods.allensdk_incompatibility().is_some());
-                let r = model.run_result(&stim);
-                assert!(matches!(r.end, RunEnd::COMPLETED), "{label}: {:?}", r.end);
-                assert!(r.voltage.iter().any(|v| v.is_finite()));
-                linear_exact_only_here += 1;
-            }
-            Some(msg)
-                if msg.contains("reset should never happen")
-                    || msg.contains("unknown method name linear_exact") =>
-            {
+            Some(msg) if msg.contains("reset should never happen") => {
                 // AllenSDK raises at the first spike; we refuse at build time
-                // (for linear_exact too, which AllenSDK cannot even load).
+                // (`cargo xtask verify` compares the samples before it).
                 let e = built.expect_err(&label);
                 assert!(
                     matches!(e.kind, ErrorKind::IncompatibleRules { .. }),
@@ -162,15 +146,15 @@ fn every_combination_and_current_count_matches_allensdk() {
     }
     assert_eq!(
         compared,
-        34 + 8 + 1,
+        34 + 40 + 8 + 1,
         "34 runnable forward-Euler combinations (the 40 less the 6 glif-core's reference test \
-         compares as compiled levels), 8 current counts (0, 1, 3, 4 on a GLIF5 and a GLIF3 \
-         model), linear_exact registered"
+         compares as compiled levels), 40 runnable linear_exact combinations (AllenSDK's own \
+         dynamics_voltage_linear_exact registered), 8 current counts (0, 1, 3, 4 on a GLIF5 \
+         and a GLIF3 model), linear_exact registered"
     );
-    assert_eq!(compared + refused + linear_exact_only_here, cases.len());
+    assert_eq!(compared + refused, cases.len());
     assert_eq!(
         refused, 16,
         "td inf + tr three_components, under both voltage rules"
     );
-    assert_eq!(linear_exact_only_here, 40);
 }

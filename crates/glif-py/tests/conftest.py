@@ -117,3 +117,16 @@ def ticks_while(run):
         sys.setswitchinterval(old)
     t.join()
     return during
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Says which simulate_neuron the NWB tests compared with: AllenSDK's
+    own, or (outside CI only) a transcription of it."""
+    import sys
+
+    nwb = sys.modules.get("test_nwb")
+    used = sorted(set(getattr(nwb, "SIMULATE_NEURON_USED", [])))
+    if used:
+        terminalreporter.write_line("NWB tests compared glif_rs with: %s" % "; ".join(used))
+    else:
+        terminalreporter.write_line("NWB tests: simulate_neuron not compared (tests skipped or not selected)")

@@ -67,17 +67,35 @@ def write_fixture(path):
                 g.create_dataset("count", data=np.int64(n))
 
 
+# Which simulate_neuron the NWB tests compared with (conftest.py prints it
+# at the end of the run).
+SIMULATE_NEURON_USED = []
+
+
 def allensdk_simulate_neuron():
-    """AllenSDK's simulate_neuron. Its module imports the web API
-    (requests), which the --no-deps venv may lack; then its functions are
-    taken line by line from allensdk/model/glif/simulate_neuron.py, over
-    AllenSDK's own NwbDataSet and GlifNeuron."""
+    """AllenSDK's own simulate_neuron (allensdk.model.glif.simulate_neuron).
+    Its module imports the web API (requests, requests_toolbelt, jinja2),
+    which setup_venv.sh installs. In CI (CI=true or CI=1) an import failure
+    fails the test. Elsewhere the test falls back to a transcription of its
+    functions (taken line by line from allensdk/model/glif/simulate_neuron.py,
+    over AllenSDK's own NwbDataSet and GlifNeuron), with a warning, and the
+    run's summary says which one ran."""
     try:
         from allensdk.model.glif.simulate_neuron import simulate_neuron
 
+        SIMULATE_NEURON_USED.append("AllenSDK's allensdk.model.glif.simulate_neuron")
         return simulate_neuron
-    except ImportError:
-        pass
+    except ImportError as e:
+        if os.environ.get("CI") in ("true", "1"):
+            pytest.fail("CI requires AllenSDK's real simulate_neuron, and importing it failed: "
+                        "%s (scripts/allensdk/setup_venv.sh installs what it imports)" % e)
+        reason = e
+    import warnings
+
+    warnings.warn("AllenSDK's simulate_neuron cannot be imported (%s): comparing with a "
+                  "transcription of it instead" % reason)
+    SIMULATE_NEURON_USED.append("a transcription of simulate_neuron (the real one failed to "
+                                "import: %s)" % reason)
     from allensdk.core.nwb_data_set import NwbDataSet
 
     def simulate_neuron(neuron, sweep_numbers, input_file_name, output_file_name, spike_cut_value):

@@ -3,19 +3,23 @@ by glif_rs in the same process with the default exp ("numpy"): every key of
 run() equal in dtype, shape and value (NaN equal to NaN)."""
 
 import copy
+import json
 
 import numpy as np
 import pytest
 
 import glif_rs
-from conftest import assert_same_run, case_files, load_case, stimulus
+from conftest import REFERENCE, assert_same_run, case_files, load_case, stimulus
 
 CASES = case_files()
 
 
 def test_all_cases_present():
-    # reference/README.md: 242 AllenSDK runs.
-    assert len(CASES) == 242
+    # Exactly the cases reference/traces/index.json lists, no more, no fewer.
+    index = json.loads((REFERENCE / "traces" / "index.json").read_text())
+    names = sorted("%s/%s" % (p.parent.name, p.name.split(".")[0]) for p in CASES)
+    assert names == sorted(c["name"] for c in index["cases"])
+    assert len(CASES) == index["count"]
 
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: "%s/%s" % (p.parent.name, p.name.split(".")[0]))
@@ -26,8 +30,8 @@ def test_case(path, allensdk):
     stim = stimulus(case)
     error = case["error"]
     if case.get("allensdk_patch"):
-        # linear_exact_registered: register linear_exact in both libraries,
-        # as the case's recipe did in AllenSDK.
+        # linear_exact cases: register linear_exact in both libraries, as
+        # the case's recipe did in AllenSDK.
         methods.METHOD_LIBRARY["voltage_dynamics_method"]["linear_exact"] = (
             methods.dynamics_voltage_linear_exact
         )
@@ -35,19 +39,22 @@ def test_case(path, allensdk):
             glif_rs.EXTRA_METHOD_LIBRARY["voltage_dynamics_method"]["linear_exact"]
         )
         try:
-            return compare(glif_neuron, config, case["dt"], stim)
+            return check_case(glif_neuron, case, config, stim, error)
         finally:
             del methods.METHOD_LIBRARY["voltage_dynamics_method"]["linear_exact"]
             del glif_rs.METHOD_LIBRARY["voltage_dynamics_method"]["linear_exact"]
+    return check_case(glif_neuron, case, config, stim, error)
+
+
+def check_case(glif_neuron, case, config, stim, error):
     if error is None:
         return compare(glif_neuron, config, case["dt"], stim)
     message = error["message"]
-    if "unknown method name linear_exact" in message:
-        # AllenSDK's assertion at construction; glif_rs: ValueError naming the rule.
-        with pytest.raises(ValueError, match="linear_exact"):
-            glif_rs.GlifNeuron.from_dict(config)
-    elif "reset should never happen" in message:
-        # AllenSDK raises at the first spike; glif_rs refuses at construction.
+    if "reset should never happen" in message:
+        # AllenSDK raises at the first spike (here, in this process, too);
+        # glif_rs refuses at construction.
+        with pytest.raises(Exception, match="reset should never happen"):
+            run_allensdk(glif_neuron, config, case["dt"], stim)
         with pytest.raises(ValueError, match="threshold_reset_method"):
             glif_rs.GlifNeuron.from_dict(config)
     elif "AScurrents are not zero" in message:

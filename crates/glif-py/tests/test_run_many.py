@@ -1,6 +1,7 @@
-"""glif_rs.run_many: each model gives what its own GlifNeuron.run gives
-(which test_reference.py compares with AllenSDK), on a shared stimulus or
-one stimulus per model; errors belong to their model, not to the batch."""
+"""glif_rs.run_many: each model gives what AllenSDK's GlifNeuron.run gives
+for it (compared directly, in this process), and what its own
+GlifNeuron.run gives, on a shared stimulus or one stimulus per model;
+errors belong to their model, not to the batch."""
 
 import copy
 import gzip
@@ -70,6 +71,40 @@ def test_each_model_equals_its_own_run(configs, record):
         bad += int(np.isnan(want["voltage"][-1])) if record == "all" else 0
     if record == "all":
         assert bad >= len(BAD_RESETS)
+
+
+def allensdk_run(allensdk, config, stim):
+    glif_neuron, _ = allensdk
+    neuron = glif_neuron.GlifNeuron.from_dict(copy.deepcopy(config))
+    neuron.dt = DT
+    return neuron.run(stim)
+
+
+def test_each_model_equals_allensdks_run(configs, allensdk):
+    """run_many against AllenSDK itself: every output of every model equal
+    in dtype, shape and value (numpy's exp, the default), bad resets
+    included. AllenSDK needs ~10 us per step, so the stimulus is shorter
+    than square()'s (the same step, 0.1 s)."""
+    stim = square(n=20000, start=4000, stop=20000)
+    results = glif_rs.run_many(configs, stim, dt=DT, threads=2)
+    assert len(results) == len(configs)
+    spikes = 0
+    for config, got in zip(configs, results):
+        assert isinstance(got, dict), got
+        theirs = allensdk_run(allensdk, config, stim)
+        assert_same_run(got, theirs)
+        spikes += len(theirs["spike_time_steps"])
+    assert spikes > 0
+
+
+def test_one_stimulus_per_model_equals_allensdk(configs, allensdk):
+    """One stimulus per model (different amplitudes), against AllenSDK."""
+    chosen = configs[::9]
+    stims = [square(n=8000, start=1000, stop=8000, amp=a)
+             for a in np.linspace(1e-10, 4e-10, len(chosen))]
+    results = glif_rs.run_many(chosen, stims, dt=DT, threads=2)
+    for config, stim, got in zip(chosen, stims, results):
+        assert_same_run(got, allensdk_run(allensdk, config, stim))
 
 
 def test_neurons_keyed_dicts_and_default_dt(configs):

@@ -202,3 +202,83 @@ pub fn int_init_as_float_init(path: &Path, case: Value) -> Result<Value, String>
 pub fn interpolated_from_spike(case: &Value) -> usize {
     case["interpolated_from_spike"].as_u64().unwrap_or(0) as usize
 }
+
+/// The committed index of the reference cases, `reference/traces/index.json`
+/// (written by `scripts/allensdk/make_reference.py`): every case's name
+/// (`config_key/case`) with AllenSDK's error message when its run raised
+/// (`None` when it returned outputs).
+pub fn case_index() -> Result<Vec<(String, Option<String>)>, String> {
+    let path = reference_dir().join("traces").join("index.json");
+    let doc: Value =
+        serde_json::from_str(&read_text(&path)?).map_err(|e| format!("{}: {e}", path.display()))?;
+    let cases = doc["cases"]
+        .as_array()
+        .ok_or_else(|| format!("{}: no `cases` array", path.display()))?;
+    cases
+        .iter()
+        .map(|c| {
+            let name = c["name"]
+                .as_str()
+                .ok_or_else(|| format!("{}: a case without `name`: {c}", path.display()))?;
+            Ok((name.to_string(), c["error"].as_str().map(str::to_string)))
+        })
+        .collect()
+}
+
+/// Every case file under `reference/traces`, sorted, after checking that
+/// they are exactly the cases [`case_index`] lists: a file the index does
+/// not list, or a listed case without its file, is an error naming them.
+pub fn indexed_case_files() -> Result<Vec<PathBuf>, String> {
+    let files = case_files()?;
+    let traces = reference_dir().join("traces");
+    let on_disk: std::collections::BTreeSet<String> = files
+        .iter()
+        .filter_map(|f| {
+            let rel = f.strip_prefix(&traces).ok()?.to_string_lossy().into_owned();
+            Some(
+                rel.trim_end_matches(".gz")
+                    .trim_end_matches(".json")
+                    .to_string(),
+            )
+        })
+        .collect();
+    let listed: std::collections::BTreeSet<String> =
+        case_index()?.into_iter().map(|(name, _)| name).collect();
+    let unlisted: Vec<&String> = on_disk.difference(&listed).collect();
+    let missing: Vec<&String> = listed.difference(&on_disk).collect();
+    if !unlisted.is_empty() || !missing.is_empty() {
+        return Err(format!(
+            "reference/traces does not match its index.json: {} files not listed ({:?}), {} \
+             listed cases without a file ({:?}); regenerate the index with \
+             scripts/allensdk/make_reference.py --index",
+            unlisted.len(),
+            unlisted.iter().take(5).collect::<Vec<_>>(),
+            missing.len(),
+            missing.iter().take(5).collect::<Vec<_>>()
+        ));
+    }
+    Ok(files)
+}
+
+/// SHA-256 (lower-case hex) of a full trace as `make_reference.py` hashes
+/// AllenSDK's: each value's f64 bits little-endian, in order (after-spike
+/// currents row by row), every NaN written as `0x7ff8000000000000`.
+pub fn trace_sha256(values: impl IntoIterator<Item = f64>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    let mut buf = Vec::with_capacity(8 * 4096);
+    for x in values {
+        let bits = if x.is_nan() {
+            0x7ff8_0000_0000_0000_u64
+        } else {
+            x.to_bits()
+        };
+        buf.extend_from_slice(&bits.to_le_bytes());
+        if buf.len() >= 8 * 4096 {
+            hash.update(&buf);
+            buf.clear();
+        }
+    }
+    hash.update(&buf);
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -3,15 +3,20 @@
 //! `scripts/allensdk/setup_venv.sh`) and the checks that need it.
 //!
 //! Without the environment a check is skipped, visibly: it says so on
-//! stderr and in the report `cargo xtask ci` prints. Under `CI=true` a
+//! stderr and in the report `cargo xtask ci` prints. In CI ([`ci`]: `CI=true`
+//! or `CI=1`, the one definition every script and xtask command uses) a
 //! missing environment is a failure (CI builds it; a green run must mean
-//! the checks ran).
+//! the checks ran). An environment that exists but is broken (its Python
+//! does not run, or cannot import numpy and AllenSDK's GLIF simulator) is a
+//! failure everywhere: [`python`] probes it before handing it out.
 //!
 //! Each check records one line in the file `$GLIF_ENV_REPORT` names (when
 //! set; `cargo xtask ci` sets it): `name<TAB>ran|skipped<TAB>cases<TAB>detail`.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 /// The checks that need the AllenSDK environment, with what each compares.
 /// `cargo xtask ci` lists every one of them in its summary.
@@ -81,6 +86,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "cargo xtask verify-fit: the cells of reference/fit/ through glif fit, stage by stage against AllenSDK's pipeline",
     ),
     (
+        "python/pytest-against-allensdk",
+        "scripts/python/test_package.sh: the glif_rs wheel built, imported in a fresh venv, and its pytest suite run against AllenSDK in one process (cases: tests passed)",
+    ),
+    (
         "xtask/compare",
         "cargo xtask compare: GLIF1..GLIF5 run by AllenSDK beside glif-rs, spike steps compared",
     ),
@@ -93,7 +102,9 @@ pub const CHECKS: &[(&str, &str)] = &[
 /// The environment variable naming the report file.
 pub const REPORT_VAR: &str = "GLIF_ENV_REPORT";
 
-/// Whether this is a CI run (`CI=true`, as CI services and `.ci/run` set it).
+/// Whether this is a CI run: `CI=true` or `CI=1` (CI services set one or
+/// the other). scripts/python/test_package.sh and
+/// scripts/allensdk/setup_venv.sh read `CI` the same way.
 pub fn ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
@@ -107,9 +118,15 @@ pub fn venv_dir() -> PathBuf {
     }
 }
 
+/// The import that proves the environment works: numpy and AllenSDK's GLIF
+/// simulator.
+pub const PROBE: &str = "import numpy; from allensdk.model.glif.glif_neuron import GlifNeuron";
+
 /// The environment's Python for the check `check`, or `None` when it is
 /// missing: then the skip is reported (stderr and the report file), and
-/// under `CI=true` this panics, failing the test.
+/// in CI ([`ci`]) this panics, failing the test. When the Python exists but
+/// does not run [`PROBE`] (a broken environment) the failure is recorded
+/// and this panics, in CI or not.
 pub fn python(check: &str) -> Option<PathBuf> {
     assert!(
         CHECKS.iter().any(|(name, _)| *name == check),
@@ -117,6 +134,10 @@ pub fn python(check: &str) -> Option<PathBuf> {
     );
     let python = venv_dir().join("bin").join("python");
     if python.is_file() {
+        if let Err(reason) = probe(&python) {
+            record(check, Outcome::Failed, 0, &reason);
+            panic!("{check}: the AllenSDK environment is broken: {reason}");
+        }
         return Some(python);
     }
     let reason = format!(
@@ -125,11 +146,43 @@ pub fn python(check: &str) -> Option<PathBuf> {
     );
     if ci() {
         record(check, Outcome::Failed, 0, &reason);
-        panic!("{check}: CI=true requires the AllenSDK environment: {reason}");
+        panic!("{check}: CI requires the AllenSDK environment: {reason}");
     }
     eprintln!("skipped {check}: {reason}");
     record(check, Outcome::Skipped, 0, &reason);
     None
+}
+
+/// Runs [`PROBE`] with `python` (once per interpreter and process); the
+/// reason when it does not succeed.
+pub fn probe(python: &std::path::Path) -> Result<(), String> {
+    static PROBED: Mutex<BTreeMap<PathBuf, Result<(), String>>> = Mutex::new(BTreeMap::new());
+    let mut probed = PROBED.lock().unwrap_or_else(|e| e.into_inner());
+    probed
+        .entry(python.to_path_buf())
+        .or_insert_with(|| run_probe(python))
+        .clone()
+}
+
+fn run_probe(python: &std::path::Path) -> Result<(), String> {
+    let out = std::process::Command::new(python)
+        .args(["-c", PROBE])
+        .output()
+        .map_err(|e| format!("{} could not be run: {e}", python.display()))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stderr
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    Err(format!(
+        "`{} -c '{PROBE}'` exited with {}: {last}",
+        python.display(),
+        out.status
+    ))
 }
 
 /// How an environment-dependent check ended.
@@ -137,9 +190,10 @@ pub fn python(check: &str) -> Option<PathBuf> {
 pub enum Outcome {
     /// It ran and compared the given number of cases.
     Ran,
-    /// The environment is missing (not under CI).
+    /// The environment is missing (not in CI).
     Skipped,
-    /// The environment is missing under CI.
+    /// The environment is missing in CI, broken, or its side of the
+    /// comparison failed.
     Failed,
 }
 

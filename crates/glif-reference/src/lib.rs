@@ -12,7 +12,8 @@
 //! - [`tolerance`]: the one tolerance table (per output, with its reason and
 //!   the measured worst case) and the comparison that applies it.
 //! - [`env`](mod@env): the AllenSDK environment (`.venv-allensdk`): found, or a
-//!   visible skip locally and a failure under `CI=true`; each check that
+//!   visible skip locally and a failure in CI (`CI=true` or `CI=1`), a
+//!   broken one a failure everywhere; each check that
 //!   used it records how many cases it compared for `cargo xtask ci`.
 //! - [`nwb_fixture`] (feature `nwb`): Allen-layout NWB 1.x files built with
 //!   the HDF5 library itself, independent of glif-io's NWB code.
@@ -36,7 +37,10 @@ mod paths;
 pub mod stimuli;
 pub mod tolerance;
 
-pub use cases::{case_files, case_name, config_file, config_files, load_case, numbers};
+pub use cases::{
+    case_files, case_index, case_name, config_file, config_files, indexed_case_files, load_case,
+    numbers, trace_sha256,
+};
 pub use numpy_exp::NumpyExp;
 pub use paths::{files_below, reference_dir, scratch_dir};
 pub use tolerance::{ulps, Tolerance, LIBM_TOLERANCES};

@@ -50,7 +50,9 @@ pub const LIBM_TOLERANCES: &[Tolerance] = &[
     Tolerance {
         output: "voltage",
         libm_eps: 16384.0,
-        measured_eps: 4488.0,
+        // 5757 since 2026-12-07: the 40 linear_exact combinations compared
+        // with AllenSDK's own linear_exact (2.8e-14 V); before, 4488.
+        measured_eps: 5757.0,
         reason: "1-ulp exp differences in the current and threshold decay factors, \
             compounded over up to 240,000 steps and dozens of resets",
     },

@@ -13,9 +13,11 @@ use glif_core::*;
 pub use glif_reference::{numbers, reference_dir, ulps, NumpyExp};
 use serde_json::Value;
 
-/// Every case file under reference/traces, sorted.
+/// Every case file under reference/traces, sorted, after checking that they are exactly the cases
+/// `reference/traces/index.json` lists (a file it does not list, or a
+/// listed case without its file, panics).
 pub fn case_files() -> Vec<PathBuf> {
-    glif_reference::case_files().unwrap_or_else(|e| panic!("{e}"))
+    glif_reference::indexed_case_files().unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A reference case.
