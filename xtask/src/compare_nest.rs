@@ -23,8 +23,11 @@
 //! Exit status: 0 when every spike (neuron and step) agreed between NEST and
 //! both glif-core engines, or when NEST is not available (glif-core's side
 //! is printed with a note; the two engines must still agree); 1 on a
-//! disagreement or a failed run, and without NEST under `CI=true`; 2 on a
-//! usage error. How it ended is recorded for `cargo xtask ci`'s summary
+//! disagreement, and whenever NEST can be imported but its run fails
+//! (bench_nest.py exits non-zero, prints no JSON or bad JSON, or output
+//! missing its times or spikes: [`judge`]), and without NEST under
+//! `CI=true`; 2 on a usage error. `xtask/tests/compare_nest_broken.rs`
+//! breaks the NEST side on purpose and asserts the failure. How it ended is recorded for `cargo xtask ci`'s summary
 //! (`glif_reference::env`, check `xtask/compare-nest`).
 
 use std::path::{Path, PathBuf};
@@ -50,6 +53,8 @@ Poisson input on two ports: one neuron (10 s) and 10,000 unconnected neurons
 table (see docs/PERFORMANCE.md).
 
   --quick      1 s and 1,000 neurons, 1 repeat (a smoke test)
+  --smoke      20 ms and 8 neurons, 1 repeat: checks the checking (the
+               tests that break the NEST side on purpose), times nothing
   --repeats N  runs per side and case (default 5; the table quotes medians)
 
 NEST comes from <repo>/.venv-allensdk (or $GLIF_ALLENSDK_VENV).";
@@ -140,12 +145,17 @@ struct Row {
 /// Entry point of `cargo xtask compare-nest`.
 pub fn run(args: &[String]) -> ExitCode {
     let mut quick = false;
+    let mut smoke = false;
     let mut repeats = 5usize;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--quick" => {
                 quick = true;
+                repeats = 1;
+            }
+            "--smoke" => {
+                smoke = true;
                 repeats = 1;
             }
             "--repeats" => match it.next().and_then(|n| n.parse().ok()).filter(|&n| n >= 1) {
@@ -168,7 +178,20 @@ pub fn run(args: &[String]) -> ExitCode {
     if cfg!(debug_assertions) && std::env::var_os(CHILD_ENV).is_none() {
         return rerun_in_release("compare-nest", CHILD_ENV, args);
     }
-    let cases = if quick {
+    let cases = if smoke {
+        [
+            Case {
+                name: "1 neuron",
+                neurons: 1,
+                steps: 200,
+            },
+            Case {
+                name: "8 neurons",
+                neurons: 8,
+                steps: 200,
+            },
+        ]
+    } else if quick {
         [
             Case {
                 name: "1 neuron",
@@ -259,7 +282,7 @@ pub fn run(args: &[String]) -> ExitCode {
         });
     }
     let _ = std::fs::remove_dir_all(&dir);
-    let code = report(&rows, repeats);
+    let code = report(&rows, available.is_ok(), repeats);
     record_env_check(&available, &rows, code == ExitCode::SUCCESS).unwrap_or(code)
 }
 
@@ -302,13 +325,12 @@ fn record_env_check(available: &Result<(), String>, rows: &[Row], ok: bool) -> O
             None
         }
         Ok(()) if !ok => {
-            record(
-                CHECK,
-                Outcome::Failed,
-                0,
-                "a run failed or a spike differed (see its table)",
-            );
-            None
+            let why = rows
+                .iter()
+                .find_map(|r| judge(true, &r.nest, &r.spikes, r.population_agrees).err())
+                .unwrap_or_else(|| "a case failed (see its table)".into());
+            record(CHECK, Outcome::Failed, 0, &format!("{why} (see its table)"));
+            Some(ExitCode::FAILURE)
         }
         Ok(()) => {
             record(
@@ -343,20 +365,37 @@ fn run_nest(
         .args(["--repeats", &repeats.to_string()])
         .output()
         .map_err(|e| format!("could not run {}: {e}", python.display()))?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    judge_output(
+        out.status.success(),
+        &out.status.to_string(),
+        &out.stdout,
+        &out.stderr,
+    )
+}
+
+/// NEST's side as bench_nest.py ended: its JSON line, or why there is none
+/// (a non-zero exit, no JSON line, bad JSON), naming the last lines of its
+/// stderr.
+fn judge_output(
+    success: bool,
+    status: &str,
+    stdout: &[u8],
+    stderr: &[u8],
+) -> Result<Value, String> {
+    let stdout = String::from_utf8_lossy(stdout);
+    let stderr = String::from_utf8_lossy(stderr);
+    let tail: Vec<&str> = stderr.lines().rev().take(5).collect();
+    let tail = tail.into_iter().rev().collect::<Vec<_>>().join(" | ");
+    if !success {
+        return Err(format!("bench_nest.py exited with {status}: {tail}"));
+    }
     match stdout.lines().rev().find(|l| l.starts_with('{')) {
-        Some(line) if out.status.success() => {
-            serde_json::from_str(line).map_err(|e| format!("bench_nest.py printed bad JSON: {e}"))
-        }
-        _ => {
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            let tail: Vec<&str> = stderr.lines().rev().take(5).collect();
-            Err(format!(
-                "bench_nest.py exited with {}: {}",
-                out.status,
-                tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
-            ))
-        }
+        Some(line) => serde_json::from_str(line)
+            .map_err(|e| format!("bench_nest.py printed bad JSON ({e}): {line:.80}")),
+        None => Err(format!(
+            "bench_nest.py printed no JSON line (stdout {:?}): {tail}",
+            stdout.chars().take(80).collect::<String>()
+        )),
     }
 }
 
@@ -388,7 +427,7 @@ fn nest_spikes(v: &Value) -> Option<Spikes> {
         .collect()
 }
 
-fn report(rows: &[Row], repeats: usize) -> ExitCode {
+fn report(rows: &[Row], available: bool, repeats: usize) -> ExitCode {
     let (cpu, cpus) = cpu_model();
     let mut ok = true;
     println!("## glif_psc: glif-core against NEST 3.10 (one thread)\n");
@@ -420,7 +459,7 @@ fn report(rows: &[Row], repeats: usize) -> ExitCode {
     );
     for cpu in [false, true] {
         println!("\n{}\n", if cpu { "CPU time:" } else { "Wall time:" });
-        ok &= table(rows, cpu);
+        ok &= table(rows, available, cpu);
     }
     if ok {
         ExitCode::SUCCESS
@@ -429,9 +468,53 @@ fn report(rows: &[Row], repeats: usize) -> ExitCode {
     }
 }
 
-/// Prints the table by wall (`cpu` false) or CPU time; false when a run
-/// failed or a spike differed.
-fn table(rows: &[Row], cpu: bool) -> bool {
+/// Whether one case passes: `Ok` when NEST ran, reported well-formed output
+/// (its times, its spikes, repeats that agree) and every spike agreed with
+/// glif-core's single-neuron engine, which the population engine agreed
+/// with; also `Ok` when NEST is not `available` and the glif-core engines
+/// agree (the skip, or under `CI=true` the failure, is then recorded by
+/// [`record_env_check`]). Otherwise why not: NEST available but its run
+/// failed (crashed, printed no JSON or bad JSON), output missing a field,
+/// or a spike differing.
+fn judge(
+    available: bool,
+    nest: &Result<Value, String>,
+    spikes: &Spikes,
+    population_agrees: bool,
+) -> Result<(), String> {
+    if !population_agrees {
+        return Err("glif-core's population engine differs from its single-neuron model".into());
+    }
+    let v = match nest {
+        Err(e) if available => return Err(format!("the NEST run failed: {e}")),
+        Err(_) => return Ok(()),
+        Ok(v) => v,
+    };
+    for key in ["seconds", "cpu_seconds"] {
+        let n = v[key]
+            .as_array()
+            .map_or(0, |a| a.iter().filter(|x| x.is_f64()).count());
+        if n == 0 {
+            return Err(format!("NEST's output has no times in `{key}`"));
+        }
+    }
+    if v["repeats_agree"].as_bool() != Some(true) {
+        return Err("NEST's repeats disagree, or `repeats_agree` is missing".into());
+    }
+    match nest_spikes(v) {
+        None => Err("NEST's output has no readable `spikes`".into()),
+        Some(t) if &t == spikes => Ok(()),
+        Some(t) => Err(format!(
+            "spikes differ: NEST {} vs glif-core {}",
+            t.len(),
+            spikes.len()
+        )),
+    }
+}
+
+/// Prints the table by wall (`cpu` false) or CPU time; false when a case
+/// does not pass [`judge`].
+fn table(rows: &[Row], available: bool, cpu: bool) -> bool {
     let mut ok = true;
     println!(
         "| case | neuron-steps | input spikes | NEST | glif-core single | glif-core population ({LANES} lanes) | NEST / single | NEST / population | spikes |"
@@ -445,22 +528,24 @@ fn table(rows: &[Row], cpu: bool) -> bool {
         } else {
             ns(r.population_s.of(cpu), nsteps)
         };
-        let (nest_cell, ratio1, ratio2, spikes_cell) = match &r.nest {
-            Ok(v) => {
+        let verdict = judge(available, &r.nest, &r.spikes, r.population_agrees);
+        if let Err(why) = &verdict {
+            ok = false;
+            if !cpu {
+                eprintln!("compare-nest: {}: FAILED: {why}", r.case.name);
+            }
+        }
+        let (nest_cell, ratio1, ratio2, spikes_cell) = match (&r.nest, &verdict) {
+            (Ok(v), _) => {
                 let secs: Vec<f64> = v[if cpu { "cpu_seconds" } else { "seconds" }]
                     .as_array()
                     .map(|a| a.iter().filter_map(Value::as_f64).collect())
                     .unwrap_or_default();
-                let theirs = nest_spikes(v);
-                let agree = theirs.as_ref() == Some(&r.spikes) && r.population_agrees;
-                ok &= agree && v["repeats_agree"].as_bool() == Some(true);
-                let cell = match theirs {
-                    Some(t) if agree => format!("{} = {}, every spike", t.len(), r.spikes.len()),
-                    Some(t) => format!("**differ**: NEST {} vs glif {}", t.len(), r.spikes.len()),
-                    None => "**unreadable**".into(),
+                let cell = match &verdict {
+                    Ok(()) => format!("{} = {}, every spike", r.spikes.len(), r.spikes.len()),
+                    Err(why) => format!("**{why}**"),
                 };
                 if secs.is_empty() {
-                    ok = false;
                     ("error".into(), "—".into(), "—".into(), cell)
                 } else {
                     let (n, c) = ns(&secs, nsteps);
@@ -472,18 +557,19 @@ fn table(rows: &[Row], cpu: bool) -> bool {
                     (c, format!("{:.0}x", n / single), pop_ratio, cell)
                 }
             }
-            Err(e) => {
+            (Err(e), Ok(())) => {
                 if !cpu {
                     eprintln!("compare-nest: NEST {}: {e}", r.case.name);
                 }
-                ok &= r.population_agrees;
-                let cell = if r.population_agrees {
-                    format!("{} (engines agree; NEST not run)", r.spikes.len())
-                } else {
-                    "**engines differ**".into()
-                };
+                let cell = format!("{} (engines agree; NEST not run)", r.spikes.len());
                 ("not run".into(), "—".into(), "—".into(), cell)
             }
+            (Err(_), Err(why)) => (
+                "**failed**".into(),
+                "—".into(),
+                "—".into(),
+                format!("**{why}**"),
+            ),
         };
         println!(
             "| {} x {} steps | {:.1e} | {} | {nest_cell} | {single_cell} | {pop_cell} | {ratio1} | {ratio2} | {spikes_cell} |",
@@ -491,4 +577,56 @@ fn table(rows: &[Row], cpu: bool) -> bool {
         );
     }
     ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn good() -> Value {
+        json!({"seconds": [0.5], "cpu_seconds": [0.5], "repeats_agree": true,
+               "spikes": [[0, 12], [1, 40]]})
+    }
+
+    const SPIKES: [(u32, u32); 2] = [(0, 12), (1, 40)];
+
+    #[test]
+    fn a_failed_nest_run_fails_when_nest_is_available() {
+        let spikes = SPIKES.to_vec();
+        assert!(judge(true, &Ok(good()), &spikes, true).is_ok());
+        let crashed = judge_output(false, "exit status: 1", b"", b"Traceback\nKeyError: x");
+        let e = judge(true, &crashed, &spikes, true).unwrap_err();
+        assert!(
+            e.contains("exit status: 1") && e.contains("KeyError"),
+            "{e}"
+        );
+        let garbage = judge_output(true, "exit status: 0", b"{not json\n", b"");
+        assert!(judge(true, &garbage, &spikes, true)
+            .unwrap_err()
+            .contains("bad JSON"));
+        let silent = judge_output(true, "exit status: 0", b"hello\n", b"");
+        assert!(judge(true, &silent, &spikes, true)
+            .unwrap_err()
+            .contains("no JSON line"));
+        // Without NEST the case passes here (the skip, or the CI failure, is recorded apart).
+        assert!(judge(false, &crashed, &spikes, true).is_ok());
+        assert!(judge(false, &crashed, &spikes, false).is_err());
+    }
+
+    #[test]
+    fn incomplete_or_differing_nest_output_fails() {
+        let spikes = SPIKES.to_vec();
+        for key in ["seconds", "cpu_seconds", "repeats_agree", "spikes"] {
+            let mut v = good();
+            v.as_object_mut().map(|o| o.remove(key));
+            assert!(judge(true, &Ok(v), &spikes, true).is_err(), "{key}");
+        }
+        let mut v = good();
+        v["spikes"] = json!([[0, 12], [1, 41]]);
+        assert!(judge(true, &Ok(v), &spikes, true)
+            .unwrap_err()
+            .contains("differ"));
+        assert!(judge(true, &Ok(good()), &spikes, false).is_err());
+    }
 }
