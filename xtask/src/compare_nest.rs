@@ -35,8 +35,10 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 use glif_benches::nest::{
-    model, params_json, run_single, PopulationSetup, SpikeTrains, Spikes, DELAY_STEPS, LANES,
-    PORT_RATE_HZ, PORT_WEIGHT_PA, RESOLUTION_MS,
+    cond_model, double_alpha_model, model, params_json, params_json_cond, params_json_double_alpha,
+    run_single, run_single_cond, run_single_double_alpha, DoubleAlphaSetup, PopulationSetup,
+    SpikeTrains, Spikes, COND_WEIGHT_NS, DELAY_STEPS, LANES, PORT_RATE_HZ, PORT_WEIGHT_PA,
+    RESOLUTION_MS,
 };
 use serde_json::Value;
 
@@ -59,10 +61,56 @@ table (see docs/PERFORMANCE.md).
 
 NEST comes from <repo>/.venv-allensdk (or $GLIF_ALLENSDK_VENV).";
 
+/// The NEST model a case runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Bench {
+    /// `glif_psc`: single-neuron model and `PscPopulation`.
+    Psc,
+    /// `glif_psc_double_alpha`: single-neuron model and `DoubleAlphaPopulation`.
+    DoubleAlpha,
+    /// `glif_cond`: the single-neuron model (it has no population engine).
+    Cond,
+}
+
+impl Bench {
+    fn nest_name(self) -> &'static str {
+        match self {
+            Bench::Psc => "glif_psc",
+            Bench::DoubleAlpha => "glif_psc_double_alpha",
+            Bench::Cond => "glif_cond",
+        }
+    }
+
+    fn params(self) -> Value {
+        match self {
+            Bench::Psc => params_json(),
+            Bench::DoubleAlpha => params_json_double_alpha(),
+            Bench::Cond => params_json_cond(),
+        }
+    }
+
+    fn weights(self) -> [f64; 2] {
+        match self {
+            Bench::Cond => COND_WEIGHT_NS,
+            _ => PORT_WEIGHT_PA,
+        }
+    }
+}
+
 struct Case {
     name: &'static str,
+    model: Bench,
     neurons: usize,
     steps: u32,
+}
+
+const fn case(name: &'static str, model: Bench, neurons: usize, steps: u32) -> Case {
+    Case {
+        name,
+        model,
+        neurons,
+        steps,
+    }
 }
 
 /// Wall and CPU seconds of each repeat.
@@ -178,44 +226,43 @@ pub fn run(args: &[String]) -> ExitCode {
     if cfg!(debug_assertions) && std::env::var_os(CHILD_ENV).is_none() {
         return rerun_in_release("compare-nest", CHILD_ENV, args);
     }
+    // (Population engines for glif_psc and the double alpha model; glif_cond
+    // has only the single-neuron model.)
     let cases = if smoke {
         [
-            Case {
-                name: "1 neuron",
-                neurons: 1,
-                steps: 200,
-            },
-            Case {
-                name: "8 neurons",
-                neurons: 8,
-                steps: 200,
-            },
+            case("glif_psc, 1 neuron", Bench::Psc, 1, 200),
+            case("glif_psc, 8 neurons", Bench::Psc, 8, 200),
+            case(
+                "glif_psc_double_alpha, 8 neurons",
+                Bench::DoubleAlpha,
+                8,
+                200,
+            ),
+            case("glif_cond, 1 neuron", Bench::Cond, 1, 200),
         ]
     } else if quick {
         [
-            Case {
-                name: "1 neuron",
-                neurons: 1,
-                steps: 10_000,
-            },
-            Case {
-                name: "1,000 neurons",
-                neurons: 1_000,
-                steps: 2_000,
-            },
+            case("glif_psc, 1 neuron", Bench::Psc, 1, 10_000),
+            case("glif_psc, 1,000 neurons", Bench::Psc, 1_000, 2_000),
+            case(
+                "glif_psc_double_alpha, 1,000 neurons",
+                Bench::DoubleAlpha,
+                1_000,
+                2_000,
+            ),
+            case("glif_cond, 1 neuron", Bench::Cond, 1, 10_000),
         ]
     } else {
         [
-            Case {
-                name: "1 neuron",
-                neurons: 1,
-                steps: 100_000,
-            },
-            Case {
-                name: "10,000 neurons",
-                neurons: 10_000,
-                steps: 2_000,
-            },
+            case("glif_psc, 1 neuron", Bench::Psc, 1, 100_000),
+            case("glif_psc, 10,000 neurons", Bench::Psc, 10_000, 2_000),
+            case(
+                "glif_psc_double_alpha, 10,000 neurons",
+                Bench::DoubleAlpha,
+                10_000,
+                2_000,
+            ),
+            case("glif_cond, 1 neuron", Bench::Cond, 1, 100_000),
         ]
     };
     let root = repo_root();
@@ -234,38 +281,77 @@ pub fn run(args: &[String]) -> ExitCode {
         eprintln!("compare-nest: NEST not run: {reason}");
     }
     let (m, init) = model();
+    let (da, da_init) = double_alpha_model();
+    let (cond, cond_init) = cond_model();
     let mut rows = Vec::new();
     for case in cases {
         eprintln!("compare-nest: {} x {} steps", case.name, case.steps);
         let trains = SpikeTrains::generate(case.neurons, case.steps);
-        // The population engine needs whole blocks (one neuron: not run).
-        // Its input as per-step lane masks, built before timing (as NEST's
-        // generators are loaded before its simulation is timed).
-        let pop = case.neurons.is_multiple_of(LANES).then(|| {
-            let pop = PopulationSetup::new(&m, &init, case.neurons);
-            let masks = pop.masks(&trains);
-            (pop, masks)
-        });
         let mut single_s = Times::default();
         let mut population_s = Times::default();
         let mut spikes = Vec::new();
         let mut population_agrees = true;
-        for _ in 0..repeats {
-            let t0 = Clock::now();
-            spikes = run_single(&m, &init, &trains);
-            single_s.push(t0.elapsed());
-            if let Some((pop, masks)) = &pop {
-                let t0 = Clock::now();
-                let p = pop.run(masks, case.steps as usize);
-                population_s.push(t0.elapsed());
-                population_agrees &= p == spikes;
+        // The population engine needs whole blocks (one neuron: not run).
+        // Its input as per-step lane masks, built before timing (as NEST's
+        // generators are loaded before its simulation is timed).
+        let blocks = case.neurons.is_multiple_of(LANES);
+        match case.model {
+            Bench::Psc => {
+                let pop = blocks.then(|| {
+                    let pop = PopulationSetup::new(&m, &init, case.neurons);
+                    let masks = pop.masks(&trains);
+                    (pop, masks)
+                });
+                for _ in 0..repeats {
+                    let t0 = Clock::now();
+                    spikes = run_single(&m, &init, &trains);
+                    single_s.push(t0.elapsed());
+                    if let Some((pop, masks)) = &pop {
+                        let t0 = Clock::now();
+                        let p = pop.run(masks, case.steps as usize);
+                        population_s.push(t0.elapsed());
+                        population_agrees &= p == spikes;
+                    }
+                }
+            }
+            Bench::DoubleAlpha => {
+                let pop = blocks.then(|| {
+                    let pop = DoubleAlphaSetup::new(&da, &da_init, case.neurons);
+                    let masks = pop.masks(&trains);
+                    (pop, masks)
+                });
+                for _ in 0..repeats {
+                    let t0 = Clock::now();
+                    spikes = run_single_double_alpha(&da, &da_init, &trains);
+                    single_s.push(t0.elapsed());
+                    if let Some((pop, masks)) = &pop {
+                        let t0 = Clock::now();
+                        let p = pop.run(masks, case.steps as usize);
+                        population_s.push(t0.elapsed());
+                        population_agrees &= p == spikes;
+                    }
+                }
+            }
+            Bench::Cond => {
+                for _ in 0..repeats {
+                    let t0 = Clock::now();
+                    let r = run_single_cond(&cond, &cond_init, &trains);
+                    single_s.push(t0.elapsed());
+                    match r {
+                        Ok(sp) => spikes = sp,
+                        Err(e) => {
+                            eprintln!("compare-nest: {}: {e}", case.name);
+                            population_agrees = false;
+                        }
+                    }
+                }
             }
         }
         let nest = match &available {
             Ok(()) => {
-                let path = dir.join(format!("trains-{}.bin", case.neurons));
+                let path = dir.join(format!("trains-{}-{}.bin", case.neurons, case.steps));
                 match trains.write(&path) {
-                    Ok(()) => run_nest(&root, &python, &path, case.steps, repeats),
+                    Ok(()) => run_nest(&root, &python, &path, &case, repeats),
                     Err(e) => Err(format!("cannot write {}: {e}", path.display())),
                 }
             }
@@ -348,20 +434,21 @@ fn run_nest(
     root: &Path,
     python: &Path,
     trains: &Path,
-    steps: u32,
+    case: &Case,
     repeats: usize,
 ) -> Result<Value, String> {
-    let weights = PORT_WEIGHT_PA.map(|w| w.to_string()).join(",");
+    let weights = case.model.weights().map(|w| w.to_string()).join(",");
     let out = Command::new(python)
         .current_dir(root)
         .arg("scripts/nest/bench_nest.py")
         .arg("--trains")
         .arg(trains)
-        .args(["--steps", &steps.to_string()])
+        .args(["--model", case.model.nest_name()])
+        .args(["--steps", &case.steps.to_string()])
         .args(["--resolution", &RESOLUTION_MS.to_string()])
         .args(["--delay-steps", &DELAY_STEPS.to_string()])
         .args(["--weights", &weights])
-        .args(["--params", &params_json().to_string()])
+        .args(["--params", &case.model.params().to_string()])
         .args(["--repeats", &repeats.to_string()])
         .output()
         .map_err(|e| format!("could not run {}: {e}", python.display()))?;
@@ -430,7 +517,9 @@ fn nest_spikes(v: &Value) -> Option<Spikes> {
 fn report(rows: &[Row], available: bool, repeats: usize) -> ExitCode {
     let (cpu, cpus) = cpu_model();
     let mut ok = true;
-    println!("## glif_psc: glif-core against NEST 3.10 (one thread)\n");
+    println!(
+        "## glif_psc, glif_psc_double_alpha, glif_cond: glif-core against NEST 3.10 (one thread)\n"
+    );
     let nest_version = rows.iter().find_map(|r| {
         r.nest.as_ref().ok()?["nest_version"]
             .as_str()
@@ -442,13 +531,17 @@ fn report(rows: &[Row], available: bool, repeats: usize) -> ExitCode {
         None => println!("- NEST not run"),
     }
     println!(
-        "- GLIF5 glif_psc (NEST defaults, all switches on), tau_syn 2 and 5 ms, h = {RESOLUTION_MS} ms; \
-         Bernoulli input per step on port 1 ({} Hz, {} pA) and port 2 ({} Hz, {} pA), seeded; \
-         NEST gets the same trains as spike_generators (delay {} ms)",
+        "- GLIF5 (NEST defaults, all switches on), h = {RESOLUTION_MS} ms: glif_psc tau_syn 2 and 5 ms; \
+         glif_psc_double_alpha tau_syn_fast 2 and 5, tau_syn_slow 6 and 10 ms, amp_slow 0.3 and 0.5; \
+         glif_cond tau_syn 0.2 and 2 ms, E_rev 0 and -85 mV. \
+         Bernoulli input per step on port 1 ({} Hz; {} pA, glif_cond {} nS) and port 2 ({} Hz; {} pA, \
+         glif_cond {} nS), seeded; NEST gets the same trains as spike_generators (delay {} ms)",
         PORT_RATE_HZ[0],
         PORT_WEIGHT_PA[0],
+        COND_WEIGHT_NS[0],
         PORT_RATE_HZ[1],
         PORT_WEIGHT_PA[1],
+        COND_WEIGHT_NS[1],
         f64::from(DELAY_STEPS) * RESOLUTION_MS
     );
     println!(
@@ -483,7 +576,10 @@ fn judge(
     population_agrees: bool,
 ) -> Result<(), String> {
     if !population_agrees {
-        return Err("glif-core's population engine differs from its single-neuron model".into());
+        return Err(
+            "glif-core's population engine differs from its single-neuron model (or a glif-core run failed)"
+                .into(),
+        );
     }
     let v = match nest {
         Err(e) if available => return Err(format!("the NEST run failed: {e}")),
@@ -524,7 +620,12 @@ fn table(rows: &[Row], available: bool, cpu: bool) -> bool {
         let nsteps = r.case.neurons as f64 * f64::from(r.case.steps);
         let (single, single_cell) = ns(r.single_s.of(cpu), nsteps);
         let (popu, pop_cell) = if r.population_s.wall.is_empty() {
-            (f64::NAN, "— (fewer neurons than lanes)".to_string())
+            let why = if r.case.model == Bench::Cond {
+                "— (single-neuron model only)"
+            } else {
+                "— (fewer neurons than lanes)"
+            };
+            (f64::NAN, why.to_string())
         } else {
             ns(r.population_s.of(cpu), nsteps)
         };
