@@ -311,3 +311,45 @@ fn print_coverage(table: &BTreeMap<(String, u64), Vec<Coverage>>) {
     row("all", "all", &all);
     println!();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::expected_cases;
+
+    /// A folder with `files` (empty case files) and an index listing
+    /// `listed` with the given total.
+    fn folder(tag: &str, files: &[&str], listed: &[&str], total: usize) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("glif-vn-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for f in files {
+            let p = dir.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, b"").unwrap();
+        }
+        std::fs::create_dir_all(&dir).unwrap();
+        let idx = serde_json::json!({"total": total, "per_model": {"glif_psc": total},
+                                     "cases": listed});
+        std::fs::write(dir.join("index.json"), idx.to_string()).unwrap();
+        dir
+    }
+
+    #[test]
+    fn the_index_and_the_files_must_agree_both_ways() {
+        let (a, b) = ("glif_psc/a.json.gz", "glif_psc/b.json.gz");
+        let ok = folder("ok", &[a, b], &[a, b], 2);
+        assert_eq!(expected_cases(&ok).unwrap().len(), 2);
+        let missing = folder("missing", &[a], &[a, b], 2);
+        assert!(expected_cases(&missing)
+            .unwrap_err()
+            .contains("not on disk"));
+        let extra = folder("extra", &[a, b], &[a], 1);
+        assert!(expected_cases(&extra)
+            .unwrap_err()
+            .contains("not in the index"));
+        let count = folder("count", &[a, b], &[a, b], 3);
+        assert!(expected_cases(&count).unwrap_err().contains("total"));
+        for d in [ok, missing, extra, count] {
+            let _ = std::fs::remove_dir_all(d);
+        }
+    }
+}
