@@ -16,8 +16,17 @@
 //! steps start after [`DELAY_STEPS`]: NEST's connections have a 1 ms delay
 //! (so its kernel advances 10 steps per slice, as in a network) and a
 //! generator cannot emit before time 0.
+//!
+//! The same trains also drive `glif_psc_double_alpha` ([`double_alpha_model`]:
+//! the same GLIF5 neuron, fast and slow alpha currents per port; single
+//! neuron and [`DoubleAlphaSetup`], its population engine) and `glif_cond`
+//! ([`cond_model`]: conductances with reversal potentials 0 and -85 mV,
+//! weights [`COND_WEIGHT_NS`]; single neuron, the only engine it has).
 
-use glif_core::nest::{GlifInit, GlifPsc, PscBlock, PscPopulation, PscState, PscWide};
+use glif_core::nest::{
+    CondState, DoubleAlphaBlock, DoubleAlphaPopulation, DoubleAlphaState, DoubleAlphaWide,
+    GlifCond, GlifInit, GlifPsc, GlifPscDoubleAlpha, PscBlock, PscPopulation, PscState, PscWide,
+};
 use glif_core::{Float, Lanes};
 use glif_io::nest::{NestModel, NestParams, StdExp};
 use serde_json::{json, Value};
@@ -225,17 +234,7 @@ impl PopulationSetup {
     /// lane `l` receives a spike in step `k`). Built once, before timing, as
     /// NEST's spike generators are loaded before its simulation is timed.
     pub fn masks(&self, t: &SpikeTrains) -> Vec<[u64; PORTS]> {
-        let steps = t.steps as usize;
-        let mut m = vec![[0u64; PORTS]; self.blocks.len() * steps];
-        for n in 0..t.neurons {
-            let (b, lane) = (n / LANES, n % LANES);
-            for (port, slot) in (0..PORTS).map(|p| (p, p)) {
-                for &k in t.of(port, n) {
-                    m[b * steps + k as usize - 1][slot] |= 1 << lane;
-                }
-            }
-        }
-        m
+        lane_masks(self.blocks.len(), t)
     }
 
     /// Runs the population engine from the initial blocks (copied) for
@@ -244,6 +243,207 @@ impl PopulationSetup {
     pub fn run(&self, masks: &[[u64; PORTS]], steps: usize) -> Spikes {
         let mut blocks = self.blocks.clone();
         let mut pop = PscPopulation::new(&self.models, &self.wide, &mut blocks).expect("lengths");
+        let mut spikes = Vec::new();
+        pop.run(
+            1,
+            steps,
+            |b, k, w| {
+                let m = masks[b * steps + k - 1];
+                for port in 0..PORTS {
+                    let wp = PORT_WEIGHT_PA[port];
+                    w[port] =
+                        Lanes::from_fn(|lane| if m[port] >> lane & 1 != 0 { wp } else { 0.0 });
+                }
+                Lanes::ZERO
+            },
+            |n, k| spikes.push((n as u32, k as u32)),
+        );
+        spikes.sort_unstable();
+        spikes
+    }
+}
+
+/// The `glif_psc_double_alpha` benchmark neuron: [`params_json`]'s GLIF5
+/// with `tau_syn_fast` 2 and 5 ms, `tau_syn_slow` 6 and 10 ms, `amp_slow`
+/// 0.3 and 0.5.
+pub fn params_json_double_alpha() -> Value {
+    json!({
+        "spike_dependent_threshold": true,
+        "after_spike_currents": true,
+        "adapting_threshold": true,
+        "tau_syn_fast": [2.0, 5.0],
+        "tau_syn_slow": [6.0, 10.0],
+        "amp_slow": [0.3, 0.5],
+    })
+}
+
+/// Conductance weights (nS) of the `glif_cond` benchmark, per port:
+/// excitatory (`E_rev` 0 mV), inhibitory (`E_rev` -85 mV).
+pub const COND_WEIGHT_NS: [f64; 2] = [20.0, 4.0];
+
+/// The `glif_cond` benchmark neuron: GLIF5 with NEST's defaults,
+/// `tau_syn` 0.2 and 2 ms, `E_rev` 0 and -85 mV.
+pub fn params_json_cond() -> Value {
+    json!({
+        "spike_dependent_threshold": true,
+        "after_spike_currents": true,
+        "adapting_threshold": true,
+        "tau_syn": [0.2, 2.0],
+        "E_rev": [0.0, -85.0],
+    })
+}
+
+/// The glif-core model of [`params_json_double_alpha`] and its initial state.
+pub fn double_alpha_model() -> (
+    GlifPscDoubleAlpha<f64, PORTS, ASC>,
+    DoubleAlphaState<f64, PORTS, ASC>,
+) {
+    let p = NestParams::from_json(NestModel::GlifPscDoubleAlpha, &params_json_double_alpha())
+        .expect("benchmark params");
+    let (m, init): (GlifPscDoubleAlpha<f64, PORTS, ASC>, GlifInit<f64, ASC>) = p
+        .double_alpha_model(RESOLUTION_MS, &StdExp)
+        .expect("benchmark model");
+    let s = m.state(&init, 0.0);
+    (m, s)
+}
+
+/// The glif-core model of [`params_json_cond`] (`exp` and `pow` from the C
+/// library, as NEST's and GSL's) and its initial state.
+pub fn cond_model() -> (
+    GlifCond<f64, PORTS, ASC, StdExp>,
+    CondState<f64, PORTS, ASC>,
+) {
+    let p =
+        NestParams::from_json(NestModel::GlifCond, &params_json_cond()).expect("benchmark params");
+    let (m, init): (GlifCond<f64, PORTS, ASC, StdExp>, GlifInit<f64, ASC>) = p
+        .cond_model(RESOLUTION_MS, &StdExp, StdExp)
+        .expect("benchmark model");
+    let s = m.state(&init, 0.0);
+    (m, s)
+}
+
+/// Every neuron from `init` through `step(state, weights)` (true: it
+/// spiked), one after another, on the trains with `weights` per port;
+/// spikes sorted by (neuron, step).
+fn walk<S: Copy>(
+    t: &SpikeTrains,
+    weights: [f64; PORTS],
+    init: &S,
+    mut step: impl FnMut(&mut S, &[f64; PORTS]) -> bool,
+) -> Spikes {
+    let mut spikes = Vec::new();
+    for n in 0..t.neurons {
+        let mut s = *init;
+        let trains = [t.of(0, n), t.of(1, n)];
+        let mut next = [0usize; PORTS];
+        for k in 1..=t.steps {
+            let mut w = [0.0; PORTS];
+            for port in 0..PORTS {
+                let hit = trains[port].get(next[port]) == Some(&k);
+                w[port] = if hit { weights[port] } else { 0.0 };
+                next[port] += usize::from(hit);
+            }
+            if step(&mut s, &w) {
+                spikes.push((n as u32, k));
+            }
+        }
+    }
+    spikes
+}
+
+/// [`run_single`] for `glif_psc_double_alpha`.
+pub fn run_single_double_alpha(
+    model: &GlifPscDoubleAlpha<f64, PORTS, ASC>,
+    init: &DoubleAlphaState<f64, PORTS, ASC>,
+    t: &SpikeTrains,
+) -> Spikes {
+    walk(t, PORT_WEIGHT_PA, init, |s, w| model.step(s, w, 0.0))
+}
+
+/// [`run_single`] for `glif_cond` (weights [`COND_WEIGHT_NS`]); `Err` if
+/// the integrator stalls (it does not on this input).
+pub fn run_single_cond(
+    model: &GlifCond<f64, PORTS, ASC, StdExp>,
+    init: &CondState<f64, PORTS, ASC>,
+    t: &SpikeTrains,
+) -> Result<Spikes, String> {
+    let mut stalled = None;
+    let spikes = walk(t, COND_WEIGHT_NS, init, |s, w| {
+        model.step(s, w, 0.0).unwrap_or_else(|_| {
+            stalled.get_or_insert("glif_cond's integrator stalled".to_string());
+            false
+        })
+    });
+    match stalled {
+        Some(e) => Err(e),
+        None => Ok(spikes),
+    }
+}
+
+/// Per block and step, one bit per lane and port ([`PopulationSetup::masks`]).
+// `port` picks both the train and the row's slot.
+#[allow(clippy::needless_range_loop)]
+fn lane_masks(blocks: usize, t: &SpikeTrains) -> Vec<[u64; PORTS]> {
+    let steps = t.steps as usize;
+    let mut m = vec![[0u64; PORTS]; blocks * steps];
+    for n in 0..t.neurons {
+        let (b, lane) = (n / LANES, n % LANES);
+        for port in 0..PORTS {
+            for &k in t.of(port, n) {
+                m[b * steps + k as usize - 1][port] |= 1 << lane;
+            }
+        }
+    }
+    m
+}
+
+/// [`PopulationSetup`] for `glif_psc_double_alpha` (`DoubleAlphaPopulation`).
+pub struct DoubleAlphaSetup {
+    /// One model per neuron.
+    pub models: Vec<GlifPscDoubleAlpha<f64, PORTS, ASC>>,
+    /// One per block.
+    pub wide: Vec<DoubleAlphaWide<f64, PORTS, ASC, LANES>>,
+    /// The blocks at their initial state.
+    pub blocks: Vec<DoubleAlphaBlock<f64, PORTS, ASC, LANES>>,
+}
+
+impl DoubleAlphaSetup {
+    /// `neurons` (a multiple of [`LANES`]) copies of `model` in state `init`.
+    pub fn new(
+        model: &GlifPscDoubleAlpha<f64, PORTS, ASC>,
+        init: &DoubleAlphaState<f64, PORTS, ASC>,
+        neurons: usize,
+    ) -> Self {
+        assert!(
+            neurons.is_multiple_of(LANES),
+            "neurons must be a multiple of {LANES}"
+        );
+        let models = vec![*model; neurons];
+        let refs: Vec<&GlifPscDoubleAlpha<f64, PORTS, ASC>> = models.iter().collect();
+        let wide = refs
+            .chunks_exact(LANES)
+            .map(|c| DoubleAlphaWide::new(c.try_into().expect("LANES")).expect("one level"))
+            .collect();
+        let blocks = (0..neurons / LANES)
+            .map(|_| DoubleAlphaBlock::new(&[*init; LANES]))
+            .collect();
+        DoubleAlphaSetup {
+            models,
+            wide,
+            blocks,
+        }
+    }
+
+    /// The trains as per-step lane masks ([`PopulationSetup::masks`]).
+    pub fn masks(&self, t: &SpikeTrains) -> Vec<[u64; PORTS]> {
+        lane_masks(self.blocks.len(), t)
+    }
+
+    /// [`PopulationSetup::run`] through `DoubleAlphaPopulation`.
+    pub fn run(&self, masks: &[[u64; PORTS]], steps: usize) -> Spikes {
+        let mut blocks = self.blocks.clone();
+        let mut pop =
+            DoubleAlphaPopulation::new(&self.models, &self.wide, &mut blocks).expect("lengths");
         let mut spikes = Vec::new();
         pop.run(
             1,

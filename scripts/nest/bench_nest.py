@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Time NEST 3.10's glif_psc on given input spike trains, for `cargo xtask compare-nest`.
+"""Time NEST 3.10's glif_psc, glif_psc_double_alpha or glif_cond on given input
+spike trains, for `cargo xtask compare-nest`.
 
     .venv-allensdk/bin/python scripts/nest/bench_nest.py --trains FILE \\
-        --steps N --resolution 0.1 --delay-steps 10 --weights 80,-60 \\
+        [--model glif_psc] --steps N --resolution 0.1 --delay-steps 10 --weights 80,-60 \\
         --params '{"tau_syn": [2.0, 5.0], ...}' [--repeats R]
 
 FILE (written by glif-benches' `SpikeTrains::write`, little-endian): u64
@@ -10,7 +11,7 @@ neurons, u64 ports, then per port u64 offsets[neurons + 1] and u32 arrival
 steps (1-based: a spike in step k reaches the neuron at k * resolution),
 neuron after neuron.
 
-Each repeat: ResetKernel, one thread, `resolution`; `neurons` glif_psc nodes
+Each repeat: ResetKernel, one thread, `resolution`; `neurons` `--model` nodes
 with `params`; per port one spike_generator per neuron holding that
 neuron's train (emission time = arrival - delay), connected one to one with
 `receptor_type` = port, the port's weight and the delay; one
@@ -55,7 +56,7 @@ def run_once(nest, neurons, trains, args, params, weights):
     nest.set_verbosity("M_ERROR")
     h = args.resolution
     nest.SetKernelStatus({"resolution": h, "local_num_threads": 1})
-    nodes = nest.Create("glif_psc", neurons, params=params)
+    nodes = nest.Create(args.model, neurons, params=params)
     delay = args.delay_steps * h
     for port, (offsets, steps) in enumerate(trains):
         gens = nest.Create("spike_generator", neurons)
@@ -85,6 +86,8 @@ def run_once(nest, neurons, trains, args, params, weights):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--trains", required=True)
+    ap.add_argument("--model", default="glif_psc",
+                    choices=["glif_psc", "glif_psc_double_alpha", "glif_cond"])
     ap.add_argument("--steps", type=int, required=True)
     ap.add_argument("--resolution", type=float, required=True)
     ap.add_argument("--delay-steps", type=int, required=True)

@@ -9,10 +9,15 @@ Run with the interpreter of the venv made by scripts/allensdk/setup_venv.sh
     .venv-allensdk/bin/python scripts/nest/make_nest_reference.py --list
 
 Every case is reference/nest/<model>/<case>.json.gz, format `glif-nest-ref-v1`
-(reference/nest/README.md). A case holds its own recipe (`model`, `params`,
-`resolution`, `duration`, `dc`, `spikes`: exactly the inputs of
-`glif nest --params P.json --dc A --spikes S.json`) and NEST's output `out`
-in the OUT.json layout of that command.
+(full arrays) or `-v2` (the `allen_*` cases: parameters of real Allen models
+through `glif convert --to nest`, `--glif` names the binary, default
+target/debug/glif; each series stored as a SHA-256 of its bytes plus strided
+samples), described in reference/nest/README.md. A case holds its own recipe
+(`model`, `params`, `resolution`, `duration`, `dc`, `spikes`, v2 `current`:
+exactly the inputs of `glif nest --params P.json --dc A --spikes S.json
+--current C.json`) and NEST's output `out` in the OUT.json layout of that
+command. `--regen` also rewrites reference/nest/index.json (every case file;
+verify-nest requires exactly those).
 
 How a case is run in NEST (the `--dc` contract of `glif nest`):
 - kernel: ResetKernel, one thread, `resolution` = the case's resolution.
@@ -30,6 +35,10 @@ How a case is run in NEST (the `--dc` contract of `glif nest`):
   with delay h and `receptor_type` = port; a spike that must reach the neuron
   at time a (the `times` of S.json) is emitted at a - h (shifted by the
   pre-roll).
+- a step current (`current`): a step_current_generator with the case's
+  `amplitude_values`, its `amplitude_times` shifted by the pre-roll,
+  connected with the case's `delay`. Asserted on NEST's own `I`: it equals
+  dc + a_i from the sample at t_i + delay on (dc alone before the first).
 - a multimeter (interval = resolution, every recordable, times in steps) and
   a spike_recorder (times in steps). Samples and spikes of the pre-roll are
   dropped and steps are renumbered from the first step after the pre-roll;
@@ -59,11 +68,18 @@ import platform
 import random
 import sys
 import contextlib
+import hashlib
+import subprocess
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 OUT_DIR = os.path.join(REPO, "reference", "nest")
 SCHEMA = "glif-nest-ref-v1"
+SCHEMA_V2 = "glif-nest-ref-v2"
+SAMPLES = 100  # strided samples kept beside each series' SHA-256 (readable diffs)
+TEETER = os.path.join(REPO, "reference", "teeter-all.jsonl.gz")
+INDEX = os.path.join(OUT_DIR, "index.json")
 PRE_STEPS = 2
 MARGIN_MS = 2.0
 
@@ -170,6 +186,184 @@ def cases():
                 }
 
 
+def digest(values):
+    """A v2 series: its length, the SHA-256 of its IEEE-754 binary64
+    little-endian bytes, and every `stride`-th value (from index 0)."""
+    a = np.ascontiguousarray(np.asarray(values, dtype="<f8"))
+    stride = max(1, len(a) // SAMPLES)
+    return {"n": int(len(a)), "sha256": hashlib.sha256(a.tobytes()).hexdigest(),
+            "stride": stride, "samples": [float(x) for x in a[::stride]]}
+
+
+def check_step_current_timing(case, out):
+    """NEST's timing of a step_current_generator, asserted on NEST's own
+    `I`: amplitude a_i shows from the sample at t_i + delay on (added to the
+    DC), 0 before the first."""
+    res = case["resolution"]
+    cur = case["current"]
+    n = len(out["I"])
+    want = np.full(n, case["dc"], dtype="<f8")
+    d = int(round(cur["delay"] / res))
+    for t, a in zip(cur["amplitude_times"], cur["amplitude_values"]):
+        k = int(round(t / res)) + d  # sample index k is step k (1-based): want[k - 1]
+        if k - 1 < n:
+            want[k - 1:] = case["dc"] + a
+    got = np.asarray(out["I"], dtype="<f8")
+    assert got.tobytes() == want.tobytes(), ("step current timing", case["case"],
+                                             np.nonzero(got != want)[0][:5])
+
+
+def teeter_by_level():
+    by = {lv: [] for lv in LEVELS}
+    with gzip.open(TEETER, "rt") as f:
+        for line in f:
+            d = json.loads(line)
+            lv = int(d["file"].split("_GLIF")[1][0])
+            by[lv].append(d)
+    for lv in by:
+        by[lv].sort(key=lambda d: d["file"])
+    return by
+
+
+def convert(glif, config, model, syn):
+    """`glif convert --to nest` of one Allen config (the library's conversion)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(config, f)
+        path = f.name
+    try:
+        args = [glif, "convert", "--to", "nest", "--config", path, "--model", model]
+        for flag, key in [("--tau-syn", "tau_syn"), ("--tau-syn-slow", "tau_syn_slow"),
+                          ("--amp-slow", "amp_slow"), ("--e-rev", "E_rev")]:
+            if key in syn:
+                args += [flag, ",".join(repr(float(x)) for x in syn[key])]
+        r = subprocess.run(args, capture_output=True, text=True, check=True)
+        return json.loads(r.stdout)
+    finally:
+        os.unlink(path)
+
+
+ALLEN_RES = [0.1, 0.05, 0.025, 0.02, 0.01]
+PER_LEVEL = 14  # Allen models per model and level: 3 x 5 x 14 = 210 cases
+
+
+def allen_cases(glif):
+    """Cases from real Allen models (Teeter et al. 2018's 2,441 configs, a
+    different model in every case), converted by `glif convert --to nest`,
+    then: 1 to 4 after-spike currents (levels 3-5; the 3rd and 4th derived
+    from the model's own) with asc_r below 1 in most, 2 to 4 ports, DC
+    around the model's rheobase, a step current in half the cases, input
+    spikes on the case's resolution grid (off the 0.1 ms grid at finer
+    resolutions) with weights of both signs, some several in one step on
+    one port; 1 to 1.5 s runs."""
+    by = teeter_by_level()
+    rng = random.Random(20261207)
+    # Each level's models in a seeded order; each case takes the next one
+    # that NEST accepts (some Allen models have voltage_reset_fraction > 1,
+    # which NEST refuses: `glif convert` says so and they are skipped).
+    pool = {lv: rng.sample(by[lv], len(by[lv])) for lv in LEVELS}
+    for mi, model in enumerate(MODELS):
+        for level in LEVELS:
+            for j in range(PER_LEVEL):
+                r = random.Random("%s-%d-%d" % (model, level, j))
+                res = ALLEN_RES[j % len(ALLEN_RES)]
+                n_ports = 2 + j % 3
+                if model == "glif_psc":
+                    syn = {"tau_syn": [round(r.uniform(0.5, 8.0), 3) for _ in range(n_ports)]}
+                elif model == "glif_psc_double_alpha":
+                    syn = {"tau_syn_fast": [round(r.uniform(0.5, 3.0), 3) for _ in range(n_ports)],
+                           "tau_syn_slow": [round(r.uniform(4.0, 15.0), 3) for _ in range(n_ports)],
+                           "amp_slow": [round(r.uniform(0.1, 1.5), 3) for _ in range(n_ports)]}
+                else:
+                    n_ports = 3 + j % 2
+                    syn = {"tau_syn": [round(r.uniform(0.2, 5.0), 3) for _ in range(n_ports)],
+                           "E_rev": [0.0, -85.0, -70.0, 0.0][:n_ports]}
+                conv_syn = dict(syn)
+                if model == "glif_psc_double_alpha":
+                    conv_syn = {"tau_syn": syn["tau_syn_fast"], "tau_syn_slow": syn["tau_syn_slow"],
+                                "amp_slow": syn["amp_slow"]}
+                while True:
+                    src = pool[level].pop(0)
+                    try:
+                        p = convert(glif, src["config"], model, conv_syn)
+                        break
+                    except subprocess.CalledProcessError as e:
+                        print("skipped %s: %s" % (src["file"], e.stderr.strip()), file=sys.stderr)
+                if p.get("after_spike_currents"):
+                    n_asc = 1 + j % 4
+                    amps, dec = list(p["asc_amps"]), list(p["asc_decay"])
+                    while len(amps) < n_asc:  # a 3rd/4th current from the model's own
+                        k = len(amps)
+                        amps.append(round(amps[k % 2] * r.uniform(-0.8, 0.8), 6))
+                        dec.append(round(dec[k % 2] * r.uniform(0.2, 3.0), 6))
+                    amps, dec = amps[:n_asc], dec[:n_asc]
+                    p["asc_amps"], p["asc_decay"] = amps, dec
+                    p["asc_init"] = [0.0] * n_asc
+                    p["ASCurrents"] = [0.0] * n_asc
+                    p["asc_r"] = [1.0 if j % 5 == 4 else round(r.uniform(0.2, 0.95), 3)
+                                  for _ in range(n_asc)]
+                g = p["g_m"] if model == "glif_cond" else p["g"]
+                rheo = g * (p["V_th"] - p["E_L"])  # pA: g (nS) x (V_th - E_L) (mV)
+                dur = 1500.0 if res >= 0.05 and j % 2 else 1000.0
+                steps = int(round(dur / res))
+                dc = round(rheo * r.uniform(1.3, 2.6), 3) if j % 7 != 3 else 0.0
+                current = None
+                if j % 2 == 0:
+                    # a step current: 4-10 amplitude changes, both signs, on the grid
+                    m = r.randint(4, 10)
+                    ks = sorted(r.sample(range(1, steps), m))
+                    current = {"amplitude_times": [round(k * res, 10) for k in ks],
+                               # without DC the current alone drives the neuron
+                               "amplitude_values": [round(rheo * (r.uniform(-0.8, 1.5) if dc else
+                                                                  r.uniform(1.2, 2.4)), 3) for _ in ks],
+                               "delay": [res, 0.5, 1.0][j % 3]}
+                spikes = []
+                for port in range(1, n_ports + 1):
+                    if model == "glif_cond":
+                        exc = syn["E_rev"][port - 1] == 0.0
+                        rate = r.uniform(150, 500) if exc else r.uniform(100, 400)  # Hz
+                    else:
+                        rate = r.uniform(60, 250)
+                    times, weights = [], []
+                    k = 1  # first arrival at 2 h or later: a generator cannot emit at 0 (run without pre-roll)
+                    while True:
+                        k += 1 + int(r.expovariate(rate * res * 1e-3))
+                        if k > steps:
+                            break
+                        copies = 1 if r.random() > 0.08 else r.randint(2, 3)  # several in one step
+                        for _ in range(copies):
+                            times.append(round(k * res, 10))
+                            if model == "glif_cond":
+                                w = g * r.uniform(0.02, 0.25)  # nS; inhibition through E_rev
+                            else:
+                                w = rheo * r.uniform(0.05, 0.4) * (1 if r.random() < 0.6 else -1)
+                            weights.append(round(w, 4))
+                    spikes.append({"port": port, "times": times, "weights": weights})
+                if dc == 0.0 and current is None:
+                    dc = round(rheo * 1.8, 3)  # every case is driven
+                yield {
+                    "schema": SCHEMA_V2, "model": model,
+                    "case": "allen_L%d_%02d_r%s" % (level, j, str(res).replace(".", "p")),
+                    "level": level, "resolution": res, "duration": dur, "params": p, "dc": dc,
+                    "current": current, "spikes": spikes,
+                    "source": {"allen_config": src["file"], "from": "reference/teeter-all.jsonl.gz",
+                               "converted_by": "glif convert --to nest"},
+                }
+
+
+def write_index():
+    """reference/nest/index.json: every case file, per model, and the total;
+    verify-nest asserts exactly these files and this count."""
+    files = sorted("%s/%s" % (m, f) for m in MODELS
+                   for f in os.listdir(os.path.join(OUT_DIR, m)) if f.endswith(".json.gz"))
+    idx = {"schema": "glif-nest-ref-index-v1", "total": len(files),
+           "per_model": {m: sum(f.startswith(m + "/") for f in files) for m in MODELS},
+           "cases": files}
+    with open(INDEX, "w") as f:
+        json.dump(idx, f, indent=1)
+        f.write("\n")
+    return idx
+
+
 STATE_KEYS = ("V_m",)
 
 
@@ -207,6 +401,13 @@ def run_nest(case, preroll):
     if case["dc"] != 0.0:
         dc = nest.Create("dc_generator", params={"amplitude": case["dc"]})
         nest.Connect(dc, neuron, syn_spec={"delay": res})
+    cur = case.get("current")
+    if cur:
+        # A step_current_generator as the case gives it; its times move with the pre-roll.
+        scg = nest.Create("step_current_generator", params={
+            "amplitude_times": [round(t + pre * res, 10) for t in cur["amplitude_times"]],
+            "amplitude_values": cur["amplitude_values"]})
+        nest.Connect(scg, neuron, syn_spec={"delay": cur["delay"]})
     for s in case["spikes"]:
         steps = [int(round(t / res)) for t in s["times"]]
         for t, k in zip(s["times"], steps):
@@ -234,6 +435,7 @@ def run_nest(case, preroll):
             if r == "V_m":
                 assert np.all(v == el), ("not at rest during pre-roll", v)
             elif r == "I":
+                # (a step current's first amplitude time is > 0, so it adds nothing here)
                 assert v[-1] == case["dc"] and np.all(v[:-1] == 0.0), ("dc timing", v)
             elif r == "threshold":
                 pass
@@ -242,18 +444,18 @@ def run_nest(case, preroll):
         keep = (steps > pre) & (steps <= pre + n)
         k = steps[keep] - pre
         assert list(k) == list(range(1, n + 1))
-        out["times"] = [nest_time(int(x), res) for x in k]
+        out["times"] = np.array([nest_time(int(x), res) for x in k], dtype="<f8")
         for r in recordables:
-            out[r] = [float(x) for x in np.asarray(ev[r])[keep]]
+            out[r] = np.asarray(ev[r], dtype="<f8")[keep]
         ssteps = np.asarray(sev["times"], dtype=np.int64) - pre
         assert np.all(ssteps >= 1)
         out["spike_times"] = [nest_time(int(x), res) for x in ssteps if x <= n]
     else:
         t = np.asarray(ev["times"], dtype=float)
         keep = t <= nest_time(n, res)
-        out["times"] = [float(x) for x in t[keep]]
+        out["times"] = np.asarray(t[keep], dtype="<f8")
         for r in recordables:
-            out[r] = [float(x) for x in np.asarray(ev[r])[keep]]
+            out[r] = np.asarray(ev[r], dtype="<f8")[keep]
         st = np.asarray(sev["times"], dtype=float)
         out["spike_times"] = [float(x) for x in st if x <= nest_time(n, res)]
     return recordables, out
@@ -300,7 +502,7 @@ def check_case_facts(case, out):
             # checked by a run without spikes.
             nospk = dict(case, spikes=[])
             _, o2 = run_nest(nospk, True)
-            assert o2["V_m"][:k] == v[:k], "spike visible before a + h"
+            assert list(o2["V_m"][:k]) == list(v[:k]), "spike visible before a + h"
             assert o2["V_m"][k] != v[k], "spike not visible at a + h"
     # refractory input
     if out["spike_times"]:
@@ -329,12 +531,20 @@ def build(case):
     if case["dc"] == 0.0:
         _, direct = run_nest(case, False)
         for k in out:
-            a, b = out[k], direct[k]
-            assert len(a) == len(b) and all(x == y or (x != x and y != y) for x, y in zip(a, b)), \
+            a, b = np.asarray(out[k], dtype="<f8"), np.asarray(direct[k], dtype="<f8")
+            assert a.shape == b.shape and a.tobytes() == b.tobytes(), \
                 ("pre-roll and direct runs differ", case["case"], k)
     refr = check_case_facts(case, out)
+    v2 = case.get("schema") == SCHEMA_V2
+    if case.get("current"):
+        check_step_current_timing(case, out)
+    if v2:
+        stored = {k: digest(v) for k, v in out.items() if k != "spike_times"}
+        stored["spike_times"] = [float(x) for x in out["spike_times"]]
+    else:
+        stored = {k: [float(x) for x in v] for k, v in out.items()}
     doc = {
-        "schema": SCHEMA,
+        "schema": case.get("schema", SCHEMA),
         "model": case["model"],
         "case": case["case"],
         "level": case["level"],
@@ -344,11 +554,12 @@ def build(case):
         "dc": case["dc"],
         "spikes": case["spikes"],
         "spike_input_during_refractory": refr,
+        **({"current": case.get("current"), "source": case["source"]} if v2 else {}),
         "nest_version": nest.__version__,
         "numpy_version": np.__version__,
         "python_version": platform.python_version(),
         "glibc_version": glibc_version(),
-        "out": out,
+        "out": stored,
     }
     return doc
 
@@ -368,10 +579,13 @@ def main():
     g.add_argument("--check", action="store_true")
     g.add_argument("--list", action="store_true")
     ap.add_argument("--only", default="*")
+    ap.add_argument("--glif", default=os.path.join(REPO, "target", "debug", "glif"),
+                    help="the glif binary whose `convert --to nest` makes the Allen cases' params")
     a = ap.parse_args()
     assert nest.__version__ == "3.10.0", nest.__version__
     assert_facts_once()
-    sel = [c for c in cases() if fnmatch.fnmatch(c["model"] + "/" + c["case"], a.only)]
+    allc = list(cases()) + list(allen_cases(a.glif))
+    sel = [c for c in allc if fnmatch.fnmatch(c["model"] + "/" + c["case"], a.only)]
     bad = 0
     n_refr = 0
     for c in sel:
@@ -383,18 +597,23 @@ def main():
         n_refr += doc["spike_input_during_refractory"]
         if a.regen:
             write(doc, path_of(c))
-            print("wrote", name, len(doc["out"]["times"]), "samples",
-                  len(doc["out"]["spike_times"]), "spikes")
+            n = doc["out"]["times"]
+            print("wrote", name, n["n"] if isinstance(n, dict) else len(n), "samples",
+                  len(doc["out"]["spike_times"]), "spikes", flush=True)
         else:
             with gzip.open(path_of(c)) as f:
                 old = json.load(f)
-            same = json.dumps(old["out"]) == json.dumps(doc["out"]) and old["params"] == doc["params"]
+            same = json.dumps(old["out"]) == json.dumps(doc["out"]) and old["params"] == doc["params"] \
+                and old.get("current") == doc.get("current") and old["spikes"] == doc["spikes"]
             print("OK" if same else "DIFF", name)
             bad += not same
     if not a.list:
         print("%d cases, %d with an input spike during a refractory period" % (len(sel), n_refr))
         spiking_dc = [c for c in sel if "dc_spikes" in c["case"]]
         assert spiking_dc == [] or n_refr >= len(spiking_dc), "too few refractory-input cases"
+        if a.regen:
+            idx = write_index()
+            print("index: %d cases %r" % (idx["total"], idx["per_model"]))
     sys.exit(1 if bad else 0)
 
 

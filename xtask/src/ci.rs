@@ -7,8 +7,9 @@
 //! reference verification, the f32 report's freshness, the firmware on
 //! QEMU, the Python package (wheel, import, pytest against AllenSDK), the
 //! benchmarks as a smoke test (each run once, timing nothing), and the
-//! side-by-side comparisons with AllenSDK and with NEST (`glif_psc`, both
-//! engines; quick forms) when the venv exists.
+//! side-by-side comparisons with AllenSDK and with NEST (`glif_psc` and
+//! `glif_psc_double_alpha` with both engines, `glif_cond`; quick forms)
+//! when the venv exists.
 //!
 //! The checks that need the AllenSDK environment (`glif_reference::env::CHECKS`)
 //! record how they ended in a report file (`GLIF_ENV_REPORT`, set here for
@@ -103,7 +104,7 @@ const SLOW: &[(&str, &str, &[&str])] = &[
     ("comparison with AllenSDK and NEST (quick)", "cargo", &["xtask", "compare", "--quick"]),
     // Needs NEST in the AllenSDK venv: fails without it in CI.
     (
-        "glif_psc against NEST 3.10, both engines (quick)",
+        "glif_psc, glif_psc_double_alpha, glif_cond against NEST 3.10 (quick)",
         "cargo",
         &["xtask", "compare-nest", "--quick"],
     ),

@@ -23,8 +23,11 @@
 //! Exit status: 0 when every spike (neuron and step) agreed between NEST and
 //! both glif-core engines, or when NEST is not available (glif-core's side
 //! is printed with a note; the two engines must still agree); 1 on a
-//! disagreement or a failed run, and without NEST under `CI=true`; 2 on a
-//! usage error. How it ended is recorded for `cargo xtask ci`'s summary
+//! disagreement, and whenever NEST can be imported but its run fails
+//! (bench_nest.py exits non-zero, prints no JSON or bad JSON, or output
+//! missing its times or spikes: [`judge`]), and without NEST under
+//! `CI=true`; 2 on a usage error. `xtask/tests/compare_nest_broken.rs`
+//! breaks the NEST side on purpose and asserts the failure. How it ended is recorded for `cargo xtask ci`'s summary
 //! (`glif_reference::env`, check `xtask/compare-nest`).
 
 use std::path::{Path, PathBuf};
@@ -32,8 +35,10 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 use glif_benches::nest::{
-    model, params_json, run_single, PopulationSetup, SpikeTrains, Spikes, DELAY_STEPS, LANES,
-    PORT_RATE_HZ, PORT_WEIGHT_PA, RESOLUTION_MS,
+    cond_model, double_alpha_model, model, params_json, params_json_cond, params_json_double_alpha,
+    run_single, run_single_cond, run_single_double_alpha, DoubleAlphaSetup, PopulationSetup,
+    SpikeTrains, Spikes, COND_WEIGHT_NS, DELAY_STEPS, LANES, PORT_RATE_HZ, PORT_WEIGHT_PA,
+    RESOLUTION_MS,
 };
 use serde_json::Value;
 
@@ -50,14 +55,62 @@ Poisson input on two ports: one neuron (10 s) and 10,000 unconnected neurons
 table (see docs/PERFORMANCE.md).
 
   --quick      1 s and 1,000 neurons, 1 repeat (a smoke test)
+  --smoke      20 ms and 8 neurons, 1 repeat: checks the checking (the
+               tests that break the NEST side on purpose), times nothing
   --repeats N  runs per side and case (default 5; the table quotes medians)
 
 NEST comes from <repo>/.venv-allensdk (or $GLIF_ALLENSDK_VENV).";
 
+/// The NEST model a case runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Bench {
+    /// `glif_psc`: single-neuron model and `PscPopulation`.
+    Psc,
+    /// `glif_psc_double_alpha`: single-neuron model and `DoubleAlphaPopulation`.
+    DoubleAlpha,
+    /// `glif_cond`: the single-neuron model (it has no population engine).
+    Cond,
+}
+
+impl Bench {
+    fn nest_name(self) -> &'static str {
+        match self {
+            Bench::Psc => "glif_psc",
+            Bench::DoubleAlpha => "glif_psc_double_alpha",
+            Bench::Cond => "glif_cond",
+        }
+    }
+
+    fn params(self) -> Value {
+        match self {
+            Bench::Psc => params_json(),
+            Bench::DoubleAlpha => params_json_double_alpha(),
+            Bench::Cond => params_json_cond(),
+        }
+    }
+
+    fn weights(self) -> [f64; 2] {
+        match self {
+            Bench::Cond => COND_WEIGHT_NS,
+            _ => PORT_WEIGHT_PA,
+        }
+    }
+}
+
 struct Case {
     name: &'static str,
+    model: Bench,
     neurons: usize,
     steps: u32,
+}
+
+const fn case(name: &'static str, model: Bench, neurons: usize, steps: u32) -> Case {
+    Case {
+        name,
+        model,
+        neurons,
+        steps,
+    }
 }
 
 /// Wall and CPU seconds of each repeat.
@@ -140,12 +193,17 @@ struct Row {
 /// Entry point of `cargo xtask compare-nest`.
 pub fn run(args: &[String]) -> ExitCode {
     let mut quick = false;
+    let mut smoke = false;
     let mut repeats = 5usize;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--quick" => {
                 quick = true;
+                repeats = 1;
+            }
+            "--smoke" => {
+                smoke = true;
                 repeats = 1;
             }
             "--repeats" => match it.next().and_then(|n| n.parse().ok()).filter(|&n| n >= 1) {
@@ -168,31 +226,43 @@ pub fn run(args: &[String]) -> ExitCode {
     if cfg!(debug_assertions) && std::env::var_os(CHILD_ENV).is_none() {
         return rerun_in_release("compare-nest", CHILD_ENV, args);
     }
-    let cases = if quick {
+    // (Population engines for glif_psc and the double alpha model; glif_cond
+    // has only the single-neuron model.)
+    let cases = if smoke {
         [
-            Case {
-                name: "1 neuron",
-                neurons: 1,
-                steps: 10_000,
-            },
-            Case {
-                name: "1,000 neurons",
-                neurons: 1_000,
-                steps: 2_000,
-            },
+            case("glif_psc, 1 neuron", Bench::Psc, 1, 200),
+            case("glif_psc, 8 neurons", Bench::Psc, 8, 200),
+            case(
+                "glif_psc_double_alpha, 8 neurons",
+                Bench::DoubleAlpha,
+                8,
+                200,
+            ),
+            case("glif_cond, 1 neuron", Bench::Cond, 1, 200),
+        ]
+    } else if quick {
+        [
+            case("glif_psc, 1 neuron", Bench::Psc, 1, 10_000),
+            case("glif_psc, 1,000 neurons", Bench::Psc, 1_000, 2_000),
+            case(
+                "glif_psc_double_alpha, 1,000 neurons",
+                Bench::DoubleAlpha,
+                1_000,
+                2_000,
+            ),
+            case("glif_cond, 1 neuron", Bench::Cond, 1, 10_000),
         ]
     } else {
         [
-            Case {
-                name: "1 neuron",
-                neurons: 1,
-                steps: 100_000,
-            },
-            Case {
-                name: "10,000 neurons",
-                neurons: 10_000,
-                steps: 2_000,
-            },
+            case("glif_psc, 1 neuron", Bench::Psc, 1, 100_000),
+            case("glif_psc, 10,000 neurons", Bench::Psc, 10_000, 2_000),
+            case(
+                "glif_psc_double_alpha, 10,000 neurons",
+                Bench::DoubleAlpha,
+                10_000,
+                2_000,
+            ),
+            case("glif_cond, 1 neuron", Bench::Cond, 1, 100_000),
         ]
     };
     let root = repo_root();
@@ -211,38 +281,77 @@ pub fn run(args: &[String]) -> ExitCode {
         eprintln!("compare-nest: NEST not run: {reason}");
     }
     let (m, init) = model();
+    let (da, da_init) = double_alpha_model();
+    let (cond, cond_init) = cond_model();
     let mut rows = Vec::new();
     for case in cases {
         eprintln!("compare-nest: {} x {} steps", case.name, case.steps);
         let trains = SpikeTrains::generate(case.neurons, case.steps);
-        // The population engine needs whole blocks (one neuron: not run).
-        // Its input as per-step lane masks, built before timing (as NEST's
-        // generators are loaded before its simulation is timed).
-        let pop = case.neurons.is_multiple_of(LANES).then(|| {
-            let pop = PopulationSetup::new(&m, &init, case.neurons);
-            let masks = pop.masks(&trains);
-            (pop, masks)
-        });
         let mut single_s = Times::default();
         let mut population_s = Times::default();
         let mut spikes = Vec::new();
         let mut population_agrees = true;
-        for _ in 0..repeats {
-            let t0 = Clock::now();
-            spikes = run_single(&m, &init, &trains);
-            single_s.push(t0.elapsed());
-            if let Some((pop, masks)) = &pop {
-                let t0 = Clock::now();
-                let p = pop.run(masks, case.steps as usize);
-                population_s.push(t0.elapsed());
-                population_agrees &= p == spikes;
+        // The population engine needs whole blocks (one neuron: not run).
+        // Its input as per-step lane masks, built before timing (as NEST's
+        // generators are loaded before its simulation is timed).
+        let blocks = case.neurons.is_multiple_of(LANES);
+        match case.model {
+            Bench::Psc => {
+                let pop = blocks.then(|| {
+                    let pop = PopulationSetup::new(&m, &init, case.neurons);
+                    let masks = pop.masks(&trains);
+                    (pop, masks)
+                });
+                for _ in 0..repeats {
+                    let t0 = Clock::now();
+                    spikes = run_single(&m, &init, &trains);
+                    single_s.push(t0.elapsed());
+                    if let Some((pop, masks)) = &pop {
+                        let t0 = Clock::now();
+                        let p = pop.run(masks, case.steps as usize);
+                        population_s.push(t0.elapsed());
+                        population_agrees &= p == spikes;
+                    }
+                }
+            }
+            Bench::DoubleAlpha => {
+                let pop = blocks.then(|| {
+                    let pop = DoubleAlphaSetup::new(&da, &da_init, case.neurons);
+                    let masks = pop.masks(&trains);
+                    (pop, masks)
+                });
+                for _ in 0..repeats {
+                    let t0 = Clock::now();
+                    spikes = run_single_double_alpha(&da, &da_init, &trains);
+                    single_s.push(t0.elapsed());
+                    if let Some((pop, masks)) = &pop {
+                        let t0 = Clock::now();
+                        let p = pop.run(masks, case.steps as usize);
+                        population_s.push(t0.elapsed());
+                        population_agrees &= p == spikes;
+                    }
+                }
+            }
+            Bench::Cond => {
+                for _ in 0..repeats {
+                    let t0 = Clock::now();
+                    let r = run_single_cond(&cond, &cond_init, &trains);
+                    single_s.push(t0.elapsed());
+                    match r {
+                        Ok(sp) => spikes = sp,
+                        Err(e) => {
+                            eprintln!("compare-nest: {}: {e}", case.name);
+                            population_agrees = false;
+                        }
+                    }
+                }
             }
         }
         let nest = match &available {
             Ok(()) => {
-                let path = dir.join(format!("trains-{}.bin", case.neurons));
+                let path = dir.join(format!("trains-{}-{}.bin", case.neurons, case.steps));
                 match trains.write(&path) {
-                    Ok(()) => run_nest(&root, &python, &path, case.steps, repeats),
+                    Ok(()) => run_nest(&root, &python, &path, &case, repeats),
                     Err(e) => Err(format!("cannot write {}: {e}", path.display())),
                 }
             }
@@ -259,7 +368,7 @@ pub fn run(args: &[String]) -> ExitCode {
         });
     }
     let _ = std::fs::remove_dir_all(&dir);
-    let code = report(&rows, repeats);
+    let code = report(&rows, available.is_ok(), repeats);
     record_env_check(&available, &rows, code == ExitCode::SUCCESS).unwrap_or(code)
 }
 
@@ -302,13 +411,12 @@ fn record_env_check(available: &Result<(), String>, rows: &[Row], ok: bool) -> O
             None
         }
         Ok(()) if !ok => {
-            record(
-                CHECK,
-                Outcome::Failed,
-                0,
-                "a run failed or a spike differed (see its table)",
-            );
-            None
+            let why = rows
+                .iter()
+                .find_map(|r| judge(true, &r.nest, &r.spikes, r.population_agrees).err())
+                .unwrap_or_else(|| "a case failed (see its table)".into());
+            record(CHECK, Outcome::Failed, 0, &format!("{why} (see its table)"));
+            Some(ExitCode::FAILURE)
         }
         Ok(()) => {
             record(
@@ -326,37 +434,55 @@ fn run_nest(
     root: &Path,
     python: &Path,
     trains: &Path,
-    steps: u32,
+    case: &Case,
     repeats: usize,
 ) -> Result<Value, String> {
-    let weights = PORT_WEIGHT_PA.map(|w| w.to_string()).join(",");
+    let weights = case.model.weights().map(|w| w.to_string()).join(",");
     let out = Command::new(python)
         .current_dir(root)
         .arg("scripts/nest/bench_nest.py")
         .arg("--trains")
         .arg(trains)
-        .args(["--steps", &steps.to_string()])
+        .args(["--model", case.model.nest_name()])
+        .args(["--steps", &case.steps.to_string()])
         .args(["--resolution", &RESOLUTION_MS.to_string()])
         .args(["--delay-steps", &DELAY_STEPS.to_string()])
         .args(["--weights", &weights])
-        .args(["--params", &params_json().to_string()])
+        .args(["--params", &case.model.params().to_string()])
         .args(["--repeats", &repeats.to_string()])
         .output()
         .map_err(|e| format!("could not run {}: {e}", python.display()))?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    judge_output(
+        out.status.success(),
+        &out.status.to_string(),
+        &out.stdout,
+        &out.stderr,
+    )
+}
+
+/// NEST's side as bench_nest.py ended: its JSON line, or why there is none
+/// (a non-zero exit, no JSON line, bad JSON), naming the last lines of its
+/// stderr.
+fn judge_output(
+    success: bool,
+    status: &str,
+    stdout: &[u8],
+    stderr: &[u8],
+) -> Result<Value, String> {
+    let stdout = String::from_utf8_lossy(stdout);
+    let stderr = String::from_utf8_lossy(stderr);
+    let tail: Vec<&str> = stderr.lines().rev().take(5).collect();
+    let tail = tail.into_iter().rev().collect::<Vec<_>>().join(" | ");
+    if !success {
+        return Err(format!("bench_nest.py exited with {status}: {tail}"));
+    }
     match stdout.lines().rev().find(|l| l.starts_with('{')) {
-        Some(line) if out.status.success() => {
-            serde_json::from_str(line).map_err(|e| format!("bench_nest.py printed bad JSON: {e}"))
-        }
-        _ => {
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            let tail: Vec<&str> = stderr.lines().rev().take(5).collect();
-            Err(format!(
-                "bench_nest.py exited with {}: {}",
-                out.status,
-                tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
-            ))
-        }
+        Some(line) => serde_json::from_str(line)
+            .map_err(|e| format!("bench_nest.py printed bad JSON ({e}): {line:.80}")),
+        None => Err(format!(
+            "bench_nest.py printed no JSON line (stdout {:?}): {tail}",
+            stdout.chars().take(80).collect::<String>()
+        )),
     }
 }
 
@@ -388,10 +514,12 @@ fn nest_spikes(v: &Value) -> Option<Spikes> {
         .collect()
 }
 
-fn report(rows: &[Row], repeats: usize) -> ExitCode {
+fn report(rows: &[Row], available: bool, repeats: usize) -> ExitCode {
     let (cpu, cpus) = cpu_model();
     let mut ok = true;
-    println!("## glif_psc: glif-core against NEST 3.10 (one thread)\n");
+    println!(
+        "## glif_psc, glif_psc_double_alpha, glif_cond: glif-core against NEST 3.10 (one thread)\n"
+    );
     let nest_version = rows.iter().find_map(|r| {
         r.nest.as_ref().ok()?["nest_version"]
             .as_str()
@@ -403,13 +531,17 @@ fn report(rows: &[Row], repeats: usize) -> ExitCode {
         None => println!("- NEST not run"),
     }
     println!(
-        "- GLIF5 glif_psc (NEST defaults, all switches on), tau_syn 2 and 5 ms, h = {RESOLUTION_MS} ms; \
-         Bernoulli input per step on port 1 ({} Hz, {} pA) and port 2 ({} Hz, {} pA), seeded; \
-         NEST gets the same trains as spike_generators (delay {} ms)",
+        "- GLIF5 (NEST defaults, all switches on), h = {RESOLUTION_MS} ms: glif_psc tau_syn 2 and 5 ms; \
+         glif_psc_double_alpha tau_syn_fast 2 and 5, tau_syn_slow 6 and 10 ms, amp_slow 0.3 and 0.5; \
+         glif_cond tau_syn 0.2 and 2 ms, E_rev 0 and -85 mV. \
+         Bernoulli input per step on port 1 ({} Hz; {} pA, glif_cond {} nS) and port 2 ({} Hz; {} pA, \
+         glif_cond {} nS), seeded; NEST gets the same trains as spike_generators (delay {} ms)",
         PORT_RATE_HZ[0],
         PORT_WEIGHT_PA[0],
+        COND_WEIGHT_NS[0],
         PORT_RATE_HZ[1],
         PORT_WEIGHT_PA[1],
+        COND_WEIGHT_NS[1],
         f64::from(DELAY_STEPS) * RESOLUTION_MS
     );
     println!(
@@ -420,7 +552,7 @@ fn report(rows: &[Row], repeats: usize) -> ExitCode {
     );
     for cpu in [false, true] {
         println!("\n{}\n", if cpu { "CPU time:" } else { "Wall time:" });
-        ok &= table(rows, cpu);
+        ok &= table(rows, available, cpu);
     }
     if ok {
         ExitCode::SUCCESS
@@ -429,9 +561,56 @@ fn report(rows: &[Row], repeats: usize) -> ExitCode {
     }
 }
 
-/// Prints the table by wall (`cpu` false) or CPU time; false when a run
-/// failed or a spike differed.
-fn table(rows: &[Row], cpu: bool) -> bool {
+/// Whether one case passes: `Ok` when NEST ran, reported well-formed output
+/// (its times, its spikes, repeats that agree) and every spike agreed with
+/// glif-core's single-neuron engine, which the population engine agreed
+/// with; also `Ok` when NEST is not `available` and the glif-core engines
+/// agree (the skip, or under `CI=true` the failure, is then recorded by
+/// [`record_env_check`]). Otherwise why not: NEST available but its run
+/// failed (crashed, printed no JSON or bad JSON), output missing a field,
+/// or a spike differing.
+fn judge(
+    available: bool,
+    nest: &Result<Value, String>,
+    spikes: &Spikes,
+    population_agrees: bool,
+) -> Result<(), String> {
+    if !population_agrees {
+        return Err(
+            "glif-core's population engine differs from its single-neuron model (or a glif-core run failed)"
+                .into(),
+        );
+    }
+    let v = match nest {
+        Err(e) if available => return Err(format!("the NEST run failed: {e}")),
+        Err(_) => return Ok(()),
+        Ok(v) => v,
+    };
+    for key in ["seconds", "cpu_seconds"] {
+        let n = v[key]
+            .as_array()
+            .map_or(0, |a| a.iter().filter(|x| x.is_f64()).count());
+        if n == 0 {
+            return Err(format!("NEST's output has no times in `{key}`"));
+        }
+    }
+    if v["repeats_agree"].as_bool() != Some(true) {
+        return Err("NEST's repeats disagree, or `repeats_agree` is missing".into());
+    }
+    match nest_spikes(v) {
+        None => Err("NEST's output has no readable `spikes`".into()),
+        Some(t) if &t == spikes => Ok(()),
+        Some(t) => Err(format!(
+            "spikes differ: NEST {} vs glif-core {}",
+            t.len(),
+            spikes.len()
+        )),
+    }
+}
+
+/// Prints the table by wall (`cpu` false) or CPU time; false when a case
+/// does not pass [`judge`].
+fn table(rows: &[Row], available: bool, cpu: bool) -> bool {
     let mut ok = true;
     println!(
         "| case | neuron-steps | input spikes | NEST | glif-core single | glif-core population ({LANES} lanes) | NEST / single | NEST / population | spikes |"
@@ -441,26 +620,33 @@ fn table(rows: &[Row], cpu: bool) -> bool {
         let nsteps = r.case.neurons as f64 * f64::from(r.case.steps);
         let (single, single_cell) = ns(r.single_s.of(cpu), nsteps);
         let (popu, pop_cell) = if r.population_s.wall.is_empty() {
-            (f64::NAN, "— (fewer neurons than lanes)".to_string())
+            let why = if r.case.model == Bench::Cond {
+                "— (single-neuron model only)"
+            } else {
+                "— (fewer neurons than lanes)"
+            };
+            (f64::NAN, why.to_string())
         } else {
             ns(r.population_s.of(cpu), nsteps)
         };
-        let (nest_cell, ratio1, ratio2, spikes_cell) = match &r.nest {
-            Ok(v) => {
+        let verdict = judge(available, &r.nest, &r.spikes, r.population_agrees);
+        if let Err(why) = &verdict {
+            ok = false;
+            if !cpu {
+                eprintln!("compare-nest: {}: FAILED: {why}", r.case.name);
+            }
+        }
+        let (nest_cell, ratio1, ratio2, spikes_cell) = match (&r.nest, &verdict) {
+            (Ok(v), _) => {
                 let secs: Vec<f64> = v[if cpu { "cpu_seconds" } else { "seconds" }]
                     .as_array()
                     .map(|a| a.iter().filter_map(Value::as_f64).collect())
                     .unwrap_or_default();
-                let theirs = nest_spikes(v);
-                let agree = theirs.as_ref() == Some(&r.spikes) && r.population_agrees;
-                ok &= agree && v["repeats_agree"].as_bool() == Some(true);
-                let cell = match theirs {
-                    Some(t) if agree => format!("{} = {}, every spike", t.len(), r.spikes.len()),
-                    Some(t) => format!("**differ**: NEST {} vs glif {}", t.len(), r.spikes.len()),
-                    None => "**unreadable**".into(),
+                let cell = match &verdict {
+                    Ok(()) => format!("{} = {}, every spike", r.spikes.len(), r.spikes.len()),
+                    Err(why) => format!("**{why}**"),
                 };
                 if secs.is_empty() {
-                    ok = false;
                     ("error".into(), "—".into(), "—".into(), cell)
                 } else {
                     let (n, c) = ns(&secs, nsteps);
@@ -472,18 +658,19 @@ fn table(rows: &[Row], cpu: bool) -> bool {
                     (c, format!("{:.0}x", n / single), pop_ratio, cell)
                 }
             }
-            Err(e) => {
+            (Err(e), Ok(())) => {
                 if !cpu {
                     eprintln!("compare-nest: NEST {}: {e}", r.case.name);
                 }
-                ok &= r.population_agrees;
-                let cell = if r.population_agrees {
-                    format!("{} (engines agree; NEST not run)", r.spikes.len())
-                } else {
-                    "**engines differ**".into()
-                };
+                let cell = format!("{} (engines agree; NEST not run)", r.spikes.len());
                 ("not run".into(), "—".into(), "—".into(), cell)
             }
+            (Err(_), Err(why)) => (
+                "**failed**".into(),
+                "—".into(),
+                "—".into(),
+                format!("**{why}**"),
+            ),
         };
         println!(
             "| {} x {} steps | {:.1e} | {} | {nest_cell} | {single_cell} | {pop_cell} | {ratio1} | {ratio2} | {spikes_cell} |",
@@ -491,4 +678,56 @@ fn table(rows: &[Row], cpu: bool) -> bool {
         );
     }
     ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn good() -> Value {
+        json!({"seconds": [0.5], "cpu_seconds": [0.5], "repeats_agree": true,
+               "spikes": [[0, 12], [1, 40]]})
+    }
+
+    const SPIKES: [(u32, u32); 2] = [(0, 12), (1, 40)];
+
+    #[test]
+    fn a_failed_nest_run_fails_when_nest_is_available() {
+        let spikes = SPIKES.to_vec();
+        assert!(judge(true, &Ok(good()), &spikes, true).is_ok());
+        let crashed = judge_output(false, "exit status: 1", b"", b"Traceback\nKeyError: x");
+        let e = judge(true, &crashed, &spikes, true).unwrap_err();
+        assert!(
+            e.contains("exit status: 1") && e.contains("KeyError"),
+            "{e}"
+        );
+        let garbage = judge_output(true, "exit status: 0", b"{not json\n", b"");
+        assert!(judge(true, &garbage, &spikes, true)
+            .unwrap_err()
+            .contains("bad JSON"));
+        let silent = judge_output(true, "exit status: 0", b"hello\n", b"");
+        assert!(judge(true, &silent, &spikes, true)
+            .unwrap_err()
+            .contains("no JSON line"));
+        // Without NEST the case passes here (the skip, or the CI failure, is recorded apart).
+        assert!(judge(false, &crashed, &spikes, true).is_ok());
+        assert!(judge(false, &crashed, &spikes, false).is_err());
+    }
+
+    #[test]
+    fn incomplete_or_differing_nest_output_fails() {
+        let spikes = SPIKES.to_vec();
+        for key in ["seconds", "cpu_seconds", "repeats_agree", "spikes"] {
+            let mut v = good();
+            v.as_object_mut().map(|o| o.remove(key));
+            assert!(judge(true, &Ok(v), &spikes, true).is_err(), "{key}");
+        }
+        let mut v = good();
+        v["spikes"] = json!([[0, 12], [1, 41]]);
+        assert!(judge(true, &Ok(v), &spikes, true)
+            .unwrap_err()
+            .contains("differ"));
+        assert!(judge(true, &Ok(good()), &spikes, false).is_err());
+    }
 }

@@ -387,6 +387,7 @@ fn crates_depend_only_on_what_the_architecture_allows() {
                 "zip",
                 "rayon",
                 "libc",
+                "sha2",
                 "hdf5",
             ],
             &[],

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use glif_io::nest::{run_files, write_output, NestModel, NestPrecision};
+use glif_io::nest::{run_files, write_output, NestFiles, NestModel, NestPrecision};
 
 use crate::error::CliError;
 
@@ -14,6 +14,9 @@ P.json: NEST parameter names and values in NEST units (mV, ms, pA, nS, pF), as n
 them; absent keys take NEST 3.10's defaults; unknown keys and invalid switch combinations are refused.
 S.json: [{\"port\": 1, \"times\": [ms, ...], \"weights\": [...]}], port 1-based (receptor_type), each
 time the arrival at the neuron on the resolution grid.
+C.json: {\"amplitude_times\": [ms, ...], \"amplitude_values\": [pA, ...], \"delay\": ms}: a
+step_current_generator connected with that delay (default 1 ms, NEST's); amplitude a_i shows in I from
+the sample at t_i + delay on (NEST's timing), added to --dc. Times > 0, on the grid, increasing.
 OUT.json: {\"times\", \"V_m\", \"I\", \"threshold\", \"threshold_spike\", \"threshold_voltage\",
 \"ASCurrents_sum\", \"I_syn\" (psc models) or \"g_1\"..\"g_n\" (glif_cond, one per port), \"spike_times\"},
 sampled at the end of every step from h to the duration.
@@ -22,11 +25,12 @@ Examples:
   glif nest --model glif_psc --params p.json --resolution 0.1 --duration 100 --dc 300 --output out.json
   glif nest --model glif_psc_double_alpha --params p.json --spikes s.json --resolution 0.05 --duration 50 --output out.json
   glif nest --model glif_cond --params p.json --spikes s.json --resolution 0.1 --duration 100 --dc 200 --output out.json
+  glif nest --model glif_psc --params p.json --current c.json --resolution 0.1 --duration 1000 --output out.json
 
 Exit status: 0 success, 2 bad usage or bad input (the message names the key), 1 other failures.";
 
 /// Run a NEST 3.10 GLIF neuron (glif_psc, glif_psc_double_alpha, glif_cond)
-/// bit for bit as NEST does, with DC and spike input.
+/// bit for bit as NEST does, with DC, step current and spike input.
 #[derive(Args, Debug)]
 #[command(after_help = NEST_AFTER)]
 pub struct NestArgs {
@@ -53,6 +57,10 @@ pub struct NestArgs {
     /// Input spikes, JSON.
     #[arg(long, value_name = "S.json")]
     pub spikes: Option<PathBuf>,
+    /// Time-varying current: a step_current_generator's amplitude times
+    /// (ms) and values (pA), and its connection delay (ms, default 1), JSON.
+    #[arg(long, value_name = "C.json")]
+    pub current: Option<PathBuf>,
     /// Floating-point type (f64 is NEST's).
     #[arg(long, value_enum, default_value_t = PrecisionArg::F64)]
     pub precision: PrecisionArg,
@@ -100,8 +108,11 @@ pub fn run(a: NestArgs) -> Result<u8, CliError> {
     };
     let out = run_files(
         model,
-        &a.params,
-        a.spikes.as_deref(),
+        NestFiles {
+            params: &a.params,
+            spikes: a.spikes.as_deref(),
+            current: a.current.as_deref(),
+        },
         a.resolution,
         a.duration,
         a.dc,

@@ -196,3 +196,132 @@ fn glif_cond_runs_and_matches_a_nest_case() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("g_m"));
 }
+
+/// `glif nest --current C.json` (a step_current_generator) on a committed
+/// NEST 3.10 case from a real Allen GLIF5 model (step current with a 1 ms
+/// delay, DC, input spikes of both signs, 1 s at 0.025 ms): every series of
+/// OUT.json has the SHA-256 of NEST's, and the spike times are NEST's.
+#[test]
+fn step_current_run_matches_a_nest_case() {
+    use std::io::Read;
+    let case_path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../reference/nest/glif_psc/allen_L5_02_r0p025.json.gz"
+    );
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(case_path).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    let case: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert!(case["current"].is_object(), "the case has a step current");
+    let p = tmp("scg-p.json");
+    std::fs::write(&p, case["params"].to_string()).unwrap();
+    let s = tmp("scg-s.json");
+    std::fs::write(&s, case["spikes"].to_string()).unwrap();
+    let c = tmp("scg-c.json");
+    std::fs::write(&c, case["current"].to_string()).unwrap();
+    let out = tmp("scg-out.json");
+    let _ = std::fs::remove_file(&out);
+    let (resolution, duration, dc) = (
+        case["resolution"].to_string(),
+        case["duration"].to_string(),
+        case["dc"].to_string(),
+    );
+    let o = nest(
+        "glif_psc",
+        (&resolution, &duration, Some(&dc)),
+        &p,
+        Some(&s),
+        &out,
+    )
+    .arg("--current")
+    .arg(&c)
+    .output()
+    .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let got: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    for (k, want) in case["out"].as_object().unwrap() {
+        let values: Vec<f64> = got[k.as_str()]
+            .as_array()
+            .unwrap_or_else(|| panic!("{k} missing"))
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect();
+        if k == "spike_times" {
+            let want: Vec<f64> = want
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect();
+            assert_eq!(values, want, "spike_times");
+            assert!(values.len() >= 10, "tens of spikes: {}", values.len());
+            continue;
+        }
+        let bytes: Vec<u8> = values.iter().flat_map(|x| x.to_le_bytes()).collect();
+        let digest: String = glif_io::nest::sha256(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(digest, want["sha256"].as_str().unwrap(), "{k}");
+    }
+    // Without the current the run is another one.
+    let out2 = tmp("scg-out2.json");
+    let _ = std::fs::remove_file(&out2);
+    let o = nest(
+        "glif_psc",
+        (&resolution, &duration, Some(&dc)),
+        &p,
+        Some(&s),
+        &out2,
+    )
+    .output()
+    .unwrap();
+    assert!(o.status.success());
+    let got2: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out2).unwrap()).unwrap();
+    assert_ne!(got2["I"], got["I"]);
+}
+
+/// A bad C.json is refused naming the field.
+#[test]
+fn bad_step_current_names_the_field() {
+    let p = tmp("scg-bad-p.json");
+    std::fs::write(&p, "{}").unwrap();
+    for (body, field) in [
+        (
+            r#"{"amplitude_times": [1.0, 0.5], "amplitude_values": [1, 2]}"#,
+            "amplitude_times[1]",
+        ),
+        (
+            r#"{"amplitude_times": [0.05], "amplitude_values": [1]}"#,
+            "amplitude_times[0]",
+        ),
+        (
+            r#"{"amplitude_times": [1.0], "amplitude_values": [1, 2]}"#,
+            "amplitude_values",
+        ),
+        (
+            r#"{"amplitude_times": [1.0], "amplitude_values": [1], "delay": 0}"#,
+            "delay",
+        ),
+        (
+            r#"{"amplitude_times": [1.0], "amplitude_values": [1], "delai": 1}"#,
+            "delai",
+        ),
+    ] {
+        let c = tmp("scg-bad-c.json");
+        std::fs::write(&c, body).unwrap();
+        let out = tmp("scg-bad-out.json");
+        let _ = std::fs::remove_file(&out);
+        let o = nest("glif_psc", ("0.1", "10", None), &p, None, &out)
+            .arg("--current")
+            .arg(&c)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{body}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(field), "{body}: {err}");
+    }
+}

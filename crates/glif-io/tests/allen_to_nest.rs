@@ -148,6 +148,7 @@ fn allensdk_and_nest_semantics_side_by_side() {
                 resolution: 0.05,
                 duration: 1000.0,
                 dc: amp * 1e12,
+                current: None,
                 spikes: vec![],
                 precision: NestPrecision::F64,
                 exp: ExpSource::Std,

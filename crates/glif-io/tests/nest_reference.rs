@@ -2,7 +2,9 @@
 //! models, run through `glif_io::nest`: every recordable and spike time
 //! must be bit-identical in f64 (exp and, for glif_cond's integrator, pow
 //! from std, i.e. glibc on Linux, as NEST's and GSL's; expm1 NEST's own
-//! series).
+//! series). The number of cases per model is the committed index's
+//! (reference/nest/index.json); this test runs 55 of each model's 115
+//! (`check_model`), `cargo xtask verify-nest` all.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -31,13 +33,55 @@ fn load(p: &Path) -> Value {
     serde_json::from_str(&s).unwrap()
 }
 
+/// The v1 cases (full arrays; names without the `allen_` prefix): the
+/// libm measurements docs/NEST.md quotes are over these.
+fn v1_cases(model: &str) -> Vec<PathBuf> {
+    cases(model)
+        .into_iter()
+        .filter(|p| {
+            !p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("allen_")
+        })
+        .collect()
+}
+
+fn indexed(model: &str) -> usize {
+    let idx: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../reference/nest/index.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    idx["per_model"][model].as_u64().unwrap() as usize
+}
+
+/// The cases of `model` this (unoptimized) test runs: the 45 short ones
+/// and 10 Allen ones at 0.1 ms, two per level (`_00`: DC and a step
+/// current; `_10`: a step current alone), 10,000 steps each. `cargo xtask
+/// verify-nest` runs all 115, optimized (unoptimized, the 0.01 ms Allen
+/// cases of 100,000 steps each make it minutes).
 fn check_model(model: &str) {
-    let files = cases(model);
+    let all = cases(model);
+    assert_eq!(all.len(), indexed(model), "{model}: the index's count");
     assert_eq!(
-        files.len(),
+        v1_cases(model).len(),
         45,
         "{model}: 5 levels x 3 resolutions x 3 scenarios"
     );
+    assert!(all.len() >= 100, "{model}: {} cases", all.len());
+    let files: Vec<PathBuf> = all
+        .into_iter()
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            !name.starts_with("allen_")
+                || name.ends_with("_00_r0p1.json.gz")
+                || name.ends_with("_10_r0p1.json.gz")
+        })
+        .collect();
+    assert_eq!(files.len(), 55, "{model}: 45 short and 10 Allen cases");
     let mut bad = Vec::new();
     for f in &files {
         let d = check_reference_case(&load(f), NestPrecision::F64, ExpSource::Std).unwrap();
@@ -84,7 +128,7 @@ fn a_one_ulp_change_is_detected() {
 fn libm_measurement(models: &[&str]) -> (usize, usize, f64) {
     let (mut identical, mut total, mut max_rel) = (0, 0, 0.0f64);
     for model in models {
-        for f in cases(model) {
+        for f in v1_cases(model) {
             let d = check_reference_case(&load(&f), NestPrecision::F64, ExpSource::Libm).unwrap();
             total += 1;
             if d.iter().all(|s| s.identical()) {
@@ -140,4 +184,30 @@ fn glif_cond_libm_measurement() {
         "glif_cond, libm exp and pow: {identical} of {total} cases bit-identical; largest relative difference {max_rel:e}"
     );
     assert!(max_rel < 1e-12, "{max_rel}");
+}
+
+/// A v2 case (SHA-256 plus strided samples) detects a one-ulp change of a
+/// step current's amplitude. (In a case without DC, so that `I` is the
+/// amplitude itself: added to a DC, one ulp of the amplitude can round away.)
+#[test]
+fn a_v2_case_detects_a_one_ulp_step_current_change() {
+    let f = cases("glif_psc")
+        .into_iter()
+        .find(|p| {
+            let c = load(p);
+            c["current"].is_object() && c["dc"].as_f64() == Some(0.0)
+        })
+        .unwrap();
+    let mut case = load(&f);
+    assert!(
+        check_reference_case(&case, NestPrecision::F64, ExpSource::Std)
+            .unwrap()
+            .iter()
+            .all(|s| s.identical())
+    );
+    let a = case["current"]["amplitude_values"][0].as_f64().unwrap();
+    case["current"]["amplitude_values"][0] = Value::from(f64::from_bits(a.to_bits() + 1));
+    let d = check_reference_case(&case, NestPrecision::F64, ExpSource::Std).unwrap();
+    let i = d.iter().find(|s| s.name == "I").unwrap();
+    assert!(i.digest_differs && !i.identical(), "{i:?}");
 }

@@ -95,7 +95,7 @@ pub const CHECKS: &[(&str, &str)] = &[
     ),
     (
         "xtask/compare-nest",
-        "cargo xtask compare-nest: glif_psc run by NEST 3.10 beside glif-core's two engines, every spike compared",
+        "cargo xtask compare-nest: glif_psc, glif_psc_double_alpha and glif_cond run by NEST 3.10 beside glif-core's engines, every spike compared; a failed NEST run fails it",
     ),
 ];
 

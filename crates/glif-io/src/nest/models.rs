@@ -607,8 +607,69 @@ impl NestParams {
         h: f64,
         exp: &X,
     ) -> Result<(GlifPsc<F, P, A>, GlifInit<F, A>)> {
-        if self.model != NestModel::GlifPsc {
-            return Err(Error::invalid("model", self.model.name(), "glif_psc"));
+        let res = self.fixed_shape::<P, A>(NestModel::GlifPsc, h)?;
+        let params = PscParams {
+            glif: self.glif_params::<F, A>(),
+            tau_syn: core::array::from_fn(|i| F::from_f64(self.tau_syn[i])),
+        };
+        let model = GlifPsc::new(params, res, exp)
+            .map_err(|e| Error::invalid(e.field(), "the given value", e.expected()))?;
+        Ok((model, self.init::<F, A>()))
+    }
+
+    /// [`NestParams::psc_model`] for `glif_psc_double_alpha`.
+    pub fn double_alpha_model<F: Float, X: ExpProvider<F>, const P: usize, const A: usize>(
+        &self,
+        h: f64,
+        exp: &X,
+    ) -> Result<(GlifPscDoubleAlpha<F, P, A>, GlifInit<F, A>)> {
+        let res = self.fixed_shape::<P, A>(NestModel::GlifPscDoubleAlpha, h)?;
+        let at = |v: &[f64]| core::array::from_fn(|i| F::from_f64(v[i]));
+        let params = DoubleAlphaParams {
+            glif: self.glif_params::<F, A>(),
+            tau_syn_fast: at(&self.tau_syn),
+            tau_syn_slow: at(&self.tau_syn_slow),
+            amp_slow: at(&self.amp_slow),
+        };
+        let model = GlifPscDoubleAlpha::new(params, res, exp)
+            .map_err(|e| Error::invalid(e.field(), "the given value", e.expected()))?;
+        Ok((model, self.init::<F, A>()))
+    }
+
+    /// [`NestParams::psc_model`] for `glif_cond` (`pow` from `pow`).
+    pub fn cond_model<
+        F: Float,
+        X: ExpProvider<F>,
+        W: PowProvider<F>,
+        const P: usize,
+        const A: usize,
+    >(
+        &self,
+        h: f64,
+        exp: &X,
+        pow: W,
+    ) -> Result<(GlifCond<F, P, A, W>, GlifInit<F, A>)> {
+        let res = self.fixed_shape::<P, A>(NestModel::GlifCond, h)?;
+        let at = |v: &[f64]| core::array::from_fn(|i| F::from_f64(v[i]));
+        let params = CondParams {
+            glif: self.glif_params::<F, A>(),
+            tau_syn: at(&self.tau_syn),
+            e_rev: at(&self.e_rev),
+        };
+        let model = GlifCond::new(params, res, exp, pow)
+            .map_err(|e| Error::invalid(e.field(), "the given value", e.expected()))?;
+        Ok((model, self.init::<F, A>()))
+    }
+
+    /// Checks that these are `model`'s parameters with exactly `P` ports and
+    /// at most `A` after-spike currents; the resolution `h`.
+    fn fixed_shape<const P: usize, const A: usize>(
+        &self,
+        model: NestModel,
+        h: f64,
+    ) -> Result<Resolution> {
+        if self.model != model {
+            return Err(Error::invalid("model", self.model.name(), model.name()));
         }
         if self.n_ports() != P {
             return Err(Error::invalid(
@@ -624,15 +685,8 @@ impl NestParams {
                 format!("at most {A} after-spike currents"),
             ));
         }
-        let res = Resolution::from_ms(h)
-            .ok_or_else(|| Error::invalid("resolution", h.to_string(), "at least 0.001 ms"))?;
-        let params = PscParams {
-            glif: self.glif_params::<F, A>(),
-            tau_syn: core::array::from_fn(|i| F::from_f64(self.tau_syn[i])),
-        };
-        let model = GlifPsc::new(params, res, exp)
-            .map_err(|e| Error::invalid(e.field(), "the given value", e.expected()))?;
-        Ok((model, self.init::<F, A>()))
+        Resolution::from_ms(h)
+            .ok_or_else(|| Error::invalid("resolution", h.to_string(), "at least 0.001 ms"))
     }
 }
 
@@ -686,6 +740,113 @@ impl SpikeInput {
                 times,
                 weights,
             });
+        }
+        Ok(out)
+    }
+}
+
+/// NEST's default connection delay, ms (`nest.Connect` without a `delay`).
+pub const NEST_DEFAULT_DELAY_MS: f64 = 1.0;
+
+/// A `step_current_generator` connected to the neuron, as NEST users give
+/// it (`C.json`): `{"amplitude_times": [ms, ...], "amplitude_values": [pA,
+/// ...], "delay": ms}`, `delay` optional (NEST's default 1 ms).
+///
+/// NEST's timing (measured against NEST 3.10, `docs/NEST.md`): the
+/// generator takes amplitude `a_i` in its step ending at `t_i` and sends it
+/// with the connection's delay `d`, so the neuron's `I` (the recordable, and
+/// the current it integrates over the next step) reads `a_i` from the sample
+/// at `t_i + d` on; before the first `t_i + d` the generator adds 0. The
+/// current adds to `--dc` (two sources: the sum is exact in either order).
+/// NEST's checks: times strictly positive, on the resolution grid, in
+/// strictly increasing steps; a delay of at least one step, on the grid.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepCurrent {
+    /// When the generator changes its amplitude, ms.
+    pub amplitude_times: Vec<f64>,
+    /// The amplitudes, pA.
+    pub amplitude_values: Vec<f64>,
+    /// The connection's delay, ms.
+    pub delay: f64,
+}
+
+impl StepCurrent {
+    /// Reads `{"amplitude_times": [...], "amplitude_values": [...], "delay": d}`.
+    pub fn from_json(v: &Value) -> Result<StepCurrent> {
+        let o = v.as_object().ok_or_else(|| {
+            Error::invalid(
+                "C.json",
+                "not an object",
+                "{amplitude_times, amplitude_values, delay}",
+            )
+        })?;
+        for k in o.keys() {
+            if !["amplitude_times", "amplitude_values", "delay"].contains(&k.as_str()) {
+                return Err(Error::invalid(
+                    k.as_str(),
+                    "an unknown key",
+                    "amplitude_times, amplitude_values or delay",
+                ));
+            }
+        }
+        let field = |k: &str| o.get(k).ok_or_else(|| Error::missing(k));
+        let amplitude_times = nums("amplitude_times", field("amplitude_times")?)?;
+        let amplitude_values = nums("amplitude_values", field("amplitude_values")?)?;
+        if amplitude_times.len() != amplitude_values.len() {
+            return Err(Error::invalid(
+                "amplitude_values",
+                format!("{} values", amplitude_values.len()),
+                format!("{} values, one per amplitude time", amplitude_times.len()),
+            ));
+        }
+        let delay = match o.get("delay") {
+            Some(d) => num("delay", d)?,
+            None => NEST_DEFAULT_DELAY_MS,
+        };
+        Ok(StepCurrent {
+            amplitude_times,
+            amplitude_values,
+            delay,
+        })
+    }
+
+    /// The current `I` the neuron reads at every sample `0..=n` (index 0:
+    /// the start, integrated over step 1), with `dc` added.
+    fn per_sample(&self, res: Resolution, n: usize, dc: f64) -> Result<Vec<f64>> {
+        let grid = |key: String, t: f64, min: i64| -> Result<i64> {
+            res.step_at(t).filter(|&k| k >= min).ok_or_else(|| {
+                Error::invalid(
+                    key,
+                    t.to_string(),
+                    format!(
+                        "a time > 0 on the grid of {} ms (NEST's step_current_generator)",
+                        res.h_ms()
+                    ),
+                )
+            })
+        };
+        let d = grid("delay".into(), self.delay, 1)?;
+        let mut out = vec![dc; n + 1];
+        let mut last = 0i64;
+        for (i, (&t, &a)) in self
+            .amplitude_times
+            .iter()
+            .zip(&self.amplitude_values)
+            .enumerate()
+        {
+            let k = grid(format!("amplitude_times[{i}]"), t, 1)?;
+            if k <= last {
+                return Err(Error::invalid(
+                    format!("amplitude_times[{i}]"),
+                    t.to_string(),
+                    "a time in a later step than the one before (NEST: strictly increasing)",
+                ));
+            }
+            last = k;
+            let from = usize::try_from(k.saturating_add(d)).unwrap_or(usize::MAX);
+            if let Some(tail) = out.get_mut(from..) {
+                tail.fill(dc + a);
+            }
         }
         Ok(out)
     }
@@ -748,6 +909,8 @@ pub struct NestRun {
     pub duration: f64,
     /// DC current, pA, in effect from the first step.
     pub dc: f64,
+    /// A step current generator's input, added to `dc` ([`StepCurrent`]).
+    pub current: Option<StepCurrent>,
     /// Input spikes.
     pub spikes: Vec<SpikeInput>,
     /// Floating-point type.
@@ -849,31 +1012,35 @@ pub fn run(params: &NestParams, r: &NestRun) -> Result<NestOutput> {
             }
         }
     }
+    let current = match &r.current {
+        Some(c) => c.per_sample(res, n, r.dc)?,
+        None => vec![r.dc; n + 1],
+    };
     match (r.precision, r.exp) {
         (NestPrecision::F64, ExpSource::Std) => {
-            simulate::<f64, _>(params, res, n, r.dc, &weights, &StdExp)
+            simulate::<f64, _>(params, res, n, &current, &weights, &StdExp)
         }
         (NestPrecision::F64, ExpSource::Libm) => {
-            simulate::<f64, _>(params, res, n, r.dc, &weights, &Libm)
+            simulate::<f64, _>(params, res, n, &current, &weights, &Libm)
         }
         (NestPrecision::F32, ExpSource::Std) => {
-            simulate::<f32, _>(params, res, n, r.dc, &weights, &StdExp)
+            simulate::<f32, _>(params, res, n, &current, &weights, &StdExp)
         }
         (NestPrecision::F32, ExpSource::Libm) => {
-            simulate::<f32, _>(params, res, n, r.dc, &weights, &Libm)
+            simulate::<f32, _>(params, res, n, &current, &weights, &Libm)
         }
     }
 }
 
 /// One step of a current-based model in `simulate`: takes the step's
-/// weights per port, returns whether it spiked and its recordables.
-type PscStep<'a, F> = dyn FnMut(&[F; MAX_PORTS]) -> (bool, PscSample<F>) + 'a;
+/// weights per port and the current `I` read at its end, returns whether it spiked and its recordables.
+type PscStep<'a, F> = dyn FnMut(&[F; MAX_PORTS], F) -> (bool, PscSample<F>) + 'a;
 
 fn simulate<F: Float, X: ExpProvider<F> + PowProvider<F> + Copy>(
     p: &NestParams,
     res: Resolution,
     n: usize,
-    dc: f64,
+    current: &[f64],
     weights: &[[f64; MAX_PORTS]],
     exp: &X,
 ) -> Result<NestOutput> {
@@ -899,7 +1066,8 @@ fn simulate<F: Float, X: ExpProvider<F> + PowProvider<F> + Copy>(
             .collect(),
         spike_times: Vec::new(),
     };
-    let dc_f = f(dc);
+    // `I` at sample k (index 0: the start), integrated over step k + 1.
+    let current: Vec<F> = current.iter().map(|&x| f(x)).collect();
     // The shared recordables, then the model's own (`I_syn`, or `g_1`..`g_n`),
     // in the order of `NestParams::recordables`.
     let record = |k: usize, spiked: bool, s: GlifSample<F>, own: &[F], out: &mut NestOutput| {
@@ -929,8 +1097,8 @@ fn simulate<F: Float, X: ExpProvider<F> + PowProvider<F> + Copy>(
     // The run of the two current-based models: `step(weights)` steps the
     // model and returns whether it spiked and its recordables.
     let mut run_psc = |step: &mut PscStep<'_, F>| {
-        for (k, w) in (1..=n).zip(weights) {
-            let (spiked, sample) = step(&to_f(w));
+        for ((k, w), &i) in (1..=n).zip(weights).zip(&current[1..]) {
+            let (spiked, sample) = step(&to_f(w), i);
             record(k, spiked, sample.glif, &[sample.i_syn], &mut out);
         }
     };
@@ -941,8 +1109,8 @@ fn simulate<F: Float, X: ExpProvider<F> + PowProvider<F> + Copy>(
                 tau_syn: pad(&p.tau_syn),
             };
             let m = GlifPsc::<F, MAX_PORTS, MAX_ASC>::new(params, res, exp).map_err(err)?;
-            let mut s = m.state(&init, dc_f);
-            run_psc(&mut |w| (m.step(&mut s, w, dc_f), m.sample(&s)));
+            let mut s = m.state(&init, current[0]);
+            run_psc(&mut |w, i| (m.step(&mut s, w, i), m.sample(&s)));
         }
         NestModel::GlifPscDoubleAlpha => {
             let params = DoubleAlphaParams {
@@ -953,8 +1121,8 @@ fn simulate<F: Float, X: ExpProvider<F> + PowProvider<F> + Copy>(
             };
             let m =
                 GlifPscDoubleAlpha::<F, MAX_PORTS, MAX_ASC>::new(params, res, exp).map_err(err)?;
-            let mut s = m.state(&init, dc_f);
-            run_psc(&mut |w| (m.step(&mut s, w, dc_f), m.sample(&s)));
+            let mut s = m.state(&init, current[0]);
+            run_psc(&mut |w, i| (m.step(&mut s, w, i), m.sample(&s)));
         }
         NestModel::GlifCond => {
             // Padding ports: tau 1 ms, E_rev 1 mV, never receiving input, so g = dg = 0.
@@ -965,9 +1133,9 @@ fn simulate<F: Float, X: ExpProvider<F> + PowProvider<F> + Copy>(
             };
             let m =
                 GlifCond::<F, MAX_PORTS, MAX_ASC, X>::new(params, res, exp, *exp).map_err(err)?;
-            let mut s = m.state(&init, dc_f);
-            for (k, w) in (1..=n).zip(weights) {
-                let spiked = m.step(&mut s, &to_f(w), dc_f).map_err(|_| {
+            let mut s = m.state(&init, current[0]);
+            for ((k, w), &i) in (1..=n).zip(weights).zip(&current[1..]) {
+                let spiked = m.step(&mut s, &to_f(w), i).map_err(|_| {
                     Error::invalid(
                         format!("step {k} (t = {} ms)", res.time_of_step(k as i64)),
                         format!("more than {MAX_SUBSTEPS} integrator steps within one step"),
@@ -982,12 +1150,23 @@ fn simulate<F: Float, X: ExpProvider<F> + PowProvider<F> + Copy>(
     Ok(out)
 }
 
+/// The input files of [`run_files`].
+#[derive(Clone, Copy, Debug)]
+pub struct NestFiles<'a> {
+    /// `P.json`, the parameter dict.
+    pub params: &'a Path,
+    /// `S.json`, input spikes (none: no input spikes).
+    pub spikes: Option<&'a Path>,
+    /// `C.json`, a step current (none: `--dc` alone).
+    pub current: Option<&'a Path>,
+}
+
 /// Everything `glif nest` does between parsing its arguments and printing:
-/// reads `P.json` (and `S.json`), runs, and returns the output.
+/// reads `P.json` (and `S.json`, and the step current `C.json`), runs, and
+/// returns the output.
 pub fn run_files(
     model: NestModel,
-    params_path: &Path,
-    spikes_path: Option<&Path>,
+    files: NestFiles<'_>,
     resolution: f64,
     duration: f64,
     dc: f64,
@@ -997,11 +1176,20 @@ pub fn run_files(
         let text = std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?;
         serde_json::from_str(&text).map_err(|e| Error::syntax(&e).in_file(p))
     };
+    let NestFiles {
+        params: params_path,
+        spikes: spikes_path,
+        current: current_path,
+    } = files;
     let pv = read(params_path)?;
     let params = NestParams::from_json(model, &pv).map_err(|e| e.in_file(params_path))?;
     let spikes = match spikes_path {
         Some(sp) => SpikeInput::from_json(&read(sp)?).map_err(|e| e.in_file(sp))?,
         None => Vec::new(),
+    };
+    let current = match current_path {
+        Some(cp) => Some(StepCurrent::from_json(&read(cp)?).map_err(|e| e.in_file(cp))?),
+        None => None,
     };
     run(
         &params,
@@ -1009,6 +1197,7 @@ pub fn run_files(
             resolution,
             duration,
             dc,
+            current,
             spikes,
             precision,
             exp: ExpSource::Std,
@@ -1032,49 +1221,71 @@ pub struct SeriesDiff {
     pub expected: usize,
     /// Values computed.
     pub computed: usize,
-    /// Values whose bits differ (positions present in both).
+    /// Values whose bits differ (positions present in both; for a series
+    /// stored as a digest, among its stored samples).
     pub differing: usize,
     /// Largest |difference| / |reference| among differing values (0 if none).
     pub max_rel: f64,
+    /// For a series stored as a digest: whether the SHA-256 of the computed
+    /// series' bytes differs from the stored one (always false for a series
+    /// stored in full).
+    pub digest_differs: bool,
 }
 
 impl SeriesDiff {
     /// True when lengths agree and every value is bit-identical.
     pub fn identical(&self) -> bool {
-        self.expected == self.computed && self.differing == 0
+        self.expected == self.computed && self.differing == 0 && !self.digest_differs
     }
 }
 
-/// Reruns a NEST reference case (`glif-nest-ref-v1`, the repository's
-/// `reference/nest/`) from its recipe (`model`, `params`, `resolution`,
-/// `duration`, `dc`, `spikes`) and compares every series of its `out`.
-pub fn check_reference_case(
-    case: &Value,
-    precision: NestPrecision,
-    exp: ExpSource,
-) -> Result<Vec<SeriesDiff>> {
+/// A NEST reference case's recipe run through [`run`]: what NEST was given.
+fn run_case(case: &Value, precision: NestPrecision, exp: ExpSource) -> Result<NestOutput> {
     let field = |k: &str| case.get(k).ok_or_else(|| Error::missing(k));
     let number = |k: &str| -> Result<f64> { num(k, field(k)?) };
     let model_v = field("model")?;
     let model = NestModel::from_name(model_v.as_str().unwrap_or_default())?;
     let params = NestParams::from_json(model, field("params")?)?;
-    let out = run(
+    let current = match case.get("current") {
+        None | Some(Value::Null) => None,
+        Some(c) => Some(StepCurrent::from_json(c)?),
+    };
+    run(
         &params,
         &NestRun {
             resolution: number("resolution")?,
             duration: number("duration")?,
             dc: number("dc")?,
+            current,
             spikes: SpikeInput::from_json(field("spikes")?)?,
             precision,
             exp,
         },
-    )?;
-    let expected = field("out")?
+    )
+}
+
+/// Reruns a NEST reference case (`glif-nest-ref-v1` or `-v2`, the
+/// repository's `reference/nest/`) from its recipe (`model`, `params`,
+/// `resolution`, `duration`, `dc`, `spikes`, optional `current`) and
+/// compares every series of its `out`: a series stored in full (an array,
+/// v1) value by value; a series stored as `{"n", "sha256", "stride",
+/// "samples"}` (v2) by its length, the SHA-256 of its values' bytes
+/// (IEEE-754 binary64, little-endian, in order: every value, bit for bit)
+/// and value by value at its stored samples (indices 0, stride, 2 stride,
+/// ...; they make a difference readable). Returns the computed output too.
+pub fn check_reference_case_output(
+    case: &Value,
+    precision: NestPrecision,
+    exp: ExpSource,
+) -> Result<(NestOutput, Vec<SeriesDiff>)> {
+    let out = run_case(case, precision, exp)?;
+    let expected = case
+        .get("out")
+        .ok_or_else(|| Error::missing("out"))?
         .as_object()
         .ok_or_else(|| Error::invalid("out", "not an object", "the OUT.json object"))?;
     let mut diffs = Vec::with_capacity(expected.len());
     for (name, v) in expected {
-        let want = nums(&format!("out.{name}"), v)?;
         let got = out.get(name).ok_or_else(|| {
             Error::invalid(
                 format!("out.{name}"),
@@ -1082,21 +1293,152 @@ pub fn check_reference_case(
                 "a recordable this model has",
             )
         })?;
-        let mut d = SeriesDiff {
-            name: name.clone(),
-            expected: want.len(),
-            computed: got.len(),
-            differing: 0,
-            max_rel: 0.0,
-        };
-        for (a, b) in got.iter().zip(&want) {
-            if a.to_bits() != b.to_bits() {
-                d.differing += 1;
-                let rel = ((a - b) / b.abs().max(f64::MIN_POSITIVE)).abs();
-                d.max_rel = d.max_rel.max(rel);
-            }
-        }
-        diffs.push(d);
+        diffs.push(compare_series(name, v, got)?);
     }
-    Ok(diffs)
+    Ok((out, diffs))
+}
+
+/// [`check_reference_case_output`] without the output.
+pub fn check_reference_case(
+    case: &Value,
+    precision: NestPrecision,
+    exp: ExpSource,
+) -> Result<Vec<SeriesDiff>> {
+    check_reference_case_output(case, precision, exp).map(|(_, d)| d)
+}
+
+fn compare_series(name: &str, stored: &Value, got: &[f64]) -> Result<SeriesDiff> {
+    let key = |k: &str| format!("out.{name}.{k}");
+    let (want, stride, expected, digest_differs) =
+        match stored {
+            Value::Object(o) => {
+                let field = |k: &str| o.get(k).ok_or_else(|| Error::missing(key(k)));
+                let n_v = field("n")?;
+                let n = n_v
+                    .as_u64()
+                    .ok_or_else(|| Error::invalid(key("n"), n_v.to_string(), "a count"))?
+                    as usize;
+                let st_v = field("stride")?;
+                let stride = st_v.as_u64().filter(|&s| s >= 1).ok_or_else(|| {
+                    Error::invalid(key("stride"), st_v.to_string(), "an integer >= 1")
+                })? as usize;
+                let sha_v = field("sha256")?;
+                let sha = sha_v.as_str().filter(|h| h.len() == 64).ok_or_else(|| {
+                    Error::invalid(key("sha256"), sha_v.to_string(), "64 hex digits")
+                })?;
+                let samples = nums(&key("samples"), field("samples")?)?;
+                let mut bytes = Vec::with_capacity(got.len() * 8);
+                for x in got {
+                    bytes.extend_from_slice(&x.to_le_bytes());
+                }
+                let differs = hex(&sha256(&bytes)) != sha.to_ascii_lowercase();
+                (samples, stride, n, differs)
+            }
+            other => {
+                let all = nums(&format!("out.{name}"), other)?;
+                let n = all.len();
+                (all, 1, n, false)
+            }
+        };
+    let mut d = SeriesDiff {
+        name: name.to_string(),
+        expected,
+        computed: got.len(),
+        differing: 0,
+        max_rel: 0.0,
+        digest_differs,
+    };
+    for (a, b) in got.iter().step_by(stride).zip(&want) {
+        if a.to_bits() != b.to_bits() {
+            d.differing += 1;
+            let rel = ((a - b) / b.abs().max(f64::MIN_POSITIVE)).abs();
+            d.max_rel = d.max_rel.max(rel);
+        }
+    }
+    Ok(d)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// SHA-256 (FIPS 180-4) of `data` (the `sha2` crate): the digest the
+/// reference cases store (Python's `hashlib.sha256`; checked against it by
+/// every v2 case and against the standard's test vectors in this module's
+/// tests).
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(data).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// FIPS 180-4's examples (NIST's SHA-256 example values), and lengths
+    /// around the 55/56/64-byte padding boundaries against digests Python's
+    /// hashlib printed.
+    #[test]
+    fn sha256_matches_the_standard() {
+        let cases: [(&[u8], &str); 3] = [
+            (
+                b"abc",
+                "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+            ),
+            (
+                b"",
+                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            ),
+            (
+                b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+                "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
+            ),
+        ];
+        for (m, want) in cases {
+            assert_eq!(hex(&sha256(m)), want);
+        }
+    }
+
+    #[test]
+    fn a_step_current_changes_i_at_t_plus_delay() {
+        let res = Resolution::from_ms(0.1).unwrap();
+        let c = StepCurrent {
+            amplitude_times: vec![0.5, 1.0],
+            amplitude_values: vec![100.0, -50.0],
+            delay: 0.1,
+        };
+        let i = c.per_sample(res, 12, 5.0).unwrap();
+        // samples 0..=5: dc only; from 0.6 ms (sample 6): dc + 100; from 1.1 ms: dc - 50.
+        assert_eq!(i[..6], [5.0; 6]);
+        assert_eq!(i[6..11], [105.0; 5]);
+        assert_eq!(i[11..], [-45.0; 2]);
+        let bad = StepCurrent {
+            amplitude_times: vec![1.0, 1.0],
+            ..c.clone()
+        };
+        assert!(bad
+            .per_sample(res, 12, 0.0)
+            .unwrap_err()
+            .to_string()
+            .contains("amplitude_times[1]"));
+        let off = StepCurrent {
+            amplitude_times: vec![0.05],
+            amplitude_values: vec![1.0],
+            delay: 0.1,
+        };
+        assert!(off
+            .per_sample(res, 12, 0.0)
+            .unwrap_err()
+            .to_string()
+            .contains("amplitude_times[0]"));
+        let zero_delay = StepCurrent { delay: 0.0, ..c };
+        assert!(zero_delay
+            .per_sample(res, 12, 0.0)
+            .unwrap_err()
+            .to_string()
+            .contains("delay"));
+    }
 }
