@@ -56,4 +56,8 @@ if [ "${GLIF_ALLENSDK_NEST:-1}" != "0" ] || [ "${CI:-}" = "true" ]; then
         echo "warning: nest-simulator==3.10.0 not available through pip here; the NEST reference checks need it" >&2
     fi
 fi
+# The GLIF fitting pipeline (allensdk.internal.model.glif, run by scripts/fit/allensdk_pipeline.py)
+# also needs six, statsmodels and patsy; numpy on the same line so pip keeps 1.23.5.
+"${pip[@]}" install 'six==1.16.0' 'statsmodels==0.14.0' 'patsy==0.5.6' 'matplotlib<3.11' 'numpy==1.23.5'
+
 echo "venv ready: $venv"
