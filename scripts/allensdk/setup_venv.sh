@@ -30,6 +30,10 @@ pip=("$venv/bin/python" -m pip --disable-pip-version-check -q)
     'numpy==1.23.5' 'pandas==1.5.3' 'xarray<2023.2.0' 'scipy<1.12' \
     simplejson python-dateutil SimpleITK 'pynwb<3' 'hdmf<4' h5py
 "${pip[@]}" install --no-deps 'allensdk==2.16.2'
+# The fitting pipeline's oracles (allensdk.internal.model.glif imports them;
+# glif-fit's tests call its stages): numpy pinned on the same line so pip
+# keeps it.
+"${pip[@]}" install 'statsmodels==0.14.0' 'patsy' 'six' 'numpy==1.23.5'
 
 "$venv/bin/python" - <<'PY'
 import allensdk, numpy
@@ -56,8 +60,8 @@ if [ "${GLIF_ALLENSDK_NEST:-1}" != "0" ] || [ "${CI:-}" = "true" ]; then
         echo "warning: nest-simulator==3.10.0 not available through pip here; the NEST reference checks need it" >&2
     fi
 fi
-# The GLIF fitting pipeline (allensdk.internal.model.glif, run by scripts/fit/allensdk_pipeline.py)
-# also needs six, statsmodels and patsy; numpy on the same line so pip keeps 1.23.5.
-"${pip[@]}" install 'six==1.16.0' 'statsmodels==0.14.0' 'patsy==0.5.6' 'matplotlib<3.11' 'numpy==1.23.5'
+# scripts/fit/allensdk_pipeline.py runs allensdk.internal.model.glif.preprocess_neuron, which
+# imports matplotlib.pyplot (its plots are switched off); numpy on the same line.
+"${pip[@]}" install 'matplotlib<3.11' 'numpy==1.23.5'
 
 echo "venv ready: $venv"
