@@ -74,19 +74,24 @@ BASE = dict(
     e_l=-70.3, v_t=-56.2, tau_max=608.0,
     # slow Na inactivation: off unless g_slow_on
     slow_na=False, s_v_half=-40.0, s_k=4.0, s_tau_fast=6.0, s_tau_rec=60.0,
+    # spike-triggered shift of the Na gates (a dynamic threshold): off unless theta_jump > 0
+    theta_jump=0.0, theta_tau=25.0,
+    # Ornstein-Uhlenbeck background current (channel and synaptic noise), pA and ms
+    ou_sd_pa=4.0, ou_tau_ms=5.0,
 )
 
 CELLS = {
-    # regular spiking, adapting (strong I_M), threshold rises after a spike
-    "adapting": dict(seed=1101, params=dict(g_m=0.2, tau_max=300.0, slow_na=True), noise_sd=0.1e-3),
-    # fast spiking: small, fast membrane, strong delayed rectifier, no I_M; threshold rises
+    # regular spiking, adapting (strong I_M); threshold rises after a spike
+    "adapting": dict(seed=1101, params=dict(g_m=0.2, tau_max=300.0, theta_jump=6.0, theta_tau=25.0),
+                     noise_sd=0.1e-3),
+    # fast spiking: small fast membrane, strong delayed rectifier, no I_M; threshold rises
     "fastspiking": dict(seed=1102, params=dict(area_cm2=4e-5, g_na=50.0, g_k=10.0, g_m=0.0,
-                                               g_l=0.1, e_l=-70.4, v_t=-57.9, slow_na=True,
-                                               s_tau_rec=30.0), noise_sd=0.1e-3),
+                                               g_l=0.1, e_l=-70.4, v_t=-57.9, theta_jump=6.0,
+                                               theta_tau=15.0, ou_sd_pa=8.0), noise_sd=0.1e-3),
     # regular spiking without the short-square triple (GLIF1 and GLIF3 only)
-    "notriple": dict(seed=1103, params=dict(g_m=0.1, slow_na=True), noise_sd=0.1e-3, triple=False),
+    "notriple": dict(seed=1103, params=dict(g_m=0.1, theta_jump=5.0), noise_sd=0.1e-3, triple=False),
     # barely fires on Noise 1 (its three epochs at 0.6, 0.75, 1.0 x rheobase)
-    "sparse": dict(seed=1104, params=dict(g_m=0.1, slow_na=True), noise_sd=0.1e-3,
+    "sparse": dict(seed=1104, params=dict(g_m=0.1, theta_jump=5.0, theta_tau=40.0), noise_sd=0.1e-3,
                    noise1_scale=(0.6, 0.75, 1.0)),
     # noisy baseline (0.4 mV white noise, 60 Hz hum, slow drift); plain Traub sodium, whose
     # threshold is lower right after a spike (what NEST's hh_cond_exp_traub cells showed)
@@ -134,7 +139,8 @@ def gate_tables(p):
 
 
 class HH:
-    """Vectorised over lanes (one per sweep). V in mV; gates (m, h, n, p, s) as columns."""
+    """Vectorised over lanes (one per sweep). V in mV; gates (m, h, n, p, s) as columns;
+    theta (mV): the spike-triggered shift of the sodium gates' voltage dependence."""
 
     def __init__(self, p, lanes, tables):
         self.p = p
@@ -143,14 +149,21 @@ class HH:
         self.g = np.zeros((lanes, 5))
         self.g[:, 1] = 1.0
         self.g[:, 4] = 1.0
+        self.theta = np.zeros(lanes)
+        self.theta_decay = np.exp(-DT_MS / p["theta_tau"])
+
+    def index(self, v):
+        return np.clip(((v - VMIN) * (1.0 / DV) + 0.5).astype(np.intp), 0, len(self.tab) - 1)
 
     def step(self, i_ua_cm2, dt):
         """One exponential-Euler step of dt ms (= DT_MS, the tables' step) with injected
-        current density i (uA/cm^2): gates relax towards their steady state at V, then V
-        towards the steady state of the conductances at the new gates."""
+        current density i (uA/cm^2): gates relax towards their steady state at V (m and h
+        at V - theta), then V towards the steady state of the conductances at the new
+        gates; theta decays and jumps by theta_jump at each upward crossing of 0 mV."""
         p = self.p
-        k = np.clip(((self.v - VMIN) * (1.0 / DV) + 0.5).astype(np.intp), 0, len(self.tab) - 1)
-        t = self.tab[k]
+        t = self.tab[self.index(self.v)]
+        if p["theta_jump"]:
+            t[:, :4] = self.tab[self.index(self.v - self.theta), :4]
         inf = t[:, 0::2]
         self.g = inf + (self.g - inf) * t[:, 1::2]
         m, h, n, pm, s = self.g.T
@@ -158,19 +171,31 @@ class HH:
         g_k = p["g_k"] * (n * n) * (n * n) + p["g_m"] * pm
         g = g_na + g_k + p["g_l"]
         v_inf = (g_na * p["e_na"] + g_k * p["e_k"] + (p["g_l"] * p["e_l"] + i_ua_cm2)) / g
-        self.v = v_inf + (self.v - v_inf) * np.exp(g * (-dt / p["c_m"]))
+        v_new = v_inf + (self.v - v_inf) * np.exp(g * (-dt / p["c_m"]))
+        if p["theta_jump"]:
+            self.theta = self.theta * self.theta_decay + p["theta_jump"] * ((v_new > 0.0) & (self.v <= 0.0))
+        self.v = v_new
 
 
-def simulate(p, stim_a, rest_state=None, tables=None):
+def simulate(p, stim_a, rest_state=None, tables=None, noise_seed=None):
     """stim_a: (lanes, samples) in A at RATE. Returns V (lanes, samples) in V, sampled at the
-    end of each sample's substeps, and the number of upward 0 mV crossings per lane."""
+    end of each sample's substeps, and the number of upward 0 mV crossings per lane. With
+    noise_seed, an Ornstein-Uhlenbeck background current (sd p["ou_sd_pa"] pA, time constant
+    p["ou_tau_ms"]) seeded by it is added, different in every lane."""
+    from scipy.signal import lfilter
     lanes, samples = stim_a.shape
     hh = HH(p, lanes, gate_tables(p) if tables is None else tables)
     if rest_state is not None:
         hh.v = np.full(lanes, rest_state["v"])
         hh.g = np.tile(np.array(rest_state["gates"]), (lanes, 1))
     scale = 1e6 / p["area_cm2"]  # A -> uA/cm^2
-    cur = np.ascontiguousarray((stim_a * scale).T)
+    cur = (stim_a * scale).T
+    if noise_seed is not None:
+        a = np.exp(-DT_MS * SUBSTEPS / p["ou_tau_ms"])
+        white = np.random.RandomState(noise_seed).standard_normal((samples, lanes))
+        ou = lfilter([p["ou_sd_pa"] * 1e-12 * scale * np.sqrt(1.0 - a * a)], [1.0, -a], white, axis=0)
+        cur = cur + ou
+    cur = np.ascontiguousarray(cur)
     out = np.empty((samples, lanes))
     for j in range(samples):
         i = cur[j]
@@ -297,12 +322,12 @@ def make_cell(name, spec, out_dir):
     spikes = {}
     groups = [[sw for sw in sweeps if sw[1].startswith("Noise")],
               [sw for sw in sweeps if not sw[1].startswith("Noise")]]
-    for group in groups:
+    for gi, group in enumerate(groups):
         length = max(len(sw[3]) for sw in group)
         stims = np.zeros((len(group), length))
         for i, sw in enumerate(group):
             stims[i, :len(sw[3])] = quantize(sw[3], I_LSB)
-        v, nsp = simulate(p, stims, rest)
+        v, nsp = simulate(p, stims, rest, noise_seed=spec["seed"] * 10 + gi)
         for i, sw in enumerate(group):
             volts[sw[0]] = v[i, :len(sw[3])]
             spikes[sw[0]] = int(nsp[i])
@@ -366,8 +391,9 @@ def make_cell(name, spec, out_dir):
     with open(os.path.join(out_dir, "cell_properties.json"), "w") as fh:
         json.dump({"ri": r_ohm * 1e-6, "tau": r_ohm * c_farad * 1e3}, fh, indent=1)
         fh.write("\n")
-    truth = {"model": "Pospischil et al. 2008 HH (INa, IKd, IM, leak)"
-                      + (" + slow Na inactivation" if p["slow_na"] else ""),
+    truth = {"model": "Pospischil et al. 2008 HH (INa, IKd, IM, leak), OU background current"
+                      + (" + slow Na inactivation" if p["slow_na"] else "")
+                      + (" + spike-triggered Na gate shift" if p["theta_jump"] else ""),
              "params": p, "seed": spec["seed"], "rest_state": rest,
              "R_ohm": r_ohm, "C_farad": c_farad, "El_V": p["e_l"] * 1e-3,
              "rheobase_A": rheo, "short_square_threshold_A": ssq_rheo,
