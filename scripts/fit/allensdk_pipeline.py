@@ -69,6 +69,11 @@ PATCHES = [
      "logging.error(str(e))",
      1, "Python 2 exception attribute: e.message is an AttributeError on Python 3, raised "
         "inside the except block that is meant to swallow the fit's failure and return None."),
+    ("allensdk.internal.model.glif.error_functions",
+     "temp=range(btw_spike_edges[0], btw_spike_edges[1], noSpike_bin_size_ind)",
+     "temp=list(range(btw_spike_edges[0], btw_spike_edges[1], noSpike_bin_size_ind))",
+     1, "Python 2 range() is a list; MLIN_list_error appends to it (AttributeError on Python 3). "
+        "Only the optimizer reference (--part2) imports error_functions' MLIN_list_error."),
     ("allensdk.internal.model.glif.configure_model",
      "import find_sweeps as fs",
      "import allensdk.internal.model.glif.find_sweeps as fs",
@@ -339,6 +344,164 @@ def run_cell(cell_dir, quick=False):
             "seconds": {"preprocess_neuron": t_pre, "stages": rec.stage_seconds}, "ju": ju}
 
 
+# ---------------------------------------------------------------- part 2 (issue 22)
+
+MULTIPLIERS = (100, 32, 10)
+EV_SIGMA = 0.01  # s: the Teeter et al. explained variance's Gaussian sigma (10 ms)
+
+
+def teeter_norm_gauss(sigma, dt):
+    """Teeter's makeNormGaussFunc4Convolve: a window of int(10 sigma/dt) samples, std sigma/dt,
+    normalised to sum 1."""
+    import numpy as np
+    from scipy.signal.windows import gaussian  # what Teeter's scipy.signal.gaussian was
+    s = sigma / dt
+    g = gaussian(int(s * 10), s)
+    return g / np.sum(g)
+
+
+def teeter_convolved(spike_ind_list, dt, sigma, steps, mode):
+    """Teeter's makeConvolvedSpikeTrains (binary trains of `steps` samples convolved with the
+    normalised Gaussian by scipy.signal.fftconvolve in `mode`), for trains longer than the window."""
+    import numpy as np
+    from scipy.signal import fftconvolve
+    g = teeter_norm_gauss(sigma, dt)
+    if len(g) > steps:
+        raise ValueError("window longer than the trains: not covered by this reimplementation")
+    out = []
+    for train in spike_ind_list:
+        b = np.zeros(steps)
+        if len(train):
+            b[list(train)] = 1.0
+        out.append(fftconvolve(b, g, mode))
+    return out
+
+
+def teeter_basic_ev(t1, t2):
+    import numpy as np
+    v1, v2, v12 = np.var(t1), np.var(t2), np.var(t1 - t2)
+    return 1.0 if v12 == 0.0 else (v1 + v2 - v12) / (v1 + v2)
+
+
+def teeter_across(model_list, data_list):
+    import numpy as np
+    return float(np.mean([teeter_basic_ev(d, m) for m in model_list for d in data_list]))
+
+
+def teeter_ev_ratio(data_ind, model_ind, dt, steps, sigma=EV_SIGMA):
+    """calc_all_explained_variance.exVar for one sigma: EV(model vs each recorded train, 'same')
+    divided by EV(PSTH of the 'full' recorded trains vs each of them)."""
+    import numpy as np
+    full = teeter_convolved(data_ind, dt, sigma, steps, "full")
+    psth = np.mean(np.array(full), axis=0)
+    ev_data = teeter_across([psth], full)
+    ev_model = teeter_across(teeter_convolved(model_ind, dt, sigma, steps, "same"),
+                             teeter_convolved(data_ind, dt, sigma, steps, "same"))
+    return {"ev_data": ev_data, "ev_model": ev_model, "ratio": ev_model / ev_data}
+
+
+def run_part2(cell_dir, levels, run_many_level=None, seed=1234, outer=2, inner=3):
+    """Forced-spike runs and MLIN_list_error at each multiplier (coefficient 1) for each fitted
+    level, explained variance before optimisation on Noise 1 and Noise 2, and optionally one
+    GlifOptimizer.run_many with a fixed seed and small restarts, every evaluation recorded."""
+    import numpy as np
+    import allensdk.internal.model.glif.find_sweeps as fs
+    import allensdk.internal.model.glif.error_functions as ef
+    from allensdk.internal.model.data_access import load_sweeps
+    from allensdk.internal.model.glif.find_spikes import find_spikes_list
+    from allensdk.internal.model.glif.glif_optimizer_neuron import GlifOptimizerNeuron
+    from allensdk.internal.model.glif.glif_experiment import GlifExperiment
+    from allensdk.internal.model.glif.glif_optimizer import GlifOptimizer
+    from allensdk.model.glif.glif_neuron import GlifNeuron
+
+    nwb = os.path.join(cell_dir, "cell.nwb")
+    sweep_list = json.load(open(os.path.join(cell_dir, "ephys_sweeps.json")))
+    index = {s["sweep_number"]: s for s in sweep_list}
+    noise = fs.find_noise_sweeps(index)
+    out = {}
+    data_cache = {}
+    for level, lv in levels.items():
+        if "refused" in lv:
+            continue
+        nc, oc = lv["neuron_config"], lv["optimizer_config"]
+        key = (nc["dt"], json.dumps(oc["bessel"], sort_keys=True), oc["cut"])
+        if key not in data_cache:
+            d1 = load_sweeps(nwb, noise["noise1"], nc["dt"], oc["cut"], oc["bessel"])
+            d2 = load_sweeps(nwb, noise["noise2"], nc["dt"], oc["cut"], oc["bessel"])
+            data_cache[key] = (d1, find_spikes_list(d1["voltage"], nc["dt"]), d2,
+                               find_spikes_list(d2["voltage"], nc["dt"]))
+        d1, (si1, sv1), d2, (si2, sv2) = data_cache[key]
+
+        def fresh():
+            neuron = GlifOptimizerNeuron.from_dict(copy.deepcopy(nc))
+            exp = GlifExperiment(neuron=neuron, dt=neuron.dt, stim_list=d1["current"],
+                                 resp_list=[v - nc["El_reference"] for v in d1["voltage"]],
+                                 spike_time_steps=si1, grid_spike_times=[i * nc["dt"] for i in si1],
+                                 grid_spike_voltages=[v - nc["El_reference"] for v in sv1],
+                                 param_fit_names=oc["param_fit_names"])
+            opt = GlifOptimizer(experiment=exp, dt=neuron.dt, outer_iterations=oc["outer_iterations"],
+                                inner_iterations=oc["inner_iterations"], sigma_inner=oc["sigma_inner"],
+                                sigma_outer=oc["sigma_outer"], param_fit_names=oc["param_fit_names"],
+                                stim=d1["current"], error_function_data=oc["error_function_data"],
+                                xtol=oc["xtol"], ftol=oc["ftol"], internal_iterations=oc["internal_iterations"],
+                                init_params=oc.get("init_params", None), bessel=oc["bessel"])
+            return exp, opt
+
+        rec = {"noise1_spike_ind": [[int(i) for i in a] for a in si1], "forced": {}}
+        exp, opt = fresh()
+        for mult in MULTIPLIERS:
+            exp.neuron.dt_multiplier = mult
+            captured = {}
+            orig_run = exp.run
+
+            def run_capture(param_guess):
+                r = orig_run(param_guess)
+                captured.update(r)
+                return r
+
+            exp.run = run_capture
+            t0 = time.perf_counter()
+            err = opt.error_function(np.ones(len(oc["param_fit_names"])), exp, oc["error_function_data"])
+            secs = time.perf_counter() - t0
+            exp.run = orig_run
+            rec["forced"][str(mult)] = {"MLIN_list_error": float(err), "seconds": secs,
+                                        "run": plain(captured)}
+        # explained variance before optimisation (coefficients 1), model run at the fitting dt
+        ev = {}
+        for name, d, si in (("noise1", d1, si1), ("noise2", d2, si2)):
+            neuron = GlifNeuron.from_dict(copy.deepcopy(nc))
+            t0 = time.perf_counter()
+            run = neuron.run(d["current"][0])
+            steps = len(d["current"][0])
+            e = teeter_ev_ratio([np.asarray(a) for a in si], [np.asarray(run["spike_time_steps"], dtype=int)],
+                                nc["dt"], steps)
+            e.update(model_spike_time_steps=[int(i) for i in run["spike_time_steps"]],
+                     seconds=time.perf_counter() - t0)
+            ev[name] = e
+        rec["explained_variance_before"] = ev
+
+        if level == run_many_level:
+            exp, opt = fresh()
+            opt.outer_iterations, opt.inner_iterations = outer, inner
+            evals = []
+            orig_err = opt.error_function
+
+            def err_recorded(x, experiment, data):
+                y = orig_err(x, experiment, data)
+                evals.append({"x": [float(v) for v in np.atleast_1d(x)],
+                              "dt_multiplier": int(experiment.neuron.dt_multiplier), "error": float(y)})
+                return y
+
+            opt.error_function = err_recorded
+            t0 = time.perf_counter()
+            best, begin = opt.run_many(seed=seed)
+            rec["run_many"] = {"seed": seed, "outer_iterations": outer, "inner_iterations": inner,
+                               "best_params": plain(best), "iteration_info": plain(opt.iteration_info),
+                               "evaluations": evals, "seconds": time.perf_counter() - t0}
+        out[level] = rec
+    return out
+
+
 def write_json(path, obj):
     with open(path, "w") as fh:
         json.dump(obj, fh, indent=1, sort_keys=True, allow_nan=True)
@@ -405,6 +568,8 @@ def main():
     ap.add_argument("--out", default=os.path.join(REPO, "reference", "fit"))
     ap.add_argument("--cells", nargs="*", default=None)
     ap.add_argument("--quick", action="store_true", help="CI: one cell, loading/spikes/RC only, compared with the committed reference")
+    ap.add_argument("--part2", action="store_true", help="also the optimizer reference (issue 22): forced-spike runs, MLIN_list_error, EV")
+    ap.add_argument("--run-many", default=None, metavar="CELL:LEVEL", help="with --part2: one GlifOptimizer.run_many (seed 1234, 2 x 3 restarts) on this cell and level")
     ap.add_argument("--write-quick", action="store_true", help="write the quick reference (quick.json) instead of comparing")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -433,6 +598,11 @@ def main():
         t0 = time.perf_counter()
         r = run_cell(os.path.join(args.cells_dir, name))
         write_cell(args.out, name, r)
+        if args.part2:
+            rm = args.run_many.split(":") if args.run_many else (None, None)
+            p2 = run_part2(os.path.join(args.cells_dir, name), r["levels"],
+                           run_many_level=rm[1] if rm[0] == name else None)
+            write_json(os.path.join(args.out, name, "optimizer.json"), p2)
         print("%s: preprocess %.1f s, levels %s" % (
             name, r["seconds"]["preprocess_neuron"],
             ", ".join("%s%s" % (k, "" if "refused" not in v else " (refused)") for k, v in r["levels"].items())),
