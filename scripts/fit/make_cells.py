@@ -87,7 +87,10 @@ CELLS = {
     # fast spiking: small fast membrane, strong delayed rectifier, no I_M; threshold rises
     "fastspiking": dict(seed=1102, params=dict(area_cm2=4e-5, g_na=50.0, g_k=10.0, g_m=0.0,
                                                g_l=0.1, e_l=-70.4, v_t=-57.9, theta_jump=6.0,
-                                               theta_tau=15.0, ou_sd_pa=8.0), noise_sd=0.1e-3),
+                                               theta_tau=15.0, ou_sd_pa=3.0), noise_sd=0.1e-3,
+                        # its fast membrane follows the noise: at 0.75 x rheobase epoch 1 fires, and
+                        # AllenSDK refuses a cell with Noise 1 spikes before 8 s
+                        noise1_scale=(0.5, 1.0, 1.5), noise2_scale=(0.5, 1.0, 1.5)),
     # regular spiking without the short-square triple (GLIF1 and GLIF3 only)
     "notriple": dict(seed=1103, params=dict(g_m=0.1, theta_jump=5.0), noise_sd=0.1e-3, triple=False),
     # barely fires on Noise 1 (its three epochs at 0.6, 0.75, 1.0 x rheobase)
@@ -296,7 +299,7 @@ def make_cell(name, spec, out_dir):
     for k in range(3):
         add("Noise 1", rheo, noise_stim(spec["seed"] * 10 + 1, rheo, spec.get("noise1_scale", (0.75, 1.0, 1.5))))
     for k in range(3):
-        add("Noise 2", rheo, noise_stim(spec["seed"] * 10 + 2, rheo, (0.75, 1.0, 1.5)))
+        add("Noise 2", rheo, noise_stim(spec["seed"] * 10 + 2, rheo, spec.get("noise2_scale", (0.75, 1.0, 1.5))))
     for f in (0.8, 0.9, 0.95, 1.0, 1.05, 1.1, 1.2):
         a = np.round(ssq_rheo * f / 10e-12) * 10e-12
         add("Short Square", a, square(SHORT_LEN, STIM_START, 0.003, a))
