@@ -523,6 +523,11 @@ def write_cell(out_dir, name, r):
     import allensdk.core.json_utilities as ju
     d = os.path.join(out_dir, name)
     os.makedirs(d, exist_ok=True)
+    for level in LEVELS:  # a rerun replaces the level files of the previous run, whatever they were
+        for suffix in ("refused", "neuron_config", "optimizer_config", "method_config"):
+            stale = os.path.join(d, "%s_%s.json" % (level, suffix))
+            if os.path.exists(stale):
+                os.remove(stale)
     # AllenSDK's own writer for the preprocessor values (its keys, its number formatting)
     ju.write(os.path.join(d, "preprocessor_values.json"), r["values"])
     for level, lv in r["levels"].items():
