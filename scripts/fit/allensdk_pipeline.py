@@ -61,7 +61,7 @@ PATCHES = [
     ("allensdk.internal.model.glif.threshold_adaptation",
      "curve_fit(exp_force_c, (time_previous_spike, thresh_inf), threshold,",
      "curve_fit(exp_force_c, np.array([time_previous_spike, np.full(len(time_previous_spike), thresh_inf)]), threshold,",
-     1, "scipy >= 1.? converts xdata with np.asarray(xdata, float), which refuses the "
+     1, "scipy 1.11 (this venv) converts xdata with np.asarray(xdata, float), which refuses the "
         "ragged tuple (array, scalar) (ValueError). exp_force_c unpacks xdata into (t, const) "
         "and adds const element-wise, so a row of thresh_inf gives the same values."),
     ("allensdk.internal.model.glif.threshold_adaptation",
