@@ -66,4 +66,8 @@ if [ "${GLIF_ALLENSDK_NEST:-1}" != "0" ] || in_ci; then
         echo "warning: nest-simulator==3.10.0 not available through pip here; the NEST reference checks need it" >&2
     fi
 fi
+# scripts/fit/allensdk_pipeline.py runs allensdk.internal.model.glif.preprocess_neuron, which
+# imports matplotlib.pyplot (its plots are switched off); numpy on the same line.
+"${pip[@]}" install 'matplotlib<3.11' 'numpy==1.23.5'
+
 echo "venv ready: $venv"
