@@ -101,6 +101,12 @@ const SLOW: &[(&str, &str, &[&str])] = &[
         "cargo",
         &["bench", "-p", "glif-benches", "--", "--test"],
     ),
+    // Needs the AllenSDK venv with the fitting dependencies: fails without it in CI.
+    (
+        "AllenSDK's fitting pipeline live on one cell, against reference/fit (quick)",
+        "bash",
+        &["scripts/fit/check_quick.sh"],
+    ),
     ("comparison with AllenSDK and NEST (quick)", "cargo", &["xtask", "compare", "--quick"]),
     // Needs NEST in the AllenSDK venv: fails without it in CI.
     (

@@ -82,6 +82,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "glif-fit tests/noise.rs: variance, sv and tau_from_AC against AllenSDK's MLIN",
     ),
     (
+        "fit/allensdk-pipeline-quick",
+        "scripts/fit/check_quick.sh: AllenSDK's own fitting pipeline run live on one cell (loading, spikes, R/C/El), equal to the committed reference",
+    ),
+    (
         "xtask/verify-fit",
         "cargo xtask verify-fit: the cells of reference/fit/ through glif fit, stage by stage against AllenSDK's pipeline",
     ),
