@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use glif_reference::env;
-use glif_reference::tolerance::FIT_PREPROCESS_END_TO_END_REL;
+use glif_reference::tolerance::{FIT_DEGENERATE_TRIPLE_REL, FIT_PREPROCESS_END_TO_END_REL};
 use serde_json::Value;
 
 use crate::compare::repo_root;
@@ -46,14 +46,50 @@ fn stage_of(path: &str) -> &'static str {
 
 #[derive(Default)]
 struct Tally {
-    rows: Vec<(String, &'static str, usize, f64, String, bool)>,
+    /// cell, stage, values, worst relative difference, its path, all within
+    /// their bounds, the largest bound used.
+    rows: Vec<(String, &'static str, usize, f64, String, bool, f64)>,
+    /// The cell being compared has a degenerate short-square-triple fit in
+    /// AllenSDK's own values (see [`degenerate_triple`]): its spike
+    /// component's amplitude and rate get [`FIT_DEGENERATE_TRIPLE_REL`].
+    degenerate_triple: bool,
+}
+
+/// AllenSDK's threshold spike component above 1 V: no cell's threshold
+/// jumps by a volt after a spike (published a_spike values are millivolts),
+/// so the forced exponential fit of the triple has run off along its flat
+/// valley (amplitude up, time constant down; `reference/fit/README.md`).
+/// Read from AllenSDK's values, not from the cell's name.
+fn degenerate_triple(want: &Value) -> bool {
+    want["threshold_adaptation"]["a_spike_component_of_threshold"]
+        .as_f64()
+        .is_some_and(|a| a.abs() > 1.0)
+}
+
+/// Whether `path` is the threshold's spike component (amplitude or rate),
+/// in the preprocessor values or a level's config.
+fn is_spike_component(path: &str) -> bool {
+    path.ends_with("a_spike")
+        || path.ends_with("b_spike")
+        || path.ends_with("spike_component_of_threshold")
 }
 
 impl Tally {
+    /// The relative bound for the value at `path` of the current cell.
+    fn bound(&self, path: &str) -> f64 {
+        if self.degenerate_triple && is_spike_component(path) {
+            FIT_DEGENERATE_TRIPLE_REL
+        } else {
+            FIT_PREPROCESS_END_TO_END_REL
+        }
+    }
+
     fn add(&mut self, cell: &str, stage: &'static str, rel: Option<f64>, path: &str, ok: bool) {
+        let bound = self.bound(path);
         match self.rows.iter_mut().find(|r| r.0 == cell && r.1 == stage) {
             Some(r) => {
                 r.2 += 1;
+                r.6 = r.6.max(bound);
                 if let Some(x) = rel {
                     if x > r.3 {
                         r.3 = x;
@@ -69,6 +105,7 @@ impl Tally {
                 rel.unwrap_or(0.0),
                 path.to_string(),
                 ok,
+                bound,
             )),
         }
     }
@@ -121,7 +158,7 @@ fn compare(
             } else {
                 ((x - y) / y).abs()
             };
-            let ok = rel <= FIT_PREPROCESS_END_TO_END_REL;
+            let ok = rel <= tally.bound(path);
             if !ok {
                 errors.push(format!(
                     "{cell} {path}: glif {x}, AllenSDK {y} (relative {rel:.2e})"
@@ -252,6 +289,13 @@ fn verify(root: &Path, reference: &Path, cells_dir: &Path) -> Result<bool, Strin
         }
         let got = read_json(&out.join("preprocessor_values.json"))?;
         let want = read_json(&reference.join(cell).join("preprocessor_values.json"))?;
+        tally.degenerate_triple = degenerate_triple(&want);
+        if tally.degenerate_triple {
+            println!(
+                "{cell}: AllenSDK's short-square-triple fit is degenerate (a_spike above 1 V): \
+                 its amplitude and rate are compared within {FIT_DEGENERATE_TRIPLE_REL:e}, every other value within {FIT_PREPROCESS_END_TO_END_REL:e}"
+            );
+        }
         compare(cell, &got, &want, "", None, &mut tally, &mut errors);
         for level in ["GLIF1", "GLIF2", "GLIF3", "GLIF4", "GLIF5"] {
             let ours = out.join(format!("{level}_neuron_config.json"));
@@ -287,10 +331,9 @@ fn verify(root: &Path, reference: &Path, cells_dir: &Path) -> Result<bool, Strin
         "{:<16} {:<24} {:>7} {:>12} {:>10}  worst value",
         "cell", "stage", "values", "worst rel.", "bound"
     );
-    for (cell, stage, n, worst, path, ok) in &tally.rows {
+    for (cell, stage, n, worst, path, ok, bound) in &tally.rows {
         println!(
-            "{cell:<16} {stage:<24} {n:>7} {worst:>12.2e} {:>10.0e}  {}{path}",
-            FIT_PREPROCESS_END_TO_END_REL,
+            "{cell:<16} {stage:<24} {n:>7} {worst:>12.2e} {bound:>10.0e}  {}{path}",
             if *ok { "" } else { "FAILED " }
         );
     }
