@@ -38,7 +38,7 @@ pip=("$venv/bin/python" -m pip --disable-pip-version-check -q)
 # The fitting pipeline's oracles (allensdk.internal.model.glif imports them;
 # glif-fit's tests call its stages): numpy pinned on the same line so pip
 # keeps it.
-"${pip[@]}" install 'statsmodels==0.14.0' 'patsy' 'six' 'numpy==1.23.5'
+"${pip[@]}" install 'statsmodels==0.14.0' 'patsy==0.5.6' 'six==1.16.0' 'numpy==1.23.5'
 
 "$venv/bin/python" - <<'PY'
 import allensdk, numpy
@@ -68,6 +68,6 @@ if [ "${GLIF_ALLENSDK_NEST:-1}" != "0" ] || in_ci; then
 fi
 # scripts/fit/allensdk_pipeline.py runs allensdk.internal.model.glif.preprocess_neuron, which
 # imports matplotlib.pyplot (its plots are switched off); numpy on the same line.
-"${pip[@]}" install 'matplotlib<3.11' 'numpy==1.23.5'
+"${pip[@]}" install 'matplotlib==3.10.9' 'numpy==1.23.5'
 
 echo "venv ready: $venv"
