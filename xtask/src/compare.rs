@@ -32,7 +32,8 @@
 //!   `glif simulate --stimulus .npy --record all --output .npz` process per
 //!   step over 4,000,000 steps (start-up counted; timed apart on a 20-step
 //!   run too); both record everything. The end-to-end table adds each
-//!   process's peak resident set (`wait4`'s `ru_maxrss`).
+//!   process's peak resident set (GNU time's `%M` on an untimed run: see
+//!   `time_process` for why not `wait4` on our own child).
 //! - NEST / glif-rs: `nest.Simulate` (spikes only) against `run_spikes`.
 //!
 //! Absolute times depend on the machine; the ratios are what the docs quote.
@@ -586,8 +587,19 @@ fn build_glif(root: &Path) -> Result<PathBuf, String> {
 }
 
 /// The best wall time of [`E2E_RUNS`] runs of `glif args` (after one
-/// untimed run that warms the page cache), in ns per step, and the largest
-/// peak resident set of the timed runs (KiB, from `wait4`).
+/// untimed run that warms the page cache), in ns per step, and the peak
+/// resident set of `glif` (KiB).
+///
+/// The peak is measured on the untimed run, started through GNU time
+/// (`/usr/bin/time -f %M`), not from `wait4` on a child of this process:
+/// Linux starts a child's `ru_maxrss` from the resident set of the process
+/// that spawned it (std spawns with vfork, and exec keeps the old
+/// address space's high-water mark), so a child of this process, which
+/// holds the stimulus and results of long runs, would report this
+/// process's own peak (about 160 MB here) instead of glif's.
+/// GNU time, which reports its child's peak resident set (`-f %M`, KiB).
+const GNU_TIME: &str = "/usr/bin/time";
+
 fn time_process(
     glif: &Path,
     dir: &Path,
@@ -597,18 +609,32 @@ fn time_process(
     let mut best = Duration::MAX;
     let mut peak = 0;
     let stderr_path = dir.join("e2e-stderr.txt");
+    let maxrss_path = dir.join("e2e-maxrss.txt");
     for i in 0..=E2E_RUNS {
         let stderr = std::fs::File::create(&stderr_path)
             .map_err(|e| format!("{}: {e}", stderr_path.display()))?;
+        let mut command = if i == 0 {
+            let mut c = Command::new(GNU_TIME);
+            c.arg("-f").arg("%M").arg("-o").arg(&maxrss_path).arg(glif);
+            c
+        } else {
+            Command::new(glif)
+        };
         let t = Instant::now();
-        let child = Command::new(glif)
+        let child = command
             .current_dir(dir)
             .args(args)
             .stdout(std::process::Stdio::null())
             .stderr(stderr)
             .spawn()
-            .map_err(|e| format!("could not run {}: {e}", glif.display()))?;
-        let (ok, maxrss_kib) = wait_with_rusage(child)?;
+            .map_err(|e| {
+                format!(
+                    "could not run {}{}: {e}",
+                    if i == 0 { "/usr/bin/time (GNU time, Debian package `time`: it measures glif's peak memory) for " } else { "" },
+                    glif.display()
+                )
+            })?;
+        let (ok, _) = wait_with_rusage(child)?;
         let wall = t.elapsed();
         if !ok {
             return Err(format!(
@@ -619,12 +645,25 @@ fn time_process(
                     .trim()
             ));
         }
-        if i > 0 {
+        if i == 0 {
+            let text = std::fs::read_to_string(&maxrss_path)
+                .map_err(|e| format!("{}: {e}", maxrss_path.display()))?;
+            peak = text
+                .lines()
+                .last()
+                .and_then(|l| l.trim().parse::<u64>().ok())
+                .ok_or_else(|| {
+                    format!(
+                        "{}: no peak resident set from GNU time: {text:?}",
+                        maxrss_path.display()
+                    )
+                })?;
+        } else {
             best = best.min(wall);
-            peak = peak.max(maxrss_kib);
         }
     }
     let _ = std::fs::remove_file(&stderr_path);
+    let _ = std::fs::remove_file(&maxrss_path);
     Ok((best.as_secs_f64() / steps as f64 * 1e9, peak))
 }
 
@@ -887,8 +926,8 @@ fn print_end_to_end(ours: &[Ours]) {
          {} s stimulus ({} steps: the level's step amplitude from 0.1 s to 0.1 s before the \
          end), beside the engine (best of {REPEATS}) in the same fresh per-level process on the \
          same samples. \"x engine\" is the process's time per step over the engine's \
-         spikes-only time per step. Peak memory: the process's peak resident set (`wait4`'s \
-         `ru_maxrss`), the largest over its timed runs, measured by this command.",
+         spikes-only time per step. Peak memory: glif's peak resident set, measured by this \
+         command on an untimed run started through GNU time (`/usr/bin/time -f %M`).",
         first.steps as f64 * DT,
         first.steps
     );
