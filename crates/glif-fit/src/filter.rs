@@ -318,49 +318,31 @@ pub fn filtfilt(filter: &Filter, x: &[f64]) -> Result<Vec<f64>, FitError> {
 /// added in order, up to 128 in eight interleaved partial sums, more split
 /// in halves (rounded down to a multiple of 8).
 pub fn numpy_sum(v: &[f64]) -> f64 {
-    let n = v.len();
-    if n < 8 {
-        let mut res = 0.0;
-        for &x in v {
-            res += x;
-        }
-        // numpy starts from -0.0 only for an empty sum; `0.0 + x` keeps x
-        // except for x = -0.0, which numpy's loop also turns into 0.0.
-        res
-    } else if n <= 128 {
-        let mut r = [0.0f64; 8];
-        r.copy_from_slice(&v[..8]);
-        let mut i = 8;
-        while i < n - (n % 8) {
-            for (k, rk) in r.iter_mut().enumerate() {
-                *rk += v[i + k];
-            }
-            i += 8;
-        }
-        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        while i < n {
-            res += v[i];
-            i += 1;
-        }
-        res
-    } else {
-        let n2 = (n / 2) - (n / 2) % 8;
-        numpy_sum(&v[..n2]) + numpy_sum(&v[n2..])
-    }
+    pairwise_sum(v)
 }
 
 /// numpy's pairwise sum of a float32 array, accumulated in float32 (what
 /// `np.mean` of a float32 array sums with).
 pub fn numpy_sum_f32(v: &[f32]) -> f32 {
+    pairwise_sum(v)
+}
+
+/// The pairwise sum of [`numpy_sum`], in `T`'s own arithmetic.
+fn pairwise_sum<T>(v: &[T]) -> T
+where
+    T: Copy + Default + core::ops::Add<Output = T> + core::ops::AddAssign,
+{
     let n = v.len();
     if n < 8 {
-        let mut res = 0.0f32;
+        // numpy starts from -0.0 only for an empty sum; `0.0 + x` keeps x
+        // except for x = -0.0, which numpy's loop also turns into 0.0.
+        let mut res = T::default();
         for &x in v {
             res += x;
         }
         res
     } else if n <= 128 {
-        let mut r = [0.0f32; 8];
+        let mut r = [T::default(); 8];
         r.copy_from_slice(&v[..8]);
         let mut i = 8;
         while i < n - (n % 8) {
@@ -377,7 +359,7 @@ pub fn numpy_sum_f32(v: &[f32]) -> f32 {
         res
     } else {
         let n2 = (n / 2) - (n / 2) % 8;
-        numpy_sum_f32(&v[..n2]) + numpy_sum_f32(&v[n2..])
+        pairwise_sum(&v[..n2]) + pairwise_sum(&v[n2..])
     }
 }
 
