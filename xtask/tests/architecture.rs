@@ -267,31 +267,32 @@ fn glif_io_has_about_seven_public_modules_each_a_folder() {
 /// flag (`--name`) or a `glif` command.
 #[test]
 fn glif_io_messages_name_no_cli_flag() {
-    // nest/models.rs still names `glif nest`'s flags as the field of four
-    // messages (`--model`, `--resolution`, `--duration`, `--dc`); moving
-    // them means a `Fix` for each and the CLI's wording of it (issue 23,
-    // still open). Listed here so no other file can add one.
-    const NOT_YET: &[&str] = &["crates/glif-io/src/nest/models.rs"];
     let src = workspace_root().join("crates/glif-io/src");
     let mut failures = Vec::new();
     let mut files = Vec::new();
     tidy::rust_files(&src, &mut files);
     for file in files {
         let name = rel(&file);
-        if NOT_YET.contains(&name.as_str()) {
-            continue;
-        }
         let text = std::fs::read_to_string(&file).unwrap();
         let code = tidy::strip_comments(&text);
-        for (i, line) in code.lines().enumerate() {
-            let flag = line.match_indices("--").any(|(k, _)| {
-                line[k + 2..]
+        // The string literals alone: where the text with strings kept
+        // differs from the text with strings blanked.
+        let strings: String = code
+            .chars()
+            .zip(tidy::blank(&text).chars())
+            .map(|(c, b)| if c == b && c != '"' && c != '\n' { ' ' } else { c })
+            .collect();
+        for ((i, line), literal) in code.lines().enumerate().zip(strings.lines()) {
+            let flag = literal.match_indices("--").any(|(k, _)| {
+                literal[k + 2..]
                     .chars()
                     .next()
                     .is_some_and(|c| c.is_ascii_lowercase())
             });
-            if flag || line.contains("\"glif ") || line.contains("(glif ") || line.contains("glif:")
-            {
+            let command = ["\"glif ", "(glif ", "glif:"]
+                .iter()
+                .any(|t| literal.contains(t));
+            if flag || command {
                 failures.push(format!("{name}:{}: `{}`", i + 1, line.trim()));
             }
         }
@@ -502,4 +503,238 @@ fn front_ends_define_no_type_glif_io_has() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// What the CLI must not hold, as text in its code (comments skipped,
+/// string literals kept): each is glif-io's, and the CLI calls it.
+const NOT_IN_THE_CLI: &[(&str, &str)] = &[
+    // The generated-stimulus specification: glif_io::stimulus::GeneratedStimulus.
+    ("Generator::", "samples of a generated stimulus made here (glif_io::stimulus::GeneratedStimulus::generator)"),
+    ("fn default_width", "a generated stimulus's default width (glif_io::stimulus::Generated::default_width)"),
+    ("DEFAULT_START", "a generated stimulus's default onset defined here (glif_io::stimulus::DEFAULT_START)"),
+    ("\"square step of", "a generated stimulus's description (glif_io::stimulus::Generated::describe)"),
+    ("a ramp needs", "the ramp's width check (glif_io::stimulus::Generated::generator)"),
+    // The `run.stimulus` record of result files.
+    ("\"amplitude_A\"", "the run.stimulus record (glif_io::stimulus::stimulus_record)"),
+    ("\"start_s\"", "the run.stimulus record (glif_io::stimulus::stimulus_record)"),
+    // Format and extension rules.
+    (".extension()", "a rule by extension (glif_io::formats::Format::of_path, glif_io::batch::SummaryFormat, StimulusOptions::streams)"),
+    ("\".npz.gz", "an extension rule (glif_io::formats::Format::of_path)"),
+    ("eq_ignore_ascii_case(\"", "an extension rule (glif-io's formats)"),
+    // The rule table's keys.
+    ("_method\"", "a rule key (glif_io::Methods::KEYS)"),
+    ("\"AScurrent_", "a rule key (glif_io::Methods::KEYS)"),
+    // Engine dispatch: glif-io's models choose the engine.
+    ("glif_core::", "glif-core named in the CLI (engine dispatch is glif_io::AnyPrecisionModel's)"),
+    ("AnyModel::", "a model variant chosen here (glif_io::AnyPrecisionModel::new, From)"),
+    ("AnyPrecisionModel::F", "a precision variant chosen here (glif_io::AnyPrecisionModel::new, From)"),
+    ("DynRules", "run-time rule dispatch here (glif_io's model layer)"),
+];
+
+/// The CLI's files where a listed text is the CLI's own, each with why.
+const CLI_OWN: &[(&str, &str, &str)] = &[(
+    "crates/glif-cli/src/plot.rs",
+    ".extension()",
+    "the plot's SVG or PNG by extension: plotting is the CLI's one capability",
+)];
+
+/// The front ends own nothing: the CLI's sources hold no generated-stimulus
+/// specification, `run.stimulus` record, format or extension rule, rule key
+/// table or engine dispatch (docs/ARCHITECTURE.md, "Where each capability
+/// lives"). A failure names the file and line.
+#[test]
+fn the_cli_holds_no_library_capability() {
+    let failures = front_end_holdings(&workspace_root().join("crates/glif-cli/src"));
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn front_end_holdings(dir: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    tidy::rust_files(dir, &mut files);
+    let mut failures = Vec::new();
+    for file in files {
+        let name = rel(&file);
+        let code = tidy::strip_comments(&std::fs::read_to_string(&file).unwrap());
+        for (i, line) in code.lines().enumerate() {
+            for (text, what) in NOT_IN_THE_CLI {
+                let own = CLI_OWN.iter().any(|(f, t, _)| *f == name && t == text);
+                if line.contains(text) && !own {
+                    failures.push(format!("{name}:{}: `{}`: {what}", i + 1, line.trim()));
+                }
+            }
+        }
+    }
+    failures
+}
+
+/// The check above sees each kind of holding, and names file and line.
+#[test]
+fn the_front_end_check_sees_a_holding() {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tidy-front/src");
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(
+        d.join("a.rs"),
+        "// Generator:: in a comment is no holding\nfn f() {}\nlet g = Generator::square(1.0);\nlet k = \"voltage_reset_method\";\nmatch p.extension() {}\nlet m = glif_core::levels::Glif1;\n",
+    )
+    .unwrap();
+    let found = front_end_holdings(&d);
+    assert_eq!(found.len(), 4, "{found:?}");
+    for (k, line) in [3, 4, 5, 6].iter().enumerate() {
+        assert!(found[k].contains(&format!("a.rs:{line}:")), "{found:?}");
+    }
+}
+
+/// The Python package's `METHOD_LIBRARY` (with `EXTRA_METHOD_LIBRARY`, the
+/// rules AllenSDK does not register) names exactly the rule table's rules,
+/// family by family, each with the table's parameter names
+/// (`glif_io::model::rule_table`). Read from the package's source as text:
+/// the `families` literal of `_library()` and the `_BuiltinRule(...)`
+/// calls of `EXTRA_METHOD_LIBRARY`.
+#[test]
+fn python_method_library_is_the_rule_table() {
+    let path = "crates/glif-py/python/glif_rs/__init__.py";
+    let text = std::fs::read_to_string(workspace_root().join(path)).unwrap();
+    let line_of = |at: usize| text[..at].lines().count() + 1;
+    let python = python_method_library(&text).unwrap_or_else(|e| panic!("{path}:{e}"));
+    let table: BTreeMap<String, BTreeMap<String, Vec<String>>> = glif_io::model::rule_table()
+        .into_iter()
+        .map(|(family, rules)| {
+            let rules = rules
+                .into_iter()
+                .map(|(name, params)| {
+                    (
+                        name.to_string(),
+                        params.into_iter().map(String::from).collect(),
+                    )
+                })
+                .collect();
+            (family.to_string(), rules)
+        })
+        .collect();
+    let at = text.find("def _library").map(line_of).unwrap_or(1);
+    let mut failures = Vec::new();
+    for (family, rules) in &table {
+        for (name, params) in rules {
+            match python.get(family).and_then(|r| r.get(name)) {
+                None => failures.push(format!(
+                    "{path}:{at}: {family} has no `{name}` (the rule table has it)"
+                )),
+                Some(p) if p != params => failures.push(format!(
+                    "{path}:{at}: {family} `{name}` has parameters {p:?}, the rule table {params:?}"
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+    for (family, rules) in &python {
+        for name in rules.keys() {
+            if !table.get(family).is_some_and(|r| r.contains_key(name)) {
+                failures.push(format!(
+                    "{path}:{at}: {family} `{name}` is not in the rule table"
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// family -> rule -> parameter names, from the Python source.
+type Library = BTreeMap<String, BTreeMap<String, Vec<String>>>;
+
+/// `METHOD_LIBRARY` and `EXTRA_METHOD_LIBRARY` of `glif_rs/__init__.py`.
+/// An error names the line it could not read.
+fn python_method_library(text: &str) -> Result<Library, String> {
+    let line_of = |at: usize| text[..at].lines().count() + 1;
+    // `families = {...}` in `_library()`: a literal of strings, dicts and
+    // tuples, which is JSON once tuples are lists without trailing commas.
+    let def = text.find("def _library").ok_or("1: no `def _library`")?;
+    let open = def
+        + text[def..]
+            .find("families = {")
+            .ok_or(format!("{}: no `families = {{`", line_of(def)))?
+        + "families = ".len();
+    let mut depth = 0;
+    let mut close = None;
+    for (i, c) in text[open..].char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    close = Some(open + i + 1);
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let close = close.ok_or(format!("{}: `families` not closed", line_of(open)))?;
+    let mut json: String = text[open..close]
+        .chars()
+        .map(|c| match c {
+            '(' => '[',
+            ')' => ']',
+            c => c,
+        })
+        .collect();
+    for (from, to) in [(",]", "]"), (",}", "}")] {
+        loop {
+            let squeezed: String = json.split_whitespace().collect::<Vec<_>>().join("");
+            json = squeezed.replace(from, to);
+            if !json.contains(from) {
+                break;
+            }
+        }
+    }
+    let mut library: Library = serde_json::from_str(&json)
+        .map_err(|e| format!("{}: `families` is not a plain literal: {e}", line_of(open)))?;
+    // EXTRA_METHOD_LIBRARY: `_BuiltinRule("FAMILY", "NAME", (PARAMS))`.
+    let extra = text
+        .find("EXTRA_METHOD_LIBRARY = {")
+        .ok_or("1: no `EXTRA_METHOD_LIBRARY = {`")?;
+    let end = extra
+        + text[extra..]
+            .find("\n}")
+            .ok_or(format!("{}: not closed", line_of(extra)))?;
+    for (k, _) in text[extra..end].match_indices("_BuiltinRule(") {
+        let at = extra + k + "_BuiltinRule(".len();
+        let args_end = at
+            + text[at..]
+                .find("))")
+                .ok_or(format!("{}: `_BuiltinRule(` not closed", line_of(at)))?;
+        let args = &text[at..args_end + 1];
+        let strings: Vec<String> = args
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .map(String::from)
+            .collect();
+        let [family, name, params @ ..] = strings.as_slice() else {
+            return Err(format!(
+                "{}: expected _BuiltinRule(\"FAMILY\", \"NAME\", (...))",
+                line_of(at)
+            ));
+        };
+        library
+            .entry(family.clone())
+            .or_default()
+            .insert(name.clone(), params.to_vec());
+    }
+    Ok(library)
+}
+
+/// The reader above reads the Python literal's shape, and a rule missing
+/// from it or with other parameters is a failure.
+#[test]
+fn the_method_library_reader_reads_the_literal() {
+    let text = "def _library():\n    families = {\n        \"a\": {\"x\": (), \"y\": (\"p\", \"q\")},\n        \"b\": {\"z\": (\"r\",)},\n    }\n\nEXTRA_METHOD_LIBRARY = {\n    \"a\": {\n        \"w\": _BuiltinRule(\"a\", \"w\", ()),\n    }\n}\n";
+    let lib = python_method_library(text).unwrap();
+    assert_eq!(lib["a"]["y"], ["p", "q"]);
+    assert_eq!(lib["b"]["z"], ["r"]);
+    assert!(
+        lib["a"]["x"].is_empty() && lib["a"]["w"].is_empty(),
+        "{lib:?}"
+    );
+    assert!(python_method_library("families = {").is_err());
 }

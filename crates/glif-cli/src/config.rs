@@ -39,16 +39,6 @@ pub fn level_name(c: &NeuronConfig) -> String {
     glif_io::model::level_description(c.level())
 }
 
-/// The rule names, in the order of glif-io's `Methods::names`.
-pub const RULE_FIELDS: [&str; 6] = [
-    "voltage_dynamics_method",
-    "threshold_dynamics_method",
-    "AScurrent_dynamics_method",
-    "voltage_reset_method",
-    "threshold_reset_method",
-    "AScurrent_reset_method",
-];
-
 /// A one-line description of the rules.
 pub fn rules_line(c: &NeuronConfig) -> String {
     let r = c.methods.names();

@@ -57,6 +57,23 @@ impl CliError {
                     ids.join(", ")
                 )
             }
+            // A run's argument: the library names it, the command line
+            // has a flag of the same name.
+            glif_io::ErrorKind::Setting {
+                name,
+                found,
+                expected,
+            } => {
+                let file = e
+                    .file
+                    .as_deref()
+                    .map(|f| format!("{}: ", f.display()))
+                    .unwrap_or_default();
+                format!(
+                    "{file}--{}: found {found}, expected {expected}",
+                    name.replace('_', "-")
+                )
+            }
             // A folder given where a file belongs: say so instead of the
             // system's "Is a directory (os error 21)".
             glif_io::ErrorKind::Io(_) if e.file.as_deref().is_some_and(|f| f.is_dir()) => {
@@ -81,6 +98,12 @@ impl CliError {
                 format!("; give --dt {} (every row is one sample)", glif_io::sci(dt))
             }
             Some(glif_io::Fix::WriteExpTable) => " (glif info --exp-arguments --dt DT)".into(),
+            Some(glif_io::Fix::StartBeforeEnd) => {
+                "; give a --start before --duration, or a longer --duration".into()
+            }
+            Some(glif_io::Fix::OneSampleLong(dt)) => glif_io::run::dt_slip(dt)
+                .map(|s| format!(" (--dt: {s})"))
+                .unwrap_or_default(),
             _ => String::new(),
         }
     }

@@ -61,8 +61,8 @@ impl NestModel {
             "glif_psc" => Ok(NestModel::GlifPsc),
             "glif_psc_double_alpha" => Ok(NestModel::GlifPscDoubleAlpha),
             "glif_cond" => Ok(NestModel::GlifCond),
-            other => Err(Error::invalid(
-                "--model",
+            other => Err(Error::setting(
+                "model",
                 other,
                 "glif_psc, glif_psc_double_alpha or glif_cond",
             )),
@@ -757,7 +757,7 @@ pub const NEST_DEFAULT_DELAY_MS: f64 = 1.0;
 /// with the connection's delay `d`, so the neuron's `I` (the recordable, and
 /// the current it integrates over the next step) reads `a_i` from the sample
 /// at `t_i + d` on; before the first `t_i + d` the generator adds 0. The
-/// current adds to `--dc` (two sources: the sum is exact in either order).
+/// current adds to the run's `dc` (two sources: the sum is exact in either order).
 /// NEST's checks: times strictly positive, on the resolution grid, in
 /// strictly increasing steps; a delay of at least one step, on the grid.
 #[derive(Clone, Debug, PartialEq)]
@@ -962,8 +962,8 @@ impl NestOutput {
 /// Runs `params` as [`NestRun`] says.
 pub fn run(params: &NestParams, r: &NestRun) -> Result<NestOutput> {
     let res = Resolution::from_ms(r.resolution).ok_or_else(|| {
-        Error::invalid(
-            "--resolution",
+        Error::setting(
+            "resolution",
             r.resolution.to_string(),
             "a positive number of ms, at least 0.001 (one tic)",
         )
@@ -972,8 +972,8 @@ pub fn run(params: &NestParams, r: &NestRun) -> Result<NestOutput> {
         .step_at(r.duration)
         .filter(|n| (1..=100_000_000).contains(n))
         .ok_or_else(|| {
-            Error::invalid(
-                "--duration",
+            Error::setting(
+                "duration",
                 r.duration.to_string(),
                 format!(
                     "a positive whole number of steps of {} ms (at most 1e8 steps)",
@@ -982,8 +982,8 @@ pub fn run(params: &NestParams, r: &NestRun) -> Result<NestOutput> {
             )
         })? as usize;
     if !r.dc.is_finite() {
-        return Err(Error::invalid(
-            "--dc",
+        return Err(Error::setting(
+            "dc",
             r.dc.to_string(),
             "a finite current in pA",
         ));
@@ -1157,7 +1157,7 @@ pub struct NestFiles<'a> {
     pub params: &'a Path,
     /// `S.json`, input spikes (none: no input spikes).
     pub spikes: Option<&'a Path>,
-    /// `C.json`, a step current (none: `--dc` alone).
+    /// `C.json`, a step current (none: the run's `dc` alone).
     pub current: Option<&'a Path>,
 }
 
