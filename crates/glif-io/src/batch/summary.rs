@@ -102,7 +102,6 @@ pub struct Summary {
 
 impl Summary {
     /// The counts of `rows` filled in from them.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
         glif_version: &str,
         configs: String,

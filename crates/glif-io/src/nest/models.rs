@@ -11,7 +11,7 @@
 //! - [`SpikeInput::from_json`] reads `[{"port": P, "times": [...], "weights": [...]}]`:
 //!   `port` 1-based (`receptor_type`), each time the arrival at the neuron,
 //!   on the resolution grid.
-//! - [`run`] runs the model for `duration` ms at resolution `h`: with DC `A`
+//! - [`run_nest`] runs the model for `duration` ms at resolution `h`: with DC `A`
 //!   pA in effect from the first step (`I` reads `A` at every sample), the
 //!   spikes entering in the step they arrive; samples at the end of every
 //!   step from `h` to `duration`, times as NEST computes them from tics.
@@ -601,7 +601,7 @@ impl NestParams {
     /// ports and room for `A` after-spike currents (unused ones padded with
     /// zero currents), prepared for resolution `h` ms with `exp`, and its
     /// initial state. For callers that fix `P` and `A` at compile time (the
-    /// population engine, benchmarks); `glif nest` uses [`run`].
+    /// population engine, benchmarks); `glif nest` uses [`run_nest`].
     pub fn psc_model<F: Float, X: ExpProvider<F>, const P: usize, const A: usize>(
         &self,
         h: f64,
@@ -959,8 +959,9 @@ impl NestOutput {
     }
 }
 
-/// Runs `params` as [`NestRun`] says.
-pub fn run(params: &NestParams, r: &NestRun) -> Result<NestOutput> {
+/// Runs `params` as [`NestRun`] says (named apart from glif-io's one
+/// `run`, [`crate::run::run`], the Allen model's).
+pub fn run_nest(params: &NestParams, r: &NestRun) -> Result<NestOutput> {
     let res = Resolution::from_ms(r.resolution).ok_or_else(|| {
         Error::setting(
             "resolution",
@@ -1191,7 +1192,7 @@ pub fn run_files(
         Some(cp) => Some(StepCurrent::from_json(&read(cp)?).map_err(|e| e.in_file(cp))?),
         None => None,
     };
-    run(
+    run_nest(
         &params,
         &NestRun {
             resolution,
@@ -1239,7 +1240,7 @@ impl SeriesDiff {
     }
 }
 
-/// A NEST reference case's recipe run through [`run`]: what NEST was given.
+/// A NEST reference case's recipe run through [`run_nest`]: what NEST was given.
 fn run_case(case: &Value, precision: NestPrecision, exp: ExpSource) -> Result<NestOutput> {
     let field = |k: &str| case.get(k).ok_or_else(|| Error::missing(k));
     let number = |k: &str| -> Result<f64> { num(k, field(k)?) };
@@ -1250,7 +1251,7 @@ fn run_case(case: &Value, precision: NestPrecision, exp: ExpSource) -> Result<Ne
         None | Some(Value::Null) => None,
         Some(c) => Some(StepCurrent::from_json(c)?),
     };
-    run(
+    run_nest(
         &params,
         &NestRun {
             resolution: number("resolution")?,
