@@ -817,3 +817,211 @@ fn the_dependency_table_reader_skips_explanations() {
         ]
     );
 }
+
+/// A row of docs/ARCHITECTURE.md's "Where each capability lives" table.
+#[derive(Debug)]
+struct CapabilityRow {
+    line: usize,
+    /// The items the capability cell names in backquotes (identifiers).
+    items: Vec<String>,
+    /// The home files and folders, from the repository root.
+    homes: Vec<PathBuf>,
+}
+
+fn capability_table() -> Vec<CapabilityRow> {
+    let text = std::fs::read_to_string(workspace_root().join("docs/ARCHITECTURE.md")).unwrap();
+    let start = text
+        .lines()
+        .position(|l| l.starts_with("| capability | home |"))
+        .expect("docs/ARCHITECTURE.md: no `| capability | home |` table");
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate().skip(start + 2) {
+        if !line.starts_with('|') {
+            break;
+        }
+        let cells: Vec<&str> = line.trim_matches('|').split('|').collect();
+        let [what, home] = cells.as_slice() else {
+            panic!("docs/ARCHITECTURE.md:{}: expected two cells", i + 1);
+        };
+        let items = backquoted(what)
+            .into_iter()
+            .filter_map(|t| {
+                let t = t.trim_end_matches("()");
+                let last = t.rsplit("::").next()?;
+                let ident = !last.is_empty()
+                    && last.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    && !last.starts_with(|c: char| c.is_ascii_digit());
+                // A one-word lower-case name (`exp`, `dt`, `run`) is too
+                // common to be one thing; distinctive names only.
+                let distinctive =
+                    last.contains('_') || last.chars().any(|c| c.is_ascii_uppercase());
+                (ident && distinctive).then(|| last.to_string())
+            })
+            .collect();
+        let mut homes: Vec<PathBuf> = Vec::new();
+        for t in backquoted(home) {
+            for p in expand_braces(&t) {
+                if !(p.contains('/') || p.ends_with(".rs")) {
+                    continue;
+                }
+                let root = workspace_root();
+                let full = if p.starts_with("glif-") {
+                    PathBuf::from("crates").join(&p)
+                } else if root.join(&p).exists() || homes.is_empty() {
+                    PathBuf::from(&p)
+                } else {
+                    // Relative to the first home's folder, or its crate's `src/`.
+                    let first = &homes[0];
+                    let base = if first.extension().is_some() {
+                        first.parent().unwrap().to_path_buf()
+                    } else {
+                        first.clone()
+                    };
+                    let src = base
+                        .ancestors()
+                        .find(|a| a.ends_with("src"))
+                        .map(Path::to_path_buf)
+                        .unwrap_or_else(|| base.clone());
+                    if root.join(&base).join(&p).exists() || !root.join(&src).join(&p).exists() {
+                        base.join(&p)
+                    } else {
+                        src.join(&p)
+                    }
+                };
+                homes.push(full);
+            }
+        }
+        rows.push(CapabilityRow {
+            line: i + 1,
+            items,
+            homes,
+        });
+    }
+    rows
+}
+
+fn backquoted(cell: &str) -> Vec<String> {
+    cell.split('`')
+        .skip(1)
+        .step_by(2)
+        .map(String::from)
+        .collect()
+}
+
+/// `a/{b,c}.rs` -> `a/b.rs`, `a/c.rs`.
+fn expand_braces(t: &str) -> Vec<String> {
+    match (t.find('{'), t.find('}')) {
+        (Some(a), Some(b)) if a < b => t[a + 1..b]
+            .split(',')
+            .map(|m| format!("{}{}{}", &t[..a], m, &t[b + 1..]))
+            .collect(),
+        _ => vec![t.to_string()],
+    }
+}
+
+/// Where an item is defined (`fn`, `struct`, `enum`, `trait`, `const`,
+/// `type`, `static`), in the workspace's sources (not tests).
+fn definitions() -> BTreeMap<String, Vec<(PathBuf, usize)>> {
+    let root = workspace_root();
+    let mut out: BTreeMap<String, Vec<(PathBuf, usize)>> = BTreeMap::new();
+    for dir in crate_dirs() {
+        let mut files = Vec::new();
+        tidy::rust_files(&dir.join("src"), &mut files);
+        for f in files {
+            let code = tidy::blank(&std::fs::read_to_string(&f).unwrap());
+            // Items of `#[cfg(test)]` modules are the tests' own.
+            let code = match code.find("#[cfg(test)]") {
+                Some(k) => &code[..k],
+                None => &code[..],
+            };
+            for (i, line) in code.lines().enumerate() {
+                let words: Vec<&str> = line.split_whitespace().collect();
+                for w in words.windows(2) {
+                    if ["fn", "struct", "enum", "trait", "const", "type", "static"].contains(&w[0])
+                    {
+                        let name: String = w[1]
+                            .chars()
+                            .take_while(|c| c.is_alphanumeric() || *c == '_')
+                            .collect();
+                        let rel = f.strip_prefix(&root).unwrap().to_path_buf();
+                        out.entry(name).or_default().push((rel, i + 1));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Each row of "Where each capability lives": its home files exist, and
+/// every item it names that the workspace defines is defined in its home
+/// (in one place: not also elsewhere). A failure names the document's line
+/// and the file and line of the stray definition.
+#[test]
+fn each_capability_lives_where_the_architecture_says() {
+    // Names a row uses that are also, legitimately, other things elsewhere
+    // (a method of another type, a front end's own function), each with
+    // where and why.
+    const OTHER_THINGS: &[(&str, &str, &str)] = &[
+        (
+            "CHUNK",
+            "crates/glif-core/tests",
+            "a test's own chunk length",
+        ),
+        (
+            "simulate_neuron",
+            "crates/glif-py/src",
+            "the Python package's function of AllenSDK's name, which calls glif-io's",
+        ),
+    ];
+    let root = workspace_root();
+    let defs = definitions();
+    let mut failures = Vec::new();
+    let rows = capability_table();
+    assert!(
+        rows.len() >= 30,
+        "docs/ARCHITECTURE.md: {} capability rows",
+        rows.len()
+    );
+    for row in &rows {
+        let doc = format!("docs/ARCHITECTURE.md:{}", row.line);
+        for h in &row.homes {
+            if !root.join(h).exists() {
+                failures.push(format!("{doc}: home `{}` does not exist", h.display()));
+            }
+        }
+        for item in &row.items {
+            let Some(places) = defs.get(item) else {
+                continue;
+            };
+            let at_home = |file: &Path| row.homes.iter().any(|h| file.starts_with(h));
+            // Only what the home defines lives there; a row may also name
+            // what its capability uses.
+            if !places.iter().any(|(f, _)| at_home(f)) {
+                continue;
+            }
+            for (file, line) in places {
+                let other = OTHER_THINGS
+                    .iter()
+                    .any(|(n, f, _)| n == item && file.starts_with(f));
+                if !at_home(file) && !other {
+                    failures.push(format!(
+                        "{}:{line}: defines `{item}` too, which {doc} says lives in {}",
+                        file.display(),
+                        row.homes
+                            .iter()
+                            .map(|h| h.display().to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{}\n({} failures)",
+        failures.join("\n"),
+        failures.len()
+    );
+}

@@ -91,7 +91,7 @@ pub fn run(a: BatchArgs) -> Result<u8, CliError> {
              to run one model, use glif simulate --config FILE --model-id {id}"
         )));
     }
-    crate::common::check_dt(a.dt)?;
+    crate::common::dt_flag(a.dt)?;
     if a.threads == Some(0) {
         return Err(CliError::input(
             "--threads 0: expected a number of worker threads >= 1 (default: one per core)",

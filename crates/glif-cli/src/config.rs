@@ -55,7 +55,7 @@ pub fn at_dt(
     dt: f64,
     spike_cut_length: Option<u32>,
 ) -> Result<NeuronConfig, CliError> {
-    crate::common::check_dt(dt)?;
+    crate::common::dt_flag(dt)?;
     let mut c = c.clone().with_dt(dt).map_err(CliError::reading)?;
     if let Some(n) = spike_cut_length {
         c = c.with_spike_cut_length(n);

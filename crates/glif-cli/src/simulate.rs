@@ -141,7 +141,7 @@ fn default_paths(plot: bool) -> Result<(PathBuf, Option<PathBuf>), CliError> {
 
 /// Runs `glif simulate`.
 pub fn run(a: SimulateArgs) -> Result<(), CliError> {
-    crate::common::check_dt(a.dt)?;
+    crate::common::dt_flag(a.dt)?;
     if let Some(v) = a.spike_cut_value {
         if !v.is_finite() {
             return Err(CliError::input(format!(
