@@ -46,11 +46,7 @@ impl CliError {
             // glif-io's message says "choose one of the ids: ..."; here
             // the flag is named once instead of appended to that.
             glif_io::ErrorKind::AmbiguousModel { ids } => {
-                let file = e
-                    .file
-                    .as_deref()
-                    .map(|f| format!("{}: ", f.display()))
-                    .unwrap_or_default();
+                let file = file_prefix(e);
                 format!(
                     "{file}the file holds {} models (ids {}); choose one with --model-id",
                     ids.len(),
@@ -64,11 +60,7 @@ impl CliError {
                 found,
                 expected,
             } => {
-                let file = e
-                    .file
-                    .as_deref()
-                    .map(|f| format!("{}: ", f.display()))
-                    .unwrap_or_default();
+                let file = file_prefix(e);
                 format!(
                     "{file}--{}: found {found}, expected {expected}",
                     name.replace('_', "-")
@@ -125,6 +117,14 @@ impl CliError {
             Kind::Other => 1,
         }
     }
+}
+
+/// `"FILE: "` for an error in a file, else nothing.
+fn file_prefix(e: &glif_io::Error) -> String {
+    e.file
+        .as_deref()
+        .map(|f| format!("{}: ", f.display()))
+        .unwrap_or_default()
 }
 
 impl fmt::Display for CliError {

@@ -130,20 +130,8 @@ fn convert_writes_a_dict_glif_nest_runs() {
 /// and equals NEST's output bit for bit.
 #[test]
 fn glif_cond_runs_and_matches_a_nest_case() {
-    use std::io::Read;
-    let case_path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../reference/nest/glif_cond/L4_vm_dc_r0p1.json.gz"
-    );
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(case_path).unwrap())
-        .read_to_string(&mut text)
-        .unwrap();
-    let case: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let p = tmp("cond-p.json");
-    std::fs::write(&p, case["params"].to_string()).unwrap();
-    let s = tmp("cond-s.json");
-    std::fs::write(&s, case["spikes"].to_string()).unwrap();
+    let case = nest_case("glif_cond/L4_vm_dc_r0p1.json.gz");
+    let (p, s) = case_inputs(&case, "cond");
     let out = tmp("cond-out.json");
     let _ = std::fs::remove_file(&out);
     let (resolution, duration, dc) = (
@@ -203,21 +191,9 @@ fn glif_cond_runs_and_matches_a_nest_case() {
 /// OUT.json has the SHA-256 of NEST's, and the spike times are NEST's.
 #[test]
 fn step_current_run_matches_a_nest_case() {
-    use std::io::Read;
-    let case_path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../reference/nest/glif_psc/allen_L5_02_r0p025.json.gz"
-    );
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(case_path).unwrap())
-        .read_to_string(&mut text)
-        .unwrap();
-    let case: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let case = nest_case("glif_psc/allen_L5_02_r0p025.json.gz");
     assert!(case["current"].is_object(), "the case has a step current");
-    let p = tmp("scg-p.json");
-    std::fs::write(&p, case["params"].to_string()).unwrap();
-    let s = tmp("scg-s.json");
-    std::fs::write(&s, case["spikes"].to_string()).unwrap();
+    let (p, s) = case_inputs(&case, "scg");
     let c = tmp("scg-c.json");
     std::fs::write(&c, case["current"].to_string()).unwrap();
     let out = tmp("scg-out.json");
@@ -324,4 +300,28 @@ fn bad_step_current_names_the_field() {
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(err.contains(field), "{body}: {err}");
     }
+}
+
+/// A committed NEST 3.10 case, `reference/nest/RELATIVE` (gzip-compressed JSON).
+fn nest_case(relative: &str) -> serde_json::Value {
+    use std::io::Read;
+    let path = format!(
+        "{}/../../reference/nest/{relative}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The case's parameter dict and input spikes written to `NAME-p.json` and
+/// `NAME-s.json`, for `glif nest --params` and `--spikes`.
+fn case_inputs(case: &serde_json::Value, name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let p = tmp(&format!("{name}-p.json"));
+    std::fs::write(&p, case["params"].to_string()).unwrap();
+    let s = tmp(&format!("{name}-s.json"));
+    std::fs::write(&s, case["spikes"].to_string()).unwrap();
+    (p, s)
 }
