@@ -287,32 +287,25 @@ pub fn run(args: &[String]) -> ExitCode {
     for case in cases {
         eprintln!("compare-nest: {} x {} steps", case.name, case.steps);
         let trains = SpikeTrains::generate(case.neurons, case.steps);
-        let mut single_s = Times::default();
-        let mut population_s = Times::default();
-        let mut spikes = Vec::new();
-        let mut population_agrees = true;
         // The population engine needs whole blocks (one neuron: not run).
         // Its input as per-step lane masks, built before timing (as NEST's
         // generators are loaded before its simulation is timed).
         let blocks = case.neurons.is_multiple_of(LANES);
-        match case.model {
+        let steps = case.steps as usize;
+        let timed = match case.model {
             Bench::Psc => {
                 let pop = blocks.then(|| {
                     let pop = PopulationSetup::new(&m, &init, case.neurons);
                     let masks = pop.masks(&trains);
                     (pop, masks)
                 });
-                for _ in 0..repeats {
-                    let t0 = Clock::now();
-                    spikes = run_single(&m, &init, &trains);
-                    single_s.push(t0.elapsed());
-                    if let Some((pop, masks)) = &pop {
-                        let t0 = Clock::now();
-                        let p = pop.run(masks, case.steps as usize);
-                        population_s.push(t0.elapsed());
-                        population_agrees &= p == spikes;
-                    }
-                }
+                time_engines(
+                    case.name,
+                    repeats,
+                    || Ok::<_, String>(run_single(&m, &init, &trains)),
+                    pop.as_ref()
+                        .map(|(pop, masks)| move || pop.run(masks, steps)),
+                )
             }
             Bench::DoubleAlpha => {
                 let pop = blocks.then(|| {
@@ -320,33 +313,27 @@ pub fn run(args: &[String]) -> ExitCode {
                     let masks = pop.masks(&trains);
                     (pop, masks)
                 });
-                for _ in 0..repeats {
-                    let t0 = Clock::now();
-                    spikes = run_single_double_alpha(&da, &da_init, &trains);
-                    single_s.push(t0.elapsed());
-                    if let Some((pop, masks)) = &pop {
-                        let t0 = Clock::now();
-                        let p = pop.run(masks, case.steps as usize);
-                        population_s.push(t0.elapsed());
-                        population_agrees &= p == spikes;
-                    }
-                }
+                time_engines(
+                    case.name,
+                    repeats,
+                    || Ok::<_, String>(run_single_double_alpha(&da, &da_init, &trains)),
+                    pop.as_ref()
+                        .map(|(pop, masks)| move || pop.run(masks, steps)),
+                )
             }
-            Bench::Cond => {
-                for _ in 0..repeats {
-                    let t0 = Clock::now();
-                    let r = run_single_cond(&cond, &cond_init, &trains);
-                    single_s.push(t0.elapsed());
-                    match r {
-                        Ok(sp) => spikes = sp,
-                        Err(e) => {
-                            eprintln!("compare-nest: {}: {e}", case.name);
-                            population_agrees = false;
-                        }
-                    }
-                }
-            }
-        }
+            Bench::Cond => time_engines(
+                case.name,
+                repeats,
+                || run_single_cond(&cond, &cond_init, &trains),
+                None::<fn() -> Spikes>,
+            ),
+        };
+        let Timed {
+            single_s,
+            population_s,
+            spikes,
+            population_agrees,
+        } = timed;
         let nest = match &available {
             Ok(()) => {
                 let path = dir.join(format!("trains-{}-{}.bin", case.neurons, case.steps));
@@ -370,6 +357,53 @@ pub fn run(args: &[String]) -> ExitCode {
     let _ = std::fs::remove_dir_all(&dir);
     let code = report(&rows, available.is_ok(), repeats);
     record_env_check(&available, &rows, code == ExitCode::SUCCESS).unwrap_or(code)
+}
+
+/// What [`time_engines`] measured.
+struct Timed {
+    single_s: Times,
+    population_s: Times,
+    /// The one-neuron-at-a-time engine's spikes (of its last good run).
+    spikes: Spikes,
+    /// Every run of either engine gave the same spikes (and none failed).
+    population_agrees: bool,
+}
+
+/// Times `repeats` runs of the one-neuron-at-a-time engine (`single`) and,
+/// when given, of the population engine on the same input right after
+/// each; a failed single run is reported under `name` and counts as
+/// disagreement.
+fn time_engines<E: std::fmt::Display, P: FnMut() -> Spikes>(
+    name: &str,
+    repeats: usize,
+    mut single: impl FnMut() -> Result<Spikes, E>,
+    mut population: Option<P>,
+) -> Timed {
+    let mut t = Timed {
+        single_s: Times::default(),
+        population_s: Times::default(),
+        spikes: Vec::new(),
+        population_agrees: true,
+    };
+    for _ in 0..repeats {
+        let t0 = Clock::now();
+        let r = single();
+        t.single_s.push(t0.elapsed());
+        match r {
+            Ok(sp) => t.spikes = sp,
+            Err(e) => {
+                eprintln!("compare-nest: {name}: {e}");
+                t.population_agrees = false;
+            }
+        }
+        if let Some(pop) = population.as_mut() {
+            let t0 = Clock::now();
+            let p = pop();
+            t.population_s.push(t0.elapsed());
+            t.population_agrees &= p == t.spikes;
+        }
+    }
+    t
 }
 
 /// Whether NEST can be imported from `python`; otherwise why not.

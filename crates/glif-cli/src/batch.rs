@@ -91,37 +91,18 @@ pub fn run(a: BatchArgs) -> Result<u8, CliError> {
              to run one model, use glif simulate --config FILE --model-id {id}"
         )));
     }
-    crate::common::check_dt(a.dt)?;
+    crate::common::dt_flag(a.dt)?;
     if a.threads == Some(0) {
         return Err(CliError::input(
             "--threads 0: expected a number of worker threads >= 1 (default: one per core)",
         ));
     }
-    let ext = a
-        .output
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(|e| e.to_ascii_lowercase());
-    let json = match ext.as_deref() {
-        Some("json") => true,
-        Some("csv") => false,
-        _ => {
-            return Err(CliError::input(format!(
-                "--output {}: the extension must be .csv or .json",
-                a.output.display()
-            )))
-        }
-    };
+    let json = glif_io::batch::SummaryFormat::of_path(&a.output)
+        .map_err(|e| CliError::input(format!("--output {e}")))?
+        == glif_io::batch::SummaryFormat::Json;
     if let Some(p) = &a.spikes {
-        let ok = p
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("jsonl"));
-        if !ok {
-            return Err(CliError::input(format!(
-                "--spikes {}: the extension must be .jsonl (JSON Lines)",
-                p.display()
-            )));
-        }
+        glif_io::batch::check_spike_times_path(p)
+            .map_err(|e| CliError::input(format!("--spikes {e}")))?;
     }
     if let Some(p) = &a.raster {
         crate::plot::check_plot_path(p, "--raster", a.force)?;

@@ -59,7 +59,7 @@ pub fn run_model(
 }
 
 /// `--dt` must be a time step > 0 s (glif-io's check, worded for the flag).
-pub fn check_dt(dt: f64) -> Result<(), CliError> {
+pub fn dt_flag(dt: f64) -> Result<(), CliError> {
     glif_io::model::check_dt(dt).map_err(|_| {
         CliError::input(format!(
             "--dt: expected a time step > 0 s, found {}",

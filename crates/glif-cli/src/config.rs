@@ -39,16 +39,6 @@ pub fn level_name(c: &NeuronConfig) -> String {
     glif_io::model::level_description(c.level())
 }
 
-/// The rule names, in the order of glif-io's `Methods::names`.
-pub const RULE_FIELDS: [&str; 6] = [
-    "voltage_dynamics_method",
-    "threshold_dynamics_method",
-    "AScurrent_dynamics_method",
-    "voltage_reset_method",
-    "threshold_reset_method",
-    "AScurrent_reset_method",
-];
-
 /// A one-line description of the rules.
 pub fn rules_line(c: &NeuronConfig) -> String {
     let r = c.methods.names();
@@ -65,7 +55,7 @@ pub fn at_dt(
     dt: f64,
     spike_cut_length: Option<u32>,
 ) -> Result<NeuronConfig, CliError> {
-    crate::common::check_dt(dt)?;
+    crate::common::dt_flag(dt)?;
     let mut c = c.clone().with_dt(dt).map_err(CliError::reading)?;
     if let Some(n) = spike_cut_length {
         c = c.with_spike_cut_length(n);

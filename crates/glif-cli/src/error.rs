@@ -46,15 +46,24 @@ impl CliError {
             // glif-io's message says "choose one of the ids: ..."; here
             // the flag is named once instead of appended to that.
             glif_io::ErrorKind::AmbiguousModel { ids } => {
-                let file = e
-                    .file
-                    .as_deref()
-                    .map(|f| format!("{}: ", f.display()))
-                    .unwrap_or_default();
+                let file = file_prefix(e);
                 format!(
                     "{file}the file holds {} models (ids {}); choose one with --model-id",
                     ids.len(),
                     ids.join(", ")
+                )
+            }
+            // A run's argument: the library names it, the command line
+            // has a flag of the same name.
+            glif_io::ErrorKind::Setting {
+                name,
+                found,
+                expected,
+            } => {
+                let file = file_prefix(e);
+                format!(
+                    "{file}--{}: found {found}, expected {expected}",
+                    name.replace('_', "-")
                 )
             }
             // A folder given where a file belongs: say so instead of the
@@ -81,6 +90,12 @@ impl CliError {
                 format!("; give --dt {} (every row is one sample)", glif_io::sci(dt))
             }
             Some(glif_io::Fix::WriteExpTable) => " (glif info --exp-arguments --dt DT)".into(),
+            Some(glif_io::Fix::StartBeforeEnd) => {
+                "; give a --start before --duration, or a longer --duration".into()
+            }
+            Some(glif_io::Fix::OneSampleLong(dt)) => glif_io::run::dt_slip(dt)
+                .map(|s| format!(" (--dt: {s})"))
+                .unwrap_or_default(),
             _ => String::new(),
         }
     }
@@ -102,6 +117,14 @@ impl CliError {
             Kind::Other => 1,
         }
     }
+}
+
+/// `"FILE: "` for an error in a file, else nothing.
+fn file_prefix(e: &glif_io::Error) -> String {
+    e.file
+        .as_deref()
+        .map(|f| format!("{}: ", f.display()))
+        .unwrap_or_default()
 }
 
 impl fmt::Display for CliError {

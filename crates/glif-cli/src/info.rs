@@ -222,7 +222,7 @@ fn print(c: &NeuronConfig) {
             format!("r = {r:?}")
         },
     ];
-    let names = config::RULE_FIELDS.iter().zip(m.names());
+    let names = glif_io::Methods::KEYS.iter().zip(m.names());
     for ((field, name), p) in names.zip(params.iter()) {
         if p.is_empty() {
             println!("  {field:<27} {name}");

@@ -11,24 +11,10 @@ use serde::Serialize;
 
 use crate::error::CliError;
 
-/// The format of `--output PATH`, from its extension.
+/// The format of `--output PATH`, from its extension (glif-io's rule,
+/// [`Format::of_path`]).
 pub fn format_of(path: &Path) -> Result<Format, CliError> {
-    let name = path.to_string_lossy().to_ascii_lowercase();
-    if name.ends_with(".npz.gz") {
-        return Err(CliError::input(format!(
-            "--output {}: a .npz is a ZIP archive already and is not gzipped; write {} \
-             (or .json.gz, .csv.gz)",
-            path.display(),
-            path.with_extension("").display()
-        )));
-    }
-    Format::from_path(path).ok_or_else(|| {
-        CliError::input(format!(
-            "--output {}: the extension must be .json, .npz or .csv (.json.gz and .csv.gz \
-             are written gzip-compressed)",
-            path.display()
-        ))
-    })
+    Format::of_path(path).map_err(|e| CliError::input(format!("--output {e}")))
 }
 
 /// Facts about the run written beside the results (the JSON `run` key).

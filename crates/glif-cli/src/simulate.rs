@@ -11,7 +11,8 @@ use glif_io::{sci, NeuronConfig, Outcome, Precision, Record, RunEnd, RunResult};
 use crate::config;
 use crate::error::CliError;
 use crate::output::{self, RunInfo};
-use crate::stimulus::{self, Generated, Samples, StimArgs};
+use crate::stimulus::{self, Samples, StimArgs};
+use glif_io::stimulus::Generated;
 
 /// Default time step: 200 kHz, the sampling rate of Allen Cell Types stimuli.
 pub const DEFAULT_DT: f64 = 5e-6;
@@ -140,7 +141,7 @@ fn default_paths(plot: bool) -> Result<(PathBuf, Option<PathBuf>), CliError> {
 
 /// Runs `glif simulate`.
 pub fn run(a: SimulateArgs) -> Result<(), CliError> {
-    crate::common::check_dt(a.dt)?;
+    crate::common::dt_flag(a.dt)?;
     if let Some(v) = a.spike_cut_value {
         if !v.is_finite() {
             return Err(CliError::input(format!(
@@ -196,10 +197,11 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
                 ));
             }
             let table = glif_io::model::ExpTable::read(path).map_err(CliError::reading)?;
-            glif_io::AnyPrecisionModel::F64(table.model(&run_cfg).map_err(|e| {
+            let model = table.model(&run_cfg).map_err(|e| {
                 let hint = CliError::hint(&e);
                 CliError::input(format!("--exp-table {}: {e}{hint}", path.display()))
-            })?)
+            })?;
+            glif_io::AnyPrecisionModel::from(model)
         }
     };
     // Without a stimulus: a step of 1.5 x the model's rheobase (it fires).
@@ -219,7 +221,7 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
     };
     // Spikes-only and streamed CSV runs stream the stimulus (generated, or
     // read from a .npy file as the run goes): memory independent of its length.
-    let default_for_record = default.clone();
+    let for_record = stimulus::generated_spec(&a.stim, default.clone());
     let in_memory = traces && stream_csv.is_none();
     let mut stim = stimulus::open(&a.stim, a.dt, default, in_memory)?;
     if !a.stim.chooses_stimulus() {
@@ -303,7 +305,11 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
         precision: a.precision.name(),
         record: a.record.name(),
         spike_cut_value: a.spike_cut_value,
-        stimulus: stimulus_record(&a.stim, default_for_record.as_ref(), &stim.describe, &range),
+        stimulus: glif_io::stimulus::stimulus_record(
+            a.stim.origin(for_record.as_ref()),
+            &stim.describe,
+            &range,
+        ),
         el_reference: cfg.original.get("El_reference").and_then(|v| v.as_f64()),
     };
     let mut written = match (&out_path, format) {
@@ -338,60 +344,6 @@ pub fn run(a: SimulateArgs) -> Result<(), CliError> {
         elapsed.as_secs_f64(),
     );
     Ok(())
-}
-
-/// The JSON `run.stimulus` record: how the stimulus was made, so a result
-/// file says it (kind, amplitude in A, seed, timing in s, or the file).
-fn stimulus_record(
-    s: &StimArgs,
-    default: Option<&Generated>,
-    describe: &str,
-    range_pa: &str,
-) -> serde_json::Value {
-    use serde_json::json;
-    if let Some(path) = &s.stimulus {
-        return json!({
-            "kind": "file",
-            "file": path.display().to_string(),
-            "description": describe,
-            "range": range_pa,
-        });
-    }
-    let gen = if let Some(g) = s.generated() {
-        g
-    } else if let Some(g) = default {
-        g.clone()
-    } else {
-        return json!({ "description": describe, "range": range_pa });
-    };
-    let width = s.width.unwrap_or_else(|| gen.default_width());
-    let start = s.start.unwrap_or(stimulus::DEFAULT_START);
-    let mut v = json!({
-        "start_s": start,
-        "width_s": width,
-        "duration_s": s.duration.unwrap_or(start + width + 0.1),
-        "description": describe,
-        "range": range_pa,
-    });
-    let (kind, amp) = match gen {
-        Generated::Square { amp } => ("square", amp),
-        Generated::Pulse { amp } => ("pulse", amp),
-        Generated::Ramp { amp } => ("ramp", amp),
-        Generated::Noise {
-            mean,
-            sd,
-            hold,
-            seed,
-        } => {
-            v["sd_A"] = json!(sd);
-            v["hold_s"] = json!(hold);
-            v["seed"] = json!(seed);
-            ("noise", mean)
-        }
-    };
-    v["kind"] = json!(kind);
-    v["amplitude_A"] = json!(amp);
-    v
 }
 
 fn short_level(cfg: &NeuronConfig) -> String {

@@ -1,13 +1,13 @@
-//! Stimuli: read from a file with glif-io (gzip-compressed or not), or
-//! generated with `glif_io::stimulus` (amperes, seconds).
+//! Stimulus options: read from a file with glif-io (gzip-compressed or
+//! not), or generated from glif-io's specification
+//! ([`glif_io::stimulus::GeneratedStimulus`]: kinds, default timing, checks,
+//! description). Here: the flags, and each library error worded as the
+//! flag that would fix it.
 
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use glif_io::sci;
-use glif_io::stimulus::Generator;
-use glif_io::stimulus::NpyStream;
-use glif_io::stimulus::Source;
+use glif_io::stimulus::{Generated, GeneratedStimulus, NpyStream, Source, DEFAULT_NOISE_HOLD};
 
 use crate::error::CliError;
 
@@ -15,12 +15,7 @@ use crate::error::CliError;
 /// (an array), `.npy` (float64/float32, 1-D), anything else as text with one
 /// value per line; each of them may be gzip-compressed (`.json.gz`, ...).
 pub fn load(path: &Path, a: &StimArgs, dt: f64) -> Result<Vec<f64>, CliError> {
-    let options = glif_io::StimulusOptions {
-        dt: Some(dt),
-        column: a.column.clone(),
-        key: a.key.clone(),
-    };
-    glif_io::read_stimulus_with(path, &options).map_err(CliError::reading)
+    glif_io::read_stimulus_with(path, &a.file_options(dt)).map_err(CliError::reading)
 }
 
 /// The stimulus options of `glif simulate` and `glif batch`: a file, or a
@@ -60,7 +55,7 @@ pub struct StimArgs {
     #[arg(
         long,
         value_name = "SECONDS",
-        default_value_t = 0.001,
+        default_value_t = DEFAULT_NOISE_HOLD,
         requires = "noise"
     )]
     pub noise_hold: f64,
@@ -94,20 +89,45 @@ impl StimArgs {
         } else if let Some(amp) = self.ramp {
             Generated::Ramp { amp }
         } else if let Some(mean) = self.noise {
-            Generated::Noise {
-                mean,
-                sd: self.noise_sd.unwrap_or(mean.abs() / 2.0),
-                hold: self.noise_hold,
-                seed: self.seed,
-            }
+            Generated::noise(mean, self.noise_sd, self.noise_hold, self.seed)
         } else {
             return None;
         })
     }
-}
 
-/// Onset of a generated stimulus when `--start` is not given (s).
-pub const DEFAULT_START: f64 = 0.1;
+    /// A generated stimulus of `kind` with the timing flags given.
+    pub fn spec(&self, kind: Generated) -> GeneratedStimulus {
+        GeneratedStimulus {
+            kind,
+            start: self.start,
+            width: self.width,
+            duration: self.duration,
+        }
+    }
+
+    /// How glif-io reads the `--stimulus` file.
+    pub fn file_options(&self, dt: f64) -> glif_io::StimulusOptions {
+        glif_io::StimulusOptions {
+            dt: Some(dt),
+            column: self.column.clone(),
+            key: self.key.clone(),
+        }
+    }
+
+    /// Where the stimulus comes from, for the result file's record:
+    /// `default` is the generated stimulus used when none was chosen.
+    pub fn origin<'a>(
+        &'a self,
+        default: Option<&'a GeneratedStimulus>,
+    ) -> glif_io::stimulus::StimulusOrigin<'a> {
+        use glif_io::stimulus::StimulusOrigin;
+        match (&self.stimulus, default) {
+            (Some(path), _) => StimulusOrigin::File(path),
+            (None, Some(g)) => StimulusOrigin::Generated(g),
+            (None, None) => StimulusOrigin::Other,
+        }
+    }
+}
 
 /// The stimulus of a run and a description.
 pub struct Stim {
@@ -170,10 +190,7 @@ pub fn open(
                 )));
             }
         }
-        let is_npy = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("npy"));
-        if is_npy && !in_memory && a.column.is_none() && a.key.is_none() {
+        if !in_memory && a.file_options(dt).streams(path) {
             let stream = NpyStream::open(path).map_err(CliError::reading)?;
             let len = Source::len(&stream);
             return Ok(Opened {
@@ -186,42 +203,14 @@ pub fn open(
             format!("{} ({n} samples)", path.display())
         }));
     }
-    let gen = if let Some(g) = a.generated() {
-        g
-    } else if let Some(g) = default {
-        g
-    } else {
+    let Some(spec) = generated_spec(a, default) else {
         return Err(CliError::input(
             "no stimulus: give --stimulus FILE, or generate one with --square, --pulse, --ramp or --noise",
         ));
     };
-    let width = a.width.unwrap_or_else(|| gen.default_width());
-    let start = a.start.unwrap_or(DEFAULT_START);
-    // Checked here, before the default --duration is derived from them, so
-    // a bad value is reported under its own flag.
-    for (flag, x) in [("--width", width), ("--start", start)] {
-        if !(x >= 0.0 && x.is_finite()) {
-            return Err(CliError::input(format!(
-                "{flag}: expected a time >= 0 s, found {}",
-                sci(x)
-            )));
-        }
-    }
-    let timing = Timing {
-        start,
-        width,
-        duration: a.duration.unwrap_or(start + width + 0.1),
-    };
-    if timing.start >= timing.duration {
-        return Err(CliError::input(format!(
-            "--start: {} s is at or after the end of the stimulus ({} s in all): it would be all zero; \
-             give a --start before --duration, or a longer --duration",
-            sci(timing.start),
-            sci(timing.duration)
-        )));
-    }
-    let generator = gen.generator(&timing, dt)?;
-    let describe = gen.describe(&timing);
+    let (generator, describe) = spec
+        .generator(dt)
+        .map_err(|e| generated_error(&e, &spec.kind))?;
     if in_memory {
         return Ok(in_memory_source(generator.to_vec(), |_| describe));
     }
@@ -232,158 +221,49 @@ pub fn open(
     })
 }
 
+/// The generated stimulus the options ask for, or `default` if they ask
+/// for none (`None` when a file is given or neither is there).
+pub fn generated_spec(a: &StimArgs, default: Option<Generated>) -> Option<GeneratedStimulus> {
+    if a.stimulus.is_some() {
+        return None;
+    }
+    a.generated().or(default).map(|kind| a.spec(kind))
+}
+
+/// A glif-io error about a generated stimulus, worded as the flag that sets
+/// the part at fault.
+fn generated_error(e: &glif_io::Error, kind: &Generated) -> CliError {
+    let amplitude_flag = match kind {
+        Generated::Square { .. } => "--square",
+        Generated::Pulse { .. } => "--pulse",
+        Generated::Ramp { .. } => "--ramp",
+        Generated::Noise { .. } => "--noise",
+    };
+    match e.kind() {
+        glif_io::ErrorKind::Stimulus {
+            location, problem, ..
+        } => {
+            let hint = CliError::hint(e);
+            let flag = match location.as_str() {
+                "hold" => "--noise-hold",
+                "std" => "--noise-sd",
+                "mean" => "--noise",
+                "amplitude" => amplitude_flag,
+                "slope" => "--ramp / --width",
+                "stop" => "--width",
+                other => return CliError::input(format!("--{other}: {problem}{hint}")),
+            };
+            CliError::input(format!("{flag}: {problem}{hint}"))
+        }
+        _ => CliError::input(format!("generated stimulus: {e}")),
+    }
+}
+
 fn in_memory_source(samples: Vec<f64>, describe: impl FnOnce(usize) -> String) -> Opened {
     let len = samples.len();
     Opened {
         samples: Samples::InMemory(samples),
         len,
         describe: describe(len),
-    }
-}
-
-/// A generated stimulus.
-#[derive(Clone, Debug)]
-pub enum Generated {
-    /// A constant current `amp` (A) from `start` for `width` seconds.
-    Square {
-        /// A
-        amp: f64,
-    },
-    /// A short square pulse (default 3 ms, as Allen's "Short Square").
-    Pulse {
-        /// A
-        amp: f64,
-    },
-    /// A linear ramp from 0 at `start`, slope `amp / width`, for `width` seconds.
-    Ramp {
-        /// A
-        amp: f64,
-    },
-    /// Gaussian noise of mean `mean` and standard deviation `sd`, each value
-    /// held for `hold` seconds, from a seeded generator, from `start` for `width`.
-    Noise {
-        /// A
-        mean: f64,
-        /// A
-        sd: f64,
-        /// s
-        hold: f64,
-        /// Seed.
-        seed: u64,
-    },
-}
-
-/// Timing of a generated stimulus (s).
-#[derive(Clone, Copy, Debug)]
-pub struct Timing {
-    /// Onset (s).
-    pub start: f64,
-    /// Duration of the stimulus (s).
-    pub width: f64,
-    /// Total length (s).
-    pub duration: f64,
-}
-
-fn g(x: f64) -> String {
-    let s = format!("{x:.6}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
-impl Generated {
-    /// Default width (s) of the stimulus when `--width` is not given.
-    pub fn default_width(&self) -> f64 {
-        match self {
-            Generated::Pulse { .. } => 0.003,
-            _ => 1.0,
-        }
-    }
-
-    /// Describes it, for the summary.
-    pub fn describe(&self, t: &Timing) -> String {
-        let span = format!(
-            "from {} s for {} s, {} s in all",
-            g(t.start),
-            g(t.width),
-            g(t.duration)
-        );
-        match self {
-            Generated::Square { amp } => format!("square step of {} pA {span}", sci(amp * 1e12)),
-            Generated::Pulse { amp } => format!("short pulse of {} pA {span}", sci(amp * 1e12)),
-            Generated::Ramp { amp } => format!("ramp from 0 to {} pA {span}", sci(amp * 1e12)),
-            Generated::Noise {
-                mean,
-                sd,
-                hold,
-                seed,
-            } => format!(
-                "noise of mean {} pA, sd {} pA, held {} s, seed {seed}, {span}",
-                sci(mean * 1e12),
-                sci(sd * 1e12),
-                hold
-            ),
-        }
-    }
-
-    /// Its samples at `dt`, from glif-io's generators, a chunk at a time.
-    pub fn generator(&self, t: &Timing, dt: f64) -> Result<Generator, CliError> {
-        let amplitude_flag = match self {
-            Generated::Square { .. } => "--square",
-            Generated::Pulse { .. } => "--pulse",
-            Generated::Ramp { .. } => "--ramp",
-            Generated::Noise { .. } => "--noise",
-        };
-        let bad = |e: glif_io::Error| match e.kind() {
-            glif_io::ErrorKind::Stimulus {
-                location, problem, ..
-            } => {
-                let flag = match location.as_str() {
-                    "hold" => "--noise-hold",
-                    "std" => "--noise-sd",
-                    "mean" => "--noise",
-                    "amplitude" => amplitude_flag,
-                    "slope" => "--ramp / --width",
-                    "stop" => "--width",
-                    other => return CliError::input(format!("--{other}: {problem}")),
-                };
-                CliError::input(format!("{flag}: {problem}"))
-            }
-            _ => CliError::input(format!("generated stimulus: {e}")),
-        };
-        let x = match *self {
-            Generated::Square { amp } | Generated::Pulse { amp } => {
-                Generator::square(dt, t.duration, t.start, t.width, amp).map_err(bad)?
-            }
-            Generated::Ramp { amp } => {
-                if t.width.is_nan() || t.width <= 0.0 {
-                    return Err(CliError::input(format!(
-                        "--width: a ramp needs a width > 0 s, found {}",
-                        sci(t.width)
-                    )));
-                }
-                Generator::ramp(dt, t.duration, t.start, t.start + t.width, amp / t.width)
-                    .map_err(bad)?
-            }
-            // Zero after start + width, as the square.
-            Generated::Noise {
-                mean,
-                sd,
-                hold,
-                seed,
-            } => {
-                Generator::held_noise(dt, t.duration, t.start, Some(t.width), hold, mean, sd, seed)
-                    .map_err(bad)?
-            }
-        };
-        if x.is_empty() {
-            let hint = glif_io::run::dt_slip(dt)
-                .map(|s| format!(" (--dt: {s})"))
-                .unwrap_or_default();
-            return Err(CliError::input(format!(
-                "--duration: {} s is shorter than one sample of {} s{hint}",
-                sci(t.duration),
-                sci(dt)
-            )));
-        }
-        Ok(x)
     }
 }

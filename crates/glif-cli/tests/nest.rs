@@ -130,36 +130,9 @@ fn convert_writes_a_dict_glif_nest_runs() {
 /// and equals NEST's output bit for bit.
 #[test]
 fn glif_cond_runs_and_matches_a_nest_case() {
-    use std::io::Read;
-    let case_path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../reference/nest/glif_cond/L4_vm_dc_r0p1.json.gz"
-    );
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(case_path).unwrap())
-        .read_to_string(&mut text)
-        .unwrap();
-    let case: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let p = tmp("cond-p.json");
-    std::fs::write(&p, case["params"].to_string()).unwrap();
-    let s = tmp("cond-s.json");
-    std::fs::write(&s, case["spikes"].to_string()).unwrap();
-    let out = tmp("cond-out.json");
-    let _ = std::fs::remove_file(&out);
-    let (resolution, duration, dc) = (
-        case["resolution"].to_string(),
-        case["duration"].to_string(),
-        case["dc"].to_string(),
-    );
-    let o = nest(
-        "glif_cond",
-        (&resolution, &duration, Some(&dc)),
-        &p,
-        Some(&s),
-        &out,
-    )
-    .output()
-    .unwrap();
+    let case = nest_case("glif_cond/L4_vm_dc_r0p1.json.gz");
+    let (mut command, out, p) = case_command(&case, "cond", "glif_cond");
+    let o = command.output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let got: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
@@ -203,41 +176,12 @@ fn glif_cond_runs_and_matches_a_nest_case() {
 /// OUT.json has the SHA-256 of NEST's, and the spike times are NEST's.
 #[test]
 fn step_current_run_matches_a_nest_case() {
-    use std::io::Read;
-    let case_path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../reference/nest/glif_psc/allen_L5_02_r0p025.json.gz"
-    );
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(case_path).unwrap())
-        .read_to_string(&mut text)
-        .unwrap();
-    let case: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let case = nest_case("glif_psc/allen_L5_02_r0p025.json.gz");
     assert!(case["current"].is_object(), "the case has a step current");
-    let p = tmp("scg-p.json");
-    std::fs::write(&p, case["params"].to_string()).unwrap();
-    let s = tmp("scg-s.json");
-    std::fs::write(&s, case["spikes"].to_string()).unwrap();
     let c = tmp("scg-c.json");
     std::fs::write(&c, case["current"].to_string()).unwrap();
-    let out = tmp("scg-out.json");
-    let _ = std::fs::remove_file(&out);
-    let (resolution, duration, dc) = (
-        case["resolution"].to_string(),
-        case["duration"].to_string(),
-        case["dc"].to_string(),
-    );
-    let o = nest(
-        "glif_psc",
-        (&resolution, &duration, Some(&dc)),
-        &p,
-        Some(&s),
-        &out,
-    )
-    .arg("--current")
-    .arg(&c)
-    .output()
-    .unwrap();
+    let (mut command, out, _) = case_command(&case, "scg", "glif_psc");
+    let o = command.arg("--current").arg(&c).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let got: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
@@ -267,17 +211,8 @@ fn step_current_run_matches_a_nest_case() {
         assert_eq!(digest, want["sha256"].as_str().unwrap(), "{k}");
     }
     // Without the current the run is another one.
-    let out2 = tmp("scg-out2.json");
-    let _ = std::fs::remove_file(&out2);
-    let o = nest(
-        "glif_psc",
-        (&resolution, &duration, Some(&dc)),
-        &p,
-        Some(&s),
-        &out2,
-    )
-    .output()
-    .unwrap();
+    let (mut command, out2, _) = case_command(&case, "scg2", "glif_psc");
+    let o = command.output().unwrap();
     assert!(o.status.success());
     let got2: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out2).unwrap()).unwrap();
@@ -324,4 +259,48 @@ fn bad_step_current_names_the_field() {
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(err.contains(field), "{body}: {err}");
     }
+}
+
+/// A committed NEST 3.10 case, `reference/nest/RELATIVE` (gzip-compressed JSON).
+fn nest_case(relative: &str) -> serde_json::Value {
+    use std::io::Read;
+    let path = format!(
+        "{}/../../reference/nest/{relative}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// `glif nest --model MODEL` on the case's resolution, duration and DC,
+/// with its parameter dict and input spikes written to `NAME-p.json` and
+/// `NAME-s.json`, into `NAME-out.json` (removed first). Returns the command,
+/// the output path and the parameter file.
+fn case_command(
+    case: &serde_json::Value,
+    name: &str,
+    model: &str,
+) -> (Command, std::path::PathBuf, std::path::PathBuf) {
+    let p = tmp(&format!("{name}-p.json"));
+    std::fs::write(&p, case["params"].to_string()).unwrap();
+    let s = tmp(&format!("{name}-s.json"));
+    std::fs::write(&s, case["spikes"].to_string()).unwrap();
+    let out = tmp(&format!("{name}-out.json"));
+    let _ = std::fs::remove_file(&out);
+    let (resolution, duration, dc) = (
+        case["resolution"].to_string(),
+        case["duration"].to_string(),
+        case["dc"].to_string(),
+    );
+    let command = nest(
+        model,
+        (&resolution, &duration, Some(&dc)),
+        &p,
+        Some(&s),
+        &out,
+    );
+    (command, out, p)
 }

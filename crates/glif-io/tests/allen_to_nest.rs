@@ -120,7 +120,7 @@ fn synapse_keys_must_fit_the_model() {
 /// in docs/NEST.md); asserts only that both semantics fire.
 #[test]
 fn allensdk_and_nest_semantics_side_by_side() {
-    use glif_io::nest::{run, ExpSource, NestPrecision, NestRun};
+    use glif_io::nest::{run_nest, ExpSource, NestPrecision, NestRun};
     let index: Value = serde_json::from_str(
         &std::fs::read_to_string(reference_dir().join("configs/index.json")).unwrap(),
     )
@@ -142,7 +142,7 @@ fn allensdk_and_nest_semantics_side_by_side() {
             .unwrap()
             .run_result(&vec![amp; 20_000]);
         let params = NestParams::from_json(NestModel::GlifPsc, &Value::Object(d)).unwrap();
-        let nest = run(
+        let nest = run_nest(
             &params,
             &NestRun {
                 resolution: 0.05,

@@ -1,7 +1,9 @@
 //! P.json and S.json as NEST reads them: defaults, NEST's SetStatus
 //! arithmetic, refusals naming the key.
 
-use glif_io::nest::{run, ExpSource, NestModel, NestParams, NestPrecision, NestRun, SpikeInput};
+use glif_io::nest::{
+    run_nest, ExpSource, NestModel, NestParams, NestPrecision, NestRun, SpikeInput,
+};
 use glif_io::ErrorKind;
 use serde_json::json;
 
@@ -72,22 +74,22 @@ fn spikes_must_be_on_the_grid_and_on_a_port() {
         precision: NestPrecision::F64,
         exp: ExpSource::Std,
     };
-    assert!(run(
+    assert!(run_nest(
         &p,
         &mk(json!([{"port": 1, "times": [1.0], "weights": [10.0]}]))
     )
     .is_ok());
-    assert!(run(
+    assert!(run_nest(
         &p,
         &mk(json!([{"port": 2, "times": [1.0], "weights": [10.0]}]))
     )
     .is_err());
-    assert!(run(
+    assert!(run_nest(
         &p,
         &mk(json!([{"port": 1, "times": [1.05], "weights": [10.0]}]))
     )
     .is_err());
-    assert!(run(
+    assert!(run_nest(
         &p,
         &mk(json!([{"port": 1, "times": [0.0], "weights": [10.0]}]))
     )
@@ -99,7 +101,7 @@ fn spikes_must_be_on_the_grid_and_on_a_port() {
 #[test]
 fn dc_reads_in_i_from_the_first_sample() {
     let p = NestParams::from_json(NestModel::GlifPsc, &json!({})).unwrap();
-    let out = run(
+    let out = run_nest(
         &p,
         &NestRun {
             resolution: 0.05,
@@ -161,7 +163,7 @@ fn fixed_shape_models_equal_run() {
             precision: NestPrecision::F64,
             exp: ExpSource::Std,
         };
-        let want = run(&p, &r).unwrap();
+        let want = run_nest(&p, &r).unwrap();
         let mut v = Vec::new();
         let mut spiked = Vec::new();
         if model == NestModel::GlifCond {

@@ -113,9 +113,18 @@ fn generators_give_the_vec_functions_samples() {
 
     // Noise cut at start + width: the levels of the whole noise, then 0.
     let full = stimulus::held_noise(dt, 0.05, 0.01, 1e-3, 1e-10, 5e-11, 9).unwrap();
-    let cut = Generator::held_noise(dt, 0.05, 0.01, Some(0.02), 1e-3, 1e-10, 5e-11, 9)
-        .unwrap()
-        .to_vec();
+    let cut = Generator::held_noise(&stimulus::Noise {
+        dt,
+        duration: 0.05,
+        start: 0.01,
+        width: Some(0.02),
+        hold: 1e-3,
+        mean: 1e-10,
+        std: 5e-11,
+        seed: 9,
+    })
+    .unwrap()
+    .to_vec();
     assert_eq!(cut.len(), full.len());
     for (i, (a, b)) in full.iter().zip(&cut).enumerate() {
         if (2000..6000).contains(&i) {

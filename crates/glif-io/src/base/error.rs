@@ -34,6 +34,11 @@ pub enum Fix {
     UseDt(f64),
     /// Write an exp table for this config and time step.
     WriteExpTable,
+    /// Start a generated stimulus before its end, or make it longer.
+    StartBeforeEnd,
+    /// Make a generated stimulus at least one sample of this time step
+    /// (s) long (or check the time step).
+    OneSampleLong(f64),
 }
 
 /// What went wrong. JSON paths are dotted from the config object, e.g.
@@ -66,6 +71,19 @@ pub enum ErrorKind {
         /// JSON path of the field.
         path: String,
         /// The value found, as written.
+        found: String,
+        /// What it should be.
+        expected: String,
+    },
+    /// An argument of a run (not a field of a file) has an out-of-range
+    /// value; `name` is the argument's name in the library (a NEST run's
+    /// `model`, `resolution`, `duration`, `dc`), which a front end words as
+    /// its own option.
+    #[error("{name}: found {found}, expected {expected}")]
+    Setting {
+        /// The argument's name.
+        name: &'static str,
+        /// The value found.
         found: String,
         /// What it should be.
         expected: String,
@@ -158,6 +176,13 @@ pub enum ErrorKind {
         /// What is wrong.
         problem: String,
     },
+    /// A file's name has an extension the library does not write or read
+    /// there (the message says which it does).
+    #[error("{problem}")]
+    Extension {
+        /// What is wrong and what was expected.
+        problem: String,
+    },
     /// The output file exists and overwriting was not asked for.
     #[error("already exists; not overwriting it (ask for overwrite to replace it)")]
     Exists,
@@ -222,12 +247,31 @@ impl Error {
         })
     }
 
+    pub(crate) fn setting(
+        name: &'static str,
+        found: impl Into<String>,
+        expected: impl Into<String>,
+    ) -> Self {
+        Error::new(ErrorKind::Setting {
+            name,
+            found: found.into(),
+            expected: expected.into(),
+        })
+    }
+
     pub(crate) fn stimulus(location: impl Into<String>, problem: impl Into<String>) -> Self {
         Error::new(ErrorKind::Stimulus {
             location: location.into(),
             problem: problem.into(),
             fix: None,
         })
+    }
+
+    pub(crate) fn extension(path: &Path, problem: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Extension {
+            problem: problem.into(),
+        })
+        .in_file(path)
     }
 
     pub(crate) fn npy(problem: impl Into<String>) -> Self {

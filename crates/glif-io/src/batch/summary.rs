@@ -102,7 +102,6 @@ pub struct Summary {
 
 impl Summary {
     /// The counts of `rows` filled in from them.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
         glif_version: &str,
         configs: String,
@@ -242,6 +241,49 @@ pub struct SummaryWriter {
     json: Option<Summary>,
     spikes: Option<AtomicWriter>,
     tally: Tally,
+}
+
+/// A batch summary's format, by the extension of its file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SummaryFormat {
+    /// `.json`: the settings and one row per model.
+    Json,
+    /// `.csv`: one row per model.
+    Csv,
+}
+
+impl SummaryFormat {
+    /// The format `path`'s extension names (`.json` or `.csv`, any case).
+    pub fn of_path(path: &Path) -> Result<SummaryFormat> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase());
+        match ext.as_deref() {
+            Some("json") => Ok(SummaryFormat::Json),
+            Some("csv") => Ok(SummaryFormat::Csv),
+            _ => Err(Error::extension(
+                path,
+                "the extension must be .csv or .json",
+            )),
+        }
+    }
+}
+
+/// Checks that `path` names a spike-times file (`.jsonl`, any case: JSON
+/// Lines, one model a line).
+pub fn check_spike_times_path(path: &Path) -> Result<()> {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("jsonl"))
+    {
+        Ok(())
+    } else {
+        Err(Error::extension(
+            path,
+            "the extension must be .jsonl (JSON Lines)",
+        ))
+    }
 }
 
 impl SummaryWriter {

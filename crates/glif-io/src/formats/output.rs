@@ -56,6 +56,30 @@ impl Format {
             _ => None,
         }
     }
+
+    /// As [`Format::from_path`], with an error that says which extensions
+    /// there are when the name has none of them ([`crate::ErrorKind::Extension`],
+    /// in the file `path`).
+    pub fn of_path(path: &Path) -> Result<Format> {
+        let name = path.to_string_lossy().to_ascii_lowercase();
+        if name.ends_with(".npz.gz") {
+            return Err(Error::extension(
+                path,
+                format!(
+                    "a .npz is a ZIP archive already and is not gzipped; write {} \
+                     (or .json.gz, .csv.gz)",
+                    path.with_extension("").display()
+                ),
+            ));
+        }
+        Format::from_path(path).ok_or_else(|| {
+            Error::extension(
+                path,
+                "the extension must be .json, .npz or .csv (.json.gz and .csv.gz \
+                 are written gzip-compressed)",
+            )
+        })
+    }
 }
 
 /// The file beside a CSV trace table that holds its spikes:

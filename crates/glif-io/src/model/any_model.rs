@@ -541,3 +541,15 @@ fn build<F: Float>(
         }
     })
 }
+
+impl From<AnyModel<f64>> for AnyPrecisionModel {
+    fn from(m: AnyModel<f64>) -> Self {
+        AnyPrecisionModel::F64(m)
+    }
+}
+
+impl From<AnyModel<f32>> for AnyPrecisionModel {
+    fn from(m: AnyModel<f32>) -> Self {
+        AnyPrecisionModel::F32(m)
+    }
+}

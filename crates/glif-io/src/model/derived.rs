@@ -8,10 +8,19 @@
 //! `El`, `th_inf` (V), and the fitted multipliers `coeffs`.
 
 use super::config::NeuronConfig;
-use super::rules::{AnyThreshold, AnyVoltage};
+use super::rules::PUBLISHED_LEVELS;
 
-/// Short names of the five published levels (Teeter et al. 2018), GLIF1 first.
-pub const LEVEL_NAMES: [&str; 5] = ["LIF", "LIF-R", "LIF-ASC", "LIF-R-ASC", "LIF-R-ASC-A"];
+/// Short names of the five published levels (Teeter et al. 2018), GLIF1
+/// first, from the rule table's [`PUBLISHED_LEVELS`].
+pub const LEVEL_NAMES: [&str; 5] = {
+    let mut names = [""; 5];
+    let mut i = 0;
+    while i < 5 {
+        names[i] = PUBLISHED_LEVELS[i].name;
+        i += 1;
+    }
+    names
+};
 
 /// `"GLIF1"`..`"GLIF5"` for a published level, `"custom"` for any other
 /// rule combination (the `level` column of `glif batch`).
@@ -62,15 +71,12 @@ impl NeuronConfig {
     }
 
     /// The ratio `a_voltage*coeffs.a / (b_voltage*coeffs.b)` of the threshold's
-    /// voltage component under `three_components_exact` dynamics (GLIF5): the
-    /// component settles at `ratio * (V - El)`. `None` for other dynamics.
+    /// voltage component under the dynamics that run one (the rule table's
+    /// `voltage_component`: `three_components_exact`, GLIF5): the component
+    /// settles at `ratio * (V - El)`. `None` for other dynamics.
     pub fn threshold_voltage_ratio(&self) -> Option<f64> {
-        match self.methods.threshold {
-            AnyThreshold::ThreeComponentsExact(p) => {
-                Some((p.a_voltage * self.coeffs.a) / (p.b_voltage * self.coeffs.b))
-            }
-            AnyThreshold::Inf(_) | AnyThreshold::SpikeComponent(_) => None,
-        }
+        let (a_voltage, b_voltage) = self.methods.threshold.voltage_component()?;
+        Some((a_voltage * self.coeffs.a) / (b_voltage * self.coeffs.b))
     }
 
     /// The rheobase for DC input with the threshold's voltage component (A):
@@ -100,14 +106,13 @@ impl NeuronConfig {
     /// fraction of the way to rest the voltage moves in one step (Allen models
     /// at their 5 µs sampling interval: near 0.0003). At 1 or more the voltage
     /// overshoots rest every step; at 2 or more the update diverges. `None`
-    /// for `linear_exact`, which is exact at any `dt`.
+    /// for a rule that is not forward Euler (the rule table's
+    /// `forward_euler`: `linear_exact` is exact at any `dt`).
     pub fn euler_step_ratio(&self) -> Option<f64> {
-        match self.methods.voltage {
-            AnyVoltage::ForwardEuler(_) => {
-                Some(self.dt * (1.0 / self.r_input) * self.coeffs.g / (self.c * self.coeffs.c))
-            }
-            AnyVoltage::Exact(_) => None,
-        }
+        self.methods
+            .voltage
+            .forward_euler()
+            .then(|| self.dt * (1.0 / self.r_input) * self.coeffs.g / (self.c * self.coeffs.c))
     }
 
     /// A warning when [`euler_step_ratio`](Self::euler_step_ratio) is 1 or

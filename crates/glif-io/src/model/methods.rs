@@ -10,7 +10,7 @@ use crate::base::{Error, ErrorKind, Result};
 use super::fields::Fields;
 use super::rules::{
     choose, write_method, AnyAsc, AnyThreshold, AnyThresholdReset, AnyVoltage, AnyVoltageReset,
-    AscResetMethod,
+    AscResetMethod, PublishedLevel,
 };
 
 /// The six rules of a neuron, with their parameters as a config gives them
@@ -32,6 +32,17 @@ pub struct Methods {
 }
 
 impl Methods {
+    /// The six config keys, in the order of [`Methods::names`]: each
+    /// family's `KEY` from the rule table.
+    pub const KEYS: [&'static str; 6] = [
+        AnyVoltage::KEY,
+        AnyThreshold::<f64>::KEY,
+        AnyAsc::KEY,
+        AnyVoltageReset::<f64>::KEY,
+        AnyThresholdReset::<f64>::KEY,
+        AscResetMethod::KEY,
+    ];
+
     /// The six names, in the order voltage, threshold, currents, voltage
     /// reset, threshold reset, current reset.
     pub fn names(&self) -> [&'static str; 6] {
@@ -45,50 +56,18 @@ impl Methods {
         ]
     }
 
-    /// The published GLIF level (1..=5) these rules are, if any (Teeter et al. 2018).
+    /// The published GLIF level (1..=5) these rules are, if any (Teeter et
+    /// al. 2018): the rule table's
+    /// [`PUBLISHED_LEVELS`](super::rules::PUBLISHED_LEVELS) entry with these six
+    /// names. Other combinations are none: they run through the general
+    /// (run-time rules) model.
     pub fn level(&self) -> Option<u8> {
-        use AnyAsc as A;
-        use AnyThreshold as T;
-        use AnyThresholdReset as TR;
-        use AnyVoltageReset as VR;
-        use AscResetMethod as AR;
-        if !matches!(self.voltage, AnyVoltage::ForwardEuler(_)) {
-            return None;
-        }
-        // Combinations that are not a published level fall to `None`: they
-        // run through the general (run-time rules) model.
-        match (
-            &self.threshold,
-            self.asc,
-            &self.voltage_reset,
-            &self.threshold_reset,
-            &self.asc_reset,
-        ) {
-            (T::Inf(_), A::None(_), VR::Zero(_), TR::Inf(_), AR::None) => Some(1),
-            (
-                T::SpikeComponent(_),
-                A::None(_),
-                VR::VBefore(_),
-                TR::ThreeComponents(_),
-                AR::None,
-            ) => Some(2),
-            (T::Inf(_), A::Exp(_), VR::Zero(_), TR::Inf(_), AR::Sum { .. }) => Some(3),
-            (
-                T::SpikeComponent(_),
-                A::Exp(_),
-                VR::VBefore(_),
-                TR::ThreeComponents(_),
-                AR::Sum { .. },
-            ) => Some(4),
-            (
-                T::ThreeComponentsExact(_),
-                A::Exp(_),
-                VR::VBefore(_),
-                TR::ThreeComponents(_),
-                AR::Sum { .. },
-            ) => Some(5),
-            _ => None,
-        }
+        self.published_level().map(|l| l.level)
+    }
+
+    /// The rule table's entry of the published level these rules are.
+    pub fn published_level(&self) -> Option<&'static PublishedLevel> {
+        PublishedLevel::of(self.names())
     }
 
     /// Rejects combinations that cannot run, naming the rule.

@@ -698,6 +698,236 @@ pub(crate) fn write_method<T: Family>(rule: &T, obj: &mut Map<String, Value>) {
     );
 }
 
+// ------------------------------------------- what the rules imply, and levels
+
+impl AnyVoltage {
+    /// Whether the rule steps by forward Euler, whose step ratio
+    /// `dt * G / C` decides its stability (`linear_forward_euler`); the
+    /// exact rule is exact at any `dt`.
+    pub const fn forward_euler(&self) -> bool {
+        match self {
+            Self::ForwardEuler(_) => true,
+            Self::Exact(_) => false,
+        }
+    }
+}
+
+impl<F: Copy> AnyThreshold<F> {
+    /// The decay rate `b_spike` (1/s) of the threshold's spike component,
+    /// for the rules that keep one (`spike_component`,
+    /// `three_components_exact`); `None` for `inf`.
+    pub fn spike_decay(&self) -> Option<F> {
+        match self {
+            Self::Inf(_) => None,
+            Self::SpikeComponent(t) => Some(t.b_spike),
+            Self::ThreeComponentsExact(t) => Some(t.b_spike),
+        }
+    }
+
+    /// `(a_voltage, b_voltage)` (1/s, 1/s) of the threshold's voltage
+    /// component, for the rule that runs one (`three_components_exact`; the
+    /// component then settles at `a_voltage / b_voltage * (V - El)`, with
+    /// the config's `coeffs.a`, `coeffs.b`). `spike_component` requires the
+    /// two parameters but does not use them: `None`.
+    pub fn voltage_component(&self) -> Option<(F, F)> {
+        match self {
+            Self::Inf(_) | Self::SpikeComponent(_) => None,
+            Self::ThreeComponentsExact(t) => Some((t.a_voltage, t.b_voltage)),
+        }
+    }
+}
+
+impl<F: Copy> AnyVoltageReset<F> {
+    /// `(a, b)` of the reset `a*v + b` (`v_before`); `None` for `zero`.
+    pub fn linear(&self) -> Option<(F, F)> {
+        match self {
+            Self::Zero(_) => None,
+            Self::VBefore(r) => Some((r.a, r.b)),
+        }
+    }
+}
+
+impl<F: Copy> AnyThresholdReset<F> {
+    /// The jump `a_spike` (V) of the threshold's spike component at a spike
+    /// (`three_components`); `None` for `inf`.
+    pub fn spike_jump(&self) -> Option<F> {
+        match self {
+            Self::Inf(_) => None,
+            Self::ThreeComponents(r) => Some(r.a_spike),
+        }
+    }
+}
+
+impl AscResetMethod {
+    /// `r`, the fraction of each current carried through a spike (`sum`);
+    /// `None` for `none`.
+    pub fn sum(&self) -> Option<&[f64]> {
+        match self {
+            Self::Sum { r } => Some(r),
+            Self::None => None,
+        }
+    }
+}
+
+/// The names of `family`'s rules for which `has` holds, joined by " or "
+/// (for a message naming the rules that would do).
+pub fn names_where<T>(
+    family: &[T],
+    name: impl Fn(&T) -> &'static str,
+    has: impl Fn(&T) -> bool,
+) -> String {
+    family
+        .iter()
+        .filter(|r| has(r))
+        .map(name)
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+/// A published GLIF level (Teeter et al. 2018): its number, short name and
+/// its six rules, by name in the order of [`crate::Methods::KEYS`]. A
+/// config is the level when its six rule names are these (whatever their
+/// parameters).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PublishedLevel {
+    /// 1..=5.
+    pub level: u8,
+    /// `LIF`, `LIF-R`, `LIF-ASC`, `LIF-R-ASC`, `LIF-R-ASC-A`.
+    pub name: &'static str,
+    /// The six rule names.
+    pub rules: [&'static str; 6],
+}
+
+const FORWARD_EULER: &str = AnyVoltage::ForwardEuler(LinearForwardEuler).name();
+const TH_INF: &str = AnyThreshold::<f64>::Inf(ThresholdInf).name();
+const TH_SPIKE: &str = AnyThreshold::<f64>::ALL[1].name();
+const TH_EXACT: &str = AnyThreshold::<f64>::ALL[2].name();
+const ASC_EXP: &str = AnyAsc::Exp(AscExp).name();
+const ASC_NONE: &str = AnyAsc::None(AscNone).name();
+const V_ZERO: &str = AnyVoltageReset::<f64>::Zero(VoltageZero).name();
+const V_BEFORE: &str = AnyVoltageReset::<f64>::ALL[1].name();
+const TR_INF: &str = AnyThresholdReset::<f64>::Inf(ThresholdResetInf).name();
+const TR_THREE: &str = AnyThresholdReset::<f64>::ALL[1].name();
+const AR_SUM: &str = AscResetMethod::ALL[0].name();
+const AR_NONE: &str = AscResetMethod::ALL[1].name();
+
+/// The five published levels, GLIF1 first.
+pub const PUBLISHED_LEVELS: [PublishedLevel; 5] = [
+    PublishedLevel {
+        level: 1,
+        name: "LIF",
+        rules: [FORWARD_EULER, TH_INF, ASC_NONE, V_ZERO, TR_INF, AR_NONE],
+    },
+    PublishedLevel {
+        level: 2,
+        name: "LIF-R",
+        rules: [
+            FORWARD_EULER,
+            TH_SPIKE,
+            ASC_NONE,
+            V_BEFORE,
+            TR_THREE,
+            AR_NONE,
+        ],
+    },
+    PublishedLevel {
+        level: 3,
+        name: "LIF-ASC",
+        rules: [FORWARD_EULER, TH_INF, ASC_EXP, V_ZERO, TR_INF, AR_SUM],
+    },
+    PublishedLevel {
+        level: 4,
+        name: "LIF-R-ASC",
+        rules: [FORWARD_EULER, TH_SPIKE, ASC_EXP, V_BEFORE, TR_THREE, AR_SUM],
+    },
+    PublishedLevel {
+        level: 5,
+        name: "LIF-R-ASC-A",
+        rules: [FORWARD_EULER, TH_EXACT, ASC_EXP, V_BEFORE, TR_THREE, AR_SUM],
+    },
+];
+
+impl PublishedLevel {
+    /// The level whose six rule names are `names`, if any.
+    pub fn of(names: [&str; 6]) -> Option<&'static PublishedLevel> {
+        PUBLISHED_LEVELS.iter().find(|l| l.rules == names)
+    }
+
+    /// NEST's `spike_dependent_threshold` switch: the level resets the
+    /// threshold's spike component and the voltage by the spike
+    /// (`three_components`, `v_before`).
+    pub fn spike_dependent_threshold(&self) -> bool {
+        self.rules[4] == TR_THREE
+    }
+
+    /// NEST's `after_spike_currents` switch: the level has after-spike
+    /// currents (`exp`).
+    pub fn after_spike_currents(&self) -> bool {
+        self.rules[2] == ASC_EXP
+    }
+
+    /// NEST's `adapting_threshold` switch: the threshold has a voltage
+    /// component (`three_components_exact`).
+    pub fn adapting_threshold(&self) -> bool {
+        self.rules[1] == TH_EXACT
+    }
+}
+
+/// One family of [`rule_table`]: its config key, and each rule's name with
+/// its parameter names.
+pub type RuleFamily = (&'static str, Vec<(&'static str, Vec<&'static str>)>);
+
+/// The rule table as data: for each family (its config key, in the order
+/// of [`crate::Methods::KEYS`]), each rule's name and its parameter names
+/// in a config's `params`.
+pub fn rule_table() -> Vec<RuleFamily> {
+    fn names<T>(
+        all: &[T],
+        name: impl Fn(&T) -> &'static str,
+        params: impl Fn(&T) -> Vec<&'static str>,
+    ) -> Vec<(&'static str, Vec<&'static str>)> {
+        all.iter().map(|r| (name(r), params(r))).collect()
+    }
+    let keys = |p: Vec<(&'static str, f64)>| p.into_iter().map(|(k, _)| k).collect();
+    vec![
+        (
+            AnyVoltage::KEY,
+            names(AnyVoltage::ALL, AnyVoltage::name, |r| keys(r.params())),
+        ),
+        (
+            AnyThreshold::<f64>::KEY,
+            names(AnyThreshold::<f64>::ALL, AnyThreshold::name, |r| {
+                keys(r.params())
+            }),
+        ),
+        (
+            AnyAsc::KEY,
+            names(AnyAsc::ALL, AnyAsc::name, |r| keys(r.params())),
+        ),
+        (
+            AnyVoltageReset::<f64>::KEY,
+            names(AnyVoltageReset::<f64>::ALL, AnyVoltageReset::name, |r| {
+                keys(r.params())
+            }),
+        ),
+        (
+            AnyThresholdReset::<f64>::KEY,
+            names(
+                AnyThresholdReset::<f64>::ALL,
+                AnyThresholdReset::name,
+                |r| keys(r.params()),
+            ),
+        ),
+        (
+            AscResetMethod::KEY,
+            names(AscResetMethod::ALL, AscResetMethod::name, |r| match r {
+                AscResetMethod::Sum { .. } => vec!["r"],
+                AscResetMethod::None => vec![],
+            }),
+        ),
+    ]
+}
+
 fn params_json(params: Vec<(&'static str, f64)>) -> Value {
     Value::Object(
         params
@@ -724,6 +954,19 @@ mod tests {
         assert_eq!(AnyVoltageReset::NAMES, ["zero", "v_before"]);
         assert_eq!(AnyThresholdReset::NAMES, ["inf", "three_components"]);
         assert_eq!(AscResetMethod::NAMES, ["sum", "none"]);
+    }
+
+    /// NEST's three switches per level, as NEST documents them: spike
+    /// dependent threshold in levels 2, 4, 5; after-spike currents in 3, 4,
+    /// 5; adapting threshold in 5.
+    #[test]
+    fn published_levels_give_nest_switches() {
+        for l in PUBLISHED_LEVELS {
+            let n = l.level;
+            assert_eq!(l.spike_dependent_threshold(), n == 2 || n >= 4, "{l:?}");
+            assert_eq!(l.after_spike_currents(), n >= 3, "{l:?}");
+            assert_eq!(l.adapting_threshold(), n == 5, "{l:?}");
+        }
     }
 
     /// No two rules of a family share a name, so a name picks one rule.

@@ -20,7 +20,7 @@
 //! | `asc_amps` | `asc_amp_array * coeffs.asc_amp_array * 1e12` (pA) |
 //! | `asc_r` | the `sum` reset's `r` |
 //! | `V_m` | `init_voltage * 1e3 + El_reference * 1e3` (mV) |
-//! | switches | the level (only the five published levels convert) |
+//! | switches | the level's entry in the rule table (`PublishedLevel`: only the five published levels convert) |
 //!
 //! Differences from bmtk, on purpose: `asc_r` comes from the config (bmtk
 //! writes 1.0); `tau_syn` is the caller's (bmtk hard-codes it); GLIF5
@@ -33,7 +33,9 @@ use serde_json::{Map, Value};
 use super::models::NestModel;
 use crate::base::{Error, Result};
 use crate::model::NeuronConfig;
-use crate::model::{AnyThreshold, AnyThresholdReset, AnyVoltageReset, AscResetMethod};
+use crate::model::{
+    names_where, AnyThreshold, AnyThresholdReset, AnyVoltageReset, AscResetMethod, Methods,
+};
 
 /// Synaptic parameters to write (none: NEST's defaults apply).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -67,9 +69,9 @@ pub fn allen_to_nest(
     model: NestModel,
     syn: &SynapseParams,
 ) -> Result<Map<String, Value>> {
-    let level = config.level().ok_or_else(|| {
+    let level = config.methods.published_level().ok_or_else(|| {
         Error::invalid(
-            "threshold_dynamics_method",
+            Methods::KEYS[1],
             "a combination of methods that is not a published GLIF level",
             "one of the five GLIF levels (NEST implements only those)",
         )
@@ -94,47 +96,75 @@ pub fn allen_to_nest(
     put("t_ref", config.spike_cut_length as f64 * config.dt * 1.0e03);
     put("V_m", config.init_voltage * 1.0e03 + el_ref * 1.0e03);
     let m = &config.methods;
-    let (r, asc, a) = (level == 2 || level >= 4, level >= 3, level == 5);
+    let (r, asc, a) = (
+        level.spike_dependent_threshold(),
+        level.after_spike_currents(),
+        level.adapting_threshold(),
+    );
     if !r {
         put("V_reset", el_ref * 1.0e03);
     }
+    // Each switch's rules, read (and named when absent) through the rule
+    // table.
     if r {
-        // (b_spike, a_voltage, b_voltage) of either adaptive threshold rule.
-        let tp = match m.threshold {
-            AnyThreshold::SpikeComponent(t) => (t.b_spike, t.a_voltage, t.b_voltage),
-            AnyThreshold::ThreeComponentsExact(t) => (t.b_spike, t.a_voltage, t.b_voltage),
-            AnyThreshold::Inf(_) => {
-                return Err(Error::invalid(
-                    "threshold_dynamics_method",
-                    "inf",
-                    "spike_component or three_components_exact",
-                ))
-            }
-        };
-        let AnyThresholdReset::ThreeComponents(tr) = m.threshold_reset else {
-            return Err(Error::invalid(
-                "threshold_reset_method",
-                "inf",
-                "three_components",
-            ));
-        };
-        let AnyVoltageReset::VBefore(vr) = m.voltage_reset else {
-            return Err(Error::invalid("voltage_reset_method", "zero", "v_before"));
-        };
-        put("th_spike_add", tr.a_spike * 1.0e03);
-        put("th_spike_decay", tp.0 * 1.0e-03);
-        put("voltage_reset_fraction", vr.a);
-        put("voltage_reset_add", vr.b * 1.0e03);
+        let b_spike = m.threshold.spike_decay().ok_or_else(|| {
+            Error::invalid(
+                AnyThreshold::<f64>::KEY,
+                m.threshold.name(),
+                names_where(AnyThreshold::<f64>::ALL, AnyThreshold::name, |t| {
+                    t.spike_decay().is_some()
+                }),
+            )
+        })?;
+        let a_spike = m.threshold_reset.spike_jump().ok_or_else(|| {
+            Error::invalid(
+                AnyThresholdReset::<f64>::KEY,
+                m.threshold_reset.name(),
+                names_where(
+                    AnyThresholdReset::<f64>::ALL,
+                    AnyThresholdReset::name,
+                    |t| t.spike_jump().is_some(),
+                ),
+            )
+        })?;
+        let (reset_a, reset_b) = m.voltage_reset.linear().ok_or_else(|| {
+            Error::invalid(
+                AnyVoltageReset::<f64>::KEY,
+                m.voltage_reset.name(),
+                names_where(AnyVoltageReset::<f64>::ALL, AnyVoltageReset::name, |v| {
+                    v.linear().is_some()
+                }),
+            )
+        })?;
+        put("th_spike_add", a_spike * 1.0e03);
+        put("th_spike_decay", b_spike * 1.0e-03);
+        put("voltage_reset_fraction", reset_a);
+        put("voltage_reset_add", reset_b * 1.0e03);
         if a {
-            put("th_voltage_index", tp.1 * c.a * 1.0e-03);
-            put("th_voltage_decay", tp.2 * c.b * 1.0e-03);
+            let (a_voltage, b_voltage) = m.threshold.voltage_component().ok_or_else(|| {
+                Error::invalid(
+                    AnyThreshold::<f64>::KEY,
+                    m.threshold.name(),
+                    names_where(AnyThreshold::<f64>::ALL, AnyThreshold::name, |t| {
+                        t.voltage_component().is_some()
+                    }),
+                )
+            })?;
+            put("th_voltage_index", a_voltage * c.a * 1.0e-03);
+            put("th_voltage_decay", b_voltage * c.b * 1.0e-03);
         }
     }
     let arr = |v: Vec<f64>| Value::from(v);
     if asc {
-        let AscResetMethod::Sum { r: asc_r } = &m.asc_reset else {
-            return Err(Error::invalid("AScurrent_reset_method", "none", "sum"));
-        };
+        let asc_r = m.asc_reset.sum().ok_or_else(|| {
+            Error::invalid(
+                AscResetMethod::KEY,
+                m.asc_reset.name(),
+                names_where(AscResetMethod::ALL, AscResetMethod::name, |r| {
+                    r.sum().is_some()
+                }),
+            )
+        })?;
         let init: Vec<f64> = config.init_asc.iter().map(|x| x * 1.0e12).collect();
         d.insert("asc_init".into(), arr(init.clone()));
         d.insert("ASCurrents".into(), arr(init));
@@ -151,7 +181,7 @@ pub fn allen_to_nest(
                 .map(|(a, k)| a * k * 1.0e12)
                 .collect()),
         );
-        d.insert("asc_r".into(), arr(asc_r.clone()));
+        d.insert("asc_r".into(), arr(asc_r.to_vec()));
     }
     d.insert("spike_dependent_threshold".into(), Value::from(r));
     d.insert("after_spike_currents".into(), Value::from(asc));

@@ -11,7 +11,7 @@
 //! - [`SpikeInput::from_json`] reads `[{"port": P, "times": [...], "weights": [...]}]`:
 //!   `port` 1-based (`receptor_type`), each time the arrival at the neuron,
 //!   on the resolution grid.
-//! - [`run`] runs the model for `duration` ms at resolution `h`: with DC `A`
+//! - [`run_nest`] runs the model for `duration` ms at resolution `h`: with DC `A`
 //!   pA in effect from the first step (`I` reads `A` at every sample), the
 //!   spikes entering in the step they arrive; samples at the end of every
 //!   step from `h` to `duration`, times as NEST computes them from tics.
@@ -61,8 +61,8 @@ impl NestModel {
             "glif_psc" => Ok(NestModel::GlifPsc),
             "glif_psc_double_alpha" => Ok(NestModel::GlifPscDoubleAlpha),
             "glif_cond" => Ok(NestModel::GlifCond),
-            other => Err(Error::invalid(
-                "--model",
+            other => Err(Error::setting(
+                "model",
                 other,
                 "glif_psc, glif_psc_double_alpha or glif_cond",
             )),
@@ -601,7 +601,7 @@ impl NestParams {
     /// ports and room for `A` after-spike currents (unused ones padded with
     /// zero currents), prepared for resolution `h` ms with `exp`, and its
     /// initial state. For callers that fix `P` and `A` at compile time (the
-    /// population engine, benchmarks); `glif nest` uses [`run`].
+    /// population engine, benchmarks); `glif nest` uses [`run_nest`].
     pub fn psc_model<F: Float, X: ExpProvider<F>, const P: usize, const A: usize>(
         &self,
         h: f64,
@@ -757,7 +757,7 @@ pub const NEST_DEFAULT_DELAY_MS: f64 = 1.0;
 /// with the connection's delay `d`, so the neuron's `I` (the recordable, and
 /// the current it integrates over the next step) reads `a_i` from the sample
 /// at `t_i + d` on; before the first `t_i + d` the generator adds 0. The
-/// current adds to `--dc` (two sources: the sum is exact in either order).
+/// current adds to the run's `dc` (two sources: the sum is exact in either order).
 /// NEST's checks: times strictly positive, on the resolution grid, in
 /// strictly increasing steps; a delay of at least one step, on the grid.
 #[derive(Clone, Debug, PartialEq)]
@@ -959,11 +959,12 @@ impl NestOutput {
     }
 }
 
-/// Runs `params` as [`NestRun`] says.
-pub fn run(params: &NestParams, r: &NestRun) -> Result<NestOutput> {
+/// Runs `params` as [`NestRun`] says (named apart from glif-io's one
+/// `run`, [`crate::run::run`], the Allen model's).
+pub fn run_nest(params: &NestParams, r: &NestRun) -> Result<NestOutput> {
     let res = Resolution::from_ms(r.resolution).ok_or_else(|| {
-        Error::invalid(
-            "--resolution",
+        Error::setting(
+            "resolution",
             r.resolution.to_string(),
             "a positive number of ms, at least 0.001 (one tic)",
         )
@@ -972,8 +973,8 @@ pub fn run(params: &NestParams, r: &NestRun) -> Result<NestOutput> {
         .step_at(r.duration)
         .filter(|n| (1..=100_000_000).contains(n))
         .ok_or_else(|| {
-            Error::invalid(
-                "--duration",
+            Error::setting(
+                "duration",
                 r.duration.to_string(),
                 format!(
                     "a positive whole number of steps of {} ms (at most 1e8 steps)",
@@ -982,8 +983,8 @@ pub fn run(params: &NestParams, r: &NestRun) -> Result<NestOutput> {
             )
         })? as usize;
     if !r.dc.is_finite() {
-        return Err(Error::invalid(
-            "--dc",
+        return Err(Error::setting(
+            "dc",
             r.dc.to_string(),
             "a finite current in pA",
         ));
@@ -1157,7 +1158,7 @@ pub struct NestFiles<'a> {
     pub params: &'a Path,
     /// `S.json`, input spikes (none: no input spikes).
     pub spikes: Option<&'a Path>,
-    /// `C.json`, a step current (none: `--dc` alone).
+    /// `C.json`, a step current (none: the run's `dc` alone).
     pub current: Option<&'a Path>,
 }
 
@@ -1191,7 +1192,7 @@ pub fn run_files(
         Some(cp) => Some(StepCurrent::from_json(&read(cp)?).map_err(|e| e.in_file(cp))?),
         None => None,
     };
-    run(
+    run_nest(
         &params,
         &NestRun {
             resolution,
@@ -1239,7 +1240,7 @@ impl SeriesDiff {
     }
 }
 
-/// A NEST reference case's recipe run through [`run`]: what NEST was given.
+/// A NEST reference case's recipe run through [`run_nest`]: what NEST was given.
 fn run_case(case: &Value, precision: NestPrecision, exp: ExpSource) -> Result<NestOutput> {
     let field = |k: &str| case.get(k).ok_or_else(|| Error::missing(k));
     let number = |k: &str| -> Result<f64> { num(k, field(k)?) };
@@ -1250,7 +1251,7 @@ fn run_case(case: &Value, precision: NestPrecision, exp: ExpSource) -> Result<Ne
         None | Some(Value::Null) => None,
         Some(c) => Some(StepCurrent::from_json(c)?),
     };
-    run(
+    run_nest(
         &params,
         &NestRun {
             resolution: number("resolution")?,

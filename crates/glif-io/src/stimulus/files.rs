@@ -42,6 +42,21 @@ pub struct StimulusOptions {
     pub key: Option<String>,
 }
 
+impl StimulusOptions {
+    /// Whether `path` is read as the run goes by [`NpyStream`] rather than
+    /// read whole: an uncompressed `.npy` file (any case), with no column
+    /// or key chosen (which only other formats have).
+    pub fn streams(&self, path: &Path) -> bool {
+        is_npy(path) && self.column.is_none() && self.key.is_none()
+    }
+}
+
+/// An uncompressed `.npy` file, by its name (any case).
+fn is_npy(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n.to_string_lossy().to_ascii_lowercase().ends_with(".npy"))
+}
+
 /// Reads a stimulus file; the format follows the extension: `.json`,
 /// `.npy`, `.npz`, anything else as text (see [`stimulus_from_text`]). A
 /// further `.gz` (`stim.json.gz`) means gzip-compressed.
@@ -69,7 +84,7 @@ pub fn read_stimulus_with(path: impl AsRef<Path>, options: &StimulusOptions) -> 
     if options.key.is_some() && !inner.ends_with(".npz") {
         return Err(Error::stimulus("key", "a key is chosen only in a .npz archive").in_file(path));
     }
-    if name.ends_with(".npy") {
+    if is_npy(path) {
         // Read as a stream: the file is checked sample by sample without a
         // second copy of its bytes.
         return NpyStream::open(path)?.to_vec();

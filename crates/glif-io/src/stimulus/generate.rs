@@ -67,8 +67,11 @@ pub fn square(dt: f64, duration: f64, start: f64, width: f64, amplitude: f64) ->
 
 /// A short pulse: [`square`] with the width of Allen's "short square", 3 ms.
 pub fn pulse(dt: f64, duration: f64, start: f64, amplitude: f64) -> Result<Vec<f64>> {
-    square(dt, duration, start, 3e-3, amplitude)
+    square(dt, duration, start, PULSE_WIDTH, amplitude)
 }
+
+/// The width of a short pulse (s): Allen's "short square", 3 ms.
+pub const PULSE_WIDTH: f64 = 3e-3;
 
 /// A ramp from 0 at `start` rising by `slope` (A/s) until `stop`, then 0;
 /// sample `start + j` is `j * dt * slope`.
@@ -92,7 +95,41 @@ pub fn held_noise(
     std: f64,
     seed: u64,
 ) -> Result<Vec<f64>> {
-    Ok(Generator::held_noise(dt, duration, start, None, hold, mean, std, seed)?.to_vec())
+    let noise = Noise {
+        dt,
+        duration,
+        start,
+        width: None,
+        hold,
+        mean,
+        std,
+        seed,
+    };
+    Ok(Generator::held_noise(&noise)?.to_vec())
+}
+
+/// Held Gaussian noise for [`Generator::held_noise`]: levels of mean
+/// `mean` and standard deviation `std` (A), each held for `hold` seconds,
+/// from `start` (s); with `width` (s), zero from `start + width` on (the
+/// levels drawn are the same); `duration` seconds in all, sampled at `dt`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Noise {
+    /// Time step (s).
+    pub dt: f64,
+    /// Total length (s).
+    pub duration: f64,
+    /// Onset (s).
+    pub start: f64,
+    /// How long the noise lasts (s); `None`: to the end.
+    pub width: Option<f64>,
+    /// How long each level is held (s).
+    pub hold: f64,
+    /// Mean (A).
+    pub mean: f64,
+    /// Standard deviation (A).
+    pub std: f64,
+    /// Seed.
+    pub seed: u64,
 }
 
 /// What a [`Generator`] produces between its onset and its end.
@@ -145,19 +182,18 @@ impl Generator {
         Ok(Generator::new(n, a, b, Shape::Ramp { dt, slope }))
     }
 
-    /// The samples of [`held_noise`], a chunk at a time; with `width`
-    /// (s), zero from `start + width` on (the levels drawn are the same).
-    #[allow(clippy::too_many_arguments)]
-    pub fn held_noise(
-        dt: f64,
-        duration: f64,
-        start: f64,
-        width: Option<f64>,
-        hold: f64,
-        mean: f64,
-        std: f64,
-        seed: u64,
-    ) -> Result<Self> {
+    /// The samples of [`held_noise`], a chunk at a time (see [`Noise`]).
+    pub fn held_noise(noise: &Noise) -> Result<Self> {
+        let Noise {
+            dt,
+            duration,
+            start,
+            width,
+            hold,
+            mean,
+            std,
+            seed,
+        } = *noise;
         let n = samples("duration", duration, dt)?;
         let a = samples("start", start, dt)?.min(n);
         let h = samples("hold", hold, dt)?;
