@@ -112,7 +112,13 @@ impl<F: Float, R: PopulationRules<F, 2, LANES>> AllenPopulation<F, R> {
             Population::new(&self.models, &self.dynamics, &mut blocks).expect("lengths");
         let mut spikes = CountSpikes(vec![0; self.models.len()]);
         let off = Lanes::splat(F::ZERO);
-        let input = |b: usize, t: usize| if (ON..OFF).contains(&t) { self.on[b] } else { off };
+        let input = |b: usize, t: usize| {
+            if (ON..OFF).contains(&t) {
+                self.on[b]
+            } else {
+                off
+            }
+        };
         population.run(0, STEPS, input, &mut spikes);
         spikes.0
     }

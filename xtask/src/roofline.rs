@@ -131,9 +131,9 @@ fn cpu_table() -> Option<&'static CpuTable> {
             .and_then(|(_, v)| v.trim().parse().ok())
     };
     let (family, model) = (field("cpu family")?, field("model")?);
-    CPU_TABLES.iter().find(|t| {
-        t.family == family && t.models.iter().any(|&(a, b)| (a..=b).contains(&model))
-    })
+    CPU_TABLES
+        .iter()
+        .find(|t| t.family == family && t.models.iter().any(|&(a, b)| (a..=b).contains(&model)))
 }
 
 /// One disassembled instruction.
@@ -170,7 +170,10 @@ fn disassemble(exe: &std::path::Path) -> Result<BTreeMap<u64, Function>, String>
     let mut current: Option<(u64, Function)> = None;
     for line in text.lines() {
         if let Some((addr, rest)) = line.split_once(" <") {
-            if let (Ok(a), Some(name)) = (u64::from_str_radix(addr.trim(), 16), rest.strip_suffix(">:")) {
+            if let (Ok(a), Some(name)) = (
+                u64::from_str_radix(addr.trim(), 16),
+                rest.strip_suffix(">:"),
+            ) {
                 if let Some((a0, f)) = current.take() {
                     functions.insert(a0, f);
                 }
@@ -266,7 +269,9 @@ fn split_operands(ops: &str) -> Vec<&str> {
 /// What an instruction does, for the model.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Kind {
-    Div { f32: bool },
+    Div {
+        f32: bool,
+    },
     Sqrt,
     Add,
     Mul,
@@ -309,7 +314,9 @@ fn kind(i: &Insn) -> Kind {
     if vector_regs {
         // Loads, stores and register copies (move elimination) take no FP pipe.
         let is_move = base.starts_with("mov") || base.starts_with("broadcast");
-        if is_move && (i.operands.contains('(') || base.starts_with("mova") || base.starts_with("movu")) {
+        if is_move
+            && (i.operands.contains('(') || base.starts_with("mova") || base.starts_with("movu"))
+        {
             return Kind::VecMove;
         }
         return Kind::VecOther;
@@ -322,7 +329,10 @@ fn memory(i: &Insn) -> (bool, bool) {
     let ops = split_operands(&i.operands);
     let m = i.mnemonic.as_str();
     let Some(last) = ops.last() else {
-        return (m.starts_with("pop") || m.starts_with("ret"), m.starts_with("push") || m.starts_with("call"));
+        return (
+            m.starts_with("pop") || m.starts_with("ret"),
+            m.starts_with("push") || m.starts_with("call"),
+        );
     };
     if m.starts_with("lea") || m.starts_with("nop") {
         return (false, false);
@@ -367,7 +377,9 @@ fn regs_in(op: &str) -> Vec<String> {
     op.split('%')
         .skip(1)
         .map(|r| {
-            let end = r.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(r.len());
+            let end = r
+                .find(|c: char| !c.is_ascii_alphanumeric())
+                .unwrap_or(r.len());
             reg_name(&r[..end])
         })
         .collect()
@@ -414,8 +426,8 @@ fn dataflow(i: &Insn) -> (Vec<(String, bool)>, Option<String>) {
         || m.starts_with("cvt")
         || m.starts_with("vcvt");
     // xor r,r (and vxorps v,v,v) is a zeroing idiom: no dependency.
-    let zeroing = (m.contains("xor") || m.starts_with("vpxor"))
-        && ops.iter().all(|o| reg_name(o) == dst);
+    let zeroing =
+        (m.contains("xor") || m.starts_with("vpxor")) && ops.iter().all(|o| reg_name(o) == dst);
     if zeroing {
         return (Vec::new(), Some(dst));
     }
@@ -603,8 +615,10 @@ fn hot_loop(
     }
     let packed = |i: &Insn| {
         let m = i.mnemonic.as_str();
-        matches!(kind(i), Kind::Add | Kind::Mul | Kind::Fma | Kind::Div { .. })
-            && (m.ends_with("pd") || m.ends_with("ps"))
+        matches!(
+            kind(i),
+            Kind::Add | Kind::Mul | Kind::Fma | Kind::Div { .. }
+        ) && (m.ends_with("pd") || m.ends_with("ps"))
     };
     let mut best: Option<(f64, String, Vec<Insn>)> = None;
     for a in &seen {
@@ -613,7 +627,11 @@ fn hot_loop(
             .insns
             .iter()
             .filter(|i| i.mnemonic.starts_with('j'))
-            .filter_map(|i| target(i).filter(|&t| t >= *a && t < i.addr).map(|t| (t, i.addr)))
+            .filter_map(|i| {
+                target(i)
+                    .filter(|&t| t >= *a && t < i.addr)
+                    .map(|t| (t, i.addr))
+            })
             .collect();
         for &(lo, hi) in &loops {
             let body: Vec<Insn> = f
@@ -715,7 +733,10 @@ fn roofline(repeats: usize, only: Option<&str>, asm: bool) -> Result<(), String>
     let exe = std::env::current_exe().map_err(|e| format!("where is this binary? {e}"))?;
     let (model, cpus) = cpu_model();
     let table = cpu_table();
-    println!("cargo xtask roofline: {model}, {cpus} logical CPUs, {}", rustc_version());
+    println!(
+        "cargo xtask roofline: {model}, {cpus} logical CPUs, {}",
+        rustc_version()
+    );
     println!("load average at start: {}", loadavg());
     let ghz = table.map(|t| measure_ghz(t.add_lat));
     match (table, ghz) {
@@ -768,7 +789,9 @@ fn roofline(repeats: usize, only: Option<&str>, asm: bool) -> Result<(), String>
                     .collect::<Vec<_>>()
                     .join(", ")
             );
-            println!("  throughput bound {cyc:.1} cycles ({what}); loop-carried latency {lat:.1} cycles");
+            println!(
+                "  throughput bound {cyc:.1} cycles ({what}); loop-carried latency {lat:.1} cycles"
+            );
             let per = |c: f64| c / case.lanes as f64 / g;
             bound = Some((per(cyc), what, per(lat)));
             if m.sqrt > 0 {
