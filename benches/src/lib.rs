@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 use glif_io::NeuronConfig;
 
+pub mod allen;
 pub mod nest;
+pub mod roofline;
 
 /// Time step of the Allen stimuli (s): 200 kHz.
 pub const DT: f64 = 5e-6;

@@ -163,7 +163,7 @@ impl Clock {
 /// (`clock_gettime(CLOCK_THREAD_CPUTIME_ID)`; glif-core's runs are on this
 /// thread, as NEST's are on Python's main thread, timed with
 /// `time.process_time`); NaN where unavailable.
-fn process_cpu_seconds() -> f64 {
+pub(crate) fn process_cpu_seconds() -> f64 {
     #[cfg(unix)]
     {
         let mut ts = libc::timespec {

@@ -17,6 +17,9 @@
 //! - `f32-report`: f32 against f64 on the reference set; writes `docs/F32.md`.
 //! - `compare` / `compare-nest`: timing side by side with AllenSDK / NEST's
 //!   `glif_psc` (see `docs/PERFORMANCE.md`).
+//! - `roofline [--repeats N] [--only NAME] [--asm]`: each population
+//!   engine's hot loop from the release binary, its throughput and latency
+//!   bounds on this CPU beside the measured time (see `docs/PERFORMANCE.md`).
 
 use std::process::ExitCode;
 
@@ -25,6 +28,7 @@ mod compare;
 mod compare_nest;
 mod firmware;
 mod firmware_elf;
+mod roofline;
 mod verify;
 mod verify_cases;
 mod verify_f32;
@@ -34,7 +38,7 @@ mod verify_nest;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((command, rest)) = args.split_first() else {
-        eprintln!("usage: cargo xtask <command>; commands: ci, no-alloc, firmware, verify, verify-nest, verify-fit, f32-report, compare, compare-nest");
+        eprintln!("usage: cargo xtask <command>; commands: ci, no-alloc, firmware, verify, verify-nest, verify-fit, f32-report, compare, compare-nest, roofline");
         return ExitCode::from(2);
     };
     match command.as_str() {
@@ -47,8 +51,9 @@ fn main() -> ExitCode {
         "f32-report" => verify_f32::run(rest),
         "compare" => compare::run(rest),
         "compare-nest" => compare_nest::run(rest),
+        "roofline" => roofline::run(rest),
         other => {
-            eprintln!("xtask: unknown command {other:?}; commands: ci, no-alloc, firmware, verify, verify-nest, verify-fit, f32-report, compare, compare-nest");
+            eprintln!("xtask: unknown command {other:?}; commands: ci, no-alloc, firmware, verify, verify-nest, verify-fit, f32-report, compare, compare-nest, roofline");
             ExitCode::from(2)
         }
     }

@@ -466,7 +466,8 @@ impl<'a, F: Float, const N: usize, const L: usize, R: PopulationRules<F, N, L>>
 
 /// Samples `start..end` of one block. While no lane spikes or cuts, the
 /// block's state stays in local variables (registers): the loop-carried
-/// values never go through memory.
+/// values never go through memory. A block with lanes inside a spike cut
+/// goes through [`run_holding`].
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn run_block<F, const N: usize, const L: usize, R, Rec>(
@@ -486,8 +487,7 @@ fn run_block<F, const N: usize, const L: usize, R, Rec>(
     let mut t = start;
     while t < end {
         if block.busy != 0 {
-            step_block(block, k, models, first_neuron, t, input(t), recorder);
-            t += 1;
+            t = run_holding(block, k, models, first_neuron, t, end, &mut input, recorder);
             continue;
         }
         let mut s = block.state;
@@ -520,6 +520,97 @@ fn run_block<F, const N: usize, const L: usize, R, Rec>(
             t += 1;
         }
     }
+}
+
+/// Samples from `t` of a block with some lane not running: while every
+/// such lane is inside a spike cut (before its last sample) or stopped, the
+/// running lanes integrate with the state in local variables and the others
+/// hold their state and show NaN, exactly as [`step_block`] gives them,
+/// until a running lane crosses threshold or a cut reaches its last sample
+/// (the reset); those samples, and lanes in any other phase, go through
+/// [`step_block`]. Returns the next sample.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn run_holding<F, const N: usize, const L: usize, R, Rec>(
+    block: &mut Block<F, N, L>,
+    k: &WideDynamics<F, N, L, R>,
+    models: &[Model<F, N, R>],
+    first_neuron: usize,
+    mut t: usize,
+    end: usize,
+    input: &mut impl FnMut(usize) -> Lanes<F, L>,
+    recorder: &mut Rec,
+) -> usize
+where
+    F: Float,
+    R: PopulationRules<F, N, L>,
+    Rec: PopulationRecorder<F, N>,
+{
+    // Which lanes hold, and for how many samples: a cut with `left`
+    // samples shows `left - 1` NaN samples before its last one.
+    let mut hold = [false; L];
+    let mut room = end - t;
+    for (h, phase) in hold.iter_mut().zip(&block.phase) {
+        match *phase {
+            Phase::Running => {}
+            Phase::Cutting { left, .. } if left > 1 => {
+                *h = true;
+                room = room.min(left as usize - 1);
+            }
+            Phase::Stopped | Phase::Failed => *h = true,
+            Phase::Cutting { .. } | Phase::Filling { .. } => {
+                step_block(block, k, models, first_neuron, t, input(t), recorder);
+                return t + 1;
+            }
+        }
+    }
+    let run: [bool; L] = core::array::from_fn(|l| !hold[l]);
+    let (from, stop) = (t, t + room);
+    let mut s = block.state;
+    let crossing = loop {
+        if t == stop {
+            break None;
+        }
+        let x = input(t);
+        let s1 = k.dynamics(&s, x);
+        let mut quiet = true;
+        for ((h, v), th) in hold.iter().zip(&s1.v.0).zip(&s1.th.0) {
+            quiet &= *h || v <= th;
+        }
+        if !quiet {
+            break Some(x);
+        }
+        s = blend(&run, &s1, &s);
+        if Rec::SAMPLES {
+            for (l, h) in hold.iter().enumerate() {
+                let neuron = first_neuron + l;
+                if *h {
+                    let rec = &mut *recorder;
+                    OneNeuron { rec, neuron }.nan_sample(t);
+                } else {
+                    let lane = lane_of(&s1, l);
+                    recorder.sample(neuron, t, lane.v, lane.th, &lane.asc);
+                }
+            }
+        }
+        t += 1;
+    };
+    block.state = s;
+    // The held cuts advanced by the samples just taken.
+    let done = (t - from) as u32;
+    for phase in block.phase.iter_mut() {
+        if let Phase::Cutting { left, bad_reset } = *phase {
+            *phase = Phase::Cutting {
+                left: left - done,
+                bad_reset,
+            };
+        }
+    }
+    if let Some(x) = crossing {
+        step_block(block, k, models, first_neuron, t, x, recorder);
+        t += 1;
+    }
+    t
 }
 
 /// One sample of one block.
