@@ -16,6 +16,8 @@
 #     AllenSDK venv's h5py with tests/test_nwb.py's writer).
 #  3. mypy (pinned) checks the README examples against the wheel's type
 #     stubs, in the numpy 2.x venv.
+#  4. The examples/ scripts run in the AllenSDK venv (which has matplotlib
+#     and NEST 3.10) with the wheel on its path (scripts/python/run_examples.sh).
 # Needs network access to PyPI for numpy, maturin and mypy. Any failure
 # fails; it records how it ended, with the number of checks passed, as the
 # environment check `python/wheel-without-rust` in $GLIF_ENV_REPORT (when
@@ -139,5 +141,12 @@ PY
     "$work/$name/bin/python" -m mypy --no-incremental --warn-unused-ignores --python-executable "$work/$name/bin/python" examples)
 passed=$((passed + 1))
 
-record ran "$passed" "the abi3 wheel in target/wheels installed without cargo/rustc on PATH and smoke-tested with $numpy1 and $numpy2, mypy on the README examples"
+echo "== examples/ (AllenSDK venv: matplotlib, NEST 3.10), the wheel on its path"
+examples_run="$(GLIF_EXAMPLES_PYTHONPATH="$work/site" bash "$repo/scripts/python/run_examples.sh" | tee /dev/stderr | sed -n 's/^examples: \([0-9]*\) ran$/\1/p')"
+if [ -z "$examples_run" ] || [ "$examples_run" -eq 0 ]; then
+    echo "wheel: FAILED: no example ran" >&2
+    exit 1
+fi
+passed=$((passed + examples_run))
+record ran "$passed" "the abi3 wheel in target/wheels installed without cargo/rustc on PATH and smoke-tested with $numpy1 and $numpy2, mypy on the README examples, $examples_run examples/ scripts run"
 echo "wheel: $passed checks passed"
