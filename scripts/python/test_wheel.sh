@@ -142,7 +142,11 @@ PY
 passed=$((passed + 1))
 
 echo "== examples/ (AllenSDK venv: matplotlib, NEST 3.10), the wheel on its path"
-examples_run="$(GLIF_EXAMPLES_PYTHONPATH="$work/site" bash "$repo/scripts/python/run_examples.sh" | tee /dev/stderr | sed -n 's/^examples: \([0-9]*\) ran$/\1/p')"
+# (Its summary line goes to a file: `tee /dev/stderr` would truncate a log
+# file that stderr points to.)
+GLIF_EXAMPLES_PYTHONPATH="$work/site" bash "$repo/scripts/python/run_examples.sh" >"$work/examples.out"
+cat "$work/examples.out"
+examples_run="$(sed -n 's/^examples: \([0-9]*\) ran$/\1/p' "$work/examples.out")"
 if [ -z "$examples_run" ] || [ "$examples_run" -eq 0 ]; then
     echo "wheel: FAILED: no example ran" >&2
     exit 1
