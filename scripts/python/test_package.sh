@@ -89,6 +89,10 @@ echo "== fresh venv: pip install the wheel, import glif_rs"
 "$work/fresh/bin/python" -m pip install --disable-pip-version-check -q "$wheel"
 (cd "$work" && "$work/fresh/bin/python" -c 'import glif_rs, numpy; print("fresh venv: glif_rs", glif_rs.version, "with numpy", numpy.__version__)')
 
+echo "== the glif command, which tests/test_info_nest.py compares glif_rs.info, to_nest and nest.run with"
+cargo build -q -p glif-cli --manifest-path "$repo/Cargo.toml"
+export GLIF_BIN="$repo/target/debug/glif"
+
 echo "== AllenSDK venv: install the wheel, run pytest"
 "$venv/bin/python" -m pip install --disable-pip-version-check -q --force-reinstall --no-deps "$wheel"
 "$venv/bin/python" -m pip install --disable-pip-version-check -q pytest 'numpy==1.23.5'

@@ -95,6 +95,13 @@ const SLOW: &[(&str, &str, &[&str])] = &[
         "bash",
         &["scripts/python/test_package.sh"],
     ),
+    // Needs the AllenSDK venv's interpreter and PyPI: fails without them in
+    // CI; records python/wheel-without-rust. Leaves the wheel in target/wheels.
+    (
+        "python wheel: abi3, fresh venvs without cargo/rustc, numpy 1.x and 2.x, mypy",
+        "bash",
+        &["scripts/python/test_wheel.sh"],
+    ),
     ("firmware on QEMU, bit-identical to the host", "cargo", &["xtask", "firmware", "--report"]),
     (
         "benchmarks, each run once (smoke test)",

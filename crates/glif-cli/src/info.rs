@@ -41,7 +41,7 @@ pub struct InfoArgs {
 }
 
 /// Length (s) of the DC steps `glif info` runs the model on.
-const DC_SECONDS: f64 = 0.5;
+const DC_SECONDS: f64 = glif_io::run::DC_SCAN_SECONDS;
 
 fn si(x: f64, unit: &str) -> String {
     if x == 0.0 || !x.is_finite() {

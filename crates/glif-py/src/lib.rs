@@ -28,7 +28,9 @@ mod convert;
 mod custom;
 mod engine;
 mod errors;
+mod info;
 mod many;
+mod nest;
 #[cfg(feature = "nwb")]
 mod nwb;
 
@@ -333,5 +335,8 @@ fn _glif_rs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(reset, m)?)?;
     m.add_function(wrap_pyfunction!(interpolate_spike_time, m)?)?;
     m.add_function(wrap_pyfunction!(interpolate_spike_value, m)?)?;
+    m.add_function(wrap_pyfunction!(info::info, m)?)?;
+    m.add_function(wrap_pyfunction!(nest::to_nest, m)?)?;
+    m.add_function(wrap_pyfunction!(nest::nest_run, m)?)?;
     Ok(())
 }

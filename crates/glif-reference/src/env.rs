@@ -94,6 +94,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "scripts/python/test_package.sh: the glif_rs wheel built, imported in a fresh venv, and its pytest suite run against AllenSDK in one process (cases: tests passed)",
     ),
     (
+        "python/wheel-without-rust",
+        "scripts/python/test_wheel.sh: the abi3 wheel (target/wheels) installed into fresh venvs with no cargo or rustc on PATH, smoke-tested (README examples, NWB when built in) with numpy 1.x and 2.x, mypy on the README examples (cases: checks passed)",
+    ),
+    (
         "xtask/compare",
         "cargo xtask compare: GLIF1..GLIF5 run by AllenSDK beside glif-rs, spike steps compared",
     ),

@@ -186,9 +186,17 @@ fn a_working_fake_is_accepted_so_the_failures_above_are_the_breakage() {
 }
 
 #[test]
-fn the_python_package_check_fails_on_a_broken_or_missing_environment_in_ci() {
+fn the_python_package_checks_fail_on_a_broken_or_missing_environment_in_ci() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let script = root.join("scripts/python/test_package.sh");
+    for (name, check) in [
+        ("test_package.sh", "python/pytest-against-allensdk"),
+        ("test_wheel.sh", "python/wheel-without-rust"),
+    ] {
+        python_script_fails_in_ci(&root.join("scripts/python").join(name), check);
+    }
+}
+
+fn python_script_fails_in_ci(script: &Path, check: &str) {
     let dir = scratch_dir("broken-env-pkg");
     let report = dir.join("report.tsv");
     let mut venvs = broken_venvs(&dir);
@@ -197,7 +205,7 @@ fn the_python_package_check_fails_on_a_broken_or_missing_environment_in_ci() {
         for ci in ["true", "1"] {
             let _ = std::fs::remove_file(&report);
             let out = Command::new("bash")
-                .arg(&script)
+                .arg(script)
                 .env("GLIF_ALLENSDK_VENV", &venv)
                 .env("CI", ci)
                 .env(REPORT_VAR, &report)
@@ -206,14 +214,14 @@ fn the_python_package_check_fails_on_a_broken_or_missing_environment_in_ci() {
             let entries = read_report(&report);
             assert!(
                 !out.status.success(),
-                "test_package.sh with a {what} (CI={ci}) succeeded: {}",
+                "{} with a {what} (CI={ci}) succeeded: {}",
+                script.display(),
                 String::from_utf8_lossy(&out.stdout)
             );
             assert!(
-                entries.len() == 1
-                    && entries[0].check == "python/pytest-against-allensdk"
-                    && entries[0].outcome == "failed",
-                "test_package.sh with a {what} (CI={ci}) recorded {entries:?}"
+                entries.len() == 1 && entries[0].check == check && entries[0].outcome == "failed",
+                "{} with a {what} (CI={ci}) recorded {entries:?}",
+                script.display()
             );
         }
     }

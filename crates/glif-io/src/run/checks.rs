@@ -349,6 +349,12 @@ pub fn dc_scan(config: &NeuronConfig, amplitudes: &[f64], duration: f64) -> Resu
     })
 }
 
+/// The length (s) of each square DC step [`dc_scan`] runs for `glif info`
+/// and `glif_rs.info`: long enough for a model near rheobase to reach its
+/// first spike (a few membrane time constants), short enough that the 100
+/// steps of [`dc_grid`] take well under a second.
+pub const DC_SCAN_SECONDS: f64 = 0.5;
+
 /// The amplitudes [`dc_scan`] tries for `glif info`: 10 pA to 1 nA in steps
 /// of 10 pA (the range of Allen's long-square protocols, and finer than
 /// their 20 pA steps).

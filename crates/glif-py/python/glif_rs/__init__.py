@@ -35,6 +35,8 @@ import os as _os
 import numpy as _np
 
 from . import _glif_rs
+from . import nest  # NEST 3.10's GLIF models: glif_rs.nest.run
+from ._glif_rs import info, to_nest  # model facts (glif info); Allen -> NEST params
 
 __all__ = [
     "GlifNeuron",
@@ -49,6 +51,9 @@ __all__ = [
     "simulate_neuron",
     "simulate_sweep",
     "load_sweep",
+    "info",
+    "to_nest",
+    "nest",
     "DEFAULT_SPIKE_CUT_VALUE",
     "version",
     "__version__",

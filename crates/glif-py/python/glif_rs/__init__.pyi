@@ -7,6 +7,9 @@ from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, Sequen
 import numpy as np
 import numpy.typing as npt
 
+from . import nest as nest
+from ._glif_rs import DcScan as DcScan, ModelInfo as ModelInfo, info as info, to_nest as to_nest
+
 __version__: str
 version: str
 

@@ -1,7 +1,7 @@
 """The compiled half of glif_rs (use the names in glif_rs instead)."""
 
 from os import PathLike
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, TypedDict, Union
 
 import numpy as np
 
@@ -60,3 +60,55 @@ def simulate_neuron(
     exp: str = "numpy",
 ) -> List[Tuple[int, float, int]]: ...
 def load_sweep(file_name: Union[str, "PathLike[str]"], sweep_number: int) -> Dict[str, Any]: ...
+
+# Model facts and NEST (src/info.rs, src/nest.rs).
+ConfigSource = Union[str, "PathLike[str]", Mapping[Any, Any], Any]  # a path, a config dict or a GlifNeuron
+
+class DcScan(TypedDict):
+    duration: float  # s, each square step
+    amplitudes: "np.ndarray"  # A, float64: 10 pA to 1 nA in steps of 10 pA
+    spike_counts: "np.ndarray"  # uint64, spikes per amplitude
+    bad_reset: "np.ndarray"  # bool, whether the run ended in a bad reset
+
+class ModelInfo(TypedDict):
+    model_id: Optional[str]
+    level: Optional[int]  # 1..5, None for a custom rule combination
+    level_name: str  # "GLIF5 (LIF-R-ASC-A)"
+    dt: float  # s, the time step the model was checked at
+    file_dt: float  # s, the config's own dt
+    tau_m: float  # s, R_input*C
+    conductance: float  # S, G*coeffs.G
+    capacitance: float  # F, C*coeffs.C
+    threshold_at_rest: float  # V, th_inf*coeffs.th_inf
+    rheobase_lif: float  # A, (th_inf*coeffs.th_inf - El)*G*coeffs.G
+    threshold_voltage_ratio: Optional[float]  # a_voltage*a/(b_voltage*b), GLIF5 only
+    rheobase: Optional[float]  # A, with the threshold's voltage component; None: no DC fires it
+    euler_step_ratio: Optional[float]  # dt*G/C for forward Euler; None for linear_exact
+    euler_warning: Optional[str]
+    reset_risk: Optional[str]
+    valid: bool
+    problems: List[str]
+    dc_scan: Optional[DcScan]
+    dc_clean_range: Optional[Tuple[float, float]]  # A
+    dc_first_bad_reset: Optional[float]  # A
+
+def info(config: ConfigSource, dt: float = 5e-6, model_id: Optional[str] = None) -> ModelInfo: ...
+def to_nest(
+    config: ConfigSource,
+    model: str = "glif_psc",
+    model_id: Optional[str] = None,
+    tau_syn: Optional[Sequence[float]] = None,
+    tau_syn_slow: Optional[Sequence[float]] = None,
+    amp_slow: Optional[Sequence[float]] = None,
+    e_rev: Optional[Sequence[float]] = None,
+) -> Dict[str, Any]: ...
+def nest_run(
+    model: str,
+    params: Mapping[str, Any],
+    resolution: float,
+    duration: float,
+    dc: float = 0.0,
+    spikes: Optional[Sequence[Mapping[str, Any]]] = None,
+    current: Optional[Mapping[str, Any]] = None,
+    precision: str = "f64",
+) -> Dict[str, np.ndarray]: ...
