@@ -4,6 +4,7 @@
 pub mod asc;
 pub mod configure;
 pub mod error;
+pub mod ev;
 pub mod filter;
 pub mod fmin;
 pub mod linalg;
