@@ -5,6 +5,7 @@ pub mod asc;
 pub mod configure;
 pub mod error;
 pub mod ev;
+pub mod evaluate;
 pub mod filter;
 pub mod fmin;
 pub mod linalg;
