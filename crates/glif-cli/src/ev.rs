@@ -13,7 +13,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use glif_fit::ev::{explained_variance, spike_times_to_indices, TEETER_SIGMA};
+use glif_fit::ev::{explained_variance, steps_for_duration, trains_to_indices, TEETER_SIGMA};
 use serde_json::{json, Value};
 
 use crate::error::CliError;
@@ -99,31 +99,6 @@ fn read_trains(path: &Path) -> Result<Vec<Vec<f64>>, CliError> {
         .collect()
 }
 
-/// Spike times to indices on the grid, naming the file, train and spike
-/// of a bad time.
-fn indices(
-    path: &Path,
-    trains: &[Vec<f64>],
-    dt: f64,
-    steps: usize,
-) -> Result<Vec<Vec<usize>>, CliError> {
-    let mut out = Vec::with_capacity(trains.len());
-    for (i, t) in trains.iter().enumerate() {
-        let idx = spike_times_to_indices(t, dt)
-            .map_err(|e| CliError::input(format!("{}: train [{i}]: {e}", path.display())))?;
-        if let Some(k) = idx.iter().position(|&s| s >= steps) {
-            return Err(CliError::input(format!(
-                "{}: train [{i}] spike [{k}] at {} s is at or after the trains' end ({} s = --duration)",
-                path.display(),
-                t[k],
-                steps as f64 * dt
-            )));
-        }
-        out.push(idx);
-    }
-    Ok(out)
-}
-
 fn print(v: &Value) {
     println!(
         "{}",
@@ -143,20 +118,11 @@ pub fn run(a: EvArgs) -> Result<u8, CliError> {
             "glif ev needs --recorded, --model, --dt and --duration (or --config, --nwb and --sweeps)",
         ));
     };
-    if !(dt > 0.0 && dt.is_finite()) {
-        return Err(CliError::input(format!(
-            "--dt {dt}: expected a positive number of seconds"
-        )));
-    }
-    let steps_f = duration / dt;
-    if !(1.0..1e12).contains(&steps_f) || (steps_f - steps_f.round()).abs() > 1e-6 {
-        return Err(CliError::input(format!(
-            "--duration {duration}: expected a positive whole number of --dt ({dt} s) steps (it is {steps_f} steps)"
-        )));
-    }
-    let steps = steps_f.round() as usize;
-    let recorded = indices(rec, &read_trains(rec)?, dt, steps)?;
-    let modelled = indices(model, &read_trains(model)?, dt, steps)?;
+    let steps = steps_for_duration(duration, dt).map_err(|e| CliError::input(e.to_string()))?;
+    let recorded = trains_to_indices(&read_trains(rec)?, dt, steps, "recorded")
+        .map_err(|e| CliError::input(format!("{}: {e}", rec.display())))?;
+    let modelled = trains_to_indices(&read_trains(model)?, dt, steps, "model")
+        .map_err(|e| CliError::input(format!("{}: {e}", model.display())))?;
     let ev = explained_variance(&recorded, &modelled, dt, a.sigma, steps)
         .map_err(|e| CliError::input(e.to_string()))?;
     print(&json!({

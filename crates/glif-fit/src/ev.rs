@@ -308,3 +308,59 @@ pub fn spike_times_to_indices(times: &[f64], dt: f64) -> Result<Vec<usize>, FitE
         })
         .collect()
 }
+
+/// The number of `dt` steps in `duration` (both s): the length of the
+/// binary trains. `duration` must be a whole number of steps (within 1e-6
+/// of a step, for decimal durations such as 11.8 s at 50 us).
+pub fn steps_for_duration(duration: f64, dt: f64) -> Result<usize, FitError> {
+    if !(dt > 0.0 && dt.is_finite()) {
+        return Err(FitError::invalid("dt", dt, "a positive number of seconds"));
+    }
+    let steps = duration / dt;
+    if !(1.0..1e12).contains(&steps) || (steps - steps.round()).abs() > 1e-6 {
+        return Err(FitError::invalid(
+            "duration",
+            duration,
+            &format!("a positive whole number of {dt:e} s steps (it is {steps} steps)"),
+        ));
+    }
+    Ok(steps.round() as usize)
+}
+
+/// Spike trains given as times (s) to indices on a grid of `dt` s
+/// ([`spike_times_to_indices`]), each below `steps`; an error names
+/// `what`, the train, the spike and its time.
+pub fn trains_to_indices(
+    trains: &[Vec<f64>],
+    dt: f64,
+    steps: usize,
+    what: &str,
+) -> Result<Vec<Vec<usize>>, FitError> {
+    let mut out = Vec::with_capacity(trains.len());
+    for (i, t) in trains.iter().enumerate() {
+        let idx = spike_times_to_indices(t, dt).map_err(|e| match e {
+            FitError::Invalid {
+                field,
+                value,
+                expected,
+            } => FitError::Invalid {
+                field: format!("{what} train [{i}] {field}"),
+                value,
+                expected,
+            },
+            other => other,
+        })?;
+        if let Some(k) = idx.iter().position(|&s| s >= steps) {
+            return Err(FitError::invalid(
+                &format!("{what} train [{i}] spike time [{k}] (s)"),
+                t[k],
+                &format!(
+                    "a time before the trains' end ({:e} s: the duration)",
+                    steps as f64 * dt
+                ),
+            ));
+        }
+        out.push(idx);
+    }
+    Ok(out)
+}

@@ -28,6 +28,7 @@ mod convert;
 mod custom;
 mod engine;
 mod errors;
+mod ev;
 mod many;
 #[cfg(feature = "nwb")]
 mod nwb;
@@ -333,5 +334,6 @@ fn _glif_rs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(reset, m)?)?;
     m.add_function(wrap_pyfunction!(interpolate_spike_time, m)?)?;
     m.add_function(wrap_pyfunction!(interpolate_spike_value, m)?)?;
+    m.add_function(wrap_pyfunction!(ev::explained_variance, m)?)?;
     Ok(())
 }

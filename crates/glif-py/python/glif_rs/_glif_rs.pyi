@@ -60,3 +60,10 @@ def simulate_neuron(
     exp: str = "numpy",
 ) -> List[Tuple[int, float, int]]: ...
 def load_sweep(file_name: Union[str, "PathLike[str]"], sweep_number: int) -> Dict[str, Any]: ...
+def explained_variance(
+    recorded: List[List[float]],
+    model: List[List[float]],
+    dt: float,
+    duration: float,
+    sigma: float = 0.01,
+) -> Dict[str, Any]: ...
