@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use glif_reference::env;
-use glif_reference::tolerance::{FIT_DEGENERATE_TRIPLE_REL, FIT_PREPROCESS_END_TO_END_REL};
+use glif_reference::tolerance::{
+    FIT_DEGENERATE_TRIPLE_REL, FIT_EV_REL, FIT_PREPROCESS_END_TO_END_REL,
+};
 use serde_json::Value;
 
 use crate::compare::repo_root;
@@ -77,7 +79,9 @@ fn is_spike_component(path: &str) -> bool {
 impl Tally {
     /// The relative bound for the value at `path` of the current cell.
     fn bound(&self, path: &str) -> f64 {
-        if self.degenerate_triple && is_spike_component(path) {
+        if path.contains("explained_variance_before") {
+            FIT_EV_REL
+        } else if self.degenerate_triple && is_spike_component(path) {
             FIT_DEGENERATE_TRIPLE_REL
         } else {
             FIT_PREPROCESS_END_TO_END_REL
@@ -327,6 +331,9 @@ fn verify(root: &Path, reference: &Path, cells_dir: &Path) -> Result<bool, Strin
             }
         }
     }
+    for cell in &cells {
+        explained_variance_before(&glif, reference, cells_dir, cell, &mut tally, &mut errors)?;
+    }
     println!(
         "{:<16} {:<24} {:>7} {:>12} {:>10}  worst value",
         "cell", "stage", "values", "worst rel.", "bound"
@@ -365,4 +372,107 @@ fn verify(root: &Path, reference: &Path, cells_dir: &Path) -> Result<bool, Strin
         }
     );
     Ok(ok)
+}
+
+/// Explained variance before optimization (the issue 22 reference,
+/// `optimizer.json`'s `explained_variance_before`): each fitted level's
+/// starting config through `glif ev --config` on the cell's Noise 1 and
+/// Noise 2. The model's spike steps and the recorded spike indices must be
+/// identical to AllenSDK's; `ev_data`, `ev_model` and `ratio` within
+/// [`FIT_EV_REL`]. Cells without an `optimizer.json` have no row.
+fn explained_variance_before(
+    glif: &Path,
+    reference: &Path,
+    cells_dir: &Path,
+    cell: &str,
+    tally: &mut Tally,
+    errors: &mut Vec<String>,
+) -> Result<(), String> {
+    const STAGE: &str = "EV before optimization";
+    let opt_path = reference.join(cell).join("optimizer.json");
+    if !opt_path.is_file() {
+        return Ok(());
+    }
+    let opt = read_json(&opt_path)?;
+    let levels = opt
+        .as_object()
+        .ok_or_else(|| format!("{}: expected an object of levels", opt_path.display()))?;
+    for (level, want) in levels {
+        let o = Command::new(glif)
+            .args(["ev", "--config"])
+            .arg(
+                reference
+                    .join(cell)
+                    .join(format!("{level}_neuron_config.json")),
+            )
+            .arg("--nwb")
+            .arg(cells_dir.join(cell).join("cell.nwb"))
+            .arg("--sweeps")
+            .arg(cells_dir.join(cell).join("ephys_sweeps.json"))
+            .env("HDF5_USE_FILE_LOCKING", "FALSE")
+            .output()
+            .map_err(|e| format!("{}: {e}", glif.display()))?;
+        if !o.status.success() {
+            errors.push(format!(
+                "{cell} {level}: glif ev failed: {}",
+                String::from_utf8_lossy(&o.stderr).trim()
+            ));
+            tally.add(cell, STAGE, None, level, false);
+            continue;
+        }
+        let got: Value = serde_json::from_slice(&o.stdout)
+            .map_err(|e| format!("{cell} {level}: glif ev printed no JSON: {e}"))?;
+        for noise in ["noise1", "noise2"] {
+            let (g, w) = (&got[noise], &want["explained_variance_before"][noise]);
+            let path = format!("{level}.explained_variance_before.{noise}");
+            let same_steps = g["model_spike_time_steps"] == w["model_spike_time_steps"];
+            if !same_steps {
+                errors.push(format!(
+                    "{cell} {path}: the model's spike steps differ from AllenSDK's GlifNeuron.run"
+                ));
+            }
+            tally.add(
+                cell,
+                STAGE,
+                None,
+                &format!("{path}.model_spike_time_steps"),
+                same_steps,
+            );
+            if noise == "noise1" {
+                let same = g["recorded_spike_indices"] == want["noise1_spike_ind"];
+                if !same {
+                    errors.push(format!(
+                        "{cell} {path}: the recorded spike indices differ from AllenSDK's find_spikes_list"
+                    ));
+                }
+                tally.add(
+                    cell,
+                    STAGE,
+                    None,
+                    &format!("{path}.recorded_spike_indices"),
+                    same,
+                );
+            }
+            for key in ["ev_data", "ev_model", "ratio"] {
+                let p = format!("{path}.{key}");
+                match (g[key].as_f64(), w[key].as_f64()) {
+                    (Some(a), Some(b)) => {
+                        let rel = if a == b { 0.0 } else { (a - b).abs() / b.abs() };
+                        let ok = rel <= FIT_EV_REL;
+                        if !ok {
+                            errors.push(format!(
+                                "{cell} {p}: glif {a} vs AllenSDK {b} (relative {rel:e} > {FIT_EV_REL:e})"
+                            ));
+                        }
+                        tally.add(cell, STAGE, Some(rel), &p, ok);
+                    }
+                    (a, b) => {
+                        errors.push(format!("{cell} {p}: glif {a:?}, AllenSDK {b:?}"));
+                        tally.add(cell, STAGE, None, &p, false);
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }

@@ -57,7 +57,7 @@ pub struct FitArgs {
 
 /// Sampling rates the loading accepts: a whole number of samples per 50 us
 /// fitting step, and the 10 kHz filter below the Nyquist frequency.
-fn check_rate(n: u32, rate: f64, nwb: &Path) -> Result<(), CliError> {
+pub(crate) fn check_rate(n: u32, rate: f64, nwb: &Path) -> Result<(), CliError> {
     let block = 5e-5 * rate;
     if rate.is_nan() || rate <= 20_000.0 || (block - block.round()).abs() > 1e-9 {
         return Err(CliError::input(format!(
@@ -70,7 +70,7 @@ fn check_rate(n: u32, rate: f64, nwb: &Path) -> Result<(), CliError> {
 }
 
 /// Reads sweep `n` and checks that it holds finite volts and amperes.
-fn read(file: &NwbFile, n: u32, nwb: &Path) -> Result<RawSweep, FitError> {
+pub(crate) fn read(file: &NwbFile, n: u32, nwb: &Path) -> Result<RawSweep, FitError> {
     let bad = |why: String| FitError::undetermined(&format!("{}: sweep {n}", nwb.display()), &why);
     let sweep = file
         .read_current_clamp_sweep(n)

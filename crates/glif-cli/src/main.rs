@@ -8,6 +8,7 @@ mod common;
 mod config;
 mod convert;
 mod error;
+mod ev;
 #[cfg(feature = "nwb")]
 mod fit;
 mod info;
@@ -57,6 +58,7 @@ enum Command {
     Batch(batch::BatchArgs),
     Nest(nest::NestArgs),
     Convert(convert::ConvertArgs),
+    Ev(ev::EvArgs),
     #[cfg(feature = "nwb")]
     Sweeps(sweeps::SweepsArgs),
     #[cfg(feature = "nwb")]
@@ -134,6 +136,7 @@ fn main() -> ExitCode {
         Command::Batch(a) => batch::run(a),
         Command::Nest(a) => nest::run(a),
         Command::Convert(a) => convert::run(a),
+        Command::Ev(a) => ev::run(a),
         #[cfg(feature = "nwb")]
         Command::Sweeps(a) => sweeps::run(a),
         #[cfg(feature = "nwb")]

@@ -4,6 +4,8 @@
 pub mod asc;
 pub mod configure;
 pub mod error;
+pub mod ev;
+pub mod evaluate;
 pub mod filter;
 pub mod fmin;
 pub mod linalg;

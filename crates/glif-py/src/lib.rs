@@ -29,6 +29,7 @@ mod custom;
 mod engine;
 mod errors;
 mod info;
+mod ev;
 mod many;
 mod nest;
 #[cfg(feature = "nwb")]
@@ -338,5 +339,6 @@ fn _glif_rs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(info::info, m)?)?;
     m.add_function(wrap_pyfunction!(nest::to_nest, m)?)?;
     m.add_function(wrap_pyfunction!(nest::nest_run, m)?)?;
+    m.add_function(wrap_pyfunction!(ev::explained_variance, m)?)?;
     Ok(())
 }

@@ -82,6 +82,14 @@ pub const CHECKS: &[(&str, &str)] = &[
         "glif-fit tests/noise.rs: variance, sv and tau_from_AC against AllenSDK's MLIN",
     ),
     (
+        "fit/ev",
+        "glif-fit tests/ev.rs: explained variance of spike times against the Teeter et al. 2018 arithmetic (scipy fftconvolve, numpy) on generated spike trains",
+    ),
+    (
+        "fit/ev-model-run",
+        "glif-fit tests/evaluate.rs: the model run explained variance is computed from (the reference cells' starting configs) against AllenSDK's GlifNeuron.run, spike step by spike step",
+    ),
+    (
         "fit/allensdk-pipeline-quick",
         "scripts/fit/check_quick.sh: AllenSDK's own fitting pipeline run live on one cell (loading, spikes, R/C/El), equal to the committed reference",
     ),

@@ -46,6 +46,7 @@ __all__ = [
     "EXTRA_METHOD_LIBRARY",
     "interpolate_spike_time",
     "interpolate_spike_value",
+    "explained_variance",
     "read_config",
     "run_many",
     "simulate_neuron",
@@ -58,6 +59,9 @@ __all__ = [
     "version",
     "__version__",
 ]
+
+#: Explained variance of spike times (Teeter et al. 2018); see its docstring.
+explained_variance = _glif_rs.explained_variance
 
 #: The package version.
 __version__ = _glif_rs.__version__

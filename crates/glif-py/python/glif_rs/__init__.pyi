@@ -171,3 +171,11 @@ def simulate_neuron(
 ) -> None:
     """Simulates sweeps of an Allen NWB 1.x file and writes responses and
     spike times to output_file_name. Needs the `nwb` build."""
+
+def explained_variance(
+    recorded: Sequence[Sequence[float]],
+    model: Sequence[Sequence[float]],
+    dt: float,
+    duration: float,
+    sigma: float = 0.01,
+) -> Dict[str, Any]: ...

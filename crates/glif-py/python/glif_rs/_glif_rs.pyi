@@ -112,3 +112,10 @@ def nest_run(
     current: Optional[Mapping[str, Any]] = None,
     precision: str = "f64",
 ) -> Dict[str, np.ndarray]: ...
+def explained_variance(
+    recorded: List[List[float]],
+    model: List[List[float]],
+    dt: float,
+    duration: float,
+    sigma: float = 0.01,
+) -> Dict[str, Any]: ...
