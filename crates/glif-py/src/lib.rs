@@ -28,8 +28,8 @@ mod convert;
 mod custom;
 mod engine;
 mod errors;
-mod info;
 mod ev;
+mod info;
 mod many;
 mod nest;
 #[cfg(feature = "nwb")]
