@@ -82,6 +82,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "glif-fit tests/noise.rs: variance, sv and tau_from_AC against AllenSDK's MLIN",
     ),
     (
+        "fit/forced",
+        "glif-fit tests/forced.rs: forced-spike runs and MLIN_list_error on the committed cells (adapting, sparse), every level and dt_multiplier, against reference/fit/<cell>/optimizer.json (Noise 1 loaded by AllenSDK's load_sweeps)",
+    ),
+    (
         "fit/allensdk-pipeline-quick",
         "scripts/fit/check_quick.sh: AllenSDK's own fitting pipeline run live on one cell (loading, spikes, R/C/El), equal to the committed reference",
     ),
