@@ -86,6 +86,14 @@ pub const CHECKS: &[(&str, &str)] = &[
         "glif-fit tests/forced.rs: forced-spike runs and MLIN_list_error on the committed cells (adapting, sparse), every level and dt_multiplier, against reference/fit/<cell>/optimizer.json (Noise 1 loaded by AllenSDK's load_sweeps)",
     ),
     (
+        "fit/rng",
+        "glif-fit tests/rng.rs: numpy's legacy RandomState(seed): random_sample, standard_normal and normal(loc, scale) draws for many seeds, bit for bit",
+    ),
+    (
+        "fit/run-many",
+        "glif-fit tests/forced.rs: GlifOptimizer.run_many(seed) recorded by allensdk_pipeline.py --run-many-only (reduced restarts), evaluation by evaluation",
+    ),
+    (
         "fit/allensdk-pipeline-quick",
         "scripts/fit/check_quick.sh: AllenSDK's own fitting pipeline run live on one cell (loading, spikes, R/C/El), equal to the committed reference",
     ),
