@@ -236,3 +236,152 @@ impl ThInfError<'_> {
         )
     }
 }
+
+/// Reads the optimizer settings of a `GLIF<n>_optimizer_config.json`
+/// (`outer_iterations`, `inner_iterations`, `sigma_outer`, `sigma_inner`,
+/// `xtol`, `ftol`, `internal_iterations`; `param_fit_names` must be
+/// `["th_inf"]`, as in every published config) with `seed`.
+pub fn options_from_config(oc: &serde_json::Value, seed: u32) -> Result<RunManyOptions, FitError> {
+    let num = |k: &str| {
+        oc[k].as_f64().ok_or_else(|| {
+            FitError::undetermined(
+                &format!("optimizer config field {k}"),
+                &format!("is {}: expected a number", oc[k]),
+            )
+        })
+    };
+    let whole = |k: &str| -> Result<u64, FitError> {
+        let v = num(k)?;
+        if v >= 0.0 && v.fract() == 0.0 {
+            Ok(v as u64)
+        } else {
+            Err(FitError::invalid(k, v, "a whole number"))
+        }
+    };
+    let names = &oc["param_fit_names"];
+    if names != &serde_json::json!(["th_inf"]) {
+        return Err(FitError::undetermined(
+            "optimizer config field param_fit_names",
+            &format!(
+                "is {names}: expected [\"th_inf\"] (the only coefficient the published fits tune)"
+            ),
+        ));
+    }
+    Ok(RunManyOptions {
+        outer_iterations: whole("outer_iterations")? as usize,
+        inner_iterations: whole("inner_iterations")? as usize,
+        sigma_outer: num("sigma_outer")?,
+        sigma_inner: num("sigma_inner")?,
+        xtol: num("xtol")?,
+        ftol: num("ftol")?,
+        internal_iterations: whole("internal_iterations")?,
+        init_params: vec![1.0],
+        seed,
+    })
+}
+
+/// The fitted `neuron_config` AllenSDK's `optimize_neuron` writes
+/// (`GlifOptimizerNeuron.to_dict()` after `set_neuron_parameters(best)`):
+/// the starting config with `coeffs` (`th_inf` the optimum, the others 1)
+/// and `th_adapt` null, which `GlifNeuron.from_dict` reads.
+pub fn fitted_config(start: &serde_json::Value, best_th_inf: f64) -> serde_json::Value {
+    let mut c = start.clone();
+    let n_asc = c["asc_tau_array"].as_array().map_or(0, Vec::len);
+    c["coeffs"] = serde_json::json!({
+        "th_inf": best_th_inf, "C": 1, "G": 1, "a": 1, "b": 1,
+        "asc_amp_array": vec![1.0; n_asc],
+    });
+    if c.get("th_adapt").is_none() {
+        c["th_adapt"] = serde_json::Value::Null;
+    }
+    c
+}
+
+/// One level to optimize: its label (`GLIF3`), starting `neuron_config` and
+/// `optimizer_config`.
+pub struct LevelJob<'a> {
+    /// The level's name, e.g. `GLIF3`.
+    pub label: &'a str,
+    /// The starting `neuron_config`.
+    pub neuron: &'a serde_json::Value,
+    /// The `optimizer_config`.
+    pub optimizer: &'a serde_json::Value,
+}
+
+/// What [`optimize_levels`] found for one level.
+pub struct LevelFit {
+    /// The level's name.
+    pub label: String,
+    /// The fitted `neuron_config` ([`fitted_config`]).
+    pub config: serde_json::Value,
+    /// The optimizer's path.
+    pub result: RunManyResult,
+}
+
+/// Optimizes each level's `th_inf` coefficient as AllenSDK's
+/// `optimize_neuron` does (`run_many(seed)` over forced-spike runs on the
+/// Noise 1 `stimuli`, reset at `spikes`), up to `threads` levels at a time.
+/// `progress(label, restarts done, restarts in all)` is called after each
+/// restart (from the worker threads) and stops the fit by returning `false`.
+pub fn optimize_levels(
+    jobs: &[LevelJob<'_>],
+    stimuli: &[Vec<f32>],
+    spikes: &[Vec<usize>],
+    seed: u32,
+    threads: usize,
+    progress: &(dyn Fn(&str, usize, usize) -> bool + Sync),
+) -> Result<Vec<LevelFit>, FitError> {
+    let one = |job: &LevelJob<'_>| -> Result<LevelFit, FitError> {
+        let opts = options_from_config(job.optimizer, seed)?;
+        let data = MlinData {
+            sv: job.optimizer["error_function_data"]["sv_for_expsymm"]
+                .as_f64()
+                .ok_or_else(|| {
+                    FitError::undetermined(
+                        "optimizer config",
+                        "error_function_data.sv_for_expsymm is missing",
+                    )
+                })?,
+            tau_from_ac: job.optimizer["error_function_data"]["tau_from_AC"]
+                .as_f64()
+                .ok_or_else(|| {
+                    FitError::undetermined(
+                        "optimizer config",
+                        "error_function_data.tau_from_AC is missing",
+                    )
+                })?,
+        };
+        let mut err = ThInfError {
+            neuron: ForcedNeuron::from_config(job.neuron)?,
+            stimuli: stimuli.iter().map(Vec::as_slice).collect(),
+            spikes: spikes.iter().map(Vec::as_slice).collect(),
+            data,
+        };
+        let result = run_many(
+            |x, m| err.evaluate(x, m),
+            &opts,
+            |d, t| progress(job.label, d, t),
+        )?;
+        Ok(LevelFit {
+            label: job.label.to_string(),
+            config: fitted_config(job.neuron, result.best_params[0]),
+            result,
+        })
+    };
+    let threads = threads.max(1);
+    let mut out: Vec<Option<Result<LevelFit, FitError>>> = (0..jobs.len()).map(|_| None).collect();
+    for (chunk_jobs, chunk_out) in jobs.chunks(threads).zip(out.chunks_mut(threads)) {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = chunk_jobs.iter().map(|j| s.spawn(move || one(j))).collect();
+            for (h, o) in handles.into_iter().zip(chunk_out.iter_mut()) {
+                *o = Some(h.join().unwrap_or_else(|_| {
+                    Err(FitError::undetermined(
+                        "optimizer",
+                        "a worker thread panicked",
+                    ))
+                }));
+            }
+        });
+    }
+    out.into_iter().map(|r| r.expect("every job ran")).collect()
+}
