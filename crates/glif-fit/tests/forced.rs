@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use glif_fit::forced::{ForcedNeuron, ForcedRun};
 use glif_fit::mlin::{mlin_list_error, MlinData};
+use glif_fit::optimizer::{run_many, RunManyOptions, ThInfError};
 use serde_json::Value;
 
 const CHECK: &str = "fit/forced";
@@ -64,6 +65,60 @@ fn cell_files(cell: &str) -> Option<(PathBuf, PathBuf)> {
         assert!(ok, "make_cells.py failed for {cell}");
     }
     Some((nwb, sweeps))
+}
+
+/// The Noise 1 currents as AllenSDK's `load_sweeps` loads them for a level
+/// (its config's dt, cut and Bessel filter); `None` when the environment is
+/// missing outside CI.
+fn load_noise1(
+    check: &str,
+    nwb: &Path,
+    sweeps: &Path,
+    nc: &Value,
+    oc: &Value,
+    tmp: &Path,
+) -> Option<Vec<Vec<f32>>> {
+    let input = serde_json::json!({"nwb": nwb, "sweeps": sweeps, "dt": nc["dt"],
+        "cut": oc["cut"], "bessel": oc["bessel"], "dir": tmp});
+    let paths = common::oracle(check, LOAD, &input)?;
+    Some(
+        paths
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                std::fs::read(p.as_str().unwrap())
+                    .unwrap()
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+                    .collect()
+            })
+            .collect(),
+    )
+}
+
+fn spike_lists(rec: &Value) -> Vec<Vec<usize>> {
+    rec["noise1_spike_ind"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            a.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_u64().unwrap() as usize)
+                .collect()
+        })
+        .collect()
+}
+
+fn mlin_data(oc: &Value) -> MlinData {
+    MlinData {
+        sv: oc["error_function_data"]["sv_for_expsymm"]
+            .as_f64()
+            .unwrap(),
+        tau_from_ac: oc["error_function_data"]["tau_from_AC"].as_f64().unwrap(),
+    }
 }
 
 fn read_json(p: &Path) -> Value {
@@ -172,44 +227,14 @@ fn forced_runs_and_mlin_match_allensdk_on_the_committed_cells() {
             let oc = read_json(&refdir.join(format!("{level}_optimizer_config.json")));
             let key = format!("{} {} {}", nc["dt"], oc["bessel"], oc["cut"]);
             if loaded.as_ref().map(|l| &l.0) != Some(&key) {
-                let input = serde_json::json!({"nwb": nwb, "sweeps": sweeps, "dt": nc["dt"],
-                    "cut": oc["cut"], "bessel": oc["bessel"], "dir": tmp});
-                let Some(paths) = common::oracle(CHECK, LOAD, &input) else {
+                let Some(currents) = load_noise1(CHECK, &nwb, &sweeps, &nc, &oc, &tmp) else {
                     return;
                 };
-                let currents = paths
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|p| {
-                        std::fs::read(p.as_str().unwrap())
-                            .unwrap()
-                            .chunks_exact(4)
-                            .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
-                            .collect()
-                    })
-                    .collect();
                 loaded = Some((key, currents));
             }
             let currents = &loaded.as_ref().unwrap().1;
-            let spikes: Vec<Vec<usize>> = rec["noise1_spike_ind"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|a| {
-                    a.as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|x| x.as_u64().unwrap() as usize)
-                        .collect()
-                })
-                .collect();
-            let data = MlinData {
-                sv: oc["error_function_data"]["sv_for_expsymm"]
-                    .as_f64()
-                    .unwrap(),
-                tau_from_ac: oc["error_function_data"]["tau_from_AC"].as_f64().unwrap(),
-            };
+            let spikes = spike_lists(rec);
+            let data = mlin_data(&oc);
             for (mult, f) in rec["forced"].as_object().unwrap() {
                 let mut neuron = ForcedNeuron::from_config(&nc).unwrap();
                 neuron.set_dt_multiplier(mult.parse().unwrap()).unwrap();
@@ -252,5 +277,128 @@ fn forced_runs_and_mlin_match_allensdk_on_the_committed_cells() {
         glif_reference::env::Outcome::Ran,
         cases,
         "every array of every forced run and every MLIN value bit for bit",
+    );
+}
+
+/// `GlifOptimizer.run_many(seed)` as `allensdk_pipeline.py --run-many-only
+/// CELL:LEVEL:SEED:OUTER:INNER` recorded it
+/// (`reference/fit/<cell>/run_many_<level>_s<seed>_o<outer>_i<inner>.json`):
+/// the same evaluations (coefficient, dt_multiplier, MLIN) in the same
+/// order, the same restarts and the same best coefficient, all bit for bit.
+#[test]
+fn run_many_takes_allensdks_path_evaluation_by_evaluation() {
+    const CHECK_RM: &str = "fit/run-many";
+    let mut records = Vec::new();
+    for cell in ["adapting", "sparse"] {
+        let dir = repo().join("reference/fit").join(cell);
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            if name.starts_with("run_many_") && name.ends_with(".json") {
+                records.push((cell, dir.join(name)));
+            }
+        }
+    }
+    records.sort();
+    assert!(!records.is_empty(), "no run_many record in reference/fit");
+    let mut evaluations = 0;
+    for (cell, path) in &records {
+        let rec = read_json(path);
+        let level = path
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .split('_')
+            .nth(2)
+            .unwrap()
+            .to_string();
+        let refdir = repo().join("reference/fit").join(cell);
+        let nc = read_json(&refdir.join(format!("{level}_neuron_config.json")));
+        let oc = read_json(&refdir.join(format!("{level}_optimizer_config.json")));
+        let Some((nwb, sweeps)) = cell_files(cell) else {
+            return;
+        };
+        let tmp =
+            std::env::temp_dir().join(format!("glif-fit-run-many-{}-{cell}", std::process::id()));
+        std::fs::create_dir_all(&tmp).unwrap();
+        let Some(currents) = load_noise1(CHECK_RM, &nwb, &sweeps, &nc, &oc, &tmp) else {
+            return;
+        };
+        let _ = std::fs::remove_dir_all(&tmp);
+        let spikes = spike_lists(&rec);
+        let rm = &rec["run_many"];
+        let opts = RunManyOptions {
+            outer_iterations: rm["outer_iterations"].as_u64().unwrap() as usize,
+            inner_iterations: rm["inner_iterations"].as_u64().unwrap() as usize,
+            sigma_outer: oc["sigma_outer"].as_f64().unwrap(),
+            sigma_inner: oc["sigma_inner"].as_f64().unwrap(),
+            xtol: oc["xtol"].as_f64().unwrap(),
+            ftol: oc["ftol"].as_f64().unwrap(),
+            internal_iterations: oc["internal_iterations"].as_u64().unwrap(),
+            init_params: vec![1.0],
+            seed: rm["seed"].as_u64().unwrap() as u32,
+        };
+        let mut err = ThInfError {
+            neuron: ForcedNeuron::from_config(&nc).unwrap(),
+            stimuli: currents.iter().map(Vec::as_slice).collect(),
+            spikes: spikes.iter().map(Vec::as_slice).collect(),
+            data: mlin_data(&oc),
+        };
+        let got = run_many(|x, m| err.evaluate(x, m), &opts, |_, _| true).unwrap();
+        let want = rm["evaluations"].as_array().unwrap();
+        for (k, (g, w)) in got.evaluations.iter().zip(want).enumerate() {
+            let wx = common::floats(&w["x"]);
+            let we = w["error"].as_f64().unwrap();
+            assert!(
+                g.x.len() == wx.len()
+                    && g.x.iter().zip(&wx).all(|(a, b)| bits_eq(*a, *b))
+                    && g.dt_multiplier as u64 == w["dt_multiplier"].as_u64().unwrap()
+                    && bits_eq(g.error, we),
+                "{cell} {level} evaluation {k}: x {:?} x{} error {:e}; AllenSDK x {wx:?} x{} error {we:e}",
+                g.x,
+                g.dt_multiplier,
+                g.error,
+                w["dt_multiplier"]
+            );
+        }
+        assert_eq!(
+            got.evaluations.len(),
+            want.len(),
+            "{cell} {level}: number of evaluations"
+        );
+        let info = rm["iteration_info"].as_array().unwrap();
+        assert_eq!(got.restarts.len(), info.len());
+        for (g, w) in got.restarts.iter().zip(info) {
+            for (a, b) in [
+                (&g.in_params, &w["in_params"]),
+                (&g.out_params, &w["out_params"]),
+            ] {
+                let b = common::floats(b);
+                assert!(
+                    a.iter().zip(&b).all(|(x, y)| bits_eq(*x, *y)) && a.len() == b.len(),
+                    "{cell} {level}: restart {a:?} vs {b:?}"
+                );
+            }
+            assert!(bits_eq(g.error, w["error"].as_f64().unwrap()));
+        }
+        let best = common::floats(&rm["best_params"]);
+        assert!(
+            got.best_params
+                .iter()
+                .zip(&best)
+                .all(|(x, y)| bits_eq(*x, *y)),
+            "{cell} {level}: best {:?} vs {best:?}",
+            got.best_params
+        );
+        evaluations += got.evaluations.len();
+    }
+    glif_reference::env::record(
+        CHECK_RM,
+        glif_reference::env::Outcome::Ran,
+        evaluations,
+        &format!(
+            "{} run_many records, every evaluation, restart and best coefficient bit for bit",
+            records.len()
+        ),
     );
 }

@@ -94,6 +94,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "glif-fit tests/forced.rs: GlifOptimizer.run_many(seed) recorded by allensdk_pipeline.py --run-many-only (reduced restarts), evaluation by evaluation",
     ),
     (
+        "cli/fit-optimize-allensdk",
+        "glif-cli tests/fit_optimize.rs: a config written by glif fit --stage optimize loaded and run by AllenSDK's GlifNeuron.from_dict",
+    ),
+    (
         "fit/allensdk-pipeline-quick",
         "scripts/fit/check_quick.sh: AllenSDK's own fitting pipeline run live on one cell (loading, spikes, R/C/El), equal to the committed reference",
     ),
