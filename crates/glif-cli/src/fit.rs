@@ -63,6 +63,11 @@ pub struct FitArgs {
     /// run_many(seed=S) path; AllenSDK draws a random seed when none is given).
     #[arg(long, default_value_t = 1234)]
     pub seed: u32,
+    /// With --stage optimize: passes x restarts per pass instead of the optimizer
+    /// config's (AllenSDK's 3x3), e.g. 1x1 for a quick look; restart k of a pass runs
+    /// at dt_multiplier 100, 32, 10.
+    #[arg(long, value_name = "PASSESxRESTARTS")]
+    pub restarts: Option<String>,
     /// With --stage optimize: levels optimized at the same time.
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
@@ -201,6 +206,22 @@ pub fn run(a: FitArgs) -> Result<u8, CliError> {
     }
     let mut evaluations = Vec::new();
     if a.stage == Stage::Optimize {
+        if let Some(r) = &a.restarts {
+            let bad = || {
+                CliError::input(format!(
+                    "--restarts {r}: expected PASSESxRESTARTS with at least 1 pass and 1 to 3 restarts, e.g. 3x3"
+                ))
+            };
+            let (p, k) = r.split_once('x').ok_or_else(bad)?;
+            let (p, k): (u64, u64) = (p.parse().map_err(|_| bad())?, k.parse().map_err(|_| bad())?);
+            if p == 0 || !(1..=3).contains(&k) {
+                return Err(bad());
+            }
+            for (_, c) in &mut configs {
+                c["optimizer"]["outer_iterations"] = p.into();
+                c["optimizer"]["inner_iterations"] = k.into();
+            }
+        }
         let fitted = crate::fit_optimize::optimize(
             &configs,
             &result.selection.noise1,
