@@ -407,7 +407,7 @@ def teeter_ev_ratio(data_ind, model_ind, dt, steps, sigma=EV_SIGMA):
     return {"ev_data": ev_data, "ev_model": ev_model, "ratio": ev_model / ev_data}
 
 
-def run_part2(cell_dir, levels, run_many_level=None, seed=1234, outer=2, inner=3):
+def run_part2(cell_dir, levels, run_many_level=None, seed=1234, outer=2, inner=3, run_many_only=False):
     """Forced-spike runs and MLIN_list_error at each multiplier (coefficient 1) for each fitted
     level, explained variance before optimisation on Noise 1 and Noise 2, and optionally one
     GlifOptimizer.run_many with a fixed seed and small restarts, every evaluation recorded."""
@@ -455,8 +455,10 @@ def run_part2(cell_dir, levels, run_many_level=None, seed=1234, outer=2, inner=3
             return exp, opt
 
         rec = {"noise1_spike_ind": [[int(i) for i in a] for a in si1], "forced": {}}
+        if run_many_only and level != run_many_level:
+            continue
         exp, opt = fresh()
-        for mult in MULTIPLIERS:
+        for mult in ([] if run_many_only else MULTIPLIERS):
             exp.neuron.dt_multiplier = mult
             captured = {}
             orig_run = exp.run
@@ -475,7 +477,7 @@ def run_part2(cell_dir, levels, run_many_level=None, seed=1234, outer=2, inner=3
                                         "run": plain(captured)}
         # explained variance before optimisation (coefficients 1), model run at the fitting dt
         ev = {}
-        for name, d, si in (("noise1", d1, si1), ("noise2", d2, si2)):
+        for name, d, si in ([] if run_many_only else (("noise1", d1, si1), ("noise2", d2, si2))):
             # GlifNeuron.from_dict needs th_adapt, which configure_model does not set (the
             # published configs carry "th_adapt": null); no rule reads it.
             cfg = copy.deepcopy(nc)
@@ -489,7 +491,8 @@ def run_part2(cell_dir, levels, run_many_level=None, seed=1234, outer=2, inner=3
             e.update(model_spike_time_steps=[int(i) for i in run["spike_time_steps"]],
                      seconds=time.perf_counter() - t0)
             ev[name] = e
-        rec["explained_variance_before"] = ev
+        if not run_many_only:
+            rec["explained_variance_before"] = ev
 
         if level == run_many_level:
             exp, opt = fresh()
@@ -586,6 +589,9 @@ def main():
     ap.add_argument("--quick", action="store_true", help="CI: one cell, loading/spikes/RC only, compared with the committed reference")
     ap.add_argument("--part2", action="store_true", help="also the optimizer reference (issue 22): forced-spike runs, MLIN_list_error, EV")
     ap.add_argument("--run-many", default=None, metavar="CELL:LEVEL", help="with --part2: one GlifOptimizer.run_many (seed 1234, 2 x 3 restarts) on this cell and level")
+    ap.add_argument("--run-many-only", default=None, metavar="CELL:LEVEL:SEED:OUTER:INNER",
+                    help="only one GlifOptimizer.run_many (no forced/EV records), written to "
+                         "OUT/CELL/run_many_LEVEL_sSEED_oOUTER_iINNER.json; a reduced setting CI can replay")
     ap.add_argument("--part2-only", action="store_true", help="the optimizer reference from the level configs already in --out (no preprocessing)")
     ap.add_argument("--write-quick", action="store_true", help="write the quick reference (quick.json) instead of comparing")
     args = ap.parse_args()
@@ -608,6 +614,20 @@ def main():
         return
 
     import make_cells  # noqa: E402  (beside this script)
+    if args.run_many_only:
+        import allensdk.core.json_utilities as ju
+        cell, level, seed, outer, inner = args.run_many_only.split(":")
+        ensure_cells(args.cells_dir, [cell])
+        base = os.path.join(args.out, cell, level)
+        levels = {level: {"method_config": LEVELS[level],
+                          "neuron_config": ju.read(base + "_neuron_config.json"),
+                          "optimizer_config": ju.read(base + "_optimizer_config.json")}}
+        p2 = run_part2(os.path.join(args.cells_dir, cell), levels, run_many_level=level, seed=int(seed),
+                       outer=int(outer), inner=int(inner), run_many_only=True)
+        path = os.path.join(args.out, cell, "run_many_%s_s%s_o%s_i%s.json" % (level, seed, outer, inner))
+        write_json(path, p2[level])
+        print("wrote", path, flush=True)
+        return
     names = args.cells or list(make_cells.CELLS)
     ensure_cells(args.cells_dir, names)
     os.makedirs(args.out, exist_ok=True)

@@ -31,6 +31,9 @@ refused (exit status 2). docs/FITTING.md describes each stage.";
 pub enum Stage {
     /// Everything before the optimizer: preprocessor values and the starting configs.
     Preprocess,
+    /// Preprocessing, then each level's th_inf coefficient tuned as AllenSDK's optimizer
+    /// tunes it (3 x 3 Nelder-Mead restarts over forced-spike runs on Noise 1).
+    Optimize,
 }
 
 /// Fit GLIF models to a cell's recordings (AllenSDK's fitting pipeline).
@@ -53,6 +56,21 @@ pub struct FitArgs {
     /// Replace result files that already exist in DIR.
     #[arg(long)]
     pub force: bool,
+    /// With --stage optimize: only these levels (e.g. --levels GLIF1,GLIF3).
+    #[arg(long, value_delimiter = ',', value_name = "GLIFn,...")]
+    pub levels: Vec<String>,
+    /// With --stage optimize: numpy RandomState seed of the restarts (AllenSDK's
+    /// run_many(seed=S) path; AllenSDK draws a random seed when none is given).
+    #[arg(long, default_value_t = 1234)]
+    pub seed: u32,
+    /// With --stage optimize: passes x restarts per pass instead of the optimizer
+    /// config's (AllenSDK's 3x3), e.g. 1x1 for a quick look; restart k of a pass runs
+    /// at dt_multiplier 100, 32, 10.
+    #[arg(long, value_name = "PASSESxRESTARTS")]
+    pub restarts: Option<String>,
+    /// With --stage optimize: levels optimized at the same time.
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
 }
 
 /// Sampling rates the loading accepts: a whole number of samples per 50 us
@@ -127,7 +145,6 @@ fn pretty(v: &serde_json::Value) -> String {
 
 /// Runs `glif fit`; returns the exit status.
 pub fn run(a: FitArgs) -> Result<u8, CliError> {
-    let Stage::Preprocess = a.stage;
     let text = std::fs::read_to_string(&a.sweeps)
         .map_err(|e| CliError::input(format!("{}: {e}", a.sweeps.display())))?;
     let table = parse_sweep_table(&text)
@@ -170,11 +187,53 @@ pub fn run(a: FitArgs) -> Result<u8, CliError> {
         .map_err(|e| CliError::input(e.to_string()))?;
     let mut configs = Vec::new();
     let mut refused = Vec::new();
+    for l in &a.levels {
+        if !Level::ALL.iter().any(|x| x.label() == l) {
+            return Err(CliError::input(format!(
+                "--levels {l}: expected GLIF1, GLIF2, GLIF3, GLIF4 or GLIF5"
+            )));
+        }
+    }
     for level in Level::ALL {
+        if !a.levels.is_empty() && !a.levels.iter().any(|l| l == level.label()) {
+            continue;
+        }
         match configure_model(level, &result.summary) {
             Ok(c) => configs.push((level, c)),
             Err(e) if level.needs_spike_component() => refused.push((level, e)),
             Err(e) => return Err(CliError::input(e.to_string())),
+        }
+    }
+    let mut evaluations = Vec::new();
+    if a.stage == Stage::Optimize {
+        if let Some(r) = &a.restarts {
+            let bad = || {
+                CliError::input(format!(
+                    "--restarts {r}: expected PASSESxRESTARTS with at least 1 pass and 1 to 3 restarts, e.g. 3x3"
+                ))
+            };
+            let (p, k) = r.split_once('x').ok_or_else(bad)?;
+            let (p, k): (u64, u64) = (p.parse().map_err(|_| bad())?, k.parse().map_err(|_| bad())?);
+            if p == 0 || !(1..=3).contains(&k) {
+                return Err(bad());
+            }
+            for (_, c) in &mut configs {
+                c["optimizer"]["outer_iterations"] = p.into();
+                c["optimizer"]["inner_iterations"] = k.into();
+            }
+        }
+        let fitted = crate::fit_optimize::optimize(
+            &configs,
+            &result.selection.noise1,
+            &result.summary.noise1_spike_indices,
+            |n| read(&file, n, &a.nwb),
+            a.seed,
+            a.threads,
+            &a.nwb,
+        )?;
+        for ((_, c), (level, f, e)) in configs.iter_mut().zip(fitted) {
+            c["neuron"] = f;
+            evaluations.push((level, e));
         }
     }
     // Everything is computed: now write, never over existing files unless asked.
@@ -207,7 +266,12 @@ pub fn run(a: FitArgs) -> Result<u8, CliError> {
     }
     let s = &result.summary;
     let sel = &result.selection;
-    println!("glif fit --stage preprocess: {}", a.nwb.display());
+    let stage = if a.stage == Stage::Optimize {
+        "optimize"
+    } else {
+        "preprocess"
+    };
+    println!("glif fit --stage {stage}: {}", a.nwb.display());
     println!(
         "  sweeps   Noise 1 {:?}, Noise 2 {:?}, short squares {:?}, triple {:?}, long square {}",
         sel.noise1, sel.noise2, sel.short_square_all, sel.triple, sel.long_square_max_subthreshold
@@ -262,8 +326,16 @@ pub fn run(a: FitArgs) -> Result<u8, CliError> {
         s.tau_from_ac * 1e3,
         sel.long_square_max_subthreshold
     );
-    for (level, _) in &configs {
-        println!("  wrote {}_neuron_config.json", level.label());
+    for (level, c) in &configs {
+        match evaluations.iter().find(|(l, _)| l == level) {
+            Some((_, e)) => println!(
+                "  wrote {}_neuron_config.json (th_inf coefficient {}, {e} forced-spike evaluations, seed {})",
+                level.label(),
+                c["neuron"]["coeffs"]["th_inf"],
+                a.seed
+            ),
+            None => println!("  wrote {}_neuron_config.json", level.label()),
+        }
     }
     for (level, e) in &refused {
         println!("  {} not configured: {e}", level.label());

@@ -11,6 +11,8 @@ mod error;
 mod ev;
 #[cfg(feature = "nwb")]
 mod fit;
+#[cfg(feature = "nwb")]
+mod fit_optimize;
 mod info;
 mod nest;
 mod output;

@@ -90,6 +90,22 @@ pub const CHECKS: &[(&str, &str)] = &[
         "glif-fit tests/evaluate.rs: the model run explained variance is computed from (the reference cells' starting configs) against AllenSDK's GlifNeuron.run, spike step by spike step",
     ),
     (
+        "fit/forced",
+        "glif-fit tests/forced.rs: forced-spike runs and MLIN_list_error on the committed cells (adapting, sparse), every level and dt_multiplier, against reference/fit/<cell>/optimizer.json (Noise 1 loaded by AllenSDK's load_sweeps)",
+    ),
+    (
+        "fit/rng",
+        "glif-fit tests/rng.rs: numpy's legacy RandomState(seed): random_sample, standard_normal and normal(loc, scale) draws for many seeds, bit for bit",
+    ),
+    (
+        "fit/run-many",
+        "glif-fit tests/forced.rs: GlifOptimizer.run_many(seed) recorded by allensdk_pipeline.py --run-many-only (reduced restarts), evaluation by evaluation",
+    ),
+    (
+        "cli/fit-optimize-allensdk",
+        "glif-cli tests/fit_optimize.rs: a config written by glif fit --stage optimize loaded and run by AllenSDK's GlifNeuron.from_dict",
+    ),
+    (
         "fit/allensdk-pipeline-quick",
         "scripts/fit/check_quick.sh: AllenSDK's own fitting pipeline run live on one cell (loading, spikes, R/C/El), equal to the committed reference",
     ),

@@ -1,0 +1,152 @@
+//! `glif fit --stage optimize` on the real binary (feature `nwb`): a
+//! synthetic cell's GLIF1 fitted, its config loaded and run by AllenSDK's
+//! `GlifNeuron.from_dict` (oracle check `cli/fit-optimize-allensdk`), and a
+//! fit interrupted with SIGINT leaving no config behind. `--restarts 1x2`
+//! keeps the debug-build test short (AllenSDK's 3x3 is the library tests'
+//! and the default).
+#![cfg(feature = "nwb")]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+use glif_reference::fit_cell::{sweep_table, synthetic_cell};
+use glif_reference::nwb_fixture::*;
+
+const RATE: f64 = 100_000.0;
+
+/// The synthetic cell of tests/fit.rs (Noise sweeps of 9 s, subthreshold
+/// for 8 s) written into `d`.
+fn write_cell(d: &Path) -> (PathBuf, PathBuf) {
+    let cell = synthetic_cell(5, RATE, 9.0, 8.0, true);
+    let spec = FileSpec::v1_1(
+        cell.iter()
+            .map(|s| {
+                let mut sw = SweepSpec::square(s.number, s.current.len());
+                sw.stimulus = s.current.iter().map(|i| (i * 1e12) as f32).collect();
+                sw.response = s.voltage.iter().map(|v| (v * 1e3) as f32).collect();
+                sw.rate = RATE;
+                sw
+            })
+            .collect(),
+    );
+    let nwb = d.join("cell.nwb");
+    write_nwb(&nwb, &spec);
+    let sweeps = d.join("ephys_sweeps.json");
+    std::fs::write(&sweeps, sweep_table(&cell).to_string()).unwrap();
+    (nwb, sweeps)
+}
+
+fn args<'a>(nwb: &'a Path, sweeps: &'a Path) -> Vec<&'a str> {
+    vec![
+        "fit",
+        "--nwb",
+        nwb.to_str().unwrap(),
+        "--sweeps",
+        sweeps.to_str().unwrap(),
+        "--output",
+        "out",
+        "--stage",
+        "optimize",
+        "--levels",
+        "GLIF1",
+        "--seed",
+        "7",
+        "--restarts",
+        "1x2",
+    ]
+}
+
+#[test]
+fn optimizes_glif1_and_allensdk_loads_and_runs_the_config() {
+    let d = dir("fit-optimize");
+    let (nwb, sweeps) = write_cell(&d);
+    let o = glif(&args(&nwb, &sweeps), &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("GLIF1_neuron_config.json (th_inf coefficient") && out.contains("seed 7"),
+        "{out}"
+    );
+    assert!(
+        !d.join("out/GLIF3_neuron_config.json").exists(),
+        "--levels GLIF1 wrote GLIF3"
+    );
+    let path = d.join("out/GLIF1_neuron_config.json");
+    let cfg: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let coeff = cfg["coeffs"]["th_inf"].as_f64().unwrap();
+    assert!(
+        coeff.is_finite() && coeff > 0.0,
+        "th_inf coefficient {coeff}"
+    );
+    const CHECK: &str = "cli/fit-optimize-allensdk";
+    let Some(python) = glif_reference::env::python(CHECK) else {
+        return;
+    };
+    let script = "import json,sys,numpy as np\n\
+        from allensdk.model.glif.glif_neuron import GlifNeuron\n\
+        n = GlifNeuron.from_dict(json.load(open(sys.argv[1])))\n\
+        r = n.run(np.full(20000, 3e-10))\n\
+        print(json.dumps({'coeff': n.coeffs['th_inf'], 'spikes': len(r['spike_time_steps'])}))\n";
+    let o = Command::new(python)
+        .args(["-c", script])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{CHECK}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let got: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        got["coeff"].as_f64(),
+        Some(coeff),
+        "AllenSDK read another coefficient"
+    );
+    glif_reference::env::record(
+        CHECK,
+        glif_reference::env::Outcome::Ran,
+        1,
+        &format!(
+            "GLIF1 config loaded by GlifNeuron.from_dict, {} spikes on 300 pA",
+            got["spikes"]
+        ),
+    );
+}
+
+#[test]
+fn an_interrupted_fit_writes_no_config() {
+    let d = dir("fit-optimize-sigint");
+    let (nwb, sweeps) = write_cell(&d);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_glif"))
+        .args(args(&nwb, &sweeps))
+        .current_dir(&d)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(
+        killed.success(),
+        "kill -INT failed (the fit ended before 1.5 s?)"
+    );
+    assert!(!status.success(), "the interrupted fit reported success");
+    let written: Vec<_> = std::fs::read_dir(d.join("out"))
+        .map(|r| r.map(|e| e.unwrap().file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        written
+            .iter()
+            .all(|n| !n.to_string_lossy().ends_with(".json")),
+        "an interrupted fit wrote {written:?}"
+    );
+}

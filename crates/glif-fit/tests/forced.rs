@@ -1,0 +1,404 @@
+//! Forced-spike runs and `MLIN_list_error` against AllenSDK's, recorded in
+//! `reference/fit/<cell>/optimizer.json` (`scripts/fit/allensdk_pipeline.py
+//! --part2`): for the committed cells `adapting` and `sparse`, every fitted
+//! level and `dt_multiplier` 100, 32 and 10 at coefficient 1.
+//!
+//! The Noise 1 currents are loaded by AllenSDK's own `load_sweeps` from the
+//! regenerated cell (`target/fit-cells/<cell>/cell.nwb`, written by
+//! `scripts/fit/make_cells.py` when missing) in the AllenSDK environment,
+//! as the reference run loaded them; the recorded spike indices are the
+//! reference's. Every array of every run is compared bit for bit: the short
+//! ones (per-spike values) whole, the long ones (voltage, threshold,
+//! after-spike currents: one value per step) by the SHA-256 of all their
+//! values and the 20 samples the reference stores. The MLIN value is
+//! compared bit for bit.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use glif_fit::forced::{ForcedNeuron, ForcedRun};
+use glif_fit::mlin::{mlin_list_error, MlinData};
+use glif_fit::optimizer::{run_many, RunManyOptions, ThInfError};
+use serde_json::Value;
+
+const CHECK: &str = "fit/forced";
+
+const LOAD: &str = r#"
+import json, sys, os, logging, warnings
+import numpy as np
+warnings.simplefilter("ignore")
+logging.disable(logging.CRITICAL)
+import allensdk.internal.model.glif.find_sweeps as fs
+from allensdk.internal.model.data_access import load_sweeps
+inp = json.load(sys.stdin)
+index = {s["sweep_number"]: s for s in json.load(open(inp["sweeps"]))}
+noise = fs.find_noise_sweeps(index)
+d = load_sweeps(inp["nwb"], noise["noise1"], inp["dt"], inp["cut"], inp["bessel"])
+out = []
+for k, c in enumerate(d["current"]):
+    assert c.dtype == np.float32, c.dtype
+    p = os.path.join(inp["dir"], "i%d.f32" % k)
+    c.astype("<f4").tofile(p)
+    out.append(p)
+print(json.dumps(out))
+"#;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The cell's NWB file and sweep table, regenerated when missing.
+fn cell_files(cell: &str) -> Option<(PathBuf, PathBuf)> {
+    let dir = repo().join("target/fit-cells").join(cell);
+    let (nwb, sweeps) = (dir.join("cell.nwb"), dir.join("ephys_sweeps.json"));
+    if !nwb.is_file() {
+        let python = glif_reference::env::python(CHECK)?;
+        let ok = std::process::Command::new(python)
+            .arg(repo().join("scripts/fit/make_cells.py"))
+            .arg("--out")
+            .arg(repo().join("target/fit-cells"))
+            .args(["--cells", cell, "--check"])
+            .status()
+            .expect("start make_cells.py")
+            .success();
+        assert!(ok, "make_cells.py failed for {cell}");
+    }
+    Some((nwb, sweeps))
+}
+
+/// The Noise 1 currents as AllenSDK's `load_sweeps` loads them for a level
+/// (its config's dt, cut and Bessel filter); `None` when the environment is
+/// missing outside CI.
+fn load_noise1(
+    check: &str,
+    nwb: &Path,
+    sweeps: &Path,
+    nc: &Value,
+    oc: &Value,
+    tmp: &Path,
+) -> Option<Vec<Vec<f32>>> {
+    let input = serde_json::json!({"nwb": nwb, "sweeps": sweeps, "dt": nc["dt"],
+        "cut": oc["cut"], "bessel": oc["bessel"], "dir": tmp});
+    let paths = common::oracle(check, LOAD, &input)?;
+    Some(
+        paths
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                std::fs::read(p.as_str().unwrap())
+                    .unwrap()
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+                    .collect()
+            })
+            .collect(),
+    )
+}
+
+fn spike_lists(rec: &Value) -> Vec<Vec<usize>> {
+    rec["noise1_spike_ind"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            a.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_u64().unwrap() as usize)
+                .collect()
+        })
+        .collect()
+}
+
+fn mlin_data(oc: &Value) -> MlinData {
+    MlinData {
+        sv: oc["error_function_data"]["sv_for_expsymm"]
+            .as_f64()
+            .unwrap(),
+        tau_from_ac: oc["error_function_data"]["tau_from_AC"].as_f64().unwrap(),
+    }
+}
+
+fn read_json(p: &Path) -> Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())),
+    )
+    .unwrap()
+}
+
+fn bits_eq(a: f64, b: f64) -> bool {
+    a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+}
+
+/// Compares `got` with the reference's record of an array (whole, or a
+/// digest and samples); returns a description of the first difference.
+fn compare(what: &str, got: &[f64], want: &Value) -> Result<(), String> {
+    if let Some(d) = want.get("array") {
+        let d = &d;
+        let len = d["len"].as_u64().unwrap() as usize;
+        if len != got.len() {
+            return Err(format!("{what}: {} values, AllenSDK {len}", got.len()));
+        }
+        for (k, v) in d["samples"].as_object().unwrap() {
+            let i: usize = k.parse().unwrap();
+            let w = v.as_f64().unwrap_or(f64::NAN);
+            if !bits_eq(got[i], w) {
+                return Err(format!("{what}[{i}] = {:e}, AllenSDK {w:e}", got[i]));
+            }
+        }
+        let bytes: Vec<u8> = got.iter().flat_map(|x| x.to_le_bytes()).collect();
+        let h: String = glif_io::nest::sha256(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        if h != d["sha256_f64le"].as_str().unwrap() {
+            return Err(format!("{what}: SHA-256 differs (the samples agree)"));
+        }
+        return Ok(());
+    }
+    let w = want.as_array().unwrap();
+    if w.len() != got.len() {
+        return Err(format!(
+            "{what}: {} values, AllenSDK {}",
+            got.len(),
+            w.len()
+        ));
+    }
+    for (i, (g, w)) in got.iter().zip(w).enumerate() {
+        let w = w.as_f64().unwrap_or(f64::NAN);
+        if !bits_eq(*g, w) {
+            return Err(format!("{what}[{i}] = {g:e}, AllenSDK {w:e}"));
+        }
+    }
+    Ok(())
+}
+
+fn compare_run(sweep: usize, r: &ForcedRun, want: &Value, problems: &mut Vec<String>) {
+    let fields: [(&str, &[f64]); 11] = [
+        ("voltage", &r.voltage),
+        ("threshold", &r.threshold),
+        ("AScurrent_matrix", &r.asc_matrix),
+        ("grid_ISI", &r.grid_isi),
+        ("interpolated_ISI", &r.interpolated_isi),
+        ("grid_model_spike_times", &r.grid_model_spike_times),
+        (
+            "interpolated_model_spike_times",
+            &r.interpolated_model_spike_times,
+        ),
+        ("grid_model_spike_voltages", &r.grid_model_spike_voltages),
+        (
+            "interpolated_model_spike_voltages",
+            &r.interpolated_model_spike_voltages,
+        ),
+        (
+            "grid_bio_spike_model_voltage",
+            &r.grid_bio_spike_model_voltage,
+        ),
+        (
+            "grid_bio_spike_model_threshold",
+            &r.grid_bio_spike_model_threshold,
+        ),
+    ];
+    for (name, got) in fields {
+        if let Err(e) = compare(&format!("sweep {sweep} {name}"), got, &want[name][sweep]) {
+            problems.push(e);
+        }
+    }
+}
+
+#[test]
+fn forced_runs_and_mlin_match_allensdk_on_the_committed_cells() {
+    let mut cases = 0;
+    let mut problems = Vec::new();
+    for cell in ["adapting", "sparse"] {
+        let refdir = repo().join("reference/fit").join(cell);
+        let reference = read_json(&refdir.join("optimizer.json"));
+        let Some((nwb, sweeps)) = cell_files(cell) else {
+            return;
+        };
+        let tmp =
+            std::env::temp_dir().join(format!("glif-fit-forced-{}-{cell}", std::process::id()));
+        std::fs::create_dir_all(&tmp).unwrap();
+        let mut loaded: Option<(String, Vec<Vec<f32>>)> = None;
+        for (level, rec) in reference.as_object().unwrap() {
+            let nc = read_json(&refdir.join(format!("{level}_neuron_config.json")));
+            let oc = read_json(&refdir.join(format!("{level}_optimizer_config.json")));
+            let key = format!("{} {} {}", nc["dt"], oc["bessel"], oc["cut"]);
+            if loaded.as_ref().map(|l| &l.0) != Some(&key) {
+                let Some(currents) = load_noise1(CHECK, &nwb, &sweeps, &nc, &oc, &tmp) else {
+                    return;
+                };
+                loaded = Some((key, currents));
+            }
+            let currents = &loaded.as_ref().unwrap().1;
+            let spikes = spike_lists(rec);
+            let data = mlin_data(&oc);
+            for (mult, f) in rec["forced"].as_object().unwrap() {
+                let mut neuron = ForcedNeuron::from_config(&nc).unwrap();
+                neuron.set_dt_multiplier(mult.parse().unwrap()).unwrap();
+                let runs: Vec<ForcedRun> = currents
+                    .iter()
+                    .zip(&spikes)
+                    .map(|(i, s)| neuron.run(i, s, &f64::exp).unwrap())
+                    .collect();
+                let before = problems.len();
+                for (k, r) in runs.iter().enumerate() {
+                    compare_run(k, r, &f["run"], &mut problems);
+                }
+                let sw: Vec<(&[usize], &[f64], &[f64])> = runs
+                    .iter()
+                    .zip(&spikes)
+                    .map(|(r, s)| (s.as_slice(), r.voltage.as_slice(), r.threshold.as_slice()))
+                    .collect();
+                let got = mlin_list_error(&sw, neuron.spike_cut_length, neuron.dt, data).unwrap();
+                let want = f["MLIN_list_error"].as_f64().unwrap();
+                if !bits_eq(got, want) {
+                    problems.push(format!("MLIN_list_error = {got:e}, AllenSDK {want:e}"));
+                }
+                for p in &mut problems[before..] {
+                    *p = format!("{cell} {level} x{mult}: {p}");
+                }
+                cases += 1;
+            }
+        }
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    assert!(
+        problems.is_empty(),
+        "{} differences:\n{}",
+        problems.len(),
+        problems[..problems.len().min(40)].join("\n")
+    );
+    assert_eq!(cases, 30, "5 levels x 3 multipliers x 2 cells");
+    glif_reference::env::record(
+        CHECK,
+        glif_reference::env::Outcome::Ran,
+        cases,
+        "every array of every forced run and every MLIN value bit for bit",
+    );
+}
+
+/// `GlifOptimizer.run_many(seed)` as `allensdk_pipeline.py --run-many-only
+/// CELL:LEVEL:SEED:OUTER:INNER` recorded it
+/// (`reference/fit/<cell>/run_many_<level>_s<seed>_o<outer>_i<inner>.json`):
+/// the same evaluations (coefficient, dt_multiplier, MLIN) in the same
+/// order, the same restarts and the same best coefficient, all bit for bit.
+#[test]
+fn run_many_takes_allensdks_path_evaluation_by_evaluation() {
+    const CHECK_RM: &str = "fit/run-many";
+    let mut records = Vec::new();
+    for cell in ["adapting", "sparse"] {
+        let dir = repo().join("reference/fit").join(cell);
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            if name.starts_with("run_many_") && name.ends_with(".json") {
+                records.push((cell, dir.join(name)));
+            }
+        }
+    }
+    records.sort();
+    assert!(!records.is_empty(), "no run_many record in reference/fit");
+    let mut evaluations = 0;
+    for (cell, path) in &records {
+        let rec = read_json(path);
+        let level = path
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .split('_')
+            .nth(2)
+            .unwrap()
+            .to_string();
+        let refdir = repo().join("reference/fit").join(cell);
+        let nc = read_json(&refdir.join(format!("{level}_neuron_config.json")));
+        let oc = read_json(&refdir.join(format!("{level}_optimizer_config.json")));
+        let Some((nwb, sweeps)) = cell_files(cell) else {
+            return;
+        };
+        let tmp =
+            std::env::temp_dir().join(format!("glif-fit-run-many-{}-{cell}", std::process::id()));
+        std::fs::create_dir_all(&tmp).unwrap();
+        let Some(currents) = load_noise1(CHECK_RM, &nwb, &sweeps, &nc, &oc, &tmp) else {
+            return;
+        };
+        let _ = std::fs::remove_dir_all(&tmp);
+        let spikes = spike_lists(&rec);
+        let rm = &rec["run_many"];
+        let opts = RunManyOptions {
+            outer_iterations: rm["outer_iterations"].as_u64().unwrap() as usize,
+            inner_iterations: rm["inner_iterations"].as_u64().unwrap() as usize,
+            sigma_outer: oc["sigma_outer"].as_f64().unwrap(),
+            sigma_inner: oc["sigma_inner"].as_f64().unwrap(),
+            xtol: oc["xtol"].as_f64().unwrap(),
+            ftol: oc["ftol"].as_f64().unwrap(),
+            internal_iterations: oc["internal_iterations"].as_u64().unwrap(),
+            init_params: vec![1.0],
+            seed: rm["seed"].as_u64().unwrap() as u32,
+        };
+        let mut err = ThInfError {
+            neuron: ForcedNeuron::from_config(&nc).unwrap(),
+            stimuli: currents.iter().map(Vec::as_slice).collect(),
+            spikes: spikes.iter().map(Vec::as_slice).collect(),
+            data: mlin_data(&oc),
+        };
+        let got = run_many(|x, m| err.evaluate(x, m), &opts, |_, _| true).unwrap();
+        let want = rm["evaluations"].as_array().unwrap();
+        for (k, (g, w)) in got.evaluations.iter().zip(want).enumerate() {
+            let wx = common::floats(&w["x"]);
+            let we = w["error"].as_f64().unwrap();
+            assert!(
+                g.x.len() == wx.len()
+                    && g.x.iter().zip(&wx).all(|(a, b)| bits_eq(*a, *b))
+                    && g.dt_multiplier as u64 == w["dt_multiplier"].as_u64().unwrap()
+                    && bits_eq(g.error, we),
+                "{cell} {level} evaluation {k}: x {:?} x{} error {:e}; AllenSDK x {wx:?} x{} error {we:e}",
+                g.x,
+                g.dt_multiplier,
+                g.error,
+                w["dt_multiplier"]
+            );
+        }
+        assert_eq!(
+            got.evaluations.len(),
+            want.len(),
+            "{cell} {level}: number of evaluations"
+        );
+        let info = rm["iteration_info"].as_array().unwrap();
+        assert_eq!(got.restarts.len(), info.len());
+        for (g, w) in got.restarts.iter().zip(info) {
+            for (a, b) in [
+                (&g.in_params, &w["in_params"]),
+                (&g.out_params, &w["out_params"]),
+            ] {
+                let b = common::floats(b);
+                assert!(
+                    a.iter().zip(&b).all(|(x, y)| bits_eq(*x, *y)) && a.len() == b.len(),
+                    "{cell} {level}: restart {a:?} vs {b:?}"
+                );
+            }
+            assert!(bits_eq(g.error, w["error"].as_f64().unwrap()));
+        }
+        let best = common::floats(&rm["best_params"]);
+        assert!(
+            got.best_params
+                .iter()
+                .zip(&best)
+                .all(|(x, y)| bits_eq(*x, *y)),
+            "{cell} {level}: best {:?} vs {best:?}",
+            got.best_params
+        );
+        evaluations += got.evaluations.len();
+    }
+    glif_reference::env::record(
+        CHECK_RM,
+        glif_reference::env::Outcome::Ran,
+        evaluations,
+        &format!(
+            "{} run_many records, every evaluation, restart and best coefficient bit for bit",
+            records.len()
+        ),
+    );
+}
