@@ -10,7 +10,6 @@ use glif_io::nest::{
     allen_to_nest, NestModel, NestParams, NestPrecision, NestRun, SpikeInput, StepCurrent,
     SynapseParams,
 };
-use glif_io::{Error, ErrorKind};
 use numpy::PyArray1;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -20,20 +19,9 @@ use crate::convert;
 use crate::errors::GlifError;
 use crate::info::any_config;
 
-/// glif-io names a run's settings as `glif nest` spells them
-/// (`--resolution`); from Python they are arguments (`resolution`).
-fn argument_names(mut e: Error) -> Error {
-    if let ErrorKind::Invalid { path, .. } = &mut e.kind {
-        if let Some(arg) = path.strip_prefix("--") {
-            *path = arg.to_string();
-        }
-    }
-    e
-}
-
 fn model_named(model: &str) -> PyResult<NestModel> {
     // An unknown name is a bad value (ValueError), though not a number.
-    NestModel::from_name(model).map_err(|e| PyValueError::new_err(argument_names(e).to_string()))
+    NestModel::from_name(model).map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
 /// to_nest(config, model="glif_psc", model_id=None, tau_syn=None, tau_syn_slow=None, amp_slow=None, e_rev=None) -> dict
@@ -123,8 +111,8 @@ pub fn nest_run<'py>(
         exp: glif_io::nest::ExpSource::Std,
     };
     let out = py
-        .detach(|| glif_io::nest::run(&params, &run))
-        .map_err(|e| GlifError(argument_names(e)))?;
+        .detach(|| glif_io::nest::run_nest(&params, &run))
+        .map_err(|e| GlifError(e))?;
     let d = PyDict::new(py);
     d.set_item("times", PyArray1::from_vec(py, out.times))?;
     for (name, series) in out.series {
