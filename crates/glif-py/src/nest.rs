@@ -112,7 +112,7 @@ pub fn nest_run<'py>(
     };
     let out = py
         .detach(|| glif_io::nest::run_nest(&params, &run))
-        .map_err(|e| GlifError(e))?;
+        .map_err(GlifError)?;
     let d = PyDict::new(py);
     d.set_item("times", PyArray1::from_vec(py, out.times))?;
     for (name, series) in out.series {
