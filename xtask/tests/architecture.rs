@@ -973,6 +973,16 @@ fn each_capability_lives_where_the_architecture_says() {
             "crates/glif-py/src",
             "the Python package's function of AllenSDK's name, which calls glif-io's",
         ),
+        (
+            "run_many",
+            "crates/glif-fit/src/optimizer.rs",
+            "AllenSDK's GlifOptimizer.run_many (the optimizer's restarts), not the Python package's run_many of many models",
+        ),
+        (
+            "run_many",
+            "crates/glif-py/src",
+            "the Python package's run_many of many models (AllenSDK's name), not the optimizer's GlifOptimizer.run_many",
+        ),
     ];
     let root = workspace_root();
     let defs = definitions();
