@@ -28,6 +28,7 @@ mod convert;
 mod custom;
 mod engine;
 mod errors;
+mod interrupt;
 mod many;
 #[cfg(feature = "nwb")]
 mod nwb;

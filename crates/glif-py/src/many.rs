@@ -11,8 +11,9 @@ use glif_io::{AnyModel, NeuronConfig, Precision, RunEnd, RunResult};
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
-use crate::engine::{result_dict, ExpSource, Output};
+use crate::engine::{first_non_finite, result_dict, run_error, ExpSource, Output};
 use crate::errors::GlifError;
+use crate::interrupt;
 use glif_io::Record;
 
 /// The stimulus of a batch: one shared by every model, or one per model.
@@ -119,6 +120,7 @@ pub fn run_many(
         precision: Precision::F64,
         record,
         threads,
+        stop: None,
     };
     let total: u64 = match &stimuli {
         Stimuli::Shared(s) => (s.len()? * entries.len()) as u64,
@@ -139,15 +141,21 @@ pub fn run_many(
             }
         }
     };
-    let runs = match &stimuli {
-        Stimuli::Shared(s) => {
-            let s = s.as_slice()?;
-            py.detach(|| batch::run_batch_with_exp(entries, s, &options, exp_fn, &report))
+    // The GIL released, stopped by Ctrl-C between chunks (`interrupt`).
+    let shared = match &stimuli {
+        Stimuli::Shared(s) => Some(s.as_slice()?),
+        Stimuli::Each(_) => None,
+    };
+    let runs = interrupt::interruptible(py, total, |stop| {
+        let options = BatchOptions {
+            stop: Some(stop),
+            ..options
+        };
+        match shared {
+            Some(s) => batch::run_batch_with_exp(entries, s, &options, exp_fn, &report),
+            None => batch::run_batch_each(entries, &kept, &options, exp_fn, &report),
         }
-        Stimuli::Each(_) => {
-            py.detach(|| batch::run_batch_each(entries, &kept, &options, exp_fn, &report))
-        }
-    }
+    })?
     .map_err(GlifError)?;
     if let Some(e) = callback_error
         .into_inner()
@@ -156,12 +164,25 @@ pub fn run_many(
         return Err(e);
     }
     let mut runs = runs.into_iter();
+    let mut kept = kept.into_iter();
     slots
         .into_iter()
-        .map(|slot| match slot {
+        .enumerate()
+        .map(|(i, slot)| match slot {
             Some(e) => Ok(e.into_value(py).into_any()),
             None => match runs.next().map(|run| run.result) {
-                Some(Ok(r)) => outcome(py, r, record),
+                Some(Ok(r)) => {
+                    // The stimulus this model ran on, and its name in
+                    // run_many's arguments.
+                    let (samples, name) = match shared {
+                        Some(s) => (s, "stimulus_or_stimuli".to_string()),
+                        None => (
+                            kept.next().unwrap_or_default(),
+                            format!("stimulus_or_stimuli[{i}]"),
+                        ),
+                    };
+                    outcome(py, r, record, samples, &name)
+                }
                 Some(Err(e)) => Ok(PyErr::from(GlifError(e)).into_value(py).into_any()),
                 None => Err(pyo3::exceptions::PyRuntimeError::new_err(
                     "run_many: the batch runner returned fewer results than models",
@@ -171,10 +192,18 @@ pub fn run_many(
         .collect()
 }
 
-/// One model's result dict, or the exception its run stopped with.
-fn outcome(py: Python<'_>, r: RunResult, record: Record) -> PyResult<Py<PyAny>> {
+/// One model's result dict, or the exception its run on `samples` (the
+/// argument `name`) stopped with.
+fn outcome(
+    py: Python<'_>,
+    r: RunResult,
+    record: Record,
+    samples: &[f64],
+    name: &str,
+) -> PyResult<Py<PyAny>> {
     if let RunEnd::Failed(e) = r.end {
-        return Ok(PyErr::from(GlifError::from(e)).into_value(py).into_any());
+        let err = run_error(e, name, || first_non_finite(samples.iter().copied(), e));
+        return Ok(err.into_value(py).into_any());
     }
     let output = match record {
         Record::All => Output::All(r),
