@@ -14,6 +14,7 @@ use pyo3::types::PyDict;
 use crate::custom::{with_rule, PyVoltageReset};
 use crate::errors::GlifError;
 use crate::interrupt::{self, Checked};
+use glif_io::model::ExpTable;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Where the per-`dt` constants' exponentials come from.
@@ -50,22 +51,25 @@ pub fn parse_record(name: &str) -> PyResult<Record> {
 
 /// The exponentials of the model's constants: `numpy.exp` evaluated on the
 /// arguments glif-io says the model needs, as (argument, value) pairs.
-pub fn numpy_exp_table(py: Python<'_>, config: &NeuronConfig) -> PyResult<Vec<(f64, f64)>> {
+pub fn numpy_exp_table(py: Python<'_>, config: &NeuronConfig) -> PyResult<ExpTable> {
     let args = AnyModel::<f64>::exp_arguments(config).map_err(GlifError)?;
+    numpy_exp(py, args)
+}
+
+/// glif-io's [`ExpTable`] of `numpy.exp` over `args`, evaluated in one call
+/// (numpy evaluates each element of an array as it would the scalar).
+pub fn numpy_exp(py: Python<'_>, args: Vec<f64>) -> PyResult<ExpTable> {
     let numpy = py.import("numpy")?;
     let x = PyArray1::from_vec(py, args.clone());
     let y = numpy.getattr("exp")?.call1((x,))?;
     let values: Vec<f64> = y.call_method0("tolist")?.extract()?;
-    Ok(args.into_iter().zip(values).collect())
+    Ok(ExpTable::from_pairs(args.into_iter().zip(values)))
 }
 
 /// Looks `x` up in `table` (bit for bit); arguments outside the table (none:
 /// the table holds every argument the model asks for) fall back to libm.
-fn lookup(table: &[(f64, f64)], x: f64) -> f64 {
-    table
-        .iter()
-        .find(|(a, _)| a.to_bits() == x.to_bits())
-        .map_or_else(|| x.exp(), |&(_, y)| y)
+fn lookup(table: &ExpTable, x: f64) -> f64 {
+    table.get(x).unwrap_or_else(|| x.exp())
 }
 
 /// The stimulus as the engine reads it: numpy memory borrowed in place
@@ -251,10 +255,7 @@ pub fn build_model(
     exp: ExpSource,
 ) -> PyResult<AnyModel<f64>> {
     let model = match exp {
-        ExpSource::Numpy => {
-            let table = numpy_exp_table(py, config)?;
-            AnyModel::<f64>::with_exp(config, &|x| lookup(&table, x))
-        }
+        ExpSource::Numpy => numpy_exp_table(py, config)?.model(config),
         ExpSource::Libm => AnyModel::<f64>::new(config),
     };
     Ok(model.map_err(GlifError)?)

@@ -2,13 +2,13 @@
 //! (`glif_io::batch`), the GIL released while it runs, one result dict or
 //! one exception object per model.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use glif_io::batch::{self, BatchOptions, Entry};
+use glif_io::model::ExpTable;
 use glif_io::{AnyModel, NeuronConfig, Precision, RunEnd, RunResult};
-use numpy::{PyArray1, PyReadonlyArray1};
+use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 
 use crate::engine::{first_non_finite, result_dict, run_error, ExpSource, Output};
@@ -26,7 +26,7 @@ pub enum Stimuli<'py> {
 
 /// `numpy.exp` of every argument the models of `entries` ask for at `dt`,
 /// evaluated in one call, keyed by the argument's bits.
-fn numpy_exp_table(py: Python<'_>, entries: &[Entry], dt: f64) -> PyResult<HashMap<u64, f64>> {
+fn numpy_exp_table(py: Python<'_>, entries: &[Entry], dt: f64) -> PyResult<ExpTable> {
     let mut args: Vec<f64> = Vec::new();
     let mut seen: std::collections::HashSet<u64> = std::collections::HashSet::new();
     for e in entries {
@@ -44,16 +44,7 @@ fn numpy_exp_table(py: Python<'_>, entries: &[Entry], dt: f64) -> PyResult<HashM
             }
         }
     }
-    let numpy = py.import("numpy")?;
-    let y = numpy
-        .getattr("exp")?
-        .call1((PyArray1::from_vec(py, args.clone()),))?;
-    let values: Vec<f64> = y.call_method0("tolist")?.extract()?;
-    Ok(args
-        .into_iter()
-        .zip(values)
-        .map(|(x, v)| (x.to_bits(), v))
-        .collect())
+    crate::engine::numpy_exp(py, args)
 }
 
 /// Runs `configs` (parsed configs, or the exception that stopped each) on
@@ -109,8 +100,8 @@ pub fn run_many(
         ExpSource::Numpy => Some(numpy_exp_table(py, &entries, dt)?),
         ExpSource::Libm => None,
     };
-    let lookup = |x: f64| match table.as_ref().and_then(|t| t.get(&x.to_bits())) {
-        Some(&y) => y,
+    let lookup = |x: f64| match table.as_ref().and_then(|t| t.get(x)) {
+        Some(y) => y,
         // Unreachable: the table holds every argument the models ask for.
         None => glif_core::Float::exp(x),
     };
