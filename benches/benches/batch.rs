@@ -25,6 +25,7 @@ fn bench_batch(c: &mut Criterion) {
     for threads in [1, 2] {
         let options = BatchOptions {
             threads: Some(threads),
+            stop: None,
             ..BatchOptions::new(DT)
         };
         group.bench_function(format!("threads_{threads}"), |b| {

@@ -179,6 +179,7 @@ pub fn run(a: BatchArgs) -> Result<u8, CliError> {
         precision: a.precision,
         record: Record::Spikes,
         threads: a.threads,
+        stop: None,
     };
     let out = &a.output;
     let spikes_path = a.spikes.as_deref();

@@ -129,6 +129,7 @@ pub fn run(a: SweepsArgs) -> Result<u8, CliError> {
         spike_cut_value: a.spike_cut_value,
         spike_cut_length: a.spike_cut_length,
         precision: a.precision,
+        stop: None,
     };
     let results = nwb::simulate_neuron(
         &a.nwb,
@@ -155,6 +156,7 @@ pub fn run(a: SweepsArgs) -> Result<u8, CliError> {
     .map_err(|e| match e {
         SimulateError::Config(e) => CliError::reading(e),
         SimulateError::Input(e) => CliError::input(e.to_string()),
+        SimulateError::Stopped => CliError::input(e.to_string()),
         SimulateError::Output(e) => match (e.kind(), &a.output) {
             (nwb::NwbErrorKind::OutputExists, Some(out)) => CliError::input(format!(
                 "{}: the file exists; give --force to replace it",

@@ -61,6 +61,7 @@ fn every_model_gives_what_it_gives_alone() {
                 precision,
                 record,
                 threads: Some(2),
+                stop: None,
                 ..BatchOptions::new(DT)
             };
             let done = std::sync::atomic::AtomicU64::new(0);
@@ -148,6 +149,7 @@ fn run_batch_with_exp_builds_every_model_with_the_given_exp() {
     let options = BatchOptions {
         record: Record::All,
         threads: Some(2),
+        stop: None,
         ..BatchOptions::new(DT)
     };
     let runs = batch::run_batch_with_exp(
@@ -186,6 +188,7 @@ fn run_batch_each_runs_every_model_on_its_own_stimulus() {
         let options = BatchOptions {
             record,
             threads: Some(2),
+            stop: None,
             ..BatchOptions::new(DT)
         };
         let done = std::sync::atomic::AtomicU64::new(0);

@@ -72,6 +72,7 @@ fn a_streamed_batch_holds_one_window_of_results() {
     let stimulus = stimulus::square(DT, 0.01, 0.002, 0.008, 4e-10).unwrap();
     let options = BatchOptions {
         threads: Some(2),
+        stop: None,
         ..BatchOptions::new(DT)
     };
     let dir = std::env::temp_dir().join(format!("glif-batch-memory-{}", std::process::id()));

@@ -65,6 +65,7 @@ fn streamed_summaries_equal_the_all_in_memory_ones() {
     for threads in [1, 2] {
         let options = BatchOptions {
             threads: Some(threads),
+            stop: None,
             ..BatchOptions::new(DT)
         };
         let csv = f(&format!("s{threads}.csv"));

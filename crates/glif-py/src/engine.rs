@@ -13,6 +13,9 @@ use pyo3::types::PyDict;
 
 use crate::custom::{with_rule, PyVoltageReset};
 use crate::errors::GlifError;
+use crate::interrupt::{self, Checked};
+use glif_io::model::ExpTable;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Where the per-`dt` constants' exponentials come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,22 +51,25 @@ pub fn parse_record(name: &str) -> PyResult<Record> {
 
 /// The exponentials of the model's constants: `numpy.exp` evaluated on the
 /// arguments glif-io says the model needs, as (argument, value) pairs.
-pub fn numpy_exp_table(py: Python<'_>, config: &NeuronConfig) -> PyResult<Vec<(f64, f64)>> {
+pub fn numpy_exp_table(py: Python<'_>, config: &NeuronConfig) -> PyResult<ExpTable> {
     let args = AnyModel::<f64>::exp_arguments(config).map_err(GlifError)?;
+    numpy_exp(py, args)
+}
+
+/// glif-io's [`ExpTable`] of `numpy.exp` over `args`, evaluated in one call
+/// (numpy evaluates each element of an array as it would the scalar).
+pub fn numpy_exp(py: Python<'_>, args: Vec<f64>) -> PyResult<ExpTable> {
     let numpy = py.import("numpy")?;
     let x = PyArray1::from_vec(py, args.clone());
     let y = numpy.getattr("exp")?.call1((x,))?;
     let values: Vec<f64> = y.call_method0("tolist")?.extract()?;
-    Ok(args.into_iter().zip(values).collect())
+    Ok(ExpTable::from_pairs(args.into_iter().zip(values)))
 }
 
 /// Looks `x` up in `table` (bit for bit); arguments outside the table (none:
 /// the table holds every argument the model asks for) fall back to libm.
-fn lookup(table: &[(f64, f64)], x: f64) -> f64 {
-    table
-        .iter()
-        .find(|(a, _)| a.to_bits() == x.to_bits())
-        .map_or_else(|| x.exp(), |&(_, y)| y)
+fn lookup(table: &ExpTable, x: f64) -> f64 {
+    table.get(x).unwrap_or_else(|| x.exp())
 }
 
 /// The stimulus as the engine reads it: numpy memory borrowed in place
@@ -127,28 +133,33 @@ impl Output {
     }
 }
 
-fn run_any(model: &AnyModel<f64>, input: &Input<'_>, record: Record) -> Output {
+/// Runs `model` over `input`, looking at `stop` between chunks (a stopped
+/// run's output is incomplete: the caller drops it).
+fn run_any(model: &AnyModel<f64>, input: &Input<'_>, record: Record, stop: &AtomicBool) -> Output {
     let n = input.len();
+    let stop = || stop.load(Ordering::Relaxed);
     match record {
         Record::All => {
             let mut result = RunResult::new(model.asc_count(), n);
-            result.end = with_samples!(input, it => RunEnd::from(model.run_iter(it, &mut result)));
+            result.end = with_samples!(input, it => RunEnd::from(model.run_iter(Checked::new(it, stop), &mut result)));
             Output::All(result)
         }
         Record::Spikes => {
             let mut spikes = SpikeTrain::default();
-            spikes.end = with_samples!(input, it => RunEnd::from(model.run_iter(it, &mut spikes)));
+            spikes.end = with_samples!(input, it => RunEnd::from(model.run_iter(Checked::new(it, stop), &mut spikes)));
             Output::Spikes(spikes)
         }
     }
 }
 
-/// Runs with a Python voltage reset for each supported number of currents.
+/// Runs with a Python voltage reset for each supported number of currents,
+/// asking `stop` between chunks (a stopped run's output is incomplete).
 fn run_custom(
     config: &NeuronConfig,
     exp: &dyn Fn(f64) -> f64,
     input: &Input<'_>,
     record: Record,
+    stop: &mut dyn FnMut() -> bool,
 ) -> Result<Output, GlifError> {
     macro_rules! go {
         ($n:literal) => {{
@@ -157,12 +168,12 @@ fn run_custom(
             Ok(match record {
                 Record::All => {
                     let mut result = RunResult::new($n, n);
-                    result.end = with_samples!(input, it => RunEnd::from(model.neuron().run_iter(it, &mut result)));
+                    result.end = with_samples!(input, it => RunEnd::from(model.neuron().run_iter(Checked::new(it, &mut *stop), &mut result)));
                     Output::All(result)
                 }
                 Record::Spikes => {
                     let mut spikes = SpikeTrain::default();
-                    spikes.end = with_samples!(input, it => RunEnd::from(model.neuron().run_iter(it, &mut spikes)));
+                    spikes.end = with_samples!(input, it => RunEnd::from(model.neuron().run_iter(Checked::new(it, &mut *stop), &mut spikes)));
                     Output::Spikes(spikes)
                 }
             })
@@ -244,10 +255,7 @@ pub fn build_model(
     exp: ExpSource,
 ) -> PyResult<AnyModel<f64>> {
     let model = match exp {
-        ExpSource::Numpy => {
-            let table = numpy_exp_table(py, config)?;
-            AnyModel::<f64>::with_exp(config, &|x| lookup(&table, x))
-        }
+        ExpSource::Numpy => numpy_exp_table(py, config)?.model(config),
         ExpSource::Libm => AnyModel::<f64>::new(config),
     };
     Ok(model.map_err(GlifError)?)
@@ -271,22 +279,87 @@ pub fn run<'py>(
         Some(t) => lookup(t, x),
         None => x.exp(),
     };
-    let output = with_input(py, stim, |input| match custom_voltage_reset {
-        None => {
-            let model = AnyModel::<f64>::with_exp(config, &exp_fn).map_err(GlifError)?;
-            // The engine touches no Python object: release the GIL.
-            Ok(py.detach(|| run_any(&model, &input, record)))
+    let output = with_input(py, stim, |input| {
+        let output = match custom_voltage_reset {
+            None => {
+                let model = AnyModel::<f64>::with_exp(config, &exp_fn).map_err(GlifError)?;
+                // The engine touches no Python object: release the GIL (and
+                // stop at Ctrl-C: see `interrupt`).
+                let steps = input.len() as u64;
+                interrupt::interruptible(py, steps, |stop| run_any(&model, &input, record, &stop))?
+            }
+            // A Python rule needs the GIL at every spike: keep it, and run
+            // Python's signal handlers between chunks.
+            Some((method, neuron)) => {
+                let mut raised: Option<PyErr> = None;
+                let mut stop = || match py.check_signals() {
+                    Ok(()) => false,
+                    Err(e) => {
+                        raised = Some(e);
+                        true
+                    }
+                };
+                let out = with_rule(method, neuron, || {
+                    run_custom(config, &exp_fn, &input, record, &mut stop)
+                })?;
+                if let Some(e) = raised {
+                    return Err(e);
+                }
+                out?
+            }
+        };
+        match output.end() {
+            RunEnd::Failed(e) => Err(run_error(
+                e,
+                "stim",
+                || with_samples!(&input, it => first_non_finite(it, e)),
+            )),
+            _ => Ok(output),
         }
-        // A Python rule needs the GIL at every spike: keep it.
-        Some((method, neuron)) => with_rule(method, neuron, || {
-            run_custom(config, &exp_fn, &input, record)
-        })?
-        .map_err(PyErr::from),
     })?;
-    if let RunEnd::Failed(e) = output.end() {
-        return Err(GlifError::from(e).into());
-    }
     result_dict(py, output)
+}
+
+/// The first non-finite sample of `samples` at or before the step where
+/// the run stopped with a non-finite voltage or threshold, if any: (index,
+/// value).
+pub fn first_non_finite(
+    samples: impl Iterator<Item = f64>,
+    e: glif_core::RunError,
+) -> Option<(usize, f64)> {
+    let glif_core::RunError::NonFinite { step } = e else {
+        return None;
+    };
+    samples
+        .take(step.saturating_add(1))
+        .enumerate()
+        .find(|(_, x)| !x.is_finite())
+}
+
+/// The exception for a run that stopped with `e`: a non-finite stimulus
+/// sample (`bad()`: its index and value) is named as `argument[index]`
+/// with its value, as Python prints it; anything else is glif-io's message.
+pub fn run_error(
+    e: glif_core::RunError,
+    argument: &str,
+    bad: impl FnOnce() -> Option<(usize, f64)>,
+) -> PyErr {
+    match bad() {
+        Some((i, x)) => {
+            let shown = if x.is_nan() {
+                "nan"
+            } else if x > 0.0 {
+                "inf"
+            } else {
+                "-inf"
+            };
+            PyValueError::new_err(format!(
+                "{argument}[{i}]: found {shown}, expected a finite input current (A) in every \
+                 sample (the run stopped there)"
+            ))
+        }
+        None => GlifError::from(e).into(),
+    }
 }
 
 pub fn result_dict<'py>(py: Python<'py>, output: Output) -> PyResult<Bound<'py, PyDict>> {

@@ -30,6 +30,7 @@ mod engine;
 mod errors;
 mod ev;
 mod info;
+mod interrupt;
 mod many;
 mod nest;
 #[cfg(feature = "nwb")]

@@ -2,17 +2,18 @@
 //! (`glif_io::batch`), the GIL released while it runs, one result dict or
 //! one exception object per model.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use glif_io::batch::{self, BatchOptions, Entry};
+use glif_io::model::ExpTable;
 use glif_io::{AnyModel, NeuronConfig, Precision, RunEnd, RunResult};
-use numpy::{PyArray1, PyReadonlyArray1};
+use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 
-use crate::engine::{result_dict, ExpSource, Output};
+use crate::engine::{first_non_finite, result_dict, run_error, ExpSource, Output};
 use crate::errors::GlifError;
+use crate::interrupt;
 use glif_io::Record;
 
 /// The stimulus of a batch: one shared by every model, or one per model.
@@ -25,7 +26,7 @@ pub enum Stimuli<'py> {
 
 /// `numpy.exp` of every argument the models of `entries` ask for at `dt`,
 /// evaluated in one call, keyed by the argument's bits.
-fn numpy_exp_table(py: Python<'_>, entries: &[Entry], dt: f64) -> PyResult<HashMap<u64, f64>> {
+fn numpy_exp_table(py: Python<'_>, entries: &[Entry], dt: f64) -> PyResult<ExpTable> {
     let mut args: Vec<f64> = Vec::new();
     let mut seen: std::collections::HashSet<u64> = std::collections::HashSet::new();
     for e in entries {
@@ -43,16 +44,7 @@ fn numpy_exp_table(py: Python<'_>, entries: &[Entry], dt: f64) -> PyResult<HashM
             }
         }
     }
-    let numpy = py.import("numpy")?;
-    let y = numpy
-        .getattr("exp")?
-        .call1((PyArray1::from_vec(py, args.clone()),))?;
-    let values: Vec<f64> = y.call_method0("tolist")?.extract()?;
-    Ok(args
-        .into_iter()
-        .zip(values)
-        .map(|(x, v)| (x.to_bits(), v))
-        .collect())
+    crate::engine::numpy_exp(py, args)
 }
 
 /// Runs `configs` (parsed configs, or the exception that stopped each) on
@@ -108,8 +100,8 @@ pub fn run_many(
         ExpSource::Numpy => Some(numpy_exp_table(py, &entries, dt)?),
         ExpSource::Libm => None,
     };
-    let lookup = |x: f64| match table.as_ref().and_then(|t| t.get(&x.to_bits())) {
-        Some(&y) => y,
+    let lookup = |x: f64| match table.as_ref().and_then(|t| t.get(x)) {
+        Some(y) => y,
         // Unreachable: the table holds every argument the models ask for.
         None => glif_core::Float::exp(x),
     };
@@ -119,6 +111,7 @@ pub fn run_many(
         precision: Precision::F64,
         record,
         threads,
+        stop: None,
     };
     let total: u64 = match &stimuli {
         Stimuli::Shared(s) => (s.len()? * entries.len()) as u64,
@@ -139,15 +132,21 @@ pub fn run_many(
             }
         }
     };
-    let runs = match &stimuli {
-        Stimuli::Shared(s) => {
-            let s = s.as_slice()?;
-            py.detach(|| batch::run_batch_with_exp(entries, s, &options, exp_fn, &report))
+    // The GIL released, stopped by Ctrl-C between chunks (`interrupt`).
+    let shared = match &stimuli {
+        Stimuli::Shared(s) => Some(s.as_slice()?),
+        Stimuli::Each(_) => None,
+    };
+    let runs = interrupt::interruptible(py, total, |stop| {
+        let options = BatchOptions {
+            stop: Some(stop),
+            ..options
+        };
+        match shared {
+            Some(s) => batch::run_batch_with_exp(entries, s, &options, exp_fn, &report),
+            None => batch::run_batch_each(entries, &kept, &options, exp_fn, &report),
         }
-        Stimuli::Each(_) => {
-            py.detach(|| batch::run_batch_each(entries, &kept, &options, exp_fn, &report))
-        }
-    }
+    })?
     .map_err(GlifError)?;
     if let Some(e) = callback_error
         .into_inner()
@@ -156,12 +155,25 @@ pub fn run_many(
         return Err(e);
     }
     let mut runs = runs.into_iter();
+    let mut kept = kept.into_iter();
     slots
         .into_iter()
-        .map(|slot| match slot {
+        .enumerate()
+        .map(|(i, slot)| match slot {
             Some(e) => Ok(e.into_value(py).into_any()),
             None => match runs.next().map(|run| run.result) {
-                Some(Ok(r)) => outcome(py, r, record),
+                Some(Ok(r)) => {
+                    // The stimulus this model ran on, and its name in
+                    // run_many's arguments.
+                    let (samples, name) = match shared {
+                        Some(s) => (s, "stimulus_or_stimuli".to_string()),
+                        None => (
+                            kept.next().unwrap_or_default(),
+                            format!("stimulus_or_stimuli[{i}]"),
+                        ),
+                    };
+                    outcome(py, r, record, samples, &name)
+                }
                 Some(Err(e)) => Ok(PyErr::from(GlifError(e)).into_value(py).into_any()),
                 None => Err(pyo3::exceptions::PyRuntimeError::new_err(
                     "run_many: the batch runner returned fewer results than models",
@@ -171,10 +183,18 @@ pub fn run_many(
         .collect()
 }
 
-/// One model's result dict, or the exception its run stopped with.
-fn outcome(py: Python<'_>, r: RunResult, record: Record) -> PyResult<Py<PyAny>> {
+/// One model's result dict, or the exception its run on `samples` (the
+/// argument `name`) stopped with.
+fn outcome(
+    py: Python<'_>,
+    r: RunResult,
+    record: Record,
+    samples: &[f64],
+    name: &str,
+) -> PyResult<Py<PyAny>> {
     if let RunEnd::Failed(e) = r.end {
-        return Ok(PyErr::from(GlifError::from(e)).into_value(py).into_any());
+        let err = run_error(e, name, || first_non_finite(samples.iter().copied(), e));
+        return Ok(err.into_value(py).into_any());
     }
     let output = match record {
         Record::All => Output::All(r),

@@ -11,12 +11,13 @@ use std::sync::Mutex;
 use glif_io::nwb::{self, NwbError, NwbErrorKind, NwbFile, StimulusUnit, SweepOptions};
 use glif_io::NeuronConfig;
 use numpy::PyArray1;
-use pyo3::exceptions::{PyKeyError, PyOSError, PyValueError};
+use pyo3::exceptions::{PyKeyError, PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::engine::ExpSource;
 use crate::errors::GlifError;
+use crate::interrupt;
 
 /// An NWB error as the exception h5py / AllenSDK would raise: a missing
 /// dataset or group is a KeyError, a bad value a ValueError, anything about
@@ -124,7 +125,13 @@ pub fn simulate_neuron(
     let eval = |x: f64| numpy.as_ref().map_or(x, |n| n.eval(x));
     let exp_fn: Option<glif_io::batch::Exp<'_>> = numpy.as_ref().map(|_| &eval as _);
     let (read, copy_to) = files(&input, &output);
-    let outcomes = py.detach(|| {
+    // Any sweep may be long: always run on a thread of its own, stopped by
+    // Ctrl-C between chunks (`interrupt`; nothing is written then).
+    let outcomes = interrupt::interruptible(py, u64::MAX, |stop| {
+        let options = SweepOptions {
+            stop: Some(stop),
+            ..options
+        };
         nwb::simulate_neuron_with_exp(
             &read,
             copy_to.as_deref(),
@@ -135,13 +142,15 @@ pub fn simulate_neuron(
             exp_fn,
             &|_| {},
         )
-    });
+    })?;
     if let Some(e) = numpy.and_then(|n| n.failed.into_inner().unwrap_or_else(|p| p.into_inner())) {
         return Err(e);
     }
     let outcomes = outcomes.map_err(|e| match e {
         nwb::SimulateError::Config(e) => PyErr::from(GlifError(e)),
         nwb::SimulateError::Input(e) | nwb::SimulateError::Output(e) => nwb_error(e),
+        // Only after an exception, which interruptible returned instead.
+        nwb::SimulateError::Stopped => PyRuntimeError::new_err("simulate_neuron: stopped"),
     })?;
     let failures: Vec<String> = outcomes
         .iter()

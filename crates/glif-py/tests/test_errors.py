@@ -101,10 +101,45 @@ def test_bad_stimulus():
         n.run(np.zeros((2, 3)))
     with pytest.raises(TypeError, match="stim: expected a 1-D array-like"):
         n.run(["a", "b"])
+    # A non-finite sample is named by index and value (not blamed on dt).
+    for bad, shown in ((np.nan, "nan"), (np.inf, "inf"), (-np.inf, "-inf")):
+        stim = np.zeros(100)
+        stim[40] = bad
+        with pytest.raises(ValueError, match=r"^stim\[40\]: found %s, expected a finite input current" % shown) as e:
+            n.run(stim)
+        assert "dt" not in str(e.value)
+        with pytest.raises(ValueError, match=r"^stim\[40\]: found %s" % shown):
+            n.run(stim.astype(np.float32)[::1], record="spikes")
+        with pytest.raises(ValueError, match=r"^stim\[40\]: found %s" % shown):
+            n.run(list(stim))
+
+
+def test_non_finite_stimulus_in_run_many():
+    n = neuron()
     stim = np.zeros(100)
-    stim[40] = np.nan
-    with pytest.raises(ValueError, match="step 40"):
-        n.run(stim)
+    stim[10] = np.nan
+    (shared,) = glif_rs.run_many([n], stim, dt=DT)
+    assert isinstance(shared, ValueError)
+    assert str(shared).startswith("stimulus_or_stimuli[10]: found nan, expected a finite input current")
+    good = np.zeros(100)
+    results = glif_rs.run_many([n, n], [good, stim], dt=DT, record="spikes")
+    assert isinstance(results[0], dict)
+    assert isinstance(results[1], ValueError)
+    assert str(results[1]).startswith("stimulus_or_stimuli[1][10]: found nan")
+
+
+def test_option_errors_name_the_argument():
+    n = neuron()
+    with pytest.raises(ValueError, match=r"^threads: found 0"):
+        glif_rs.run_many([n], np.zeros(10), dt=DT, threads=0)
+    with pytest.raises(ValueError, match=r'^exp: found "fast"'):
+        glif_rs.run_many([n], np.zeros(10), dt=DT, exp="fast")
+    with pytest.raises(ValueError, match=r'^record: found "some"'):
+        glif_rs.run_many([n], np.zeros(10), dt=DT, record="some")
+    with pytest.raises(TypeError, match=r"^dt: found 'x'"):
+        glif_rs.run_many([n], np.zeros(10), dt="x")
+    with pytest.raises(ValueError, match=r"^stimulus_or_stimuli: found 3 stimuli for 2 models"):
+        glif_rs.run_many([n, n], [np.zeros(5)] * 3, dt=DT)
 
 
 def test_bad_options():

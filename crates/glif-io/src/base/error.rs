@@ -189,6 +189,10 @@ pub enum ErrorKind {
     /// A run stopped with an error.
     #[error("{0}")]
     Run(#[from] RunError),
+    /// The caller asked the run to stop (its stop flag was set) before it
+    /// ended: nothing of it is returned.
+    #[error("stopped before the end, as the caller asked")]
+    Stopped,
 }
 
 impl Error {

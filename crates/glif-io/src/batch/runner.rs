@@ -31,8 +31,10 @@ use crate::model::level_label;
 use crate::model::NeuronConfig;
 use crate::model::{AnyModel, Precision};
 use crate::model::{RunEnd, RunResult, SpikeTrain};
-use crate::run::{run_typed, Record};
+use crate::run::{run_typed_until, Record};
 use crate::stimulus::CHUNK;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// Neurons per population block: 16 `f64` lanes (two AVX-512 registers),
 /// as the population benchmark measured fastest.
@@ -49,7 +51,7 @@ pub struct Entry {
 }
 
 /// Settings of a batch.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct BatchOptions {
     /// Time step (s), the stimulus sampling interval; replaces every config's `dt`.
     pub dt: f64,
@@ -59,6 +61,10 @@ pub struct BatchOptions {
     pub record: Record,
     /// Worker threads; `None` uses rayon's global pool (one per core).
     pub threads: Option<usize>,
+    /// Set from another thread to stop the batch early: every model looks at
+    /// it between chunks of [`CHUNK`] samples, and the batch then returns
+    /// [`ErrorKind::Stopped`] (no results). `None`: runs to the end.
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 impl BatchOptions {
@@ -69,6 +75,7 @@ impl BatchOptions {
             precision: Precision::F64,
             record: Record::Spikes,
             threads: None,
+            stop: None,
         }
     }
 }
@@ -334,10 +341,11 @@ pub fn run_batch_with_exp(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<ModelRun>> {
     crate::model::check_dt(options.dt)?;
-    in_pool(options.threads, || match options.precision {
+    let runs = in_pool(options.threads, || match options.precision {
         Precision::F64 => run_entries::<f64>(entries, stimulus, options, exp, progress),
         Precision::F32 => run_entries::<f32>(entries, stimulus, options, exp, progress),
-    })
+    })?;
+    unless_stopped(options, runs)
 }
 
 /// Runs entry `i` on `stimuli[i]` (A per sample at `options.dt`), each model
@@ -362,10 +370,19 @@ pub fn run_batch_each(
             expected: entries.len(),
         }));
     }
-    in_pool(options.threads, || match options.precision {
+    let runs = in_pool(options.threads, || match options.precision {
         Precision::F64 => run_each::<f64>(entries, stimuli, options, exp, progress),
         Precision::F32 => run_each::<f32>(entries, stimuli, options, exp, progress),
-    })
+    })?;
+    unless_stopped(options, runs)
+}
+
+/// `runs`, or [`ErrorKind::Stopped`] when `options.stop` was set.
+fn unless_stopped(options: &BatchOptions, runs: Vec<ModelRun>) -> Result<Vec<ModelRun>> {
+    match &options.stop {
+        Some(stop) if stop.load(Ordering::Relaxed) => Err(Error::new(ErrorKind::Stopped)),
+        _ => Ok(runs),
+    }
 }
 
 /// Runs `go` on `threads` worker threads, or on rayon's global pool.
@@ -433,7 +450,7 @@ pub fn run_batch_streamed(
             Precision::F64 => run_entries::<f64>(window, stimulus, options, exp, progress),
             Precision::F32 => run_entries::<f32>(window, stimulus, options, exp, progress),
         });
-        for run in runs {
+        for run in unless_stopped(options, runs)? {
             sink(run)?;
         }
     }
@@ -482,11 +499,15 @@ fn run_each<F: Float>(
 ) -> Vec<ModelRun> {
     let (mut runs, built) = build_entries::<F>(entries, options, exp);
     let record = options.record;
+    let stop = options.stop.as_deref();
     let results: Vec<Option<RunResult>> = built
         .par_iter()
         .zip(stimuli.par_iter())
         .map(|(m, stimulus)| {
-            let r = m.as_ref().map(|m| run_typed(m, stimulus, record, &|_| {}));
+            // A stopped run gives nothing (the batch then returns Stopped).
+            let r = m
+                .as_ref()
+                .and_then(|m| run_typed_until(m, stimulus, record, stop));
             progress(stimulus.len() as u64);
             r
         })
@@ -560,9 +581,10 @@ fn run_entries<F: Float>(
     // Largest first, so the last tasks to finish are small.
     tasks.sort_by_key(|t| std::cmp::Reverse(t.len()));
     let record = options.record;
+    let stop = options.stop.as_deref();
     let results: Vec<Vec<(usize, RunResult)>> = tasks
         .par_iter()
-        .map(|t| run_task(t, &built, stimulus, record, exp, progress))
+        .map(|t| run_task(t, &built, stimulus, record, exp, progress, stop))
         .collect();
     for (i, r) in results.into_iter().flatten() {
         runs[i].result = Ok(r);
@@ -577,21 +599,32 @@ fn run_task<F: Float>(
     record: Record,
     exp: Option<Exp<'_>>,
     progress: &(dyn Fn(u64) + Sync),
+    stop: Option<&AtomicBool>,
 ) -> Vec<(usize, RunResult)> {
     let alone = |i: usize| -> Vec<(usize, RunResult)> {
         let Some(Some(m)) = built.get(i) else {
             return Vec::new();
         };
-        let r = run_typed(m, stimulus, record, &|_| {});
+        // A stopped run gives nothing (the batch then returns Stopped).
+        let Some(r) = run_typed_until(m, stimulus, record, stop) else {
+            return Vec::new();
+        };
         progress(stimulus.len() as u64);
         vec![(i, r)]
     };
+    let block = BlockInputs {
+        stimulus,
+        exp,
+        progress,
+        alone: &alone,
+        stop,
+    };
     match task {
-        Task::G1(c) => run_block(c, stimulus, record, exp, progress, &alone),
-        Task::G2(c) => run_block(c, stimulus, record, exp, progress, &alone),
-        Task::G3(c) => run_block(c, stimulus, record, exp, progress, &alone),
-        Task::G4(c) => run_block(c, stimulus, record, exp, progress, &alone),
-        Task::G5(c) => run_block(c, stimulus, record, exp, progress, &alone),
+        Task::G1(c) => run_block(c, record, &block),
+        Task::G2(c) => run_block(c, record, &block),
+        Task::G3(c) => run_block(c, record, &block),
+        Task::G4(c) => run_block(c, record, &block),
+        Task::G5(c) => run_block(c, record, &block),
         Task::One(i) => alone(*i),
     }
 }
@@ -635,44 +668,43 @@ impl<F: Float, const N: usize> PopulationRecorder<F, N> for PerLane<RunResult> {
 /// as its models were built.
 fn run_block<F, R>(
     chunk: &[(usize, Model<F, 2, R>)],
-    stimulus: &[f64],
     record: Record,
-    exp: Option<Exp<'_>>,
-    progress: &(dyn Fn(u64) + Sync),
-    alone: &Alone<'_>,
+    inputs: &BlockInputs<'_>,
 ) -> Vec<(usize, RunResult)>
 where
     F: Float,
     R: PopulationRules<F, 2, LANES> + Copy,
 {
     match record {
-        Record::Spikes => run_block_with(
-            chunk,
-            stimulus,
-            exp,
-            progress,
-            alone,
-            SpikeTrain::default,
-            |s| RunResult::from_spikes(2, s),
-        ),
+        Record::Spikes => run_block_with(chunk, inputs, SpikeTrain::default, |s| {
+            RunResult::from_spikes(2, s)
+        }),
         Record::All => run_block_with(
             chunk,
-            stimulus,
-            exp,
-            progress,
-            alone,
-            || RunResult::new(2, stimulus.len()),
+            inputs,
+            || RunResult::new(2, inputs.stimulus.len()),
             |r| r,
         ),
     }
 }
 
+/// What every population block of a batch shares.
+struct BlockInputs<'a> {
+    /// The shared stimulus (A per sample).
+    stimulus: &'a [f64],
+    /// Where the constants' exponentials come from (else libm).
+    exp: Option<Exp<'a>>,
+    /// Neuron-steps done.
+    progress: &'a (dyn Fn(u64) + Sync),
+    /// Runs one entry alone.
+    alone: &'a Alone<'a>,
+    /// Looked at between chunks: a block stops early when it is set.
+    stop: Option<&'a AtomicBool>,
+}
+
 fn run_block_with<F, R, Rec>(
     chunk: &[(usize, Model<F, 2, R>)],
-    stimulus: &[f64],
-    exp: Option<Exp<'_>>,
-    progress: &(dyn Fn(u64) + Sync),
-    alone: &Alone<'_>,
+    inputs: &BlockInputs<'_>,
     new: impl Fn() -> Rec,
     finish: impl Fn(Rec) -> RunResult,
 ) -> Vec<(usize, RunResult)>
@@ -681,6 +713,13 @@ where
     R: PopulationRules<F, 2, LANES> + Copy,
     PerLane<Rec>: PopulationRecorder<F, 2>,
 {
+    let BlockInputs {
+        stimulus,
+        exp,
+        progress,
+        alone,
+        stop,
+    } = *inputs;
     let traces = <PerLane<Rec> as PopulationRecorder<F, 2>>::SAMPLES;
     let all_alone = || chunk.iter().flat_map(|(i, _)| alone(*i)).collect();
     let models: Vec<Model<F, 2, R>> = (0..LANES)
@@ -707,6 +746,10 @@ where
     let real = chunk.len() as u64;
     let mut start = 0;
     while start < stimulus.len() {
+        if stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+            // The batch returns Stopped: nothing of this block is kept.
+            return Vec::new();
+        }
         // Samples per population call (between progress reports): the one
         // chunk size, as single-model runs use.
         let steps = CHUNK.min(stimulus.len() - start);

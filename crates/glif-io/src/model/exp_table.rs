@@ -87,6 +87,13 @@ impl ExpTable {
         ))
     }
 
+    /// A table of `(argument, value)` pairs computed in memory (the Python
+    /// package's `numpy.exp` of [`exp_arguments`]); a repeated argument
+    /// keeps its last value.
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (f64, f64)>) -> ExpTable {
+        ExpTable(pairs.into_iter().map(|(a, v)| (a.to_bits(), v)).collect())
+    }
+
     /// `exp(x)` from the table, if it holds `x`.
     pub fn get(&self, x: f64) -> Option<f64> {
         self.0.get(&x.to_bits()).copied()

@@ -4,7 +4,8 @@
 //! calls), simulated in parallel (rayon), and written one after another.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -19,7 +20,7 @@ use crate::model::{RunEnd, RunResult, SPIKE_CUT_VALUE};
 use crate::run::{self, Record};
 
 /// How sweeps are simulated.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct SweepOptions {
     /// Voltage written where the simulation leaves NaN (after spikes), V.
     pub spike_cut_value: f64,
@@ -27,6 +28,11 @@ pub struct SweepOptions {
     pub spike_cut_length: Option<u32>,
     /// Arithmetic precision.
     pub precision: Precision,
+    /// Set from another thread to stop early: each sweep looks at it
+    /// between chunks of [`CHUNK`](crate::stimulus::CHUNK) samples, and
+    /// [`simulate_neuron`] then writes nothing (removing the copy it made)
+    /// and returns [`SimulateError::Stopped`]. `None`: runs to the end.
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 impl Default for SweepOptions {
@@ -36,6 +42,7 @@ impl Default for SweepOptions {
             spike_cut_value: SPIKE_CUT_VALUE,
             spike_cut_length: None,
             precision: Precision::F64,
+            stop: None,
         }
     }
 }
@@ -93,6 +100,9 @@ pub enum SimulateError {
     Input(NwbError),
     /// The output cannot be made (exists, names the input, ...), opened or closed.
     Output(NwbError),
+    /// `SweepOptions::stop` was set before the sweeps were simulated:
+    /// nothing was written.
+    Stopped,
 }
 
 impl std::fmt::Display for SimulateError {
@@ -100,6 +110,7 @@ impl std::fmt::Display for SimulateError {
         match self {
             SimulateError::Config(e) => e.fmt(f),
             SimulateError::Input(e) | SimulateError::Output(e) => e.fmt(f),
+            SimulateError::Stopped => crate::base::ErrorKind::Stopped.fmt(f),
         }
     }
 }
@@ -152,7 +163,19 @@ pub fn simulate_sweep_with_exp(
     progress: &(dyn Fn(usize) + Sync),
 ) -> crate::base::Result<RunResult> {
     let model = build(config, sweep.dt, options, exp)?;
-    Ok(run::run(&model, &sweep.stimulus, Record::All, progress))
+    let Some(stop) = options.stop.as_deref() else {
+        return Ok(run::run(&model, &sweep.stimulus, Record::All, progress));
+    };
+    let r = match &model {
+        AnyPrecisionModel::F64(m) => {
+            run::run_typed_until(m, &sweep.stimulus, Record::All, Some(stop))
+        }
+        AnyPrecisionModel::F32(m) => {
+            run::run_typed_until(m, &sweep.stimulus, Record::All, Some(stop))
+        }
+    };
+    progress(sweep.stimulus.len());
+    r.ok_or_else(|| crate::base::Error::new(crate::base::ErrorKind::Stopped))
 }
 
 /// AllenSDK's `simulate_neuron`: simulates `sweeps` of `input` with the
@@ -252,6 +275,21 @@ pub fn simulate_neuron_with_exp(
             (sweep.number, sweep.dt, r, t0.elapsed().as_secs_f64(), range)
         })
         .collect();
+
+    // Stopped: write nothing, and remove the copy made above.
+    if options
+        .stop
+        .as_ref()
+        .is_some_and(|s| s.load(Ordering::Relaxed))
+    {
+        drop(file);
+        if let Some(out) = output {
+            // Best effort: the copy is ours; failing to remove it leaves a
+            // copy of the input, not a half-written output.
+            let _ = std::fs::remove_file(out);
+        }
+        return Err(SimulateError::Stopped);
+    }
 
     // 3. Write one after another.
     for (number, dt, r, secs, stimulus_range) in simulated {

@@ -6,6 +6,7 @@ use glif_core::Float;
 use crate::model::{AnyModel, AnyPrecisionModel};
 use crate::model::{RunResult, SpikeTrain};
 use std::convert::Infallible;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::chunks;
 use crate::stimulus::Source;
@@ -102,6 +103,31 @@ pub(crate) fn run_typed<F: Float>(
     };
     let Ok(result) = run_with(model, stimulus.len(), &mut fill, record, progress);
     result
+}
+
+/// As [`run_typed`], looking at `stop` before each chunk of
+/// [`CHUNK`](crate::stimulus::CHUNK) samples: `None` when it was set
+/// before the run ended (what was recorded is dropped).
+pub(crate) fn run_typed_until<F: Float>(
+    model: &AnyModel<F>,
+    stimulus: &[f64],
+    record: Record,
+    stop: Option<&AtomicBool>,
+) -> Option<RunResult> {
+    let Some(stop) = stop else {
+        return Some(run_typed(model, stimulus, record, &|_| {}));
+    };
+    let mut rest = stimulus;
+    let mut fill = |buf: &mut [f64]| -> Result<usize, ()> {
+        if stop.load(Ordering::Relaxed) {
+            return Err(());
+        }
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        rest = &rest[n..];
+        Ok(n)
+    };
+    run_with(model, stimulus.len(), &mut fill, record, &|_| {}).ok()
 }
 
 /// The run of [`run_typed`] and [`run_source`], recording what `record` asks.

@@ -286,7 +286,8 @@ def simulate_neuron(neuron, sweep_numbers, input_file_name, output_file_name, sp
     ``neuron.dt`` is left at the last sweep's) and writes the voltage (NaN
     as ``spike_cut_value``, V) as the sweep's response and the interpolated
     spike times to ``output_file_name``. Sweeps run in parallel, the GIL
-    released.
+    released; Ctrl-C stops them with KeyboardInterrupt and nothing is
+    written (a copy made for ``output_file_name`` is removed).
 
     ``output_file_name`` may be the input (written in place), an existing
     copy of it (written in place, as AllenSDK does), or a new path (glif-rs
@@ -371,8 +372,9 @@ def run_many(neurons_or_configs, stimulus_or_stimuli, dt=None, record="all", thr
     model's own; ``None`` takes the models' ``dt`` when they all agree.
     ``record``: ``"all"`` (AllenSDK's full ``run()`` dict) or ``"spikes"``
     (the five spike keys only; memory independent of the stimulus length:
-    use it for many models on long stimuli). ``threads``: worker threads
-    (``None``: one per core). ``progress``: called as ``progress(done,
+    use it for many models on long stimuli). ``threads``: worker threads of
+    the batch's own (``None``: rayon's pool, one per core); the results do
+    not depend on it. ``progress``: called as ``progress(done,
     total)`` in neuron-steps, from the worker threads while the batch runs;
     an exception it raises stops the reports and is raised after the batch.
     ``exp``: as in ``GlifNeuron.run`` (``"numpy"`` by default: each model's
@@ -382,7 +384,9 @@ def run_many(neurons_or_configs, stimulus_or_stimuli, dt=None, record="all", thr
     Returns a list with one entry per model, in order: the result dict its
     ``run()`` would return, or the exception object (KeyError, TypeError,
     ValueError, NotImplementedError) its config or run raised; one bad
-    model never fails the others. A neuron with a custom (Python) rule is
+    model never fails the others. Ctrl-C stops the batch (between chunks of
+    16,384 samples) with KeyboardInterrupt and returns nothing. A neuron
+    with a custom (Python) rule is
     not run here: its entry is a NotImplementedError (run it with
     ``neuron.run``).
     """
@@ -722,11 +726,13 @@ class GlifNeuron(object):
         arrays (contiguous or not) are read in place. ``exp``: ``"numpy"``
         (default; AllenSDK's exponentials on this machine) or ``"libm"``
         (portable). ``record="spikes"`` returns only the five spike keys (for
-        long stimuli). The GIL is released while the compiled rules run.
+        long stimuli). The GIL is released while the compiled rules run,
+        so threads running other neurons run in parallel. Ctrl-C stops the
+        run with KeyboardInterrupt (nothing returned, the neuron unchanged).
 
-        Raises ValueError when the run produces a non-finite voltage or
-        threshold (a NaN or infinite stimulus sample, or a ``dt`` far too
-        large), or when ``AScurrent_reset_method`` is ``none`` but the
+        Raises ValueError when a stimulus sample is NaN or infinite
+        (naming its index and value), when the run produces a non-finite
+        voltage or threshold (a ``dt`` far too large), or when ``AScurrent_reset_method`` is ``none`` but the
         currents are not zero at a spike; the exception of a custom rule
         propagates.
         """
