@@ -11,6 +11,7 @@ pub mod minpack;
 pub mod noise;
 pub mod preprocess;
 pub mod rc;
+pub mod recordings;
 pub mod spike_cut;
 pub mod spikes;
 pub mod stats;
