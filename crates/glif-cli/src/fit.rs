@@ -35,6 +35,15 @@ pub enum Stage {
     Preprocess,
 }
 
+/// The figures' file format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PlotFormat {
+    /// PNG images.
+    Png,
+    /// SVG drawings.
+    Svg,
+}
+
 /// Fit GLIF models to a cell's recordings (AllenSDK's fitting pipeline).
 #[derive(Args, Debug)]
 #[command(after_help = FIT_AFTER)]
@@ -62,6 +71,10 @@ pub struct FitArgs {
     /// The stage to run (only `preprocess` so far).
     #[arg(long, value_enum)]
     pub stage: Stage,
+    /// Also draw the figures to check the fit (RC fit, spike cut, threshold
+    /// fits, after-spike currents) into DIR as fit_*.png (or .svg).
+    #[arg(long, value_enum, value_name = "FORMAT", num_args = 0..=1, default_missing_value = "png")]
+    pub plot: Option<PlotFormat>,
     /// Replace result files that already exist in DIR.
     #[arg(long)]
     pub force: bool,
@@ -128,8 +141,18 @@ fn run_preprocess(a: &FitArgs) -> Result<u8, CliError> {
             pretty(&c["neuron"]),
         ));
     }
+    let plots = match a.plot {
+        Some(PlotFormat::Png) => crate::fit_plot::paths(&a.output, "png"),
+        Some(PlotFormat::Svg) => crate::fit_plot::paths(&a.output, "svg"),
+        None => Vec::new(),
+    };
     if !a.force {
-        if let Some((p, _)) = files.iter().find(|(p, _)| p.exists()) {
+        if let Some(p) = files
+            .iter()
+            .map(|(p, _)| p)
+            .chain(&plots)
+            .find(|p| p.exists())
+        {
             return Err(CliError::input(format!(
                 "{}: the file exists; give --force to replace it",
                 p.display()
@@ -143,6 +166,9 @@ fn run_preprocess(a: &FitArgs) -> Result<u8, CliError> {
         std::fs::write(&tmp, text)
             .and_then(|()| std::fs::rename(&tmp, p))
             .map_err(|e| CliError::other(format!("{}: {e}", p.display())))?;
+    }
+    if !plots.is_empty() {
+        crate::fit_plot::write_all(&plots, &result.diagnostics, &result.summary, a.force)?;
     }
     let s = &result.summary;
     let sel = &result.selection;
@@ -206,6 +232,9 @@ fn run_preprocess(a: &FitArgs) -> Result<u8, CliError> {
     }
     for (level, e) in &refused {
         println!("  {} not configured: {e}", level.label());
+    }
+    for p in &plots {
+        println!("  drew {}", p.display());
     }
     println!(
         "  wrote {}",

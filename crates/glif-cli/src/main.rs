@@ -10,6 +10,8 @@ mod convert;
 mod error;
 #[cfg(feature = "nwb")]
 mod fit;
+#[cfg(feature = "nwb")]
+mod fit_plot;
 mod info;
 mod nest;
 mod output;

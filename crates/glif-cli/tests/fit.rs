@@ -113,9 +113,39 @@ fn preprocesses_a_cell_and_writes_five_configs() {
     // The same cell as a recordings folder (each sweep's samples as the NWB
     // reader gives them, in V and A; voltages as .npy, currents as CSV)
     // gives the same preprocessor values and configs, byte for byte.
+    // This run also draws the figures (--plot svg).
     write_recordings(&d.join("rec"), &nwb, &sweeps, |_| {});
-    let o = fit_recordings(&d, "rec", "out-rec");
+    let o = glif(
+        &[
+            "fit",
+            "--recordings",
+            "rec",
+            "--output",
+            "out-rec",
+            "--stage",
+            "preprocess",
+            "--plot",
+            "svg",
+        ],
+        &d,
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for (name, title) in [
+        ("fit_rc", "RC fit"),
+        ("fit_spike_cut", "Spike cut"),
+        ("fit_threshold", "th_inf"),
+        ("fit_asc", "After-spike currents"),
+    ] {
+        let svg = std::fs::read_to_string(d.join(format!("out-rec/{name}.svg")))
+            .unwrap_or_else(|e| panic!("{name}.svg not drawn: {e}"));
+        assert!(svg.starts_with("<svg"), "{name}: not an SVG");
+        assert!(svg.contains(title), "{name}: no {title:?} in its title");
+        // Drawn data, not an empty frame: the traces and points are
+        // polylines and circles (an empty chart has a handful).
+        let marks = svg.matches("<polyline").count() + svg.matches("<circle").count();
+        assert!(marks >= 4, "{name}: only {marks} polylines/circles");
+        assert!(svg.len() > 5_000, "{name}: {} bytes", svg.len());
+    }
     let mut compared = 0;
     for e in std::fs::read_dir(d.join("out")).unwrap() {
         let name = e.unwrap().file_name();

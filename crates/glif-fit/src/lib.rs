@@ -3,6 +3,7 @@
 
 pub mod asc;
 pub mod configure;
+pub mod diagnostics;
 pub mod error;
 pub mod filter;
 pub mod fmin;

@@ -41,6 +41,43 @@ pub struct SpikeComponent {
     pub clamped: bool,
 }
 
+/// What the spike component is fitted to: per triple sweep with at least
+/// two spikes between 2 s and 3 s, its first and second spikes' threshold
+/// voltages (V) and the time between them (s).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TriplePoints {
+    /// First spikes' thresholds, V.
+    pub first: Vec<f64>,
+    /// Second spikes' thresholds, V.
+    pub second: Vec<f64>,
+    /// Second minus first spike time, s.
+    pub interval: Vec<f64>,
+}
+
+/// The points [`spike_component_from_triple`] fits (see [`TriplePoints`]).
+pub fn triple_points(
+    voltages: &[&[f64]],
+    dt: f64,
+    dv_cutoff: f64,
+    thresh_frac: f64,
+) -> Result<TriplePoints, FitError> {
+    let lo = (2.0 / dt) as usize;
+    let hi = (3.0 / dt) as usize;
+    let mut p = TriplePoints::default();
+    for v in voltages {
+        let idx: Vec<usize> = threshold_indices_short_square(v, dt, dv_cutoff, thresh_frac)?
+            .into_iter()
+            .filter(|&i| i >= lo && i <= hi)
+            .collect();
+        if idx.len() > 1 {
+            p.first.push(v[idx[0]]);
+            p.second.push(v[idx[1]]);
+            p.interval.push((idx[1] - idx[0]) as f64 * dt);
+        }
+    }
+    Ok(p)
+}
+
 /// `spike_component_of_threshold_exact(a, b, t) = a exp(-b t)`, V.
 pub fn spike_component_at_cut(a_spike: f64, b_spike: f64, t: f64) -> f64 {
     a_spike * (-b_spike * t).exp()
@@ -57,22 +94,11 @@ pub fn spike_component_from_triple(
     dv_cutoff: f64,
     thresh_frac: f64,
 ) -> Result<Option<SpikeComponent>, FitError> {
-    let lo = (2.0 / dt) as usize;
-    let hi = (3.0 / dt) as usize;
-    let mut first = Vec::new();
-    let mut second = Vec::new();
-    let mut interval = Vec::new();
-    for v in voltages {
-        let idx: Vec<usize> = threshold_indices_short_square(v, dt, dv_cutoff, thresh_frac)?
-            .into_iter()
-            .filter(|&i| i >= lo && i <= hi)
-            .collect();
-        if idx.len() > 1 {
-            first.push(v[idx[0]]);
-            second.push(v[idx[1]]);
-            interval.push((idx[1] - idx[0]) as f64 * dt);
-        }
-    }
+    let TriplePoints {
+        first,
+        second,
+        interval,
+    } = triple_points(voltages, dt, dv_cutoff, thresh_frac)?;
     let thresh_inf = mean(&first);
     let options = LmdifOptions {
         maxfev: Some(100_000),
