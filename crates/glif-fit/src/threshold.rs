@@ -190,6 +190,21 @@ pub fn voltage_component_error(
     a_spike: f64,
     b_spike: f64,
 ) -> Result<f64, FitError> {
+    // exp(-b_spike k dt) and exp(b_voltage k dt) depend on k alone, the
+    // sample's place in its interval: computed once per k up to the longest
+    // interval (the same expression on the same numbers as per sample, so
+    // the same bits) instead of once per sample.
+    let longest = sweeps
+        .iter()
+        .flat_map(|sw| sw.spikes.windows(2).map(|w| w[1].saturating_sub(w[0]) + 1))
+        .max()
+        .unwrap_or(0);
+    let spike_decay: Vec<f64> = (0..longest)
+        .map(|k| (-b_spike * (k as f64 * dt)).exp())
+        .collect();
+    let voltage_growth: Vec<f64> = (0..longest)
+        .map(|k| (b_voltage * (k as f64 * dt)).exp())
+        .collect();
     let mut total = 0.0;
     for (s, sw) in sweeps.iter().enumerate() {
         let idx = sw.spikes;
@@ -204,11 +219,8 @@ pub fn voltage_component_error(
         for n in 1..idx.len() {
             let len = idx[n] - idx[n - 1] + 1;
             let amp = a_spike + left_over;
-            let local: Vec<f64> = (0..len)
-                .map(|k| amp * (-b_spike * (k as f64 * dt)).exp())
-                .collect();
-            comp.extend_from_slice(&local[..len - 1]);
-            left_over = local[len - 1];
+            comp.extend(spike_decay[..len - 1].iter().map(|e| amp * e));
+            left_over = amp * spike_decay[len - 1];
         }
         if comp.len() <= idx[idx.len() - 1] {
             return Err(FitError::undetermined(
@@ -238,8 +250,8 @@ pub fn voltage_component_error(
             let tlast = (v_isi.len() - 1) as f64 * dt;
             let terms: Vec<f64> = v_isi
                 .iter()
-                .enumerate()
-                .map(|(k, v)| dt * (v - sw.el) * (b_voltage * (k as f64 * dt)).exp())
+                .zip(&voltage_growth)
+                .map(|(v, e)| dt * (v - sw.el) * e)
                 .collect();
             let model = vcomp[n - 1] * (-b_voltage * dt * (end - start) as f64).exp()
                 + a_voltage * (-b_voltage * tlast).exp() * numpy_sum(&terms);
