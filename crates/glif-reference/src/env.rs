@@ -94,6 +94,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "scripts/python/test_package.sh: the glif_rs wheel built, imported in a fresh venv, and its pytest suite run against AllenSDK in one process (cases: tests passed)",
     ),
     (
+        "xtask/compare-fit",
+        "cargo xtask compare-fit: one cell's preprocessing by AllenSDK's pipeline beside glif fit, CPU and wall seconds",
+    ),
+    (
         "xtask/compare",
         "cargo xtask compare: GLIF1..GLIF5 run by AllenSDK beside glif-rs, spike steps compared",
     ),
