@@ -190,10 +190,32 @@ pub fn voltage_component_error(
     a_spike: f64,
     b_spike: f64,
 ) -> Result<f64, FitError> {
-    // exp(-b_spike k dt) and exp(b_voltage k dt) depend on k alone, the
-    // sample's place in its interval: computed once per k up to the longest
-    // interval (the same expression on the same numbers as per sample, so
-    // the same bits) instead of once per sample.
+    let less = spike_voltages_less_spike_component(sweeps, spike_cut_length, dt, a_spike, b_spike)?;
+    error_given_spike_component(
+        &less,
+        a_voltage,
+        b_voltage,
+        th_inf,
+        sweeps,
+        spike_cut_length,
+        dt,
+    )
+}
+
+/// Per sweep, each spike's voltage minus the threshold's spike component
+/// at it (V; NaN past the component's end): the part of
+/// [`voltage_component_error`] that does not depend on `a_voltage`,
+/// `b_voltage` or `th_inf`, so the fits compute it once.
+fn spike_voltages_less_spike_component(
+    sweeps: &[VoltageComponentSweep<'_>],
+    spike_cut_length: usize,
+    dt: f64,
+    a_spike: f64,
+    b_spike: f64,
+) -> Result<Vec<Vec<f64>>, FitError> {
+    // exp(-b_spike k dt) depends on k alone, the sample's place in its
+    // interval: computed once per k up to the longest interval (the same
+    // expression on the same numbers as per sample, so the same bits).
     let longest = sweeps
         .iter()
         .flat_map(|sw| sw.spikes.windows(2).map(|w| w[1].saturating_sub(w[0]) + 1))
@@ -202,10 +224,7 @@ pub fn voltage_component_error(
     let spike_decay: Vec<f64> = (0..longest)
         .map(|k| (-b_spike * (k as f64 * dt)).exp())
         .collect();
-    let voltage_growth: Vec<f64> = (0..longest)
-        .map(|k| (b_voltage * (k as f64 * dt)).exp())
-        .collect();
-    let mut total = 0.0;
+    let mut out = Vec::with_capacity(sweeps.len());
     for (s, sw) in sweeps.iter().enumerate() {
         let idx = sw.spikes;
         if idx.is_empty() {
@@ -228,15 +247,47 @@ pub fn voltage_component_error(
                 "a spike cut length of 0 leaves no spike component at the last spike (AllenSDK fails here too: IndexError)",
             ));
         }
-        let vcomp: Vec<f64> = idx
-            .iter()
-            .map(|&i| {
-                let v = sw.voltage.get(i).copied().unwrap_or(f64::NAN);
-                let c = comp.get(i).copied().unwrap_or(f64::NAN);
-                v - c - th_inf
-            })
-            .collect();
-        let mut sq = Vec::new();
+        out.push(
+            idx.iter()
+                .map(|&i| {
+                    let v = sw.voltage.get(i).copied().unwrap_or(f64::NAN);
+                    let c = comp.get(i).copied().unwrap_or(f64::NAN);
+                    v - c
+                })
+                .collect(),
+        );
+    }
+    Ok(out)
+}
+
+/// [`voltage_component_error`] given
+/// [`spike_voltages_less_spike_component`]'s values `less`.
+fn error_given_spike_component(
+    less: &[Vec<f64>],
+    a_voltage: f64,
+    b_voltage: f64,
+    th_inf: f64,
+    sweeps: &[VoltageComponentSweep<'_>],
+    spike_cut_length: usize,
+    dt: f64,
+) -> Result<f64, FitError> {
+    // exp(b_voltage k dt), once per k (as the spike component's above).
+    let longest = sweeps
+        .iter()
+        .flat_map(|sw| sw.spikes.windows(2).map(|w| w[1].saturating_sub(w[0]) + 1))
+        .max()
+        .unwrap_or(0);
+    let voltage_growth: Vec<f64> = (0..longest)
+        .map(|k| (b_voltage * (k as f64 * dt)).exp())
+        .collect();
+    let mut total = 0.0;
+    let mut terms: Vec<f64> = Vec::new();
+    let mut sq: Vec<f64> = Vec::new();
+    for (s, (sw, less)) in sweeps.iter().zip(less).enumerate() {
+        let idx = sw.spikes;
+        // v - c - th_inf, as (v - c) - th_inf.
+        let vcomp: Vec<f64> = less.iter().map(|x| x - th_inf).collect();
+        sq.clear();
         for n in 1..idx.len() {
             let start = idx[n - 1] + spike_cut_length;
             let end = idx[n];
@@ -248,11 +299,13 @@ pub fn voltage_component_error(
             }
             let v_isi = &sw.voltage[start..end];
             let tlast = (v_isi.len() - 1) as f64 * dt;
-            let terms: Vec<f64> = v_isi
-                .iter()
-                .zip(&voltage_growth)
-                .map(|(v, e)| dt * (v - sw.el) * e)
-                .collect();
+            terms.clear();
+            terms.extend(
+                v_isi
+                    .iter()
+                    .zip(&voltage_growth)
+                    .map(|(v, e)| dt * (v - sw.el) * e),
+            );
             let model = vcomp[n - 1] * (-b_voltage * dt * (end - start) as f64).exp()
                 + a_voltage * (-b_voltage * tlast).exp() * numpy_sum(&terms);
             let d = vcomp[n] - model;
@@ -290,19 +343,11 @@ pub fn fit_voltage_component(
         a_spike,
         b_spike,
     )?;
+    let less = spike_voltages_less_spike_component(sweeps, spike_cut_length, dt, a_spike, b_spike)?;
     let res = fmin(
         |x| {
-            voltage_component_error(
-                x[0],
-                x[1],
-                th_inf,
-                sweeps,
-                spike_cut_length,
-                dt,
-                a_spike,
-                b_spike,
-            )
-            .unwrap_or(f64::NAN)
+            error_given_spike_component(&less, x[0], x[1], th_inf, sweeps, spike_cut_length, dt)
+                .unwrap_or(f64::NAN)
         },
         &[0.1 * 5.0, 5.0],
         &FminOptions::default(),
@@ -333,19 +378,11 @@ pub fn fit_voltage_component_with_th_inf(
         a_spike,
         b_spike,
     )?;
+    let less = spike_voltages_less_spike_component(sweeps, spike_cut_length, dt, a_spike, b_spike)?;
     fmin(
         |x| {
-            voltage_component_error(
-                x[0],
-                x[1],
-                x[2],
-                sweeps,
-                spike_cut_length,
-                dt,
-                a_spike,
-                b_spike,
-            )
-            .unwrap_or(f64::NAN)
+            error_given_spike_component(&less, x[0], x[1], x[2], sweeps, spike_cut_length, dt)
+                .unwrap_or(f64::NAN)
         },
         &[0.1 * 5.0, 5.0, th_inf_start],
         &FminOptions::default(),
