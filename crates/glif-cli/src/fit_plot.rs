@@ -191,7 +191,7 @@ pub fn draw<DB: DrawingBackend>(
                 .enumerate()
                 .map(|(i, v)| ((d.spike_window_start + i as f64 * d.dt) * 1e3, v * 1e3))
                 .collect();
-            let (lo, hi) = range(&[&[pts.clone()]], &[], 0.1);
+            let (lo, hi) = range(&[std::slice::from_ref(&pts)], &[], 0.1);
             let x = span(pts.iter().map(|p| p.0));
             let mut c = xy(
                 &left,
