@@ -52,9 +52,22 @@ pub fn write_all(
         (FitFigure::Asc(s), 500),
     ];
     for (p, (f, h)) in paths.iter().zip(&figures) {
-        crate::plot::fit_figure(p, *h, f, force)?;
+        crate::plot::figure(p, *h, f, force)?;
     }
     Ok(())
+}
+
+impl crate::plot::Draw for FitFigure<'_> {
+    fn draw_svg(&self, root: &DrawingArea<SVGBackend<'_>, Shift>, lw: u32) -> Result<(), String> {
+        draw(root, lw, self)
+    }
+    fn draw_png(
+        &self,
+        root: &DrawingArea<BitMapBackend<'_>, Shift>,
+        lw: u32,
+    ) -> Result<(), String> {
+        draw(root, lw, self)
+    }
 }
 
 type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;

@@ -125,22 +125,27 @@ pub fn raster(
     )
 }
 
-/// Draws one of `glif fit`'s figures into `path` (`.svg` or `.png`).
-#[cfg(feature = "nwb")]
-pub fn fit_figure(
-    path: &Path,
-    height: u32,
-    figure: &crate::fit_plot::FitFigure<'_>,
-    force: bool,
-) -> Result<(), CliError> {
-    render(path, height, &Figure::Fit(figure), force)
+/// A figure drawn by another module (`glif fit`'s), on either backend.
+pub trait Draw {
+    /// Draws on an SVG area with line width `lw`.
+    fn draw_svg(&self, root: &DrawingArea<SVGBackend<'_>, Shift>, lw: u32) -> Result<(), String>;
+    /// Draws on a bitmap area with line width `lw`.
+    fn draw_png(&self, root: &DrawingArea<BitMapBackend<'_>, Shift>, lw: u32)
+        -> Result<(), String>;
+}
+
+/// Draws `figure` into `path` (`.svg` or `.png`), written atomically and
+/// replacing an existing file only with `force`.
+#[cfg_attr(not(feature = "nwb"), allow(dead_code))]
+pub fn figure(path: &Path, height: u32, figure: &dyn Draw, force: bool) -> Result<(), CliError> {
+    render(path, height, &Figure::Other(figure), force)
 }
 
 /// What a figure shows.
 enum Figure<'a> {
-    /// One of `glif fit`'s figures.
-    #[cfg(feature = "nwb")]
-    Fit(&'a crate::fit_plot::FitFigure<'a>),
+    /// Drawn by another module.
+    #[cfg_attr(not(feature = "nwb"), allow(dead_code))]
+    Other(&'a dyn Draw),
     /// Stimulus, voltage and threshold, after-spike currents.
     Traces {
         out: &'a RunResult,
@@ -175,8 +180,7 @@ fn draw_figure<DB: DrawingBackend>(
             window,
             title,
         } => draw_raster(root, rows, window, title),
-        #[cfg(feature = "nwb")]
-        Figure::Fit(f) => crate::fit_plot::draw(root, lw, f),
+        Figure::Other(_) => Err("drawn by its own module".into()),
     }
 }
 
@@ -195,7 +199,11 @@ fn render(path: &Path, height: u32, figure: &Figure<'_>, force: bool) -> Result<
             let mut text = String::new();
             {
                 let root = SVGBackend::with_string(&mut text, (WIDTH, height)).into_drawing_area();
-                draw_figure(&root, LW_SVG, figure).map_err(fail)?;
+                match figure {
+                    Figure::Other(d) => d.draw_svg(&root, LW_SVG),
+                    _ => draw_figure(&root, LW_SVG, figure),
+                }
+                .map_err(fail)?;
                 root.present().map_err(|e| fail(format!("{e:?}")))?;
             }
             text.into_bytes()
@@ -213,7 +221,11 @@ fn render(path: &Path, height: u32, figure: &Figure<'_>, force: bool) -> Result<
             ));
             let drawn = (|| {
                 let root = BitMapBackend::new(&scratch, (WIDTH, height)).into_drawing_area();
-                draw_figure(&root, LW_PNG, figure).map_err(fail)?;
+                match figure {
+                    Figure::Other(d) => d.draw_png(&root, LW_PNG),
+                    _ => draw_figure(&root, LW_PNG, figure),
+                }
+                .map_err(fail)?;
                 root.present().map_err(|e| fail(format!("{e:?}")))?;
                 drop(root);
                 std::fs::read(&scratch).map_err(|e| fail(e.to_string()))
