@@ -351,6 +351,34 @@ def run_cell(cell_dir, quick=False):
                                 "one process, on a shared 2-core machine: CPU seconds are the cost"}}
 
 
+def time_cell(cell_dir):
+    """The cost of AllenSDK's preprocessing of one cell as a user runs it: read the
+    sweep table, preprocess_neuron (reads the NWB file, filters, fits every stage), then
+    configure_model for the five levels; no instrumentation, nothing written. Returns wall
+    (perf_counter) and CPU (process_time: every thread of this process) seconds. The
+    AllenSDK modules are already imported by apply_patches(), so import_* is near 0."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    import allensdk.internal.model.glif.preprocess_neuron as pn
+    import allensdk.internal.model.glif.configure_model as cm
+    t_imp, c_imp = time.perf_counter() - t0, time.process_time() - c0
+    pn.MAKE_PLOT = False
+    pn.SHOW_PLOT = False
+    pn.SAVE_FIG = False
+    t0, c0 = time.perf_counter(), time.process_time()
+    sweep_list = json.load(open(os.path.join(cell_dir, "ephys_sweeps.json")))
+    cell_properties = json.load(open(os.path.join(cell_dir, "cell_properties.json")))
+    values = pn.preprocess_neuron(os.path.join(cell_dir, "cell.nwb"), sweep_list, cell_properties=cell_properties)
+    configured = []
+    for level, method in LEVELS.items():
+        try:
+            cm.configure_model(copy.deepcopy(method), copy.deepcopy(values))
+            configured.append(level)
+        except cm.ModelConfigurationException:
+            pass
+    return {"wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0,
+            "import_wall_s": t_imp, "import_cpu_s": c_imp, "levels": configured}
+
+
 # ---------------------------------------------------------------- part 2 (issue 22)
 
 MULTIPLIERS = (100, 32, 10)
@@ -594,9 +622,16 @@ def main():
                          "OUT/CELL/run_many_LEVEL_sSEED_oOUTER_iINNER.json; a reduced setting CI can replay")
     ap.add_argument("--part2-only", action="store_true", help="the optimizer reference from the level configs already in --out (no preprocessing)")
     ap.add_argument("--write-quick", action="store_true", help="write the quick reference (quick.json) instead of comparing")
+    ap.add_argument("--time", default=None, metavar="CELL_DIR",
+                    help="time the preprocessing of the cell in CELL_DIR (preprocess_neuron and configure_model for the "
+                         "five levels, not instrumented, nothing written) and print one JSON line of seconds (cargo xtask compare-fit)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     apply_patches()
+
+    if args.time:
+        print(json.dumps(time_cell(args.time)), flush=True)
+        return
 
     if args.quick or args.write_quick:
         ensure_cells(args.cells_dir, [QUICK_CELL])

@@ -15,7 +15,7 @@
 //!   `reference/fit/` through `glif fit --stage preprocess`, stage by stage
 //!   against AllenSDK's pipeline (see `docs/FITTING.md`).
 //! - `f32-report`: f32 against f64 on the reference set; writes `docs/F32.md`.
-//! - `compare` / `compare-nest`: timing side by side with AllenSDK / NEST's
+//! - `compare` / `compare-nest` / `compare-fit`: timing side by side with AllenSDK / NEST's
 //!   `glif_psc` (see `docs/PERFORMANCE.md`).
 //! - `roofline [--repeats N] [--only NAME] [--asm]`: each population
 //!   engine's hot loop from the release binary, its throughput and latency
@@ -25,6 +25,7 @@ use std::process::ExitCode;
 
 mod ci;
 mod compare;
+mod compare_fit;
 mod compare_nest;
 mod firmware;
 mod firmware_elf;
@@ -38,7 +39,7 @@ mod verify_nest;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((command, rest)) = args.split_first() else {
-        eprintln!("usage: cargo xtask <command>; commands: ci, no-alloc, firmware, verify, verify-nest, verify-fit, f32-report, compare, compare-nest, roofline");
+        eprintln!("usage: cargo xtask <command>; commands: ci, no-alloc, firmware, verify, verify-nest, verify-fit, f32-report, compare, compare-nest, compare-fit, roofline");
         return ExitCode::from(2);
     };
     match command.as_str() {
@@ -51,9 +52,10 @@ fn main() -> ExitCode {
         "f32-report" => verify_f32::run(rest),
         "compare" => compare::run(rest),
         "compare-nest" => compare_nest::run(rest),
+        "compare-fit" => compare_fit::run(rest),
         "roofline" => roofline::run(rest),
         other => {
-            eprintln!("xtask: unknown command {other:?}; commands: ci, no-alloc, firmware, verify, verify-nest, verify-fit, f32-report, compare, compare-nest, roofline");
+            eprintln!("xtask: unknown command {other:?}; commands: ci, no-alloc, firmware, verify, verify-nest, verify-fit, f32-report, compare, compare-nest, compare-fit, roofline");
             ExitCode::from(2)
         }
     }

@@ -151,8 +151,8 @@ fn run_config(_: &EvArgs, _: &Path) -> Result<u8, CliError> {
 fn run_config(a: &EvArgs, config: &Path) -> Result<u8, CliError> {
     use glif_fit::evaluate::{evaluate_on_noise, runnable_config};
     use glif_fit::filter::{load_sweep, DEFAULT_BESSEL_FREQ_HZ, DEFAULT_BESSEL_ORDER};
+    use glif_fit::recordings::{check_sampling_rate, check_sweep, NwbRecordings, Recordings};
     use glif_fit::sweeps::{parse_sweep_table, select};
-    use glif_io::nwb::NwbFile;
 
     let (nwb, sweeps) = (
         a.nwb.as_deref().expect("clap requires --nwb"),
@@ -170,14 +170,20 @@ fn run_config(a: &EvArgs, config: &Path) -> Result<u8, CliError> {
         .map_err(|e| CliError::input(format!("{}: {e}", sweeps.display())))?;
     let selection =
         select(&table).map_err(|e| CliError::input(format!("{}: {e}", sweeps.display())))?;
-    let file = NwbFile::open(nwb).map_err(|e| CliError::input(e.to_string()))?;
+    let rec = NwbRecordings::open(nwb).map_err(|e| CliError::input(e.to_string()))?;
+    let source = rec.name();
     let mut out = serde_json::Map::new();
     for (name, numbers) in [("noise1", &selection.noise1), ("noise2", &selection.noise2)] {
         let mut loaded = Vec::with_capacity(numbers.len());
         for &n in numbers {
-            let raw =
-                crate::fit::read(&file, n, nwb).map_err(|e| CliError::input(e.to_string()))?;
-            crate::fit::check_rate(n, raw.sampling_rate_hz, nwb)?;
+            let raw = rec
+                .read(n)
+                .and_then(|raw| {
+                    check_sampling_rate(&source, n, raw.sampling_rate_hz)?;
+                    check_sweep(&source, n, &raw)?;
+                    Ok(raw)
+                })
+                .map_err(|e| CliError::input(e.to_string()))?;
             loaded.push(
                 load_sweep(
                     &raw.voltage,

@@ -1,30 +1,37 @@
-//! `glif fit --stage preprocess`: a cell's Allen NWB recordings and sweep
-//! table through [`glif_fit::preprocess::preprocess`] and
-//! [`glif_fit::configure::configure_model`]. This layer reads the file,
-//! checks the recordings, writes the results and prints the summary; the
-//! fitting is the library's.
+//! `glif fit --stage preprocess|optimize`: a cell's recordings (an Allen
+//! NWB file and its sweep table, or a folder of `.npy`/CSV sweeps) through
+//! [`glif_fit::recordings::preprocess_recordings`] and
+//! [`glif_fit::configure::configure_model`], then (`optimize`) each level's
+//! `th_inf` tuned by `crate::fit_optimize` over glif-fit's optimizer. The
+//! checks of the recordings and the fitting are the library's; this layer
+//! picks the source, writes the results, prints the summary and maps errors
+//! to exit status 2.
 
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use glif_fit::configure::{configure_model, Level};
-use glif_fit::preprocess::{preprocess, RawSweep};
-use glif_fit::sweeps::parse_sweep_table;
-use glif_fit::FitError;
-use glif_io::nwb::NwbFile;
+use glif_fit::preprocess::{Preprocessed, RawSweep};
+use glif_fit::recordings::{
+    check_sampling_rate, check_sweep, preprocess_recordings, read_sweep_table, NwbRecordings,
+    Recordings, RecordingsDir,
+};
 
 use crate::error::CliError;
 
 const FIT_AFTER: &str = "\
 Examples:
   glif fit --nwb cell.nwb --sweeps ephys_sweeps.json --output fit/ --stage preprocess
+  glif fit --recordings my_cell/ --output fit/ --stage preprocess
 
 Writes DIR/preprocessor_values.json (AllenSDK's preprocessor values: its keys, SI units) and
 DIR/GLIF<n>_neuron_config.json for each level the recordings allow (AllenSDK's configure_model:
 the published levels' method names, every coefficient at its starting value). Cells without a
 usable Short Square - Triple get GLIF1 and GLIF3 only. Recordings must be in volts and amperes
 at a sampling rate that is a whole multiple of 20 kHz; nothing is written when an input is
-refused (exit status 2). docs/FITTING.md describes each stage.";
+refused (exit status 2). A recordings folder holds sweeps.json (the sweep table with each
+sweep's files, sampling rate and units) and the sweeps as .npy or CSV files. docs/FITTING.md
+describes the folder layout and each stage.";
 
 /// Which part of the fit to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -36,23 +43,46 @@ pub enum Stage {
     Optimize,
 }
 
+/// The figures' file format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PlotFormat {
+    /// PNG images.
+    Png,
+    /// SVG drawings.
+    Svg,
+}
+
 /// Fit GLIF models to a cell's recordings (AllenSDK's fitting pipeline).
 #[derive(Args, Debug)]
 #[command(after_help = FIT_AFTER)]
 pub struct FitArgs {
-    /// The cell's Allen NWB 1.x file.
-    #[arg(long, value_name = "CELL.nwb")]
-    pub nwb: PathBuf,
-    /// The cell's ephys_sweeps.json (sweep_number, stimulus name, num_spikes,
-    /// stimulus_amplitude, slow_vm_mv).
+    /// The cell's Allen NWB 1.x file (with --sweeps).
+    #[arg(
+        long,
+        value_name = "CELL.nwb",
+        required_unless_present = "recordings",
+        conflicts_with = "recordings",
+        requires = "sweeps"
+    )]
+    pub nwb: Option<PathBuf>,
+    /// The NWB file's ephys_sweeps.json (sweep_number, stimulus name,
+    /// num_spikes, stimulus_amplitude, slow_vm_mv).
     #[arg(long, value_name = "FILE")]
-    pub sweeps: PathBuf,
+    pub sweeps: Option<PathBuf>,
+    /// A folder of the cell's own recordings instead of NWB: sweeps.json
+    /// and .npy/CSV files (layout in docs/FITTING.md).
+    #[arg(long, value_name = "DIR", conflicts_with = "sweeps")]
+    pub recordings: Option<PathBuf>,
     /// The folder to write the results into (created if absent).
     #[arg(long, value_name = "DIR")]
     pub output: PathBuf,
-    /// The stage to run (only `preprocess` so far).
+    /// The stage to run.
     #[arg(long, value_enum)]
     pub stage: Stage,
+    /// Also draw the figures to check the fit (RC fit, spike cut, threshold
+    /// fits, after-spike currents) into DIR as fit_*.png (or .svg).
+    #[arg(long, value_enum, value_name = "FORMAT", num_args = 0..=1, default_missing_value = "png")]
+    pub plot: Option<PlotFormat>,
     /// Replace result files that already exist in DIR.
     #[arg(long)]
     pub force: bool,
@@ -73,120 +103,73 @@ pub struct FitArgs {
     pub threads: usize,
 }
 
-/// Sampling rates the loading accepts: a whole number of samples per 50 us
-/// fitting step, and the 10 kHz filter below the Nyquist frequency.
-pub(crate) fn check_rate(n: u32, rate: f64, nwb: &Path) -> Result<(), CliError> {
-    let block = 5e-5 * rate;
-    if rate.is_nan() || rate <= 20_000.0 || (block - block.round()).abs() > 1e-9 {
-        return Err(CliError::input(format!(
-            "{}: sweep {n} is sampled at {rate} Hz: expected a whole multiple of 20 kHz above 20 kHz \
-             (the fit averages blocks of samples into 50 us steps and low-passes at 10 kHz first)",
-            nwb.display()
-        )));
-    }
-    Ok(())
-}
+/// The cell's recordings and its preprocessing from the source given.
+type Cell = (String, Box<dyn Recordings>, Preprocessed);
 
-/// Reads sweep `n` and checks that it holds finite volts and amperes.
-pub(crate) fn read(file: &NwbFile, n: u32, nwb: &Path) -> Result<RawSweep, FitError> {
-    let bad = |why: String| FitError::undetermined(&format!("{}: sweep {n}", nwb.display()), &why);
-    let sweep = file
-        .read_current_clamp_sweep(n)
-        .map_err(|e| bad(e.to_string()))?;
-    let voltage = file.read_response(n).map_err(|e| bad(e.to_string()))?;
-    if voltage.len() != sweep.stimulus.len() {
-        return Err(bad(format!(
-            "{} response samples but {} stimulus samples",
-            voltage.len(),
-            sweep.stimulus.len()
-        )));
-    }
-    for (what, x) in [
-        ("response (voltage)", &voltage),
-        ("stimulus (current)", &sweep.stimulus),
-    ] {
-        if let Some(i) = x.iter().position(|v| !v.is_finite()) {
-            let tail = x[i..].iter().all(|v| v.is_nan());
-            return Err(bad(format!(
-                "the {what} is {} from sample {i} of {}{}",
-                x[i],
-                x.len(),
-                if tail {
-                    " to the end (a NaN-padded sweep: cut the recording at its last valid sample)"
-                } else {
-                    ""
-                }
-            )));
+/// The cell's preprocessing from the source given; returns the source's
+/// name for the summary, the recordings (the optimizer reads Noise 1 again)
+/// and the result.
+fn preprocess_cell(a: &FitArgs) -> Result<Cell, CliError> {
+    let input = |e: glif_fit::FitError| CliError::input(e.to_string());
+    match (&a.nwb, &a.sweeps, &a.recordings) {
+        (Some(nwb), Some(sweeps), None) => {
+            let table = read_sweep_table(sweeps).map_err(input)?;
+            let rec = NwbRecordings::open(nwb).map_err(input)?;
+            let name = sweeps.display().to_string();
+            let r = preprocess_recordings(&name, &table, &rec).map_err(input)?;
+            Ok((nwb.display().to_string(), Box::new(rec), r))
         }
+        (None, None, Some(dir)) => {
+            let (rec, table) = RecordingsDir::open(dir).map_err(input)?;
+            let name = dir.join(glif_fit::recordings::RECORDINGS_TABLE);
+            let r =
+                preprocess_recordings(&name.display().to_string(), &table, &rec).map_err(input)?;
+            Ok((dir.display().to_string(), Box::new(rec), r))
+        }
+        // clap enforces one source (and --sweeps with --nwb only).
+        _ => Err(CliError::input(
+            "give --nwb FILE with --sweeps FILE, or --recordings DIR",
+        )),
     }
-    let vmax = voltage.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    if vmax > 1.0 {
-        return Err(bad(format!(
-            "the voltage reaches {vmax} in magnitude: that looks like millivolts; the fit needs volts (a resting potential near -0.07)"
-        )));
-    }
-    let imax = sweep.stimulus.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    if imax > 1e-6 {
-        return Err(bad(format!(
-            "the current reaches {imax} in magnitude: that looks like picoamperes; the fit needs amperes (hundreds of pA are about 1e-10 A)"
-        )));
-    }
-    Ok(RawSweep {
-        voltage,
-        current: sweep.stimulus,
-        sampling_rate_hz: sweep.sampling_rate,
-        index_range_start: sweep.index_range.0,
-    })
 }
 
 fn pretty(v: &serde_json::Value) -> String {
     serde_json::to_string_pretty(v).expect("JSON values serialise") + "\n"
 }
 
-/// Runs `glif fit`; returns the exit status.
+/// Runs `glif fit`; returns the exit status. One arm per stage.
 pub fn run(a: FitArgs) -> Result<u8, CliError> {
-    let text = std::fs::read_to_string(&a.sweeps)
-        .map_err(|e| CliError::input(format!("{}: {e}", a.sweeps.display())))?;
-    let table = parse_sweep_table(&text)
-        .map_err(|e| CliError::input(format!("{}: {e}", a.sweeps.display())))?;
-    if !a.nwb.is_file() {
-        return Err(CliError::input(format!(
-            "{}: no such file",
-            a.nwb.display()
-        )));
+    run_stages(&a)
+}
+
+/// Sweep `n` of `rec`, checked as the preprocessing checks it (sampling
+/// rate, finite volts and amperes).
+fn read_checked(rec: &dyn Recordings, n: u32) -> Result<RawSweep, glif_fit::FitError> {
+    let name = rec.name();
+    let raw = rec.read(n)?;
+    check_sampling_rate(&name, n, raw.sampling_rate_hz)?;
+    check_sweep(&name, n, &raw)?;
+    Ok(raw)
+}
+
+/// The `--restarts PASSESxRESTARTS` value.
+fn restarts(r: &str) -> Result<(u64, u64), CliError> {
+    let bad = || {
+        CliError::input(format!(
+            "--restarts {r}: expected PASSESxRESTARTS with at least 1 pass and 1 to 3 restarts, e.g. 3x3"
+        ))
+    };
+    let (p, k) = r.split_once('x').ok_or_else(bad)?;
+    let (p, k): (u64, u64) = (p.parse().map_err(|_| bad())?, k.parse().map_err(|_| bad())?);
+    if p == 0 || !(1..=3).contains(&k) {
+        return Err(bad());
     }
-    let file = NwbFile::open(&a.nwb).map_err(|e| CliError::input(e.to_string()))?;
-    let in_file = file
-        .sweep_numbers()
-        .map_err(|e| CliError::input(e.to_string()))?;
-    let selection = glif_fit::sweeps::select(&table)
-        .map_err(|e| CliError::input(format!("{}: {e}", a.sweeps.display())))?;
-    let used: Vec<u32> = selection
-        .noise1
-        .iter()
-        .chain(&selection.noise2)
-        .chain(&selection.short_square_all)
-        .chain(&selection.triple)
-        .chain([&selection.long_square_max_subthreshold])
-        .copied()
-        .collect();
-    for &n in &used {
-        if !in_file.contains(&n) {
-            return Err(CliError::input(format!(
-                "{} lists sweep {n}, which {} does not hold: the sweep table does not match the file",
-                a.sweeps.display(),
-                a.nwb.display()
-            )));
-        }
-        let rate = file
-            .sampling_rate(n)
-            .map_err(|e| CliError::input(e.to_string()))?;
-        check_rate(n, rate, &a.nwb)?;
-    }
-    let result = preprocess(&table, |n| read(&file, n, &a.nwb))
-        .map_err(|e| CliError::input(e.to_string()))?;
-    let mut configs = Vec::new();
-    let mut refused = Vec::new();
+    Ok((p, k))
+}
+
+/// Every stage up to `a.stage`: the preprocessor values and the starting
+/// configs, then (`optimize`) the tuned configs.
+fn run_stages(a: &FitArgs) -> Result<u8, CliError> {
     for l in &a.levels {
         if !Level::ALL.iter().any(|x| x.label() == l) {
             return Err(CliError::input(format!(
@@ -194,6 +177,10 @@ pub fn run(a: FitArgs) -> Result<u8, CliError> {
             )));
         }
     }
+    let passes_restarts = a.restarts.as_deref().map(restarts).transpose()?;
+    let (source, rec, result) = preprocess_cell(a)?;
+    let mut configs = Vec::new();
+    let mut refused = Vec::new();
     for level in Level::ALL {
         if !a.levels.is_empty() && !a.levels.iter().any(|l| l == level.label()) {
             continue;
@@ -206,17 +193,7 @@ pub fn run(a: FitArgs) -> Result<u8, CliError> {
     }
     let mut evaluations = Vec::new();
     if a.stage == Stage::Optimize {
-        if let Some(r) = &a.restarts {
-            let bad = || {
-                CliError::input(format!(
-                    "--restarts {r}: expected PASSESxRESTARTS with at least 1 pass and 1 to 3 restarts, e.g. 3x3"
-                ))
-            };
-            let (p, k) = r.split_once('x').ok_or_else(bad)?;
-            let (p, k): (u64, u64) = (p.parse().map_err(|_| bad())?, k.parse().map_err(|_| bad())?);
-            if p == 0 || !(1..=3).contains(&k) {
-                return Err(bad());
-            }
+        if let Some((p, k)) = passes_restarts {
             for (_, c) in &mut configs {
                 c["optimizer"]["outer_iterations"] = p.into();
                 c["optimizer"]["inner_iterations"] = k.into();
@@ -226,10 +203,10 @@ pub fn run(a: FitArgs) -> Result<u8, CliError> {
             &configs,
             &result.selection.noise1,
             &result.summary.noise1_spike_indices,
-            |n| read(&file, n, &a.nwb),
+            |n| read_checked(rec.as_ref(), n),
             a.seed,
             a.threads,
-            &a.nwb,
+            Path::new(&source),
         )?;
         for ((_, c), (level, f, e)) in configs.iter_mut().zip(fitted) {
             c["neuron"] = f;
@@ -248,8 +225,18 @@ pub fn run(a: FitArgs) -> Result<u8, CliError> {
             pretty(&c["neuron"]),
         ));
     }
+    let plots = match a.plot {
+        Some(PlotFormat::Png) => crate::fit_plot::paths(&a.output, "png"),
+        Some(PlotFormat::Svg) => crate::fit_plot::paths(&a.output, "svg"),
+        None => Vec::new(),
+    };
     if !a.force {
-        if let Some((p, _)) = files.iter().find(|(p, _)| p.exists()) {
+        if let Some(p) = files
+            .iter()
+            .map(|(p, _)| p)
+            .chain(&plots)
+            .find(|p| p.exists())
+        {
             return Err(CliError::input(format!(
                 "{}: the file exists; give --force to replace it",
                 p.display()
@@ -264,14 +251,16 @@ pub fn run(a: FitArgs) -> Result<u8, CliError> {
             .and_then(|()| std::fs::rename(&tmp, p))
             .map_err(|e| CliError::other(format!("{}: {e}", p.display())))?;
     }
+    if !plots.is_empty() {
+        crate::fit_plot::write_all(&plots, &result.diagnostics, &result.summary, a.force)?;
+    }
     let s = &result.summary;
     let sel = &result.selection;
-    let stage = if a.stage == Stage::Optimize {
-        "optimize"
-    } else {
-        "preprocess"
+    let stage = match a.stage {
+        Stage::Preprocess => "preprocess",
+        Stage::Optimize => "optimize",
     };
-    println!("glif fit --stage {stage}: {}", a.nwb.display());
+    println!("glif fit --stage {stage}: {source}");
     println!(
         "  sweeps   Noise 1 {:?}, Noise 2 {:?}, short squares {:?}, triple {:?}, long square {}",
         sel.noise1, sel.noise2, sel.short_square_all, sel.triple, sel.long_square_max_subthreshold
@@ -339,6 +328,9 @@ pub fn run(a: FitArgs) -> Result<u8, CliError> {
     }
     for (level, e) in &refused {
         println!("  {} not configured: {e}", level.label());
+    }
+    for p in &plots {
+        println!("  drew {}", p.display());
     }
     println!(
         "  wrote {}",

@@ -13,6 +13,8 @@ mod ev;
 mod fit;
 #[cfg(feature = "nwb")]
 mod fit_optimize;
+#[cfg(feature = "nwb")]
+mod fit_plot;
 mod info;
 mod nest;
 mod output;

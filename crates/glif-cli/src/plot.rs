@@ -21,13 +21,13 @@ const WIDTH: u32 = 1400;
 /// Trace line widths. The bitmap backend draws wide polylines with miter
 /// joins that shoot off at the sharp reversals of a spiking trace, so PNG
 /// traces are one pixel wide.
-const LW_SVG: u32 = 2;
-const LW_PNG: u32 = 1;
-const BLUE: RGBColor = RGBColor(31, 119, 180);
-const ORANGE: RGBColor = RGBColor(255, 127, 14);
-const GREEN: RGBColor = RGBColor(44, 160, 44);
-const RED: RGBColor = RGBColor(214, 39, 40);
-const PURPLE: RGBColor = RGBColor(148, 103, 189);
+pub(crate) const LW_SVG: u32 = 2;
+pub(crate) const LW_PNG: u32 = 1;
+pub(crate) const BLUE: RGBColor = RGBColor(31, 119, 180);
+pub(crate) const ORANGE: RGBColor = RGBColor(255, 127, 14);
+pub(crate) const GREEN: RGBColor = RGBColor(44, 160, 44);
+pub(crate) const RED: RGBColor = RGBColor(214, 39, 40);
+pub(crate) const PURPLE: RGBColor = RGBColor(148, 103, 189);
 
 /// Draws the figure into `path` (`.svg` or `.png`), written atomically and
 /// replacing an existing file only with `force`.
@@ -125,8 +125,27 @@ pub fn raster(
     )
 }
 
+/// A figure drawn by another module (`glif fit`'s), on either backend.
+pub trait Draw {
+    /// Draws on an SVG area with line width `lw`.
+    fn draw_svg(&self, root: &DrawingArea<SVGBackend<'_>, Shift>, lw: u32) -> Result<(), String>;
+    /// Draws on a bitmap area with line width `lw`.
+    fn draw_png(&self, root: &DrawingArea<BitMapBackend<'_>, Shift>, lw: u32)
+        -> Result<(), String>;
+}
+
+/// Draws `figure` into `path` (`.svg` or `.png`), written atomically and
+/// replacing an existing file only with `force`.
+#[cfg_attr(not(feature = "nwb"), allow(dead_code))]
+pub fn figure(path: &Path, height: u32, figure: &dyn Draw, force: bool) -> Result<(), CliError> {
+    render(path, height, &Figure::Other(figure), force)
+}
+
 /// What a figure shows.
 enum Figure<'a> {
+    /// Drawn by another module.
+    #[cfg_attr(not(feature = "nwb"), allow(dead_code))]
+    Other(&'a dyn Draw),
     /// Stimulus, voltage and threshold, after-spike currents.
     Traces {
         out: &'a RunResult,
@@ -161,6 +180,7 @@ fn draw_figure<DB: DrawingBackend>(
             window,
             title,
         } => draw_raster(root, rows, window, title),
+        Figure::Other(_) => Err("drawn by its own module".into()),
     }
 }
 
@@ -179,7 +199,11 @@ fn render(path: &Path, height: u32, figure: &Figure<'_>, force: bool) -> Result<
             let mut text = String::new();
             {
                 let root = SVGBackend::with_string(&mut text, (WIDTH, height)).into_drawing_area();
-                draw_figure(&root, LW_SVG, figure).map_err(fail)?;
+                match figure {
+                    Figure::Other(d) => d.draw_svg(&root, LW_SVG),
+                    _ => draw_figure(&root, LW_SVG, figure),
+                }
+                .map_err(fail)?;
                 root.present().map_err(|e| fail(format!("{e:?}")))?;
             }
             text.into_bytes()
@@ -197,7 +221,11 @@ fn render(path: &Path, height: u32, figure: &Figure<'_>, force: bool) -> Result<
             ));
             let drawn = (|| {
                 let root = BitMapBackend::new(&scratch, (WIDTH, height)).into_drawing_area();
-                draw_figure(&root, LW_PNG, figure).map_err(fail)?;
+                match figure {
+                    Figure::Other(d) => d.draw_png(&root, LW_PNG),
+                    _ => draw_figure(&root, LW_PNG, figure),
+                }
+                .map_err(fail)?;
                 root.present().map_err(|e| fail(format!("{e:?}")))?;
                 drop(root);
                 std::fs::read(&scratch).map_err(|e| fail(e.to_string()))
@@ -218,7 +246,13 @@ fn render(path: &Path, height: u32, figure: &Figure<'_>, force: bool) -> Result<
 
 /// Min/max decimation to about `buckets` columns; fully-NaN columns break
 /// the line.
-fn decimate(t0: f64, dt: f64, y: &[f64], scale: f64, buckets: usize) -> Vec<Vec<(f64, f64)>> {
+pub(crate) fn decimate(
+    t0: f64,
+    dt: f64,
+    y: &[f64],
+    scale: f64,
+    buckets: usize,
+) -> Vec<Vec<(f64, f64)>> {
     let n = y.len();
     let per = n.div_ceil(buckets.max(1)).max(1);
     let mut segments: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
@@ -273,7 +307,7 @@ fn push(segments: &mut Vec<Vec<(f64, f64)>>, p: (f64, f64)) {
     }
 }
 
-fn range(series: &[&[Vec<(f64, f64)>]], extra: &[f64], top_room: f64) -> (f64, f64) {
+pub(crate) fn range(series: &[&[Vec<(f64, f64)>]], extra: &[f64], top_room: f64) -> (f64, f64) {
     let mut lo = f64::INFINITY;
     let mut hi = f64::NEG_INFINITY;
     for s in series {
@@ -303,7 +337,7 @@ fn range(series: &[&[Vec<(f64, f64)>]], extra: &[f64], top_room: f64) -> (f64, f
 }
 
 /// Tick labels without trailing zeros.
-fn tick(y: &f64) -> String {
+pub(crate) fn tick(y: &f64) -> String {
     let s = format!("{y:.3}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" {

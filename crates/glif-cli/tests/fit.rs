@@ -109,6 +109,224 @@ fn preprocesses_a_cell_and_writes_five_configs() {
     // Run again: the files exist, nothing is replaced without --force.
     let o = fit(&d, &nwb, &sweeps);
     fails_with(&o, 2, &["preprocessor_values.json", "--force"]);
+
+    // The same cell as a recordings folder (each sweep's samples as the NWB
+    // reader gives them, in V and A; voltages as .npy, currents as CSV)
+    // gives the same preprocessor values and configs, byte for byte.
+    // This run also draws the figures (--plot svg).
+    write_recordings(&d.join("rec"), &nwb, &sweeps, |_| {});
+    let o = glif(
+        &[
+            "fit",
+            "--recordings",
+            "rec",
+            "--output",
+            "out-rec",
+            "--stage",
+            "preprocess",
+            "--plot",
+            "svg",
+        ],
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for (name, title) in [
+        ("fit_rc", "RC fit"),
+        ("fit_spike_cut", "Spike cut"),
+        ("fit_threshold", "th_inf"),
+        ("fit_asc", "After-spike currents"),
+    ] {
+        let svg = std::fs::read_to_string(d.join(format!("out-rec/{name}.svg")))
+            .unwrap_or_else(|e| panic!("{name}.svg not drawn: {e}"));
+        assert!(svg.starts_with("<svg"), "{name}: not an SVG");
+        assert!(svg.contains(title), "{name}: no {title:?} in its title");
+        // Drawn data, not an empty frame: the traces and points are
+        // polylines and circles (an empty chart has a handful).
+        let marks = svg.matches("<polyline").count() + svg.matches("<circle").count();
+        assert!(marks >= 4, "{name}: only {marks} polylines/circles");
+        assert!(svg.len() > 5_000, "{name}: {} bytes", svg.len());
+    }
+    let mut compared = 0;
+    for e in std::fs::read_dir(d.join("out")).unwrap() {
+        let name = e.unwrap().file_name();
+        let a = std::fs::read(d.join("out").join(&name)).unwrap();
+        let b = std::fs::read(d.join("out-rec").join(&name))
+            .unwrap_or_else(|e| panic!("{name:?} not written from the recordings folder: {e}"));
+        assert!(a == b, "{name:?} differs between NWB and recordings folder");
+        compared += 1;
+    }
+    assert_eq!(compared, 6, "preprocessor values and five configs");
+}
+
+fn npy_f64(path: &Path, data: &[f64]) {
+    let mut out = Vec::new();
+    glif_io::formats::write_npy_f64(&mut out, &[data.len()], data);
+    std::fs::write(path, out).unwrap();
+}
+
+/// Writes the cell in `nwb`/`sweeps` as a recordings folder `rec` (the
+/// layout of docs/FITTING.md): every sweep of the table, its voltage as
+/// `.npy` (V), its current as CSV with a header (A, Rust's shortest
+/// round-trip text, so the same f64 values), after `edit` of the table.
+fn write_recordings(
+    rec: &Path,
+    nwb: &Path,
+    sweeps: &Path,
+    edit: impl FnOnce(&mut Vec<serde_json::Value>),
+) {
+    std::fs::create_dir_all(rec).unwrap();
+    let file = glif_io::nwb::NwbFile::open(nwb).unwrap();
+    let table: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(sweeps).unwrap()).unwrap();
+    let mut out = Vec::new();
+    for s in table.as_array().unwrap() {
+        let n = s["sweep_number"].as_u64().unwrap() as u32;
+        let sweep = file.read_current_clamp_sweep(n).unwrap();
+        let v = file.read_response(n).unwrap();
+        npy_f64(&rec.join(format!("sweep_{n}_voltage.npy")), &v);
+        let csv: String = std::iter::once("current_A".to_string())
+            .chain(sweep.stimulus.iter().map(|x| x.to_string()))
+            .collect::<Vec<_>>()
+            .join("\n");
+        std::fs::write(rec.join(format!("sweep_{n}_current.csv")), csv).unwrap();
+        let mut e = s.clone();
+        e["sampling_rate_hz"] = serde_json::json!(sweep.sampling_rate);
+        e["voltage"] = serde_json::json!(format!("sweep_{n}_voltage.npy"));
+        e["voltage_unit"] = serde_json::json!("V");
+        e["current"] = serde_json::json!(format!("sweep_{n}_current.csv"));
+        e["current_unit"] = serde_json::json!("A");
+        e["stimulus_start_index"] = serde_json::json!(sweep.index_range.0);
+        out.push(e);
+    }
+    edit(&mut out);
+    std::fs::write(
+        rec.join("sweeps.json"),
+        serde_json::Value::Array(out).to_string(),
+    )
+    .unwrap();
+}
+
+fn fit_recordings(d: &Path, rec: &str, out: &str) -> std::process::Output {
+    glif(
+        &[
+            "fit",
+            "--recordings",
+            rec,
+            "--output",
+            out,
+            "--stage",
+            "preprocess",
+        ],
+        d,
+    )
+}
+
+/// A recordings folder edited by `edit` (after its table is written) is
+/// refused: exit 2, every needle in the message, nothing written.
+fn refused_recordings(
+    name: &str,
+    edit_table: impl FnOnce(&mut Vec<serde_json::Value>),
+    edit_files: impl FnOnce(&Path),
+    needles: &[&str],
+) {
+    let d = dir(name);
+    let (nwb, sweeps) = write_cell(&d, &cell(), |_| {}, |_| {});
+    write_recordings(&d.join("rec"), &nwb, &sweeps, edit_table);
+    edit_files(&d.join("rec"));
+    let o = fit_recordings(&d, "rec", "out");
+    fails_with(&o, 2, needles);
+    assert!(
+        !d.join("out").exists(),
+        "{name}: the output folder was created"
+    );
+}
+
+/// The first Short Square sweep's number (the first sweep preprocessing
+/// reads).
+fn first_short_square() -> u32 {
+    cell()
+        .iter()
+        .find(|s| s.stimulus_name == "Short Square")
+        .unwrap()
+        .number
+}
+
+#[test]
+fn recordings_folder_bad_inputs() {
+    let ssq = first_short_square();
+    // A field of the layout missing: named, with what is expected.
+    refused_recordings(
+        "rec-no-unit",
+        |t| {
+            t[0].as_object_mut().unwrap().remove("voltage_unit");
+        },
+        |_| {},
+        &["sweeps.json", "voltage_unit", "\"mV\""],
+    );
+    // Millivolts declared as volts: detected and named.
+    refused_recordings(
+        "rec-mv",
+        |_| {},
+        |rec| {
+            let p = rec.join(format!("sweep_{ssq}_voltage.npy"));
+            let v = glif_io::read_stimulus(&p).unwrap();
+            npy_f64(&p, &v.iter().map(|x| x * 1e3).collect::<Vec<_>>());
+        },
+        &["millivolts", "volts"],
+    );
+    // Picoamperes declared as amperes.
+    refused_recordings(
+        "rec-pa",
+        |_| {},
+        |rec| {
+            let p = rec.join(format!("sweep_{ssq}_current.csv"));
+            let text = std::fs::read_to_string(&p).unwrap();
+            let scaled: Vec<String> = text
+                .lines()
+                .skip(1)
+                .map(|l| (l.parse::<f64>().unwrap() * 1e12).to_string())
+                .collect();
+            std::fs::write(&p, scaled.join("\n")).unwrap();
+        },
+        &["picoamperes", "amperes"],
+    );
+    // A NaN-padded end in a CSV current.
+    refused_recordings(
+        "rec-nan",
+        |_| {},
+        |rec| {
+            let p = rec.join(format!("sweep_{ssq}_current.csv"));
+            let text = std::fs::read_to_string(&p).unwrap();
+            let n = text.lines().count();
+            let padded: Vec<&str> = text
+                .lines()
+                .enumerate()
+                .map(|(k, l)| if k + 100 >= n { "NaN" } else { l })
+                .collect();
+            std::fs::write(&p, padded.join("\n")).unwrap();
+        },
+        &["NaN-padded", "stimulus (current)"],
+    );
+    // The table names a file the folder does not hold.
+    refused_recordings(
+        "rec-missing-file",
+        |_| {},
+        |rec| std::fs::remove_file(rec.join(format!("sweep_{ssq}_voltage.npy"))).unwrap(),
+        &["does not match"],
+    );
+    // Another sampling rate declared for a used sweep.
+    refused_recordings(
+        "rec-rate",
+        |t| {
+            let k = t
+                .iter()
+                .position(|s| s["stimulus_name"] == "Noise 1")
+                .unwrap();
+            t[k]["sampling_rate_hz"] = serde_json::json!(25_000.0);
+        },
+        |_| {},
+        &["25000 Hz", "20 kHz"],
+    );
 }
 
 /// Runs `glif fit` on a cell edited by `edit`/`edit_table` and checks the

@@ -3,6 +3,7 @@
 
 pub mod asc;
 pub mod configure;
+pub mod diagnostics;
 pub mod error;
 pub mod ev;
 pub mod evaluate;
@@ -16,6 +17,7 @@ pub mod noise;
 pub mod optimizer;
 pub mod preprocess;
 pub mod rc;
+pub mod recordings;
 pub mod rng;
 pub mod spike_cut;
 pub mod spikes;

@@ -10,6 +10,7 @@
 use serde_json::{json, Value};
 
 use crate::configure::PreprocessorSummary;
+use crate::diagnostics::{mean_spike, passive_response, Diagnostics};
 use crate::filter::{load_sweep, LoadedSweep, DEFAULT_BESSEL_FREQ_HZ, DEFAULT_BESSEL_ORDER};
 use crate::spikes::{self, SpikeSettings, SHORT_SQUARES_WINDOW, SHORT_SQUARE_TRIPLE_WINDOW};
 use crate::sweeps::{el_reference, resting_potential, select, SweepEntry, SweepSelection};
@@ -42,6 +43,8 @@ pub struct Preprocessed {
     pub summary: PreprocessorSummary,
     /// The sweeps used.
     pub selection: SweepSelection,
+    /// The data behind each estimate, for figures.
+    pub diagnostics: Diagnostics,
 }
 
 fn mean_axis0(rows: &[[f64; 2]]) -> Vec<f64> {
@@ -191,14 +194,20 @@ pub fn preprocess<L: FnMut(u32) -> Result<RawSweep, FitError>>(
     let mut a_spike = None;
     let mut b_spike = None;
     let (mut ab, mut abth) = (None, None);
+    let mut triple_diag = None;
     if let (Some(t), Some(settings)) = (&triple, triple_settings) {
         let v = voltages(t);
+        let vr: Vec<&[f64]> = v.iter().map(Vec::as_slice).collect();
         if let Some(sc) = threshold::spike_component_from_triple(
-            &v.iter().map(Vec::as_slice).collect::<Vec<_>>(),
+            &vr,
             dt,
             settings.dv_cutoff,
             settings.thresh_frac,
         )? {
+            triple_diag = Some((
+                threshold::triple_points(&vr, dt, settings.dv_cutoff, settings.thresh_frac)?,
+                sc,
+            ));
             let a = threshold::spike_component_at_cut(
                 sc.a_spike,
                 sc.b_spike,
@@ -315,9 +324,43 @@ pub fn preprocess<L: FnMut(u32) -> Result<RawSweep, FitError>>(
         tau_from_ac: mlin.tau_from_ac,
         noise1_spike_indices: n1_idx.clone(),
     };
+    let before = (0.002 / dt) as usize;
+    let after = (0.012 / dt) as usize;
+    let cut_n = cut.spike_cut_length;
+    let (v_before, v_after): (Vec<f64>, Vec<f64>) = n1_vr
+        .iter()
+        .zip(&n1_idx)
+        .flat_map(|(v, idx)| {
+            idx.iter()
+                .filter(move |&&i| i + cut_n < v.len())
+                .map(move |&i| (v[i] - el_noise, v[i + cut_n] - el_noise))
+        })
+        .unzip();
+    let th_inf_trace = min_sup.voltage[min_sup.start_idx.min(min_sup.voltage.len())..].to_vec();
+    let diagnostics = Diagnostics {
+        dt,
+        rc_sweep: sel.noise1[0],
+        rc: rcel[0],
+        rc_measured: sub_v[0].to_vec(),
+        rc_model: passive_response(sub_i[0], rcel[0], sub_v[0][0], dt),
+        spike_mean: mean_spike(&n1_vr, &n1_idx, before, after, el_noise),
+        spike_window_start: -(before as f64) * dt,
+        spike_cut_time: cut_n as f64 * dt,
+        v_before,
+        v_after,
+        th_inf_index: th_inf_trace
+            .iter()
+            .position(|&x| x == th_inf_v)
+            .unwrap_or(0),
+        th_inf_trace,
+        th_inf_sweep: sel.short_square_min_suprathreshold,
+        th_inf_voltage: th_inf_v,
+        triple: triple_diag,
+    };
     Ok(Preprocessed {
         values,
         summary,
         selection: sel,
+        diagnostics,
     })
 }

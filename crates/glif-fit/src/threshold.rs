@@ -41,6 +41,43 @@ pub struct SpikeComponent {
     pub clamped: bool,
 }
 
+/// What the spike component is fitted to: per triple sweep with at least
+/// two spikes between 2 s and 3 s, its first and second spikes' threshold
+/// voltages (V) and the time between them (s).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TriplePoints {
+    /// First spikes' thresholds, V.
+    pub first: Vec<f64>,
+    /// Second spikes' thresholds, V.
+    pub second: Vec<f64>,
+    /// Second minus first spike time, s.
+    pub interval: Vec<f64>,
+}
+
+/// The points [`spike_component_from_triple`] fits (see [`TriplePoints`]).
+pub fn triple_points(
+    voltages: &[&[f64]],
+    dt: f64,
+    dv_cutoff: f64,
+    thresh_frac: f64,
+) -> Result<TriplePoints, FitError> {
+    let lo = (2.0 / dt) as usize;
+    let hi = (3.0 / dt) as usize;
+    let mut p = TriplePoints::default();
+    for v in voltages {
+        let idx: Vec<usize> = threshold_indices_short_square(v, dt, dv_cutoff, thresh_frac)?
+            .into_iter()
+            .filter(|&i| i >= lo && i <= hi)
+            .collect();
+        if idx.len() > 1 {
+            p.first.push(v[idx[0]]);
+            p.second.push(v[idx[1]]);
+            p.interval.push((idx[1] - idx[0]) as f64 * dt);
+        }
+    }
+    Ok(p)
+}
+
 /// `spike_component_of_threshold_exact(a, b, t) = a exp(-b t)`, V.
 pub fn spike_component_at_cut(a_spike: f64, b_spike: f64, t: f64) -> f64 {
     a_spike * (-b_spike * t).exp()
@@ -57,22 +94,11 @@ pub fn spike_component_from_triple(
     dv_cutoff: f64,
     thresh_frac: f64,
 ) -> Result<Option<SpikeComponent>, FitError> {
-    let lo = (2.0 / dt) as usize;
-    let hi = (3.0 / dt) as usize;
-    let mut first = Vec::new();
-    let mut second = Vec::new();
-    let mut interval = Vec::new();
-    for v in voltages {
-        let idx: Vec<usize> = threshold_indices_short_square(v, dt, dv_cutoff, thresh_frac)?
-            .into_iter()
-            .filter(|&i| i >= lo && i <= hi)
-            .collect();
-        if idx.len() > 1 {
-            first.push(v[idx[0]]);
-            second.push(v[idx[1]]);
-            interval.push((idx[1] - idx[0]) as f64 * dt);
-        }
-    }
+    let TriplePoints {
+        first,
+        second,
+        interval,
+    } = triple_points(voltages, dt, dv_cutoff, thresh_frac)?;
     let thresh_inf = mean(&first);
     let options = LmdifOptions {
         maxfev: Some(100_000),
@@ -164,7 +190,41 @@ pub fn voltage_component_error(
     a_spike: f64,
     b_spike: f64,
 ) -> Result<f64, FitError> {
-    let mut total = 0.0;
+    let less = spike_voltages_less_spike_component(sweeps, spike_cut_length, dt, a_spike, b_spike)?;
+    error_given_spike_component(
+        &less,
+        a_voltage,
+        b_voltage,
+        th_inf,
+        sweeps,
+        spike_cut_length,
+        dt,
+    )
+}
+
+/// Per sweep, each spike's voltage minus the threshold's spike component
+/// at it (V; NaN past the component's end): the part of
+/// [`voltage_component_error`] that does not depend on `a_voltage`,
+/// `b_voltage` or `th_inf`, so the fits compute it once.
+fn spike_voltages_less_spike_component(
+    sweeps: &[VoltageComponentSweep<'_>],
+    spike_cut_length: usize,
+    dt: f64,
+    a_spike: f64,
+    b_spike: f64,
+) -> Result<Vec<Vec<f64>>, FitError> {
+    // exp(-b_spike k dt) depends on k alone, the sample's place in its
+    // interval: computed once per k up to the longest interval (the same
+    // expression on the same numbers as per sample, so the same bits).
+    let longest = sweeps
+        .iter()
+        .flat_map(|sw| sw.spikes.windows(2).map(|w| w[1].saturating_sub(w[0]) + 1))
+        .max()
+        .unwrap_or(0);
+    let spike_decay: Vec<f64> = (0..longest)
+        .map(|k| (-b_spike * (k as f64 * dt)).exp())
+        .collect();
+    let mut out = Vec::with_capacity(sweeps.len());
     for (s, sw) in sweeps.iter().enumerate() {
         let idx = sw.spikes;
         if idx.is_empty() {
@@ -178,11 +238,8 @@ pub fn voltage_component_error(
         for n in 1..idx.len() {
             let len = idx[n] - idx[n - 1] + 1;
             let amp = a_spike + left_over;
-            let local: Vec<f64> = (0..len)
-                .map(|k| amp * (-b_spike * (k as f64 * dt)).exp())
-                .collect();
-            comp.extend_from_slice(&local[..len - 1]);
-            left_over = local[len - 1];
+            comp.extend(spike_decay[..len - 1].iter().map(|e| amp * e));
+            left_over = amp * spike_decay[len - 1];
         }
         if comp.len() <= idx[idx.len() - 1] {
             return Err(FitError::undetermined(
@@ -190,15 +247,47 @@ pub fn voltage_component_error(
                 "a spike cut length of 0 leaves no spike component at the last spike (AllenSDK fails here too: IndexError)",
             ));
         }
-        let vcomp: Vec<f64> = idx
-            .iter()
-            .map(|&i| {
-                let v = sw.voltage.get(i).copied().unwrap_or(f64::NAN);
-                let c = comp.get(i).copied().unwrap_or(f64::NAN);
-                v - c - th_inf
-            })
-            .collect();
-        let mut sq = Vec::new();
+        out.push(
+            idx.iter()
+                .map(|&i| {
+                    let v = sw.voltage.get(i).copied().unwrap_or(f64::NAN);
+                    let c = comp.get(i).copied().unwrap_or(f64::NAN);
+                    v - c
+                })
+                .collect(),
+        );
+    }
+    Ok(out)
+}
+
+/// [`voltage_component_error`] given
+/// [`spike_voltages_less_spike_component`]'s values `less`.
+fn error_given_spike_component(
+    less: &[Vec<f64>],
+    a_voltage: f64,
+    b_voltage: f64,
+    th_inf: f64,
+    sweeps: &[VoltageComponentSweep<'_>],
+    spike_cut_length: usize,
+    dt: f64,
+) -> Result<f64, FitError> {
+    // exp(b_voltage k dt), once per k (as the spike component's above).
+    let longest = sweeps
+        .iter()
+        .flat_map(|sw| sw.spikes.windows(2).map(|w| w[1].saturating_sub(w[0]) + 1))
+        .max()
+        .unwrap_or(0);
+    let voltage_growth: Vec<f64> = (0..longest)
+        .map(|k| (b_voltage * (k as f64 * dt)).exp())
+        .collect();
+    let mut total = 0.0;
+    let mut terms: Vec<f64> = Vec::new();
+    let mut sq: Vec<f64> = Vec::new();
+    for (s, (sw, less)) in sweeps.iter().zip(less).enumerate() {
+        let idx = sw.spikes;
+        // v - c - th_inf, as (v - c) - th_inf.
+        let vcomp: Vec<f64> = less.iter().map(|x| x - th_inf).collect();
+        sq.clear();
         for n in 1..idx.len() {
             let start = idx[n - 1] + spike_cut_length;
             let end = idx[n];
@@ -210,11 +299,13 @@ pub fn voltage_component_error(
             }
             let v_isi = &sw.voltage[start..end];
             let tlast = (v_isi.len() - 1) as f64 * dt;
-            let terms: Vec<f64> = v_isi
-                .iter()
-                .enumerate()
-                .map(|(k, v)| dt * (v - sw.el) * (b_voltage * (k as f64 * dt)).exp())
-                .collect();
+            terms.clear();
+            terms.extend(
+                v_isi
+                    .iter()
+                    .zip(&voltage_growth)
+                    .map(|(v, e)| dt * (v - sw.el) * e),
+            );
             let model = vcomp[n - 1] * (-b_voltage * dt * (end - start) as f64).exp()
                 + a_voltage * (-b_voltage * tlast).exp() * numpy_sum(&terms);
             let d = vcomp[n] - model;
@@ -252,19 +343,11 @@ pub fn fit_voltage_component(
         a_spike,
         b_spike,
     )?;
+    let less = spike_voltages_less_spike_component(sweeps, spike_cut_length, dt, a_spike, b_spike)?;
     let res = fmin(
         |x| {
-            voltage_component_error(
-                x[0],
-                x[1],
-                th_inf,
-                sweeps,
-                spike_cut_length,
-                dt,
-                a_spike,
-                b_spike,
-            )
-            .unwrap_or(f64::NAN)
+            error_given_spike_component(&less, x[0], x[1], th_inf, sweeps, spike_cut_length, dt)
+                .unwrap_or(f64::NAN)
         },
         &[0.1 * 5.0, 5.0],
         &FminOptions::default(),
@@ -295,19 +378,11 @@ pub fn fit_voltage_component_with_th_inf(
         a_spike,
         b_spike,
     )?;
+    let less = spike_voltages_less_spike_component(sweeps, spike_cut_length, dt, a_spike, b_spike)?;
     fmin(
         |x| {
-            voltage_component_error(
-                x[0],
-                x[1],
-                x[2],
-                sweeps,
-                spike_cut_length,
-                dt,
-                a_spike,
-                b_spike,
-            )
-            .unwrap_or(f64::NAN)
+            error_given_spike_component(&less, x[0], x[1], x[2], sweeps, spike_cut_length, dt)
+                .unwrap_or(f64::NAN)
         },
         &[0.1 * 5.0, 5.0, th_inf_start],
         &FminOptions::default(),

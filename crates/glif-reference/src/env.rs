@@ -122,6 +122,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "scripts/python/test_wheel.sh: the abi3 wheel (target/wheels) installed into fresh venvs with no cargo or rustc on PATH, smoke-tested (README examples, NWB when built in) with numpy 1.x and 2.x, mypy on the README examples (cases: checks passed)",
     ),
     (
+        "xtask/compare-fit",
+        "cargo xtask compare-fit: one cell's preprocessing by AllenSDK's pipeline beside glif fit, CPU and wall seconds",
+    ),
+    (
         "xtask/compare",
         "cargo xtask compare: GLIF1..GLIF5 run by AllenSDK beside glif-rs, spike steps compared",
     ),
