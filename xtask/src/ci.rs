@@ -115,6 +115,14 @@ const SLOW: &[(&str, &str, &[&str])] = &[
         &["scripts/fit/check_quick.sh"],
     ),
     ("comparison with AllenSDK and NEST (quick)", "cargo", &["xtask", "compare", "--quick"]),
+    // Needs the AllenSDK venv and the regenerated cells: fails without them
+    // in CI; records xtask/compare-fit. One glif run (the AllenSDK side runs
+    // once anyway, about a minute of CPU).
+    (
+        "one cell's preprocessing beside AllenSDK's (one run)",
+        "cargo",
+        &["xtask", "compare-fit", "--runs", "1"],
+    ),
     // Needs NEST in the AllenSDK venv: fails without it in CI.
     (
         "glif_psc, glif_psc_double_alpha, glif_cond against NEST 3.10 (quick)",
