@@ -29,8 +29,8 @@ pub use base::{sci, Error, ErrorKind, Fix, Result};
 pub use formats::WriteOptions;
 pub use glif_core::{Outcome, RunError};
 pub use model::{
-    model_with_voltage_reset, AnyModel, AnyPrecisionModel, AnyRecorder, AnyState, ConfigCoeffs,
-    Methods, NeuronConfig, Precision, RulesWithVoltageReset, RunEnd, RunResult, SpikeTrain,
+    model_with_custom_rules, AnyModel, AnyPrecisionModel, AnyRecorder, AnyState, BuiltinOr,
+    ConfigCoeffs, Methods, NeuronConfig, Precision, RunEnd, RunResult, SpikeTrain, WithCustomRules,
     MAX_ASC_CURRENTS, SPIKE_CUT_VALUE,
 };
 pub use run::Record;

@@ -411,7 +411,7 @@ fn param_error<F: Float>(config: &NeuronConfig, e: ParamError) -> Error {
     Error::invalid(path, found, expected)
 }
 
-fn dyn_rules<F: Float, const N: usize>(c: &NeuronConfig) -> Result<DynRules<F, N>> {
+pub(super) fn dyn_rules<F: Float, const N: usize>(c: &NeuronConfig) -> Result<DynRules<F, N>> {
     let m = &c.methods;
     Ok(Rules {
         voltage: m.voltage,
@@ -424,7 +424,7 @@ fn dyn_rules<F: Float, const N: usize>(c: &NeuronConfig) -> Result<DynRules<F, N
 }
 
 /// Builds one model with rules `rules`, mapping validation errors to paths.
-fn model<F: Float, const N: usize, R: RuleSet<F, N>>(
+pub(super) fn model<F: Float, const N: usize, R: RuleSet<F, N>>(
     c: &NeuronConfig,
     rules: R,
     exp: &dyn Fn(F) -> F,
@@ -438,49 +438,6 @@ fn general<F: Float, const N: usize>(
     exp: &dyn Fn(F) -> F,
 ) -> Result<Model<F, N, DynRules<F, N>>> {
     model(c, dyn_rules::<F, N>(c)?, exp)
-}
-
-/// The run-time rules of `config` with the voltage reset replaced by
-/// `voltage_reset`: see [`model_with_voltage_reset`].
-pub type RulesWithVoltageReset<F, const N: usize, VR> =
-    Rules<AnyVoltage, AnyThreshold<F>, AnyAsc, VR, AnyThresholdReset<F>, AnyAscReset<F, N>>;
-
-/// A model of `config` whose voltage reset is `voltage_reset` (a rule
-/// defined outside this crate, e.g. a Python function behind the Python
-/// package's custom rules) and whose other five rules are the config's
-/// built-in ones. `config.voltage_reset_method` is ignored. `N` must be the
-/// config's number of after-spike currents. Exponentials come from `exp`.
-pub fn model_with_voltage_reset<F, const N: usize, VR>(
-    config: &NeuronConfig,
-    voltage_reset: VR,
-    exp: &dyn Fn(F) -> F,
-) -> Result<Model<F, N, RulesWithVoltageReset<F, N, VR>>>
-where
-    F: Float,
-    VR: glif_core::rules::VoltageReset<F, N> + Copy + core::fmt::Debug,
-{
-    let build = || {
-        config.methods.check_compatible()?;
-        let r: DynRules<F, N> = dyn_rules(config)?;
-        let rules = Rules {
-            voltage: r.voltage,
-            threshold: r.threshold,
-            asc: r.asc,
-            voltage_reset,
-            threshold_reset: r.threshold_reset,
-            asc_reset: r.asc_reset,
-        };
-        model(config, rules, exp)
-    };
-    if config.asc_count() != N {
-        return Err(Error::new(ErrorKind::WrongLength {
-            path: "asc_tau_array".into(),
-            found: config.asc_count(),
-            expected: N,
-        })
-        .with_source(config));
-    }
-    build().map_err(|e| e.with_source(config))
 }
 
 /// The compiled model of a published level with two currents, or `None`

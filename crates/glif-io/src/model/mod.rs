@@ -7,8 +7,8 @@
 //! and numpy `exp` tables ([`ExpTable`]). Above [`crate::base`] only.
 //!
 //! Files, each importing only the ones before it: `fields`, `rules`,
-//! `methods`, `config`, `trace_buffer`, `results`, `any_model`, `derived`,
-//! `exp_table`.
+//! `methods`, `config`, `trace_buffer`, `results`, `any_model`,
+//! `custom_rules`, `derived`, `exp_table`.
 
 // 1. JSON fields with their path, and the checks of their values.
 mod fields;
@@ -24,13 +24,16 @@ mod trace_buffer;
 mod results;
 // 7. `AnyModel`: the model a config builds.
 mod any_model;
-// 8. Derived values: tau_m, rheobase, level names.
+// 8. Models with some rules defined outside glif-io (custom rules).
+mod custom_rules;
+// 9. Derived values: tau_m, rheobase, level names.
 mod derived;
-// 9. numpy `exp` tables.
+// 10. numpy `exp` tables.
 mod exp_table;
 
 pub use any_model::*;
 pub use config::*;
+pub use custom_rules::*;
 pub use derived::*;
 pub use exp_table::*;
 pub use methods::*;

@@ -218,6 +218,55 @@ pub fn simulate_neuron_with_exp(
     // Check the input, then that the model builds (at a typical dt), before any work.
     drop(NwbFile::open(input).map_err(SimulateError::Input)?);
     build(config, 5e-6, options, exp).map_err(SimulateError::Config)?;
+    let (mut file, mut outcomes, work) = open_and_read(input, output, overwrite, sweeps)?;
+
+    // 2. Simulate in parallel.
+    let finished = AtomicU64::new(0);
+    let total = work.len();
+    progress(SweepProgress::Start {
+        samples: work.iter().map(|s| s.stimulus.len() as u64).sum(),
+        sweeps: total,
+    });
+    let simulated: Vec<Simulated> = work
+        .par_iter()
+        .map(|sweep| {
+            let t0 = Instant::now();
+            let last = AtomicU64::new(0);
+            let r = simulate_sweep_with_exp(config, sweep, options, exp, &|done| {
+                let prev = last.swap(done as u64, Ordering::Relaxed);
+                progress(SweepProgress::Samples(done as u64 - prev));
+            });
+            let done = finished.fetch_add(1, Ordering::Relaxed) as usize + 1;
+            progress(SweepProgress::Sweeps { done, total });
+            let range = crate::run::Range::of(&sweep.stimulus);
+            (sweep.number, sweep.dt, r, t0.elapsed().as_secs_f64(), range)
+        })
+        .collect();
+
+    if stopped(options) {
+        return Err(discard(file, output));
+    }
+    write_simulated(&mut file, simulated, options, &mut outcomes);
+    file.close().map_err(SimulateError::Output)?;
+    outcomes.sort_by_key(|o| {
+        sweeps
+            .iter()
+            .position(|&n| n == o.number)
+            .unwrap_or(usize::MAX)
+    });
+    Ok(outcomes)
+}
+
+/// Opens `output` (a copy of `input`, or `input` itself) for writing and
+/// reads `sweeps` from it, one after another: the file, the outcomes of the
+/// sweeps that could not be read, and the sweeps that were.
+#[allow(clippy::type_complexity)]
+fn open_and_read(
+    input: &Path,
+    output: Option<&Path>,
+    overwrite: bool,
+    sweeps: &[u32],
+) -> Result<(NwbFile, Vec<SweepOutcome>, Vec<Sweep>), SimulateError> {
     let target = match output {
         Some(out) => {
             copy_for_output(input, out, overwrite).map_err(SimulateError::Output)?;
@@ -225,7 +274,7 @@ pub fn simulate_neuron_with_exp(
         }
         None => input,
     };
-    let mut file = NwbFile::open_rw(target).map_err(SimulateError::Output)?;
+    let file = NwbFile::open_rw(target).map_err(SimulateError::Output)?;
 
     // 1. Read every sweep, one after another.
     let mut outcomes: Vec<SweepOutcome> = Vec::new();
@@ -246,51 +295,44 @@ pub fn simulate_neuron_with_exp(
         }
     }
 
-    // 2. Simulate in parallel.
-    let finished = AtomicU64::new(0);
-    let total = work.len();
-    progress(SweepProgress::Start {
-        samples: work.iter().map(|s| s.stimulus.len() as u64).sum(),
-        sweeps: total,
-    });
-    type Simulated = (
-        u32,
-        f64,
-        crate::base::Result<RunResult>,
-        f64,
-        Option<crate::run::Range>,
-    );
-    let simulated: Vec<Simulated> = work
-        .par_iter()
-        .map(|sweep| {
-            let t0 = Instant::now();
-            let last = AtomicU64::new(0);
-            let r = simulate_sweep_with_exp(config, sweep, options, exp, &|done| {
-                let prev = last.swap(done as u64, Ordering::Relaxed);
-                progress(SweepProgress::Samples(done as u64 - prev));
-            });
-            let done = finished.fetch_add(1, Ordering::Relaxed) as usize + 1;
-            progress(SweepProgress::Sweeps { done, total });
-            let range = crate::run::Range::of(&sweep.stimulus);
-            (sweep.number, sweep.dt, r, t0.elapsed().as_secs_f64(), range)
-        })
-        .collect();
+    Ok((file, outcomes, work))
+}
 
-    // Stopped: write nothing, and remove the copy made above.
-    if options
+/// Whether `options.stop` was set.
+fn stopped(options: &SweepOptions) -> bool {
+    options
         .stop
         .as_ref()
         .is_some_and(|s| s.load(Ordering::Relaxed))
-    {
-        drop(file);
-        if let Some(out) = output {
-            // Best effort: the copy is ours; failing to remove it leaves a
-            // copy of the input, not a half-written output.
-            let _ = std::fs::remove_file(out);
-        }
-        return Err(SimulateError::Stopped);
-    }
+}
 
+/// Stopped: writes nothing, and removes the copy made for `output`.
+fn discard(file: NwbFile, output: Option<&Path>) -> SimulateError {
+    drop(file);
+    if let Some(out) = output {
+        // Best effort: the copy is ours; failing to remove it leaves a
+        // copy of the input, not a half-written output.
+        let _ = std::fs::remove_file(out);
+    }
+    SimulateError::Stopped
+}
+
+/// (sweep number, dt s, result, seconds, stimulus range) of a simulated sweep.
+type Simulated = (
+    u32,
+    f64,
+    crate::base::Result<RunResult>,
+    f64,
+    Option<crate::run::Range>,
+);
+
+/// 3. Writes each simulated sweep, one after another, into `outcomes`.
+fn write_simulated(
+    file: &mut NwbFile,
+    simulated: Vec<Simulated>,
+    options: &SweepOptions,
+    outcomes: &mut Vec<SweepOutcome>,
+) {
     // 3. Write one after another.
     for (number, dt, r, secs, stimulus_range) in simulated {
         let mut outcome = SweepOutcome {
@@ -326,6 +368,36 @@ pub fn simulate_neuron_with_exp(
         }
         outcomes.push(outcome);
     }
+}
+
+/// As [`simulate_neuron`], with each sweep simulated by `run` instead of
+/// the model of a config, one sweep after another on the calling thread:
+/// for rules that cannot leave it (the Python package's rules written in
+/// Python). `run` gets each sweep read (its `dt` is `1 / rate`) and returns
+/// its result (every output recorded; an error or a failed run is reported
+/// in that sweep's outcome, as for a config), or `None` to stop: nothing
+/// is written then, the copy made for `output` is removed, and the result
+/// is [`SimulateError::Stopped`].
+pub fn simulate_neuron_each(
+    input: &Path,
+    output: Option<&Path>,
+    overwrite: bool,
+    sweeps: &[u32],
+    options: &SweepOptions,
+    run: &mut dyn FnMut(&Sweep) -> Option<crate::base::Result<RunResult>>,
+) -> Result<Vec<SweepOutcome>, SimulateError> {
+    drop(NwbFile::open(input).map_err(SimulateError::Input)?);
+    let (mut file, mut outcomes, work) = open_and_read(input, output, overwrite, sweeps)?;
+    let mut simulated: Vec<Simulated> = Vec::with_capacity(work.len());
+    for sweep in &work {
+        let t0 = Instant::now();
+        let Some(r) = run(sweep) else {
+            return Err(discard(file, output));
+        };
+        let range = crate::run::Range::of(&sweep.stimulus);
+        simulated.push((sweep.number, sweep.dt, r, t0.elapsed().as_secs_f64(), range));
+    }
+    write_simulated(&mut file, simulated, options, &mut outcomes);
     file.close().map_err(SimulateError::Output)?;
     outcomes.sort_by_key(|o| {
         sweeps
