@@ -1,8 +1,10 @@
 //! `run()`: the stimulus in, glif-io's model over it (GIL released), and
 //! AllenSDK's result dict out.
 
+use glif_core::{Model, Recorder, RuleSet, Rules};
+use glif_io::stimulus::CHUNK;
 use glif_io::{
-    model_with_voltage_reset, AnyModel, NeuronConfig, Record, RunEnd, RunResult, SpikeTrain,
+    model_with_custom_rules, AnyModel, NeuronConfig, Record, RunEnd, RunResult, SpikeTrain,
     MAX_ASC_CURRENTS,
 };
 use numpy::ndarray::ArrayView1;
@@ -11,7 +13,10 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::custom::{with_rule, PyVoltageReset};
+use crate::custom::{
+    failed, set_context, spiked, with_rules, Methods, PyAscDynamics, PyAscReset,
+    PyThresholdDynamics, PyThresholdReset, PyVoltageDynamics, PyVoltageReset,
+};
 use crate::errors::GlifError;
 use crate::interrupt::{self, Checked};
 use glif_io::model::ExpTable;
@@ -152,28 +157,44 @@ fn run_any(model: &AnyModel<f64>, input: &Input<'_>, record: Record, stop: &Atom
     }
 }
 
-/// Runs with a Python voltage reset for each supported number of currents,
-/// asking `stop` between chunks (a stopped run's output is incomplete).
+/// Runs with Python rules (`custom`) for each supported number of
+/// currents, a sample at a time (each Python rule needs the step's context:
+/// `custom::set_context`), asking `stop` between chunks (a stopped run's
+/// output is incomplete). Stops at the end of the sample where a Python rule
+/// failed (the caller raises its error).
 fn run_custom(
+    py: Python<'_>,
     config: &NeuronConfig,
+    custom: &[bool; 6],
     exp: &dyn Fn(f64) -> f64,
     input: &Input<'_>,
     record: Record,
     stop: &mut dyn FnMut() -> bool,
-) -> Result<Output, GlifError> {
+) -> PyResult<Output> {
     macro_rules! go {
         ($n:literal) => {{
-            let model = model_with_voltage_reset::<f64, $n, _>(config, PyVoltageReset, exp)?;
+            let pick = |i: usize| custom[i].then_some(());
+            let rules = Rules {
+                voltage: pick(0).map(|()| PyVoltageDynamics),
+                threshold: pick(1).map(|()| PyThresholdDynamics),
+                asc: pick(2).map(|()| PyAscDynamics),
+                voltage_reset: pick(3).map(|()| PyVoltageReset),
+                threshold_reset: pick(4).map(|()| PyThresholdReset),
+                asc_reset: pick(5).map(|()| PyAscReset),
+            };
+            let model =
+                model_with_custom_rules::<f64, $n, _, _, _, _, _, _>(config, rules, exp)
+                    .map_err(GlifError)?;
             let n = input.len();
             Ok(match record {
                 Record::All => {
                     let mut result = RunResult::new($n, n);
-                    result.end = with_samples!(input, it => RunEnd::from(model.neuron().run_iter(Checked::new(it, &mut *stop), &mut result)));
+                    result.end = with_samples!(input, it => step_by_step(py, &model, it, &mut result, &mut *stop))?;
                     Output::All(result)
                 }
                 Record::Spikes => {
                     let mut spikes = SpikeTrain::default();
-                    spikes.end = with_samples!(input, it => RunEnd::from(model.neuron().run_iter(Checked::new(it, &mut *stop), &mut spikes)));
+                    spikes.end = with_samples!(input, it => step_by_step(py, &model, it, &mut spikes, &mut *stop))?;
                     Output::Spikes(spikes)
                 }
             })
@@ -185,14 +206,69 @@ fn run_custom(
         2 => go!(2),
         3 => go!(3),
         4 => go!(4),
-        n => Err(GlifError(glif_io::Error::from(
-            glif_io::ErrorKind::Invalid {
-                path: "asc_tau_array".into(),
-                found: format!("{n} after-spike currents"),
-                expected: format!("0 to {MAX_ASC_CURRENTS} after-spike currents"),
-            },
-        ))),
+        n => Err(GlifError(glif_io::Error::from(glif_io::ErrorKind::Invalid {
+            path: "asc_tau_array".into(),
+            found: format!("{n} after-spike currents"),
+            expected: format!("0 to {MAX_ASC_CURRENTS} after-spike currents"),
+        }))
+        .into()),
     }
+}
+
+/// Records what a recorder records and notes the step of a spike.
+struct Tap<'a, R> {
+    inner: &'a mut R,
+    spike: Option<usize>,
+}
+
+impl<const N: usize, R: Recorder<f64, N>> Recorder<f64, N> for Tap<'_, R> {
+    #[inline(always)]
+    fn sample(&mut self, index: usize, v: f64, th: f64, asc: &[f64; N]) {
+        self.inner.sample(index, v, th, asc);
+    }
+    #[inline(always)]
+    fn nan_sample(&mut self, index: usize) {
+        self.inner.nan_sample(index);
+    }
+    #[inline(always)]
+    fn spike(&mut self, spike: &glif_core::Spike<f64>) {
+        self.spike = Some(spike.step);
+        self.inner.spike(spike);
+    }
+}
+
+/// glif-core's `Neuron::advance` over `samples`, one at a time, with each
+/// step's context handed to the Python rules first.
+fn step_by_step<const N: usize, R: RuleSet<f64, N>, Rec: Recorder<f64, N>>(
+    py: Python<'_>,
+    model: &Model<f64, N, R>,
+    samples: impl Iterator<Item = f64>,
+    recorder: &mut Rec,
+    stop: &mut dyn FnMut() -> bool,
+) -> PyResult<RunEnd> {
+    let mut neuron = model.neuron();
+    let mut tap = Tap {
+        inner: recorder,
+        spike: None,
+    };
+    for (i, x) in samples.enumerate() {
+        if i % CHUNK == 0 && i > 0 && stop() {
+            break;
+        }
+        let s = neuron.state();
+        set_context(neuron.index(), s.th, &s.asc);
+        let r = neuron.advance(x, &mut tap);
+        if failed() {
+            break;
+        }
+        if let Err(e) = r {
+            return Ok(RunEnd::Failed(e));
+        }
+        if let Some(t) = tap.spike.take() {
+            spiked(py, t)?;
+        }
+    }
+    Ok(RunEnd::from(neuron.outcome()))
 }
 
 /// The stimulus argument as an [`Input`]: float64/float32 1-D numpy arrays
@@ -269,7 +345,7 @@ pub fn run<'py>(
     stim: &Bound<'py, PyAny>,
     exp: ExpSource,
     record: Record,
-    custom_voltage_reset: Option<(Py<PyAny>, Py<PyAny>)>,
+    custom: Option<(Methods, Py<PyAny>)>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let table = match exp {
         ExpSource::Numpy => Some(numpy_exp_table(py, config)?),
@@ -280,7 +356,7 @@ pub fn run<'py>(
         None => x.exp(),
     };
     let output = with_input(py, stim, |input| {
-        let output = match custom_voltage_reset {
+        let output = match custom {
             None => {
                 let model = AnyModel::<f64>::with_exp(config, &exp_fn).map_err(GlifError)?;
                 // The engine touches no Python object: release the GIL (and
@@ -288,9 +364,10 @@ pub fn run<'py>(
                 let steps = input.len() as u64;
                 interrupt::interruptible(py, steps, |stop| run_any(&model, &input, record, &stop))?
             }
-            // A Python rule needs the GIL at every spike: keep it, and run
+            // Python rules need the GIL at every step: keep it, and run
             // Python's signal handlers between chunks.
-            Some((method, neuron)) => {
+            Some((methods, neuron)) => {
+                let flags = methods.each_ref().map(|m| m.is_some());
                 let mut raised: Option<PyErr> = None;
                 let mut stop = || match py.check_signals() {
                     Ok(()) => false,
@@ -299,8 +376,8 @@ pub fn run<'py>(
                         true
                     }
                 };
-                let out = with_rule(method, neuron, || {
-                    run_custom(config, &exp_fn, &input, record, &mut stop)
+                let out = with_rules(py, methods, neuron, || {
+                    run_custom(py, config, &flags, &exp_fn, &input, record, &mut stop)
                 })?;
                 if let Some(e) = raised {
                     return Err(e);
@@ -318,6 +395,49 @@ pub fn run<'py>(
         }
     })?;
     result_dict(py, output)
+}
+
+/// Runs `config` with the Python rules `methods` (see [`run`]) over
+/// `samples` (A), every output recorded: for `simulate_neuron`'s sweeps.
+/// A run that stopped with a non-finite value or nonzero currents is a
+/// result whose `end` says so; a Python rule's error or Ctrl-C is raised.
+#[cfg(feature = "nwb")]
+pub fn run_custom_result(
+    py: Python<'_>,
+    config: &NeuronConfig,
+    methods: Methods,
+    neuron: Py<PyAny>,
+    samples: &[f64],
+    exp: ExpSource,
+) -> PyResult<RunResult> {
+    let table = match exp {
+        ExpSource::Numpy => Some(numpy_exp_table(py, config)?),
+        ExpSource::Libm => None,
+    };
+    let exp_fn = |x: f64| match &table {
+        Some(t) => lookup(t, x),
+        None => x.exp(),
+    };
+    let flags = methods.each_ref().map(|m| m.is_some());
+    let mut raised: Option<PyErr> = None;
+    let mut stop = || match py.check_signals() {
+        Ok(()) => false,
+        Err(e) => {
+            raised = Some(e);
+            true
+        }
+    };
+    let input = Input::F64(ArrayView1::from(samples));
+    let out = with_rules(py, methods, neuron, || {
+        run_custom(py, config, &flags, &exp_fn, &input, Record::All, &mut stop)
+    })?;
+    if let Some(e) = raised {
+        return Err(e);
+    }
+    match out? {
+        Output::All(r) => Ok(r),
+        Output::Spikes(_) => unreachable!("Record::All records every output"),
+    }
 }
 
 /// The first non-finite sample of `samples` at or before the step where

@@ -46,7 +46,7 @@ use crate::engine::{parse_record, ExpSource};
 use crate::errors::GlifError;
 
 /// A config dict (bare, as `GlifNeuron.to_dict()` gives) parsed by glif-io.
-fn parse_bare(config: &Bound<'_, PyAny>) -> PyResult<NeuronConfig> {
+pub(crate) fn parse_bare(config: &Bound<'_, PyAny>) -> PyResult<NeuronConfig> {
     let value = convert::to_json(config, "")?;
     let serde_json::Value::Object(map) = &value else {
         return Err(PyTypeError::new_err(format!(
@@ -109,27 +109,35 @@ fn exp_arguments(config: &Bound<'_, PyAny>) -> PyResult<Vec<f64>> {
     Ok(AnyModel::<f64>::exp_arguments(&config).map_err(GlifError)?)
 }
 
-/// run(config, stim, exp="numpy", record="all", voltage_reset=None, neuron=None) -> dict
+/// run(config, stim, exp="numpy", record="all", custom=None, neuron=None) -> dict
 ///
 /// Runs the bare config dict `config` over `stim` (A, one sample per dt).
-/// `voltage_reset`, with `neuron`, is a Python voltage reset rule called as
-/// `voltage_reset(neuron, voltage_t0)` at each spike; the config's own
-/// `voltage_reset_method` is then ignored.
+/// `custom`, with `neuron`: six entries in the order voltage, threshold,
+/// currents dynamics, voltage, threshold, currents reset, each `None` (the
+/// config's built-in rule) or `(method, name)`, a Python rule called as
+/// AllenSDK calls that family's method, with `neuron` first (see
+/// `custom.rs`); the config's method of such a family is ignored.
 #[pyfunction]
-#[pyo3(signature = (config, stim, exp="numpy", record="all", voltage_reset=None, neuron=None))]
+#[pyo3(signature = (config, stim, exp="numpy", record="all", custom=None, neuron=None))]
 fn run<'py>(
     py: Python<'py>,
     config: &Bound<'py, PyAny>,
     stim: &Bound<'py, PyAny>,
     exp: &str,
     record: &str,
-    voltage_reset: Option<Py<PyAny>>,
+    custom: Option<custom::MethodList>,
     neuron: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let exp = ExpSource::parse(exp)?;
     let record = parse_record(record)?;
     let config = parse_bare(config)?;
-    let custom = voltage_reset.map(|m| (m, neuron.unwrap_or_else(|| py.None())));
+    let custom = match custom {
+        None => None,
+        Some(list) => Some((
+            custom::methods_from(list)?,
+            neuron.unwrap_or_else(|| py.None()),
+        )),
+    };
     engine::run(py, &config, stim, exp, record, custom)
 }
 
@@ -201,6 +209,35 @@ fn simulate_neuron(
     nwb::simulate_neuron(
         py,
         &config,
+        sweep_numbers,
+        input_file_name,
+        output_file_name,
+        spike_cut_value,
+        exp,
+    )
+}
+
+/// simulate_neuron_custom(neuron, sweep_numbers, input_file_name, output_file_name, spike_cut_value, exp="numpy") -> list
+///
+/// simulate_neuron for a GlifNeuron with Python rules: one sweep after
+/// another on this thread, `neuron.dt` set to each sweep's before its run
+/// (as AllenSDK does); returns (sweep number, dt s, spikes) per sweep.
+#[cfg(feature = "nwb")]
+#[pyfunction]
+#[pyo3(signature = (neuron, sweep_numbers, input_file_name, output_file_name, spike_cut_value, exp="numpy"))]
+fn simulate_neuron_custom(
+    py: Python<'_>,
+    neuron: &Bound<'_, PyAny>,
+    sweep_numbers: Vec<u32>,
+    input_file_name: std::path::PathBuf,
+    output_file_name: std::path::PathBuf,
+    spike_cut_value: f64,
+    exp: &str,
+) -> PyResult<Vec<(u32, f64, usize)>> {
+    let exp = ExpSource::parse(exp)?;
+    nwb::simulate_neuron_custom(
+        py,
+        neuron,
         sweep_numbers,
         input_file_name,
         output_file_name,
@@ -331,6 +368,7 @@ fn _glif_rs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     #[cfg(feature = "nwb")]
     {
         m.add_function(wrap_pyfunction!(simulate_neuron, m)?)?;
+        m.add_function(wrap_pyfunction!(simulate_neuron_custom, m)?)?;
         m.add_function(wrap_pyfunction!(load_sweep, m)?)?;
     }
     m.add_function(wrap_pyfunction!(dynamics, m)?)?;

@@ -15,9 +15,11 @@ use pyo3::exceptions::{PyKeyError, PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::engine::ExpSource;
+use crate::custom;
+use crate::engine::{self, ExpSource};
 use crate::errors::GlifError;
 use crate::interrupt;
+use glif_io::RunResult;
 
 /// An NWB error as the exception h5py / AllenSDK would raise: a missing
 /// dataset or group is a KeyError, a bad value a ValueError, anything about
@@ -146,10 +148,75 @@ pub fn simulate_neuron(
     if let Some(e) = numpy.and_then(|n| n.failed.into_inner().unwrap_or_else(|p| p.into_inner())) {
         return Err(e);
     }
+    report(outcomes)
+}
+
+/// [`simulate_neuron`] for a `GlifNeuron` with Python rules, through
+/// glif-io's `simulate_neuron_each`: each sweep on this thread, the GIL
+/// held, after setting `neuron.dt` to the sweep's and taking the neuron's
+/// config and rules (`_custom_run_args`) at that `dt`. A Python rule's
+/// error or Ctrl-C stops everything: nothing is written (a copy made for
+/// `output` is removed) and it is raised.
+pub fn simulate_neuron_custom(
+    py: Python<'_>,
+    neuron: &Bound<'_, PyAny>,
+    sweeps: Vec<u32>,
+    input: PathBuf,
+    output: PathBuf,
+    spike_cut_value: f64,
+    exp: ExpSource,
+) -> PyResult<Vec<(u32, f64, usize)>> {
+    let options = SweepOptions {
+        spike_cut_value,
+        ..SweepOptions::default()
+    };
+    let (read, copy_to) = files(&input, &output);
+    let mut raised: Option<PyErr> = None;
+    let sweep_run = |sweep: &nwb::Sweep| -> PyResult<RunResult> {
+        neuron.setattr("dt", sweep.dt)?;
+        let (config, methods): (Bound<'_, PyAny>, custom::MethodList) =
+            neuron.call_method0("_custom_run_args")?.extract()?;
+        neuron.setattr("threshold_components", py.None())?;
+        let config = crate::parse_bare(&config)?;
+        engine::run_custom_result(
+            py,
+            &config,
+            custom::methods_from(methods)?,
+            neuron.clone().unbind(),
+            &sweep.stimulus,
+            exp,
+        )
+    };
+    let outcomes = nwb::simulate_neuron_each(
+        &read,
+        copy_to.as_deref(),
+        false,
+        &sweeps,
+        &options,
+        &mut |sweep| match sweep_run(sweep) {
+            Ok(r) => Some(Ok(r)),
+            Err(e) => {
+                raised = Some(e);
+                None
+            }
+        },
+    );
+    if let Some(e) = raised {
+        return Err(e);
+    }
+    report(outcomes)
+}
+
+/// (sweep number, dt s, spikes) per sweep, or the exception for a file or
+/// config that could not be used, or for the sweeps that failed (after
+/// the others were written).
+fn report(
+    outcomes: Result<Vec<nwb::SweepOutcome>, nwb::SimulateError>,
+) -> PyResult<Vec<(u32, f64, usize)>> {
     let outcomes = outcomes.map_err(|e| match e {
         nwb::SimulateError::Config(e) => PyErr::from(GlifError(e)),
         nwb::SimulateError::Input(e) | nwb::SimulateError::Output(e) => nwb_error(e),
-        // Only after an exception, which interruptible returned instead.
+        // Only after an exception, which the caller raised instead.
         nwb::SimulateError::Stopped => PyRuntimeError::new_err("simulate_neuron: stopped"),
     })?;
     let failures: Vec<String> = outcomes

@@ -223,13 +223,6 @@ def test_custom_rule_returning_non_number():
         b.run(step())
 
 
-def test_custom_rule_of_another_family_is_refused():
-    b = glif_rs.GlifNeuron.from_dict(bare(GLIF5))
-    b.threshold_reset_method = b.configure_method("x", lambda neuron, th, v: th, {})
-    with pytest.raises(NotImplementedError, match="threshold_reset_method"):
-        b.run(step())
-
-
 def test_method_library_names(allensdk):
     _, methods = allensdk
     assert {f: sorted(r) for f, r in glif_rs.METHOD_LIBRARY.items()} == {

@@ -1,5 +1,5 @@
 """Ctrl-C during long calls: a real SIGINT sent to a subprocess 0.3 s into
-a long run() / run_many() ends the call with KeyboardInterrupt within
+a long run() / run_many() (and a run() with a custom Python rule) ends the call with KeyboardInterrupt within
 BOUND seconds, with nothing returned and the neuron as it was (a run
 afterwards gives what a run before gave)."""
 
@@ -34,10 +34,17 @@ what = sys.argv[1]
 config = glif_rs.read_config(sys.argv[2])
 neuron = glif_rs.GlifNeuron.from_dict(config)
 neuron.dt = 5e-6
+if what == "run_custom":
+    # A Python rule, called every step: the run holds the GIL and runs
+    # Python's signal handlers between chunks (and Python itself may raise
+    # KeyboardInterrupt inside the rule).
+    def euler(neuron, voltage_t0, AScurrents_t0, inj):
+        return voltage_t0 + (inj + np.sum(AScurrents_t0) - neuron.G * (voltage_t0 - neuron.El)) * neuron.dt / neuron.C
+    neuron.voltage_dynamics_method = neuron.configure_method("euler", euler, {})
 short = np.zeros(20000); short[5000:] = 2e-10
 before = neuron.run(short)
 state = json.dumps(neuron.to_dict(), default=lambda a: a.tolist(), sort_keys=True)
-if what == "run":
+if what in ("run", "run_custom"):
     call = lambda: neuron.run(np.broadcast_to(np.float64(2e-10), (100_000_000,)), record="spikes")
 else:
     stim = np.full(20_000_000, 2e-10)
@@ -57,7 +64,7 @@ except KeyboardInterrupt:
 """
 
 
-@pytest.mark.parametrize("what", ["run", "run_many"])
+@pytest.mark.parametrize("what", ["run", "run_many", "run_custom"])
 def test_sigint_raises_keyboard_interrupt_quickly(what):
     config = str(config_path("osb_566283540_GLIF5"))
     child = subprocess.Popen(

@@ -23,10 +23,11 @@ portable values of the Rust library and the firmware instead (the same on
 every machine; spike steps identical, values within the tolerance
 documented in docs/DIFFERENCES.md).
 
-What runs where: the six built-in rules run compiled (glif-core); a rule
+What runs where: the six built-in rules run compiled (glif-core). A rule
 made from a Python function with ``configure_method`` (AllenSDK's custom
-rule) is called from the compiled loop at each spike. Only custom *voltage
-reset* rules are supported in this version.
+rule), in any of the six families, is called from the compiled loop with
+AllenSDK's arguments, each step (dynamics) or at each spike (resets); see
+``GlifNeuron.run``. Such a run holds the GIL and runs at Python's speed.
 """
 
 import copy as _copy
@@ -34,6 +35,7 @@ import os as _os
 
 import numpy as _np
 
+from . import _component_rules
 from . import _glif_rs
 from . import nest  # NEST 3.10's GLIF models: glif_rs.nest.run
 from ._glif_rs import info, to_nest  # model facts (glif info); Allen -> NEST params
@@ -202,6 +204,28 @@ class GlifNeuronMethod(object):
     def _is_builtin(self):
         return isinstance(self._function, _BuiltinRule)
 
+    def __reduce__(self):
+        # pickle stores a function by module and name: a lambda or a nested
+        # function cannot be stored. Say so, naming the rule, rather than
+        # pickle's "attribute lookup failed".
+        import pickle
+
+        try:
+            pickle.dumps(self._function)
+        except Exception as e:
+            raise pickle.PicklingError(
+                "custom rule %r: its function %s cannot be pickled (%s); pickle stores a "
+                "function by its module and name, so define the rule with def at the top level "
+                "of a module to pickle this neuron or send it to another process"
+                % (self.name, getattr(self._function, "__qualname__", repr(self._function)), e)
+            ) from None
+        return (GlifNeuronMethod, (self.name, self._function, self.params))
+
+    def __deepcopy__(self, memo):
+        # A copy shares the function (as copy.deepcopy does for functions),
+        # so neurons with lambda rules still deep-copy.
+        return GlifNeuronMethod(self.name, self._function, _copy.deepcopy(self.params, memo))
+
 
 def _partial(function, params):
     import functools
@@ -297,12 +321,19 @@ def simulate_neuron(neuron, sweep_numbers, input_file_name, output_file_name, sp
     file that cannot be read or written, and ValueError naming every sweep
     that failed (after writing the others).
     """
-    custom = [f for f in _METHOD_FAMILIES if not getattr(neuron, f)._is_builtin()]
-    if custom:
-        raise NotImplementedError(
-            "simulate_neuron runs the built-in rules only; this neuron has custom rules (%s)"
-            % ", ".join(custom)
+    if neuron._custom_families():
+        # Python rules: one sweep at a time on this thread, the GIL held.
+        done = _nwb().simulate_neuron_custom(
+            neuron,
+            [int(n) for n in sweep_numbers],
+            _fspath(input_file_name),
+            _fspath(output_file_name),
+            float(spike_cut_value),
+            exp,
         )
+        if done:
+            neuron.dt = done[-1][1]
+        return
     done = _nwb().simulate_neuron(
         neuron.to_dict(),
         [int(n) for n in sweep_numbers],
@@ -385,21 +416,21 @@ def run_many(neurons_or_configs, stimulus_or_stimuli, dt=None, record="all", thr
     ``run()`` would return, or the exception object (KeyError, TypeError,
     ValueError, NotImplementedError) its config or run raised; one bad
     model never fails the others. Ctrl-C stops the batch (between chunks of
-    16,384 samples) with KeyboardInterrupt and returns nothing. A neuron
-    with a custom (Python) rule is
-    not run here: its entry is a NotImplementedError (run it with
-    ``neuron.run``).
+    16,384 samples) with KeyboardInterrupt and returns nothing. A
+    ``GlifNeuron`` with a custom (Python) rule runs after the batch, one at
+    a time on the calling thread with the GIL held, at ``dt`` (set on the
+    neuron for its run, then restored), exactly as its ``run()``;
+    ``progress`` counts the batch's models only.
     """
     items = list(neurons_or_configs)
-    configs, slots = [], []
+    configs, slots, custom = [], [], []
     for i, item in enumerate(items):
         if isinstance(item, GlifNeuron):
-            custom = [f for f in _METHOD_FAMILIES if not getattr(item, f)._is_builtin()]
-            if custom:
-                slots.append(NotImplementedError(
-                    "model %d: run_many runs the built-in rules only; this neuron has custom "
-                    "rules (%s): run it with neuron.run()" % (i, ", ".join(custom))
-                ))
+            if item._custom_families():
+                # Python rules: run after the batch, one at a time (below).
+                custom.append(i)
+                configs.append(item.to_dict())
+                slots.append(_CUSTOM)
                 continue
             configs.append(item.to_dict())
         else:
@@ -417,6 +448,7 @@ def run_many(neurons_or_configs, stimulus_or_stimuli, dt=None, record="all", thr
         dt = float(dt)
     except (TypeError, ValueError):
         raise TypeError("dt: found %r, expected a time step in seconds" % (dt,))
+    batch = [c for c, slot in zip(configs, slots) if slot is None]
     if _is_stimulus_list(stimulus_or_stimuli):
         if len(stimulus_or_stimuli) != len(items):
             raise ValueError(
@@ -426,16 +458,42 @@ def run_many(neurons_or_configs, stimulus_or_stimuli, dt=None, record="all", thr
         stimuli = [
             _samples(s, "stimulus_or_stimuli[%d]" % i)
             for i, (s, slot) in enumerate(zip(stimulus_or_stimuli, slots))
-            if slot is None
+            if slot is None or slot is _CUSTOM
         ]
-        results = _glif_rs.run_many(configs, dt, stimuli=stimuli, record=record,
-                                    threads=threads, progress=progress, exp=exp)
+        own = dict(zip([i for i, slot in enumerate(slots) if slot is None or slot is _CUSTOM],
+                       stimuli))
+        results = _glif_rs.run_many(batch, dt, stimuli=[own[i] for i, slot in enumerate(slots)
+                                                        if slot is None],
+                                    record=record, threads=threads, progress=progress, exp=exp)
+        stimulus_of = own.get
     else:
         stimulus = _samples(stimulus_or_stimuli, "stimulus_or_stimuli")
-        results = _glif_rs.run_many(configs, dt, stimulus=stimulus, record=record,
+        results = _glif_rs.run_many(batch, dt, stimulus=stimulus, record=record,
                                     threads=threads, progress=progress, exp=exp)
+        stimulus_of = lambda i: stimulus  # noqa: E731
     results = iter(results)
-    return [next(results) if slot is None else slot for slot in slots]
+    out = [next(results) if slot is None else slot for slot in slots]
+    for i in custom:
+        out[i] = _run_custom_item(items[i], stimulus_of(i), dt, exp, record)
+    return out
+
+
+#: run_many's placeholder for a neuron with Python rules, run after the batch.
+_CUSTOM = object()
+
+
+def _run_custom_item(neuron, stimulus, dt, exp, record):
+    """``neuron.run(stimulus)`` at time step ``dt`` (the neuron's ``dt`` is
+    set for the run, as its rules may read it, and restored); the exception
+    object instead of the result if it raises one (not KeyboardInterrupt)."""
+    old = neuron.dt
+    neuron.dt = dt
+    try:
+        return neuron.run(stimulus, exp=exp, record=record)
+    except Exception as e:  # each model's own error, as the batch reports them
+        return e
+    finally:
+        neuron.dt = old
 
 
 class GlifNeuron(object):
@@ -590,10 +648,22 @@ class GlifNeuron(object):
     @staticmethod
     def configure_method(method_name, method, method_params):
         """A GlifNeuronMethod from a name, a Python function and its fixed
-        parameters (AllenSDK's custom rule). Assign it to
-        ``neuron.voltage_reset_method``: ``run()`` then calls
-        ``method(neuron, voltage_t0, **method_params)`` at each spike and
-        must return the reset voltage (V)."""
+        parameters (AllenSDK's custom rule). Assign it to any of the six
+        method attributes; ``run()`` then calls it as AllenSDK does, with
+        ``**method_params`` added:
+
+        - ``AScurrent_dynamics_method(neuron, AScurrents_t0, time_step,
+          spike_time_steps)`` -> currents (A), each step;
+        - ``voltage_dynamics_method(neuron, voltage_t0, AScurrents_t0, inj)``
+          -> voltage (V), each step;
+        - ``threshold_dynamics_method(neuron, threshold_t0, voltage_t0,
+          AScurrents_t0, inj)`` -> threshold (V), each step;
+        - ``AScurrent_reset_method(neuron, AScurrents_t1)`` -> currents (A),
+          ``voltage_reset_method(neuron, voltage_t1)`` -> voltage (V),
+          ``threshold_reset_method(neuron, threshold_t1, voltage_reset)`` ->
+          threshold (V), in that order at each spike.
+
+        See ``run()`` for the argument types and what is refused."""
         return GlifNeuronMethod(method_name, method, method_params)
 
     @staticmethod
@@ -626,19 +696,16 @@ class GlifNeuron(object):
             )
         return GlifNeuron.configure_method(name, method, method_params)
 
-    def _config(self, placeholder_voltage_reset=False):
+    def _config(self):
         """The bare config dict glif-rs runs (the current attribute values)."""
-        d = self.to_dict()
-        if placeholder_voltage_reset:
-            d["voltage_reset_method"] = {"name": "zero", "params": {}}
-        return d
+        return self.to_dict()
 
     def _builtin_only(self, what):
         custom = [f for f in _METHOD_FAMILIES if not getattr(self, f)._is_builtin()]
         if custom:
             raise NotImplementedError(
                 "%s with custom rules (%s) is not supported in this version of glif_rs; "
-                "run() supports a custom voltage_reset_method" % (what, ", ".join(custom))
+                "run(), run_many() and simulate_neuron() support them" % (what, ", ".join(custom))
             )
 
     def _last_components(self):
@@ -730,29 +797,97 @@ class GlifNeuron(object):
         so threads running other neurons run in parallel. Ctrl-C stops the
         run with KeyboardInterrupt (nothing returned, the neuron unchanged).
 
+        Custom rules (``configure_method``, any family) are called with
+        AllenSDK's arguments in AllenSDK's order (see ``configure_method``):
+        voltages, thresholds and ``inj`` as Python floats, currents as a
+        float64 array (one object shared by a step's three dynamics rules),
+        ``time_step`` an int and ``spike_time_steps`` the run's list of
+        spike steps. As in AllenSDK, ``threshold_components`` is reset to
+        None at the start and the built-in threshold rules append to it
+        (they run in Python in such a run; the other built-in rules run
+        compiled, with the parameters the neuron had when ``run`` started).
+        A rule returns a number (voltage and threshold rules) or the
+        currents (an array-like with one number per current, or one number
+        for all of them: the next step's rules then get the array). Such a
+        run holds the GIL and takes about as long as the Python calls it
+        makes (crates/glif-py/README.md); Ctrl-C still stops it.
+
         Raises ValueError when a stimulus sample is NaN or infinite
         (naming its index and value), when the run produces a non-finite
         voltage or threshold (a ``dt`` far too large), or when ``AScurrent_reset_method`` is ``none`` but the
-        currents are not zero at a spike; the exception of a custom rule
-        propagates.
+        currents are not zero at a spike. An exception raised by a custom
+        rule propagates, with a note naming its family, its name and the
+        step; a custom rule that returns something else than its family
+        returns (a tuple, a wrong number of currents) raises TypeError or
+        ValueError, and one that returns NaN or infinity ValueError, each
+        naming the family, the rule, the step and the value.
         """
-        custom = [f for f in _METHOD_FAMILIES if not getattr(self, f)._is_builtin()]
-        unsupported = [f for f in custom if f != "voltage_reset_method"]
-        if unsupported:
-            raise NotImplementedError(
-                "custom rules for %s: only a custom voltage_reset_method is supported "
-                "in this version of glif_rs" % ", ".join(unsupported)
-            )
-        if custom:
-            return _glif_rs.run(
-                self._config(placeholder_voltage_reset=True),
-                stim,
-                exp,
-                record,
-                self.voltage_reset_method,
-                self,
-            )
+        if self._custom_families():
+            config, methods = self._custom_run_args()
+            # AllenSDK starts every run without threshold components.
+            self.threshold_components = None
+            return _glif_rs.run(config, stim, exp, record, methods, self)
         return _glif_rs.run(self._config(), stim, exp, record)
+
+    def _custom_families(self):
+        """The families whose rule is a Python function (configure_method)."""
+        return [f for f in _METHOD_FAMILIES if not getattr(self, f)._is_builtin()]
+
+    def _custom_run_args(self):
+        """(config, methods) for a run with Python rules: ``methods`` has one
+        entry per family in the order of ``_RUN_FAMILIES``, ``None`` for a
+        built-in rule that runs compiled or ``(callable, name)``; the
+        config holds a placeholder rule for each family called in Python.
+        The built-in rules that keep ``threshold_components`` are called in
+        Python too (``_component_rules``), so that Python rules see and
+        change the same lists as in AllenSDK."""
+        config = self.to_dict()
+        methods = []
+        for family in _RUN_FAMILIES:
+            m = getattr(self, family)
+            if m._is_builtin():
+                function = _component_rules.RULES.get((family, m.name))
+                if function is None:
+                    methods.append(None)
+                    continue
+                call = _partial(function, m.method.keywords)
+            else:
+                call = m
+            methods.append((call, m.name))
+            config[family] = _PLACEHOLDERS[family]
+        return config, methods
+
+    def append_threshold_components(self, spike, voltage):
+        """Appends a spike and a voltage component (V) to
+        ``threshold_components`` (AllenSDK's method, which its threshold
+        rules, and rules copied from them, call)."""
+        self.threshold_components["spike"].append(spike)
+        self.threshold_components["voltage"].append(voltage)
+
+
+#: The families in the order ``_glif_rs.run`` takes Python rules in
+#: (glif-io's ``Methods::KEYS``).
+_RUN_FAMILIES = (
+    "voltage_dynamics_method",
+    "threshold_dynamics_method",
+    "AScurrent_dynamics_method",
+    "voltage_reset_method",
+    "threshold_reset_method",
+    "AScurrent_reset_method",
+)
+
+#: A built-in rule without parameters for each family, written into the
+#: config for a family whose rule is called in Python (it is never run,
+#: but the config must name a rule; these keep the config's checks
+#: satisfied whatever the other rules are).
+_PLACEHOLDERS = {
+    "voltage_dynamics_method": {"name": "linear_forward_euler", "params": {}},
+    "threshold_dynamics_method": {"name": "inf", "params": {}},
+    "AScurrent_dynamics_method": {"name": "none", "params": {}},
+    "voltage_reset_method": {"name": "zero", "params": {}},
+    "threshold_reset_method": {"name": "inf", "params": {}},
+    "AScurrent_reset_method": {"name": "none", "params": {}},
+}
 
 
 def _spike_cut_length(value):

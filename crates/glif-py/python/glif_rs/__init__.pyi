@@ -52,7 +52,7 @@ class GlifNeuron:
     init_voltage: float  # V
     init_threshold: float  # V
     init_AScurrents: ArrayLike  # A
-    threshold_components: None
+    threshold_components: Optional[Dict[str, List[float]]]  # AllenSDK's lists, kept by runs with custom rules
     AScurrent_dynamics_method: GlifNeuronMethod
     voltage_dynamics_method: GlifNeuronMethod
     threshold_dynamics_method: GlifNeuronMethod
@@ -98,6 +98,7 @@ class GlifNeuron:
     def configure_method(method_name: str, method: Callable[..., Any], method_params: Dict[str, Any]) -> GlifNeuronMethod: ...
     @staticmethod
     def configure_library_method(method_type: str, params: MethodConfig) -> GlifNeuronMethod: ...
+    def append_threshold_components(self, spike: float, voltage: float) -> None: ...
     def dynamics(
         self,
         voltage_t0: float,

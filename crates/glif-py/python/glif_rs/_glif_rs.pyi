@@ -1,7 +1,7 @@
 """The compiled half of glif_rs (use the names in glif_rs instead)."""
 
 from os import PathLike
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, TypedDict, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, TypedDict, Union
 
 import numpy as np
 
@@ -16,7 +16,7 @@ def run(
     stim: Any,
     exp: str = "numpy",
     record: str = "all",
-    voltage_reset: Any = None,
+    custom: Optional[List[Optional[Tuple[Callable[..., Any], str]]]] = None,
     neuron: Any = None,
 ) -> Dict[str, np.ndarray]: ...
 def run_many(
@@ -53,6 +53,14 @@ def reset(
 # Only in builds with the cargo feature `nwb`:
 def simulate_neuron(
     config: Dict[str, Any],
+    sweep_numbers: List[int],
+    input_file_name: Union[str, "PathLike[str]"],
+    output_file_name: Union[str, "PathLike[str]"],
+    spike_cut_value: float,
+    exp: str = "numpy",
+) -> List[Tuple[int, float, int]]: ...
+def simulate_neuron_custom(
+    neuron: Any,
     sweep_numbers: List[int],
     input_file_name: Union[str, "PathLike[str]"],
     output_file_name: Union[str, "PathLike[str]"],
