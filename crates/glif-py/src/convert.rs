@@ -7,6 +7,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 
+use crate::errors::GlifError;
+use glif_io::NeuronConfig;
+
 /// `obj` as JSON; `path` names it in errors (e.g. `coeffs.G`).
 pub fn to_json(obj: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
     if obj.is_none() {
@@ -120,4 +123,16 @@ pub fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>>
             dict.into_any()
         }
     })
+}
+
+/// A config dict (bare, as `GlifNeuron.to_dict()` gives) parsed by glif-io.
+pub fn parse_bare(config: &Bound<'_, PyAny>) -> PyResult<NeuronConfig> {
+    let value = to_json(config, "")?;
+    let serde_json::Value::Object(map) = &value else {
+        return Err(PyTypeError::new_err(format!(
+            "config: found {}, expected a dict (a neuron_config)",
+            config.get_type().name()?
+        )));
+    };
+    Ok(NeuronConfig::from_object(map).map_err(GlifError)?)
 }

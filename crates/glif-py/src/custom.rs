@@ -38,9 +38,10 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
-/// The six families, in the order of [`Methods`] (`run()`'s argument).
+/// The six families, in the order of [`Methods`] (`run()`'s argument) and
+/// of glif-io's `Methods::KEYS`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Family {
+pub enum RuleKind {
     Voltage = 0,
     Threshold = 1,
     Asc = 2,
@@ -49,20 +50,18 @@ pub enum Family {
     AscReset = 5,
 }
 
-impl Family {
+impl RuleKind {
     /// The config key, which is also the `GlifNeuron` attribute.
-    pub const KEYS: [&'static str; 6] = glif_io::Methods::KEYS;
-
     fn key(self) -> &'static str {
-        Self::KEYS[self as usize]
+        glif_io::Methods::KEYS[self as usize]
     }
 
     /// What the family's rule returns, for messages.
     fn returns(self) -> &'static str {
         match self {
-            Family::Voltage | Family::VoltageReset => "a finite number (the voltage, V)",
-            Family::Threshold | Family::ThresholdReset => "a finite number (the threshold, V)",
-            Family::Asc | Family::AscReset => {
+            RuleKind::Voltage | RuleKind::VoltageReset => "a finite number (the voltage, V)",
+            RuleKind::Threshold | RuleKind::ThresholdReset => "a finite number (the threshold, V)",
+            RuleKind::Asc | RuleKind::AscReset => {
                 "the after-spike currents (A): an array with one finite number per current"
             }
         }
@@ -75,7 +74,7 @@ pub struct Method {
     pub name: String,
 }
 
-/// The custom rules of one run, by [`Family`] (`None`: built-in).
+/// The custom rules of one run, by [`RuleKind`] (`None`: built-in).
 pub type Methods = [Option<Method>; 6];
 
 /// The Python side's list of six `None` or `(callable, name)` entries
@@ -162,7 +161,7 @@ struct Call {
     th0: f64,
 }
 
-fn call_of(py: Python<'_>, family: Family) -> Option<Call> {
+fn call_of(py: Python<'_>, family: RuleKind) -> Option<Call> {
     // Borrow the slot only to clone the handles: the Python rule may itself
     // run a neuron (which installs its own slot).
     SLOT.with(|slot| {
@@ -208,7 +207,7 @@ fn spike_time_steps(py: Python<'_>) -> Py<PyAny> {
 }
 
 /// Where in the run a rule was called, for messages.
-fn place(family: Family, c: &Call) -> String {
+fn place(family: RuleKind, c: &Call) -> String {
     format!(
         "{} {:?} (a custom rule) at step {}",
         family.key(),
@@ -222,7 +221,7 @@ fn place(family: Family, c: &Call) -> String {
 /// a note naming the family, the rule and the step).
 fn invoke<'py>(
     py: Python<'py>,
-    family: Family,
+    family: RuleKind,
     args: impl FnOnce(&Call) -> Vec<Py<PyAny>>,
 ) -> Option<(Bound<'py, PyAny>, Call)> {
     let c = call_of(py, family)?;
@@ -258,7 +257,7 @@ fn repr(r: &Bound<'_, PyAny>) -> String {
 
 /// A rule's return value as a number, refused (kept as the run's error)
 /// unless it is one and finite.
-fn number(family: Family, c: &Call, r: &Bound<'_, PyAny>) -> f64 {
+fn number(family: RuleKind, c: &Call, r: &Bound<'_, PyAny>) -> f64 {
     let bad = |what: String, type_error: bool| {
         let msg = format!(
             "{}: returned {what}, expected {}",
@@ -288,7 +287,7 @@ fn number(family: Family, c: &Call, r: &Bound<'_, PyAny>) -> f64 {
 /// row).
 fn currents<const N: usize>(
     py: Python<'_>,
-    family: Family,
+    family: RuleKind,
     c: &Call,
     r: &Bound<'_, PyAny>,
 ) -> [f64; N] {
@@ -348,12 +347,29 @@ fn float(py: Python<'_>, x: f64) -> Py<PyAny> {
         .unwrap_or_else(|_| py.None())
 }
 
-macro_rules! python_rule {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, Debug)]
-        pub struct $name;
+/// A Python `voltage_dynamics_method`.
+#[derive(Clone, Copy, Debug)]
+pub struct PyVoltageDynamics;
+/// A Python `threshold_dynamics_method` (the threshold components of the
+/// built-in rules pass through unchanged).
+#[derive(Clone, Copy, Debug)]
+pub struct PyThresholdDynamics;
+/// A Python `AScurrent_dynamics_method`.
+#[derive(Clone, Copy, Debug)]
+pub struct PyAscDynamics;
+/// A Python `voltage_reset_method`.
+#[derive(Clone, Copy, Debug)]
+pub struct PyVoltageReset;
+/// A Python `threshold_reset_method`.
+#[derive(Clone, Copy, Debug)]
+pub struct PyThresholdReset;
+/// A Python `AScurrent_reset_method`.
+#[derive(Clone, Copy, Debug)]
+pub struct PyAscReset;
 
+/// glif-core's `Rule` for a Python rule: no constants.
+macro_rules! python_rule {
+    ($name:ident) => {
         impl<const N: usize> Rule<f64, N> for $name {
             const NAME: &'static str = "custom";
             type Prepared = ();
@@ -369,36 +385,17 @@ macro_rules! python_rule {
     };
 }
 
-python_rule!(
-    /// A Python `voltage_dynamics_method`.
-    PyVoltageDynamics
-);
-python_rule!(
-    /// A Python `threshold_dynamics_method` (the threshold components of the
-    /// built-in rules pass through unchanged).
-    PyThresholdDynamics
-);
-python_rule!(
-    /// A Python `AScurrent_dynamics_method`.
-    PyAscDynamics
-);
-python_rule!(
-    /// A Python `voltage_reset_method`.
-    PyVoltageReset
-);
-python_rule!(
-    /// A Python `threshold_reset_method`.
-    PyThresholdReset
-);
-python_rule!(
-    /// A Python `AScurrent_reset_method`.
-    PyAscReset
-);
+python_rule!(PyVoltageDynamics);
+python_rule!(PyThresholdDynamics);
+python_rule!(PyAscDynamics);
+python_rule!(PyVoltageReset);
+python_rule!(PyThresholdReset);
+python_rule!(PyAscReset);
 
 impl<const N: usize> VoltageDynamics<f64, N> for PyVoltageDynamics {
     fn step(_: &(), v0: f64, inj: f64, _asc_sum: f64) -> f64 {
         Python::attach(|py| {
-            let f = Family::Voltage;
+            let f = RuleKind::Voltage;
             match invoke(py, f, |_| {
                 vec![float(py, v0), asc0_array(py), float(py, inj)]
             }) {
@@ -418,7 +415,7 @@ impl<const N: usize> ThresholdDynamics<f64, N> for PyThresholdDynamics {
         _asc_sum: f64,
     ) -> (f64, ThresholdComponents<f64>) {
         Python::attach(|py| {
-            let f = Family::Threshold;
+            let f = RuleKind::Threshold;
             let th = match invoke(py, f, |c| {
                 vec![
                     float(py, c.th0),
@@ -438,7 +435,7 @@ impl<const N: usize> ThresholdDynamics<f64, N> for PyThresholdDynamics {
 impl<const N: usize> AscDynamics<f64, N> for PyAscDynamics {
     fn step(_: &(), _asc0: &[f64; N]) -> [f64; N] {
         Python::attach(|py| {
-            let f = Family::Asc;
+            let f = RuleKind::Asc;
             match invoke(py, f, |c| {
                 vec![
                     asc0_array(py),
@@ -458,7 +455,7 @@ impl<const N: usize> AscDynamics<f64, N> for PyAscDynamics {
 impl<const N: usize> VoltageReset<f64, N> for PyVoltageReset {
     fn reset(_: &(), v1: f64) -> f64 {
         Python::attach(|py| {
-            let f = Family::VoltageReset;
+            let f = RuleKind::VoltageReset;
             match invoke(py, f, |_| vec![float(py, v1)]) {
                 Some((r, c)) => number(f, &c, &r),
                 None => f64::NAN,
@@ -475,7 +472,7 @@ impl<const N: usize> ThresholdReset<f64, N> for PyThresholdReset {
         components: ThresholdComponents<f64>,
     ) -> (f64, ThresholdComponents<f64>) {
         Python::attach(|py| {
-            let f = Family::ThresholdReset;
+            let f = RuleKind::ThresholdReset;
             let th = match invoke(py, f, |_| vec![float(py, th1), float(py, v_reset)]) {
                 Some((r, c)) => number(f, &c, &r),
                 None => f64::NAN,
@@ -488,7 +485,7 @@ impl<const N: usize> ThresholdReset<f64, N> for PyThresholdReset {
 impl<const N: usize> AscReset<f64, N> for PyAscReset {
     fn reset(_: &(), asc1: &[f64; N]) -> Result<[f64; N], NonzeroCurrents> {
         Ok(Python::attach(|py| {
-            let f = Family::AscReset;
+            let f = RuleKind::AscReset;
             let array = PyArray1::from_slice(py, asc1).into_any().unbind();
             match invoke(py, f, |_| vec![array]) {
                 Some((r, c)) => currents::<N>(py, f, &c, &r),

@@ -42,20 +42,9 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use crate::convert::parse_bare;
 use crate::engine::{parse_record, ExpSource};
 use crate::errors::GlifError;
-
-/// A config dict (bare, as `GlifNeuron.to_dict()` gives) parsed by glif-io.
-pub(crate) fn parse_bare(config: &Bound<'_, PyAny>) -> PyResult<NeuronConfig> {
-    let value = convert::to_json(config, "")?;
-    let serde_json::Value::Object(map) = &value else {
-        return Err(PyTypeError::new_err(format!(
-            "config: found {}, expected a dict (a neuron_config)",
-            config.get_type().name()?
-        )));
-    };
-    Ok(NeuronConfig::from_object(map).map_err(GlifError)?)
-}
 
 /// check_config(config: dict) -> None
 ///

@@ -177,7 +177,7 @@ pub fn simulate_neuron_custom(
         let (config, methods): (Bound<'_, PyAny>, custom::MethodList) =
             neuron.call_method0("_custom_run_args")?.extract()?;
         neuron.setattr("threshold_components", py.None())?;
-        let config = crate::parse_bare(&config)?;
+        let config = crate::convert::parse_bare(&config)?;
         engine::run_custom_result(
             py,
             &config,
