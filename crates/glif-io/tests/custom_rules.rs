@@ -1,0 +1,191 @@
+//! Models with rules supplied by the caller (`model_with_custom_rules`, what
+//! the Python package's custom rules run through), and NWB sweeps run by the
+//! caller (`simulate_neuron_each`).
+
+use glif_core::rules::{AscExp, LinearForwardEuler, ThreeComponents, VBefore, VoltageZero};
+use glif_core::Rules;
+use glif_io::{model_with_custom_rules, AnyModel, NeuronConfig, RunResult};
+use serde_json::json;
+
+fn glif5() -> NeuronConfig {
+    let path = glif_reference::reference_dir().join("configs/osb/566283540_neuron_config.json");
+    NeuronConfig::from_path(&path, None)
+        .unwrap()
+        .with_dt(5e-6)
+        .unwrap()
+}
+
+fn square(n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| if (300..5500).contains(&i) { 6e-10 } else { 0.0 })
+        .collect()
+}
+
+fn run_builtin(config: &NeuronConfig, stim: &[f64]) -> RunResult {
+    AnyModel::<f64>::new(config).unwrap().run_result(stim)
+}
+
+fn same(a: &RunResult, b: &RunResult) {
+    let bits = |x: &[f64]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&a.voltage), bits(&b.voltage));
+    assert_eq!(bits(&a.threshold), bits(&b.threshold));
+    assert_eq!(bits(&a.asc), bits(&b.asc));
+    assert_eq!(a.spikes, b.spikes);
+    assert_eq!(a.end, b.end);
+}
+
+/// glif-core's built-in rule types given as custom rules run exactly as the
+/// config's same rules do: each family dispatches to the rule it holds.
+#[test]
+fn custom_rules_equal_to_the_builtins_give_the_builtin_run() {
+    let config = glif5();
+    let stim = square(6000);
+    let want = run_builtin(&config, &stim);
+    assert!(want.spikes.len() >= 2);
+    let params = config.to_json();
+    let vb = &params["voltage_reset_method"]["params"];
+    let tr = &params["threshold_reset_method"]["params"];
+    let custom = Rules {
+        voltage: Some(LinearForwardEuler),
+        threshold: None::<glif_core::rules::ThresholdInf>,
+        asc: Some(AscExp),
+        voltage_reset: Some(VBefore {
+            a: vb["a"].as_f64().unwrap(),
+            b: vb["b"].as_f64().unwrap(),
+        }),
+        threshold_reset: Some(ThreeComponents {
+            a_spike: tr["a_spike"].as_f64().unwrap(),
+            b_spike: tr["b_spike"].as_f64().unwrap(),
+        }),
+        asc_reset: None::<glif_core::rules::AscResetNone>,
+    };
+    let model =
+        model_with_custom_rules::<f64, 2, _, _, _, _, _, _>(&config, custom, &f64::exp).unwrap();
+    let mut got = RunResult::new(2, stim.len());
+    got.end = model.run(&stim, &mut got).into();
+    same(&got, &want);
+
+    // A different custom voltage reset changes the run.
+    let custom = Rules {
+        voltage: None::<LinearForwardEuler>,
+        threshold: None::<glif_core::rules::ThresholdInf>,
+        asc: None::<AscExp>,
+        voltage_reset: Some(VoltageZero),
+        threshold_reset: None::<ThreeComponents<f64>>,
+        asc_reset: None::<glif_core::rules::AscResetNone>,
+    };
+    let model =
+        model_with_custom_rules::<f64, 2, _, _, _, _, _, _>(&config, custom, &f64::exp).unwrap();
+    let mut other = RunResult::new(2, stim.len());
+    other.end = model.run(&stim, &mut other).into();
+    assert_ne!(other.spikes, want.spikes);
+}
+
+#[test]
+fn wrong_current_count_and_bad_builtins_are_errors() {
+    let config = glif5();
+    let none = Rules {
+        voltage: None::<LinearForwardEuler>,
+        threshold: None::<glif_core::rules::ThresholdInf>,
+        asc: None::<AscExp>,
+        voltage_reset: None::<VoltageZero>,
+        threshold_reset: None::<ThreeComponents<f64>>,
+        asc_reset: None::<glif_core::rules::AscResetNone>,
+    };
+    let e =
+        model_with_custom_rules::<f64, 3, _, _, _, _, _, _>(&config, none, &f64::exp).unwrap_err();
+    assert!(e.to_string().contains("asc_tau_array"), "{e}");
+    // A `three_components` reset with `inf` dynamics, both built-in: refused
+    // as for any config; with the threshold dynamics custom, accepted.
+    let mut v = config.to_json();
+    v["threshold_dynamics_method"] = json!({"name": "inf", "params": {}});
+    let bad = NeuronConfig::from_value(&v, None).unwrap();
+    let e = model_with_custom_rules::<f64, 2, _, _, _, _, _, _>(&bad, none, &f64::exp).unwrap_err();
+    assert!(e.to_string().contains("threshold_reset_method"), "{e}");
+    let custom_threshold = Rules {
+        threshold: Some(glif_core::rules::ThresholdInf),
+        ..none
+    };
+    assert!(
+        model_with_custom_rules::<f64, 2, _, _, _, _, _, _>(&bad, custom_threshold, &f64::exp)
+            .is_ok()
+    );
+}
+
+#[cfg(feature = "nwb")]
+mod nwb {
+    use super::*;
+    use glif_io::nwb::{
+        simulate_neuron, simulate_neuron_each, NwbFile, SimulateError, SweepOptions,
+    };
+    use glif_reference::nwb_fixture::{standard_spec, test_dir, write_nwb};
+
+    /// The caller's runs, one sweep at a time, write what simulate_neuron
+    /// writes; stopping writes nothing and removes the copy.
+    #[test]
+    fn simulate_neuron_each_writes_what_simulate_neuron_writes() {
+        let dir = test_dir("simulate_neuron_each");
+        let input = dir.join("cell.nwb");
+        write_nwb(&input, &standard_spec());
+        let config = glif5();
+        let options = SweepOptions::default();
+        let sweeps = [1, 2, 10];
+        let want = dir.join("want.nwb");
+        let a = simulate_neuron(
+            &input,
+            Some(&want),
+            false,
+            &config,
+            &sweeps,
+            &options,
+            &|_| {},
+        )
+        .unwrap();
+        let got = dir.join("got.nwb");
+        let mut seen = Vec::new();
+        let b = simulate_neuron_each(&input, Some(&got), false, &sweeps, &options, &mut |sweep| {
+            seen.push(sweep.number);
+            let c = config.clone().with_dt(sweep.dt).unwrap();
+            Some(Ok(run_builtin(&c, &sweep.stimulus)))
+        })
+        .unwrap();
+        assert_eq!(seen, sweeps);
+        assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!(
+                (x.number, x.samples, x.spikes, &x.error),
+                (y.number, y.samples, y.spikes, &y.error)
+            );
+        }
+        let (fa, fb) = (NwbFile::open(&want).unwrap(), NwbFile::open(&got).unwrap());
+        for n in sweeps {
+            assert_eq!(
+                fa.read_response(n).unwrap(),
+                fb.read_response(n).unwrap(),
+                "sweep {n}"
+            );
+            assert_eq!(
+                fa.read_spike_times(n).unwrap(),
+                fb.read_spike_times(n).unwrap(),
+                "sweep {n}"
+            );
+        }
+
+        let stopped = dir.join("stopped.nwb");
+        let mut calls = 0;
+        let r = simulate_neuron_each(
+            &input,
+            Some(&stopped),
+            false,
+            &sweeps,
+            &options,
+            &mut |_| {
+                calls += 1;
+                None
+            },
+        );
+        assert!(matches!(r, Err(SimulateError::Stopped)));
+        assert_eq!(calls, 1);
+        assert!(!stopped.exists());
+    }
+}
