@@ -1,7 +1,7 @@
 //! `run()`: the stimulus in, glif-io's model over it (GIL released), and
 //! AllenSDK's result dict out.
 
-use glif_core::{Model, Recorder, RuleSet, Rules};
+use glif_core::{Model, Phase, Recorder, RuleSet, Rules, RunError};
 use glif_io::stimulus::CHUNK;
 use glif_io::{
     model_with_custom_rules, AnyModel, NeuronConfig, Record, RunEnd, RunResult, SpikeTrain,
@@ -254,6 +254,14 @@ fn step_by_step<const N: usize, R: RuleSet<f64, N>, Rec: Recorder<f64, N>>(
     for (i, x) in samples.enumerate() {
         if i % CHUNK == 0 && i > 0 && stop() {
             break;
+        }
+        // A non-finite input would reach the Python rules and come back as
+        // their NaN: stop at it, as the built-in rules stop (the caller
+        // names the sample). Inside a cut the input is not read.
+        if !x.is_finite() && neuron.phase() == Phase::Running {
+            return Ok(RunEnd::Failed(RunError::NonFinite {
+                step: neuron.index(),
+            }));
         }
         let s = neuron.state();
         set_context(neuron.index(), s.th, &s.asc);

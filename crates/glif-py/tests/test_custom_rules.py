@@ -373,6 +373,15 @@ def test_bad_return_names_the_family(family, rule, error, words):
         assert w in message, (w, message)
 
 
+def test_non_finite_stimulus_sample_is_named_not_the_rule():
+    stim = step()
+    stim[100] = np.nan  # before the first spike: a sample the run reads
+    b = neuron_with("voltage_dynamics_method", voltage_dynamics_gain, key=GLIF3)
+    b.voltage_dynamics_method = b.configure_method("gain", voltage_dynamics_gain, {"gain": 1.0})
+    with pytest.raises(ValueError, match=r"stim\[100\]: found nan"):
+        b.run(stim)
+
+
 def test_raising_rule_keeps_its_exception_with_a_note():
     class Boom(Exception):
         pass
