@@ -3,9 +3,9 @@
     python examples/04_fit_a_cell.py [OUT_DIR] [CELL_DIR]
 
 CELL_DIR: an Allen cell, `cell.nwb` (NWB 1.x) with its `ephys_sweeps.json`
-(default: the repository's synthetic `sparse` cell, generated into
-./example-cells by scripts/fit/make_cells.py the first time, about a
-minute). For your own recordings as .npy/CSV files, give
+(default: the repository's synthetic `sparse` cell in $GLIF_FIT_CELLS, or
+in ./example-cells, generated there by scripts/fit/make_cells.py the first
+time, about a minute). For your own recordings as .npy/CSV files, give
 `glif_rs.fit(recordings=FOLDER)` instead (layout in docs/FITTING.md).
 
 glif_rs.fit runs the Allen Institute's pipeline: the preprocessing (R, C,
@@ -21,6 +21,7 @@ Needs glif_rs built with NWB support (the CI wheel is).
 """
 
 import json
+import os
 import pathlib
 import pickle
 import subprocess
@@ -39,7 +40,7 @@ out_dir.mkdir(parents=True, exist_ok=True)
 if len(sys.argv) > 2:
     cell = pathlib.Path(sys.argv[2])
 else:
-    cell = pathlib.Path("example-cells") / "sparse"
+    cell = pathlib.Path(os.environ.get("GLIF_FIT_CELLS", "example-cells")) / "sparse"
     if not (cell / "cell.nwb").is_file():
         print("generating the synthetic cell 'sparse' (scripts/fit/make_cells.py, about a minute)")
         subprocess.run([sys.executable, str(HERE.parent / "scripts/fit/make_cells.py"),
