@@ -98,16 +98,89 @@ pub fn write_figures(
             ));
         }
     }
-    crate::plot::raster(
-        &paths[0],
-        &rows,
-        (0.0, steps as f64 * dt),
-        "Noise 2 (held out): recorded repeats and each level's model, before and after optimization",
-        force,
-    )?;
+    let raster = RasterFigure {
+        rows: &rows,
+        seconds: steps as f64 * dt,
+    };
+    crate::plot::figure(&paths[0], 140 + 38 * rows.len() as u32, &raster, force)?;
     let figure = VoltageFigure { stretches };
     let height = (80 + 330 * stretches.len() as u32).max(400);
     crate::plot::figure(&paths[1], height, &figure, force)
+}
+
+/// Noise 2's recorded repeats and each level's model spikes, one labelled
+/// row each (recorded rows black, model rows blue).
+struct RasterFigure<'a> {
+    rows: &'a [(String, Vec<f64>)],
+    seconds: f64,
+}
+
+impl crate::plot::Draw for RasterFigure<'_> {
+    fn draw_svg(&self, root: &DrawingArea<SVGBackend<'_>, Shift>, lw: u32) -> Result<(), String> {
+        draw_raster(root, lw, self)
+    }
+    fn draw_png(
+        &self,
+        root: &DrawingArea<BitMapBackend<'_>, Shift>,
+        lw: u32,
+    ) -> Result<(), String> {
+        draw_raster(root, lw, self)
+    }
+}
+
+fn draw_raster<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    lw: u32,
+    f: &RasterFigure<'_>,
+) -> Result<(), String> {
+    let e = |x: DrawingAreaErrorKind<DB::ErrorType>| format!("{x:?}");
+    root.fill(&WHITE).map_err(e)?;
+    let n = f.rows.len();
+    let labels: Vec<String> = f.rows.iter().map(|(l, _)| l.clone()).collect();
+    let mut c = ChartBuilder::on(root)
+        .caption(
+            "Noise 2 (held out): recorded repeats and each level's model, before and after optimization",
+            ("sans-serif", 22),
+        )
+        .margin(12)
+        .margin_right(30)
+        .x_label_area_size(45)
+        .y_label_area_size(260)
+        .build_cartesian_2d(0.0..f.seconds.max(1e-9), -0.5..(n as f64 - 0.5))
+        .map_err(e)?;
+    c.configure_mesh()
+        .x_desc("time (s)")
+        .axis_desc_style(("sans-serif", 20))
+        .label_style(("sans-serif", 17))
+        .light_line_style(WHITE.mix(0.0))
+        .y_labels(n.max(1))
+        .x_label_formatter(&tick)
+        .y_label_formatter(&|y: &f64| {
+            let k = y.round();
+            if (y - k).abs() < 1e-6 && k >= 0.0 {
+                labels.get(k as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .draw()
+        .map_err(e)?;
+    for (k, (label, times)) in f.rows.iter().enumerate() {
+        let colour = if label.starts_with("recorded") {
+            BLACK.mix(1.0)
+        } else {
+            BLUE.mix(1.0)
+        };
+        let y = k as f64;
+        c.draw_series(times.iter().map(|&t| {
+            PathElement::new(
+                vec![(t, y - 0.38), (t, y + 0.38)],
+                colour.stroke_width(lw + 1),
+            )
+        }))
+        .map_err(e)?;
+    }
+    Ok(())
 }
 
 /// Each fitted level's voltage and threshold over a stretch of Noise 1.
