@@ -177,6 +177,20 @@ fn run_stages(a: &FitArgs) -> Result<u8, CliError> {
         ));
     }
     let passes_restarts = a.restarts.as_deref().map(restarts).transpose()?;
+    // Refuse early, before minutes of fitting, the files every run writes;
+    // the configs' and figures' names are checked once the levels are known.
+    if !a.force {
+        let mut always = vec![a.output.join("preprocessor_values.json")];
+        if a.stage == Stage::All {
+            always.push(a.output.join(crate::fit_report::REPORT));
+        }
+        if let Some(p) = always.iter().find(|p| p.exists()) {
+            return Err(CliError::input(format!(
+                "{}: the file exists; give --force to replace it",
+                p.display()
+            )));
+        }
+    }
     let (source, rec, result) = preprocess_cell(a)?;
     let starting = glif_fit::cell::configure_levels(&result.summary, &levels)
         .map_err(|e| CliError::input(e.to_string()))?;

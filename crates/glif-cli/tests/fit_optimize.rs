@@ -176,9 +176,13 @@ fn the_whole_fit_writes_the_report_last() {
         let text = std::fs::read_to_string(d.join("out").join(f)).unwrap();
         assert!(text.contains("<svg"), "{f}");
     }
-    // A second run refuses to replace the report without --force.
+    // A second run refuses to replace the results without --force, at
+    // once (before fitting again), and leaves them as they were.
+    let before = std::fs::read(d.join("out/report.json")).unwrap();
     let o = glif(&a, &d);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--force"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(d.join("out/report.json")).unwrap(), before);
 }
 
 #[test]

@@ -61,6 +61,10 @@ impl Failure {
     }
 }
 
+/// An opened source: the recordings, the sweep table and the table's name
+/// for messages.
+type Opened = (Box<dyn Recordings>, Vec<SweepEntry>, String);
+
 /// Where the cell's recordings are: `nwb=` and `sweeps=`, or `recordings=`.
 #[derive(Clone)]
 pub struct Source {
@@ -99,7 +103,7 @@ impl Source {
 
     /// Opens the source: the recordings, the sweep table and the name of
     /// the table for messages.
-    fn open(&self) -> Result<(Box<dyn Recordings>, Vec<SweepEntry>, String), Failure> {
+    fn open(&self) -> Result<Opened, Failure> {
         let arg = self.argument();
         let value = |e: glif_fit::FitError| Failure::Value(format!("{arg}: {e}"));
         match (&self.nwb, &self.sweeps, &self.recordings) {
@@ -126,10 +130,7 @@ impl Source {
 }
 
 #[cfg(feature = "nwb")]
-fn open_nwb(
-    nwb: &std::path::Path,
-    sweeps: &std::path::Path,
-) -> Result<(Box<dyn Recordings>, Vec<SweepEntry>, String), Failure> {
+fn open_nwb(nwb: &std::path::Path, sweeps: &std::path::Path) -> Result<Opened, Failure> {
     for (arg, p) in [("nwb", nwb), ("sweeps", sweeps)] {
         if !p.exists() {
             return Err(Failure::Missing(format!(
@@ -146,10 +147,7 @@ fn open_nwb(
 }
 
 #[cfg(not(feature = "nwb"))]
-fn open_nwb(
-    _: &std::path::Path,
-    _: &std::path::Path,
-) -> Result<(Box<dyn Recordings>, Vec<SweepEntry>, String), Failure> {
+fn open_nwb(_: &std::path::Path, _: &std::path::Path) -> Result<Opened, Failure> {
     Err(Failure::NoNwb)
 }
 
