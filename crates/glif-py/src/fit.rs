@@ -67,13 +67,13 @@ type Opened = (Box<dyn Recordings>, Vec<SweepEntry>, String);
 
 /// Where the cell's recordings are: `nwb=` and `sweeps=`, or `recordings=`.
 #[derive(Clone)]
-pub struct Source {
+pub struct CellSource {
     nwb: Option<PathBuf>,
     sweeps: Option<PathBuf>,
     recordings: Option<PathBuf>,
 }
 
-impl Source {
+impl CellSource {
     fn check(&self) -> PyResult<()> {
         match (&self.nwb, &self.sweeps, &self.recordings) {
             (Some(_), Some(_), None) | (None, None, Some(_)) => Ok(()),
@@ -244,7 +244,7 @@ fn fitted_json(fits: &[FittedLevel], seed: u32) -> Map<String, Value> {
 
 /// The whole computation of `fit` / `fit_optimize` on a worker thread.
 struct Job {
-    source: Source,
+    source: CellSource,
     levels: Vec<Level>,
     all_levels: bool,
     configs: Option<Value>,
@@ -320,7 +320,7 @@ pub fn fit_preprocess<'py>(
     recordings: Option<PathBuf>,
     levels: Option<Vec<String>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let source = Source {
+    let source = CellSource {
         nwb,
         sweeps,
         recordings,
@@ -361,7 +361,7 @@ pub fn fit_optimize<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let all_levels = levels.is_none();
     let job = Job {
-        source: Source {
+        source: CellSource {
             nwb,
             sweeps,
             recordings,
@@ -403,7 +403,7 @@ pub fn fit<'py>(
     restarts: Option<(usize, usize)>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let job = Job {
-        source: Source {
+        source: CellSource {
             nwb,
             sweeps,
             recordings,
