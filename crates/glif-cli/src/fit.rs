@@ -1,8 +1,10 @@
-//! `glif fit --stage preprocess|optimize`: a cell's recordings (an Allen
-//! NWB file and its sweep table, or a folder of `.npy`/CSV sweeps) through
-//! [`glif_fit::recordings::preprocess_recordings`] and
-//! [`glif_fit::configure::configure_model`], then (`optimize`) each level's
-//! `th_inf` tuned by `crate::fit_optimize` over glif-fit's optimizer. The
+//! `glif fit [--stage preprocess|optimize|all]`: a cell's recordings (an
+//! Allen NWB file and its sweep table, or a folder of `.npy`/CSV sweeps)
+//! through [`glif_fit::recordings::preprocess_recordings`] and
+//! [`glif_fit::cell::configure_levels`], then (`optimize`, `all`) each
+//! level's `th_inf` tuned by `crate::fit_optimize` over
+//! [`glif_fit::cell::optimize_cell`], and (`all`, the default) the report
+//! (`crate::fit_report`). The
 //! checks of the recordings and the fitting are the library's; this layer
 //! picks the source, writes the results, prints the summary and maps errors
 //! to exit status 2.
@@ -20,17 +22,22 @@ use crate::error::CliError;
 
 const FIT_AFTER: &str = "\
 Examples:
+  glif fit --nwb cell.nwb --sweeps ephys_sweeps.json --output fit/ --plot
   glif fit --nwb cell.nwb --sweeps ephys_sweeps.json --output fit/ --stage preprocess
-  glif fit --recordings my_cell/ --output fit/ --stage preprocess
+  glif fit --recordings my_cell/ --output fit/ --levels GLIF1,GLIF3 --threads 2
 
 Writes DIR/preprocessor_values.json (AllenSDK's preprocessor values: its keys, SI units) and
-DIR/GLIF<n>_neuron_config.json for each level the recordings allow (AllenSDK's configure_model:
-the published levels' method names, every coefficient at its starting value). Cells without a
-usable Short Square - Triple get GLIF1 and GLIF3 only. Recordings must be in volts and amperes
-at a sampling rate that is a whole multiple of 20 kHz; nothing is written when an input is
-refused (exit status 2). A recordings folder holds sweeps.json (the sweep table with each
-sweep's files, sampling rate and units) and the sweeps as .npy or CSV files. docs/FITTING.md
-describes the folder layout and each stage.";
+DIR/GLIF<n>_neuron_config.json for each level the recordings allow: with --stage preprocess
+AllenSDK's configure_model (every coefficient at its starting value), otherwise the config with
+th_inf tuned as AllenSDK's optimizer tunes it. The default stage (all) also judges each level
+by the explained variance of spike times on Noise 1 and Noise 2 before and after optimization,
+prints the table and writes DIR/report.json, last (with --plot also report_noise2_raster and
+report_noise1_voltage). Cells without a usable Short Square - Triple get GLIF1 and GLIF3 only.
+Recordings must be in volts and amperes at a sampling rate that is a whole multiple of 20 kHz;
+nothing is written when an input is refused (exit status 2) or the fit is interrupted. A
+recordings folder holds sweeps.json (the sweep table with each sweep's files, sampling rate and
+units) and the sweeps as .npy or CSV files. docs/FITTING.md describes the folder layout, each
+stage and the report.";
 
 /// Which part of the fit to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
