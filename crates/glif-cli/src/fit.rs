@@ -89,7 +89,8 @@ pub struct FitArgs {
     #[arg(long, value_enum, default_value = "all")]
     pub stage: Stage,
     /// Also draw the figures to check the fit (RC fit, spike cut, threshold
-    /// fits, after-spike currents) into DIR as fit_*.png (or .svg).
+    /// fits, after-spike currents) into DIR as fit_*.png (or .svg), and with
+    /// the report (stage all) report_noise2_raster and report_noise1_voltage.
     #[arg(long, value_enum, value_name = "FORMAT", num_args = 0..=1, default_missing_value = "png")]
     pub plot: Option<PlotFormat>,
     /// Replace result files that already exist in DIR.
