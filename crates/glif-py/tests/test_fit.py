@@ -8,7 +8,8 @@ Checked: the result is plain dicts that pickle; the stages alone give what
 the whole fit gives; the fitted config loads in AllenSDK's
 `GlifNeuron.from_dict` and gives on a Noise 2 sweep the spikes glif_rs
 gives and the report lists; the report's 'before' explained variance
-equals the AllenSDK reference run's (reference/fit/sparse/optimizer.json);
+equals the AllenSDK reference run's (reference/fit/sparse/optimizer.json); the same sweeps
+as a recordings folder give the same fit;
 bad arguments raise ValueError naming the argument; Ctrl-C raises
 KeyboardInterrupt.
 
@@ -201,3 +202,38 @@ def test_ctrl_c_raises_keyboard_interrupt(cell):
     assert p.returncode == 3, out
     assert "interrupted" in out
     assert waited < 30, "KeyboardInterrupt %.1f s after SIGINT" % waited
+
+
+@needs_nwb
+def test_a_recordings_folder_gives_what_the_nwb_file_gives(quick_fit, cell, tmp_path):
+    """The cell's sweeps written as a recordings folder (.npy, the stored
+    float32 samples; sweeps.json with units, rate and the experiment start)
+    give the NWB fit's preprocessor values and fitted config."""
+    import json
+
+    import h5py
+
+    table = json.loads((cell / "ephys_sweeps.json").read_text())
+    rows = []
+    with h5py.File(cell / "cell.nwb", "r") as f:
+        for s in table:
+            n = s["sweep_number"]
+            if "Sweep_%d" % n not in f["epochs"] or s["stimulus_name"] == "Test":
+                continue
+            base = "epochs/Sweep_%d/" % n
+            for kind, name in (("response", "voltage"), ("stimulus", "current")):
+                np.save(tmp_path / ("%d_%s.npy" % (n, name)), f[base + kind + "/timeseries/data"][()])
+            exp = "epochs/Experiment_%d/stimulus/idx_start" % n
+            rows.append(dict(
+                sweep_number=n, stimulus_name=s["stimulus_name"], num_spikes=s["num_spikes"],
+                stimulus_amplitude=s["stimulus_amplitude"], slow_vm_mv=s["slow_vm_mv"],
+                sampling_rate_hz=s["sampling_rate"], voltage="%d_voltage.npy" % n,
+                current="%d_current.npy" % n, voltage_unit="V", current_unit="A",
+                stimulus_start_index=int(f[exp][()]) if exp in f else 0,
+            ))
+    (tmp_path / "sweeps.json").write_text(json.dumps(rows))
+    r = glif_rs.fit(recordings=tmp_path, **QUICK)
+    assert r["preprocessor_values"] == quick_fit["preprocessor_values"]
+    assert r["configs"] == quick_fit["configs"]
+    assert r["report"] == [dict(row, optimize_seconds=x["optimize_seconds"], evaluate_seconds=x["evaluate_seconds"])
+                           for row, x in zip(quick_fit["report"], r["report"])]
