@@ -20,6 +20,9 @@ if [ ! -x "$venv/bin/python" ]; then
     echo "examples: skipped: no venv at $venv"
     exit 0
 fi
+# examples/04_fit_a_cell.py fits the synthetic `sparse` cell from here
+# (cargo xtask verify-fit generates it; the example generates it if absent).
+export GLIF_FIT_CELLS="${GLIF_FIT_CELLS:-$repo/target/fit-cells}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 ran=0

@@ -1,8 +1,10 @@
-//! `glif fit --stage preprocess|optimize`: a cell's recordings (an Allen
-//! NWB file and its sweep table, or a folder of `.npy`/CSV sweeps) through
-//! [`glif_fit::recordings::preprocess_recordings`] and
-//! [`glif_fit::configure::configure_model`], then (`optimize`) each level's
-//! `th_inf` tuned by `crate::fit_optimize` over glif-fit's optimizer. The
+//! `glif fit [--stage preprocess|optimize|all]`: a cell's recordings (an
+//! Allen NWB file and its sweep table, or a folder of `.npy`/CSV sweeps)
+//! through [`glif_fit::recordings::preprocess_recordings`] and
+//! [`glif_fit::cell::configure_levels`], then (`optimize`, `all`) each
+//! level's `th_inf` tuned by `crate::fit_optimize` over
+//! [`glif_fit::cell::optimize_cell`], and (`all`, the default) the report
+//! (`crate::fit_report`). The
 //! checks of the recordings and the fitting are the library's; this layer
 //! picks the source, writes the results, prints the summary and maps errors
 //! to exit status 2.
@@ -10,28 +12,32 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use glif_fit::configure::{configure_model, Level};
-use glif_fit::preprocess::{Preprocessed, RawSweep};
+use glif_fit::configure::Level;
+use glif_fit::preprocess::Preprocessed;
 use glif_fit::recordings::{
-    check_sampling_rate, check_sweep, preprocess_recordings, read_sweep_table, NwbRecordings,
-    Recordings, RecordingsDir,
+    preprocess_recordings, read_sweep_table, NwbRecordings, Recordings, RecordingsDir,
 };
 
 use crate::error::CliError;
 
 const FIT_AFTER: &str = "\
 Examples:
+  glif fit --nwb cell.nwb --sweeps ephys_sweeps.json --output fit/ --plot
   glif fit --nwb cell.nwb --sweeps ephys_sweeps.json --output fit/ --stage preprocess
-  glif fit --recordings my_cell/ --output fit/ --stage preprocess
+  glif fit --recordings my_cell/ --output fit/ --levels GLIF1,GLIF3 --threads 2
 
 Writes DIR/preprocessor_values.json (AllenSDK's preprocessor values: its keys, SI units) and
-DIR/GLIF<n>_neuron_config.json for each level the recordings allow (AllenSDK's configure_model:
-the published levels' method names, every coefficient at its starting value). Cells without a
-usable Short Square - Triple get GLIF1 and GLIF3 only. Recordings must be in volts and amperes
-at a sampling rate that is a whole multiple of 20 kHz; nothing is written when an input is
-refused (exit status 2). A recordings folder holds sweeps.json (the sweep table with each
-sweep's files, sampling rate and units) and the sweeps as .npy or CSV files. docs/FITTING.md
-describes the folder layout and each stage.";
+DIR/GLIF<n>_neuron_config.json for each level the recordings allow: with --stage preprocess
+AllenSDK's configure_model (every coefficient at its starting value), otherwise the config with
+th_inf tuned as AllenSDK's optimizer tunes it. The default stage (all) also judges each level
+by the explained variance of spike times on Noise 1 and Noise 2 before and after optimization,
+prints the table and writes DIR/report.json, last (with --plot also report_noise2_raster and
+report_noise1_voltage). Cells without a usable Short Square - Triple get GLIF1 and GLIF3 only.
+Recordings must be in volts and amperes at a sampling rate that is a whole multiple of 20 kHz;
+nothing is written when an input is refused (exit status 2) or the fit is interrupted. A
+recordings folder holds sweeps.json (the sweep table with each sweep's files, sampling rate and
+units) and the sweeps as .npy or CSV files. docs/FITTING.md describes the folder layout, each
+stage and the report.";
 
 /// Which part of the fit to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -41,6 +47,9 @@ pub enum Stage {
     /// Preprocessing, then each level's th_inf coefficient tuned as AllenSDK's optimizer
     /// tunes it (3 x 3 Nelder-Mead restarts over forced-spike runs on Noise 1).
     Optimize,
+    /// The whole fit (the default): preprocessing, the optimizer, and the report (explained
+    /// variance on Noise 1 and Noise 2 before and after optimization, DIR/report.json).
+    All,
 }
 
 /// The figures' file format.
@@ -76,29 +85,30 @@ pub struct FitArgs {
     /// The folder to write the results into (created if absent).
     #[arg(long, value_name = "DIR")]
     pub output: PathBuf,
-    /// The stage to run.
-    #[arg(long, value_enum)]
+    /// The stage to run (default: all of them, with the report).
+    #[arg(long, value_enum, default_value = "all")]
     pub stage: Stage,
     /// Also draw the figures to check the fit (RC fit, spike cut, threshold
-    /// fits, after-spike currents) into DIR as fit_*.png (or .svg).
+    /// fits, after-spike currents) into DIR as fit_*.png (or .svg), and with
+    /// the report (stage all) report_noise2_raster and report_noise1_voltage.
     #[arg(long, value_enum, value_name = "FORMAT", num_args = 0..=1, default_missing_value = "png")]
     pub plot: Option<PlotFormat>,
     /// Replace result files that already exist in DIR.
     #[arg(long)]
     pub force: bool,
-    /// With --stage optimize: only these levels (e.g. --levels GLIF1,GLIF3).
+    /// With --stage optimize or all: only these levels (e.g. --levels GLIF1,GLIF3).
     #[arg(long, value_delimiter = ',', value_name = "GLIFn,...")]
     pub levels: Vec<String>,
-    /// With --stage optimize: numpy RandomState seed of the restarts (AllenSDK's
+    /// With --stage optimize or all: numpy RandomState seed of the restarts (AllenSDK's
     /// run_many(seed=S) path; AllenSDK draws a random seed when none is given).
     #[arg(long, default_value_t = 1234)]
     pub seed: u32,
-    /// With --stage optimize: passes x restarts per pass instead of the optimizer
+    /// With --stage optimize or all: passes x restarts per pass instead of the optimizer
     /// config's (AllenSDK's 3x3), e.g. 1x1 for a quick look; restart k of a pass runs
     /// at dt_multiplier 100, 32, 10.
     #[arg(long, value_name = "PASSESxRESTARTS")]
     pub restarts: Option<String>,
-    /// With --stage optimize: levels optimized at the same time.
+    /// With --stage optimize or all: levels optimized at the same time.
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
 }
@@ -142,25 +152,15 @@ pub fn run(a: FitArgs) -> Result<u8, CliError> {
     run_stages(&a)
 }
 
-/// Sweep `n` of `rec`, checked as the preprocessing checks it (sampling
-/// rate, finite volts and amperes).
-fn read_checked(rec: &dyn Recordings, n: u32) -> Result<RawSweep, glif_fit::FitError> {
-    let name = rec.name();
-    let raw = rec.read(n)?;
-    check_sampling_rate(&name, n, raw.sampling_rate_hz)?;
-    check_sweep(&name, n, &raw)?;
-    Ok(raw)
-}
-
 /// The `--restarts PASSESxRESTARTS` value.
-fn restarts(r: &str) -> Result<(u64, u64), CliError> {
+fn restarts(r: &str) -> Result<(usize, usize), CliError> {
     let bad = || {
         CliError::input(format!(
             "--restarts {r}: expected PASSESxRESTARTS with at least 1 pass and 1 to 3 restarts, e.g. 3x3"
         ))
     };
     let (p, k) = r.split_once('x').ok_or_else(bad)?;
-    let (p, k): (u64, u64) = (p.parse().map_err(|_| bad())?, k.parse().map_err(|_| bad())?);
+    let (p, k): (usize, usize) = (p.parse().map_err(|_| bad())?, k.parse().map_err(|_| bad())?);
     if p == 0 || !(1..=3).contains(&k) {
         return Err(bad());
     }
@@ -168,73 +168,113 @@ fn restarts(r: &str) -> Result<(u64, u64), CliError> {
 }
 
 /// Every stage up to `a.stage`: the preprocessor values and the starting
-/// configs, then (`optimize`) the tuned configs.
+/// configs, then (`optimize`) the tuned configs, then (`all`) the report.
 fn run_stages(a: &FitArgs) -> Result<u8, CliError> {
-    for l in &a.levels {
-        if !Level::ALL.iter().any(|x| x.label() == l) {
+    let levels = glif_fit::cell::parse_levels(&a.levels).map_err(|_| {
+        CliError::input(format!(
+            "--levels {}: expected GLIF1, GLIF2, GLIF3, GLIF4 or GLIF5",
+            a.levels
+                .iter()
+                .find(|l| !Level::ALL.iter().any(|x| x.label() == l.as_str()))
+                .map_or("", String::as_str)
+        ))
+    })?;
+    if a.threads == 0 {
+        return Err(CliError::input(
+            "--threads 0: expected at least 1 level at a time",
+        ));
+    }
+    let passes_restarts = a.restarts.as_deref().map(restarts).transpose()?;
+    // Refuse early, before minutes of fitting, the files every run writes;
+    // the configs' and figures' names are checked once the levels are known.
+    if !a.force {
+        let mut always = vec![a.output.join("preprocessor_values.json")];
+        if a.stage == Stage::All {
+            always.push(a.output.join(crate::fit_report::REPORT));
+        }
+        if let Some(p) = always.iter().find(|p| p.exists()) {
             return Err(CliError::input(format!(
-                "--levels {l}: expected GLIF1, GLIF2, GLIF3, GLIF4 or GLIF5"
+                "{}: the file exists; give --force to replace it",
+                p.display()
             )));
         }
     }
-    let passes_restarts = a.restarts.as_deref().map(restarts).transpose()?;
     let (source, rec, result) = preprocess_cell(a)?;
-    let mut configs = Vec::new();
-    let mut refused = Vec::new();
-    for level in Level::ALL {
-        if !a.levels.is_empty() && !a.levels.iter().any(|l| l == level.label()) {
-            continue;
-        }
-        match configure_model(level, &result.summary) {
-            Ok(c) => configs.push((level, c)),
-            Err(e) if level.needs_spike_component() => refused.push((level, e)),
-            Err(e) => return Err(CliError::input(e.to_string())),
-        }
+    let starting = glif_fit::cell::configure_levels(&result.summary, &levels)
+        .map_err(|e| CliError::input(e.to_string()))?;
+    let configs = starting.configs;
+    let refused = starting.refused;
+    let mut fitted = Vec::new();
+    let mut noise = None;
+    if a.stage != Stage::Preprocess {
+        let n = glif_fit::cell::load_noise(rec.as_ref(), &result.selection)
+            .map_err(|e| CliError::input(e.to_string()))?;
+        let opts = glif_fit::cell::OptimizeOptions {
+            seed: a.seed,
+            threads: a.threads,
+            restarts: passes_restarts,
+            report: a.stage == Stage::All,
+        };
+        fitted = crate::fit_optimize::optimize(&configs, &n, &opts)?;
+        noise = Some(n);
     }
-    let mut evaluations = Vec::new();
-    if a.stage == Stage::Optimize {
-        if let Some((p, k)) = passes_restarts {
-            for (_, c) in &mut configs {
-                c["optimizer"]["outer_iterations"] = p.into();
-                c["optimizer"]["inner_iterations"] = k.into();
-            }
-        }
-        let fitted = crate::fit_optimize::optimize(
-            &configs,
-            &result.selection.noise1,
-            &result.summary.noise1_spike_indices,
-            |n| read_checked(rec.as_ref(), n),
-            a.seed,
-            a.threads,
-            Path::new(&source),
-        )?;
-        for ((_, c), (level, f, e)) in configs.iter_mut().zip(fitted) {
-            c["neuron"] = f;
-            evaluations.push((level, e));
-        }
-    }
-    // Everything is computed: now write, never over existing files unless asked.
+    // Everything is computed: now write, never over existing files unless
+    // asked, report.json last (its presence marks a complete fit).
     let mut files = vec![(
         a.output.join("preprocessor_values.json"),
         pretty(&result.values),
     )];
     for (level, c) in &configs {
+        let config = fitted
+            .iter()
+            .find(|f| f.level == *level)
+            .map_or(&c["neuron"], |f| &f.config);
         files.push((
             a.output
                 .join(format!("{}_neuron_config.json", level.label())),
-            pretty(&c["neuron"]),
+            pretty(config),
         ));
     }
-    let plots = match a.plot {
-        Some(PlotFormat::Png) => crate::fit_plot::paths(&a.output, "png"),
-        Some(PlotFormat::Svg) => crate::fit_plot::paths(&a.output, "svg"),
-        None => Vec::new(),
+    let report = match (&noise, a.stage) {
+        (Some(n), Stage::All) => Some((
+            a.output.join(crate::fit_report::REPORT),
+            pretty(&crate::fit_report::report_json(&source, a.seed, n, &fitted)),
+        )),
+        _ => None,
     };
+    let ext = match a.plot {
+        Some(PlotFormat::Png) => Some("png"),
+        Some(PlotFormat::Svg) => Some("svg"),
+        None => None,
+    };
+    let plots = ext.map_or_else(Vec::new, |x| crate::fit_plot::paths(&a.output, x));
+    let report_plots = match (ext, &report) {
+        (Some(x), Some(_)) => crate::fit_report::paths(&a.output, x),
+        _ => Vec::new(),
+    };
+    // The report figures' data, computed before anything is written.
+    let mut stretches = Vec::new();
+    if let (false, Some(n)) = (report_plots.is_empty(), &noise) {
+        let start = glif_fit::report::stretch_start_s(n);
+        for f in &fitted {
+            let s = glif_fit::report::noise1_stretch(
+                &f.config,
+                &n.noise1[0],
+                &n.noise1_spikes[0],
+                start,
+                glif_fit::report::STRETCH_SECONDS,
+            )
+            .map_err(|e| CliError::input(e.to_string()))?;
+            stretches.push((f.level.label().to_string(), s));
+        }
+    }
     if !a.force {
         if let Some(p) = files
             .iter()
+            .chain(&report)
             .map(|(p, _)| p)
             .chain(&plots)
+            .chain(&report_plots)
             .find(|p| p.exists())
         {
             return Err(CliError::input(format!(
@@ -245,20 +285,28 @@ fn run_stages(a: &FitArgs) -> Result<u8, CliError> {
     }
     std::fs::create_dir_all(&a.output)
         .map_err(|e| CliError::other(format!("{}: {e}", a.output.display())))?;
+    let write = |p: &Path, text: &str| {
+        glif_io::base::write_atomic(p, true, |w| w.write_all(text.as_bytes()))
+            .map_err(|e| CliError::writing(e, p))
+    };
     for (p, text) in &files {
-        let tmp = p.with_extension("json.tmp");
-        std::fs::write(&tmp, text)
-            .and_then(|()| std::fs::rename(&tmp, p))
-            .map_err(|e| CliError::other(format!("{}: {e}", p.display())))?;
+        write(p, text)?;
     }
     if !plots.is_empty() {
         crate::fit_plot::write_all(&plots, &result.diagnostics, &result.summary, a.force)?;
+    }
+    if let (false, Some(n)) = (report_plots.is_empty(), &noise) {
+        crate::fit_report::write_figures(&report_plots, n, &fitted, &stretches, a.force)?;
+    }
+    if let Some((p, text)) = &report {
+        write(p, text)?;
     }
     let s = &result.summary;
     let sel = &result.selection;
     let stage = match a.stage {
         Stage::Preprocess => "preprocess",
         Stage::Optimize => "optimize",
+        Stage::All => "all",
     };
     println!("glif fit --stage {stage}: {source}");
     println!(
@@ -315,12 +363,13 @@ fn run_stages(a: &FitArgs) -> Result<u8, CliError> {
         s.tau_from_ac * 1e3,
         sel.long_square_max_subthreshold
     );
-    for (level, c) in &configs {
-        match evaluations.iter().find(|(l, _)| l == level) {
-            Some((_, e)) => println!(
-                "  wrote {}_neuron_config.json (th_inf coefficient {}, {e} forced-spike evaluations, seed {})",
+    for (level, _) in &configs {
+        match fitted.iter().find(|f| f.level == *level) {
+            Some(f) => println!(
+                "  wrote {}_neuron_config.json (th_inf coefficient {}, {} forced-spike evaluations, seed {})",
                 level.label(),
-                c["neuron"]["coeffs"]["th_inf"],
+                f.config["coeffs"]["th_inf"],
+                f.optimizer.evaluations.len(),
                 a.seed
             ),
             None => println!("  wrote {}_neuron_config.json", level.label()),
@@ -329,12 +378,16 @@ fn run_stages(a: &FitArgs) -> Result<u8, CliError> {
     for (level, e) in &refused {
         println!("  {} not configured: {e}", level.label());
     }
-    for p in &plots {
+    for p in plots.iter().chain(&report_plots) {
         println!("  drew {}", p.display());
     }
     println!(
         "  wrote {}",
         a.output.join("preprocessor_values.json").display()
     );
+    if let Some((p, _)) = &report {
+        crate::fit_report::print_table(&fitted);
+        println!("  wrote {}", p.display());
+    }
     Ok(0)
 }

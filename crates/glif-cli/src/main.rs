@@ -15,6 +15,8 @@ mod fit;
 mod fit_optimize;
 #[cfg(feature = "nwb")]
 mod fit_plot;
+#[cfg(feature = "nwb")]
+mod fit_report;
 mod info;
 mod nest;
 mod output;

@@ -1,9 +1,10 @@
-//! `glif fit --stage optimize` on the real binary (feature `nwb`): a
-//! synthetic cell's GLIF1 fitted, its config loaded and run by AllenSDK's
-//! `GlifNeuron.from_dict` (oracle check `cli/fit-optimize-allensdk`), and a
-//! fit interrupted with SIGINT leaving no config behind. `--restarts 1x2`
-//! keeps the debug-build test short (AllenSDK's 3x3 is the library tests'
-//! and the default).
+//! `glif fit --stage optimize` and the whole fit (the default stage `all`)
+//! on the real binary (feature `nwb`): a synthetic cell's GLIF1 fitted, its
+//! config loaded and run by AllenSDK's `GlifNeuron.from_dict` (oracle check
+//! `cli/fit-optimize-allensdk`), the report (`report.json`, the printed
+//! table, the figures), and fits interrupted with SIGINT leaving no config
+//! and no report behind. `--restarts 1x2` keeps the debug-build test short
+//! (AllenSDK's 3x3 is the library tests' and the default).
 #![cfg(feature = "nwb")]
 
 mod common;
@@ -40,6 +41,13 @@ fn write_cell(d: &Path) -> (PathBuf, PathBuf) {
 }
 
 fn args<'a>(nwb: &'a Path, sweeps: &'a Path) -> Vec<&'a str> {
+    let mut a = whole_fit_args(nwb, sweeps);
+    a.extend(["--stage", "optimize"]);
+    a
+}
+
+/// The default stage (`all`): preprocessing, the optimizer and the report.
+fn whole_fit_args<'a>(nwb: &'a Path, sweeps: &'a Path) -> Vec<&'a str> {
     vec![
         "fit",
         "--nwb",
@@ -48,8 +56,6 @@ fn args<'a>(nwb: &'a Path, sweeps: &'a Path) -> Vec<&'a str> {
         sweeps.to_str().unwrap(),
         "--output",
         "out",
-        "--stage",
-        "optimize",
         "--levels",
         "GLIF1",
         "--seed",
@@ -119,34 +125,105 @@ fn optimizes_glif1_and_allensdk_loads_and_runs_the_config() {
 }
 
 #[test]
-fn an_interrupted_fit_writes_no_config() {
-    let d = dir("fit-optimize-sigint");
+fn the_whole_fit_writes_the_report_last() {
+    let d = dir("fit-report");
     let (nwb, sweeps) = write_cell(&d);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_glif"))
-        .args(args(&nwb, &sweeps))
-        .current_dir(&d)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let status = child.wait().unwrap();
-    assert!(
-        killed.success(),
-        "kill -INT failed (the fit ended before 1.5 s?)"
+    let mut a = whole_fit_args(&nwb, &sweeps);
+    a.extend(["--plot", "svg"]);
+    let o = glif(&a, &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("glif fit --stage all"), "{out}");
+    assert!(out.contains("level   Noise 1"), "no table: {out}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("out/report.json")).unwrap()).unwrap();
+    let rows = report["levels"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{report}");
+    let row = &rows[0];
+    assert_eq!(row["level"], "GLIF1");
+    let cfg: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(d.join("out/GLIF1_neuron_config.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(row["th_inf_coeff_fitted"], cfg["coeffs"]["th_inf"]);
+    assert_eq!(row["th_inf_coeff_start"], 1.0);
+    assert_eq!(
+        row["evaluations"],
+        report["optimizer"]["GLIF1"]["evaluations"]
     );
-    assert!(!status.success(), "the interrupted fit reported success");
-    let written: Vec<_> = std::fs::read_dir(d.join("out"))
-        .map(|r| r.map(|e| e.unwrap().file_name()).collect())
-        .unwrap_or_default();
-    assert!(
-        written
-            .iter()
-            .all(|n| !n.to_string_lossy().ends_with(".json")),
-        "an interrupted fit wrote {written:?}"
+    assert!(row["evaluations"].as_u64().unwrap() > 0);
+    for k in [
+        "noise1_before",
+        "noise2_before",
+        "noise1_after",
+        "noise2_after",
+    ] {
+        let ev_data = row[k]["ev_data"].as_f64().unwrap();
+        assert!(ev_data > 0.0 && ev_data <= 1.0, "{k}: {}", row[k]);
+        assert!(row[k]["ratio"].as_f64().unwrap().is_finite(), "{k}");
+    }
+    assert_eq!(
+        report["recordings"]["noise2"]["recorded_spike_indices"]
+            .as_array()
+            .unwrap()
+            .len(),
+        report["recordings"]["noise2"]["sweeps"]
+            .as_array()
+            .unwrap()
+            .len()
     );
+    for f in ["report_noise2_raster.svg", "report_noise1_voltage.svg"] {
+        let text = std::fs::read_to_string(d.join("out").join(f)).unwrap();
+        assert!(text.contains("<svg"), "{f}");
+    }
+    // A second run refuses to replace the results without --force, at
+    // once (before fitting again), and leaves them as they were.
+    let before = std::fs::read(d.join("out/report.json")).unwrap();
+    let o = glif(&a, &d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--force"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(d.join("out/report.json")).unwrap(), before);
+}
+
+#[test]
+fn an_interrupted_fit_writes_no_config() {
+    for (stage, optimize_only) in [("optimize", true), ("all", false)] {
+        let d = dir(&format!("fit-{stage}-sigint"));
+        let (nwb, sweeps) = write_cell(&d);
+        let a = if optimize_only {
+            args(&nwb, &sweeps)
+        } else {
+            whole_fit_args(&nwb, &sweeps)
+        };
+        let mut child = Command::new(env!("CARGO_BIN_EXE_glif"))
+            .args(a)
+            .current_dir(&d)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let killed = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        let status = child.wait().unwrap();
+        assert!(
+            killed.success(),
+            "{stage}: kill -INT failed (the fit ended before 1.5 s?)"
+        );
+        assert!(
+            !status.success(),
+            "{stage}: the interrupted fit reported success"
+        );
+        let written: Vec<_> = std::fs::read_dir(d.join("out"))
+            .map(|r| r.map(|e| e.unwrap().file_name()).collect())
+            .unwrap_or_default();
+        assert!(
+            written
+                .iter()
+                .all(|n| !n.to_string_lossy().ends_with(".json")),
+            "{stage}: an interrupted fit wrote {written:?}"
+        );
+    }
 }

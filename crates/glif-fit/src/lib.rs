@@ -2,6 +2,7 @@
 #![deny(missing_docs)]
 
 pub mod asc;
+pub mod cell;
 pub mod configure;
 pub mod diagnostics;
 pub mod error;
@@ -18,6 +19,7 @@ pub mod optimizer;
 pub mod preprocess;
 pub mod rc;
 pub mod recordings;
+pub mod report;
 pub mod rng;
 pub mod spike_cut;
 pub mod spikes;

@@ -142,7 +142,7 @@ pub fn used_sweeps(sel: &SweepSelection) -> Vec<u32> {
 pub fn check_table(
     table_name: &str,
     sel: &SweepSelection,
-    rec: &impl Recordings,
+    rec: &(impl Recordings + ?Sized),
 ) -> Result<(), FitError> {
     let held = rec.sweep_numbers()?;
     let source = rec.name();
@@ -167,7 +167,7 @@ pub fn check_table(
 pub fn preprocess_recordings(
     table_name: &str,
     table: &[SweepEntry],
-    rec: &impl Recordings,
+    rec: &(impl Recordings + ?Sized),
 ) -> Result<Preprocessed, FitError> {
     let sel = select(table).map_err(|e| FitError::undetermined(table_name, &e.to_string()))?;
     check_table(table_name, &sel, rec)?;

@@ -29,6 +29,7 @@ mod custom;
 mod engine;
 mod errors;
 mod ev;
+mod fit;
 mod info;
 mod interrupt;
 mod many;
@@ -368,5 +369,8 @@ fn _glif_rs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(nest::to_nest, m)?)?;
     m.add_function(wrap_pyfunction!(nest::nest_run, m)?)?;
     m.add_function(wrap_pyfunction!(ev::explained_variance, m)?)?;
+    m.add_function(wrap_pyfunction!(fit::fit, m)?)?;
+    m.add_function(wrap_pyfunction!(fit::fit_preprocess, m)?)?;
+    m.add_function(wrap_pyfunction!(fit::fit_optimize, m)?)?;
     Ok(())
 }

@@ -49,6 +49,9 @@ __all__ = [
     "interpolate_spike_time",
     "interpolate_spike_value",
     "explained_variance",
+    "fit",
+    "fit_preprocess",
+    "fit_optimize",
     "read_config",
     "run_many",
     "simulate_neuron",
@@ -64,6 +67,15 @@ __all__ = [
 
 #: Explained variance of spike times (Teeter et al. 2018); see its docstring.
 explained_variance = _glif_rs.explained_variance
+
+#: The whole fit of a cell (``glif fit``): preprocessing, AllenSDK's optimizer
+#: and the report, as plain dicts; see its docstring and docs/FITTING.md.
+fit = _glif_rs.fit
+#: The fit's first stage alone (``glif fit --stage preprocess``).
+fit_preprocess = _glif_rs.fit_preprocess
+#: The fit's optimizer alone (``glif fit --stage optimize``), from
+#: ``fit_preprocess``'s configs.
+fit_optimize = _glif_rs.fit_optimize
 
 #: The package version.
 __version__ = _glif_rs.__version__

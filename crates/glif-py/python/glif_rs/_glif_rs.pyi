@@ -127,3 +127,44 @@ def explained_variance(
     duration: float,
     sigma: float = 0.01,
 ) -> Dict[str, Any]: ...
+
+_Path = Union[str, "PathLike[str]"]
+
+def fit(
+    nwb: Optional[_Path] = None,
+    sweeps: Optional[_Path] = None,
+    recordings: Optional[_Path] = None,
+    levels: Optional[Sequence[str]] = None,
+    seed: int = 1234,
+    threads: int = 1,
+    restarts: Optional[Tuple[int, int]] = None,
+) -> Dict[str, Any]:
+    """The whole fit of a cell (glif fit): a dict of plain values with
+    preprocessor_values, configs (fitted neuron_config by level), report
+    (one row per level: EV on Noise 1/Noise 2 before and after, th_inf
+    coefficient, evaluations, seconds), optimizer, recordings, refused.
+    nwb= and sweeps= (the nwb build) or recordings= (a folder)."""
+
+def fit_preprocess(
+    nwb: Optional[_Path] = None,
+    sweeps: Optional[_Path] = None,
+    recordings: Optional[_Path] = None,
+    levels: Optional[Sequence[str]] = None,
+) -> Dict[str, Any]:
+    """glif fit --stage preprocess: preprocessor_values, configs (each
+    level's starting {"neuron", "optimizer"}), refused."""
+
+def fit_optimize(
+    nwb: Optional[_Path] = None,
+    sweeps: Optional[_Path] = None,
+    recordings: Optional[_Path] = None,
+    configs: Optional[Mapping[str, Any]] = None,
+    levels: Optional[Sequence[str]] = None,
+    seed: int = 1234,
+    threads: int = 1,
+    restarts: Optional[Tuple[int, int]] = None,
+    report: bool = False,
+) -> Dict[str, Any]:
+    """glif fit --stage optimize from fit_preprocess's configs (None: the
+    preprocessing runs first): configs (fitted) and optimizer; with
+    report=True also report and recordings."""
