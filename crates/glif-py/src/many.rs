@@ -49,7 +49,6 @@ fn numpy_exp_table(py: Python<'_>, entries: &[Entry], dt: f64) -> PyResult<ExpTa
 
 /// Runs `configs` (parsed configs, or the exception that stopped each) on
 /// `stimuli` at `dt` (s); one result dict or exception per config.
-#[allow(clippy::too_many_arguments)] // run_many's keyword arguments
 pub fn run_many(
     py: Python<'_>,
     configs: Vec<PyResult<NeuronConfig>>,
@@ -112,6 +111,7 @@ pub fn run_many(
         record,
         threads,
         stop: None,
+        exp: exp_fn,
     };
     let total: u64 = match &stimuli {
         Stimuli::Shared(s) => (s.len()? * entries.len()) as u64,
@@ -143,8 +143,8 @@ pub fn run_many(
             ..options
         };
         match shared {
-            Some(s) => batch::run_batch_with_exp(entries, s, &options, exp_fn, &report),
-            None => batch::run_batch_each(entries, &kept, &options, exp_fn, &report),
+            Some(s) => batch::run_batch(entries, s, &options, &report),
+            None => batch::run_batch_each(entries, &kept, &options, &report),
         }
     })?
     .map_err(GlifError)?;
