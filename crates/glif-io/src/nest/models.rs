@@ -960,7 +960,7 @@ impl NestOutput {
 }
 
 /// Runs `params` as [`NestRun`] says (named apart from glif-io's one
-/// `run`, [`crate::run::run`], the Allen model's).
+/// `run`, [`crate::run::run_samples`], the Allen model's).
 pub fn run_nest(params: &NestParams, r: &NestRun) -> Result<NestOutput> {
     let res = Resolution::from_ms(r.resolution).ok_or_else(|| {
         Error::setting(
