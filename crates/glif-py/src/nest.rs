@@ -33,7 +33,6 @@ fn model_named(model: &str) -> PyResult<NestModel> {
 /// (ms), `amp_slow` and `e_rev` (mV) set the synapses (default: NEST's).
 #[pyfunction]
 #[pyo3(signature = (config, model="glif_psc", model_id=None, tau_syn=None, tau_syn_slow=None, amp_slow=None, e_rev=None))]
-#[allow(clippy::too_many_arguments)] // glif convert's options, as keywords
 pub fn to_nest<'py>(
     py: Python<'py>,
     config: &Bound<'py, PyAny>,
@@ -67,7 +66,6 @@ pub fn to_nest<'py>(
 /// "spike_times" (ms) as float64 arrays.
 #[pyfunction]
 #[pyo3(signature = (model, params, resolution, duration, dc=0.0, spikes=None, current=None, precision="f64"))]
-#[allow(clippy::too_many_arguments)] // glif nest's options, as keywords
 pub fn nest_run<'py>(
     py: Python<'py>,
     model: &str,
