@@ -143,6 +143,7 @@ fn run<'py>(
 /// `progress(done, total)` hears neuron-steps, from worker threads.
 #[pyfunction]
 #[pyo3(signature = (configs, dt, stimulus=None, stimuli=None, record="all", threads=None, progress=None, exp="numpy"))]
+#[allow(clippy::too_many_arguments)] // run_many's keyword arguments
 fn run_many(
     py: Python<'_>,
     configs: Vec<Bound<'_, PyAny>>,
@@ -248,6 +249,7 @@ fn any_state(v: f64, th: f64, asc: Vec<f64>, components: (f64, f64)) -> AnyState
 /// currents A, (spike, voltage) threshold components V).
 #[pyfunction]
 #[pyo3(signature = (config, voltage_t0, threshold_t0, ascurrents_t0, inj, components, exp="numpy"))]
+#[allow(clippy::too_many_arguments)] // AllenSDK's arguments, plus the config and exp
 fn dynamics(
     py: Python<'_>,
     config: &Bound<'_, PyAny>,

@@ -49,6 +49,7 @@ fn numpy_exp_table(py: Python<'_>, entries: &[Entry], dt: f64) -> PyResult<ExpTa
 
 /// Runs `configs` (parsed configs, or the exception that stopped each) on
 /// `stimuli` at `dt` (s); one result dict or exception per config.
+#[allow(clippy::too_many_arguments)] // run_many's keyword arguments
 pub fn run_many(
     py: Python<'_>,
     configs: Vec<PyResult<NeuronConfig>>,
