@@ -33,6 +33,7 @@ fn model_named(model: &str) -> PyResult<NestModel> {
 /// (ms), `amp_slow` and `e_rev` (mV) set the synapses (default: NEST's).
 #[pyfunction]
 #[pyo3(signature = (config, model="glif_psc", model_id=None, tau_syn=None, tau_syn_slow=None, amp_slow=None, e_rev=None))]
+#[allow(clippy::too_many_arguments)] // glif convert's options, as keywords
 pub fn to_nest<'py>(
     py: Python<'py>,
     config: &Bound<'py, PyAny>,
@@ -66,6 +67,7 @@ pub fn to_nest<'py>(
 /// "spike_times" (ms) as float64 arrays.
 #[pyfunction]
 #[pyo3(signature = (model, params, resolution, duration, dc=0.0, spikes=None, current=None, precision="f64"))]
+#[allow(clippy::too_many_arguments)] // glif nest's options, as keywords
 pub fn nest_run<'py>(
     py: Python<'py>,
     model: &str,
@@ -89,16 +91,15 @@ pub fn nest_run<'py>(
     };
     let params =
         NestParams::from_json(model, &convert::to_json(params, "params")?).map_err(GlifError)?;
-    let spikes = match spikes {
-        Some(s) => SpikeInput::from_json(&convert::to_json(s, "spikes")?).map_err(GlifError)?,
-        None => Vec::new(),
-    };
-    let current = match current {
-        Some(c) => {
-            Some(StepCurrent::from_json(&convert::to_json(c, "current")?).map_err(GlifError)?)
-        }
-        None => None,
-    };
+    // Each given as a Python value, converted to JSON and read by glif-io.
+    let spikes = spikes.map(|s| convert::to_json(s, "spikes")).transpose()?;
+    let spikes = spikes.as_ref().map(SpikeInput::from_json).transpose();
+    let spikes = spikes.map_err(GlifError)?.unwrap_or_default();
+    let current = current
+        .map(|c| convert::to_json(c, "current"))
+        .transpose()?;
+    let current = current.as_ref().map(StepCurrent::from_json).transpose();
+    let current = current.map_err(GlifError)?;
     let run = NestRun {
         resolution,
         duration,
