@@ -101,13 +101,9 @@ pub fn nest_run<'py>(
     let current = current.as_ref().map(StepCurrent::from_json).transpose();
     let current = current.map_err(GlifError)?;
     let run = NestRun {
-        resolution,
-        duration,
-        dc,
         current,
         spikes,
-        precision,
-        exp: glif_io::nest::ExpSource::Std,
+        ..NestRun::new(resolution, duration, dc, precision)
     };
     let out = py
         .detach(|| glif_io::nest::run_nest(&params, &run))
