@@ -20,9 +20,8 @@ use super::double_alpha::{DoubleAlphaParams, DoubleAlphaState, GlifPscDoubleAlph
 use super::glif::{GlifConsts, GlifParams, GlifState, Level};
 use super::population::{
     gather_consts, gather_glif, gather_n, gather_port, gather_state, glif_lanes_step, one_level,
-    spike_lanes, state_lane, MixedLevels,
+    spike_lanes, state_lane, MixedLevels, NestBlock, NestPopulation,
 };
-use crate::population::LengthMismatch;
 use crate::{Float, Lanes};
 
 /// The constants of `L` `glif_psc_double_alpha` neurons, one lane each.
@@ -152,109 +151,30 @@ impl<F: Float, const P: usize, const A: usize, const L: usize> DoubleAlphaBlock<
     }
 }
 
-/// Many `glif_psc_double_alpha` neurons, stepped `L` at a time. See the
-/// module docs.
-#[derive(Debug)]
-pub struct DoubleAlphaPopulation<'a, F: Float, const P: usize, const A: usize, const L: usize> {
-    models: &'a [GlifPscDoubleAlpha<F, P, A>],
-    wide: &'a [DoubleAlphaWide<F, P, A, L>],
-    blocks: &'a mut [DoubleAlphaBlock<F, P, A, L>],
-}
-
-impl<'a, F: Float, const P: usize, const A: usize, const L: usize>
-    DoubleAlphaPopulation<'a, F, P, A, L>
+impl<F: Float, const P: usize, const A: usize, const L: usize> NestBlock<F, P, L>
+    for DoubleAlphaBlock<F, P, A, L>
 {
-    /// A population over caller-owned arrays: `models` (one per neuron),
-    /// `wide[b]` and `blocks[b]` built from `models[b*L .. b*L+L]`.
-    pub fn new(
-        models: &'a [GlifPscDoubleAlpha<F, P, A>],
-        wide: &'a [DoubleAlphaWide<F, P, A, L>],
-        blocks: &'a mut [DoubleAlphaBlock<F, P, A, L>],
-    ) -> Result<Self, LengthMismatch> {
-        if L > 64 || models.len() != blocks.len() * L || wide.len() != blocks.len() {
-            return Err(LengthMismatch {
-                models: models.len(),
-                dynamics: wide.len(),
-                blocks: blocks.len(),
-                lanes: L,
-            });
-        }
-        Ok(DoubleAlphaPopulation {
-            models,
-            wide,
-            blocks,
-        })
+    type Model = GlifPscDoubleAlpha<F, P, A>;
+    type Wide = DoubleAlphaWide<F, P, A, L>;
+
+    fn level(wide: &Self::Wide) -> Level {
+        wide.model.params.glif.level
     }
 
-    /// Number of neurons.
-    pub fn len(&self) -> usize {
-        self.models.len()
-    }
-
-    /// True when there are no neurons.
-    pub fn is_empty(&self) -> bool {
-        self.models.is_empty()
-    }
-
-    /// The blocks (each neuron's state through [`DoubleAlphaBlock::lane`]).
-    pub fn blocks(&self) -> &[DoubleAlphaBlock<F, P, A, L>] {
-        self.blocks
-    }
-
-    /// Steps `first .. first + n`, block after block, as
-    /// [`super::PscPopulation::run`]: `input(block, step, weights)` fills
-    /// the block's summed weights per port (all zero before the call) and
-    /// returns its injected currents; `on_spike(neuron, step)` is called for
-    /// every spike, in step order per block.
-    pub fn run(
+    #[inline(always)]
+    fn step_at(
         &mut self,
-        first: usize,
-        n: usize,
-        mut input: impl FnMut(usize, usize, &mut [Lanes<F, L>; P]) -> Lanes<F, L>,
-        mut on_spike: impl FnMut(usize, usize),
-    ) {
-        for (b, (block, wide)) in self.blocks.iter_mut().zip(self.wide).enumerate() {
-            let models = &self.models[b * L..b * L + L];
-            // One copy of the loop per level, with the level a constant in it.
-            let (input, on_spike) = (&mut input, &mut on_spike);
-            let at = |level| (b, level, first, n);
-            *block = match wide.model.params.glif.level {
-                Level::Lif => run_block(*block, wide, models, at(Level::Lif), input, on_spike),
-                Level::LifR => run_block(*block, wide, models, at(Level::LifR), input, on_spike),
-                Level::LifAsc => {
-                    run_block(*block, wide, models, at(Level::LifAsc), input, on_spike)
-                }
-                Level::LifRAsc => {
-                    run_block(*block, wide, models, at(Level::LifRAsc), input, on_spike)
-                }
-                Level::LifRAscA => {
-                    run_block(*block, wide, models, at(Level::LifRAscA), input, on_spike)
-                }
-            };
-        }
+        level: Level,
+        wide: &Self::Wide,
+        models: &[Self::Model],
+        weights: &[Lanes<F, L>; P],
+        current: Lanes<F, L>,
+    ) -> u64 {
+        DoubleAlphaBlock::step_at(self, level, wide, models, weights, current)
     }
 }
 
-/// Steps `first .. first + n` of block `b` at `level` (`at`), the block's
-/// state a local value throughout (kept in registers), returned at the end.
-#[inline(always)]
-fn run_block<F: Float, const P: usize, const A: usize, const L: usize>(
-    mut local: DoubleAlphaBlock<F, P, A, L>,
-    wide: &DoubleAlphaWide<F, P, A, L>,
-    models: &[GlifPscDoubleAlpha<F, P, A>],
-    (b, level, first, n): (usize, Level, usize, usize),
-    input: &mut impl FnMut(usize, usize, &mut [Lanes<F, L>; P]) -> Lanes<F, L>,
-    on_spike: &mut impl FnMut(usize, usize),
-) -> DoubleAlphaBlock<F, P, A, L> {
-    for k in first..first + n {
-        let mut weights = [Lanes::ZERO; P];
-        let current = input(b, k, &mut weights);
-        let mut mask = local.step_at(level, wide, models, &weights, current);
-        while mask != 0 {
-            let lane = mask.trailing_zeros() as usize;
-            on_spike(b * L + lane, k);
-            mask &= mask - 1;
-        }
-    }
-    local
-}
+/// Many `glif_psc_double_alpha` neurons, stepped `L` at a time
+/// ([`NestPopulation`], as [`super::PscPopulation`]). See the module docs.
+pub type DoubleAlphaPopulation<'a, F, const P: usize, const A: usize, const L: usize> =
+    NestPopulation<'a, F, P, L, DoubleAlphaBlock<F, P, A, L>>;
