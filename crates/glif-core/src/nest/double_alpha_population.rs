@@ -96,34 +96,25 @@ impl<F: Float, const P: usize, const A: usize, const L: usize> DoubleAlphaBlock<
             i_syn: s.i_syn.0[lane],
         }
     }
+}
 
-    /// One step of the block: lane `i` computes `models[i].step(weights[..][i],
-    /// current[i])`; `models` are the block's own. Returns the mask of the
-    /// lanes that spiked (bit `i` = lane `i`; `L` <= 64).
-    #[inline]
-    pub fn step(
-        &mut self,
-        wide: &DoubleAlphaWide<F, P, A, L>,
-        models: &[GlifPscDoubleAlpha<F, P, A>],
-        weights: &[Lanes<F, L>; P],
-        current: Lanes<F, L>,
-    ) -> u64 {
-        match wide.model.params.glif.level {
-            Level::Lif => self.step_at(Level::Lif, wide, models, weights, current),
-            Level::LifR => self.step_at(Level::LifR, wide, models, weights, current),
-            Level::LifAsc => self.step_at(Level::LifAsc, wide, models, weights, current),
-            Level::LifRAsc => self.step_at(Level::LifRAsc, wide, models, weights, current),
-            Level::LifRAscA => self.step_at(Level::LifRAscA, wide, models, weights, current),
-        }
+impl<F: Float, const P: usize, const A: usize, const L: usize> NestBlock<F, P, L>
+    for DoubleAlphaBlock<F, P, A, L>
+{
+    type Model = GlifPscDoubleAlpha<F, P, A>;
+    type Wide = DoubleAlphaWide<F, P, A, L>;
+
+    fn level(wide: &Self::Wide) -> Level {
+        wide.model.params.glif.level
     }
 
-    /// [`DoubleAlphaBlock::step`] at `level` (the block's).
+    /// [`NestBlock::step`] at `level` (the block's), as `glif_psc`'s.
     #[inline(always)]
     fn step_at(
         &mut self,
         level: Level,
-        wide: &DoubleAlphaWide<F, P, A, L>,
-        models: &[GlifPscDoubleAlpha<F, P, A>],
+        wide: &Self::Wide,
+        models: &[Self::Model],
         weights: &[Lanes<F, L>; P],
         current: Lanes<F, L>,
     ) -> u64 {
@@ -148,29 +139,6 @@ impl<F: Float, const P: usize, const A: usize, const L: usize> DoubleAlphaBlock<
                 });
         }
         spiked
-    }
-}
-
-impl<F: Float, const P: usize, const A: usize, const L: usize> NestBlock<F, P, L>
-    for DoubleAlphaBlock<F, P, A, L>
-{
-    type Model = GlifPscDoubleAlpha<F, P, A>;
-    type Wide = DoubleAlphaWide<F, P, A, L>;
-
-    fn level(wide: &Self::Wide) -> Level {
-        wide.model.params.glif.level
-    }
-
-    #[inline(always)]
-    fn step_at(
-        &mut self,
-        level: Level,
-        wide: &Self::Wide,
-        models: &[Self::Model],
-        weights: &[Lanes<F, L>; P],
-        current: Lanes<F, L>,
-    ) -> u64 {
-        DoubleAlphaBlock::step_at(self, level, wide, models, weights, current)
     }
 }
 

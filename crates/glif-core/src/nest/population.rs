@@ -368,21 +368,44 @@ impl<F: Float, const P: usize, const A: usize, const L: usize> PscBlock<F, P, A,
             i_syn: s.i_syn.0[lane],
         }
     }
+}
+
+/// A block of `L` neurons of one NEST current-based model, stepped as one
+/// by [`NestPopulation`]: [`PscBlock`] (`glif_psc`) and
+/// [`DoubleAlphaBlock`](super::DoubleAlphaBlock) (`glif_psc_double_alpha`).
+pub trait NestBlock<F: Float, const P: usize, const L: usize>: Copy {
+    /// The single-neuron model (one per lane).
+    type Model: core::fmt::Debug;
+    /// The block's constants, its models gathered lane by lane.
+    type Wide: core::fmt::Debug;
+    /// The GLIF level every lane of `wide` runs.
+    fn level(wide: &Self::Wide) -> Level;
+    /// One step at `level` (the block's): lane `i` computes
+    /// `models[i].step(weights[..][i], current[i])`; returns the mask of the
+    /// lanes that spiked (bit `i` = lane `i`).
+    fn step_at(
+        &mut self,
+        level: Level,
+        wide: &Self::Wide,
+        models: &[Self::Model],
+        weights: &[Lanes<F, L>; P],
+        current: Lanes<F, L>,
+    ) -> u64;
 
     /// One step of the block: lane `i` computes `models[i].step(weights[..][i],
     /// current[i])`. `models` are the block's own (those `wide` was built
     /// from). Returns a bit mask of the lanes that spiked (bit `i` = lane `i`;
     /// `L` <= 64).
     #[inline]
-    pub fn step(
+    fn step(
         &mut self,
-        wide: &PscWide<F, P, A, L>,
-        models: &[GlifPsc<F, P, A>],
+        wide: &Self::Wide,
+        models: &[Self::Model],
         weights: &[Lanes<F, L>; P],
         current: Lanes<F, L>,
     ) -> u64 {
         // One copy of the step per level, with the level a constant in it.
-        match wide.model.params.glif.level {
+        match Self::level(wide) {
             Level::Lif => self.step_at(Level::Lif, wide, models, weights, current),
             Level::LifR => self.step_at(Level::LifR, wide, models, weights, current),
             Level::LifAsc => self.step_at(Level::LifAsc, wide, models, weights, current),
@@ -390,8 +413,19 @@ impl<F: Float, const P: usize, const A: usize, const L: usize> PscBlock<F, P, A,
             Level::LifRAscA => self.step_at(Level::LifRAscA, wide, models, weights, current),
         }
     }
+}
 
-    /// [`PscBlock::step`] at `level` (the block's): the lanes one by one in
+impl<F: Float, const P: usize, const A: usize, const L: usize> NestBlock<F, P, L>
+    for PscBlock<F, P, A, L>
+{
+    type Model = GlifPsc<F, P, A>;
+    type Wide = PscWide<F, P, A, L>;
+
+    fn level(wide: &Self::Wide) -> Level {
+        wide.model.params.glif.level
+    }
+
+    /// [`NestBlock::step`] at `level` (the block's): the lanes one by one in
     /// a loop without branches on their values, which the compiler
     /// vectorizes (each array of lanes is one or two vectors); then the
     /// rare spikes.
@@ -399,8 +433,8 @@ impl<F: Float, const P: usize, const A: usize, const L: usize> PscBlock<F, P, A,
     fn step_at(
         &mut self,
         level: Level,
-        wide: &PscWide<F, P, A, L>,
-        models: &[GlifPsc<F, P, A>],
+        wide: &Self::Wide,
+        models: &[Self::Model],
         weights: &[Lanes<F, L>; P],
         current: Lanes<F, L>,
     ) -> u64 {
@@ -425,52 +459,6 @@ impl<F: Float, const P: usize, const A: usize, const L: usize> PscBlock<F, P, A,
                 });
         }
         spiked
-    }
-}
-
-/// A block of `L` neurons of one NEST current-based model, stepped as one
-/// by [`NestPopulation`]: [`PscBlock`] (`glif_psc`) and
-/// [`DoubleAlphaBlock`](super::DoubleAlphaBlock) (`glif_psc_double_alpha`).
-pub trait NestBlock<F: Float, const P: usize, const L: usize>: Copy {
-    /// The single-neuron model (one per lane).
-    type Model: core::fmt::Debug;
-    /// The block's constants, its models gathered lane by lane.
-    type Wide: core::fmt::Debug;
-    /// The GLIF level every lane of `wide` runs.
-    fn level(wide: &Self::Wide) -> Level;
-    /// One step at `level` (the block's): lane `i` computes
-    /// `models[i].step(weights[..][i], current[i])`; returns the mask of the
-    /// lanes that spiked (bit `i` = lane `i`).
-    fn step_at(
-        &mut self,
-        level: Level,
-        wide: &Self::Wide,
-        models: &[Self::Model],
-        weights: &[Lanes<F, L>; P],
-        current: Lanes<F, L>,
-    ) -> u64;
-}
-
-impl<F: Float, const P: usize, const A: usize, const L: usize> NestBlock<F, P, L>
-    for PscBlock<F, P, A, L>
-{
-    type Model = GlifPsc<F, P, A>;
-    type Wide = PscWide<F, P, A, L>;
-
-    fn level(wide: &Self::Wide) -> Level {
-        wide.model.params.glif.level
-    }
-
-    #[inline(always)]
-    fn step_at(
-        &mut self,
-        level: Level,
-        wide: &Self::Wide,
-        models: &[Self::Model],
-        weights: &[Lanes<F, L>; P],
-        current: Lanes<F, L>,
-    ) -> u64 {
-        PscBlock::step_at(self, level, wide, models, weights, current)
     }
 }
 
