@@ -170,25 +170,7 @@ pub fn run_single(
     init: &PscState<f64, PORTS, ASC>,
     t: &SpikeTrains,
 ) -> Spikes {
-    let mut spikes = Vec::new();
-    for n in 0..t.neurons {
-        let mut s = *init;
-        let trains = [t.of(0, n), t.of(1, n)];
-        let mut next = [0usize; PORTS];
-        for k in 1..=t.steps {
-            let mut w = [0.0; PORTS];
-            for port in 0..PORTS {
-                // Branch-free: a spike arrives in a step about 1 time in 10.
-                let hit = trains[port].get(next[port]) == Some(&k);
-                w[port] = if hit { PORT_WEIGHT_PA[port] } else { 0.0 };
-                next[port] += usize::from(hit);
-            }
-            if model.step(&mut s, &w, 0.0) {
-                spikes.push((n as u32, k));
-            }
-        }
-    }
-    spikes
+    walk(t, PORT_WEIGHT_PA, init, |s, w| model.step(s, w, 0.0))
 }
 
 /// The population engine's arrays for `neurons` copies of one model (a
@@ -362,6 +344,7 @@ fn walk<S: Copy>(
         for k in 1..=t.steps {
             let mut w = [0.0; PORTS];
             for port in 0..PORTS {
+                // Branch-free: a spike arrives in a step about 1 time in 10.
                 let hit = trains[port].get(next[port]) == Some(&k);
                 w[port] = if hit { weights[port] } else { 0.0 };
                 next[port] += usize::from(hit);
