@@ -24,8 +24,8 @@
 //! weights [`COND_WEIGHT_NS`]; single neuron, the only engine it has).
 
 use glif_core::nest::{
-    CondState, DoubleAlphaBlock, DoubleAlphaPopulation, DoubleAlphaState, DoubleAlphaWide,
-    GlifCond, GlifInit, GlifPsc, GlifPscDoubleAlpha, PscBlock, PscPopulation, PscState, PscWide,
+    CondState, DoubleAlphaBlock, DoubleAlphaState, DoubleAlphaWide, GlifCond, GlifInit, GlifPsc,
+    GlifPscDoubleAlpha, NestBlock, NestPopulation, PscBlock, PscState, PscWide,
 };
 use glif_core::{Float, Lanes};
 use glif_io::nest::{NestModel, NestParams, StdExp};
@@ -170,62 +170,53 @@ pub fn run_single(
     init: &PscState<f64, PORTS, ASC>,
     t: &SpikeTrains,
 ) -> Spikes {
-    let mut spikes = Vec::new();
-    for n in 0..t.neurons {
-        let mut s = *init;
-        let trains = [t.of(0, n), t.of(1, n)];
-        let mut next = [0usize; PORTS];
-        for k in 1..=t.steps {
-            let mut w = [0.0; PORTS];
-            for port in 0..PORTS {
-                // Branch-free: a spike arrives in a step about 1 time in 10.
-                let hit = trains[port].get(next[port]) == Some(&k);
-                w[port] = if hit { PORT_WEIGHT_PA[port] } else { 0.0 };
-                next[port] += usize::from(hit);
-            }
-            if model.step(&mut s, &w, 0.0) {
-                spikes.push((n as u32, k));
-            }
-        }
-    }
-    spikes
+    walk(t, PORT_WEIGHT_PA, init, |s, w| model.step(s, w, 0.0))
 }
 
-/// The population engine's arrays for `neurons` copies of the model (a
-/// multiple of [`LANES`]).
-pub struct PopulationSetup {
+/// The population engine's arrays for `neurons` copies of one model (a
+/// multiple of [`LANES`]), blocks `B`: [`PopulationSetup`] (`glif_psc`),
+/// [`DoubleAlphaSetup`] (`glif_psc_double_alpha`).
+pub struct NestSetup<B: NestBlock<f64, PORTS, LANES>> {
     /// One model per neuron.
-    pub models: Vec<GlifPsc<f64, PORTS, ASC>>,
+    pub models: Vec<B::Model>,
     /// One per block.
-    pub wide: Vec<PscWide<f64, PORTS, ASC, LANES>>,
+    pub wide: Vec<B::Wide>,
     /// The blocks at their initial state.
-    pub blocks: Vec<PscBlock<f64, PORTS, ASC, LANES>>,
+    pub blocks: Vec<B>,
 }
 
-impl PopulationSetup {
-    /// `neurons` (a multiple of [`LANES`]) copies of `model` in state `init`.
-    pub fn new(
-        model: &GlifPsc<f64, PORTS, ASC>,
-        init: &PscState<f64, PORTS, ASC>,
+/// [`NestSetup`] for `glif_psc` (`PscPopulation`).
+pub type PopulationSetup = NestSetup<PscBlock<f64, PORTS, ASC, LANES>>;
+
+/// [`NestSetup`] for `glif_psc_double_alpha` (`DoubleAlphaPopulation`).
+pub type DoubleAlphaSetup = NestSetup<DoubleAlphaBlock<f64, PORTS, ASC, LANES>>;
+
+impl<B: NestBlock<f64, PORTS, LANES>> NestSetup<B>
+where
+    B::Model: Copy,
+{
+    /// `neurons` (a multiple of [`LANES`]) copies of `model`, each block's
+    /// constants from `wide` and its initial state `block`.
+    fn from_parts(
+        model: &B::Model,
         neurons: usize,
+        wide: impl Fn(&[&B::Model; LANES]) -> B::Wide,
+        block: B,
     ) -> Self {
         assert!(
             neurons.is_multiple_of(LANES),
             "neurons must be a multiple of {LANES}"
         );
         let models = vec![*model; neurons];
-        let refs: Vec<&GlifPsc<f64, PORTS, ASC>> = models.iter().collect();
+        let refs: Vec<&B::Model> = models.iter().collect();
         let wide = refs
             .chunks_exact(LANES)
-            .map(|c| PscWide::new(c.try_into().expect("LANES")).expect("one level"))
+            .map(|c| wide(c.try_into().expect("LANES")))
             .collect();
-        let blocks = (0..neurons / LANES)
-            .map(|_| PscBlock::new(&[*init; LANES]))
-            .collect();
-        PopulationSetup {
+        NestSetup {
             models,
             wide,
-            blocks,
+            blocks: vec![block; neurons / LANES],
         }
     }
 
@@ -238,11 +229,13 @@ impl PopulationSetup {
     }
 
     /// Runs the population engine from the initial blocks (copied) for
-    /// `steps` steps on the input `masks` ([`PopulationSetup::masks`]);
-    /// spikes sorted by (neuron, step).
+    /// `steps` steps on the input `masks` ([`NestSetup::masks`]); spikes
+    /// sorted by (neuron, step).
     pub fn run(&self, masks: &[[u64; PORTS]], steps: usize) -> Spikes {
         let mut blocks = self.blocks.clone();
-        let mut pop = PscPopulation::new(&self.models, &self.wide, &mut blocks).expect("lengths");
+        let mut pop =
+            NestPopulation::<f64, PORTS, LANES, B>::new(&self.models, &self.wide, &mut blocks)
+                .expect("lengths");
         let mut spikes = Vec::new();
         pop.run(
             1,
@@ -260,6 +253,18 @@ impl PopulationSetup {
         );
         spikes.sort_unstable();
         spikes
+    }
+}
+
+impl PopulationSetup {
+    /// `neurons` (a multiple of [`LANES`]) copies of `model` in state `init`.
+    pub fn new(
+        model: &GlifPsc<f64, PORTS, ASC>,
+        init: &PscState<f64, PORTS, ASC>,
+        neurons: usize,
+    ) -> Self {
+        let wide = |c: &[&GlifPsc<f64, PORTS, ASC>; LANES]| PscWide::new(c).expect("one level");
+        NestSetup::from_parts(model, neurons, wide, PscBlock::new(&[*init; LANES]))
     }
 }
 
@@ -339,6 +344,7 @@ fn walk<S: Copy>(
         for k in 1..=t.steps {
             let mut w = [0.0; PORTS];
             for port in 0..PORTS {
+                // Branch-free: a spike arrives in a step about 1 time in 10.
                 let hit = trains[port].get(next[port]) == Some(&k);
                 w[port] = if hit { weights[port] } else { 0.0 };
                 next[port] += usize::from(hit);
@@ -397,16 +403,6 @@ fn lane_masks(blocks: usize, t: &SpikeTrains) -> Vec<[u64; PORTS]> {
     m
 }
 
-/// [`PopulationSetup`] for `glif_psc_double_alpha` (`DoubleAlphaPopulation`).
-pub struct DoubleAlphaSetup {
-    /// One model per neuron.
-    pub models: Vec<GlifPscDoubleAlpha<f64, PORTS, ASC>>,
-    /// One per block.
-    pub wide: Vec<DoubleAlphaWide<f64, PORTS, ASC, LANES>>,
-    /// The blocks at their initial state.
-    pub blocks: Vec<DoubleAlphaBlock<f64, PORTS, ASC, LANES>>,
-}
-
 impl DoubleAlphaSetup {
     /// `neurons` (a multiple of [`LANES`]) copies of `model` in state `init`.
     pub fn new(
@@ -414,52 +410,33 @@ impl DoubleAlphaSetup {
         init: &DoubleAlphaState<f64, PORTS, ASC>,
         neurons: usize,
     ) -> Self {
-        assert!(
-            neurons.is_multiple_of(LANES),
-            "neurons must be a multiple of {LANES}"
-        );
-        let models = vec![*model; neurons];
-        let refs: Vec<&GlifPscDoubleAlpha<f64, PORTS, ASC>> = models.iter().collect();
-        let wide = refs
-            .chunks_exact(LANES)
-            .map(|c| DoubleAlphaWide::new(c.try_into().expect("LANES")).expect("one level"))
-            .collect();
-        let blocks = (0..neurons / LANES)
-            .map(|_| DoubleAlphaBlock::new(&[*init; LANES]))
-            .collect();
-        DoubleAlphaSetup {
-            models,
-            wide,
-            blocks,
-        }
+        let wide = |c: &[&GlifPscDoubleAlpha<f64, PORTS, ASC>; LANES]| {
+            DoubleAlphaWide::new(c).expect("one level")
+        };
+        NestSetup::from_parts(model, neurons, wide, DoubleAlphaBlock::new(&[*init; LANES]))
     }
+}
 
-    /// The trains as per-step lane masks ([`PopulationSetup::masks`]).
-    pub fn masks(&self, t: &SpikeTrains) -> Vec<[u64; PORTS]> {
-        lane_masks(self.blocks.len(), t)
-    }
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    /// [`PopulationSetup::run`] through `DoubleAlphaPopulation`.
-    pub fn run(&self, masks: &[[u64; PORTS]], steps: usize) -> Spikes {
-        let mut blocks = self.blocks.clone();
-        let mut pop =
-            DoubleAlphaPopulation::new(&self.models, &self.wide, &mut blocks).expect("lengths");
-        let mut spikes = Vec::new();
-        pop.run(
-            1,
-            steps,
-            |b, k, w| {
-                let m = masks[b * steps + k - 1];
-                for port in 0..PORTS {
-                    let wp = PORT_WEIGHT_PA[port];
-                    w[port] =
-                        Lanes::from_fn(|lane| if m[port] >> lane & 1 != 0 { wp } else { 0.0 });
-                }
-                Lanes::ZERO
-            },
-            |n, k| spikes.push((n as u32, k as u32)),
-        );
-        spikes.sort_unstable();
-        spikes
+    /// Each setup's population run gives the spikes of the single-neuron
+    /// runs (what `cargo xtask compare-nest` times them against), so the
+    /// setups feed the engine the same models, states and input.
+    #[test]
+    fn population_setups_give_the_single_neuron_spikes() {
+        let (neurons, steps) = (2 * LANES, 3000);
+        let trains = SpikeTrains::generate(neurons, steps);
+        let (m, init) = model();
+        let psc = PopulationSetup::new(&m, &init, neurons);
+        let single = run_single(&m, &init, &trains);
+        assert!(!single.is_empty(), "the case should spike");
+        assert_eq!(psc.run(&psc.masks(&trains), steps as usize), single);
+        let (da, da_init) = double_alpha_model();
+        let pop = DoubleAlphaSetup::new(&da, &da_init, neurons);
+        let single = run_single_double_alpha(&da, &da_init, &trains);
+        assert!(!single.is_empty(), "the case should spike");
+        assert_eq!(pop.run(&pop.masks(&trains), steps as usize), single);
     }
 }

@@ -19,8 +19,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 venv="${GLIF_ALLENSDK_VENV:-$repo/.venv-allensdk}"
 py="${GLIF_ALLENSDK_PYTHON:-python3.11}"
-# "In CI" means CI=true or CI=1, as glif_reference::env::ci() reads it.
-in_ci() { case "${CI:-}" in true|1) return 0 ;; *) return 1 ;; esac; }
+# `in_ci`: CI=true or CI=1, as glif_reference::env::ci() reads it.
+# shellcheck source=../env_check.sh
+. "$repo/scripts/env_check.sh"
 command -v "$py" >/dev/null 2>&1 || py=python3
 
 if [ ! -x "$venv/bin/python" ]; then

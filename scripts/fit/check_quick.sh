@@ -14,23 +14,10 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 venv="${GLIF_ALLENSDK_VENV:-$repo/.venv-allensdk}"
 check="fit/allensdk-pipeline-quick"
-in_ci() { case "${CI:-}" in true|1) return 0 ;; *) return 1 ;; esac; }
-record() {
-    if [ -n "${GLIF_ENV_REPORT:-}" ]; then
-        printf '%s\t%s\t%s\t%s\n' "$check" "$1" "$2" "$3" >>"$GLIF_ENV_REPORT"
-    fi
-}
-if [ ! -x "$venv/bin/python" ]; then
-    reason="no AllenSDK environment at $venv (scripts/allensdk/setup_venv.sh)"
-    if in_ci; then
-        echo "$check: FAILED: $reason (required in CI)" >&2
-        record failed 0 "$reason (required in CI)"
-        exit 1
-    fi
-    echo "skipped $check: $reason" >&2
-    record skipped 0 "$reason"
-    exit 0
-fi
+label="$check"
+# shellcheck source=../env_check.sh
+. "$repo/scripts/env_check.sh"
+require_venv "no AllenSDK environment at $venv (scripts/allensdk/setup_venv.sh)"
 cd "$repo"
 if "$venv/bin/python" scripts/fit/allensdk_pipeline.py --quick --cells-dir target/fit-cells; then
     record ran 1 "AllenSDK's load_sweeps, find_spikes and R/C/El on the adapting cell, equal to reference/fit/adapting/quick.json"

@@ -23,64 +23,27 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 venv="${GLIF_ALLENSDK_VENV:-$repo/.venv-allensdk}"
 check=python/pytest-against-allensdk
-in_ci() { case "${CI:-}" in true|1) return 0 ;; *) return 1 ;; esac; }
-# record OUTCOME CASES DETAIL: one line of the environment-check report.
-record() {
-    recorded=1
-    if [ -n "${GLIF_ENV_REPORT:-}" ]; then
-        printf '%s\t%s\t%s\t%s\n' "$check" "$1" "$2" "$(printf '%s' "$3" | tr '\t\n' '  ')" >>"$GLIF_ENV_REPORT"
-    fi
-}
+label="python package"
+# shellcheck source=../env_check.sh
+. "$repo/scripts/env_check.sh"
 # Any failure before the end (build, install, pytest) is recorded as one.
-on_exit() {
-    local rc=$?
-    if [ -n "${work:-}" ]; then rm -rf "$work"; fi
-    if [ $rc -ne 0 ] && [ -z "${recorded:-}" ]; then
-        record failed 0 "test_package.sh failed (exit $rc): see its output"
-    fi
-}
-trap on_exit EXIT
-if [ ! -x "$venv/bin/python" ]; then
-    reason="no AllenSDK venv at $venv (scripts/allensdk/setup_venv.sh creates it)"
-    if in_ci; then
-        echo "python package: FAILED: $reason (required under CI=${CI})" >&2
-        record failed 0 "$reason (required in CI)"
-        exit 1
-    fi
-    echo "python package: skipped: $reason"
-    record skipped 0 "$reason"
-    exit 0
-fi
+record_failure_on_exit
+require_venv "no AllenSDK venv at $venv (scripts/allensdk/setup_venv.sh creates it)"
 # A venv that exists but is broken fails, in CI or not.
-probe='import numpy; from allensdk.model.glif.glif_neuron import GlifNeuron'
-if ! probe_out="$("$venv/bin/python" -c "$probe" 2>&1)"; then
-    reason="the AllenSDK venv at $venv is broken: \`python -c '$probe'\` failed: $(printf '%s' "$probe_out" | tail -n 1)"
-    echo "python package: FAILED: $reason" >&2
-    record failed 0 "$reason"
-    exit 1
-fi
-# The interpreter the AllenSDK venv was made from makes the other venvs.
-py="$("$venv/bin/python" -c 'import sys; print(getattr(sys, "_base_executable", sys.executable))')"
+probe_venv 'import numpy; from allensdk.model.glif.glif_neuron import GlifNeuron'
 work="$(mktemp -d)"
 
 echo "== maturin build --release"
-"$py" -m venv "$work/tools"
-"$work/tools/bin/python" -m pip install --disable-pip-version-check -q 'maturin>=1.7,<2'
-nwb="${GLIF_PY_NWB:-}"
-if [ -z "$nwb" ]; then
-    if pkg-config --exists hdf5 2>/dev/null; then nwb=1; else nwb=0; fi
-fi
-features=()
+# shellcheck source=maturin.sh
+. "$repo/scripts/python/maturin.sh"
+maturin_setup
 if [ "$nwb" = "1" ]; then
-    # The wheel links the system's libhdf5: nothing to bundle for a wheel
-    # built and used on this machine (bundling would need patchelf).
-    features=(--features nwb --auditwheel skip)
     export GLIF_PY_EXPECT_NWB=1
     echo "with the nwb feature (HDF5 found)"
 else
     echo "without the nwb feature (no HDF5 library found by pkg-config): the NWB tests skip"
 fi
-"$work/tools/bin/maturin" build --release "${features[@]}" -m "$repo/crates/glif-py/Cargo.toml" -o "$work/dist"
+"$maturin" build --release "${features[@]}" -m "$repo/crates/glif-py/Cargo.toml" -o "$work/dist"
 wheel="$(ls "$work"/dist/*.whl)"
 echo "wheel: $(basename "$wheel")"
 

@@ -35,56 +35,23 @@ check=python/wheel-without-rust
 numpy1='numpy==1.26.4'
 numpy2='numpy==2.2.6'
 mypy='mypy==1.13.0'
-in_ci() { case "${CI:-}" in true|1) return 0 ;; *) return 1 ;; esac; }
-record() {
-    recorded=1
-    if [ -n "${GLIF_ENV_REPORT:-}" ]; then
-        printf '%s\t%s\t%s\t%s\n' "$check" "$1" "$2" "$(printf '%s' "$3" | tr '\t\n' '  ')" >>"$GLIF_ENV_REPORT"
-    fi
-}
-on_exit() {
-    local rc=$?
-    if [ -n "${work:-}" ]; then rm -rf "$work"; fi
-    if [ $rc -ne 0 ] && [ -z "${recorded:-}" ]; then
-        record failed 0 "test_wheel.sh failed (exit $rc): see its output"
-    fi
-}
-trap on_exit EXIT
-if [ ! -x "$venv/bin/python" ]; then
-    reason="no AllenSDK venv at $venv (scripts/allensdk/setup_venv.sh creates it; its interpreter makes the fresh venvs)"
-    if in_ci; then
-        echo "wheel: FAILED: $reason (required under CI=${CI})" >&2
-        record failed 0 "$reason (required in CI)"
-        exit 1
-    fi
-    echo "wheel: skipped: $reason"
-    record skipped 0 "$reason"
-    exit 0
-fi
+label=wheel
+# shellcheck source=../env_check.sh
+. "$repo/scripts/env_check.sh"
+record_failure_on_exit
+require_venv "no AllenSDK venv at $venv (scripts/allensdk/setup_venv.sh creates it; its interpreter makes the fresh venvs)"
 # A venv that exists but is broken fails, in CI or not (its h5py writes the
 # NWB fixture; matplotlib and NEST run examples/).
-probe='import numpy, h5py, matplotlib; from allensdk.model.glif.glif_neuron import GlifNeuron'
-if ! probe_out="$("$venv/bin/python" -c "$probe" 2>&1)"; then
-    reason="the AllenSDK venv at $venv is broken: \`python -c '$probe'\` failed: $(printf '%s' "$probe_out" | tail -n 1)"
-    echo "wheel: FAILED: $reason" >&2
-    record failed 0 "$reason"
-    exit 1
-fi
-py="$("$venv/bin/python" -c 'import sys; print(getattr(sys, "_base_executable", sys.executable))')"
+probe_venv 'import numpy, h5py, matplotlib; from allensdk.model.glif.glif_neuron import GlifNeuron'
 work="$(mktemp -d)"
 passed=0
 
 echo "== maturin build --release (abi3) -> target/wheels/"
-"$py" -m venv "$work/tools"
-"$work/tools/bin/python" -m pip install --disable-pip-version-check -q 'maturin>=1.7,<2'
-nwb="${GLIF_PY_NWB:-}"
-if [ -z "$nwb" ]; then
-    if pkg-config --exists hdf5 2>/dev/null; then nwb=1; else nwb=0; fi
-fi
-features=()
-if [ "$nwb" = "1" ]; then features=(--features nwb --auditwheel skip); fi
+# shellcheck source=maturin.sh
+. "$repo/scripts/python/maturin.sh"
+maturin_setup
 rm -f "$repo"/target/wheels/glif_rs-*.whl
-"$work/tools/bin/maturin" build --release "${features[@]}" -m "$repo/crates/glif-py/Cargo.toml" -o "$repo/target/wheels"
+"$maturin" build --release "${features[@]}" -m "$repo/crates/glif-py/Cargo.toml" -o "$repo/target/wheels"
 wheel="$(ls "$repo"/target/wheels/glif_rs-*.whl)"
 case "$(basename "$wheel")" in
     *-abi3-*) echo "wheel: $wheel" ;;

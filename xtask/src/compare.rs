@@ -672,6 +672,14 @@ fn time_process(
 /// set (`ru_maxrss`, KiB on Linux).
 #[cfg(unix)]
 fn wait_with_rusage(child: std::process::Child) -> Result<(bool, u64), String> {
+    let (ok, usage) = wait4(child)?;
+    Ok((ok, u64::try_from(usage.ru_maxrss).unwrap_or(0)))
+}
+
+/// Waits for `child` with `wait4`: whether it exited with status 0, and
+/// its own resource usage (CPU times, peak resident set).
+#[cfg(unix)]
+pub(crate) fn wait4(child: std::process::Child) -> Result<(bool, libc::rusage), String> {
     let pid = child.id() as libc::pid_t;
     let mut status: libc::c_int = 0;
     // SAFETY: wait4 writes only into `status` and `usage`, both owned
@@ -688,7 +696,7 @@ fn wait_with_rusage(child: std::process::Child) -> Result<(bool, u64), String> {
         return Err(format!("wait4({pid}): {}", std::io::Error::last_os_error()));
     }
     let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
-    Ok((ok, u64::try_from(usage.ru_maxrss).unwrap_or(0)))
+    Ok((ok, usage))
 }
 
 /// Elsewhere: the exit status only (peak memory 0: not measured).

@@ -180,6 +180,7 @@ pub fn run(a: BatchArgs) -> Result<u8, CliError> {
         record: Record::Spikes,
         threads: a.threads,
         stop: None,
+        exp: None,
     };
     let out = &a.output;
     let spikes_path = a.spikes.as_deref();
@@ -201,7 +202,7 @@ pub fn run(a: BatchArgs) -> Result<u8, CliError> {
     // The raster draws every model at once, so only it keeps the spike times.
     let mut trains: Vec<(String, Vec<f64>)> = Vec::new();
     let mut write_failed = false;
-    let ran = batch::run_batch_streamed(entries, &stim.samples, &options, None, &progress, |run| {
+    let ran = batch::run_batch_streamed(entries, &stim.samples, &options, &progress, |run| {
         if a.raster.is_some() {
             if let Some(t) = SpikeTimes::from_run(&run) {
                 trains.push((t.file, t.spike_times_s));

@@ -15,7 +15,7 @@ use crate::error::CliError;
 /// (an array), `.npy` (float64/float32, 1-D), anything else as text with one
 /// value per line; each of them may be gzip-compressed (`.json.gz`, ...).
 pub fn load(path: &Path, a: &StimArgs, dt: f64) -> Result<Vec<f64>, CliError> {
-    glif_io::read_stimulus_with(path, &a.file_options(dt)).map_err(CliError::reading)
+    glif_io::read_stimulus(path, &a.file_options(dt)).map_err(CliError::reading)
 }
 
 /// The stimulus options of `glif simulate` and `glif batch`: a file, or a

@@ -130,6 +130,7 @@ pub fn run(a: SweepsArgs) -> Result<u8, CliError> {
         spike_cut_length: a.spike_cut_length,
         precision: a.precision,
         stop: None,
+        exp: None,
     };
     let results = nwb::simulate_neuron(
         &a.nwb,

@@ -28,7 +28,7 @@ fn library_steps(config: &NeuronConfig) -> Vec<usize> {
     let stim = stimulus::square(DT, 0.3, 0.05, 0.2, 2e-10).unwrap();
     let model =
         AnyPrecisionModel::new(&config.clone().with_dt(DT).unwrap(), Precision::F64).unwrap();
-    glif_io::run::run(&model, &stim, Record::Spikes, &|_| {})
+    glif_io::run::run_samples(&model, &stim, Record::Spikes, &|_| {})
         .spikes
         .iter()
         .map(|s| s.step)

@@ -269,7 +269,7 @@ fn recordings_folder_bad_inputs() {
         |_| {},
         |rec| {
             let p = rec.join(format!("sweep_{ssq}_voltage.npy"));
-            let v = glif_io::read_stimulus(&p).unwrap();
+            let v = glif_io::read_stimulus(&p, &glif_io::StimulusOptions::default()).unwrap();
             npy_f64(&p, &v.iter().map(|x| x * 1e3).collect::<Vec<_>>());
         },
         &["millivolts", "volts"],

@@ -42,7 +42,7 @@ fn stimulus() -> Vec<f64> {
 /// The library's own run of `config` on `stimulus()`.
 fn library(config: &NeuronConfig, precision: Precision, record: Record) -> RunResult {
     let model = AnyPrecisionModel::new(&config.clone().with_dt(DT).unwrap(), precision).unwrap();
-    glif_io::run::run(&model, &stimulus(), record, &|_| {})
+    glif_io::run::run_samples(&model, &stimulus(), record, &|_| {})
 }
 
 fn bits(x: &[f64]) -> Vec<u64> {

@@ -12,7 +12,7 @@
 use glif_core::nest::{
     DoubleAlphaBlock, DoubleAlphaParams, DoubleAlphaPopulation, DoubleAlphaState, DoubleAlphaWide,
     ExpProvider, GlifInit, GlifParams, GlifPsc, GlifPscDoubleAlpha, GlifState, Level, Libm,
-    PscBlock, PscParams, PscPopulation, PscState, PscWide, Resolution,
+    NestBlock, PscBlock, PscParams, PscPopulation, PscState, PscWide, Resolution,
 };
 use glif_core::{Float, Lanes};
 

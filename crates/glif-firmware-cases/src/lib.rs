@@ -253,7 +253,7 @@ pub fn glif5<F: Float>() -> Result<Glif5<F, N>, ParamError> {
 /// Runs `model` over the built-in stimulus, generated sample by sample,
 /// streaming every spike to `on_spike` through glif-core's recorder API
 /// (no trace is stored), and summarises the run.
-pub fn run<F: Float, R: RuleSet<F, N>>(
+pub fn run_model<F: Float, R: RuleSet<F, N>>(
     model: &Model<F, N, R>,
     on_spike: &mut dyn FnMut(&Spike<F>),
 ) -> Result<Summary, RunError> {
@@ -365,19 +365,19 @@ pub fn baseline<F: Float>(on_spike: &mut dyn FnMut(usize)) -> Result<Summary, Ca
 pub fn run_case(index: usize, on_spike: &mut dyn FnMut(usize)) -> Result<Summary, CaseError> {
     let mut s32 = |s: &Spike<f32>| on_spike(s.step);
     match index {
-        0 => Ok(run(&glif1::<f32>()?, &mut s32)?),
-        1 => Ok(run(&glif2::<f32>()?, &mut s32)?),
-        2 => Ok(run(&glif3::<f32>()?, &mut s32)?),
-        3 => Ok(run(&glif4::<f32>()?, &mut s32)?),
-        4 => Ok(run(&glif5::<f32>()?, &mut s32)?),
+        0 => Ok(run_model(&glif1::<f32>()?, &mut s32)?),
+        1 => Ok(run_model(&glif2::<f32>()?, &mut s32)?),
+        2 => Ok(run_model(&glif3::<f32>()?, &mut s32)?),
+        3 => Ok(run_model(&glif4::<f32>()?, &mut s32)?),
+        4 => Ok(run_model(&glif5::<f32>()?, &mut s32)?),
         _ => {
             let mut s64 = |s: &Spike<f64>| on_spike(s.step);
             match index {
-                5 => Ok(run(&glif1::<f64>()?, &mut s64)?),
-                6 => Ok(run(&glif2::<f64>()?, &mut s64)?),
-                7 => Ok(run(&glif3::<f64>()?, &mut s64)?),
-                8 => Ok(run(&glif4::<f64>()?, &mut s64)?),
-                9 => Ok(run(&glif5::<f64>()?, &mut s64)?),
+                5 => Ok(run_model(&glif1::<f64>()?, &mut s64)?),
+                6 => Ok(run_model(&glif2::<f64>()?, &mut s64)?),
+                7 => Ok(run_model(&glif3::<f64>()?, &mut s64)?),
+                8 => Ok(run_model(&glif4::<f64>()?, &mut s64)?),
+                9 => Ok(run_model(&glif5::<f64>()?, &mut s64)?),
                 10 => Ok(nest::run_nest(&nest::nest_psc::<f32>()?, on_spike)),
                 _ => Ok(nest::run_nest(&nest::nest_psc::<f64>()?, on_spike)),
             }

@@ -237,7 +237,7 @@ pub fn preprocess<L: FnMut(u32) -> Result<RawSweep, FitError>>(
                 .x,
             );
             abth = Some(
-                threshold::fit_voltage_component_with_th_inf(
+                threshold::fit_voltage_component_and_th_inf(
                     &sweeps,
                     cut.spike_cut_length,
                     th_inf_v,

@@ -323,7 +323,6 @@ fn error_given_spike_component(
 /// and `b_voltage` (1/s) with `th_inf` (V) fixed, as the preprocessor fits
 /// them. An error inside the objective (an interval shorter than the cut)
 /// stops the fit with that error, as it stops AllenSDK's.
-#[allow(clippy::too_many_arguments)]
 pub fn fit_voltage_component(
     sweeps: &[VoltageComponentSweep<'_>],
     spike_cut_length: usize,
@@ -360,7 +359,7 @@ pub fn fit_voltage_component(
 /// `b_voltage` (1/s) and `th_inf` (V) fitted together (the preprocessor's
 /// `..._from_fitabth` values and `th_inf.fit_with_v_comp_of_th`; the
 /// configs use the two-parameter fit).
-pub fn fit_voltage_component_with_th_inf(
+pub fn fit_voltage_component_and_th_inf(
     sweeps: &[VoltageComponentSweep<'_>],
     spike_cut_length: usize,
     th_inf_start: f64,

@@ -8,7 +8,7 @@
 mod common;
 
 use glif_fit::threshold::{
-    fit_voltage_component, fit_voltage_component_with_th_inf, spike_component_at_cut,
+    fit_voltage_component, fit_voltage_component_and_th_inf, spike_component_at_cut,
     spike_component_from_triple, voltage_component_error, VoltageComponentSweep,
 };
 use glif_reference::tolerance::{FIT_CLOSED_FORM_REL, FIT_ITERATIVE_REL};
@@ -191,7 +191,7 @@ fn threshold_components_match_allensdk() {
         x[1]
     );
     let res_th =
-        fit_voltage_component_with_th_inf(&sweeps, cut, th_inf, dt, a_spike, b_spike).unwrap();
+        fit_voltage_component_and_th_inf(&sweeps, cut, th_inf, dt, a_spike, b_spike).unwrap();
     let x = common::floats(&want["fmin_th"]);
     for (a, b) in res_th.x.iter().zip(&x) {
         assert_eq!(a.to_bits(), b.to_bits(), "fitabth {:?} vs {x:?}", res_th.x);

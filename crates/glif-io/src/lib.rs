@@ -34,4 +34,4 @@ pub use model::{
     MAX_ASC_CURRENTS, SPIKE_CUT_VALUE,
 };
 pub use run::Record;
-pub use stimulus::{read_stimulus, read_stimulus_with, StimulusOptions};
+pub use stimulus::{read_stimulus, StimulusOptions};

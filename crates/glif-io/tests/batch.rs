@@ -84,7 +84,7 @@ fn every_model_gives_what_it_gives_alone() {
             for (run, c) in runs.iter().zip(&configs) {
                 let model =
                     AnyPrecisionModel::new(&c.clone().with_dt(DT).unwrap(), precision).unwrap();
-                let alone = glif_io::run::run(&model, &stimulus, record, &|_| {});
+                let alone = glif_io::run::run_samples(&model, &stimulus, record, &|_| {});
                 let got = run.result.as_ref().unwrap();
                 let what = format!("{} {precision:?} {record:?}", run.name);
                 assert!(got.same_outputs(&alone), "{what}");
@@ -143,20 +143,20 @@ fn exp_one_ulp_up(x: f64) -> f64 {
 }
 
 #[test]
-fn run_batch_with_exp_builds_every_model_with_the_given_exp() {
+fn run_batch_builds_every_model_with_the_options_exp() {
     let stimulus = stimulus();
     let configs = configs();
     let options = BatchOptions {
         record: Record::All,
         threads: Some(2),
         stop: None,
+        exp: Some(&exp_one_ulp_up),
         ..BatchOptions::new(DT)
     };
-    let runs = batch::run_batch_with_exp(
+    let runs = batch::run_batch(
         batch::entries_from_configs(configs.clone()),
         &stimulus,
         &options,
-        Some(&exp_one_ulp_up),
         &|_| {},
     )
     .unwrap();
@@ -196,7 +196,6 @@ fn run_batch_each_runs_every_model_on_its_own_stimulus() {
             batch::entries_from_configs(configs.clone()),
             &refs,
             &options,
-            None,
             &|n| {
                 done.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
             },
@@ -207,7 +206,7 @@ fn run_batch_each_runs_every_model_on_its_own_stimulus() {
         for ((run, c), stim) in runs.iter().zip(&configs).zip(&stimuli) {
             let model =
                 AnyPrecisionModel::new(&c.clone().with_dt(DT).unwrap(), Precision::F64).unwrap();
-            let alone = glif_io::run::run(&model, stim, record, &|_| {});
+            let alone = glif_io::run::run_samples(&model, stim, record, &|_| {});
             let got = run.result.as_ref().unwrap();
             assert!(got.same_outputs(&alone), "{} {record:?}", run.name);
             assert_eq!(got.end, alone.end, "{}", run.name);
@@ -218,7 +217,6 @@ fn run_batch_each_runs_every_model_on_its_own_stimulus() {
         batch::entries_from_configs(configs.clone()),
         &refs[1..],
         &BatchOptions::new(DT),
-        None,
         &|_| {},
     )
     .unwrap_err();

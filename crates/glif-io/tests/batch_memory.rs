@@ -85,7 +85,7 @@ fn a_streamed_batch_holds_one_window_of_results() {
         let (csv, spikes) = (dir.join(format!("{n}.csv")), dir.join(format!("{n}.jsonl")));
         peak_during(|| {
             let mut w = SummaryWriter::csv(&csv, Some(&spikes), true).unwrap();
-            batch::run_batch_streamed(entries, &stimulus, &options, None, &|_| {}, |r| {
+            batch::run_batch_streamed(entries, &stimulus, &options, &|_| {}, |r| {
                 assert!(!r.result.as_ref().unwrap().spikes.is_empty());
                 w.push(&r, |e| e.to_string())
             })

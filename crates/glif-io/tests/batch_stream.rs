@@ -73,7 +73,7 @@ fn streamed_summaries_equal_the_all_in_memory_ones() {
         let json = f(&format!("s{threads}.json"));
         let mut w = SummaryWriter::csv(&csv, Some(&jsonl), true).unwrap();
         let entries = batch::read_configs(&teeter()).unwrap();
-        batch::run_batch_streamed(entries, &stimulus, &options, None, &|_| {}, |r| {
+        batch::run_batch_streamed(entries, &stimulus, &options, &|_| {}, |r| {
             w.push(&r, describe)
         })
         .unwrap();
@@ -82,7 +82,7 @@ fn streamed_summaries_equal_the_all_in_memory_ones() {
         assert_eq!(tally.models, n);
         let mut w = SummaryWriter::json(&json, head(Vec::new()), None, true).unwrap();
         let entries = batch::read_configs(&teeter()).unwrap();
-        batch::run_batch_streamed(entries, &stimulus, &options, None, &|_| {}, |r| {
+        batch::run_batch_streamed(entries, &stimulus, &options, &|_| {}, |r| {
             w.push(&r, describe)
         })
         .unwrap();

@@ -101,7 +101,7 @@ fn both_ways(dir: &Path, case: &Case<'_>, stimulus: &[f64], source: &mut dyn Sou
         gz,
     } = *case;
     let model = AnyPrecisionModel::new(config, precision).unwrap();
-    let mem = glif_io::run::run(&model, stimulus, Record::All, &|_| {});
+    let mem = glif_io::run::run_samples(&model, stimulus, Record::All, &|_| {});
     let (mt, ms) = paths(dir, &format!("{name}-memory"), gz);
     write_csv(&mt, &ms, &mem, DT, stimulus, &options).unwrap();
     let (st, ss) = paths(dir, &format!("{name}-stream"), gz);

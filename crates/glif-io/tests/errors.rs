@@ -226,23 +226,24 @@ fn stimulus_errors() {
         std::fs::write(&p, bytes).unwrap();
         p
     };
-    let e = stimulus::read_stimulus(write("s.json", b"[0.0, 1e-10, null]")).unwrap_err();
+    let read = |p| stimulus::read_stimulus(p, &stimulus::StimulusOptions::default());
+    let e = read(write("s.json", b"[0.0, 1e-10, null]")).unwrap_err();
     has(&e.to_string(), &["s.json", "[2]", "null"]);
-    let e = stimulus::read_stimulus(write("e.json", b"[]")).unwrap_err();
+    let e = read(write("e.json", b"[]")).unwrap_err();
     has(&e.to_string(), &["e.json", "empty"]);
-    let e = stimulus::read_stimulus(write("s.txt", b"current\n0.0\n1e-10\nnan\n")).unwrap_err();
+    let e = read(write("s.txt", b"current\n0.0\n1e-10\nnan\n")).unwrap_err();
     has(&e.to_string(), &["s.txt", "line 4", "NaN"]);
-    let e = stimulus::read_stimulus(write("s.csv", b"0.0\n1e-10,2\n")).unwrap_err();
+    let e = read(write("s.csv", b"0.0\n1e-10,2\n")).unwrap_err();
     has(&e.to_string(), &["line 2", "columns"]);
-    let e = stimulus::read_stimulus(write("b.csv", b"0.0\nabc\n")).unwrap_err();
+    let e = read(write("b.csv", b"0.0\nabc\n")).unwrap_err();
     has(&e.to_string(), &["line 2", "not a number"]);
-    let e = stimulus::read_stimulus(write("i.txt", b"inf\n")).unwrap_err();
+    let e = read(write("i.txt", b"inf\n")).unwrap_err();
     has(&e.to_string(), &["line 1", "inf"]);
     let mut npy = Vec::new();
     glif_io::formats::write_npy_f64(&mut npy, &[3], &[0.0, f64::INFINITY, 1.0]);
-    let e = stimulus::read_stimulus(write("s.npy", &npy)).unwrap_err();
+    let e = read(write("s.npy", &npy)).unwrap_err();
     has(&e.to_string(), &["s.npy", "[1]", "inf"]);
-    let e = stimulus::read_stimulus(write("t.npy", &npy[..npy.len() - 3])).unwrap_err();
+    let e = read(write("t.npy", &npy[..npy.len() - 3])).unwrap_err();
     has(&e.to_string(), &["t.npy", "truncated"]);
     let e = stimulus::square(0.0, 1.0, 0.0, 1.0, 1e-10).unwrap_err();
     has(&e.to_string(), &["dt"]);
@@ -293,7 +294,7 @@ fn stimulus_errors_carry_their_fix_and_name_no_flag() {
     let dir = scratch_dir("fix");
     let table = dir.join("two.csv");
     std::fs::write(&table, "low,high\n0.0,0.0\n1e-10,2e-10\n").unwrap();
-    let e = glif_io::read_stimulus(&table).unwrap_err();
+    let e = glif_io::read_stimulus(&table, &glif_io::StimulusOptions::default()).unwrap_err();
     assert_eq!(e.fix(), Some(glif_io::Fix::ChooseColumn), "{e}");
     let timed = dir.join("timed.csv");
     std::fs::write(
@@ -305,12 +306,12 @@ fn stimulus_errors_carry_their_fix_and_name_no_flag() {
         dt: Some(5e-6),
         ..Default::default()
     };
-    let e = glif_io::read_stimulus_with(&timed, &options).unwrap_err();
+    let e = glif_io::read_stimulus(&timed, &options).unwrap_err();
     assert!(
         matches!(e.fix(), Some(glif_io::Fix::UseDt(dt)) if (dt - 5e-5).abs() < 1e-12),
         "{e}"
     );
-    let e2 = glif_io::read_stimulus(&table).unwrap_err();
+    let e2 = glif_io::read_stimulus(&table, &glif_io::StimulusOptions::default()).unwrap_err();
     for m in [e.to_string(), e2.to_string()] {
         assert!(!m.contains("--") && !m.contains("(glif"), "{m}");
     }

@@ -8,8 +8,8 @@
 mod common;
 
 use common::*;
-use glif_io::formats::{self, NpyData, NpzExtra, NpzWriter};
-use glif_io::stimulus::{read_stimulus_with, StimulusOptions};
+use glif_io::formats::{self, Format, NpyData, NpzWriter, ResultExtras};
+use glif_io::stimulus::{read_stimulus, StimulusOptions};
 use glif_io::{RunResult, WriteOptions};
 use glif_reference::counting_alloc::{peak_during, Counting};
 
@@ -74,7 +74,7 @@ fn numpy_savez_compressed_deflated_members_read_back() {
         ..StimulusOptions::default()
     };
     assert_eq!(
-        read_stimulus_with(numpy_fixture(), &options).unwrap(),
+        read_stimulus(numpy_fixture(), &options).unwrap(),
         fixture_stimulus()
     );
 }
@@ -156,19 +156,21 @@ fn a_npz_is_written_without_a_copy_of_its_traces() {
         spike_cut_value: Some(0.05),
         ..WriteOptions::default()
     };
-    let extra = NpzExtra {
+    let extras = ResultExtras {
         stimulus: &stimulus,
         dt: 5e-6,
-        ..NpzExtra::default()
+        ..ResultExtras::default()
     };
+    let path = dir.join("r.npz");
     let (written, peak) =
-        peak_during(|| formats::write_npz_with(dir.join("r.npz"), &r, &options, &extra));
+        peak_during(|| formats::write_result(&path, Format::Npz, &r, &options, &extras));
     written.unwrap();
     // Bound: the 64 KiB conversion buffer, the file's 8 KiB buffer, the
     // spike arrays, headers and the archive's directory; well under the
     // 3.2 MB of a single trace copied.
     assert!(peak < 512 * 1024, "peak {peak} bytes while writing");
-    let (back, found) = formats::read_npz_with(dir.join("r.npz")).unwrap();
+    let found = formats::read_result(&path).unwrap();
+    let back = found.result;
     assert_eq!(
         back.voltage.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
         r.voltage_with_spike_cut_value(0.05)

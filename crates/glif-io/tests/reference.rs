@@ -131,8 +131,7 @@ fn every_combination_and_current_count_matches_allensdk() {
                     "{label}: with numpy's exp every output is bit-identical"
                 );
                 // The run-time rules give exactly what the compiled level gives.
-                let general =
-                    AnyModel::<f64>::general_with_exp(&config, &numpy_exp).expect("general");
+                let general = AnyModel::<f64>::general(&config, &numpy_exp).expect("general");
                 assert_eq!(general.level(), None);
                 assert!(
                     general.run_result(&stim).same_outputs(&r),

@@ -144,10 +144,18 @@ np.save(d + "/fortran.npy", np.asfortranarray(np.arange(6.0).reshape(2, 3)))
     assert!(read_npz(dir.join("compressed.npz"))
         .unwrap()
         .same_outputs(&r));
-    let s64 = stimulus::read_stimulus(dir.join("stim64.npy")).unwrap();
+    let s64 = stimulus::read_stimulus(
+        dir.join("stim64.npy"),
+        &stimulus::StimulusOptions::default(),
+    )
+    .unwrap();
     assert_eq!(s64.len(), 7);
     assert_eq!(s64[6], 1e-9);
-    let s32 = stimulus::read_stimulus(dir.join("stim32.npy")).unwrap();
+    let s32 = stimulus::read_stimulus(
+        dir.join("stim32.npy"),
+        &stimulus::StimulusOptions::default(),
+    )
+    .unwrap();
     assert_eq!(s32[6], f64::from(1e-9f32));
     let f = glif_io::formats::read_npy(&std::fs::read(dir.join("fortran.npy")).unwrap()).unwrap();
     assert_eq!(f.to_f64(), vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
@@ -180,20 +188,29 @@ fn stimuli_round_trip_through_every_reader() {
     glif_io::formats::write_npy_f64(&mut npy, &[stim.len()], &stim);
     std::fs::write(dir.join("s.npy"), npy).unwrap();
     for f in ["s.json", "s.csv", "s.npy"] {
-        assert_eq!(stimulus::read_stimulus(dir.join(f)).unwrap(), stim, "{f}");
+        assert_eq!(
+            stimulus::read_stimulus(dir.join(f), &stimulus::StimulusOptions::default()).unwrap(),
+            stim,
+            "{f}"
+        );
         // The same, gzip-compressed.
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         std::io::Write::write_all(&mut gz, &std::fs::read(dir.join(f)).unwrap()).unwrap();
         let gz_name = format!("{f}.gz");
         std::fs::write(dir.join(&gz_name), gz.finish().unwrap()).unwrap();
         assert_eq!(
-            stimulus::read_stimulus(dir.join(&gz_name)).unwrap(),
+            stimulus::read_stimulus(dir.join(&gz_name), &stimulus::StimulusOptions::default())
+                .unwrap(),
             stim,
             "{gz_name}"
         );
     }
     std::fs::write(dir.join("bad.json.gz"), b"not gzip").unwrap();
-    let e = stimulus::read_stimulus(dir.join("bad.json.gz")).unwrap_err();
+    let e = stimulus::read_stimulus(
+        dir.join("bad.json.gz"),
+        &stimulus::StimulusOptions::default(),
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("not a valid gzip file"), "{e}");
 }
 
@@ -265,33 +282,41 @@ fn bad_reset_and_errors_are_reported_as_run_ends() {
 #[test]
 fn json_with_extra_keys_and_spikes_only() {
     let r = sample_result(true);
-    let mut extra = JsonExtra::default();
-    extra
+    let dir = scratch_dir("json_with");
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(dir.join(name)).unwrap()).unwrap()
+    };
+    let write = |name: &str, extras: &ResultExtras<'_>| {
+        let o = WriteOptions::default();
+        write_result(&dir.join(name), Format::Json, &r, &o, extras)
+    };
+    let mut extras = ResultExtras::default();
+    extras
         .keys
-        .insert("outcome".into(), serde_json::json!({"status": "completed"}));
-    let text = results_to_json_string_with(&r, &WriteOptions::default(), &extra).unwrap();
-    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        .insert("run".into(), serde_json::json!({"dt": 5e-6}));
+    write("all.json", &extras).unwrap();
+    let v = read("all.json");
     assert_eq!(v["outcome"]["status"], "completed");
+    assert_eq!(v["run"]["dt"], 5e-6);
     let plain: serde_json::Value =
         serde_json::from_str(&results_to_json_string(&r, &WriteOptions::default())).unwrap();
     for k in OUTPUT_KEYS {
         assert_eq!(v[k], plain[k], "{k}");
     }
-    extra.spikes_only = true;
-    let dir = scratch_dir("json_with");
-    write_json_with(dir.join("s.json"), &r, &WriteOptions::default(), &extra).unwrap();
-    let s: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("s.json")).unwrap()).unwrap();
+    extras.spikes_only = true;
+    write("s.json", &extras).unwrap();
+    let s = read("s.json");
     assert!(s.get("voltage").is_none() && s.get("AScurrents").is_none());
     assert_eq!(
         s["interpolated_spike_times"],
         plain["interpolated_spike_times"]
     );
-    // No clobbering, and no extra key may shadow an output.
-    assert!(write_json_with(dir.join("s.json"), &r, &WriteOptions::default(), &extra).is_err());
-    extra.keys.insert("voltage".into(), serde_json::json!(1));
-    let e = results_to_json_string_with(&r, &WriteOptions::default(), &extra).unwrap_err();
+    // No clobbering, and no extra key may shadow an output (nothing written).
+    assert!(write("s.json", &extras).is_err());
+    extras.keys.insert("voltage".into(), serde_json::json!(1));
+    let e = write("v.json", &extras).unwrap_err();
     assert!(e.to_string().contains("voltage"), "{e}");
+    assert!(!dir.join("v.json").exists());
 }
 
 #[test]
@@ -304,7 +329,7 @@ fn run_iter_matches_run() {
     let stim = stimulus::square(5e-6, 0.03, 0.002, 0.025, 6e-10).unwrap();
     for m in [
         AnyModel::<f64>::new(&c).unwrap(),
-        AnyModel::<f64>::general_with_exp(&c, &|x: f64| glif_core::Float::exp(x)).unwrap(),
+        AnyModel::<f64>::general(&c, &|x: f64| glif_core::Float::exp(x)).unwrap(),
     ] {
         let whole = m.run_result(&stim);
         let mut streamed = RunResult::new(2, stim.len());

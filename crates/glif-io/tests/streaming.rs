@@ -58,7 +58,7 @@ fn chunked_runs_equal_whole_runs() {
     let stim = stimulus::square(5e-6, 0.2, 0.002, 0.19, 6e-10).unwrap();
     let models = [
         AnyModel::<f64>::new(&c).unwrap(),
-        AnyModel::<f64>::general_with_exp(&c, &|x: f64| glif_core::Float::exp(x)).unwrap(),
+        AnyModel::<f64>::general(&c, &|x: f64| glif_core::Float::exp(x)).unwrap(),
     ];
     for m in models {
         let whole = m.run_result(&stim);
@@ -173,7 +173,11 @@ fn npy_streams_read_what_the_in_memory_reader_reads() {
         let p = write(&dir, name, &bytes);
         let streamed = NpyStream::open(&p).unwrap().to_vec().unwrap();
         assert_eq!(streamed, stimulus_from_npy(&bytes).unwrap(), "{name}");
-        assert_eq!(streamed, glif_io::read_stimulus(&p).unwrap(), "{name}");
+        assert_eq!(
+            streamed,
+            glif_io::read_stimulus(&p, &glif_io::StimulusOptions::default()).unwrap(),
+            "{name}"
+        );
     }
 
     // Errors: the sample, the file, the problem.
@@ -198,7 +202,10 @@ fn npy_streams_read_what_the_in_memory_reader_reads() {
     ints.extend_from_slice(&(-2i32).to_le_bytes());
     let p = write(&dir, "int.npy", &npy_bytes("<i4", "(2,)", &ints));
     assert_eq!(NpyStream::open(&p).unwrap().to_vec().unwrap(), [3.0, -2.0]);
-    assert_eq!(glif_io::read_stimulus(&p).unwrap(), [3.0, -2.0]);
+    assert_eq!(
+        glif_io::read_stimulus(&p, &glif_io::StimulusOptions::default()).unwrap(),
+        [3.0, -2.0]
+    );
     let p = write(&dir, "complex.npy", &npy_bytes("<c16", "(1,)", &[0; 16]));
     let e = NpyStream::open(&p).unwrap_err().to_string();
     assert!(e.contains("complex.npy") && e.contains("<c16"), "{e}");

@@ -112,6 +112,7 @@ pub fn run_many(
         record,
         threads,
         stop: None,
+        exp: exp_fn,
     };
     let total: u64 = match &stimuli {
         Stimuli::Shared(s) => (s.len()? * entries.len()) as u64,
@@ -143,8 +144,8 @@ pub fn run_many(
             ..options
         };
         match shared {
-            Some(s) => batch::run_batch_with_exp(entries, s, &options, exp_fn, &report),
-            None => batch::run_batch_each(entries, &kept, &options, exp_fn, &report),
+            Some(s) => batch::run_batch(entries, s, &options, &report),
+            None => batch::run_batch_each(entries, &kept, &options, &report),
         }
     })?
     .map_err(GlifError)?;

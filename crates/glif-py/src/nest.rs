@@ -91,24 +91,19 @@ pub fn nest_run<'py>(
     };
     let params =
         NestParams::from_json(model, &convert::to_json(params, "params")?).map_err(GlifError)?;
-    let spikes = match spikes {
-        Some(s) => SpikeInput::from_json(&convert::to_json(s, "spikes")?).map_err(GlifError)?,
-        None => Vec::new(),
-    };
-    let current = match current {
-        Some(c) => {
-            Some(StepCurrent::from_json(&convert::to_json(c, "current")?).map_err(GlifError)?)
-        }
-        None => None,
-    };
+    // Each given as a Python value, converted to JSON and read by glif-io.
+    let spikes = spikes.map(|s| convert::to_json(s, "spikes")).transpose()?;
+    let spikes = spikes.as_ref().map(SpikeInput::from_json).transpose();
+    let spikes = spikes.map_err(GlifError)?.unwrap_or_default();
+    let current = current
+        .map(|c| convert::to_json(c, "current"))
+        .transpose()?;
+    let current = current.as_ref().map(StepCurrent::from_json).transpose();
+    let current = current.map_err(GlifError)?;
     let run = NestRun {
-        resolution,
-        duration,
-        dc,
         current,
         spikes,
-        precision,
-        exp: glif_io::nest::ExpSource::Std,
+        ..NestRun::new(resolution, duration, dc, precision)
     };
     let out = py
         .detach(|| glif_io::nest::run_nest(&params, &run))

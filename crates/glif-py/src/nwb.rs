@@ -106,7 +106,6 @@ fn files(input: &Path, output: &Path) -> (PathBuf, Option<PathBuf>) {
 /// `output` (see [`files`]); returns (sweep number, dt s, spikes) per
 /// sweep simulated. Raises when the file or config is unusable, or, after
 /// every other sweep was written, when a sweep failed.
-#[allow(clippy::too_many_arguments)] // AllenSDK's arguments, plus the config and exp
 pub fn simulate_neuron(
     py: Python<'_>,
     config: &NeuronConfig,
@@ -132,16 +131,16 @@ pub fn simulate_neuron(
     let outcomes = interrupt::interruptible(py, u64::MAX, |stop| {
         let options = SweepOptions {
             stop: Some(stop),
+            exp: exp_fn,
             ..options
         };
-        nwb::simulate_neuron_with_exp(
+        nwb::simulate_neuron(
             &read,
             copy_to.as_deref(),
             false,
             config,
             &sweeps,
             &options,
-            exp_fn,
             &|_| {},
         )
     })?;

@@ -264,6 +264,19 @@ pub fn record(check: &str, outcome: Outcome, cases: usize, detail: &str) {
     }
 }
 
+/// Records that `check` could not run, for `reason` (its oracle or its
+/// environment is missing): failed under CI ([`ci`]), skipped otherwise.
+/// Returns whether the caller may still succeed (not in CI).
+pub fn unavailable(check: &str, reason: &str) -> bool {
+    if ci() {
+        record(check, Outcome::Failed, 0, reason);
+        false
+    } else {
+        record(check, Outcome::Skipped, 0, reason);
+        true
+    }
+}
+
 /// One line of a report file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {

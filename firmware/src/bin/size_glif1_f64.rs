@@ -12,6 +12,6 @@ fw::fault_handlers!();
 fn main() -> ! {
     fw::size_main("GLIF1_f64", |on_spike| {
         let model = cases::glif1::<f64>()?;
-        Ok(cases::run(&model, &mut |s| on_spike(s.step))?)
+        Ok(cases::run_model(&model, &mut |s| on_spike(s.step))?)
     })
 }

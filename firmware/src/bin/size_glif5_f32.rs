@@ -12,6 +12,6 @@ fw::fault_handlers!();
 fn main() -> ! {
     fw::size_main("GLIF5_f32", |on_spike| {
         let model = cases::glif5::<f32>()?;
-        Ok(cases::run(&model, &mut |s| on_spike(s.step))?)
+        Ok(cases::run_model(&model, &mut |s| on_spike(s.step))?)
     })
 }

@@ -20,9 +20,8 @@ use super::double_alpha::{DoubleAlphaParams, DoubleAlphaState, GlifPscDoubleAlph
 use super::glif::{GlifConsts, GlifParams, GlifState, Level};
 use super::population::{
     gather_consts, gather_glif, gather_n, gather_port, gather_state, glif_lanes_step, one_level,
-    spike_lanes, state_lane, MixedLevels,
+    spike_lanes, state_lane, MixedLevels, NestBlock, NestPopulation,
 };
-use crate::population::LengthMismatch;
 use crate::{Float, Lanes};
 
 /// The constants of `L` `glif_psc_double_alpha` neurons, one lane each.
@@ -97,34 +96,25 @@ impl<F: Float, const P: usize, const A: usize, const L: usize> DoubleAlphaBlock<
             i_syn: s.i_syn.0[lane],
         }
     }
+}
 
-    /// One step of the block: lane `i` computes `models[i].step(weights[..][i],
-    /// current[i])`; `models` are the block's own. Returns the mask of the
-    /// lanes that spiked (bit `i` = lane `i`; `L` <= 64).
-    #[inline]
-    pub fn step(
-        &mut self,
-        wide: &DoubleAlphaWide<F, P, A, L>,
-        models: &[GlifPscDoubleAlpha<F, P, A>],
-        weights: &[Lanes<F, L>; P],
-        current: Lanes<F, L>,
-    ) -> u64 {
-        match wide.model.params.glif.level {
-            Level::Lif => self.step_at(Level::Lif, wide, models, weights, current),
-            Level::LifR => self.step_at(Level::LifR, wide, models, weights, current),
-            Level::LifAsc => self.step_at(Level::LifAsc, wide, models, weights, current),
-            Level::LifRAsc => self.step_at(Level::LifRAsc, wide, models, weights, current),
-            Level::LifRAscA => self.step_at(Level::LifRAscA, wide, models, weights, current),
-        }
+impl<F: Float, const P: usize, const A: usize, const L: usize> NestBlock<F, P, L>
+    for DoubleAlphaBlock<F, P, A, L>
+{
+    type Model = GlifPscDoubleAlpha<F, P, A>;
+    type Wide = DoubleAlphaWide<F, P, A, L>;
+
+    fn level(wide: &Self::Wide) -> Level {
+        wide.model.params.glif.level
     }
 
-    /// [`DoubleAlphaBlock::step`] at `level` (the block's).
+    /// [`NestBlock::step`] at `level` (the block's), as `glif_psc`'s.
     #[inline(always)]
     fn step_at(
         &mut self,
         level: Level,
-        wide: &DoubleAlphaWide<F, P, A, L>,
-        models: &[GlifPscDoubleAlpha<F, P, A>],
+        wide: &Self::Wide,
+        models: &[Self::Model],
         weights: &[Lanes<F, L>; P],
         current: Lanes<F, L>,
     ) -> u64 {
@@ -152,109 +142,7 @@ impl<F: Float, const P: usize, const A: usize, const L: usize> DoubleAlphaBlock<
     }
 }
 
-/// Many `glif_psc_double_alpha` neurons, stepped `L` at a time. See the
-/// module docs.
-#[derive(Debug)]
-pub struct DoubleAlphaPopulation<'a, F: Float, const P: usize, const A: usize, const L: usize> {
-    models: &'a [GlifPscDoubleAlpha<F, P, A>],
-    wide: &'a [DoubleAlphaWide<F, P, A, L>],
-    blocks: &'a mut [DoubleAlphaBlock<F, P, A, L>],
-}
-
-impl<'a, F: Float, const P: usize, const A: usize, const L: usize>
-    DoubleAlphaPopulation<'a, F, P, A, L>
-{
-    /// A population over caller-owned arrays: `models` (one per neuron),
-    /// `wide[b]` and `blocks[b]` built from `models[b*L .. b*L+L]`.
-    pub fn new(
-        models: &'a [GlifPscDoubleAlpha<F, P, A>],
-        wide: &'a [DoubleAlphaWide<F, P, A, L>],
-        blocks: &'a mut [DoubleAlphaBlock<F, P, A, L>],
-    ) -> Result<Self, LengthMismatch> {
-        if L > 64 || models.len() != blocks.len() * L || wide.len() != blocks.len() {
-            return Err(LengthMismatch {
-                models: models.len(),
-                dynamics: wide.len(),
-                blocks: blocks.len(),
-                lanes: L,
-            });
-        }
-        Ok(DoubleAlphaPopulation {
-            models,
-            wide,
-            blocks,
-        })
-    }
-
-    /// Number of neurons.
-    pub fn len(&self) -> usize {
-        self.models.len()
-    }
-
-    /// True when there are no neurons.
-    pub fn is_empty(&self) -> bool {
-        self.models.is_empty()
-    }
-
-    /// The blocks (each neuron's state through [`DoubleAlphaBlock::lane`]).
-    pub fn blocks(&self) -> &[DoubleAlphaBlock<F, P, A, L>] {
-        self.blocks
-    }
-
-    /// Steps `first .. first + n`, block after block, as
-    /// [`super::PscPopulation::run`]: `input(block, step, weights)` fills
-    /// the block's summed weights per port (all zero before the call) and
-    /// returns its injected currents; `on_spike(neuron, step)` is called for
-    /// every spike, in step order per block.
-    pub fn run(
-        &mut self,
-        first: usize,
-        n: usize,
-        mut input: impl FnMut(usize, usize, &mut [Lanes<F, L>; P]) -> Lanes<F, L>,
-        mut on_spike: impl FnMut(usize, usize),
-    ) {
-        for (b, (block, wide)) in self.blocks.iter_mut().zip(self.wide).enumerate() {
-            let models = &self.models[b * L..b * L + L];
-            // One copy of the loop per level, with the level a constant in it.
-            let (input, on_spike) = (&mut input, &mut on_spike);
-            let at = |level| (b, level, first, n);
-            *block = match wide.model.params.glif.level {
-                Level::Lif => run_block(*block, wide, models, at(Level::Lif), input, on_spike),
-                Level::LifR => run_block(*block, wide, models, at(Level::LifR), input, on_spike),
-                Level::LifAsc => {
-                    run_block(*block, wide, models, at(Level::LifAsc), input, on_spike)
-                }
-                Level::LifRAsc => {
-                    run_block(*block, wide, models, at(Level::LifRAsc), input, on_spike)
-                }
-                Level::LifRAscA => {
-                    run_block(*block, wide, models, at(Level::LifRAscA), input, on_spike)
-                }
-            };
-        }
-    }
-}
-
-/// Steps `first .. first + n` of block `b` at `level` (`at`), the block's
-/// state a local value throughout (kept in registers), returned at the end.
-#[inline(always)]
-fn run_block<F: Float, const P: usize, const A: usize, const L: usize>(
-    mut local: DoubleAlphaBlock<F, P, A, L>,
-    wide: &DoubleAlphaWide<F, P, A, L>,
-    models: &[GlifPscDoubleAlpha<F, P, A>],
-    (b, level, first, n): (usize, Level, usize, usize),
-    input: &mut impl FnMut(usize, usize, &mut [Lanes<F, L>; P]) -> Lanes<F, L>,
-    on_spike: &mut impl FnMut(usize, usize),
-) -> DoubleAlphaBlock<F, P, A, L> {
-    for k in first..first + n {
-        let mut weights = [Lanes::ZERO; P];
-        let current = input(b, k, &mut weights);
-        let mut mask = local.step_at(level, wide, models, &weights, current);
-        while mask != 0 {
-            let lane = mask.trailing_zeros() as usize;
-            on_spike(b * L + lane, k);
-            mask &= mask - 1;
-        }
-    }
-    local
-}
+/// Many `glif_psc_double_alpha` neurons, stepped `L` at a time
+/// ([`NestPopulation`], as [`super::PscPopulation`]). See the module docs.
+pub type DoubleAlphaPopulation<'a, F, const P: usize, const A: usize, const L: usize> =
+    NestPopulation<'a, F, P, L, DoubleAlphaBlock<F, P, A, L>>;

@@ -54,7 +54,7 @@ pub use double_alpha::{DoubleAlphaParams, DoubleAlphaState, GlifPscDoubleAlpha};
 pub use double_alpha_population::{DoubleAlphaBlock, DoubleAlphaPopulation, DoubleAlphaWide};
 pub use glif::{GlifInit, GlifParams, GlifSample, GlifState, Level};
 pub use math::{ExpProvider, Libm, PowProvider};
-pub use population::{MixedLevels, PscBlock, PscPopulation, PscWide};
+pub use population::{MixedLevels, NestBlock, NestPopulation, PscBlock, PscPopulation, PscWide};
 pub use psc::{GlifPsc, PscParams, PscSample, PscState};
 pub use ring::{DelayRing, DelayTooLong};
 pub use time::Resolution;

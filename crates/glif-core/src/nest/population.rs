@@ -368,21 +368,44 @@ impl<F: Float, const P: usize, const A: usize, const L: usize> PscBlock<F, P, A,
             i_syn: s.i_syn.0[lane],
         }
     }
+}
+
+/// A block of `L` neurons of one NEST current-based model, stepped as one
+/// by [`NestPopulation`]: [`PscBlock`] (`glif_psc`) and
+/// [`DoubleAlphaBlock`](super::DoubleAlphaBlock) (`glif_psc_double_alpha`).
+pub trait NestBlock<F: Float, const P: usize, const L: usize>: Copy {
+    /// The single-neuron model (one per lane).
+    type Model: core::fmt::Debug;
+    /// The block's constants, its models gathered lane by lane.
+    type Wide: core::fmt::Debug;
+    /// The GLIF level every lane of `wide` runs.
+    fn level(wide: &Self::Wide) -> Level;
+    /// One step at `level` (the block's): lane `i` computes
+    /// `models[i].step(weights[..][i], current[i])`; returns the mask of the
+    /// lanes that spiked (bit `i` = lane `i`).
+    fn step_at(
+        &mut self,
+        level: Level,
+        wide: &Self::Wide,
+        models: &[Self::Model],
+        weights: &[Lanes<F, L>; P],
+        current: Lanes<F, L>,
+    ) -> u64;
 
     /// One step of the block: lane `i` computes `models[i].step(weights[..][i],
     /// current[i])`. `models` are the block's own (those `wide` was built
     /// from). Returns a bit mask of the lanes that spiked (bit `i` = lane `i`;
     /// `L` <= 64).
     #[inline]
-    pub fn step(
+    fn step(
         &mut self,
-        wide: &PscWide<F, P, A, L>,
-        models: &[GlifPsc<F, P, A>],
+        wide: &Self::Wide,
+        models: &[Self::Model],
         weights: &[Lanes<F, L>; P],
         current: Lanes<F, L>,
     ) -> u64 {
         // One copy of the step per level, with the level a constant in it.
-        match wide.model.params.glif.level {
+        match Self::level(wide) {
             Level::Lif => self.step_at(Level::Lif, wide, models, weights, current),
             Level::LifR => self.step_at(Level::LifR, wide, models, weights, current),
             Level::LifAsc => self.step_at(Level::LifAsc, wide, models, weights, current),
@@ -390,8 +413,19 @@ impl<F: Float, const P: usize, const A: usize, const L: usize> PscBlock<F, P, A,
             Level::LifRAscA => self.step_at(Level::LifRAscA, wide, models, weights, current),
         }
     }
+}
 
-    /// [`PscBlock::step`] at `level` (the block's): the lanes one by one in
+impl<F: Float, const P: usize, const A: usize, const L: usize> NestBlock<F, P, L>
+    for PscBlock<F, P, A, L>
+{
+    type Model = GlifPsc<F, P, A>;
+    type Wide = PscWide<F, P, A, L>;
+
+    fn level(wide: &Self::Wide) -> Level {
+        wide.model.params.glif.level
+    }
+
+    /// [`NestBlock::step`] at `level` (the block's): the lanes one by one in
     /// a loop without branches on their values, which the compiler
     /// vectorizes (each array of lanes is one or two vectors); then the
     /// rare spikes.
@@ -399,8 +433,8 @@ impl<F: Float, const P: usize, const A: usize, const L: usize> PscBlock<F, P, A,
     fn step_at(
         &mut self,
         level: Level,
-        wide: &PscWide<F, P, A, L>,
-        models: &[GlifPsc<F, P, A>],
+        wide: &Self::Wide,
+        models: &[Self::Model],
         weights: &[Lanes<F, L>; P],
         current: Lanes<F, L>,
     ) -> u64 {
@@ -429,20 +463,28 @@ impl<F: Float, const P: usize, const A: usize, const L: usize> PscBlock<F, P, A,
 }
 
 /// Many `glif_psc` neurons, stepped `L` at a time. See the module docs.
+pub type PscPopulation<'a, F, const P: usize, const A: usize, const L: usize> =
+    NestPopulation<'a, F, P, L, PscBlock<F, P, A, L>>;
+
+/// Many neurons of one NEST current-based model, stepped a block `B` of `L`
+/// at a time ([`PscPopulation`], [`DoubleAlphaPopulation`](super::DoubleAlphaPopulation)).
+/// See the module docs.
 #[derive(Debug)]
-pub struct PscPopulation<'a, F: Float, const P: usize, const A: usize, const L: usize> {
-    models: &'a [GlifPsc<F, P, A>],
-    wide: &'a [PscWide<F, P, A, L>],
-    blocks: &'a mut [PscBlock<F, P, A, L>],
+pub struct NestPopulation<'a, F: Float, const P: usize, const L: usize, B: NestBlock<F, P, L>> {
+    models: &'a [B::Model],
+    wide: &'a [B::Wide],
+    blocks: &'a mut [B],
 }
 
-impl<'a, F: Float, const P: usize, const A: usize, const L: usize> PscPopulation<'a, F, P, A, L> {
+impl<'a, F: Float, const P: usize, const L: usize, B: NestBlock<F, P, L>>
+    NestPopulation<'a, F, P, L, B>
+{
     /// A population over caller-owned arrays: `models` (one per neuron),
     /// `wide[b]` and `blocks[b]` built from `models[b*L .. b*L+L]`.
     pub fn new(
-        models: &'a [GlifPsc<F, P, A>],
-        wide: &'a [PscWide<F, P, A, L>],
-        blocks: &'a mut [PscBlock<F, P, A, L>],
+        models: &'a [B::Model],
+        wide: &'a [B::Wide],
+        blocks: &'a mut [B],
     ) -> Result<Self, LengthMismatch> {
         if L > 64 || models.len() != blocks.len() * L || wide.len() != blocks.len() {
             return Err(LengthMismatch {
@@ -452,7 +494,7 @@ impl<'a, F: Float, const P: usize, const A: usize, const L: usize> PscPopulation
                 lanes: L,
             });
         }
-        Ok(PscPopulation {
+        Ok(NestPopulation {
             models,
             wide,
             blocks,
@@ -469,8 +511,8 @@ impl<'a, F: Float, const P: usize, const A: usize, const L: usize> PscPopulation
         self.models.is_empty()
     }
 
-    /// The blocks (each neuron's state through [`PscBlock::lane`]).
-    pub fn blocks(&self) -> &[PscBlock<F, P, A, L>] {
+    /// The blocks (each neuron's state through its block's `lane`).
+    pub fn blocks(&self) -> &[B] {
         self.blocks
     }
 
@@ -492,7 +534,7 @@ impl<'a, F: Float, const P: usize, const A: usize, const L: usize> PscPopulation
             // One copy of the loop per level, with the level a constant in it.
             let (input, on_spike) = (&mut input, &mut on_spike);
             let at = |level| (b, level, first, n);
-            *block = match wide.model.params.glif.level {
+            *block = match B::level(wide) {
                 Level::Lif => run_block(*block, wide, models, at(Level::Lif), input, on_spike),
                 Level::LifR => run_block(*block, wide, models, at(Level::LifR), input, on_spike),
                 Level::LifAsc => {
@@ -513,14 +555,14 @@ impl<'a, F: Float, const P: usize, const A: usize, const L: usize> PscPopulation
 /// block's state a local value (the compiler keeps it in registers rather
 /// than re-reading it from memory every step) returned at the end.
 #[inline(always)]
-fn run_block<F: Float, const P: usize, const A: usize, const L: usize>(
-    mut local: PscBlock<F, P, A, L>,
-    wide: &PscWide<F, P, A, L>,
-    models: &[GlifPsc<F, P, A>],
+fn run_block<F: Float, const P: usize, const L: usize, B: NestBlock<F, P, L>>(
+    mut local: B,
+    wide: &B::Wide,
+    models: &[B::Model],
     (b, level, first, n): (usize, Level, usize, usize),
     input: &mut impl FnMut(usize, usize, &mut [Lanes<F, L>; P]) -> Lanes<F, L>,
     on_spike: &mut impl FnMut(usize, usize),
-) -> PscBlock<F, P, A, L> {
+) -> B {
     for k in first..first + n {
         let mut weights = [Lanes::ZERO; P];
         let current = input(b, k, &mut weights);

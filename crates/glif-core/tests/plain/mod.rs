@@ -410,7 +410,7 @@ fn spike_component_of_threshold_exact(th0: f64, b_spike: f64, t: f64) -> f64 {
 }
 
 /// `voltage_component_of_threshold_exact`, with its literal `- 0` and `+ 0`.
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments)] // AllenSDK's function, argument for argument
 fn voltage_component_of_threshold_exact(
     th0: f64,
     v0: f64,

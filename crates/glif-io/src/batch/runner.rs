@@ -9,7 +9,7 @@
 //! padded with copies of its first model, whose outputs are dropped); every
 //! other rule combination runs alone. Both give each model exactly what it
 //! computes alone, bit for bit. Each model gets its own result or error;
-//! one failure never fails the batch. [`run_batch_with_exp`] takes the
+//! one failure never fails the batch. [`BatchOptions::exp`] takes the
 //! exponentials of the models' constants from the caller (the Python
 //! package's `numpy.exp`); [`run_batch_each`] runs each model on its own
 //! stimulus; [`run_batch_streamed`] (`glif batch`) hands the results to a
@@ -51,8 +51,8 @@ pub struct Entry {
 }
 
 /// Settings of a batch.
-#[derive(Clone, Debug)]
-pub struct BatchOptions {
+#[derive(Clone)]
+pub struct BatchOptions<'a> {
     /// Time step (s), the stimulus sampling interval; replaces every config's `dt`.
     pub dt: f64,
     /// Arithmetic precision.
@@ -65,10 +65,13 @@ pub struct BatchOptions {
     /// it between chunks of [`CHUNK`] samples, and the batch then returns
     /// [`ErrorKind::Stopped`] (no results). `None`: runs to the end.
     pub stop: Option<Arc<AtomicBool>>,
+    /// Where every model's precomputed exponentials come from (see [`Exp`]);
+    /// `None`: libm.
+    pub exp: Option<Exp<'a>>,
 }
 
-impl BatchOptions {
-    /// Double precision, spikes only, every core, at `dt` (s).
+impl BatchOptions<'_> {
+    /// Double precision, spikes only, every core, at `dt` (s), `exp` from libm.
     pub fn new(dt: f64) -> Self {
         BatchOptions {
             dt,
@@ -76,7 +79,21 @@ impl BatchOptions {
             record: Record::Spikes,
             threads: None,
             stop: None,
+            exp: None,
         }
+    }
+}
+
+impl std::fmt::Debug for BatchOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchOptions")
+            .field("dt", &self.dt)
+            .field("precision", &self.precision)
+            .field("record", &self.record)
+            .field("threads", &self.threads)
+            .field("stop", &self.stop)
+            .field("exp", &self.exp.map(|_| "fn(f64) -> f64"))
+            .finish()
     }
 }
 
@@ -321,25 +338,14 @@ pub type Exp<'a> = &'a (dyn Fn(f64) -> f64 + Sync);
 /// [`ModelRun`] per entry, in the order of `entries`. `progress` receives
 /// neuron-steps done (from several threads). Fails only when `options.dt` is
 /// not a time step > 0 or the thread pool cannot be built. Exponentials come
-/// from libm; see [`run_batch_with_exp`].
+/// from [`BatchOptions::exp`] (else libm).
 pub fn run_batch(
     entries: Vec<Entry>,
     stimulus: &[f64],
-    options: &BatchOptions,
+    options: &BatchOptions<'_>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<ModelRun>> {
-    run_batch_with_exp(entries, stimulus, options, None, progress)
-}
-
-/// As [`run_batch`], with the exponentials of every model's constants from
-/// `exp` when it is given (see [`Exp`]).
-pub fn run_batch_with_exp(
-    entries: Vec<Entry>,
-    stimulus: &[f64],
-    options: &BatchOptions,
-    exp: Option<Exp<'_>>,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<Vec<ModelRun>> {
+    let exp = options.exp;
     crate::model::check_dt(options.dt)?;
     let runs = in_pool(options.threads, || match options.precision {
         Precision::F64 => run_entries::<f64>(entries, stimulus, options, exp, progress),
@@ -358,10 +364,10 @@ pub fn run_batch_with_exp(
 pub fn run_batch_each(
     entries: Vec<Entry>,
     stimuli: &[&[f64]],
-    options: &BatchOptions,
-    exp: Option<Exp<'_>>,
+    options: &BatchOptions<'_>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<ModelRun>> {
+    let exp = options.exp;
     crate::model::check_dt(options.dt)?;
     if stimuli.len() != entries.len() {
         return Err(Error::new(ErrorKind::WrongLength {
@@ -378,7 +384,7 @@ pub fn run_batch_each(
 }
 
 /// `runs`, or [`ErrorKind::Stopped`] when `options.stop` was set.
-fn unless_stopped(options: &BatchOptions, runs: Vec<ModelRun>) -> Result<Vec<ModelRun>> {
+fn unless_stopped(options: &BatchOptions<'_>, runs: Vec<ModelRun>) -> Result<Vec<ModelRun>> {
     match &options.stop {
         Some(stop) if stop.load(Ordering::Relaxed) => Err(Error::new(ErrorKind::Stopped)),
         _ => Ok(runs),
@@ -423,7 +429,7 @@ impl Pool {
 /// and few enough that the results held at once stay small.
 pub const WINDOW: usize = 32 * LANES;
 
-/// As [`run_batch_with_exp`], streaming: takes `entries` [`WINDOW`] at a
+/// As [`run_batch`], streaming: takes `entries` [`WINDOW`] at a
 /// time, runs a window's models in parallel, then hands each [`ModelRun`]
 /// to `sink` in the order of `entries` before taking the next window. At
 /// most one window of entries and results is held at once, so memory does
@@ -433,11 +439,11 @@ pub const WINDOW: usize = 32 * LANES;
 pub fn run_batch_streamed(
     entries: impl IntoIterator<Item = Entry>,
     stimulus: &[f64],
-    options: &BatchOptions,
-    exp: Option<Exp<'_>>,
+    options: &BatchOptions<'_>,
     progress: &(dyn Fn(u64) + Sync),
     mut sink: impl FnMut(ModelRun) -> Result<()>,
 ) -> Result<()> {
+    let exp = options.exp;
     crate::model::check_dt(options.dt)?;
     let pool = Pool::new(options.threads)?;
     let mut entries = entries.into_iter();
@@ -460,7 +466,7 @@ pub fn run_batch_streamed(
 /// empty, or the error that stopped an entry) and the models.
 fn build_entries<F: Float>(
     entries: Vec<Entry>,
-    options: &BatchOptions,
+    options: &BatchOptions<'_>,
     exp: Option<Exp<'_>>,
 ) -> (Vec<ModelRun>, Vec<Option<AnyModel<F>>>) {
     let mut runs: Vec<ModelRun> = Vec::with_capacity(entries.len());
@@ -493,7 +499,7 @@ fn build_entries<F: Float>(
 fn run_each<F: Float>(
     entries: Vec<Entry>,
     stimuli: &[&[f64]],
-    options: &BatchOptions,
+    options: &BatchOptions<'_>,
     exp: Option<Exp<'_>>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Vec<ModelRun> {
@@ -549,7 +555,7 @@ impl<F: Float> Task<'_, F> {
 fn run_entries<F: Float>(
     entries: Vec<Entry>,
     stimulus: &[f64],
-    options: &BatchOptions,
+    options: &BatchOptions<'_>,
     exp: Option<Exp<'_>>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Vec<ModelRun> {

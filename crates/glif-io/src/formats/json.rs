@@ -1,10 +1,11 @@
 //! Result JSON: one object with AllenSDK's eight `run()` keys, NaN (and
 //! ±inf) as `null`, so `json.load` gives AllenSDK's dict shape
-//! ([`write_json`]). [`write_json_with`] leaves the traces out of a
+//! ([`write_json`]). glif's result file (through
+//! [`write_result`](super::write_result)) leaves the traces out of a
 //! spikes-only run and adds keys after AllenSDK's: `glif simulate` writes
 //! `outcome` ([`outcome_json`]) and `run`. [`read_json`] reads either back;
-//! [`read_json_with`] also returns the extra keys. A name ending in `.gz`
-//! is written and read gzip-compressed.
+//! [`read_result`](super::read_result) also returns the extra keys. A name
+//! ending in `.gz` is written and read gzip-compressed.
 
 use std::path::Path;
 
@@ -32,13 +33,13 @@ fn unopt(x: &[Option<f64>]) -> Vec<f64> {
 /// The JSON text of a result: AllenSDK's eight keys, NaN as `null`.
 pub fn results_to_json_string(result: &RunResult, options: &WriteOptions) -> String {
     // Without extra keys nothing can fail.
-    results_to_json_string_with(result, options, &JsonExtra::default()).unwrap_or_default()
+    json_text(result, options, &JsonExtra::default()).unwrap_or_default()
 }
 
 /// What a JSON result file holds besides (or instead of) AllenSDK's keys:
-/// for [`write_json_with`].
+/// for [`write_json_extra`].
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct JsonExtra {
+pub(crate) struct JsonExtra {
     /// Leave out the three traces (`voltage`, `threshold`, `AScurrents`):
     /// for runs that recorded only the spikes.
     pub spikes_only: bool,
@@ -67,11 +68,7 @@ struct ResultsJsonWith<'a> {
 
 /// As [`results_to_json_string`], with the traces left out when
 /// `extra.spikes_only` and `extra.keys` added after AllenSDK's keys.
-pub fn results_to_json_string_with(
-    result: &RunResult,
-    options: &WriteOptions,
-    extra: &JsonExtra,
-) -> Result<String> {
+fn json_text(result: &RunResult, options: &WriteOptions, extra: &JsonExtra) -> Result<String> {
     if let Some(k) = extra
         .keys
         .keys()
@@ -100,14 +97,14 @@ pub fn results_to_json_string_with(
 /// Writes a result as JSON with [`JsonExtra`]: the traces left out for a
 /// spikes-only run, and extra keys after AllenSDK's. [`read_json`] reads it
 /// back only without extras (it accepts exactly AllenSDK's keys).
-pub fn write_json_with(
+pub(crate) fn write_json_extra(
     path: impl AsRef<Path>,
     result: &RunResult,
     options: &WriteOptions,
     extra: &JsonExtra,
 ) -> Result<()> {
     let path = path.as_ref();
-    let text = results_to_json_string_with(result, options, extra).map_err(|e| e.in_file(path))?;
+    let text = json_text(result, options, extra).map_err(|e| e.in_file(path))?;
     write_atomic(path, options.overwrite, |w| {
         w.write_all(text.as_bytes())?;
         w.write_all(b"\n")
@@ -200,12 +197,12 @@ fn take<T: serde::de::DeserializeOwned>(
     }
 }
 
-/// Parses result JSON as [`write_json`] or [`write_json_with`] writes it
+/// Parses result JSON as [`write_json`] or [`write_json_extra`] writes it
 /// (`null` reads as NaN): the result and the keys after AllenSDK's. Without
 /// the three traces (a spikes-only run) the result's traces are empty and
 /// its `asc_count` is 0. The run's end is read from an `outcome` key
 /// ([`outcome_json`]) when it holds one, else it is `Completed`.
-pub fn results_from_json_str_with(text: &str) -> Result<(RunResult, Map<String, Value>)> {
+fn parse_json(text: &str) -> Result<(RunResult, Map<String, Value>)> {
     let value: Value = serde_json::from_str(text).map_err(|e| json_error(e, "(top level)"))?;
     let Value::Object(mut map) = value else {
         return Err(Error::results("(top level)", "expected a JSON object"));
@@ -271,19 +268,21 @@ pub fn results_from_json_str_with(text: &str) -> Result<(RunResult, Map<String, 
     Ok((result, map))
 }
 
-/// Parses result JSON (see [`results_from_json_str_with`]), dropping extra keys.
+/// Parses result JSON (`null` as NaN; without the three traces, a
+/// spikes-only result), dropping the keys after AllenSDK's; the run's end
+/// from an `outcome` key when it holds one, else `Completed`.
 pub fn results_from_json_str(text: &str) -> Result<RunResult> {
-    results_from_json_str_with(text).map(|(r, _)| r)
+    parse_json(text).map(|(r, _)| r)
 }
 
 /// Reads a result JSON file and the keys after AllenSDK's.
-pub fn read_json_with(path: impl AsRef<Path>) -> Result<(RunResult, Map<String, Value>)> {
-    let path = path.as_ref();
+pub(crate) fn read_json_extra(path: &Path) -> Result<(RunResult, Map<String, Value>)> {
     let text = crate::base::read_text(path)?;
-    results_from_json_str_with(&text).map_err(|e| e.in_file(path))
+    parse_json(&text).map_err(|e| e.in_file(path))
 }
 
-/// Reads a result JSON file.
+/// Reads a result JSON file (see [`results_from_json_str`]); the keys after
+/// AllenSDK's are read by [`read_result`](super::read_result).
 pub fn read_json(path: impl AsRef<Path>) -> Result<RunResult> {
-    read_json_with(path).map(|(r, _)| r)
+    read_json_extra(path.as_ref()).map(|(r, _)| r)
 }

@@ -4,10 +4,11 @@
 //! [`read_npz`]). `AScurrents` is samples x currents; `spike_time_steps`
 //! is int64.
 //!
-//! `glif simulate` writes [`write_npz_with`]: the arrays plus `stimulus`
-//! (A per sample), `dt` (s) and `bad_reset_spike_step` (int64, -1 for
-//! none); a spikes-only run leaves out the three traces and the stimulus.
-//! [`read_npz_with`] reads those back.
+//! `glif simulate` writes (through [`write_result`](super::write_result))
+//! the arrays plus `stimulus` (A per sample), `dt` (s) and
+//! `bad_reset_spike_step` (int64, -1 for none); a spikes-only run leaves
+//! out the three traces and the stimulus. [`read_result`](super::read_result)
+//! reads those back.
 //!
 //! The ZIP container is the `zip` crate's ([`NpzWriter`], [`NpzReader`]).
 //! Archives are read whether their members are stored (`np.savez`) or
@@ -389,8 +390,8 @@ pub fn results_to_npz(result: &RunResult, options: &WriteOptions) -> Result<Vec<
 
 /// Writes a result as one `.npz` archive (`np.load(path)["voltage"]`, ...).
 pub fn write_npz(path: impl AsRef<Path>, result: &RunResult, options: &WriteOptions) -> Result<()> {
-    write_npz_with(
-        path,
+    write_npz_extra(
+        path.as_ref(),
         result,
         options,
         &NpzExtra {
@@ -400,20 +401,23 @@ pub fn write_npz(path: impl AsRef<Path>, result: &RunResult, options: &WriteOpti
     )
 }
 
-/// Parses `.npz` bytes holding the outputs (see [`results_from_npz_bytes_with`]).
+/// Parses `.npz` bytes holding the outputs, as [`results_to_npz`], glif's
+/// result files or `np.savez(**run_output)` write them. Without `voltage`
+/// the result is spikes-only: empty traces and `asc_count` 0.
 pub fn results_from_npz_bytes(bytes: &[u8]) -> Result<RunResult> {
-    results_from_npz_bytes_with(bytes).map(|(r, _)| r)
+    results_from_npz_reader(NpzReader::new(std::io::Cursor::new(bytes))?).map(|(r, _)| r)
 }
 
-/// Reads a `.npz` written by [`write_npz`], [`write_npz_with`] or by
-/// `np.savez(**run_output)` (or `np.savez_compressed`).
+/// Reads a `.npz` written by [`write_npz`], by glif's result files or by
+/// `np.savez(**run_output)` (or `np.savez_compressed`); what glif's files
+/// hold besides the outputs is read by [`read_result`](super::read_result).
 pub fn read_npz(path: impl AsRef<Path>) -> Result<RunResult> {
-    read_npz_with(path).map(|(r, _)| r)
+    read_npz_extra(path.as_ref()).map(|(r, _)| r)
 }
 
 /// What `glif simulate` writes into its `.npz` besides the outputs.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct NpzExtra<'a> {
+pub(crate) struct NpzExtra<'a> {
     /// Leave out `voltage`, `threshold`, `AScurrents` and `stimulus` (a
     /// spikes-only run).
     pub spikes_only: bool,
@@ -426,7 +430,7 @@ pub struct NpzExtra<'a> {
     pub dt: f64,
 }
 
-/// Writes the archive of [`write_npz_with`] to `w`; returns `w`.
+/// Writes the archive of [`write_npz_extra`] to `w`; returns `w`.
 fn npz_with<W: Write + Seek>(
     w: W,
     result: &RunResult,
@@ -454,46 +458,28 @@ fn npz_with<W: Write + Seek>(
     npz.finish()
 }
 
-/// The `.npz` bytes `glif simulate` writes: see the module docs.
-pub fn results_to_npz_with(
-    result: &RunResult,
-    options: &WriteOptions,
-    extra: &NpzExtra<'_>,
-) -> Result<Vec<u8>> {
-    npz_with(std::io::Cursor::new(Vec::new()), result, options, extra)
-        .map(std::io::Cursor::into_inner)
-        .map_err(|e| Error::npy(e.to_string()))
-}
-
 /// Writes the `.npz` `glif simulate` writes (see the module docs), each
 /// array straight from `result` into the file.
-pub fn write_npz_with(
-    path: impl AsRef<Path>,
+pub(crate) fn write_npz_extra(
+    path: &Path,
     result: &RunResult,
     options: &WriteOptions,
     extra: &NpzExtra<'_>,
 ) -> Result<()> {
-    write_atomic_file(path.as_ref(), options.overwrite, |w| {
+    write_atomic_file(path, options.overwrite, |w| {
         npz_with(w, result, options, extra).map(drop)
     })
 }
 
-/// What [`read_npz_with`] found besides the outputs.
+/// What [`read_npz_extra`] found besides the outputs.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct NpzFound {
+pub(crate) struct NpzFound {
     /// `stimulus`, if the archive holds it.
     pub stimulus: Option<Vec<f64>>,
     /// `dt`, if the archive holds it.
     pub dt: Option<f64>,
     /// `bad_reset_spike_step` when it is not -1.
     pub bad_reset_spike_step: Option<usize>,
-}
-
-/// Parses `.npz` bytes as [`results_to_npz_with`] (or [`results_to_npz`],
-/// or `np.savez(**run_output)`) writes them. Without `voltage` the result
-/// is spikes-only: empty traces and `asc_count` 0.
-pub fn results_from_npz_bytes_with(bytes: &[u8]) -> Result<(RunResult, NpzFound)> {
-    results_from_npz_reader(NpzReader::new(std::io::Cursor::new(bytes))?)
 }
 
 fn results_from_npz_reader<R: Read + Seek>(mut npz: NpzReader<R>) -> Result<(RunResult, NpzFound)> {
@@ -526,8 +512,7 @@ fn results_from_npz_reader<R: Read + Seek>(mut npz: NpzReader<R>) -> Result<(Run
 /// Reads a `.npz` file and what `glif simulate` writes besides the outputs.
 /// Members are read one at a time from the file (not the whole archive
 /// into memory first).
-pub fn read_npz_with(path: impl AsRef<Path>) -> Result<(RunResult, NpzFound)> {
-    let path = path.as_ref();
+pub(crate) fn read_npz_extra(path: &Path) -> Result<(RunResult, NpzFound)> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     NpzReader::new(std::io::BufReader::new(file))
         .and_then(results_from_npz_reader)

@@ -3,8 +3,8 @@
 //!
 //! | extension | writer | content |
 //! |---|---|---|
-//! | `.json` | [`super::json::write_json_with`] | AllenSDK's keys (no traces for a spikes-only run), then `outcome` ([`super::json::outcome_json`]) and the caller's keys |
-//! | `.npz` | [`super::npz::write_npz_with`] | AllenSDK's arrays plus `stimulus`, `dt`, `bad_reset_spike_step` |
+//! | `.json` | `json.rs`'s `write_json_extra` | AllenSDK's keys (no traces for a spikes-only run), then `outcome` ([`super::json::outcome_json`]) and the caller's keys |
+//! | `.npz` | `npz.rs`'s `write_npz_extra` | AllenSDK's arrays plus `stimulus`, `dt`, `bad_reset_spike_step` |
 //! | `.csv` | [`super::csv::write_csv`] | the trace table, and the spike table in `NAME.spikes.csv`; for a spikes-only run `NAME.csv` is the spike table |
 //!
 //! `.json.gz` and `.csv.gz` are the same, gzip-compressed (the spike table
@@ -142,7 +142,7 @@ pub fn write_result(
                 spikes_only: extras.spikes_only,
                 keys,
             };
-            json::write_json_with(path, result, options, &extra)?;
+            json::write_json_extra(path, result, options, &extra)?;
         }
         Format::Npz => {
             let extra = NpzExtra {
@@ -151,7 +151,7 @@ pub fn write_result(
                 dt: extras.dt,
                 only_outputs: false,
             };
-            npz::write_npz_with(path, result, options, &extra)?;
+            npz::write_npz_extra(path, result, options, &extra)?;
         }
         Format::Csv => {
             if extras.spikes_only {
@@ -194,7 +194,7 @@ pub struct ResultFile {
 pub fn read_result(path: &Path) -> Result<ResultFile> {
     match Format::from_path(path) {
         Some(Format::Json) => {
-            let (result, keys) = json::read_json_with(path)?;
+            let (result, keys) = json::read_json_extra(path)?;
             Ok(ResultFile {
                 result,
                 keys,
@@ -202,7 +202,7 @@ pub fn read_result(path: &Path) -> Result<ResultFile> {
             })
         }
         Some(Format::Npz) => {
-            let (result, found) = npz::read_npz_with(path)?;
+            let (result, found) = npz::read_npz_extra(path)?;
             Ok(ResultFile {
                 result,
                 stimulus: found.stimulus,

@@ -126,10 +126,11 @@ impl<F: Float> AnyModel<F> {
         Ok(seen.into_inner())
     }
 
-    /// As [`AnyModel::with_exp`], but always a general (run-time rules)
-    /// variant, even for a published level: to compare the two paths or
-    /// measure what the compiled levels save.
-    pub fn general_with_exp(config: &NeuronConfig, exp: &dyn Fn(F) -> F) -> Result<Self> {
+    /// The general (run-time rules) variant of `config`, even for a
+    /// published level, every precomputed exponential taken from `exp` (as
+    /// [`AnyModel::with_exp`]): to compare the two paths or measure what the
+    /// compiled levels save.
+    pub fn general(config: &NeuronConfig, exp: &dyn Fn(F) -> F) -> Result<Self> {
         build(config, exp, false).map_err(|e| e.with_source(config))
     }
 

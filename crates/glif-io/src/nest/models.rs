@@ -919,6 +919,23 @@ pub struct NestRun {
     pub exp: ExpSource,
 }
 
+impl NestRun {
+    /// `duration` ms at resolution `resolution` ms with a DC current `dc` pA
+    /// in `precision`, as `glif nest` runs: no step current, no input
+    /// spikes, `exp`/`expm1` from std (NEST's, [`ExpSource::Std`]).
+    pub fn new(resolution: f64, duration: f64, dc: f64, precision: NestPrecision) -> Self {
+        NestRun {
+            resolution,
+            duration,
+            dc,
+            current: None,
+            spikes: Vec::new(),
+            precision,
+            exp: ExpSource::Std,
+        }
+    }
+}
+
 /// What NEST's multimeter (interval = resolution) and spike_recorder report.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NestOutput {
@@ -960,7 +977,7 @@ impl NestOutput {
 }
 
 /// Runs `params` as [`NestRun`] says (named apart from glif-io's one
-/// `run`, [`crate::run::run`], the Allen model's).
+/// `run`, [`crate::run::run_samples`], the Allen model's).
 pub fn run_nest(params: &NestParams, r: &NestRun) -> Result<NestOutput> {
     let res = Resolution::from_ms(r.resolution).ok_or_else(|| {
         Error::setting(
@@ -1195,13 +1212,9 @@ pub fn run_files(
     run_nest(
         &params,
         &NestRun {
-            resolution,
-            duration,
-            dc,
             current,
             spikes,
-            precision,
-            exp: ExpSource::Std,
+            ..NestRun::new(resolution, duration, dc, precision)
         },
     )
 }

@@ -36,6 +36,6 @@ pub use error::{NwbError, NwbErrorKind, ObjectKind};
 pub use file::*;
 pub use output::copy_for_output;
 pub use simulate::{
-    simulate_neuron, simulate_neuron_each, simulate_neuron_with_exp, simulate_sweep,
-    simulate_sweep_with_exp, SimulateError, SweepOptions, SweepOutcome, SweepProgress,
+    simulate_neuron, simulate_neuron_each, simulate_sweep, SimulateError, SweepOptions,
+    SweepOutcome, SweepProgress,
 };

@@ -20,8 +20,8 @@ use crate::model::{RunEnd, RunResult, SPIKE_CUT_VALUE};
 use crate::run::{self, Record};
 
 /// How sweeps are simulated.
-#[derive(Clone, Debug)]
-pub struct SweepOptions {
+#[derive(Clone)]
+pub struct SweepOptions<'a> {
     /// Voltage written where the simulation leaves NaN (after spikes), V.
     pub spike_cut_value: f64,
     /// Another `spike_cut_length` than the config's (samples).
@@ -33,17 +33,35 @@ pub struct SweepOptions {
     /// [`simulate_neuron`] then writes nothing (removing the copy it made)
     /// and returns [`SimulateError::Stopped`]. `None`: runs to the end.
     pub stop: Option<Arc<AtomicBool>>,
+    /// Where each sweep's model takes the exponentials of its constants
+    /// from (see [`Exp`]): the Python package passes the user's
+    /// `numpy.exp`, so each sweep equals AllenSDK's on that machine.
+    /// `None`: libm.
+    pub exp: Option<Exp<'a>>,
 }
 
-impl Default for SweepOptions {
-    /// AllenSDK's: [`SPIKE_CUT_VALUE`], the config's spike cut, `f64`.
+impl Default for SweepOptions<'_> {
+    /// AllenSDK's: [`SPIKE_CUT_VALUE`], the config's spike cut, `f64`, libm's `exp`.
     fn default() -> Self {
         SweepOptions {
             spike_cut_value: SPIKE_CUT_VALUE,
             spike_cut_length: None,
             precision: Precision::F64,
             stop: None,
+            exp: None,
         }
+    }
+}
+
+impl std::fmt::Debug for SweepOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SweepOptions")
+            .field("spike_cut_value", &self.spike_cut_value)
+            .field("spike_cut_length", &self.spike_cut_length)
+            .field("precision", &self.precision)
+            .field("stop", &self.stop)
+            .field("exp", &self.exp.map(|_| "fn(f64) -> f64"))
+            .finish()
     }
 }
 
@@ -118,18 +136,17 @@ impl std::fmt::Display for SimulateError {
 impl std::error::Error for SimulateError {}
 
 /// The model of `config` at time step `dt` (s), its exponentials from
-/// `exp` when given (else libm).
+/// `options.exp` when given (else libm).
 fn build(
     config: &NeuronConfig,
     dt: f64,
-    options: &SweepOptions,
-    exp: Option<Exp<'_>>,
+    options: &SweepOptions<'_>,
 ) -> crate::base::Result<AnyPrecisionModel> {
     let mut c = config.clone().with_dt(dt)?;
     if let Some(n) = options.spike_cut_length {
         c = c.with_spike_cut_length(n);
     }
-    let Some(e) = exp else {
+    let Some(e) = options.exp else {
         return AnyPrecisionModel::new(&c, options.precision);
     };
     Ok(match options.precision {
@@ -142,29 +159,22 @@ fn build(
 
 /// Simulates one sweep (AllenSDK's `simulate_sweep`): the model at the
 /// sweep's `dt` on its stimulus, every output recorded. `progress` receives
-/// samples done, as [`run::run`]. A run that stopped with an error is a
+/// samples done, as [`run::run_samples`]. A run that stopped with an error is a
 /// result whose `end` says so.
 pub fn simulate_sweep(
     config: &NeuronConfig,
     sweep: &Sweep,
-    options: &SweepOptions,
+    options: &SweepOptions<'_>,
     progress: &(dyn Fn(usize) + Sync),
 ) -> crate::base::Result<RunResult> {
-    simulate_sweep_with_exp(config, sweep, options, None, progress)
-}
-
-/// As [`simulate_sweep`], with the exponentials of the model's constants
-/// from `exp` when given (see [`Exp`]).
-pub fn simulate_sweep_with_exp(
-    config: &NeuronConfig,
-    sweep: &Sweep,
-    options: &SweepOptions,
-    exp: Option<Exp<'_>>,
-    progress: &(dyn Fn(usize) + Sync),
-) -> crate::base::Result<RunResult> {
-    let model = build(config, sweep.dt, options, exp)?;
+    let model = build(config, sweep.dt, options)?;
     let Some(stop) = options.stop.as_deref() else {
-        return Ok(run::run(&model, &sweep.stimulus, Record::All, progress));
+        return Ok(run::run_samples(
+            &model,
+            &sweep.stimulus,
+            Record::All,
+            progress,
+        ));
     };
     let r = match &model {
         AnyPrecisionModel::F64(m) => {
@@ -193,31 +203,12 @@ pub fn simulate_neuron(
     overwrite: bool,
     config: &NeuronConfig,
     sweeps: &[u32],
-    options: &SweepOptions,
-    progress: &(dyn Fn(SweepProgress) + Sync),
-) -> Result<Vec<SweepOutcome>, SimulateError> {
-    simulate_neuron_with_exp(
-        input, output, overwrite, config, sweeps, options, None, progress,
-    )
-}
-
-/// As [`simulate_neuron`], with the exponentials of each sweep's model
-/// from `exp` when given (see [`Exp`]): the Python package passes the
-/// user's `numpy.exp`, so each sweep equals AllenSDK's on that machine.
-#[allow(clippy::too_many_arguments)] // simulate_neuron's, plus exp
-pub fn simulate_neuron_with_exp(
-    input: &Path,
-    output: Option<&Path>,
-    overwrite: bool,
-    config: &NeuronConfig,
-    sweeps: &[u32],
-    options: &SweepOptions,
-    exp: Option<Exp<'_>>,
+    options: &SweepOptions<'_>,
     progress: &(dyn Fn(SweepProgress) + Sync),
 ) -> Result<Vec<SweepOutcome>, SimulateError> {
     // Check the input, then that the model builds (at a typical dt), before any work.
     drop(NwbFile::open(input).map_err(SimulateError::Input)?);
-    build(config, 5e-6, options, exp).map_err(SimulateError::Config)?;
+    build(config, 5e-6, options).map_err(SimulateError::Config)?;
     let (mut file, mut outcomes, work) = open_and_read(input, output, overwrite, sweeps)?;
 
     // 2. Simulate in parallel.
@@ -232,7 +223,7 @@ pub fn simulate_neuron_with_exp(
         .map(|sweep| {
             let t0 = Instant::now();
             let last = AtomicU64::new(0);
-            let r = simulate_sweep_with_exp(config, sweep, options, exp, &|done| {
+            let r = simulate_sweep(config, sweep, options, &|done| {
                 let prev = last.swap(done as u64, Ordering::Relaxed);
                 progress(SweepProgress::Samples(done as u64 - prev));
             });
@@ -299,7 +290,7 @@ fn open_and_read(
 }
 
 /// Whether `options.stop` was set.
-fn stopped(options: &SweepOptions) -> bool {
+fn stopped(options: &SweepOptions<'_>) -> bool {
     options
         .stop
         .as_ref()
@@ -330,7 +321,7 @@ type Simulated = (
 fn write_simulated(
     file: &mut NwbFile,
     simulated: Vec<Simulated>,
-    options: &SweepOptions,
+    options: &SweepOptions<'_>,
     outcomes: &mut Vec<SweepOutcome>,
 ) {
     // 3. Write one after another.
@@ -383,7 +374,7 @@ pub fn simulate_neuron_each(
     output: Option<&Path>,
     overwrite: bool,
     sweeps: &[u32],
-    options: &SweepOptions,
+    options: &SweepOptions<'_>,
     run: &mut dyn FnMut(&Sweep) -> Option<crate::base::Result<RunResult>>,
 ) -> Result<Vec<SweepOutcome>, SimulateError> {
     drop(NwbFile::open(input).map_err(SimulateError::Input)?);

@@ -1,6 +1,6 @@
 //! Runs: a model over a [`Source`](crate::stimulus::Source) a chunk at a
 //! time ([`run_into`], [`run_filled`], [`run_chunks`]), one model on one
-//! stimulus with progress ([`run`], [`run_source`], [`Record`]), a
+//! stimulus with progress ([`run_samples`], [`run_source`], [`Record`]), a
 //! record-all run written to its CSV table as it goes
 //! ([`run_source_to_csv`]), and the sanity checks before a run (pA-looking
 //! stimuli, diverging `dt`, bad-reset risk). Above [`crate::stimulus`].

@@ -52,7 +52,7 @@ impl std::str::FromStr for Record {
 /// done after every chunk of [`CHUNK`](crate::stimulus::CHUNK) samples and once at
 /// the end. How the run ended (completed, bad reset, stopped with an error)
 /// is the result's `end`.
-pub fn run(
+pub fn run_samples(
     model: &AnyPrecisionModel,
     stimulus: &[f64],
     record: Record,
@@ -66,7 +66,7 @@ pub fn run(
     result
 }
 
-/// As [`run`], over a stimulus handed out a chunk at a time (generated, or
+/// As [`run_samples`], over a stimulus handed out a chunk at a time (generated, or
 /// read from a file as the run goes): the same tight loop, and memory for
 /// one chunk of the stimulus whatever its length. An error reading the
 /// source stops the run and is returned.
@@ -86,7 +86,7 @@ pub fn run_source(
     Ok(result)
 }
 
-/// [`run`] in precision `F`, without the final progress report.
+/// [`run_samples`] in precision `F`, without the final progress report.
 pub(crate) fn run_typed<F: Float>(
     model: &AnyModel<F>,
     stimulus: &[f64],

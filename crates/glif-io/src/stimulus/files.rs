@@ -57,16 +57,13 @@ fn is_npy(path: &Path) -> bool {
         .is_some_and(|n| n.to_string_lossy().to_ascii_lowercase().ends_with(".npy"))
 }
 
-/// Reads a stimulus file; the format follows the extension: `.json`,
-/// `.npy`, `.npz`, anything else as text (see [`stimulus_from_text`]). A
-/// further `.gz` (`stim.json.gz`) means gzip-compressed.
-pub fn read_stimulus(path: impl AsRef<Path>) -> Result<Vec<f64>> {
-    read_stimulus_with(path, &StimulusOptions::default())
-}
-
-/// As [`read_stimulus`], with a column of a table or a key of a `.npz`
-/// archive chosen, and a table's time column checked against `options.dt`.
-pub fn read_stimulus_with(path: impl AsRef<Path>, options: &StimulusOptions) -> Result<Vec<f64>> {
+/// Reads a stimulus file (A per sample); the format follows the extension:
+/// `.json`, `.npy`, `.npz`, anything else as text (see
+/// [`stimulus_from_text`]). A further `.gz` (`stim.json.gz`) means
+/// gzip-compressed. `options` chooses a column of a table or a key of a
+/// `.npz` archive and checks a table's time column against `options.dt`;
+/// `StimulusOptions::default()` reads a file's only column or array.
+pub fn read_stimulus(path: impl AsRef<Path>, options: &StimulusOptions) -> Result<Vec<f64>> {
     let path = path.as_ref();
     let name = path
         .file_name()
