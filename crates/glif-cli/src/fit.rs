@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use glif_fit::configure::{configure_model, Level};
+use glif_fit::optimizer::Optimizer;
 use glif_fit::preprocess::{Preprocessed, RawSweep};
 use glif_fit::recordings::{
     check_sampling_rate, check_sweep, preprocess_recordings, read_sweep_table, NwbRecordings,
@@ -101,6 +102,25 @@ pub struct FitArgs {
     /// With --stage optimize: levels optimized at the same time.
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// With --stage optimize: `allen` (AllenSDK's run_many, evaluation for evaluation) or
+    /// `fast` (the same error's optimum at the finest dt_multiplier from three forced-spike
+    /// evaluations; docs/FITTING.md).
+    #[arg(long, value_enum, default_value = "allen")]
+    pub optimizer: OptimizerChoice,
+    /// With --stage optimize: also tune the after-spike current amplitudes and a_spike on
+    /// Noise 1 (same error; GLIF2-5), written as GLIF<n>_extended_neuron_config.json, and
+    /// judge both fits on Noise 1 and Noise 2 in optimizer_summary.json.
+    #[arg(long)]
+    pub extended: bool,
+}
+
+/// `--optimizer`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OptimizerChoice {
+    /// AllenSDK's run_many: 3 x 3 Nelder-Mead restarts at dt_multiplier 100, 32, 10.
+    Allen,
+    /// The same error function's optimum at the finest multiplier, in three evaluations.
+    Fast,
 }
 
 /// The cell's recordings and its preprocessing from the source given.
@@ -177,6 +197,28 @@ fn run_stages(a: &FitArgs) -> Result<u8, CliError> {
             )));
         }
     }
+    if a.stage != Stage::Optimize {
+        for (given, flag) in [
+            (a.optimizer != OptimizerChoice::Allen, "--optimizer fast"),
+            (a.extended, "--extended"),
+            (a.restarts.is_some(), "--restarts"),
+        ] {
+            if given {
+                return Err(CliError::input(format!(
+                    "{flag} tunes the models: give it with --stage optimize, not --stage preprocess"
+                )));
+            }
+        }
+    }
+    if a.optimizer == OptimizerChoice::Fast && a.restarts.is_some() {
+        return Err(CliError::input(
+            "--restarts sets the Allen optimizer's Nelder-Mead restarts; --optimizer fast has none (it evaluates the finest dt_multiplier directly)",
+        ));
+    }
+    let optimizer = match a.optimizer {
+        OptimizerChoice::Allen => Optimizer::Allen,
+        OptimizerChoice::Fast => Optimizer::Fast,
+    };
     let passes_restarts = a.restarts.as_deref().map(restarts).transpose()?;
     let (source, rec, result) = preprocess_cell(a)?;
     let mut configs = Vec::new();
@@ -192,6 +234,8 @@ fn run_stages(a: &FitArgs) -> Result<u8, CliError> {
         }
     }
     let mut evaluations = Vec::new();
+    let mut extended_configs = Vec::new();
+    let mut summary = None;
     if a.stage == Stage::Optimize {
         if let Some((p, k)) = passes_restarts {
             for (_, c) in &mut configs {
@@ -199,18 +243,56 @@ fn run_stages(a: &FitArgs) -> Result<u8, CliError> {
                 c["optimizer"]["inner_iterations"] = k.into();
             }
         }
-        let fitted = crate::fit_optimize::optimize(
-            &configs,
+        let stimuli = crate::fit_optimize::load_noise1(
             &result.selection.noise1,
-            &result.summary.noise1_spike_indices,
             |n| read_checked(rec.as_ref(), n),
-            a.seed,
-            a.threads,
             Path::new(&source),
         )?;
-        for ((_, c), (level, f, e)) in configs.iter_mut().zip(fitted) {
-            c["neuron"] = f;
-            evaluations.push((level, e));
+        let spikes = &result.summary.noise1_spike_indices;
+        let fitted = crate::fit_optimize::optimize(
+            &configs, &stimuli, spikes, a.seed, a.threads, optimizer,
+        )?;
+        let mut levels = serde_json::Map::new();
+        for f in &fitted {
+            levels.insert(
+                f.level.label().into(),
+                serde_json::json!({
+                    "th_inf_coefficient": f.config["coeffs"]["th_inf"],
+                    "mlin": f.error,
+                    "evaluations": f.evaluations,
+                    "forced_runs": f.forced_runs,
+                }),
+            );
+        }
+        if a.extended {
+            let mut read = |n| read_checked(rec.as_ref(), n);
+            let mut noise = Vec::new();
+            for (name, numbers) in [
+                ("noise1", &result.selection.noise1),
+                ("noise2", &result.selection.noise2),
+            ] {
+                let sweeps =
+                    crate::fit_optimize::load_fitting_step(numbers, &mut read, Path::new(&source))?;
+                noise.push((name, sweeps));
+            }
+            let ext = crate::fit_optimize::extended(&configs, &fitted, &stimuli, spikes, &noise)?;
+            for (level, config, record) in ext {
+                levels[level.label()]["extended"] = record;
+                extended_configs.push((level, config));
+            }
+        }
+        summary = Some(serde_json::json!({
+            "optimizer": match a.optimizer {
+                OptimizerChoice::Allen => "allen",
+                OptimizerChoice::Fast => "fast",
+            },
+            "seed": a.seed,
+            "noise1_sweeps": result.selection.noise1.len(),
+            "levels": levels,
+        }));
+        for ((_, c), f) in configs.iter_mut().zip(fitted) {
+            c["neuron"] = f.config;
+            evaluations.push((f.level, f.evaluations, f.forced_runs, f.error));
         }
     }
     // Everything is computed: now write, never over existing files unless asked.
@@ -224,6 +306,16 @@ fn run_stages(a: &FitArgs) -> Result<u8, CliError> {
                 .join(format!("{}_neuron_config.json", level.label())),
             pretty(&c["neuron"]),
         ));
+    }
+    for (level, c) in &extended_configs {
+        files.push((
+            a.output
+                .join(format!("{}_extended_neuron_config.json", level.label())),
+            pretty(c),
+        ));
+    }
+    if let Some(s) = &summary {
+        files.push((a.output.join("optimizer_summary.json"), pretty(s)));
     }
     let plots = match a.plot {
         Some(PlotFormat::Png) => crate::fit_plot::paths(&a.output, "png"),
@@ -316,15 +408,45 @@ fn run_stages(a: &FitArgs) -> Result<u8, CliError> {
         sel.long_square_max_subthreshold
     );
     for (level, c) in &configs {
-        match evaluations.iter().find(|(l, _)| l == level) {
-            Some((_, e)) => println!(
-                "  wrote {}_neuron_config.json (th_inf coefficient {}, {e} forced-spike evaluations, seed {})",
+        match evaluations.iter().find(|(l, ..)| l == level) {
+            Some((_, e, runs, mlin)) => println!(
+                "  wrote {}_neuron_config.json (th_inf coefficient {}, MLIN {mlin}, {e} forced-spike evaluations = {runs} runs, {} optimizer{})",
                 level.label(),
                 c["neuron"]["coeffs"]["th_inf"],
-                a.seed
+                match a.optimizer {
+                    OptimizerChoice::Allen => "allen",
+                    OptimizerChoice::Fast => "fast",
+                },
+                match a.optimizer {
+                    OptimizerChoice::Allen => format!(", seed {}", a.seed),
+                    OptimizerChoice::Fast => String::new(),
+                }
             ),
             None => println!("  wrote {}_neuron_config.json", level.label()),
         }
+    }
+    if let Some(s) = &summary {
+        for (level, _) in &extended_configs {
+            let x = &s["levels"][level.label()]["extended"];
+            let ev = |k: &str| {
+                let r = &x["ev_noise2"][k];
+                r["ratio"]
+                    .as_f64()
+                    .map_or_else(|| format!("failed ({})", r["error"]), |v| format!("{v:.4}"))
+            };
+            println!(
+                "  wrote {}_extended_neuron_config.json (MLIN Noise 1 {} -> {}; EV Noise 2 Allen settings {}, extended {})",
+                level.label(),
+                x["mlin_noise1"]["allen_settings"],
+                x["mlin_noise1"]["extended"],
+                ev("allen_settings"),
+                ev("extended")
+            );
+        }
+        println!(
+            "  wrote {}",
+            a.output.join("optimizer_summary.json").display()
+        );
     }
     for (level, e) in &refused {
         println!("  {} not configured: {e}", level.label());

@@ -14,7 +14,7 @@
 //! smallest `dt_multiplier` used (the first such, on ties).
 
 use crate::fmin::{fmin, FminOptions};
-use crate::forced::ForcedNeuron;
+use crate::forced::{ForcedNeuron, ForcedRun};
 use crate::mlin::{mlin_list_error, MlinData};
 use crate::rng::RandomState;
 use crate::FitError;
@@ -208,6 +208,13 @@ pub struct ThInfError<'a> {
 impl ThInfError<'_> {
     /// The MLIN error at `th_inf` coefficient `x[0]` and `dt_multiplier`.
     pub fn evaluate(&mut self, x: &[f64], dt_multiplier: usize) -> Result<f64, FitError> {
+        let runs = self.runs(x, dt_multiplier)?;
+        self.error_of(&runs)
+    }
+
+    /// The forced-spike runs (one per sweep) at `th_inf` coefficient `x[0]`
+    /// and `dt_multiplier`, which [`ThInfError::evaluate`] scores.
+    pub fn runs(&mut self, x: &[f64], dt_multiplier: usize) -> Result<Vec<ForcedRun>, FitError> {
         if x.len() != 1 {
             return Err(FitError::invalid(
                 "coefficients",
@@ -217,12 +224,15 @@ impl ThInfError<'_> {
         }
         self.neuron.coeff_th_inf = x[0];
         self.neuron.set_dt_multiplier(dt_multiplier as f64)?;
-        let runs = self
-            .stimuli
+        self.stimuli
             .iter()
             .zip(&self.spikes)
             .map(|(i, s)| self.neuron.run(i, s, &f64::exp))
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect()
+    }
+
+    /// `MLIN_list_error` of forced runs (one per sweep, in `spikes`' order).
+    pub fn error_of(&self, runs: &[ForcedRun]) -> Result<f64, FitError> {
         let sweeps: Vec<(&[usize], &[f64], &[f64])> = runs
             .iter()
             .zip(&self.spikes)
@@ -316,6 +326,33 @@ pub struct LevelFit {
     pub config: serde_json::Value,
     /// The optimizer's path.
     pub result: RunManyResult,
+    /// The MLIN error of the chosen coefficient at the finest
+    /// `dt_multiplier` used (the best restart's, for [`Optimizer::Allen`]).
+    pub error: f64,
+    /// Forced-spike runs made: one per Noise 1 sweep per evaluation.
+    pub forced_runs: usize,
+}
+
+/// Which optimizer tunes `th_inf`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Optimizer {
+    /// AllenSDK's `run_many(seed)` ([`run_many`]), evaluation for evaluation.
+    #[default]
+    Allen,
+    /// The same error function's optimum at the finest multiplier from three
+    /// forced-spike evaluations ([`crate::fast::fast_th_inf`]).
+    Fast,
+}
+
+/// The error of `r`'s chosen restart (its best at the smallest multiplier,
+/// as [`run_many`] chooses it), NaN when it has no restart.
+pub fn best_error(r: &RunManyResult) -> f64 {
+    r.restarts
+        .iter()
+        .filter(|x| x.out_params == r.best_params)
+        .map(|x| (x.dt_multiplier, x.error))
+        .min_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)))
+        .map_or(f64::NAN, |x| x.1)
 }
 
 /// Optimizes each level's `th_inf` coefficient as AllenSDK's
@@ -331,40 +368,79 @@ pub fn optimize_levels(
     threads: usize,
     progress: &(dyn Fn(&str, usize, usize) -> bool + Sync),
 ) -> Result<Vec<LevelFit>, FitError> {
+    optimize_levels_with(
+        jobs,
+        stimuli,
+        spikes,
+        seed,
+        threads,
+        Optimizer::Allen,
+        progress,
+    )
+}
+
+/// The noise statistics of an `optimizer_config` (`error_function_data`).
+pub fn mlin_data(optimizer: &serde_json::Value) -> Result<MlinData, FitError> {
+    let field = |k: &str| {
+        optimizer["error_function_data"][k].as_f64().ok_or_else(|| {
+            FitError::undetermined(
+                "optimizer config",
+                &format!("error_function_data.{k} is missing"),
+            )
+        })
+    };
+    Ok(MlinData {
+        sv: field("sv_for_expsymm")?,
+        tau_from_ac: field("tau_from_AC")?,
+    })
+}
+
+/// [`optimize_levels`] with the optimizer chosen: [`Optimizer::Fast`]
+/// minimises the same error at the finest multiplier the optimizer config
+/// schedules (`inner_iterations` restarts use 100, 32, 10) from the same
+/// start, and calls `progress` once per level.
+pub fn optimize_levels_with(
+    jobs: &[LevelJob<'_>],
+    stimuli: &[Vec<f32>],
+    spikes: &[Vec<usize>],
+    seed: u32,
+    threads: usize,
+    optimizer: Optimizer,
+    progress: &(dyn Fn(&str, usize, usize) -> bool + Sync),
+) -> Result<Vec<LevelFit>, FitError> {
     let one = |job: &LevelJob<'_>| -> Result<LevelFit, FitError> {
         let opts = options_from_config(job.optimizer, seed)?;
-        let data = MlinData {
-            sv: job.optimizer["error_function_data"]["sv_for_expsymm"]
-                .as_f64()
-                .ok_or_else(|| {
-                    FitError::undetermined(
-                        "optimizer config",
-                        "error_function_data.sv_for_expsymm is missing",
-                    )
-                })?,
-            tau_from_ac: job.optimizer["error_function_data"]["tau_from_AC"]
-                .as_f64()
-                .ok_or_else(|| {
-                    FitError::undetermined(
-                        "optimizer config",
-                        "error_function_data.tau_from_AC is missing",
-                    )
-                })?,
-        };
         let mut err = ThInfError {
             neuron: ForcedNeuron::from_config(job.neuron)?,
             stimuli: stimuli.iter().map(Vec::as_slice).collect(),
             spikes: spikes.iter().map(Vec::as_slice).collect(),
-            data,
+            data: mlin_data(job.optimizer)?,
         };
-        let result = run_many(
-            |x, m| err.evaluate(x, m),
-            &opts,
-            |d, t| progress(job.label, d, t),
-        )?;
+        let (result, error) = match optimizer {
+            Optimizer::Allen => {
+                let r = run_many(
+                    |x, m| err.evaluate(x, m),
+                    &opts,
+                    |d, t| progress(job.label, d, t),
+                )?;
+                let e = best_error(&r);
+                (r, e)
+            }
+            Optimizer::Fast => {
+                let finest =
+                    DT_MULTIPLIERS[opts.inner_iterations.clamp(1, DT_MULTIPLIERS.len()) - 1];
+                let f = crate::fast::fast_th_inf(&mut err, opts.init_params[0], finest)?;
+                if !progress(job.label, 1, 1) {
+                    return Err(FitError::undetermined("optimizer", "stopped"));
+                }
+                (f.result, f.error)
+            }
+        };
         Ok(LevelFit {
             label: job.label.to_string(),
             config: fitted_config(job.neuron, result.best_params[0]),
+            forced_runs: result.evaluations.len() * stimuli.len(),
+            error,
             result,
         })
     };
