@@ -306,13 +306,15 @@ mod tests {
             n += 1;
             (x - 0.8).powi(2) + 3.0
         };
-        let (x, fx) = minimize(&mut f, (1.0, f(1.0)), (1.1, f(1.1))).unwrap();
+        let (p, q) = ((1.0, f(1.0)), (1.1, f(1.1)));
+        let (x, fx) = minimize(&mut f, p, q).unwrap();
         assert!((x - 0.8).abs() < 1e-7, "{x}");
-        assert_eq!(fx, f(x));
+        assert_eq!(fx, (x - 0.8).powi(2) + 3.0);
         assert!(n < 40, "{n} evaluations");
         // A Laplace-like kink-free convex function, minimum at 1.7.
         let mut g = |x: f64| (x - 1.7f64).abs() + (1.0 + (x - 1.7f64).powi(2)).ln();
-        let (x, _) = minimize(&mut g, (1.0, g(1.0)), (1.1, g(1.1))).unwrap();
+        let (p, q) = ((1.0, g(1.0)), (1.1, g(1.1)));
+        let (x, _) = minimize(&mut g, p, q).unwrap();
         assert!((x - 1.7).abs() < 1e-6, "{x}");
     }
 
