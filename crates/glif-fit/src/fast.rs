@@ -35,9 +35,8 @@
 //! search is redone by Brent's method on forced-spike evaluations
 //! (`FastResult::reconstructed` is then `false`).
 
-use crate::forced::ForcedRun;
-use crate::mlin::mlin_list_error;
-use crate::optimizer::{Evaluation, Restart, RunManyResult, ThInfError};
+use crate::forced::{ForcedNeuron, ForcedRun};
+use crate::mlin::{mlin_list_error, MlinData};
 use crate::FitError;
 
 /// Brent's method's relative tolerance on the coefficient: near the
@@ -64,12 +63,13 @@ const MAX_STEPS: usize = 200;
 /// What [`fast_th_inf`] found.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FastResult {
-    /// The forced-spike evaluations (coefficient, multiplier, MLIN) in order
-    /// and the chosen coefficient, in [`crate::optimizer::run_many`]'s shape:
-    /// one "restart" from the start to the optimum.
-    pub result: RunManyResult,
-    /// The MLIN error at the optimum (from a forced-spike evaluation).
+    /// The chosen `th_inf` coefficient.
+    pub coefficient: f64,
+    /// The MLIN error there (from a forced-spike evaluation).
     pub error: f64,
+    /// Every forced-spike evaluation in order: (coefficient, MLIN error),
+    /// each one run per sweep.
+    pub evaluations: Vec<(f64, f64)>,
     /// Evaluations of the reconstructed error (no forced runs).
     pub reconstructed_evaluations: usize,
     /// Whether the optimum was found on the reconstruction (`false`: by
@@ -77,11 +77,16 @@ pub struct FastResult {
     pub reconstructed: bool,
 }
 
-/// The `th_inf` coefficient minimising `err`'s MLIN error at
-/// `dt_multiplier` (AllenSDK's finest is 10), starting from `c0` (AllenSDK's
-/// `init_params`, 1).
+/// The `th_inf` coefficient minimising the MLIN error (`data`) of
+/// `neuron`'s forced-spike runs on `stimuli` (A, float32 as loaded) reset
+/// at `spikes`, at `dt_multiplier` (AllenSDK's finest is 10), starting from
+/// `c0` (AllenSDK's `init_params`, 1): the error
+/// [`crate::optimizer::ThInfError`] computes.
 pub fn fast_th_inf(
-    err: &mut ThInfError<'_>,
+    neuron: &ForcedNeuron,
+    stimuli: &[&[f32]],
+    spikes: &[&[usize]],
+    data: MlinData,
     c0: f64,
     dt_multiplier: usize,
 ) -> Result<FastResult, FitError> {
@@ -92,20 +97,35 @@ pub fn fast_th_inf(
             "a finite number",
         ));
     }
+    let mut neuron = neuron.clone();
+    neuron.set_dt_multiplier(dt_multiplier as f64)?;
+    let (spike_cut, dt) = (neuron.spike_cut_length, neuron.dt);
+    let score = |v: &[&[f64]], th: &[&[f64]]| -> Result<f64, FitError> {
+        let sweeps: Vec<(&[usize], &[f64], &[f64])> = spikes
+            .iter()
+            .zip(v)
+            .zip(th)
+            .map(|((s, v), t)| (*s, *v, *t))
+            .collect();
+        mlin_list_error(&sweeps, spike_cut, dt, data)
+    };
     let mut evaluations = Vec::new();
-    let mut real = |err: &mut ThInfError<'_>, c: f64| -> Result<(Vec<ForcedRun>, f64), FitError> {
-        let runs = err.runs(&[c], dt_multiplier)?;
-        let e = err.error_of(&runs)?;
-        evaluations.push(Evaluation {
-            x: vec![c],
-            dt_multiplier,
-            error: e,
-        });
+    let mut real = |c: f64| -> Result<(Vec<ForcedRun>, f64), FitError> {
+        neuron.coeff_th_inf = c;
+        let runs = stimuli
+            .iter()
+            .zip(spikes)
+            .map(|(i, s)| neuron.run(i, s, &f64::exp))
+            .collect::<Result<Vec<_>, _>>()?;
+        let v: Vec<&[f64]> = runs.iter().map(|r| r.voltage.as_slice()).collect();
+        let th: Vec<&[f64]> = runs.iter().map(|r| r.threshold.as_slice()).collect();
+        let e = score(&v, &th)?;
+        evaluations.push((c, e));
         Ok((runs, e))
     };
     let c1 = c0 + SECOND_POINT_STEP;
-    let (runs0, e0) = real(err, c0)?;
-    let (runs1, e1) = real(err, c1)?;
+    let (runs0, e0) = real(c0)?;
+    let (runs1, e1) = real(c1)?;
     let same_voltage = runs0.iter().zip(&runs1).all(|(a, b)| {
         a.voltage
             .iter()
@@ -127,10 +147,7 @@ pub fn fast_th_inf(
             })
             .collect();
         let mut th: Vec<Vec<f64>> = runs0.iter().map(|r| r.threshold.clone()).collect();
-        let spike_cut = err.neuron.spike_cut_length;
-        let dt = err.neuron.dt;
-        let data = err.data;
-        let spikes = err.spikes.clone();
+        let v: Vec<&[f64]> = runs0.iter().map(|r| r.voltage.as_slice()).collect();
         let mut model = |c: f64| -> f64 {
             reconstructed_evaluations += 1;
             for ((t, r), s) in th.iter_mut().zip(&runs0).zip(&slopes) {
@@ -138,58 +155,40 @@ pub fn fast_th_inf(
                     *ti = t0 + (c - c0) * si;
                 }
             }
-            let sweeps: Vec<(&[usize], &[f64], &[f64])> = spikes
-                .iter()
-                .zip(&runs0)
-                .zip(&th)
-                .map(|((s, r), t)| (*s, r.voltage.as_slice(), t.as_slice()))
-                .collect();
-            mlin_list_error(&sweeps, spike_cut, dt, data).unwrap_or(f64::INFINITY)
+            let t: Vec<&[f64]> = th.iter().map(Vec::as_slice).collect();
+            score(&v, &t).unwrap_or(f64::INFINITY)
         };
         let (c, predicted) = minimize(&mut model, (c0, e0), (c1, e1))?;
-        let (_, e) = real(err, c)?;
+        let (_, e) = real(c)?;
         let rel = ((e - predicted) / e).abs();
         if rel <= RECONSTRUCTION_REL {
             found = Some((c, e));
         }
     }
     let reconstructed = found.is_some();
-    let (c, e) = match found {
-        Some(x) => x,
-        None => {
-            let mut failed = None;
-            let mut f = |c: f64| match real(err, c) {
-                Ok((_, e)) => e,
-                Err(x) => {
-                    failed.get_or_insert(x);
-                    f64::INFINITY
-                }
-            };
-            let r = minimize(&mut f, (c0, e0), (c1, e1))?;
-            if let Some(x) = failed {
-                return Err(x);
+    if !reconstructed {
+        let mut failed = None;
+        let mut f = |c: f64| match real(c) {
+            Ok((_, e)) => e,
+            Err(x) => {
+                failed.get_or_insert(x);
+                f64::INFINITY
             }
-            r
+        };
+        minimize(&mut f, (c0, e0), (c1, e1))?;
+        if let Some(x) = failed {
+            return Err(x);
         }
-    };
-    // The best forced-spike evaluation (the minimum, unless rounding put a
-    // start point level with it).
-    let (best_c, best_e) = evaluations
-        .iter()
-        .map(|v| (v.x[0], v.error))
-        .fold((c, e), |b, x| if x.1 < b.1 { x } else { b });
+    }
+    // The best forced-spike evaluation: the minimum (the first of equals).
+    let (coefficient, error) = evaluations.iter().copied().fold(
+        (f64::NAN, f64::INFINITY),
+        |b, x| if x.1 < b.1 { x } else { b },
+    );
     Ok(FastResult {
-        result: RunManyResult {
-            best_params: vec![best_c],
-            restarts: vec![Restart {
-                in_params: vec![c0],
-                out_params: vec![best_c],
-                error: best_e,
-                dt_multiplier,
-            }],
-            evaluations,
-        },
-        error: best_e,
+        coefficient,
+        error,
+        evaluations,
         reconstructed_evaluations,
         reconstructed,
     })

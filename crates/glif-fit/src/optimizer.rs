@@ -14,7 +14,7 @@
 //! smallest `dt_multiplier` used (the first such, on ties).
 
 use crate::fmin::{fmin, FminOptions};
-use crate::forced::{ForcedNeuron, ForcedRun};
+use crate::forced::ForcedNeuron;
 use crate::mlin::{mlin_list_error, MlinData};
 use crate::rng::RandomState;
 use crate::FitError;
@@ -208,13 +208,6 @@ pub struct ThInfError<'a> {
 impl ThInfError<'_> {
     /// The MLIN error at `th_inf` coefficient `x[0]` and `dt_multiplier`.
     pub fn evaluate(&mut self, x: &[f64], dt_multiplier: usize) -> Result<f64, FitError> {
-        let runs = self.runs(x, dt_multiplier)?;
-        self.error_of(&runs)
-    }
-
-    /// The forced-spike runs (one per sweep) at `th_inf` coefficient `x[0]`
-    /// and `dt_multiplier`, which [`ThInfError::evaluate`] scores.
-    pub fn runs(&mut self, x: &[f64], dt_multiplier: usize) -> Result<Vec<ForcedRun>, FitError> {
         if x.len() != 1 {
             return Err(FitError::invalid(
                 "coefficients",
@@ -224,15 +217,12 @@ impl ThInfError<'_> {
         }
         self.neuron.coeff_th_inf = x[0];
         self.neuron.set_dt_multiplier(dt_multiplier as f64)?;
-        self.stimuli
+        let runs = self
+            .stimuli
             .iter()
             .zip(&self.spikes)
             .map(|(i, s)| self.neuron.run(i, s, &f64::exp))
-            .collect()
-    }
-
-    /// `MLIN_list_error` of forced runs (one per sweep, in `spikes`' order).
-    pub fn error_of(&self, runs: &[ForcedRun]) -> Result<f64, FitError> {
+            .collect::<Result<Vec<_>, _>>()?;
         let sweeps: Vec<(&[usize], &[f64], &[f64])> = runs
             .iter()
             .zip(&self.spikes)
@@ -344,6 +334,33 @@ pub enum Optimizer {
     Fast,
 }
 
+/// A [`crate::fast::FastResult`] in [`run_many`]'s shape: its forced-spike
+/// evaluations, one "restart" from `c0` to the chosen coefficient.
+pub fn fast_as_run_many(
+    f: &crate::fast::FastResult,
+    c0: f64,
+    dt_multiplier: usize,
+) -> RunManyResult {
+    RunManyResult {
+        best_params: vec![f.coefficient],
+        restarts: vec![Restart {
+            in_params: vec![c0],
+            out_params: vec![f.coefficient],
+            error: f.error,
+            dt_multiplier,
+        }],
+        evaluations: f
+            .evaluations
+            .iter()
+            .map(|&(c, e)| Evaluation {
+                x: vec![c],
+                dt_multiplier,
+                error: e,
+            })
+            .collect(),
+    }
+}
+
 /// The error of `r`'s chosen restart (its best at the smallest multiplier,
 /// as [`run_many`] chooses it), NaN when it has no restart.
 pub fn best_error(r: &RunManyResult) -> f64 {
@@ -429,11 +446,18 @@ pub fn optimize_levels_with(
             Optimizer::Fast => {
                 let finest =
                     DT_MULTIPLIERS[opts.inner_iterations.clamp(1, DT_MULTIPLIERS.len()) - 1];
-                let f = crate::fast::fast_th_inf(&mut err, opts.init_params[0], finest)?;
+                let f = crate::fast::fast_th_inf(
+                    &err.neuron,
+                    &err.stimuli,
+                    &err.spikes,
+                    err.data,
+                    opts.init_params[0],
+                    finest,
+                )?;
                 if !progress(job.label, 1, 1) {
                     return Err(FitError::undetermined("optimizer", "stopped"));
                 }
-                (f.result, f.error)
+                (fast_as_run_many(&f, opts.init_params[0], finest), f.error)
             }
         };
         Ok(LevelFit {
