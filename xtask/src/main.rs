@@ -14,6 +14,10 @@
 //! - `verify-fit [--reference DIR] [--cells-dir DIR]`: the cells of
 //!   `reference/fit/` through `glif fit --stage preprocess`, stage by stage
 //!   against AllenSDK's pipeline (see `docs/FITTING.md`).
+//! - `fit-beyond [--cells-dir DIR] [--cells a,b]`: per committed cell and
+//!   level, `glif fit --optimizer fast` against the Allen optimizer (forced
+//!   runs, MLIN) and the extended fits' held-out Noise 2 explained variance
+//!   beside the Allen settings' (see `docs/FITTING.md`).
 //! - `f32-report`: f32 against f64 on the reference set; writes `docs/F32.md`.
 //! - `compare` / `compare-nest` / `compare-fit`: timing side by side with AllenSDK / NEST's
 //!   `glif_psc` (see `docs/PERFORMANCE.md`).
@@ -29,6 +33,7 @@ mod compare_fit;
 mod compare_nest;
 mod firmware;
 mod firmware_elf;
+mod fit_beyond;
 mod roofline;
 mod verify;
 mod verify_cases;
@@ -39,7 +44,7 @@ mod verify_nest;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((command, rest)) = args.split_first() else {
-        eprintln!("usage: cargo xtask <command>; commands: ci, no-alloc, firmware, verify, verify-nest, verify-fit, f32-report, compare, compare-nest, compare-fit, roofline");
+        eprintln!("usage: cargo xtask <command>; commands: ci, no-alloc, firmware, verify, verify-nest, verify-fit, fit-beyond, f32-report, compare, compare-nest, compare-fit, roofline");
         return ExitCode::from(2);
     };
     match command.as_str() {
@@ -49,13 +54,14 @@ fn main() -> ExitCode {
         "verify" => verify::run(rest),
         "verify-nest" => verify_nest::run(rest),
         "verify-fit" => verify_fit::run(rest),
+        "fit-beyond" => fit_beyond::run(rest),
         "f32-report" => verify_f32::run(rest),
         "compare" => compare::run(rest),
         "compare-nest" => compare_nest::run(rest),
         "compare-fit" => compare_fit::run(rest),
         "roofline" => roofline::run(rest),
         other => {
-            eprintln!("xtask: unknown command {other:?}; commands: ci, no-alloc, firmware, verify, verify-nest, verify-fit, f32-report, compare, compare-nest, compare-fit, roofline");
+            eprintln!("xtask: unknown command {other:?}; commands: ci, no-alloc, firmware, verify, verify-nest, verify-fit, fit-beyond, f32-report, compare, compare-nest, compare-fit, roofline");
             ExitCode::from(2)
         }
     }

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use glif_fit::configure::Level;
+use glif_fit::optimizer::Optimizer;
 use glif_fit::preprocess::Preprocessed;
 use glif_fit::recordings::{
     preprocess_recordings, read_sweep_table, NwbRecordings, Recordings, RecordingsDir,
@@ -111,6 +112,34 @@ pub struct FitArgs {
     /// With --stage optimize or all: levels optimized at the same time.
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// With --stage optimize or all: `allen` (AllenSDK's run_many, evaluation for evaluation)
+    /// or `fast` (the same error's optimum at the finest dt_multiplier from three forced-spike
+    /// evaluations; docs/FITTING.md).
+    #[arg(long, value_enum, default_value = "allen")]
+    pub optimizer: OptimizerChoice,
+    /// With --stage optimize or all: also tune the after-spike current amplitudes and a_spike
+    /// on Noise 1 (same error; GLIF2-5), written as GLIF<n>_extended_neuron_config.json, and
+    /// judge both fits on Noise 1 and Noise 2 in optimizer_summary.json.
+    #[arg(long)]
+    pub extended: bool,
+}
+
+/// `--optimizer`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OptimizerChoice {
+    /// AllenSDK's run_many: 3 x 3 Nelder-Mead restarts at dt_multiplier 100, 32, 10.
+    Allen,
+    /// The same error function's optimum at the finest multiplier, in three evaluations.
+    Fast,
+}
+
+impl OptimizerChoice {
+    fn name(self) -> &'static str {
+        match self {
+            OptimizerChoice::Allen => "allen",
+            OptimizerChoice::Fast => "fast",
+        }
+    }
 }
 
 /// The cell's recordings and its preprocessing from the source given.
@@ -184,6 +213,28 @@ fn run_stages(a: &FitArgs) -> Result<u8, CliError> {
             "--threads 0: expected at least 1 level at a time",
         ));
     }
+    if a.stage == Stage::Preprocess {
+        for (given, flag) in [
+            (a.optimizer != OptimizerChoice::Allen, "--optimizer fast"),
+            (a.extended, "--extended"),
+            (a.restarts.is_some(), "--restarts"),
+        ] {
+            if given {
+                return Err(CliError::input(format!(
+                    "{flag} tunes the models: give it with --stage optimize or all, not --stage preprocess"
+                )));
+            }
+        }
+    }
+    if a.optimizer == OptimizerChoice::Fast && a.restarts.is_some() {
+        return Err(CliError::input(
+            "--restarts sets the Allen optimizer's Nelder-Mead restarts; --optimizer fast has none (it evaluates the finest dt_multiplier directly)",
+        ));
+    }
+    let optimizer = match a.optimizer {
+        OptimizerChoice::Allen => Optimizer::Allen,
+        OptimizerChoice::Fast => Optimizer::Fast,
+    };
     let passes_restarts = a.restarts.as_deref().map(restarts).transpose()?;
     // Refuse early, before minutes of fitting, the files every run writes;
     // the configs' and figures' names are checked once the levels are known.
@@ -214,9 +265,40 @@ fn run_stages(a: &FitArgs) -> Result<u8, CliError> {
             threads: a.threads,
             restarts: passes_restarts,
             report: a.stage == Stage::All,
+            optimizer,
         };
         fitted = crate::fit_optimize::optimize(&configs, &n, &opts)?;
         noise = Some(n);
+    }
+    // optimizer_summary.json: per level the optimizer's result, and with
+    // --extended the extended fit beside it.
+    let mut extended_configs = Vec::new();
+    let mut summary = None;
+    if let Some(n) = &noise {
+        let mut levels = serde_json::Map::new();
+        for f in &fitted {
+            levels.insert(
+                f.level.label().into(),
+                serde_json::json!({
+                    "th_inf_coefficient": f.config["coeffs"]["th_inf"],
+                    "mlin": f.error,
+                    "evaluations": f.optimizer.evaluations.len(),
+                    "forced_runs": f.forced_runs,
+                }),
+            );
+        }
+        if a.extended {
+            for (level, config, record) in crate::fit_optimize::extended(&configs, &fitted, n)? {
+                levels[level.label()]["extended"] = record;
+                extended_configs.push((level, config));
+            }
+        }
+        summary = Some(serde_json::json!({
+            "optimizer": a.optimizer.name(),
+            "seed": a.seed,
+            "noise1_sweeps": n.noise1.len(),
+            "levels": levels,
+        }));
     }
     // Everything is computed: now write, never over existing files unless
     // asked, report.json last (its presence marks a complete fit).
@@ -234,6 +316,16 @@ fn run_stages(a: &FitArgs) -> Result<u8, CliError> {
                 .join(format!("{}_neuron_config.json", level.label())),
             pretty(config),
         ));
+    }
+    for (level, c) in &extended_configs {
+        files.push((
+            a.output
+                .join(format!("{}_extended_neuron_config.json", level.label())),
+            pretty(c),
+        ));
+    }
+    if let Some(s) = &summary {
+        files.push((a.output.join("optimizer_summary.json"), pretty(s)));
     }
     let report = match (&noise, a.stage) {
         (Some(n), Stage::All) => Some((
@@ -366,14 +458,43 @@ fn run_stages(a: &FitArgs) -> Result<u8, CliError> {
     for (level, _) in &configs {
         match fitted.iter().find(|f| f.level == *level) {
             Some(f) => println!(
-                "  wrote {}_neuron_config.json (th_inf coefficient {}, {} forced-spike evaluations, seed {})",
+                "  wrote {}_neuron_config.json (th_inf coefficient {}, MLIN {}, {} forced-spike evaluations = {} runs, {} optimizer{})",
                 level.label(),
                 f.config["coeffs"]["th_inf"],
+                f.error,
                 f.optimizer.evaluations.len(),
-                a.seed
+                f.forced_runs,
+                a.optimizer.name(),
+                match a.optimizer {
+                    OptimizerChoice::Allen => format!(", seed {}", a.seed),
+                    OptimizerChoice::Fast => String::new(),
+                }
             ),
             None => println!("  wrote {}_neuron_config.json", level.label()),
         }
+    }
+    if let Some(s) = &summary {
+        for (level, _) in &extended_configs {
+            let x = &s["levels"][level.label()]["extended"];
+            let ev = |k: &str| {
+                let r = &x["ev_noise2"][k];
+                r["ratio"]
+                    .as_f64()
+                    .map_or_else(|| format!("failed ({})", r["error"]), |v| format!("{v:.4}"))
+            };
+            println!(
+                "  wrote {}_extended_neuron_config.json (MLIN Noise 1 {} -> {}; EV Noise 2 Allen settings {}, extended {})",
+                level.label(),
+                x["mlin_noise1"]["allen_settings"],
+                x["mlin_noise1"]["extended"],
+                ev("allen_settings"),
+                ev("extended")
+            );
+        }
+        println!(
+            "  wrote {}",
+            a.output.join("optimizer_summary.json").display()
+        );
     }
     for (level, e) in &refused {
         println!("  {} not configured: {e}", level.label());

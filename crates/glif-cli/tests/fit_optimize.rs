@@ -3,7 +3,9 @@
 //! config loaded and run by AllenSDK's `GlifNeuron.from_dict` (oracle check
 //! `cli/fit-optimize-allensdk`), the report (`report.json`, the printed
 //! table, the figures), and fits interrupted with SIGINT leaving no config
-//! and no report behind. `--restarts 1x2` keeps the debug-build test short
+//! and no report behind; `--optimizer fast` with `--extended` writing both
+//! fits side by side, and the flag combinations that make no sense refused.
+//! `--restarts 1x2` keeps the debug-build test short
 //! (AllenSDK's 3x3 is the library tests' and the default).
 #![cfg(feature = "nwb")]
 
@@ -225,5 +227,125 @@ fn an_interrupted_fit_writes_no_config() {
                 .all(|n| !n.to_string_lossy().ends_with(".json")),
             "{stage}: an interrupted fit wrote {written:?}"
         );
+    }
+}
+
+#[test]
+fn fast_optimizer_and_extended_fit_write_both_fits_side_by_side() {
+    let d = dir("fit-optimize-fast");
+    let (nwb, sweeps) = write_cell(&d);
+    let a = vec![
+        "fit",
+        "--nwb",
+        nwb.to_str().unwrap(),
+        "--sweeps",
+        sweeps.to_str().unwrap(),
+        "--output",
+        "out",
+        "--stage",
+        "optimize",
+        "--levels",
+        "GLIF3",
+        "--optimizer",
+        "fast",
+        "--extended",
+    ];
+    let o = glif(&a, &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("3 forced-spike evaluations") && out.contains("fast optimizer"),
+        "{out}"
+    );
+    assert!(
+        out.contains("GLIF3_extended_neuron_config.json (MLIN Noise 1"),
+        "{out}"
+    );
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(d.join("out").join(name)).unwrap()).unwrap()
+    };
+    let summary = read("optimizer_summary.json");
+    let level = &summary["levels"]["GLIF3"];
+    assert_eq!(summary["optimizer"], "fast");
+    assert_eq!(level["evaluations"], 3);
+    let x = &level["extended"];
+    let (start, ext) = (
+        x["mlin_noise1"]["allen_settings"].as_f64().unwrap(),
+        x["mlin_noise1"]["extended"].as_f64().unwrap(),
+    );
+    assert!(
+        ext <= start,
+        "extended MLIN {ext} above the Allen settings' {start}"
+    );
+    assert_eq!(
+        start,
+        level["mlin"].as_f64().unwrap(),
+        "the extended fit did not start from the fast optimum"
+    );
+    for noise in ["ev_noise1", "ev_noise2"] {
+        for side in ["allen_settings", "extended"] {
+            let r = &x[noise][side];
+            assert!(
+                r["ratio"].is_f64() || r["error"].is_string(),
+                "{noise} {side}: {r}"
+            );
+        }
+    }
+    // The Allen-settings config keeps the published shape: only th_inf tuned.
+    let allen = read("GLIF3_neuron_config.json");
+    assert_eq!(
+        allen["coeffs"]["asc_amp_array"],
+        serde_json::json!([1.0, 1.0])
+    );
+    let extended = read("GLIF3_extended_neuron_config.json");
+    assert_eq!(
+        extended["coeffs"]["asc_amp_array"][0],
+        x["parameters"]["coeffs.asc_amp_array[0]"]
+    );
+}
+
+#[test]
+fn flags_that_do_not_fit_together_are_refused_before_any_work() {
+    let d = dir("fit-optimize-flags");
+    let base = [
+        "fit",
+        "--nwb",
+        "missing.nwb",
+        "--sweeps",
+        "missing.json",
+        "--output",
+        "out",
+    ];
+    for (extra, want) in [
+        (
+            &["--stage", "preprocess", "--optimizer", "fast"][..],
+            "--optimizer fast tunes the models: give it with --stage optimize or all",
+        ),
+        (
+            &["--stage", "preprocess", "--extended"][..],
+            "--extended tunes the models: give it with --stage optimize or all",
+        ),
+        (
+            &[
+                "--stage",
+                "optimize",
+                "--optimizer",
+                "fast",
+                "--restarts",
+                "1x1",
+            ][..],
+            "--optimizer fast has none",
+        ),
+        (
+            &["--stage", "optimize", "--optimizer", "quick"][..],
+            "possible values: allen, fast",
+        ),
+    ] {
+        let mut a: Vec<&str> = base.to_vec();
+        a.extend(extra);
+        let o = glif(&a, &d);
+        assert_eq!(o.status.code(), Some(2), "{a:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(want), "{a:?}: {}", stderr(&o));
+        assert!(!d.join("out").exists(), "{a:?} wrote output");
     }
 }

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::configure::{configure_model, Level, PreprocessorSummary};
 use crate::filter::{load_sweep, DEFAULT_BESSEL_FREQ_HZ, DEFAULT_BESSEL_ORDER};
-use crate::optimizer::{optimize_levels, LevelJob, RunManyResult};
+use crate::optimizer::{optimize_levels, LevelJob, Optimizer, RunManyResult};
 use crate::recordings::{check_sampling_rate, check_sweep, Recordings};
 use crate::report::{
     evaluate_level, LevelReport, NoiseSweeps, OptimizerSummary, EVALUATIONS_PER_LEVEL,
@@ -134,6 +134,8 @@ pub struct OptimizeOptions {
     pub restarts: Option<(usize, usize)>,
     /// Also judge each level before and after ([`crate::report`]).
     pub report: bool,
+    /// Which optimizer tunes `th_inf` (AllenSDK's by default).
+    pub optimizer: Optimizer,
 }
 
 impl Default for OptimizeOptions {
@@ -143,6 +145,7 @@ impl Default for OptimizeOptions {
             threads: 1,
             restarts: None,
             report: true,
+            optimizer: Optimizer::Allen,
         }
     }
 }
@@ -168,6 +171,10 @@ pub struct FittedLevel {
     pub optimizer: RunManyResult,
     /// Wall-clock seconds of the optimization.
     pub seconds: f64,
+    /// The MLIN error of the fitted coefficient at the finest multiplier.
+    pub error: f64,
+    /// Forced-spike runs made (one per Noise 1 sweep per evaluation).
+    pub forced_runs: usize,
     /// The report row (with [`OptimizeOptions::report`]).
     pub report: Option<LevelReport>,
 }
@@ -182,6 +189,8 @@ impl FittedLevel {
             "best_params": self.optimizer.best_params,
             "seed": seed,
             "evaluations": self.optimizer.evaluations.len(),
+            "forced_runs": self.forced_runs,
+            "mlin": self.error,
             "seconds": self.seconds,
             "restarts": self.optimizer.restarts.iter().map(|r| serde_json::json!({
                 "in_params": r.in_params,
@@ -200,9 +209,10 @@ pub fn total_steps(configs: &[(Level, Value)], opts: &OptimizeOptions) -> usize 
     configs
         .iter()
         .map(|(_, c)| {
-            let restarts = match opts.restarts {
-                Some((p, k)) => p * k,
-                None => {
+            let restarts = match (opts.optimizer, opts.restarts) {
+                (Optimizer::Fast, _) => 1,
+                (Optimizer::Allen, Some((p, k))) => p * k,
+                (Optimizer::Allen, None) => {
                     let o = &c["optimizer"];
                     (o["outer_iterations"].as_u64().unwrap_or(0)
                         * o["inner_iterations"].as_u64().unwrap_or(0)) as usize
@@ -232,6 +242,12 @@ pub fn optimize_cell(
     opts: &OptimizeOptions,
     progress: &(dyn Fn(Step<'_>) -> bool + Sync),
 ) -> Result<Vec<FittedLevel>, FitError> {
+    if opts.restarts.is_some() && opts.optimizer == Optimizer::Fast {
+        return Err(FitError::undetermined(
+            "restarts",
+            "the Allen optimizer's Nelder-Mead restarts; the fast optimizer has none (it evaluates the finest dt_multiplier directly)",
+        ));
+    }
     if let Some((p, k)) = opts.restarts {
         if p == 0 || !(1..=3).contains(&k) {
             return Err(FitError::undetermined(
@@ -278,6 +294,7 @@ pub fn optimize_cell(
             &noise.noise1_spikes,
             opts.seed,
             1,
+            opts.optimizer,
             &on_restart,
         )?
         .pop()
@@ -304,6 +321,8 @@ pub fn optimize_cell(
             config: fit.config,
             optimizer: fit.result,
             seconds,
+            error: fit.error,
+            forced_runs: fit.forced_runs,
             report,
         })
     };

@@ -8,6 +8,8 @@ pub mod diagnostics;
 pub mod error;
 pub mod ev;
 pub mod evaluate;
+pub mod extended;
+pub mod fast;
 pub mod filter;
 pub mod fmin;
 pub mod forced;

@@ -316,55 +316,135 @@ pub struct LevelFit {
     pub config: serde_json::Value,
     /// The optimizer's path.
     pub result: RunManyResult,
+    /// The MLIN error of the chosen coefficient at the finest
+    /// `dt_multiplier` used (the best restart's, for [`Optimizer::Allen`]).
+    pub error: f64,
+    /// Forced-spike runs made: one per Noise 1 sweep per evaluation.
+    pub forced_runs: usize,
 }
 
-/// Optimizes each level's `th_inf` coefficient as AllenSDK's
-/// `optimize_neuron` does (`run_many(seed)` over forced-spike runs on the
-/// Noise 1 `stimuli`, reset at `spikes`), up to `threads` levels at a time.
-/// `progress(label, restarts done, restarts in all)` is called after each
-/// restart (from the worker threads) and stops the fit by returning `false`.
+/// Which optimizer tunes `th_inf`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Optimizer {
+    /// AllenSDK's `run_many(seed)` ([`run_many`]), evaluation for evaluation.
+    #[default]
+    Allen,
+    /// The same error function's optimum at the finest multiplier from three
+    /// forced-spike evaluations ([`crate::fast::fast_th_inf`]).
+    Fast,
+}
+
+/// A [`crate::fast::FastResult`] in [`run_many`]'s shape: its forced-spike
+/// evaluations, one "restart" from `c0` to the chosen coefficient.
+pub fn fast_as_run_many(
+    f: &crate::fast::FastResult,
+    c0: f64,
+    dt_multiplier: usize,
+) -> RunManyResult {
+    RunManyResult {
+        best_params: vec![f.coefficient],
+        restarts: vec![Restart {
+            in_params: vec![c0],
+            out_params: vec![f.coefficient],
+            error: f.error,
+            dt_multiplier,
+        }],
+        evaluations: f
+            .evaluations
+            .iter()
+            .map(|&(c, e)| Evaluation {
+                x: vec![c],
+                dt_multiplier,
+                error: e,
+            })
+            .collect(),
+    }
+}
+
+/// The error of `r`'s chosen restart (its best at the smallest multiplier,
+/// as [`run_many`] chooses it), NaN when it has no restart.
+pub fn best_error(r: &RunManyResult) -> f64 {
+    r.restarts
+        .iter()
+        .filter(|x| x.out_params == r.best_params)
+        .map(|x| (x.dt_multiplier, x.error))
+        .min_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)))
+        .map_or(f64::NAN, |x| x.1)
+}
+
+/// The noise statistics of an `optimizer_config` (`error_function_data`).
+pub fn mlin_data(optimizer: &serde_json::Value) -> Result<MlinData, FitError> {
+    let field = |k: &str| {
+        optimizer["error_function_data"][k].as_f64().ok_or_else(|| {
+            FitError::undetermined(
+                "optimizer config",
+                &format!("error_function_data.{k} is missing"),
+            )
+        })
+    };
+    Ok(MlinData {
+        sv: field("sv_for_expsymm")?,
+        tau_from_ac: field("tau_from_AC")?,
+    })
+}
+
+/// Optimizes each level's `th_inf` coefficient on the Noise 1 `stimuli`
+/// (forced-spike runs reset at `spikes`), up to `threads` levels at a time:
+/// [`Optimizer::Allen`] as AllenSDK's `optimize_neuron` does
+/// (`run_many(seed)`), [`Optimizer::Fast`] by minimising the same error at
+/// the finest multiplier the optimizer config schedules (`inner_iterations`
+/// restarts use 100, 32, 10) from the same start. `progress(label, done,
+/// in all)` is called after each restart (once per level for `Fast`) from
+/// the worker threads and stops the fit by returning `false`.
 pub fn optimize_levels(
     jobs: &[LevelJob<'_>],
     stimuli: &[Vec<f32>],
     spikes: &[Vec<usize>],
     seed: u32,
     threads: usize,
+    optimizer: Optimizer,
     progress: &(dyn Fn(&str, usize, usize) -> bool + Sync),
 ) -> Result<Vec<LevelFit>, FitError> {
     let one = |job: &LevelJob<'_>| -> Result<LevelFit, FitError> {
         let opts = options_from_config(job.optimizer, seed)?;
-        let data = MlinData {
-            sv: job.optimizer["error_function_data"]["sv_for_expsymm"]
-                .as_f64()
-                .ok_or_else(|| {
-                    FitError::undetermined(
-                        "optimizer config",
-                        "error_function_data.sv_for_expsymm is missing",
-                    )
-                })?,
-            tau_from_ac: job.optimizer["error_function_data"]["tau_from_AC"]
-                .as_f64()
-                .ok_or_else(|| {
-                    FitError::undetermined(
-                        "optimizer config",
-                        "error_function_data.tau_from_AC is missing",
-                    )
-                })?,
-        };
         let mut err = ThInfError {
             neuron: ForcedNeuron::from_config(job.neuron)?,
             stimuli: stimuli.iter().map(Vec::as_slice).collect(),
             spikes: spikes.iter().map(Vec::as_slice).collect(),
-            data,
+            data: mlin_data(job.optimizer)?,
         };
-        let result = run_many(
-            |x, m| err.evaluate(x, m),
-            &opts,
-            |d, t| progress(job.label, d, t),
-        )?;
+        let (result, error) = match optimizer {
+            Optimizer::Allen => {
+                let r = run_many(
+                    |x, m| err.evaluate(x, m),
+                    &opts,
+                    |d, t| progress(job.label, d, t),
+                )?;
+                let e = best_error(&r);
+                (r, e)
+            }
+            Optimizer::Fast => {
+                let finest =
+                    DT_MULTIPLIERS[opts.inner_iterations.clamp(1, DT_MULTIPLIERS.len()) - 1];
+                let f = crate::fast::fast_th_inf(
+                    &err.neuron,
+                    &err.stimuli,
+                    &err.spikes,
+                    err.data,
+                    opts.init_params[0],
+                    finest,
+                )?;
+                if !progress(job.label, 1, 1) {
+                    return Err(FitError::undetermined("optimizer", "stopped"));
+                }
+                (fast_as_run_many(&f, opts.init_params[0], finest), f.error)
+            }
+        };
         Ok(LevelFit {
             label: job.label.to_string(),
             config: fitted_config(job.neuron, result.best_params[0]),
+            forced_runs: result.evaluations.len() * stimuli.len(),
+            error,
             result,
         })
     };

@@ -15,7 +15,7 @@ use glif_fit::cell::{
 };
 use glif_fit::configure::Level;
 use glif_fit::evaluate::{evaluate_on_noise, runnable_config};
-use glif_fit::optimizer::{optimize_levels, LevelJob};
+use glif_fit::optimizer::{optimize_levels, LevelJob, Optimizer};
 use glif_fit::preprocess::RawSweep;
 use glif_fit::recordings::{preprocess_recordings, Recordings};
 use glif_fit::sweeps::parse_sweep_table;
@@ -65,6 +65,7 @@ fn the_report_is_the_optimizer_and_ev_functions_alone() {
         threads: 1,
         restarts: Some((1, 1)),
         report: true,
+        optimizer: Optimizer::Allen,
     };
     let steps = AtomicUsize::new(0);
     let count = |_: Step<'_>| {
@@ -94,9 +95,15 @@ fn the_report_is_the_optimizer_and_ev_functions_alone() {
             neuron: &c["neuron"],
             optimizer: &c["optimizer"],
         };
-        let alone = optimize_levels(&[job], &stimuli, &noise.noise1_spikes, 3, 1, &|_, _, _| {
-            true
-        })
+        let alone = optimize_levels(
+            &[job],
+            &stimuli,
+            &noise.noise1_spikes,
+            3,
+            1,
+            Optimizer::Allen,
+            &|_, _, _| true,
+        )
         .unwrap()
         .remove(0);
         assert_eq!(f.optimizer, alone.result);

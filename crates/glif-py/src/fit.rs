@@ -168,6 +168,16 @@ fn restarts_arg(restarts: Option<(usize, usize)>) -> PyResult<Option<(usize, usi
     Ok(restarts)
 }
 
+fn optimizer_arg(optimizer: &str) -> PyResult<glif_fit::optimizer::Optimizer> {
+    match optimizer {
+        "allen" => Ok(glif_fit::optimizer::Optimizer::Allen),
+        "fast" => Ok(glif_fit::optimizer::Optimizer::Fast),
+        other => Err(PyValueError::new_err(format!(
+            "optimizer: found {other:?}, expected \"allen\" (AllenSDK's run_many) or \"fast\" (the same optimum in a few forced-spike runs)"
+        ))),
+    }
+}
+
 fn threads_arg(threads: usize) -> PyResult<usize> {
     if threads == 0 {
         return Err(PyValueError::new_err(
@@ -336,7 +346,7 @@ pub fn fit_preprocess<'py>(
     convert::to_py(py, &out.map_err(Failure::into_py)?)
 }
 
-/// fit_optimize(nwb=None, sweeps=None, recordings=None, configs=None, levels=None, seed=1234, threads=1, restarts=None, report=False) -> dict
+/// fit_optimize(nwb=None, sweeps=None, recordings=None, configs=None, levels=None, seed=1234, threads=1, restarts=None, report=False, optimizer="allen") -> dict
 ///
 /// Each level's `th_inf` tuned as AllenSDK's optimizer tunes it (`glif fit
 /// --stage optimize`), from `configs` (fit_preprocess's `configs`; when
@@ -345,7 +355,7 @@ pub fn fit_preprocess<'py>(
 /// best coefficient, the number of evaluations and seconds). With
 /// `report=True` also `report` and `recordings` (as `fit`).
 #[pyfunction]
-#[pyo3(signature = (nwb=None, sweeps=None, recordings=None, configs=None, levels=None, seed=1234, threads=1, restarts=None, report=false))]
+#[pyo3(signature = (nwb=None, sweeps=None, recordings=None, configs=None, levels=None, seed=1234, threads=1, restarts=None, report=false, optimizer="allen"))]
 #[allow(clippy::too_many_arguments)] // the keyword arguments of glif fit's options
 pub fn fit_optimize<'py>(
     py: Python<'py>,
@@ -358,6 +368,7 @@ pub fn fit_optimize<'py>(
     threads: usize,
     restarts: Option<(usize, usize)>,
     report: bool,
+    optimizer: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
     let all_levels = levels.is_none();
     let job = Job {
@@ -376,13 +387,14 @@ pub fn fit_optimize<'py>(
             threads: threads_arg(threads)?,
             restarts: restarts_arg(restarts)?,
             report,
+            optimizer: optimizer_arg(optimizer)?,
         },
         whole: false,
     };
     run_job(py, job)
 }
 
-/// fit(nwb=None, sweeps=None, recordings=None, levels=None, seed=1234, threads=1, restarts=None) -> dict
+/// fit(nwb=None, sweeps=None, recordings=None, levels=None, seed=1234, threads=1, restarts=None, optimizer="allen") -> dict
 ///
 /// The whole fit (`glif fit`): `preprocessor_values`, `configs` (the
 /// fitted neuron_configs by level), `report` (one row per level: explained
@@ -390,7 +402,7 @@ pub fn fit_optimize<'py>(
 /// coefficient, evaluations, seconds), `optimizer`, `recordings` (the
 /// noise sweeps and their recorded spikes) and `refused`.
 #[pyfunction]
-#[pyo3(signature = (nwb=None, sweeps=None, recordings=None, levels=None, seed=1234, threads=1, restarts=None))]
+#[pyo3(signature = (nwb=None, sweeps=None, recordings=None, levels=None, seed=1234, threads=1, restarts=None, optimizer="allen"))]
 #[allow(clippy::too_many_arguments)] // the keyword arguments of glif fit's options
 pub fn fit<'py>(
     py: Python<'py>,
@@ -401,6 +413,7 @@ pub fn fit<'py>(
     seed: u32,
     threads: usize,
     restarts: Option<(usize, usize)>,
+    optimizer: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
     let job = Job {
         source: CellSource {
@@ -416,6 +429,7 @@ pub fn fit<'py>(
             threads: threads_arg(threads)?,
             restarts: restarts_arg(restarts)?,
             report: true,
+            optimizer: optimizer_arg(optimizer)?,
         },
         whole: true,
     };

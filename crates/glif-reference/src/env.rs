@@ -102,6 +102,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "glif-fit tests/forced.rs: GlifOptimizer.run_many(seed) recorded by allensdk_pipeline.py --run-many-only (reduced restarts), evaluation by evaluation",
     ),
     (
+        "fit/fast-optimizer",
+        "glif-fit tests/forced.rs: --optimizer fast's MLIN against AllenSDK's recorded run_many best (within 1e-6 relative, 10x fewer evaluations)",
+    ),
+    (
         "cli/fit-optimize-allensdk",
         "glif-cli tests/fit_optimize.rs: a config written by glif fit --stage optimize loaded and run by AllenSDK's GlifNeuron.from_dict",
     ),

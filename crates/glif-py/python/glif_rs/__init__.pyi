@@ -191,6 +191,7 @@ def fit(
     seed: int = 1234,
     threads: int = 1,
     restarts: Optional[Tuple[int, int]] = None,
+    optimizer: str = "allen",
 ) -> Dict[str, Any]:
     """The whole fit of a cell (glif fit): a dict of plain values with
     preprocessor_values, configs (fitted neuron_config by level), report
@@ -217,6 +218,7 @@ def fit_optimize(
     threads: int = 1,
     restarts: Optional[Tuple[int, int]] = None,
     report: bool = False,
+    optimizer: str = "allen",
 ) -> Dict[str, Any]:
     """glif fit --stage optimize from fit_preprocess's configs (None: the
     preprocessing runs first): configs (fitted) and optimizer; with
