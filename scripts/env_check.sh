@@ -32,6 +32,18 @@ record_failure_on_exit() {
     trap on_exit EXIT
 }
 
+# numpy_without_avx512: numpy 1.23.5 runs its own AVX-512 kernels (exp,
+# sums) on a CPU with AVX512F, and the C library's path otherwise; the
+# fitting reference (reference/fit) was recorded on that path and glif-fit
+# computes as it does, so the fitting oracles switch the AVX-512 kernels
+# off (glif_reference::env::NUMPY_WITHOUT_AVX512; numpy refuses to switch
+# off a feature the CPU lacks, hence the test).
+numpy_without_avx512() {
+    if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then
+        export NPY_DISABLE_CPU_FEATURES="AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL"
+    fi
+}
+
 # require_venv REASON: without the venv, fails (exit 1) under CI and skips
 # (exit 0) otherwise, recording which with REASON.
 require_venv() {

@@ -19,6 +19,7 @@ label="$check"
 . "$repo/scripts/env_check.sh"
 require_venv "no AllenSDK environment at $venv (scripts/allensdk/setup_venv.sh)"
 cd "$repo"
+numpy_without_avx512
 if "$venv/bin/python" scripts/fit/allensdk_pipeline.py --quick --cells-dir target/fit-cells; then
     record ran 1 "AllenSDK's load_sweeps, find_spikes and R/C/El on the adapting cell, equal to reference/fit/adapting/quick.json"
 else

@@ -158,6 +158,31 @@ pub fn venv_dir() -> PathBuf {
     }
 }
 
+/// numpy 1.23.5 computes float64 `exp` with its own AVX512F kernel on a
+/// CPU that has AVX512F, and with the C library's `exp` otherwise; the two
+/// differ by an ulp for about a quarter of the arguments. glif-fit computes
+/// with the C library's `exp` (as Rust's `f64::exp`), and the fitting
+/// reference (`reference/fit`) was recorded with numpy on the C library's
+/// path, so the fitting oracles (numpy, scipy and AllenSDK's pipeline run
+/// live against glif-fit) run with numpy's AVX-512 kernels switched off:
+/// the same `exp` on both sides, on any x86-64 CPU. (The simulation
+/// reference traces were recorded with the AVX512F kernel instead and are
+/// reproduced through the numpy `exp` table; docs/DIFFERENCES.md.)
+pub const NUMPY_WITHOUT_AVX512: (&str, &str) = (
+    "NPY_DISABLE_CPU_FEATURES",
+    "AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL",
+);
+
+/// Sets [`NUMPY_WITHOUT_AVX512`] on `cmd` when this CPU has AVX512F (numpy
+/// refuses to disable a feature the CPU lacks).
+pub fn numpy_without_avx512(cmd: &mut std::process::Command) -> &mut std::process::Command {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        cmd.env(NUMPY_WITHOUT_AVX512.0, NUMPY_WITHOUT_AVX512.1);
+    }
+    cmd
+}
+
 /// The import that proves the environment works: numpy and AllenSDK's GLIF
 /// simulator.
 pub const PROBE: &str = "import numpy; from allensdk.model.glif.glif_neuron import GlifNeuron";

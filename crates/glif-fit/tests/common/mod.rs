@@ -4,13 +4,17 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-/// Runs `script` in the AllenSDK environment's Python with `input` as JSON
+/// Runs `script` in the AllenSDK environment's Python (numpy's AVX-512
+/// kernels off: `glif_reference::env::NUMPY_WITHOUT_AVX512`) with `input` as JSON
 /// on stdin and returns its stdout parsed as JSON; `None` when the
 /// environment is missing outside CI (the skip is reported; under CI the
 /// check fails). A failing script fails the test.
 pub fn oracle(check: &str, script: &str, input: &serde_json::Value) -> Option<serde_json::Value> {
     let python = glif_reference::env::python(check)?;
-    let mut child = Command::new(python)
+    let mut cmd = Command::new(python);
+    // numpy's exp as glif-fit's (the C library's) on any CPU.
+    glif_reference::env::numpy_without_avx512(&mut cmd);
+    let mut child = cmd
         .arg("-c")
         .arg(script)
         .stdin(Stdio::piped())
