@@ -299,7 +299,9 @@ mod tests {
             if norm < 1e-13 {
                 return Err(FitError::undetermined(
                     what,
-                    &format!("regressor {j} is a linear combination of the others (rank-deficient)"),
+                    &format!(
+                        "regressor {j} is a linear combination of the others (rank-deficient)"
+                    ),
                 ));
             }
             let alpha = if a[j][j] > 0.0 { -norm } else { norm };
@@ -342,12 +344,24 @@ mod tests {
     #[test]
     fn fused_passes_equal_the_textbook_reflections_bit_for_bit() {
         let mut s = 0x9e37_79b9_7f4a_7c15u64;
-        for (m, n) in [(1, 1), (2, 2), (5, 1), (7, 3), (50, 2), (300, 3), (1000, 4), (33, 5)] {
+        for (m, n) in [
+            (1, 1),
+            (2, 2),
+            (5, 1),
+            (7, 3),
+            (50, 2),
+            (300, 3),
+            (1000, 4),
+            (33, 5),
+        ] {
             for scale in [1.0, 1e-10, 1e3] {
                 let cols: Vec<Vec<f64>> = (0..n)
                     .map(|j| {
                         (0..m)
-                            .map(|i| scale * (next(&mut s) + if j == 0 { 0.5 } else { 0.0 }) + (i % 3) as f64 * 1e-3)
+                            .map(|i| {
+                                scale * (next(&mut s) + if j == 0 { 0.5 } else { 0.0 })
+                                    + (i % 3) as f64 * 1e-3
+                            })
                             .collect()
                     })
                     .collect();
@@ -367,8 +381,15 @@ mod tests {
         let y = vec![1.0, 0.0, 1.0, 0.0];
         let want = textbook(&cols, &y, "t").unwrap_err().to_string();
         assert_eq!(lstsq(&cols, &y, "t").unwrap_err().to_string(), want);
-        assert!(want.contains("regressor 1 is a linear combination"), "{want}");
-        for bad in [vec![vec![0.0; 4]], vec![vec![1.0, f64::NAN, 0.0, 0.0]], vec![vec![1.0; 3]]] {
+        assert!(
+            want.contains("regressor 1 is a linear combination"),
+            "{want}"
+        );
+        for bad in [
+            vec![vec![0.0; 4]],
+            vec![vec![1.0, f64::NAN, 0.0, 0.0]],
+            vec![vec![1.0; 3]],
+        ] {
             assert_eq!(
                 lstsq(&bad, &y, "t").unwrap_err().to_string(),
                 textbook(&bad, &y, "t").unwrap_err().to_string()
