@@ -107,7 +107,6 @@ pub(crate) fn solve_unit_columns(
         w.resize(m, 0.0);
     }
     let mut r = vec![vec![0.0; n]; n];
-    let mut dots = vec![0.0; n + 1];
     let mut norm2 = sum_sq(unit[0]);
     for j in 0..n {
         let norm = norm2.sqrt();
@@ -118,37 +117,20 @@ pub(crate) fn solve_unit_columns(
             ));
         }
         // Column j as it stands: the input for j = 0, its reflected copy
-        // after; `rest[k - j - 1]` is work[k] for the later k.
+        // after; `rest[k]` is work[j + 1 + k], the later columns and y.
         let (done, rest) = work.split_at_mut(j + 1);
         let col_j: &[f64] = if j == 0 { unit[0] } else { &done[j] };
         let ajj = col_j[j];
         let alpha = if ajj > 0.0 { -norm } else { norm };
         // The reflector v: column j from row j, its first element less alpha.
         let v0 = ajj - alpha;
-        // Sums over rows j.. in row order: |v|^2, v . (column j), and
-        // v . (column k) for the later k and y (the last).
         let (f_own, f) = {
             let srcs: Vec<&[f64]> = if j == 0 {
                 unit[1..].iter().copied().chain([y]).collect()
             } else {
                 rest.iter().map(Vec::as_slice).collect()
             };
-            let mut vnorm2 = -0.0 + v0 * v0;
-            let mut own = -0.0 + v0 * ajj;
-            let later = &mut dots[..srcs.len()];
-            for (d, s) in later.iter_mut().zip(&srcs) {
-                *d = -0.0 + v0 * s[j];
-            }
-            for i in j + 1..m {
-                let vi = col_j[i];
-                vnorm2 += vi * vi;
-                own += vi * vi;
-                for (d, s) in later.iter_mut().zip(&srcs) {
-                    *d += vi * s[i];
-                }
-            }
-            let f: Vec<f64> = later.iter().map(|d| 2.0 * d / vnorm2).collect();
-            (2.0 * own / vnorm2, f)
+            reflector_sums(&col_j[j..], v0, &srcs, j)
         };
         // R's column j: rows above j as earlier reflections left them, and
         // row j reflected (no other row of column j is read again).
@@ -160,33 +142,25 @@ pub(crate) fn solve_unit_columns(
         // squared norm summed from row j + 1 as it is updated. After the
         // last column only row j of y is read again.
         let rows = if j + 1 == n { j + 1 } else { m };
+        let v = &col_j[j + 1..rows];
         for (k, fk) in f.iter().copied().enumerate() {
             let next = k == 0 && j + 1 < n;
-            let mut s2 = -0.0;
+            let dst = &mut rest[k];
             if j == 0 {
                 let src = if k + 1 < n { unit[k + 1] } else { y };
-                let dst = &mut rest[k];
                 dst[0] = src[0] - fk * v0;
-                for i in 1..rows {
-                    let x = src[i] - fk * col_j[i];
-                    dst[i] = x;
-                    if next {
-                        s2 += x * x;
-                    }
+                if next {
+                    norm2 = reflect_summing(&mut dst[1..rows], Some(&src[1..rows]), fk, v);
+                } else {
+                    reflect(&mut dst[1..rows], Some(&src[1..rows]), fk, v);
                 }
             } else {
-                let dst = &mut rest[k];
                 dst[j] -= fk * v0;
-                for i in j + 1..rows {
-                    let x = dst[i] - fk * col_j[i];
-                    dst[i] = x;
-                    if next {
-                        s2 += x * x;
-                    }
+                if next {
+                    norm2 = reflect_summing(&mut dst[j + 1..rows], None, fk, v);
+                } else {
+                    reflect(&mut dst[j + 1..rows], None, fk, v);
                 }
-            }
-            if next {
-                norm2 = s2;
             }
         }
     }
@@ -197,6 +171,109 @@ pub(crate) fn solve_unit_columns(
         x[i] = s / r[i][i];
     }
     Ok(x)
+}
+
+/// For the reflector of step `j` (`col` its column from row `j`, `v0` its
+/// first element, `col[0]` the column's own first element): in row order
+/// from `-0.0`, `|v|^2`, `v . col` and `v . s` for each `srcs` (later
+/// columns and y, from row 0, read from row `j`); returns
+/// `(2 (v . col) / |v|^2, [2 (v . s) / |v|^2])`.
+fn reflector_sums(col: &[f64], v0: f64, srcs: &[&[f64]], j: usize) -> (f64, Vec<f64>) {
+    macro_rules! fixed {
+        ($l:literal) => {{
+            let s: [&[f64]; $l] = core::array::from_fn(|k| &srcs[k][j..j + col.len()]);
+            let (own, d) = reflector_sums_fixed::<$l>(col, v0, s);
+            (own, d.to_vec())
+        }};
+    }
+    match srcs.len() {
+        1 => fixed!(1),
+        2 => fixed!(2),
+        3 => fixed!(3),
+        4 => fixed!(4),
+        _ => {
+            let ajj = col[0];
+            let mut vnorm2 = -0.0 + v0 * v0;
+            let mut own = -0.0 + v0 * ajj;
+            let mut d: Vec<f64> = srcs.iter().map(|s| -0.0 + v0 * s[j]).collect();
+            for (i, &vi) in col.iter().enumerate().skip(1) {
+                vnorm2 += vi * vi;
+                own += vi * vi;
+                for (d, s) in d.iter_mut().zip(srcs) {
+                    *d += vi * s[j + i];
+                }
+            }
+            (
+                2.0 * own / vnorm2,
+                d.iter().map(|d| 2.0 * d / vnorm2).collect(),
+            )
+        }
+    }
+}
+
+/// [`reflector_sums`] for `L` later columns (their slices from row `j`,
+/// as long as `col`), the sums in registers.
+fn reflector_sums_fixed<const L: usize>(
+    col: &[f64],
+    v0: f64,
+    srcs: [&[f64]; L],
+) -> (f64, [f64; L]) {
+    let len = col.len();
+    let ajj = col[0];
+    let mut vnorm2 = -0.0 + v0 * v0;
+    let mut own = -0.0 + v0 * ajj;
+    let mut d: [f64; L] = core::array::from_fn(|k| -0.0 + v0 * srcs[k][0]);
+    for s in &srcs {
+        assert_eq!(s.len(), len);
+    }
+    for i in 1..len {
+        let vi = col[i];
+        vnorm2 += vi * vi;
+        own += vi * vi;
+        for k in 0..L {
+            d[k] += vi * srcs[k][i];
+        }
+    }
+    (2.0 * own / vnorm2, d.map(|d| 2.0 * d / vnorm2))
+}
+
+/// `dst[i] = src[i] - f v[i]` (`src` = `dst` when `None`).
+fn reflect(dst: &mut [f64], src: Option<&[f64]>, f: f64, v: &[f64]) {
+    match src {
+        Some(src) => {
+            for ((d, s), vi) in dst.iter_mut().zip(src).zip(v) {
+                *d = s - f * vi;
+            }
+        }
+        None => {
+            for (d, vi) in dst.iter_mut().zip(v) {
+                *d -= f * vi;
+            }
+        }
+    }
+}
+
+/// [`reflect`], returning the sum of the squared results in row order
+/// from `-0.0`.
+fn reflect_summing(dst: &mut [f64], src: Option<&[f64]>, f: f64, v: &[f64]) -> f64 {
+    let mut s2 = -0.0;
+    match src {
+        Some(src) => {
+            for ((d, s), vi) in dst.iter_mut().zip(src).zip(v) {
+                let x = s - f * vi;
+                *d = x;
+                s2 += x * x;
+            }
+        }
+        None => {
+            for (d, vi) in dst.iter_mut().zip(v) {
+                let x = *d - f * vi;
+                *d = x;
+                s2 += x * x;
+            }
+        }
+    }
+    s2
 }
 
 /// `min |A x + c - y|`: least squares with an intercept `c` (a column of
