@@ -400,21 +400,19 @@ fn pairwise_sum_of_products(a: &[f64], b: &[f64]) -> f64 {
         }
         res
     } else if n <= 128 {
+        let whole = n - (n % 8);
         let mut r = [0.0f64; 8];
         for (k, rk) in r.iter_mut().enumerate() {
             *rk = a[k] * b[k];
         }
-        let mut i = 8;
-        while i < n - (n % 8) {
-            for (k, rk) in r.iter_mut().enumerate() {
-                *rk += a[i + k] * b[i + k];
+        for (ca, cb) in a[8..whole].chunks_exact(8).zip(b[8..whole].chunks_exact(8)) {
+            for ((rk, x), y) in r.iter_mut().zip(ca).zip(cb) {
+                *rk += x * y;
             }
-            i += 8;
         }
         let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        while i < n {
-            res += a[i] * b[i];
-            i += 1;
+        for (x, y) in a[whole..].iter().zip(&b[whole..n]) {
+            res += x * y;
         }
         res
     } else {
@@ -444,19 +442,20 @@ where
         }
         res
     } else if n <= 128 {
+        // Eight partial sums over whole blocks of eight (fixed-size chunks,
+        // so the compiler keeps them in one or two vector registers), the
+        // remainder added in order.
+        let whole = n - (n % 8);
         let mut r = [T::default(); 8];
         r.copy_from_slice(&v[..8]);
-        let mut i = 8;
-        while i < n - (n % 8) {
-            for (k, rk) in r.iter_mut().enumerate() {
-                *rk += v[i + k];
+        for c in v[8..whole].chunks_exact(8) {
+            for (rk, &x) in r.iter_mut().zip(c) {
+                *rk += x;
             }
-            i += 8;
         }
         let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        while i < n {
-            res += v[i];
-            i += 1;
+        for &x in &v[whole..] {
+            res += x;
         }
         res
     } else {
