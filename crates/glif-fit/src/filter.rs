@@ -427,6 +427,21 @@ pub fn numpy_sum_f32(v: &[f32]) -> f32 {
     pairwise_sum(v)
 }
 
+/// [`pairwise_sum`] of fewer than 8 values: added in order. numpy starts
+/// from -0.0 only for an empty sum; `0.0 + x` keeps x except for x = -0.0,
+/// which numpy's loop also turns into 0.0.
+#[inline]
+fn short_sum<T>(v: &[T]) -> T
+where
+    T: Copy + Default + core::ops::AddAssign,
+{
+    let mut res = T::default();
+    for &x in v {
+        res += x;
+    }
+    res
+}
+
 /// The pairwise sum of [`numpy_sum`], in `T`'s own arithmetic.
 fn pairwise_sum<T>(v: &[T]) -> T
 where
@@ -434,13 +449,7 @@ where
 {
     let n = v.len();
     if n < 8 {
-        // numpy starts from -0.0 only for an empty sum; `0.0 + x` keeps x
-        // except for x = -0.0, which numpy's loop also turns into 0.0.
-        let mut res = T::default();
-        for &x in v {
-            res += x;
-        }
-        res
+        short_sum(v)
     } else if n <= 128 {
         // Eight partial sums over whole blocks of eight (fixed-size chunks,
         // so the compiler keeps them in one or two vector registers), the
@@ -471,8 +480,18 @@ pub fn subsample_mean_f32(data: &[f32], dt: f64, desired_dt: f64) -> Result<Vec<
     subsample_mean(&[], dt, desired_dt)?;
     let block = (desired_dt / dt) as usize;
     let blocks = data.len() / block;
-    Ok((0..blocks)
-        .map(|i| f64::from(numpy_sum_f32(&data[i * block..(i + 1) * block]) / block as f32))
+    // Blocks of fewer than 8 samples (40 kHz to 50 us: 2) are summed in
+    // line, as numpy_sum_f32 sums them.
+    Ok(data[..blocks * block]
+        .chunks_exact(block)
+        .map(|c| {
+            let sum = if block < 8 {
+                short_sum(c)
+            } else {
+                numpy_sum_f32(c)
+            };
+            f64::from(sum / block as f32)
+        })
         .collect())
 }
 
@@ -493,8 +512,16 @@ pub fn subsample_mean(data: &[f64], dt: f64, desired_dt: f64) -> Result<Vec<f64>
     }
     let block = (desired_dt / dt) as usize;
     let blocks = data.len() / block;
-    Ok((0..blocks)
-        .map(|i| numpy_sum(&data[i * block..(i + 1) * block]) / block as f64)
+    Ok(data[..blocks * block]
+        .chunks_exact(block)
+        .map(|c| {
+            let sum = if block < 8 {
+                short_sum(c)
+            } else {
+                numpy_sum(c)
+            };
+            sum / block as f64
+        })
         .collect())
 }
 
