@@ -23,7 +23,7 @@
 //! patches the link to `links.identity()` (an instance), which is what is
 //! computed here (docs/DIFFERENCES.md).
 
-use crate::linalg::lstsq;
+use crate::linalg::{check_problem, column_norm, solve_unit_columns};
 use crate::stats;
 use crate::FitError;
 
@@ -68,8 +68,14 @@ fn basis(len: usize, t0: &[usize], ks: f64) -> Vec<f64> {
 /// The Gaussian identity-link GLM's log-likelihood at the least-squares
 /// fit (statsmodels' concentrated log-likelihood, scale = RSS / n).
 pub fn gaussian_log_likelihood(residuals: &[f64]) -> f64 {
-    let n = residuals.len() as f64;
-    let scale = residuals.iter().map(|r| r * r).sum::<f64>() / n;
+    log_likelihood_from_sum_sq(residuals.iter().map(|r| r * r).sum(), residuals.len())
+}
+
+/// [`gaussian_log_likelihood`] from the residuals' sum of squares (summed
+/// in order) and their number.
+fn log_likelihood_from_sum_sq(sum_sq: f64, n: usize) -> f64 {
+    let n = n as f64;
+    let scale = sum_sq / n;
     -n / 2.0 * (1.0 + (2.0 * core::f64::consts::PI).ln() + scale.ln())
 }
 
@@ -159,34 +165,89 @@ pub fn asc_pairwise(
             leak,
         });
     }
+    // Per sweep, each rate's basis column is built, checked and scaled to
+    // unit norm once and shared by the four pairs that use it; the pairs
+    // are then solved on the shared columns. Each pair's numbers are those
+    // of `lstsq` on its own three columns (the same operations on the same
+    // values), and an error is reported for the first pair, sweep and
+    // column at which `lstsq` would have stopped.
+    type PairResult = Result<([f64; 2], f64, f64), FitError>;
+    let what = |s: usize| format!("after-spike current fit, sweep {s}");
+    let mut per_sweep: Vec<Vec<PairResult>> = Vec::with_capacity(sweeps.len());
+    let mut work = Vec::new();
+    for (s, sw) in sweeps.iter().enumerate() {
+        let m = sw.out.len();
+        let what = what(s);
+        let problem = check_problem(m, 3, &sw.out, &what);
+        // Per rate, then the leak: the column, its norm (or why it is
+        // refused), and the column divided by the norm.
+        let mut raw: Vec<Vec<f64>> = ks_filter
+            .iter()
+            .map(|&k| {
+                let full = basis(sw.len, &sw.t0, k);
+                (0..sw.len - 1)
+                    .filter(|&n| sw.keep[n])
+                    .map(|n| full[n] / c)
+                    .collect()
+            })
+            .collect();
+        raw.push(sw.leak.clone());
+        let norms: Vec<Option<f64>> = raw
+            .iter()
+            .map(|col| column_norm(col, 0, m, &what).ok())
+            .collect();
+        let unit: Vec<Vec<f64>> = raw
+            .iter()
+            .zip(&norms)
+            .map(|(col, norm)| match norm {
+                Some(norm) => col.iter().map(|v| v / norm).collect(),
+                None => Vec::new(),
+            })
+            .collect();
+        let leak = ks.len();
+        let mut out = Vec::with_capacity(pairs.len());
+        for &(a, b) in &pairs {
+            let solved = (|| {
+                problem.clone()?;
+                let which = [a, b, leak];
+                let mut scales = [0.0; 3];
+                for (j, &q) in which.iter().enumerate() {
+                    scales[j] = match norms[q] {
+                        Some(norm) => norm,
+                        // Refused: the error for column j, as lstsq gives it.
+                        None => return Err(column_norm(&raw[q], j, m, &what).unwrap_err()),
+                    };
+                }
+                let cols = [&unit[a][..], &unit[b][..], &unit[leak][..]];
+                let z = solve_unit_columns(&cols, &sw.out, &mut work, &what)?;
+                let p: Vec<f64> = z.iter().zip(&scales).map(|(v, s)| v / s).collect();
+                let (c0, c1, c2) = (&raw[a], &raw[b], &raw[leak]);
+                let sum_sq: f64 = (0..m)
+                    .map(|n| {
+                        let r = sw.out[n] - (p[0] * c0[n] + p[1] * c1[n] + p[2] * c2[n]);
+                        r * r
+                    })
+                    .sum();
+                Ok((
+                    [p[0], p[1]],
+                    tau / (p[2] * c),
+                    log_likelihood_from_sum_sq(sum_sq, m),
+                ))
+            })();
+            out.push(solved);
+        }
+        per_sweep.push(out);
+    }
     let mut results = Vec::with_capacity(pairs.len());
-    for &(a, b) in &pairs {
+    for q in 0..pairs.len() {
         let mut amps = Vec::new();
         let mut rs = Vec::new();
         let mut llh = Vec::new();
-        for (s, sw) in sweeps.iter().enumerate() {
-            let cols: Vec<Vec<f64>> = [ks_filter[a], ks_filter[b]]
-                .iter()
-                .map(|&k| {
-                    let full = basis(sw.len, &sw.t0, k);
-                    (0..sw.len - 1)
-                        .filter(|&n| sw.keep[n])
-                        .map(|n| full[n] / c)
-                        .collect()
-                })
-                .chain(std::iter::once(sw.leak.clone()))
-                .collect();
-            let p = lstsq(
-                &cols,
-                &sw.out,
-                &format!("after-spike current fit, sweep {s}"),
-            )?;
-            let resid: Vec<f64> = (0..sw.out.len())
-                .map(|n| sw.out[n] - (p[0] * cols[0][n] + p[1] * cols[1][n] + p[2] * cols[2][n]))
-                .collect();
-            amps.push([p[0], p[1]]);
-            rs.push(tau / (p[2] * c));
-            llh.push(gaussian_log_likelihood(&resid));
+        for sweep in &mut per_sweep {
+            let (amp, r, l) = std::mem::replace(&mut sweep[q], Ok(([0.0; 2], 0.0, 0.0)))?;
+            amps.push(amp);
+            rs.push(r);
+            llh.push(l);
         }
         results.push((amps, rs, llh));
     }

@@ -254,22 +254,78 @@ fn normalised(filter: &Filter) -> (Vec<f64>, Vec<f64>) {
 /// `z_j = z_{j+1} + x b_{j+1} - y a_{j+1}`, last `z = x b_n - y a_n`.
 /// `zi` is updated in place to the final state.
 pub fn lfilter(filter: &Filter, x: &[f64], zi: &mut [f64]) -> Vec<f64> {
+    let mut y = x.to_vec();
+    lfilter_in_place(filter, &mut y, zi, false);
+    y
+}
+
+/// [`lfilter`] over `data` in place, forwards or (`backwards`) from the
+/// last sample to the first, which is filtering the reversed array and
+/// reversing the result without the two copies.
+fn lfilter_in_place(filter: &Filter, data: &mut [f64], zi: &mut [f64], backwards: bool) {
     let (b, a) = normalised(filter);
+    macro_rules! fixed {
+        ($n:literal) => {{
+            let b: [f64; $n] = b[..].try_into().expect("length checked by the match");
+            let a: [f64; $n] = a[..].try_into().expect("length checked by the match");
+            if backwards {
+                lfilter_fixed::<$n, _>(&b, &a, zi, data.iter_mut().rev())
+            } else {
+                lfilter_fixed::<$n, _>(&b, &a, zi, data.iter_mut())
+            }
+        }};
+    }
+    match b.len() {
+        // The loading filter (order 4), and its neighbours: the state in
+        // registers, the same operations.
+        2 => fixed!(2),
+        3 => fixed!(3),
+        4 => fixed!(4),
+        5 => fixed!(5),
+        6 => fixed!(6),
+        7 => fixed!(7),
+        _ if backwards => lfilter_any(&b, &a, zi, data.iter_mut().rev()),
+        _ => lfilter_any(&b, &a, zi, data.iter_mut()),
+    }
+}
+
+/// The recursion of [`lfilter`] for `N` coefficients (`N >= 2`).
+fn lfilter_fixed<'a, const N: usize, I: Iterator<Item = &'a mut f64>>(
+    b: &[f64; N],
+    a: &[f64; N],
+    zi: &mut [f64],
+    data: I,
+) {
+    let mut z = [0.0; N];
+    z[..N - 1].copy_from_slice(&zi[..N - 1]);
+    for x in data {
+        let xn = *x;
+        let yn = z[0] + b[0] * xn;
+        for j in 0..N - 2 {
+            z[j] = z[j + 1] + xn * b[j + 1] - yn * a[j + 1];
+        }
+        z[N - 2] = xn * b[N - 1] - yn * a[N - 1];
+        *x = yn;
+    }
+    zi[..N - 1].copy_from_slice(&z[..N - 1]);
+}
+
+/// The recursion of [`lfilter`] for any number of coefficients.
+fn lfilter_any<'a, I: Iterator<Item = &'a mut f64>>(b: &[f64], a: &[f64], zi: &mut [f64], data: I) {
     let n = b.len();
-    let mut y = Vec::with_capacity(x.len());
-    for &xn in x {
+    for x in data {
+        let xn = *x;
         if n > 1 {
             let yn = zi[0] + b[0] * xn;
             for j in 0..n - 2 {
                 zi[j] = zi[j + 1] + xn * b[j + 1] - yn * a[j + 1];
             }
             zi[n - 2] = xn * b[n - 1] - yn * a[n - 1];
-            y.push(yn);
+            *x = yn;
         } else {
-            y.push(xn * b[0]);
+            *x = xn * b[0];
         }
     }
-    y
 }
 
 /// scipy's `filtfilt(b, a, x)` with its defaults (`padtype="odd"`,
@@ -282,6 +338,13 @@ pub fn lfilter(filter: &Filter, x: &[f64], zi: &mut [f64]) -> Vec<f64> {
 /// Errors when `x` has `padlen` samples or fewer (scipy's ValueError) or a
 /// NaN/infinite sample (scipy would return NaN everywhere).
 pub fn filtfilt(filter: &Filter, x: &[f64]) -> Result<Vec<f64>, FitError> {
+    let (y, padlen) = filtfilt_padded(filter, x)?;
+    Ok(y[padlen..padlen + x.len()].to_vec())
+}
+
+/// [`filtfilt`] before the padding is removed: the filtered extended
+/// array and `padlen`.
+fn filtfilt_padded(filter: &Filter, x: &[f64]) -> Result<(Vec<f64>, usize), FitError> {
     let padlen = 3 * filter.a.len().max(filter.b.len());
     if x.len() <= padlen {
         return Err(FitError::invalid(
@@ -298,19 +361,17 @@ pub fn filtfilt(filter: &Filter, x: &[f64]) -> Result<Vec<f64>, FitError> {
         });
     }
     let n = x.len();
-    let mut ext = Vec::with_capacity(n + 2 * padlen);
-    ext.extend((1..=padlen).rev().map(|k| 2.0 * x[0] - x[k]));
-    ext.extend_from_slice(x);
-    ext.extend((1..=padlen).map(|k| 2.0 * x[n - 1] - x[n - 1 - k]));
+    let mut y = Vec::with_capacity(n + 2 * padlen);
+    y.extend((1..=padlen).rev().map(|k| 2.0 * x[0] - x[k]));
+    y.extend_from_slice(x);
+    y.extend((1..=padlen).map(|k| 2.0 * x[n - 1] - x[n - 1 - k]));
     let zi = lfilter_zi(filter);
-    let mut z: Vec<f64> = zi.iter().map(|z| z * ext[0]).collect();
-    let mut y = lfilter(filter, &ext, &mut z);
+    let mut z: Vec<f64> = zi.iter().map(|z| z * y[0]).collect();
+    lfilter_in_place(filter, &mut y, &mut z, false);
     let y0 = y[y.len() - 1];
-    y.reverse();
     let mut z: Vec<f64> = zi.iter().map(|z| z * y0).collect();
-    let mut y = lfilter(filter, &y, &mut z);
-    y.reverse();
-    Ok(y[padlen..padlen + n].to_vec())
+    lfilter_in_place(filter, &mut y, &mut z, true);
+    Ok((y, padlen))
 }
 
 /// numpy's pairwise sum of a contiguous run (`pairwise_sum` in numpy's
@@ -321,10 +382,64 @@ pub fn numpy_sum(v: &[f64]) -> f64 {
     pairwise_sum(v)
 }
 
+/// [`numpy_sum`] of the products `a[i] * b[i]` (each rounded, as numpy
+/// rounds `a * b` into an array before summing it), without the array of
+/// products: the same additions in the same order, so the same bits.
+/// Sums over the shorter of the two.
+pub fn numpy_sum_of_products(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    pairwise_sum_of_products(&a[..n], &b[..n])
+}
+
+fn pairwise_sum_of_products(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len();
+    if n < 8 {
+        let mut res = 0.0;
+        for (x, y) in a.iter().zip(b) {
+            res += x * y;
+        }
+        res
+    } else if n <= 128 {
+        let whole = n - (n % 8);
+        let mut r = [0.0f64; 8];
+        for (k, rk) in r.iter_mut().enumerate() {
+            *rk = a[k] * b[k];
+        }
+        for (ca, cb) in a[8..whole].chunks_exact(8).zip(b[8..whole].chunks_exact(8)) {
+            for ((rk, x), y) in r.iter_mut().zip(ca).zip(cb) {
+                *rk += x * y;
+            }
+        }
+        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (x, y) in a[whole..].iter().zip(&b[whole..n]) {
+            res += x * y;
+        }
+        res
+    } else {
+        let n2 = (n / 2) - (n / 2) % 8;
+        pairwise_sum_of_products(&a[..n2], &b[..n2]) + pairwise_sum_of_products(&a[n2..], &b[n2..])
+    }
+}
+
 /// numpy's pairwise sum of a float32 array, accumulated in float32 (what
 /// `np.mean` of a float32 array sums with).
 pub fn numpy_sum_f32(v: &[f32]) -> f32 {
     pairwise_sum(v)
+}
+
+/// [`pairwise_sum`] of fewer than 8 values: added in order. numpy starts
+/// from -0.0 only for an empty sum; `0.0 + x` keeps x except for x = -0.0,
+/// which numpy's loop also turns into 0.0.
+#[inline]
+fn short_sum<T>(v: &[T]) -> T
+where
+    T: Copy + Default + core::ops::AddAssign,
+{
+    let mut res = T::default();
+    for &x in v {
+        res += x;
+    }
+    res
 }
 
 /// The pairwise sum of [`numpy_sum`], in `T`'s own arithmetic.
@@ -334,27 +449,22 @@ where
 {
     let n = v.len();
     if n < 8 {
-        // numpy starts from -0.0 only for an empty sum; `0.0 + x` keeps x
-        // except for x = -0.0, which numpy's loop also turns into 0.0.
-        let mut res = T::default();
-        for &x in v {
-            res += x;
-        }
-        res
+        short_sum(v)
     } else if n <= 128 {
+        // Eight partial sums over whole blocks of eight (fixed-size chunks,
+        // so the compiler keeps them in one or two vector registers), the
+        // remainder added in order.
+        let whole = n - (n % 8);
         let mut r = [T::default(); 8];
         r.copy_from_slice(&v[..8]);
-        let mut i = 8;
-        while i < n - (n % 8) {
-            for (k, rk) in r.iter_mut().enumerate() {
-                *rk += v[i + k];
+        for c in v[8..whole].chunks_exact(8) {
+            for (rk, &x) in r.iter_mut().zip(c) {
+                *rk += x;
             }
-            i += 8;
         }
         let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        while i < n {
-            res += v[i];
-            i += 1;
+        for &x in &v[whole..] {
+            res += x;
         }
         res
     } else {
@@ -370,8 +480,18 @@ pub fn subsample_mean_f32(data: &[f32], dt: f64, desired_dt: f64) -> Result<Vec<
     subsample_mean(&[], dt, desired_dt)?;
     let block = (desired_dt / dt) as usize;
     let blocks = data.len() / block;
-    Ok((0..blocks)
-        .map(|i| f64::from(numpy_sum_f32(&data[i * block..(i + 1) * block]) / block as f32))
+    // Blocks of fewer than 8 samples (40 kHz to 50 us: 2) are summed in
+    // line, as numpy_sum_f32 sums them.
+    Ok(data[..blocks * block]
+        .chunks_exact(block)
+        .map(|c| {
+            let sum = if block < 8 {
+                short_sum(c)
+            } else {
+                numpy_sum_f32(c)
+            };
+            f64::from(sum / block as f32)
+        })
         .collect())
 }
 
@@ -392,8 +512,16 @@ pub fn subsample_mean(data: &[f64], dt: f64, desired_dt: f64) -> Result<Vec<f64>
     }
     let block = (desired_dt / dt) as usize;
     let blocks = data.len() / block;
-    Ok((0..blocks)
-        .map(|i| numpy_sum(&data[i * block..(i + 1) * block]) / block as f64)
+    Ok(data[..blocks * block]
+        .chunks_exact(block)
+        .map(|c| {
+            let sum = if block < 8 {
+                short_sum(c)
+            } else {
+                numpy_sum(c)
+            };
+            sum / block as f64
+        })
         .collect())
 }
 
@@ -449,37 +577,107 @@ pub fn load_sweep(
         ));
     }
     let dt = 1.0 / sampling_rate_hz;
-    let mut v = match bessel {
+    let filtered;
+    let v_in: &[f64] = match bessel {
         Some((order, freq)) => {
             let wn = freq / (sampling_rate_hz / 2.0);
-            filtfilt(&bessel_lowpass(order, wn)?, voltage)?
+            let (y, padlen) = filtfilt_padded(&bessel_lowpass(order, wn)?, voltage)?;
+            filtered = y;
+            &filtered[padlen..padlen + voltage.len()]
         }
-        None => voltage.to_vec(),
+        None => voltage,
     };
-    let mut i = current.to_vec();
-    let mut out_dt = dt;
-    let mut start_idx = index_range_start;
+    if dt == desired_dt {
+        return Ok(LoadedSweep {
+            voltage: v_in.to_vec(),
+            current: current.to_vec(),
+            dt,
+            start_idx: index_range_start,
+        });
+    }
+    let v = subsample_mean(v_in, dt, desired_dt)?;
     // A current that is exactly float32 everywhere came from a float32
     // dataset: AllenSDK averages it in float32.
     let float32 = current.iter().all(|&x| f64::from(x as f32) == x);
-    if dt != desired_dt {
-        v = subsample_mean(&v, dt, desired_dt)?;
-        i = if float32 {
-            subsample_mean_f32(
-                &current.iter().map(|&x| x as f32).collect::<Vec<_>>(),
-                dt,
-                desired_dt,
-            )?
-        } else {
-            subsample_mean(&i, dt, desired_dt)?
-        };
-        start_idx = (index_range_start as f64 / (desired_dt / dt)) as usize;
-        out_dt = desired_dt;
-    }
+    let i = if float32 {
+        subsample_mean_f32(
+            &current.iter().map(|&x| x as f32).collect::<Vec<_>>(),
+            dt,
+            desired_dt,
+        )?
+    } else {
+        subsample_mean(current, dt, desired_dt)?
+    };
+    let start_idx = (index_range_start as f64 / (desired_dt / dt)) as usize;
+    let out_dt = desired_dt;
     Ok(LoadedSweep {
         voltage: v,
         current: i,
         dt: out_dt,
         start_idx,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reproducible pseudo-random number in [-1, 1) (xorshift64*).
+    fn next(state: &mut u64) -> f64 {
+        *state ^= *state >> 12;
+        *state ^= *state << 25;
+        *state ^= *state >> 27;
+        let x = state.wrapping_mul(0x2545_f491_4f6c_dd1d);
+        (x >> 11) as f64 / (1u64 << 52) as f64 - 1.0
+    }
+
+    #[test]
+    fn sum_of_products_is_the_sum_of_the_product_array_bit_for_bit() {
+        let mut s = 7u64;
+        for n in [0, 1, 7, 8, 9, 127, 128, 129, 255, 1000, 4097, 100_003] {
+            let a: Vec<f64> = (0..n).map(|_| next(&mut s) * 1e-3).collect();
+            let b: Vec<f64> = (0..n + 5).map(|k| (1e-4 * k as f64).exp()).collect();
+            let products: Vec<f64> = a.iter().zip(&b).map(|(x, y)| x * y).collect();
+            assert_eq!(
+                numpy_sum_of_products(&a, &b).to_bits(),
+                numpy_sum(&products).to_bits(),
+                "n {n}"
+            );
+        }
+    }
+
+    /// The recursion for any order, on a copy, forwards: the reference
+    /// the fixed-order and in-place (backwards) versions must equal.
+    fn reference(filter: &Filter, x: &[f64], zi: &mut [f64]) -> Vec<f64> {
+        let (b, a) = normalised(filter);
+        let mut y = x.to_vec();
+        lfilter_any(&b, &a, zi, y.iter_mut());
+        y
+    }
+
+    #[test]
+    fn fixed_order_and_backwards_filtering_equal_the_reference_bit_for_bit() {
+        let mut s = 11u64;
+        let x: Vec<f64> = (0..5000).map(|_| -0.07 + 1e-3 * next(&mut s)).collect();
+        for order in 1..=8 {
+            let f = bessel_lowpass(order, 0.5).unwrap();
+            let zi = lfilter_zi(&f);
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            let (mut z1, mut z2) = (zi.clone(), zi.clone());
+            assert_eq!(
+                bits(&lfilter(&f, &x, &mut z1)),
+                bits(&reference(&f, &x, &mut z2))
+            );
+            assert_eq!(bits(&z1), bits(&z2), "order {order}: final state");
+            // Backwards in place = reverse, filter, reverse.
+            let mut rev: Vec<f64> = x.iter().rev().copied().collect();
+            let mut z2 = zi.clone();
+            rev = reference(&f, &rev, &mut z2);
+            rev.reverse();
+            let mut back = x.clone();
+            let mut z1 = zi.clone();
+            lfilter_in_place(&f, &mut back, &mut z1, true);
+            assert_eq!(bits(&back), bits(&rev), "order {order}: backwards");
+        }
+    }
 }

@@ -6,15 +6,51 @@
 //! precision; the solution is unscaled afterwards. Accuracy is that of
 //! LAPACK's SVD-based `gelsd` for full-rank problems (both backward stable);
 //! results agree to rounding times the scaled problem's condition number.
+//!
+//! Each reflection is one pass over the rows for its sums (the squared norm
+//! of the reflector and its dot product with every later column and the
+//! data) and one for the updates (which also sums the next column's squared
+//! norm); every sum is still a sequential sum over the rows in ascending
+//! order, so the result is the same, bit for bit, as reflecting one column
+//! at a time (the `textbook` test below keeps that version and compares).
 
 use crate::FitError;
 
-/// Solves `min |A x - y|` for `A` given by its columns (each of `y`'s
-/// length). Errors when a column is zero, contains a non-finite value, or
-/// the columns are linearly dependent to working precision.
-pub fn lstsq(columns: &[Vec<f64>], y: &[f64], what: &str) -> Result<Vec<f64>, FitError> {
-    let m = y.len();
-    let n = columns.len();
+/// `sum(x * x)` in row order, from `-0.0` as `Iterator::sum` adds.
+fn sum_sq(x: &[f64]) -> f64 {
+    x.iter().map(|v| v * v).sum()
+}
+
+/// Checks one regressor (`j`, for messages) and returns its Euclidean norm:
+/// an error when it has another length than the data, a non-finite value,
+/// or is zero everywhere.
+pub(crate) fn column_norm(c: &[f64], j: usize, m: usize, what: &str) -> Result<f64, FitError> {
+    if c.len() != m {
+        return Err(FitError::undetermined(
+            what,
+            &format!("column {j} has {} samples, the data {m}", c.len()),
+        ));
+    }
+    if let Some(k) = c.iter().position(|v| !v.is_finite()) {
+        return Err(FitError::NotFinite {
+            what: format!("{what}: regressor {j}"),
+            index: k,
+            value: c[k],
+        });
+    }
+    let norm = sum_sq(c).sqrt();
+    if norm == 0.0 {
+        return Err(FitError::undetermined(
+            what,
+            &format!("regressor {j} is zero everywhere"),
+        ));
+    }
+    Ok(norm)
+}
+
+/// Checks the shape (at least as many samples `m` as unknowns `n`) and
+/// the data `y` (finite) of a problem.
+pub(crate) fn check_problem(m: usize, n: usize, y: &[f64], what: &str) -> Result<(), FitError> {
     if m < n || n == 0 {
         return Err(FitError::undetermined(
             what,
@@ -30,69 +66,214 @@ pub fn lstsq(columns: &[Vec<f64>], y: &[f64], what: &str) -> Result<Vec<f64>, Fi
             value: y[k],
         });
     }
-    let mut a: Vec<Vec<f64>> = Vec::with_capacity(n);
+    Ok(())
+}
+
+/// Solves `min |A x - y|` for `A` given by its columns (each of `y`'s
+/// length). Errors when a column is zero, contains a non-finite value, or
+/// the columns are linearly dependent to working precision.
+pub fn lstsq(columns: &[Vec<f64>], y: &[f64], what: &str) -> Result<Vec<f64>, FitError> {
+    let m = y.len();
+    let n = columns.len();
+    check_problem(m, n, y, what)?;
     let mut scales = Vec::with_capacity(n);
+    let mut unit = Vec::with_capacity(n);
     for (j, c) in columns.iter().enumerate() {
-        if c.len() != m {
-            return Err(FitError::undetermined(
-                what,
-                &format!("column {j} has {} samples, the data {m}", c.len()),
-            ));
-        }
-        if let Some(k) = c.iter().position(|v| !v.is_finite()) {
-            return Err(FitError::NotFinite {
-                what: format!("{what}: regressor {j}"),
-                index: k,
-                value: c[k],
-            });
-        }
-        let norm = c.iter().map(|v| v * v).sum::<f64>().sqrt();
-        if norm == 0.0 {
-            return Err(FitError::undetermined(
-                what,
-                &format!("regressor {j} is zero everywhere"),
-            ));
-        }
+        let norm = column_norm(c, j, m, what)?;
         scales.push(norm);
-        a.push(c.iter().map(|v| v / norm).collect());
+        unit.push(c.iter().map(|v| v / norm).collect::<Vec<f64>>());
     }
-    let mut b = y.to_vec();
+    let unit: Vec<&[f64]> = unit.iter().map(Vec::as_slice).collect();
+    let x = solve_unit_columns(&unit, y, &mut Vec::new(), what)?;
+    Ok(x.iter().zip(&scales).map(|(v, s)| v / s).collect())
+}
+
+/// The Householder QR solve of `min |U z - y|` for columns `unit` already
+/// divided by their norms and checked ([`check_problem`], [`column_norm`]);
+/// returns `z` (divide by the norms for the unscaled solution). `work`
+/// holds the reflected copies of the later columns and of `y` (reused
+/// between calls; resized here). The columns themselves are not modified.
+pub(crate) fn solve_unit_columns(
+    unit: &[&[f64]],
+    y: &[f64],
+    work: &mut Vec<Vec<f64>>,
+    what: &str,
+) -> Result<Vec<f64>, FitError> {
+    let n = unit.len();
+    let m = y.len();
+    // work[k], k in 1..n: column k as reflected so far; work[n]: y.
+    work.resize_with(n + 1, Vec::new);
+    for w in work.iter_mut().skip(1) {
+        w.resize(m, 0.0);
+    }
     let mut r = vec![vec![0.0; n]; n];
+    let mut norm2 = sum_sq(unit[0]);
     for j in 0..n {
-        // Householder reflection of column j below the diagonal.
-        let norm = a[j][j..].iter().map(|v| v * v).sum::<f64>().sqrt();
+        let norm = norm2.sqrt();
         if norm < 1e-13 {
             return Err(FitError::undetermined(
                 what,
                 &format!("regressor {j} is a linear combination of the others (rank-deficient)"),
             ));
         }
-        let alpha = if a[j][j] > 0.0 { -norm } else { norm };
-        let mut v = a[j][j..].to_vec();
-        v[0] -= alpha;
-        let vnorm2: f64 = v.iter().map(|x| x * x).sum();
-        for col in a.iter_mut().skip(j) {
-            let d: f64 = v.iter().zip(&col[j..]).map(|(p, q)| p * q).sum();
-            let f = 2.0 * d / vnorm2;
-            for (x, p) in col[j..].iter_mut().zip(&v) {
-                *x -= f * p;
+        // Column j as it stands: the input for j = 0, its reflected copy
+        // after; `rest[k]` is work[j + 1 + k], the later columns and y.
+        let (done, rest) = work.split_at_mut(j + 1);
+        let col_j: &[f64] = if j == 0 { unit[0] } else { &done[j] };
+        let ajj = col_j[j];
+        let alpha = if ajj > 0.0 { -norm } else { norm };
+        // The reflector v: column j from row j, its first element less alpha.
+        let v0 = ajj - alpha;
+        let (f_own, f) = {
+            let srcs: Vec<&[f64]> = if j == 0 {
+                unit[1..].iter().copied().chain([y]).collect()
+            } else {
+                rest.iter().map(Vec::as_slice).collect()
+            };
+            reflector_sums(&col_j[j..], v0, &srcs, j)
+        };
+        // R's column j: rows above j as earlier reflections left them, and
+        // row j reflected (no other row of column j is read again).
+        for (i, row) in r.iter_mut().enumerate().take(j) {
+            row[j] = col_j[i];
+        }
+        r[j][j] = ajj - f_own * v0;
+        // The later columns and y reflected from row j; the next column's
+        // squared norm summed from row j + 1 as it is updated. After the
+        // last column only row j of y is read again.
+        let rows = if j + 1 == n { j + 1 } else { m };
+        let v = &col_j[j + 1..rows];
+        for (k, fk) in f.iter().copied().enumerate() {
+            let next = k == 0 && j + 1 < n;
+            let dst = &mut rest[k];
+            if j == 0 {
+                let src = if k + 1 < n { unit[k + 1] } else { y };
+                dst[0] = src[0] - fk * v0;
+                if next {
+                    norm2 = reflect_summing(&mut dst[1..rows], Some(&src[1..rows]), fk, v);
+                } else {
+                    reflect(&mut dst[1..rows], Some(&src[1..rows]), fk, v);
+                }
+            } else {
+                dst[j] -= fk * v0;
+                if next {
+                    norm2 = reflect_summing(&mut dst[j + 1..rows], None, fk, v);
+                } else {
+                    reflect(&mut dst[j + 1..rows], None, fk, v);
+                }
             }
         }
-        let d: f64 = v.iter().zip(&b[j..]).map(|(p, q)| p * q).sum();
-        let f = 2.0 * d / vnorm2;
-        for (x, p) in b[j..].iter_mut().zip(&v) {
-            *x -= f * p;
-        }
-        for (i, row) in r.iter_mut().enumerate().take(j + 1) {
-            row[j] = a[j][i];
-        }
     }
+    let b = &work[n];
     let mut x = vec![0.0; n];
     for i in (0..n).rev() {
         let s = (i + 1..n).fold(b[i], |s, k| s - r[i][k] * x[k]);
         x[i] = s / r[i][i];
     }
-    Ok(x.iter().zip(&scales).map(|(v, s)| v / s).collect())
+    Ok(x)
+}
+
+/// For the reflector of step `j` (`col` its column from row `j`, `v0` its
+/// first element, `col[0]` the column's own first element): in row order
+/// from `-0.0`, `|v|^2`, `v . col` and `v . s` for each `srcs` (later
+/// columns and y, from row 0, read from row `j`); returns
+/// `(2 (v . col) / |v|^2, [2 (v . s) / |v|^2])`.
+fn reflector_sums(col: &[f64], v0: f64, srcs: &[&[f64]], j: usize) -> (f64, Vec<f64>) {
+    macro_rules! fixed {
+        ($l:literal) => {{
+            let s: [&[f64]; $l] = core::array::from_fn(|k| &srcs[k][j..j + col.len()]);
+            let (own, d) = reflector_sums_fixed::<$l>(col, v0, s);
+            (own, d.to_vec())
+        }};
+    }
+    match srcs.len() {
+        1 => fixed!(1),
+        2 => fixed!(2),
+        3 => fixed!(3),
+        4 => fixed!(4),
+        _ => {
+            let ajj = col[0];
+            let mut vnorm2 = -0.0 + v0 * v0;
+            let mut own = -0.0 + v0 * ajj;
+            let mut d: Vec<f64> = srcs.iter().map(|s| -0.0 + v0 * s[j]).collect();
+            for (i, &vi) in col.iter().enumerate().skip(1) {
+                vnorm2 += vi * vi;
+                own += vi * vi;
+                for (d, s) in d.iter_mut().zip(srcs) {
+                    *d += vi * s[j + i];
+                }
+            }
+            (
+                2.0 * own / vnorm2,
+                d.iter().map(|d| 2.0 * d / vnorm2).collect(),
+            )
+        }
+    }
+}
+
+/// [`reflector_sums`] for `L` later columns (their slices from row `j`,
+/// as long as `col`), the sums in registers.
+fn reflector_sums_fixed<const L: usize>(
+    col: &[f64],
+    v0: f64,
+    srcs: [&[f64]; L],
+) -> (f64, [f64; L]) {
+    let len = col.len();
+    let ajj = col[0];
+    let mut vnorm2 = -0.0 + v0 * v0;
+    let mut own = -0.0 + v0 * ajj;
+    let mut d: [f64; L] = core::array::from_fn(|k| -0.0 + v0 * srcs[k][0]);
+    for s in &srcs {
+        assert_eq!(s.len(), len);
+    }
+    for i in 1..len {
+        let vi = col[i];
+        vnorm2 += vi * vi;
+        own += vi * vi;
+        for k in 0..L {
+            d[k] += vi * srcs[k][i];
+        }
+    }
+    (2.0 * own / vnorm2, d.map(|d| 2.0 * d / vnorm2))
+}
+
+/// `dst[i] = src[i] - f v[i]` (`src` = `dst` when `None`).
+fn reflect(dst: &mut [f64], src: Option<&[f64]>, f: f64, v: &[f64]) {
+    match src {
+        Some(src) => {
+            for ((d, s), vi) in dst.iter_mut().zip(src).zip(v) {
+                *d = s - f * vi;
+            }
+        }
+        None => {
+            for (d, vi) in dst.iter_mut().zip(v) {
+                *d -= f * vi;
+            }
+        }
+    }
+}
+
+/// [`reflect`], returning the sum of the squared results in row order
+/// from `-0.0`.
+fn reflect_summing(dst: &mut [f64], src: Option<&[f64]>, f: f64, v: &[f64]) -> f64 {
+    let mut s2 = -0.0;
+    match src {
+        Some(src) => {
+            for ((d, s), vi) in dst.iter_mut().zip(src).zip(v) {
+                let x = s - f * vi;
+                *d = x;
+                s2 += x * x;
+            }
+        }
+        None => {
+            for (d, vi) in dst.iter_mut().zip(v) {
+                let x = *d - f * vi;
+                *d = x;
+                s2 += x * x;
+            }
+        }
+    }
+    s2
 }
 
 /// `min |A x + c - y|`: least squares with an intercept `c` (a column of
@@ -134,4 +315,162 @@ pub fn lstsq_with_intercept(
         });
     }
     Ok((x, c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one-column-at-a-time Householder QR this module computed before
+    /// its passes were fused: the reference the fused version must equal
+    /// bit for bit.
+    fn textbook(columns: &[Vec<f64>], y: &[f64], what: &str) -> Result<Vec<f64>, FitError> {
+        let m = y.len();
+        let n = columns.len();
+        if m < n || n == 0 {
+            return Err(FitError::undetermined(
+                what,
+                &format!(
+                    "{m} samples for {n} unknowns: at least as many samples as unknowns are needed"
+                ),
+            ));
+        }
+        if let Some(k) = y.iter().position(|v| !v.is_finite()) {
+            return Err(FitError::NotFinite {
+                what: format!("{what}: data"),
+                index: k,
+                value: y[k],
+            });
+        }
+        let mut a: Vec<Vec<f64>> = Vec::with_capacity(n);
+        let mut scales = Vec::with_capacity(n);
+        for (j, c) in columns.iter().enumerate() {
+            if c.len() != m {
+                return Err(FitError::undetermined(
+                    what,
+                    &format!("column {j} has {} samples, the data {m}", c.len()),
+                ));
+            }
+            if let Some(k) = c.iter().position(|v| !v.is_finite()) {
+                return Err(FitError::NotFinite {
+                    what: format!("{what}: regressor {j}"),
+                    index: k,
+                    value: c[k],
+                });
+            }
+            let norm = c.iter().map(|v| v * v).sum::<f64>().sqrt();
+            if norm == 0.0 {
+                return Err(FitError::undetermined(
+                    what,
+                    &format!("regressor {j} is zero everywhere"),
+                ));
+            }
+            scales.push(norm);
+            a.push(c.iter().map(|v| v / norm).collect());
+        }
+        let mut b = y.to_vec();
+        let mut r = vec![vec![0.0; n]; n];
+        for j in 0..n {
+            // Householder reflection of column j below the diagonal.
+            let norm = a[j][j..].iter().map(|v| v * v).sum::<f64>().sqrt();
+            if norm < 1e-13 {
+                return Err(FitError::undetermined(
+                    what,
+                    &format!(
+                        "regressor {j} is a linear combination of the others (rank-deficient)"
+                    ),
+                ));
+            }
+            let alpha = if a[j][j] > 0.0 { -norm } else { norm };
+            let mut v = a[j][j..].to_vec();
+            v[0] -= alpha;
+            let vnorm2: f64 = v.iter().map(|x| x * x).sum();
+            for col in a.iter_mut().skip(j) {
+                let d: f64 = v.iter().zip(&col[j..]).map(|(p, q)| p * q).sum();
+                let f = 2.0 * d / vnorm2;
+                for (x, p) in col[j..].iter_mut().zip(&v) {
+                    *x -= f * p;
+                }
+            }
+            let d: f64 = v.iter().zip(&b[j..]).map(|(p, q)| p * q).sum();
+            let f = 2.0 * d / vnorm2;
+            for (x, p) in b[j..].iter_mut().zip(&v) {
+                *x -= f * p;
+            }
+            for (i, row) in r.iter_mut().enumerate().take(j + 1) {
+                row[j] = a[j][i];
+            }
+        }
+        let mut x = vec![0.0; n];
+        for i in (0..n).rev() {
+            let s = (i + 1..n).fold(b[i], |s, k| s - r[i][k] * x[k]);
+            x[i] = s / r[i][i];
+        }
+        Ok(x.iter().zip(&scales).map(|(v, s)| v / s).collect())
+    }
+
+    /// A reproducible pseudo-random number in [-1, 1) (xorshift64*).
+    fn next(state: &mut u64) -> f64 {
+        *state ^= *state >> 12;
+        *state ^= *state << 25;
+        *state ^= *state >> 27;
+        let x = state.wrapping_mul(0x2545_f491_4f6c_dd1d);
+        (x >> 11) as f64 / (1u64 << 52) as f64 - 1.0
+    }
+
+    #[test]
+    fn fused_passes_equal_the_textbook_reflections_bit_for_bit() {
+        let mut s = 0x9e37_79b9_7f4a_7c15u64;
+        for (m, n) in [
+            (1, 1),
+            (2, 2),
+            (5, 1),
+            (7, 3),
+            (50, 2),
+            (300, 3),
+            (1000, 4),
+            (33, 5),
+        ] {
+            for scale in [1.0, 1e-10, 1e3] {
+                let cols: Vec<Vec<f64>> = (0..n)
+                    .map(|j| {
+                        (0..m)
+                            .map(|i| {
+                                scale * (next(&mut s) + if j == 0 { 0.5 } else { 0.0 })
+                                    + (i % 3) as f64 * 1e-3
+                            })
+                            .collect()
+                    })
+                    .collect();
+                let y: Vec<f64> = (0..m).map(|_| next(&mut s)).collect();
+                let want = textbook(&cols, &y, "t").unwrap();
+                let got = lstsq(&cols, &y, "t").unwrap();
+                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&got), bits(&want), "m {m}, n {n}, scale {scale}");
+            }
+        }
+    }
+
+    #[test]
+    fn rank_deficiency_and_bad_columns_are_named_as_before() {
+        let a = vec![1.0, 2.0, 3.0, 4.0];
+        let cols = vec![a.clone(), a.iter().map(|x| 2.0 * x).collect()];
+        let y = vec![1.0, 0.0, 1.0, 0.0];
+        let want = textbook(&cols, &y, "t").unwrap_err().to_string();
+        assert_eq!(lstsq(&cols, &y, "t").unwrap_err().to_string(), want);
+        assert!(
+            want.contains("regressor 1 is a linear combination"),
+            "{want}"
+        );
+        for bad in [
+            vec![vec![0.0; 4]],
+            vec![vec![1.0, f64::NAN, 0.0, 0.0]],
+            vec![vec![1.0; 3]],
+        ] {
+            assert_eq!(
+                lstsq(&bad, &y, "t").unwrap_err().to_string(),
+                textbook(&bad, &y, "t").unwrap_err().to_string()
+            );
+        }
+    }
 }

@@ -30,12 +30,29 @@ pub fn square_stimulus_window(current: &[f64]) -> Result<(usize, usize), FitErro
 }
 
 /// `MLIN.autocorr(x)`: `AC[k] = sum_i x[i] x[i + k]` for lags `k = 0 ..
-/// len - 1` (the second half of `np.correlate(x, x, "full")`).
+/// len - 1` (the second half of `np.correlate(x, x, "full")`), each a
+/// sequential sum over `i` from `-0.0`.
+///
+/// Computed row by row: sample `i` adds `x[i + k] x[i]` to every lag `k`
+/// at once, so each lag still adds its terms in the order of `i` (the same
+/// bits as one lag at a time, which a unit test compares) while the lags
+/// are independent lanes for the vector unit.
 pub fn autocorrelation(x: &[f64]) -> Vec<f64> {
     let n = x.len();
-    (0..n)
-        .map(|k| x[k..].iter().zip(&x[..n - k]).map(|(a, b)| a * b).sum())
-        .collect()
+    let mut ac = vec![-0.0f64; n];
+    for (i, &xi) in x.iter().enumerate() {
+        for (a, &w) in ac[..n - i].iter_mut().zip(&x[i..]) {
+            *a += w * xi;
+        }
+    }
+    ac
+}
+
+/// `sum_i x[i + k] x[i]` in order from `-0.0`.
+#[cfg(test)]
+fn lag_sum(x: &[f64], k: usize) -> f64 {
+    let n = x.len();
+    x[k..].iter().zip(&x[..n - k]).map(|(a, b)| a * b).sum()
 }
 
 /// What `MLIN` returns, and the fitted amplitude.
@@ -115,4 +132,27 @@ pub fn mlin(
         tau_from_ac: fit.x[1],
         ac_amplitude: fit.x[0],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eight_lags_side_by_side_equal_one_lag_at_a_time_bit_for_bit() {
+        let mut state = 3u64;
+        for n in [0, 1, 7, 8, 9, 16, 17, 100, 1001] {
+            let x: Vec<f64> = (0..n)
+                .map(|_| {
+                    state = state
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1);
+                    (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+                })
+                .collect();
+            let by_lag: Vec<u64> = (0..n).map(|k| lag_sum(&x, k).to_bits()).collect();
+            let got: Vec<u64> = autocorrelation(&x).iter().map(|v| v.to_bits()).collect();
+            assert_eq!(got, by_lag, "n {n}");
+        }
+    }
 }

@@ -47,6 +47,11 @@ pub struct Preprocessed {
     pub diagnostics: Diagnostics,
 }
 
+/// The voltages of `sweeps`, borrowed.
+fn voltages(sweeps: &[LoadedSweep]) -> Vec<&[f64]> {
+    sweeps.iter().map(|x| x.voltage.as_slice()).collect()
+}
+
 fn mean_axis0(rows: &[[f64; 2]]) -> Vec<f64> {
     (0..2)
         .map(|j| stats::mean(&rows.iter().map(|r| r[j]).collect::<Vec<_>>()))
@@ -79,18 +84,24 @@ pub fn preprocess<L: FnMut(u32) -> Result<RawSweep, FitError>>(
             })
             .collect()
     };
-    let voltages = |s: &[LoadedSweep]| s.iter().map(|x| x.voltage.clone()).collect::<Vec<_>>();
     let all_ssq = load_many(&sel.short_square_all)?;
-    let ssq_v = voltages(&all_ssq);
     let ssq_settings = spikes::estimate_dv_cutoff(
-        &ssq_v.iter().map(Vec::as_slice).collect::<Vec<_>>(),
+        &voltages(&all_ssq),
         dt,
         SHORT_SQUARES_WINDOW.0,
         SHORT_SQUARES_WINDOW.1,
     )?;
     let noise1 = load_many(&sel.noise1)?;
     let noise2 = load_many(&sel.noise2)?;
-    let min_sup = load_many(&[sel.short_square_min_suprathreshold])?.remove(0);
+    // A short square, loaded above: the same samples, not read twice.
+    let min_sup = match sel
+        .short_square_all
+        .iter()
+        .position(|&n| n == sel.short_square_min_suprathreshold)
+    {
+        Some(k) => all_ssq[k].clone(),
+        None => load_many(&[sel.short_square_min_suprathreshold])?.remove(0),
+    };
     let dt = noise1[0].dt;
 
     let window_end = (6.0 / dt) as usize;
@@ -124,15 +135,12 @@ pub fn preprocess<L: FnMut(u32) -> Result<RawSweep, FitError>>(
         Some(load_many(&sel.triple)?)
     };
     let triple_settings = match &triple {
-        Some(t) => {
-            let v = voltages(t);
-            Some(spikes::estimate_dv_cutoff(
-                &v.iter().map(Vec::as_slice).collect::<Vec<_>>(),
-                dt,
-                SHORT_SQUARE_TRIPLE_WINDOW.0,
-                SHORT_SQUARE_TRIPLE_WINDOW.1,
-            )?)
-        }
+        Some(t) => Some(spikes::estimate_dv_cutoff(
+            &voltages(t),
+            dt,
+            SHORT_SQUARE_TRIPLE_WINDOW.0,
+            SHORT_SQUARE_TRIPLE_WINDOW.1,
+        )?),
         None => None,
     };
     // AllenSDK loads the suprathreshold ramps but uses only their El.
@@ -164,8 +172,7 @@ pub fn preprocess<L: FnMut(u32) -> Result<RawSweep, FitError>>(
     let c_list: Vec<f64> = rcel.iter().map(|x| x.c).collect();
     let (r_mean, c_mean) = (stats::mean(&r_list), stats::mean(&c_list));
 
-    let n1_v = voltages(&noise1);
-    let n1_vr: Vec<&[f64]> = n1_v.iter().map(Vec::as_slice).collect();
+    let n1_vr = voltages(&noise1);
     let n1_ir: Vec<&[f64]> = noise1.iter().map(|s| s.current.as_slice()).collect();
     let cut =
         spike_cut::spike_cut_and_v_reset(&n1_vr, &n1_idx, dt, el_noise, Some(min_isi as f64 * dt))?;
@@ -196,8 +203,7 @@ pub fn preprocess<L: FnMut(u32) -> Result<RawSweep, FitError>>(
     let (mut ab, mut abth) = (None, None);
     let mut triple_diag = None;
     if let (Some(t), Some(settings)) = (&triple, triple_settings) {
-        let v = voltages(t);
-        let vr: Vec<&[f64]> = v.iter().map(Vec::as_slice).collect();
+        let vr = voltages(t);
         if let Some(sc) = threshold::spike_component_from_triple(
             &vr,
             dt,

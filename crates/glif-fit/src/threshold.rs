@@ -21,6 +21,7 @@
 //! [`crate::fmin`]. The objective is computed in numpy's operation order
 //! (its pairwise sums), so `fmin` takes AllenSDK's path.
 
+use crate::filter::numpy_sum_of_products;
 use crate::fmin::{fmin, FminOptions, FminResult};
 use crate::minpack::LmdifOptions;
 use crate::spikes::threshold_indices_short_square;
@@ -190,15 +191,15 @@ pub fn voltage_component_error(
     a_spike: f64,
     b_spike: f64,
 ) -> Result<f64, FitError> {
-    let less = spike_voltages_less_spike_component(sweeps, spike_cut_length, dt, a_spike, b_spike)?;
-    error_given_spike_component(
-        &less,
+    let prepared = Prepared::new(sweeps, spike_cut_length, dt, a_spike, b_spike)?;
+    prepared.error(
         a_voltage,
         b_voltage,
         th_inf,
         sweeps,
         spike_cut_length,
         dt,
+        &mut Vec::new(),
     )
 }
 
@@ -260,63 +261,96 @@ fn spike_voltages_less_spike_component(
     Ok(out)
 }
 
-/// [`voltage_component_error`] given
-/// [`spike_voltages_less_spike_component`]'s values `less`.
-fn error_given_spike_component(
-    less: &[Vec<f64>],
-    a_voltage: f64,
-    b_voltage: f64,
-    th_inf: f64,
-    sweeps: &[VoltageComponentSweep<'_>],
-    spike_cut_length: usize,
-    dt: f64,
-) -> Result<f64, FitError> {
-    // exp(b_voltage k dt), once per k (as the spike component's above).
-    let longest = sweeps
-        .iter()
-        .flat_map(|sw| sw.spikes.windows(2).map(|w| w[1].saturating_sub(w[0]) + 1))
-        .max()
-        .unwrap_or(0);
-    let voltage_growth: Vec<f64> = (0..longest)
-        .map(|k| (b_voltage * (k as f64 * dt)).exp())
-        .collect();
-    let mut total = 0.0;
-    let mut terms: Vec<f64> = Vec::new();
-    let mut sq: Vec<f64> = Vec::new();
-    for (s, (sw, less)) in sweeps.iter().zip(less).enumerate() {
-        let idx = sw.spikes;
-        // v - c - th_inf, as (v - c) - th_inf.
-        let vcomp: Vec<f64> = less.iter().map(|x| x - th_inf).collect();
-        sq.clear();
-        for n in 1..idx.len() {
-            let start = idx[n - 1] + spike_cut_length;
-            let end = idx[n];
-            if start >= end || end > sw.voltage.len() {
-                return Err(FitError::undetermined(
-                    "voltage component of threshold",
-                    &format!("Noise 1 sweep {s}: the interval before the spike at sample {end} is shorter than the spike cut ({spike_cut_length} samples); AllenSDK fails here too"),
-                ));
-            }
-            let v_isi = &sw.voltage[start..end];
-            let tlast = (v_isi.len() - 1) as f64 * dt;
-            terms.clear();
-            terms.extend(
-                v_isi
-                    .iter()
-                    .zip(&voltage_growth)
-                    .map(|(v, e)| dt * (v - sw.el) * e),
-            );
-            let model = vcomp[n - 1] * (-b_voltage * dt * (end - start) as f64).exp()
-                + a_voltage * (-b_voltage * tlast).exp() * numpy_sum(&terms);
-            let d = vcomp[n] - model;
-            let err = d * d;
-            if !err.is_nan() {
-                sq.push(err);
-            }
-        }
-        total += numpy_sum(&sq);
+/// The parts of [`voltage_component_error`] that do not depend on
+/// `a_voltage`, `b_voltage` or `th_inf`, computed once per fit.
+struct Prepared {
+    /// [`spike_voltages_less_spike_component`].
+    less: Vec<Vec<f64>>,
+    /// Per sweep, `dt (v - El)` at every sample (V s; the first factor of
+    /// each summed term, rounded as numpy rounds it).
+    weighted: Vec<Vec<f64>>,
+    /// The longest inter-spike interval plus one, samples.
+    longest: usize,
+}
+
+impl Prepared {
+    fn new(
+        sweeps: &[VoltageComponentSweep<'_>],
+        spike_cut_length: usize,
+        dt: f64,
+        a_spike: f64,
+        b_spike: f64,
+    ) -> Result<Self, FitError> {
+        let less =
+            spike_voltages_less_spike_component(sweeps, spike_cut_length, dt, a_spike, b_spike)?;
+        let weighted = sweeps
+            .iter()
+            .map(|sw| sw.voltage.iter().map(|v| dt * (v - sw.el)).collect())
+            .collect();
+        let longest = sweeps
+            .iter()
+            .flat_map(|sw| sw.spikes.windows(2).map(|w| w[1].saturating_sub(w[0]) + 1))
+            .max()
+            .unwrap_or(0);
+        Ok(Self {
+            less,
+            weighted,
+            longest,
+        })
     }
-    Ok(total)
+
+    /// [`voltage_component_error`] at `(a_voltage, b_voltage, th_inf)`;
+    /// `growth` is scratch space for `exp(b_voltage k dt)`.
+    #[allow(clippy::too_many_arguments)]
+    fn error(
+        &self,
+        a_voltage: f64,
+        b_voltage: f64,
+        th_inf: f64,
+        sweeps: &[VoltageComponentSweep<'_>],
+        spike_cut_length: usize,
+        dt: f64,
+        growth: &mut Vec<f64>,
+    ) -> Result<f64, FitError> {
+        // exp(b_voltage k dt), once per k (as the spike component's).
+        growth.clear();
+        growth.extend((0..self.longest).map(|k| (b_voltage * (k as f64 * dt)).exp()));
+        let mut total = 0.0;
+        let mut sq: Vec<f64> = Vec::new();
+        for (s, ((sw, less), weighted)) in sweeps
+            .iter()
+            .zip(&self.less)
+            .zip(&self.weighted)
+            .enumerate()
+        {
+            let idx = sw.spikes;
+            // v - c - th_inf, as (v - c) - th_inf.
+            let vcomp: Vec<f64> = less.iter().map(|x| x - th_inf).collect();
+            sq.clear();
+            for n in 1..idx.len() {
+                let start = idx[n - 1] + spike_cut_length;
+                let end = idx[n];
+                if start >= end || end > sw.voltage.len() {
+                    return Err(FitError::undetermined(
+                        "voltage component of threshold",
+                        &format!("Noise 1 sweep {s}: the interval before the spike at sample {end} is shorter than the spike cut ({spike_cut_length} samples); AllenSDK fails here too"),
+                    ));
+                }
+                let tlast = (end - start - 1) as f64 * dt;
+                // numpy's sum of the terms dt (v - El) exp(b_voltage k dt).
+                let sum = numpy_sum_of_products(&weighted[start..end], growth);
+                let model = vcomp[n - 1] * (-b_voltage * dt * (end - start) as f64).exp()
+                    + a_voltage * (-b_voltage * tlast).exp() * sum;
+                let d = vcomp[n] - model;
+                let err = d * d;
+                if !err.is_nan() {
+                    sq.push(err);
+                }
+            }
+            total += numpy_sum(&sq);
+        }
+        Ok(total)
+    }
 }
 
 /// `fmin(fit_avoltage_bvoltage, x0=[0.5, 5.0], args=...)`: `a_voltage`
@@ -332,20 +366,21 @@ pub fn fit_voltage_component(
     b_spike: f64,
 ) -> Result<FminResult, FitError> {
     // Checked once up front: the objective fails for every x or for none.
-    voltage_component_error(
-        0.5,
-        5.0,
-        th_inf,
-        sweeps,
-        spike_cut_length,
-        dt,
-        a_spike,
-        b_spike,
-    )?;
-    let less = spike_voltages_less_spike_component(sweeps, spike_cut_length, dt, a_spike, b_spike)?;
+    let prepared = Prepared::new(sweeps, spike_cut_length, dt, a_spike, b_spike)?;
+    let mut growth = Vec::new();
+    prepared.error(0.5, 5.0, th_inf, sweeps, spike_cut_length, dt, &mut growth)?;
     let res = fmin(
         |x| {
-            error_given_spike_component(&less, x[0], x[1], th_inf, sweeps, spike_cut_length, dt)
+            prepared
+                .error(
+                    x[0],
+                    x[1],
+                    th_inf,
+                    sweeps,
+                    spike_cut_length,
+                    dt,
+                    &mut growth,
+                )
                 .unwrap_or(f64::NAN)
         },
         &[0.1 * 5.0, 5.0],
@@ -367,20 +402,21 @@ pub fn fit_voltage_component_and_th_inf(
     a_spike: f64,
     b_spike: f64,
 ) -> Result<FminResult, FitError> {
-    voltage_component_error(
+    let prepared = Prepared::new(sweeps, spike_cut_length, dt, a_spike, b_spike)?;
+    let mut growth = Vec::new();
+    prepared.error(
         0.5,
         5.0,
         th_inf_start,
         sweeps,
         spike_cut_length,
         dt,
-        a_spike,
-        b_spike,
+        &mut growth,
     )?;
-    let less = spike_voltages_less_spike_component(sweeps, spike_cut_length, dt, a_spike, b_spike)?;
     fmin(
         |x| {
-            error_given_spike_component(&less, x[0], x[1], x[2], sweeps, spike_cut_length, dt)
+            prepared
+                .error(x[0], x[1], x[2], sweeps, spike_cut_length, dt, &mut growth)
                 .unwrap_or(f64::NAN)
         },
         &[0.1 * 5.0, 5.0, th_inf_start],
