@@ -44,8 +44,23 @@ import json
 import os
 import sys
 
-import h5py
-import numpy as np
+# numpy 1.23.5 runs its own AVX-512 kernels (float64 exp, ...) on a CPU with
+# AVX512F and the C library's path otherwise; the committed hashes
+# (reference/fit/cells.sha256) were made on the C library's path, so that
+# path is chosen here, before numpy is imported, on every CPU (the same
+# switch as glif_reference::env::NUMPY_WITHOUT_AVX512; numpy refuses to
+# switch off a feature the CPU lacks, hence the test).
+try:
+    with open("/proc/cpuinfo") as _fh:
+        if "avx512f" in _fh.read().split():
+            os.environ.setdefault(
+                "NPY_DISABLE_CPU_FEATURES",
+                "AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL")
+except OSError:
+    pass
+
+import h5py  # noqa: E402
+import numpy as np  # noqa: E402
 
 RATE = 40_000.0  # Hz, recorded sampling rate
 SUBSTEPS = 1  # integration steps per recorded sample
