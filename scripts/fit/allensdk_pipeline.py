@@ -382,6 +382,17 @@ def time_cell(cell_dir):
 # ---------------------------------------------------------------- part 2 (issue 22)
 
 MULTIPLIERS = (100, 32, 10)
+# numpy's runtime-dispatch features turned off for the optimizer reference (see main()).
+NPY_NO_AVX512 = "AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL"
+
+
+def numpy_dispatch():
+    """What the record's numpy computed exp and log with: its version, the CPU's AVX-512F,
+    and whether numpy used it (NPY_DISABLE_CPU_FEATURES)."""
+    import numpy as np
+    from numpy.core._multiarray_umath import __cpu_features__ as feat
+    return {"numpy": np.__version__, "cpu": cpu_name(), "numpy_uses_avx512f": bool(feat.get("AVX512F")),
+            "NPY_DISABLE_CPU_FEATURES": os.environ.get("NPY_DISABLE_CPU_FEATURES")}
 EV_SIGMA = 0.01  # s: the Teeter et al. explained variance's Gaussian sigma (10 ms)
 
 
@@ -482,7 +493,8 @@ def run_part2(cell_dir, levels, run_many_level=None, seed=1234, outer=2, inner=3
                                 init_params=oc.get("init_params", None), bessel=oc["bessel"])
             return exp, opt
 
-        rec = {"noise1_spike_ind": [[int(i) for i in a] for a in si1], "forced": {}}
+        rec = {"noise1_spike_ind": [[int(i) for i in a] for a in si1], "forced": {},
+               "numpy_dispatch": numpy_dispatch()}
         if run_many_only and level != run_many_level:
             continue
         exp, opt = fresh()
@@ -497,12 +509,12 @@ def run_part2(cell_dir, levels, run_many_level=None, seed=1234, outer=2, inner=3
                 return r
 
             exp.run = run_capture
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             err = opt.error_function(np.ones(len(oc["param_fit_names"])), exp, oc["error_function_data"])
-            secs = time.perf_counter() - t0
+            secs, cpu = time.perf_counter() - t0, time.process_time() - c0
             exp.run = orig_run
             rec["forced"][str(mult)] = {"MLIN_list_error": float(err), "seconds": secs,
-                                        "run": plain(captured)}
+                                        "cpu_seconds": cpu, "run": plain(captured)}
         # explained variance before optimisation (coefficients 1), model run at the fitting dt
         ev = {}
         for name, d, si in ([] if run_many_only else (("noise1", d1, si1), ("noise2", d2, si2))):
@@ -529,18 +541,82 @@ def run_part2(cell_dir, levels, run_many_level=None, seed=1234, outer=2, inner=3
             orig_err = opt.error_function
 
             def err_recorded(x, experiment, data):
+                c0 = time.process_time()
                 y = orig_err(x, experiment, data)
                 evals.append({"x": [float(v) for v in np.atleast_1d(x)],
-                              "dt_multiplier": int(experiment.neuron.dt_multiplier), "error": float(y)})
+                              "dt_multiplier": int(experiment.neuron.dt_multiplier), "error": float(y),
+                              "cpu_seconds": time.process_time() - c0})
                 return y
 
             opt.error_function = err_recorded
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             best, begin = opt.run_many(seed=seed)
             rec["run_many"] = {"seed": seed, "outer_iterations": outer, "inner_iterations": inner,
                                "best_params": plain(best), "iteration_info": plain(opt.iteration_info),
-                               "evaluations": evals, "seconds": time.perf_counter() - t0}
+                               "evaluations": evals, "seconds": time.perf_counter() - t0,
+                               "cpu_seconds": time.process_time() - c0}
         out[level] = rec
+    return out
+
+
+def time_evaluations(cell_dir, level_dir, levels, evals, currents_dir=None):
+    """The cost of AllenSDK's optimizer per evaluation, for `cargo xtask compare-fit --optimize`:
+    for each level configured in `level_dir` (its committed GLIF<n>_neuron_config.json and
+    _optimizer_config.json), `evals` calls of GlifOptimizer.error_function (what fmin calls:
+    forced-spike runs of every Noise 1 sweep, then MLIN_list_error) at coefficient 1 and each
+    dt_multiplier 100, 32, 10, on Noise 1 loaded and its spikes found as optimize_neuron does.
+    Returns {level: {multiplier: {"cpu_s": [...], "wall_s": [...]}}} (process_time and
+    perf_counter seconds of each call). With `currents_dir`, also writes each level's Noise 1
+    currents as little-endian float32 (<level>_i<k>.f32) and its spike indices (<level>_spikes.json),
+    so glif's optimizer can run on exactly AllenSDK's inputs."""
+    import numpy as np
+    import allensdk.core.json_utilities as ju
+    import allensdk.internal.model.glif.find_sweeps as fs
+    from allensdk.internal.model.data_access import load_sweeps
+    from allensdk.internal.model.glif.find_spikes import find_spikes_list
+    from allensdk.internal.model.glif.glif_optimizer_neuron import GlifOptimizerNeuron
+    from allensdk.internal.model.glif.glif_experiment import GlifExperiment
+    from allensdk.internal.model.glif.glif_optimizer import GlifOptimizer
+
+    nwb = os.path.join(cell_dir, "cell.nwb")
+    index = {s["sweep_number"]: s for s in json.load(open(os.path.join(cell_dir, "ephys_sweeps.json")))}
+    noise1 = fs.find_noise_sweeps(index)["noise1"]
+    out = {}
+    for level in levels:
+        base = os.path.join(level_dir, level)
+        if not os.path.exists(base + "_neuron_config.json"):
+            continue
+        nc, oc = ju.read(base + "_neuron_config.json"), ju.read(base + "_optimizer_config.json")
+        d1 = load_sweeps(nwb, noise1, nc["dt"], oc["cut"], oc["bessel"])
+        si1, sv1 = find_spikes_list(d1["voltage"], nc["dt"])
+        if currents_dir:
+            for k, c in enumerate(d1["current"]):
+                assert c.dtype == np.float32, c.dtype
+                c.astype("<f4").tofile(os.path.join(currents_dir, "%s_i%d.f32" % (level, k)))
+            write_json(os.path.join(currents_dir, "%s_spikes.json" % level), [[int(i) for i in a] for a in si1])
+        neuron = GlifOptimizerNeuron.from_dict(copy.deepcopy(nc))
+        exp = GlifExperiment(neuron=neuron, dt=neuron.dt, stim_list=d1["current"],
+                             resp_list=[v - nc["El_reference"] for v in d1["voltage"]],
+                             spike_time_steps=si1, grid_spike_times=[i * nc["dt"] for i in si1],
+                             grid_spike_voltages=[v - nc["El_reference"] for v in sv1],
+                             param_fit_names=oc["param_fit_names"])
+        opt = GlifOptimizer(experiment=exp, dt=neuron.dt, outer_iterations=oc["outer_iterations"],
+                            inner_iterations=oc["inner_iterations"], sigma_inner=oc["sigma_inner"],
+                            sigma_outer=oc["sigma_outer"], param_fit_names=oc["param_fit_names"],
+                            stim=d1["current"], error_function_data=oc["error_function_data"],
+                            xtol=oc["xtol"], ftol=oc["ftol"], internal_iterations=oc["internal_iterations"],
+                            init_params=oc.get("init_params", None), bessel=oc["bessel"])
+        per = {}
+        for mult in MULTIPLIERS:
+            exp.neuron.dt_multiplier = mult
+            cpu, wall = [], []
+            for _ in range(evals):
+                t0, c0 = time.perf_counter(), time.process_time()
+                opt.error_function(np.ones(len(oc["param_fit_names"])), exp, oc["error_function_data"])
+                cpu.append(time.process_time() - c0)
+                wall.append(time.perf_counter() - t0)
+            per[str(mult)] = {"cpu_s": cpu, "wall_s": wall}
+        out[level] = per
     return out
 
 
@@ -620,17 +696,41 @@ def main():
     ap.add_argument("--run-many-only", default=None, metavar="CELL:LEVEL:SEED:OUTER:INNER",
                     help="only one GlifOptimizer.run_many (no forced/EV records), written to "
                          "OUT/CELL/run_many_LEVEL_sSEED_oOUTER_iINNER.json; a reduced setting CI can replay")
+    ap.add_argument("--run-many-all", default=None, metavar="SEED:OUTER:INNER",
+                    help="--run-many-only for every level (--levels, default all) of every cell (--cells) "
+                         "that has the level's configs in --out and no such record yet; each record "
+                         "written as it is done")
+    ap.add_argument("--levels", nargs="*", default=None, help="with --run-many-all: these levels only")
     ap.add_argument("--part2-only", action="store_true", help="the optimizer reference from the level configs already in --out (no preprocessing)")
     ap.add_argument("--write-quick", action="store_true", help="write the quick reference (quick.json) instead of comparing")
     ap.add_argument("--time", default=None, metavar="CELL_DIR",
                     help="time the preprocessing of the cell in CELL_DIR (preprocess_neuron and configure_model for the "
                          "five levels, not instrumented, nothing written) and print one JSON line of seconds (cargo xtask compare-fit)")
+    ap.add_argument("--time-evals", nargs=2, default=None, metavar=("CELL_DIR", "LEVEL_DIR"),
+                    help="time AllenSDK's optimizer error function (--evals calls at each dt_multiplier, "
+                         "coefficient 1) for each level (--levels) configured in LEVEL_DIR on the cell in "
+                         "CELL_DIR; print one JSON line (cargo xtask compare-fit --optimize)")
+    ap.add_argument("--evals", type=int, default=2, help="with --time-evals: calls per level and multiplier")
+    ap.add_argument("--currents-dir", default=None,
+                    help="with --time-evals: also write each level's Noise 1 currents (float32) and spikes here")
     args = ap.parse_args()
+    if args.part2 or args.part2_only or args.run_many_only or args.run_many_all:
+        # The optimizer reference is numpy's portable exp and log (the C library's, bit for bit),
+        # as numpy 1.23 computes them on a CPU without AVX-512F: on an AVX-512F CPU it
+        # dispatches float64 exp/log to its own AVX-512F loops, which differ from the C
+        # library's by an ulp for about a quarter of arguments, and MLIN_list_error's sum then
+        # differs in its last bits (reference/fit/README.md). Must be set before numpy loads.
+        os.environ.setdefault("NPY_DISABLE_CPU_FEATURES", NPY_NO_AVX512)
     logging.basicConfig(level=logging.WARNING)
     apply_patches()
 
     if args.time:
         print(json.dumps(time_cell(args.time)), flush=True)
+        return
+    if args.time_evals:
+        cell_dir, level_dir = args.time_evals
+        t = time_evaluations(cell_dir, level_dir, args.levels or list(LEVELS), args.evals, args.currents_dir)
+        print(json.dumps(t), flush=True)
         return
 
     if args.quick or args.write_quick:
@@ -649,6 +749,30 @@ def main():
         return
 
     import make_cells  # noqa: E402  (beside this script)
+    if args.run_many_all:
+        # One process for every cell and level: each record is written as soon as it is done
+        # (a long batch interrupted keeps what it finished), existing records are kept.
+        import allensdk.core.json_utilities as ju
+        seed, outer, inner = (int(x) for x in args.run_many_all.split(":"))
+        names = args.cells or list(make_cells.CELLS)
+        ensure_cells(args.cells_dir, names)
+        for level in (args.levels or list(LEVELS)):
+            for cell in names:
+                base = os.path.join(args.out, cell, level)
+                path = os.path.join(args.out, cell, "run_many_%s_s%d_o%d_i%d.json" % (level, seed, outer, inner))
+                if not os.path.exists(base + "_neuron_config.json") or os.path.exists(path):
+                    continue
+                levels = {level: {"method_config": LEVELS[level],
+                                  "neuron_config": ju.read(base + "_neuron_config.json"),
+                                  "optimizer_config": ju.read(base + "_optimizer_config.json")}}
+                p2 = run_part2(os.path.join(args.cells_dir, cell), levels, run_many_level=level, seed=seed,
+                               outer=outer, inner=inner, run_many_only=True)
+                write_json(path + ".tmp", p2[level])
+                os.replace(path + ".tmp", path)
+                rm = p2[level]["run_many"]
+                print("wrote %s (%d evaluations, %.0f s CPU, %.0f s wall)" % (
+                    path, len(rm["evaluations"]), rm["cpu_seconds"], rm["seconds"]), flush=True)
+        return
     if args.run_many_only:
         import allensdk.core.json_utilities as ju
         cell, level, seed, outer, inner = args.run_many_only.split(":")

@@ -15,6 +15,27 @@
 //!   so AllenSDK's side is its stage alone while glif's is its whole
 //!   process (the whole Python process is printed on its own row).
 //!
+//! With `--optimize` (not in CI: minutes of AllenSDK's time), also the whole
+//! fit, preprocessing and the optimizer of every level AllenSDK configured:
+//!
+//! - glif: the release `glif fit --stage optimize --force` process (all
+//!   levels, the optimizer config's 3 x 3 restarts, seed 1234), CPU and
+//!   wall seconds.
+//! - The work of AllenSDK's optimizer, evaluation by evaluation: glif-fit's
+//!   `run_many` (the `run_many_record` example, release) on AllenSDK's own
+//!   starting config and Noise 1, which takes AllenSDK's path (the same
+//!   evaluations in the same order; glif-fit tests/forced.rs checks it on
+//!   reduced restarts of every level of every committed cell): the number of
+//!   evaluations at each `dt_multiplier` of the full 3 x 3 schedule, and
+//!   glif's CPU seconds for exactly that work.
+//! - AllenSDK's optimizer: `allensdk_pipeline.py --time-evals` times
+//!   `--evals` calls (default 2) of `GlifOptimizer.error_function` (what
+//!   `fmin` calls: the forced-spike runs and `MLIN_list_error`) per level and
+//!   multiplier; its optimizer is estimated as the evaluation counts above
+//!   times the median CPU seconds per call at each multiplier (a full 3 x 3
+//!   AllenSDK run of one level is 10-40 minutes on this machine class). The
+//!   whole AllenSDK fit is its measured preprocessing plus those estimates.
+//!
 //! The machine is shared: CPU seconds are the cost; the load average at the
 //! start and the end is printed beside the figures. A missing AllenSDK
 //! environment fails under CI and is skipped (and recorded) elsewhere.
@@ -30,7 +51,7 @@ use crate::compare::{cpu_model, repo_root};
 
 const CHECK: &str = "xtask/compare-fit";
 
-const USAGE: &str = "usage: cargo xtask compare-fit [--cell NAME] [--cells-dir DIR] [--runs N]";
+const USAGE: &str = "usage: cargo xtask compare-fit [--cell NAME] [--cells-dir DIR] [--runs N] [--optimize [--evals N]]";
 
 fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
@@ -111,9 +132,23 @@ pub fn run(args: &[String]) -> ExitCode {
     let mut cell = "adapting".to_string();
     let mut cells_dir = root.join("target/fit-cells");
     let mut runs = 3usize;
+    let mut optimize = false;
+    let mut evals = 2usize;
+    let mut args: Vec<String> = args.to_vec();
+    if let Some(i) = args.iter().position(|a| a == "--optimize") {
+        optimize = true;
+        args.remove(i);
+    }
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match (a.as_str(), it.next()) {
+            ("--evals", Some(n)) => match n.parse() {
+                Ok(n) if n > 0 => evals = n,
+                _ => {
+                    eprintln!("--evals {n}: expected a whole number above 0\n{USAGE}");
+                    return ExitCode::from(2);
+                }
+            },
             ("--cell", Some(c)) => cell = c.clone(),
             ("--cells-dir", Some(p)) => cells_dir = PathBuf::from(p),
             ("--runs", Some(n)) => match n.parse() {
@@ -129,7 +164,14 @@ pub fn run(args: &[String]) -> ExitCode {
             }
         }
     }
-    match compare(&root, &cells_dir.join(&cell), runs) {
+    let result = compare(&root, &cells_dir.join(&cell), runs).and_then(|py_pre_cpu| {
+        if optimize {
+            compare_optimize(&root, &cell, &cells_dir.join(&cell), py_pre_cpu, evals)
+        } else {
+            Ok(())
+        }
+    });
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("compare-fit: {e}");
@@ -142,7 +184,8 @@ pub fn run(args: &[String]) -> ExitCode {
     }
 }
 
-fn compare(root: &Path, cell: &Path, runs: usize) -> Result<(), String> {
+/// The preprocessing side by side; returns AllenSDK's CPU seconds.
+fn compare(root: &Path, cell: &Path, runs: usize) -> Result<f64, String> {
     let nwb = cell.join("cell.nwb");
     if !nwb.is_file() {
         return Err(format!(
@@ -222,5 +265,180 @@ fn compare(root: &Path, cell: &Path, runs: usize) -> Result<(), String> {
         py_wall / glif_best.1
     );
     env::record(CHECK, env::Outcome::Ran, 1, "");
+    Ok(py_cpu)
+}
+
+/// The median of `xs` (not empty).
+fn median(xs: &mut [f64]) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    let n = xs.len();
+    if n % 2 == 1 {
+        xs[n / 2]
+    } else {
+        0.5 * (xs[n / 2 - 1] + xs[n / 2])
+    }
+}
+
+/// The whole fit (`--optimize`): see the module documentation.
+fn compare_optimize(
+    root: &Path,
+    cell_name: &str,
+    cell: &Path,
+    py_pre_cpu: f64,
+    evals: usize,
+) -> Result<(), String> {
+    let python =
+        env::python(CHECK).ok_or("no AllenSDK environment (scripts/allensdk/setup_venv.sh)")?;
+    let level_dir = root.join("reference/fit").join(cell_name);
+    let built = Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "--release",
+            "-q",
+            "-p",
+            "glif-fit",
+            "--example",
+            "run_many_record",
+        ])
+        .current_dir(root)
+        .status()
+        .map_err(|e| format!("cargo build: {e}"))?;
+    if !built.success() {
+        return Err("building glif-fit's run_many_record example failed".into());
+    }
+    let record = root.join("target/release/examples/run_many_record");
+    let glif = root.join("target/release/glif");
+    let work = root.join("target/compare-fit-optimize");
+    let inputs = work.join("inputs");
+    std::fs::create_dir_all(&inputs).map_err(|e| format!("{}: {e}", inputs.display()))?;
+    let load_start = load_average();
+
+    // glif: the whole fit as a user runs it.
+    let mut cmd = Command::new(&glif);
+    cmd.args([
+        "fit", "--stage", "optimize", "--force", "--seed", "1234", "--nwb",
+    ])
+    .arg(cell.join("cell.nwb"))
+    .arg("--sweeps")
+    .arg(cell.join("ephys_sweeps.json"))
+    .arg("--output")
+    .arg(work.join("glif"))
+    .env("HDF5_USE_FILE_LOCKING", "FALSE")
+    .env("NO_COLOR", "1");
+    let (ok, glif_cpu, glif_wall, text) = run_timed(cmd)?;
+    if !ok {
+        return Err(format!("glif fit --stage optimize failed: {}", text.trim()));
+    }
+    let glif_evals: usize = text
+        .lines()
+        .filter_map(|l| {
+            let (_, rest) = l.split_once("coefficient ")?;
+            let (_, n) = rest.split_once(", ")?;
+            n.split_whitespace().next()?.parse::<usize>().ok()
+        })
+        .sum();
+
+    // AllenSDK: the cost of one evaluation at each multiplier, and its inputs.
+    let mut cmd = Command::new(&python);
+    cmd.arg(root.join("scripts/fit/allensdk_pipeline.py"))
+        .arg("--time-evals")
+        .arg(cell)
+        .arg(&level_dir)
+        .arg("--evals")
+        .arg(evals.to_string())
+        .arg("--currents-dir")
+        .arg(&inputs)
+        .env("HDF5_USE_FILE_LOCKING", "FALSE");
+    let (ok, _, _, text) = run_timed(cmd)?;
+    if !ok {
+        return Err(format!(
+            "scripts/fit/allensdk_pipeline.py --time-evals failed: {}",
+            text.trim()
+        ));
+    }
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .ok_or_else(|| format!("allensdk_pipeline.py --time-evals printed no JSON: {text}"))?;
+    let per_eval: Value = serde_json::from_str(line).map_err(|e| format!("{line}: {e}"))?;
+    let levels = per_eval
+        .as_object()
+        .ok_or_else(|| format!("--time-evals: not an object: {line}"))?;
+
+    println!();
+    println!(
+        "compare-fit --optimize: {cell_name}, the optimizer config's restarts (3 x 3), seed 1234"
+    );
+    println!("| level | evaluations at x100 / x32 / x10 | AllenSDK CPU s per evaluation at x100 / x32 / x10 (median of {evals}) | AllenSDK optimizer, CPU s (estimated) | glif optimizer, CPU s | ratio |");
+    println!("|---|---|---|---|---|---|");
+    let (mut py_opt, mut glif_opt, mut n_all) = (0.0, 0.0, 0usize);
+    for (level, mults) in levels {
+        let mut cost = [0.0; 3];
+        for (k, m) in ["100", "32", "10"].iter().enumerate() {
+            let mut xs: Vec<f64> = mults[*m]["cpu_s"]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_f64).collect())
+                .unwrap_or_default();
+            if xs.is_empty() {
+                return Err(format!("--time-evals: no times for {level} x{m}"));
+            }
+            cost[k] = median(&mut xs);
+        }
+        let n_sweeps = std::fs::read_dir(&inputs)
+            .map_err(|e| e.to_string())?
+            .filter_map(Result::ok)
+            .filter(|e| {
+                let n = e.file_name().to_string_lossy().into_owned();
+                n.starts_with(&format!("{level}_i")) && n.ends_with(".f32")
+            })
+            .count();
+        let mut cmd = Command::new(&record);
+        cmd.arg(level_dir.join(format!("{level}_neuron_config.json")))
+            .arg(level_dir.join(format!("{level}_optimizer_config.json")))
+            .arg(inputs.join(format!("{level}_spikes.json")))
+            .arg("1234");
+        for k in 0..n_sweeps {
+            cmd.arg(inputs.join(format!("{level}_i{k}.f32")));
+        }
+        let (ok, cpu, _, text) = run_timed(cmd)?;
+        if !ok {
+            return Err(format!("run_many_record {level}: {}", text.trim()));
+        }
+        let r: Value = serde_json::from_str(text.trim()).map_err(|e| format!("{text}: {e}"))?;
+        let mut counts = [0usize; 3];
+        for e in r["evaluations"].as_array().into_iter().flatten() {
+            match e[1].as_u64() {
+                Some(100) => counts[0] += 1,
+                Some(32) => counts[1] += 1,
+                Some(10) => counts[2] += 1,
+                _ => return Err(format!("run_many_record {level}: evaluation {e}")),
+            }
+        }
+        let py: f64 = counts.iter().zip(cost).map(|(n, c)| *n as f64 * c).sum();
+        py_opt += py;
+        glif_opt += cpu;
+        n_all += counts.iter().sum::<usize>();
+        println!(
+            "| {level} | {} / {} / {} | {:.3} / {:.3} / {:.3} | {py:.0} | {cpu:.2} | {:.0}x |",
+            counts[0],
+            counts[1],
+            counts[2],
+            cost[0],
+            cost[1],
+            cost[2],
+            py / cpu
+        );
+    }
+    let load_end = load_average();
+    let py_all = py_pre_cpu + py_opt;
+    println!(
+        "| all | {n_all} | | {py_opt:.0} | {glif_opt:.2} | {:.0}x |",
+        py_opt / glif_opt
+    );
+    println!(
+        "whole fit: AllenSDK {py_all:.0} CPU s (preprocessing {py_pre_cpu:.1} measured, optimizer {py_opt:.0} estimated); `glif fit --stage optimize` process {glif_cpu:.2} CPU s, {glif_wall:.2} wall s ({glif_evals} evaluations on glif's own starting configs): {:.0}x in CPU time; load average {load_start} at the start, {load_end} at the end",
+        py_all / glif_cpu
+    );
     Ok(())
 }

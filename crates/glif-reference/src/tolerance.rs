@@ -348,6 +348,15 @@ pub const FIT_DEGENERATE_TRIPLE_REL: f64 = 0.1;
 /// the 20 values sets of reference/fit's optimizer.json.
 pub const FIT_EV_REL: f64 = 1e-12;
 
+/// The best `th_inf` coefficient of glif-fit's `run_many(seed)` against
+/// AllenSDK's `GlifOptimizer.run_many(seed=S)` on the same starting config
+/// and Noise 1 (reference/fit's `run_many_*.json`), relative: the issue's
+/// bound. Every evaluation on the way (coefficient, `dt_multiplier`, MLIN)
+/// is required bit for bit, so the path is AllenSDK's; this bound is only
+/// what the issue promises of the result. Measured: 0 (bit for bit) on
+/// every committed record (glif-fit tests/forced.rs prints the worst).
+pub const FIT_RUN_MANY_BEST_REL: f64 = 1e-12;
+
 #[cfg(test)]
 mod tests {
     use super::*;
