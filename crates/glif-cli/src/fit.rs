@@ -118,7 +118,7 @@ pub struct FitArgs {
     #[arg(long, value_enum, default_value = "allen")]
     pub optimizer: OptimizerChoice,
     /// With --stage optimize or all: also tune the after-spike current amplitudes and a_spike
-    /// on Noise 1 (same error; GLIF2-5), written as GLIF<n>_extended_neuron_config.json, and
+    /// on Noise 1 (same error; GLIF2-5), written as `GLIF<n>_extended_neuron_config.json`, and
     /// judge both fits on Noise 1 and Noise 2 in optimizer_summary.json.
     #[arg(long)]
     pub extended: bool,
