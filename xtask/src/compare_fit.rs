@@ -60,6 +60,15 @@ fn load_average() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// The last line of `text` (allensdk_pipeline.py's output with `flag`)
+/// that is a JSON object.
+fn last_json_line<'a>(text: &'a str, flag: &str) -> Result<&'a str, String> {
+    text.lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .ok_or_else(|| format!("allensdk_pipeline.py {flag} printed no JSON: {text}"))
+}
+
 /// Builds the release `glif` binary with the `nwb` feature; returns its path.
 pub(crate) fn build_glif_nwb(root: &Path) -> Result<PathBuf, String> {
     let built = Command::new(env!("CARGO"))
@@ -229,11 +238,7 @@ fn compare(root: &Path, cell: &Path, runs: usize) -> Result<f64, String> {
             text.trim()
         ));
     }
-    let line = text
-        .lines()
-        .rev()
-        .find(|l| l.starts_with('{'))
-        .ok_or_else(|| format!("allensdk_pipeline.py --time printed no JSON: {text}"))?;
+    let line = last_json_line(&text, "--time")?;
     let t: Value = serde_json::from_str(line).map_err(|e| format!("{line}: {e}"))?;
     let get = |k: &str| {
         t[k].as_f64()
@@ -356,11 +361,7 @@ fn compare_optimize(
             text.trim()
         ));
     }
-    let line = text
-        .lines()
-        .rev()
-        .find(|l| l.starts_with('{'))
-        .ok_or_else(|| format!("allensdk_pipeline.py --time-evals printed no JSON: {text}"))?;
+    let line = last_json_line(&text, "--time-evals")?;
     let per_eval: Value = serde_json::from_str(line).map_err(|e| format!("{line}: {e}"))?;
     let levels = per_eval
         .as_object()

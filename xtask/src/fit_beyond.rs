@@ -124,23 +124,7 @@ fn measure(root: &Path, cells_dir: &Path, only: &[String]) -> Result<bool, Strin
             ));
         }
     }
-    let built = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--release",
-            "-q",
-            "-p",
-            "glif-cli",
-            "--features",
-            "nwb",
-        ])
-        .current_dir(root)
-        .status()
-        .map_err(|e| format!("cargo build: {e}"))?;
-    if !built.success() {
-        return Err("building glif with the nwb feature failed".into());
-    }
-    let glif = root.join("target/release/glif");
+    let glif = crate::compare_fit::build_glif_nwb(root)?;
     let mut rows = Vec::new();
     for cell in &cells {
         let out = root.join("target/fit-beyond").join(cell);
