@@ -73,7 +73,12 @@ fn repo() -> PathBuf {
 }
 
 /// The cell's NWB file and sweep table, regenerated when missing.
+/// The tests of this file run in parallel and share the cells: one at a
+/// time checks and writes them, so no test opens a cell another is still
+/// writing (on a clean checkout, where `target/fit-cells` is empty).
 fn cell_files(cell: &str) -> Option<(PathBuf, PathBuf)> {
+    static WRITING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = WRITING.lock().unwrap_or_else(|e| e.into_inner());
     let dir = repo().join("target/fit-cells").join(cell);
     let (nwb, sweeps) = (dir.join("cell.nwb"), dir.join("ephys_sweeps.json"));
     if !nwb.is_file() {
