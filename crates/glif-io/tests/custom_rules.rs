@@ -4,7 +4,10 @@
 
 use glif_core::rules::{AscExp, LinearForwardEuler, ThreeComponents, VBefore, VoltageZero};
 use glif_core::Rules;
-use glif_io::{model_with_custom_rules, AnyModel, NeuronConfig, RunResult};
+use glif_core::{Model, RuleSet};
+use glif_io::{
+    model_with_custom_rules, run_with_custom_rules, AnyModel, ModelRun, NeuronConfig, RunResult,
+};
 use serde_json::json;
 
 fn glif5() -> NeuronConfig {
@@ -110,6 +113,48 @@ fn wrong_current_count_and_bad_builtins_are_errors() {
         model_with_custom_rules::<f64, 2, _, _, _, _, _, _>(&bad, custom_threshold, &f64::exp)
             .is_ok()
     );
+}
+
+/// A [`ModelRun`] that runs the model it is handed over a stimulus and
+/// says how many currents the model had.
+struct RunOver<'a>(&'a [f64]);
+
+impl ModelRun<f64> for RunOver<'_> {
+    type Output = (usize, RunResult);
+    fn run<const N: usize, R: RuleSet<f64, N>>(self, model: Model<f64, N, R>) -> Self::Output {
+        let mut got = RunResult::new(N, self.0.len());
+        got.end = model.run(self.0, &mut got).into();
+        (N, got)
+    }
+}
+
+/// `run_with_custom_rules` builds the model for the config's own number of
+/// currents (1 and 2 here), which runs as the built-in model does.
+#[test]
+fn run_with_custom_rules_builds_the_model_of_the_configs_current_count() {
+    let stim = square(6000);
+    let none = Rules {
+        voltage: None::<LinearForwardEuler>,
+        threshold: None::<glif_core::rules::ThresholdInf>,
+        asc: None::<AscExp>,
+        voltage_reset: None::<VoltageZero>,
+        threshold_reset: None::<ThreeComponents<f64>>,
+        asc_reset: None::<glif_core::rules::AscResetNone>,
+    };
+    let two = glif5();
+    let mut v = two.to_json();
+    v["asc_tau_array"] = json!([v["asc_tau_array"][0]]);
+    v["asc_amp_array"] = json!([v["asc_amp_array"][0]]);
+    v["init_AScurrents"] = json!([0.0]);
+    v["coeffs"]["asc_amp_array"] = json!([v["coeffs"]["asc_amp_array"][0]]);
+    let r = &mut v["AScurrent_reset_method"]["params"]["r"];
+    *r = json!([r[0]]);
+    let one = NeuronConfig::from_value(&v, None).unwrap();
+    for (config, n) in [(two, 2), (one, 1)] {
+        let (got_n, got) = run_with_custom_rules(&config, none, &f64::exp, RunOver(&stim)).unwrap();
+        assert_eq!(got_n, n);
+        same(&got, &run_builtin(&config, &stim));
+    }
 }
 
 #[cfg(feature = "nwb")]
