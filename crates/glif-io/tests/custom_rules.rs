@@ -6,7 +6,7 @@ use glif_core::rules::{AscExp, LinearForwardEuler, ThreeComponents, VBefore, Vol
 use glif_core::Rules;
 use glif_core::{Model, RuleSet};
 use glif_io::{
-    model_with_custom_rules, run_with_custom_rules, AnyModel, ModelRun, NeuronConfig, RunResult,
+    model_with_custom_rules, run_custom_rules_model, AnyModel, ModelRun, NeuronConfig, RunResult,
 };
 use serde_json::json;
 
@@ -84,17 +84,30 @@ fn custom_rules_equal_to_the_builtins_give_the_builtin_run() {
     assert_ne!(other.spikes, want.spikes);
 }
 
+/// Custom rules with no family custom: every family the config's rule.
+#[allow(clippy::type_complexity)]
+fn no_custom_rule() -> Rules<
+    Option<LinearForwardEuler>,
+    Option<glif_core::rules::ThresholdInf>,
+    Option<AscExp>,
+    Option<VoltageZero>,
+    Option<ThreeComponents<f64>>,
+    Option<glif_core::rules::AscResetNone>,
+> {
+    Rules {
+        voltage: None,
+        threshold: None,
+        asc: None,
+        voltage_reset: None,
+        threshold_reset: None,
+        asc_reset: None,
+    }
+}
+
 #[test]
 fn wrong_current_count_and_bad_builtins_are_errors() {
     let config = glif5();
-    let none = Rules {
-        voltage: None::<LinearForwardEuler>,
-        threshold: None::<glif_core::rules::ThresholdInf>,
-        asc: None::<AscExp>,
-        voltage_reset: None::<VoltageZero>,
-        threshold_reset: None::<ThreeComponents<f64>>,
-        asc_reset: None::<glif_core::rules::AscResetNone>,
-    };
+    let none = no_custom_rule();
     let e =
         model_with_custom_rules::<f64, 3, _, _, _, _, _, _>(&config, none, &f64::exp).unwrap_err();
     assert!(e.to_string().contains("asc_tau_array"), "{e}");
@@ -128,19 +141,12 @@ impl ModelRun<f64> for RunOver<'_> {
     }
 }
 
-/// `run_with_custom_rules` builds the model for the config's own number of
+/// `run_custom_rules_model` builds the model for the config's own number of
 /// currents (1 and 2 here), which runs as the built-in model does.
 #[test]
-fn run_with_custom_rules_builds_the_model_of_the_configs_current_count() {
+fn run_custom_rules_model_builds_the_model_of_the_configs_current_count() {
     let stim = square(6000);
-    let none = Rules {
-        voltage: None::<LinearForwardEuler>,
-        threshold: None::<glif_core::rules::ThresholdInf>,
-        asc: None::<AscExp>,
-        voltage_reset: None::<VoltageZero>,
-        threshold_reset: None::<ThreeComponents<f64>>,
-        asc_reset: None::<glif_core::rules::AscResetNone>,
-    };
+    let none = no_custom_rule();
     let two = glif5();
     let mut v = two.to_json();
     v["asc_tau_array"] = json!([v["asc_tau_array"][0]]);
@@ -151,7 +157,8 @@ fn run_with_custom_rules_builds_the_model_of_the_configs_current_count() {
     *r = json!([r[0]]);
     let one = NeuronConfig::from_value(&v, None).unwrap();
     for (config, n) in [(two, 2), (one, 1)] {
-        let (got_n, got) = run_with_custom_rules(&config, none, &f64::exp, RunOver(&stim)).unwrap();
+        let (got_n, got) =
+            run_custom_rules_model(&config, none, &f64::exp, RunOver(&stim)).unwrap();
         assert_eq!(got_n, n);
         same(&got, &run_builtin(&config, &stim));
     }
