@@ -29,7 +29,7 @@ pub use base::{sci, Error, ErrorKind, Fix, Result};
 pub use formats::WriteOptions;
 pub use glif_core::{Outcome, RunError};
 pub use model::{
-    model_with_custom_rules, run_with_custom_rules, AnyModel, AnyPrecisionModel, AnyRecorder,
+    model_with_custom_rules, run_custom_rules_model, AnyModel, AnyPrecisionModel, AnyRecorder,
     AnyState, BuiltinOr, ConfigCoeffs, Methods, ModelRun, NeuronConfig, Precision, RunEnd,
     RunResult, SpikeTrain, WithCustomRules, MAX_ASC_CURRENTS, SPIKE_CUT_VALUE,
 };

@@ -3,7 +3,7 @@
 //! supplies (the Python package's rules made from Python functions, which
 //! AllenSDK calls "custom" methods). [`BuiltinOr`] is the rule of one
 //! family, [`model_with_custom_rules`] builds the model, and
-//! [`run_with_custom_rules`] builds it for the config's number of
+//! [`run_custom_rules_model`] builds it for the config's number of
 //! after-spike currents and hands it to the caller's [`ModelRun`].
 //!
 //! A custom rule is a glif-core rule type like any other (its `prepare`,
@@ -141,7 +141,7 @@ where
 }
 
 /// What to do with a [`model_with_custom_rules`] model once its number of
-/// after-spike currents `N` is known: [`run_with_custom_rules`] builds the
+/// after-spike currents `N` is known: [`run_custom_rules_model`] builds the
 /// model for the config's count and hands it to [`ModelRun::run`].
 pub trait ModelRun<F: Float> {
     /// What the run gives back.
@@ -155,7 +155,7 @@ pub trait ModelRun<F: Float> {
 /// from a run-time count to the model's type. Refuses a config with more
 /// currents, naming `asc_tau_array`.
 #[allow(clippy::type_complexity)]
-pub fn run_with_custom_rules<F, VD, TD, AD, VR, TR, AR, M>(
+pub fn run_custom_rules_model<F, VD, TD, AD, VR, TR, AR, M>(
     config: &NeuronConfig,
     custom: Rules<Option<VD>, Option<TD>, Option<AD>, Option<VR>, Option<TR>, Option<AR>>,
     exp: &dyn Fn(F) -> F,
