@@ -30,7 +30,7 @@ pub use formats::WriteOptions;
 pub use glif_core::{Outcome, RunError};
 pub use model::{
     model_with_custom_rules, run_custom_rules_model, AnyModel, AnyPrecisionModel, AnyRecorder,
-    AnyState, BuiltinOr, ConfigCoeffs, Methods, ModelRun, NeuronConfig, Precision, RunEnd,
+    AnyState, BuiltinOr, ConfigCoeffs, CustomModelRunner, Methods, NeuronConfig, Precision, RunEnd,
     RunResult, SpikeTrain, WithCustomRules, MAX_ASC_CURRENTS, SPIKE_CUT_VALUE,
 };
 pub use run::Record;

@@ -6,7 +6,8 @@ use glif_core::rules::{AscExp, LinearForwardEuler, ThreeComponents, VBefore, Vol
 use glif_core::Rules;
 use glif_core::{Model, RuleSet};
 use glif_io::{
-    model_with_custom_rules, run_custom_rules_model, AnyModel, ModelRun, NeuronConfig, RunResult,
+    model_with_custom_rules, run_custom_rules_model, AnyModel, CustomModelRunner, NeuronConfig,
+    RunResult,
 };
 use serde_json::json;
 
@@ -128,11 +129,11 @@ fn wrong_current_count_and_bad_builtins_are_errors() {
     );
 }
 
-/// A [`ModelRun`] that runs the model it is handed over a stimulus and
+/// A [`CustomModelRunner`] that runs the model it is handed over a stimulus and
 /// says how many currents the model had.
 struct RunOver<'a>(&'a [f64]);
 
-impl ModelRun<f64> for RunOver<'_> {
+impl CustomModelRunner<f64> for RunOver<'_> {
     type Output = (usize, RunResult);
     fn run<const N: usize, R: RuleSet<f64, N>>(self, model: Model<f64, N, R>) -> Self::Output {
         let mut got = RunResult::new(N, self.0.len());

@@ -4,7 +4,8 @@
 use glif_core::{Model, Phase, Recorder, RuleSet, Rules, RunError};
 use glif_io::stimulus::CHUNK;
 use glif_io::{
-    run_custom_rules_model, AnyModel, ModelRun, NeuronConfig, Record, RunEnd, RunResult, SpikeTrain,
+    run_custom_rules_model, AnyModel, CustomModelRunner, NeuronConfig, Record, RunEnd, RunResult,
+    SpikeTrain,
 };
 use numpy::ndarray::ArrayView1;
 use numpy::{PyArray1, PyArrayMethods, PyUntypedArrayMethods};
@@ -228,7 +229,7 @@ struct StepByStep<'a, 'i, 'py> {
     stop: &'a mut dyn FnMut() -> bool,
 }
 
-impl ModelRun<f64> for StepByStep<'_, '_, '_> {
+impl CustomModelRunner<f64> for StepByStep<'_, '_, '_> {
     type Output = PyResult<Output>;
 
     fn run<const N: usize, R: RuleSet<f64, N>>(self, model: Model<f64, N, R>) -> PyResult<Output> {

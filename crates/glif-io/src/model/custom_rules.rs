@@ -4,7 +4,7 @@
 //! AllenSDK calls "custom" methods). [`BuiltinOr`] is the rule of one
 //! family, [`model_with_custom_rules`] builds the model, and
 //! [`run_custom_rules_model`] builds it for the config's number of
-//! after-spike currents and hands it to the caller's [`ModelRun`].
+//! after-spike currents and hands it to the caller's [`CustomModelRunner`].
 //!
 //! A custom rule is a glif-core rule type like any other (its `prepare`,
 //! and the family's `step` or `reset`); the run goes through glif-core's
@@ -142,8 +142,8 @@ where
 
 /// What to do with a [`model_with_custom_rules`] model once its number of
 /// after-spike currents `N` is known: [`run_custom_rules_model`] builds the
-/// model for the config's count and hands it to [`ModelRun::run`].
-pub trait ModelRun<F: Float> {
+/// model for the config's count and hands it to [`CustomModelRunner::run`].
+pub trait CustomModelRunner<F: Float> {
     /// What the run gives back.
     type Output;
     /// Runs `model`, which has `N` after-spike currents.
@@ -163,7 +163,7 @@ pub fn run_custom_rules_model<F, VD, TD, AD, VR, TR, AR, M>(
 ) -> Result<M::Output>
 where
     F: Float,
-    M: ModelRun<F>,
+    M: CustomModelRunner<F>,
     WithCustomRules<F, 0, VD, TD, AD, VR, TR, AR>: RuleSet<F, 0>,
     WithCustomRules<F, 1, VD, TD, AD, VR, TR, AR>: RuleSet<F, 1>,
     WithCustomRules<F, 2, VD, TD, AD, VR, TR, AR>: RuleSet<F, 2>,
