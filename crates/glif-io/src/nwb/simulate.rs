@@ -309,9 +309,9 @@ type Simulated = (
     Option<crate::run::Range>,
 );
 
-/// 3. Writes each simulated sweep, one after another, and closes the
-/// file: `outcomes` (those of the sweeps that could not be read) and the
-/// simulated sweeps' outcomes, in the order of `sweeps`.
+/// Step 3: writes each simulated sweep, one after another, and closes the
+/// file. Returns `outcomes` (those of the sweeps that could not be read)
+/// and the simulated sweeps' outcomes, in the order of `sweeps`.
 fn write_simulated(
     mut file: NwbFile,
     simulated: Vec<Simulated>,
