@@ -56,6 +56,7 @@ use std::time::{Duration, Instant};
 
 use glif_io::stimulus::ReferenceStimulus;
 use glif_io::{AnyModel, NeuronConfig};
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::verify_cases::load_case;
@@ -104,7 +105,9 @@ struct Ours {
 
 /// One level's end-to-end figures: the `glif` binary timed as a process
 /// (start-up, config parsing, stimulus, run, output file), ns per step, and
-/// the engine in this process on the same stimulus.
+/// the engine in this process on the same stimulus. The level child prints
+/// it as JSON (its field names) and the parent reads it back.
+#[derive(serde::Serialize, serde::Deserialize)]
 struct EndToEnd {
     steps: usize,
     /// Engine, spikes only (`run_spikes`), same stimulus.
@@ -334,12 +337,7 @@ fn level_child(level: u8, quick: bool) -> Result<(), String> {
         None => Err("the glif binary could not be built".into()),
     };
     let e2e = match &o.e2e {
-        Ok(e) => serde_json::json!({
-            "steps": e.steps, "engine_spikes": e.engine_spikes, "engine_all": e.engine_all,
-            "generated": e.generated, "npy": e.npy, "npy_all": e.npy_all,
-            "startup_ms": e.startup_ms, "peak_kib_npy": e.peak_kib_npy,
-            "peak_kib_npy_all": e.peak_kib_npy_all,
-        }),
+        Ok(e) => serde_json::to_value(e).map_err(|e| format!("e2e: {e}"))?,
         Err(msg) => serde_json::json!({ "error": msg }),
     };
     let v = serde_json::json!({
@@ -364,24 +362,7 @@ fn ours_from_json(v: &Value, glif_err: Option<String>) -> Result<Ours, String> {
     let e2e = match (e["error"].as_str(), glif_err) {
         (_, Some(err)) => Err(err),
         (Some(err), None) => Err(err.to_string()),
-        (None, None) => {
-            let g = |key: &str| {
-                e[key]
-                    .as_f64()
-                    .ok_or_else(|| format!("level child: no e2e {key}"))
-            };
-            Ok(EndToEnd {
-                steps: g("steps")? as usize,
-                engine_spikes: g("engine_spikes")?,
-                engine_all: g("engine_all")?,
-                generated: g("generated")?,
-                npy: g("npy")?,
-                npy_all: g("npy_all")?,
-                startup_ms: g("startup_ms")?,
-                peak_kib_npy: g("peak_kib_npy")? as u64,
-                peak_kib_npy_all: g("peak_kib_npy_all")? as u64,
-            })
-        }
+        (None, None) => EndToEnd::deserialize(e).map_err(|e| format!("level child: e2e: {e}")),
     };
     Ok(Ours {
         level: f("level")? as u8,

@@ -532,11 +532,36 @@ const CLI_OWN: &[(&str, &str, &str)] = &[(
 /// lives"). A failure names the file and line.
 #[test]
 fn the_cli_holds_no_library_capability() {
-    let failures = front_end_holdings(&workspace_root().join("crates/glif-cli/src"));
+    let failures = front_end_holdings(
+        &workspace_root().join("crates/glif-cli/src"),
+        NOT_IN_THE_CLI,
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-fn front_end_holdings(dir: &Path) -> Vec<String> {
+/// What the Python package's Rust sources must not hold: the engine
+/// dispatch from a config's number of after-spike currents or rules to a
+/// model type is glif-io's, and the package hands its Python rules to it.
+const NOT_IN_THE_PYTHON_PACKAGE: &[(&str, &str)] = &[
+    ("model_with_custom_rules", "a custom-rule model built for a current count chosen here (glif_io::run_custom_rules_model)"),
+    ("asc_count() {", "a model chosen by its number of currents here (glif_io::run_custom_rules_model, AnyModel::new)"),
+    ("MAX_ASC_CURRENTS", "the supported current counts spelled here (glif_io::run_custom_rules_model)"),
+    ("DynRules", "run-time rule dispatch here (glif_io's model layer)"),
+    ("AnyModel::General", "a model variant chosen here (glif_io::AnyModel::new)"),
+    ("AnyModel::Glif", "a model variant chosen here (glif_io::AnyModel::new)"),
+];
+
+/// The Python package holds no engine dispatch (issue 23: its
+/// `run_custom`'s 0..=4 dispatch and error text moved to glif-io). A
+/// failure names the file and line.
+#[test]
+fn the_python_package_holds_no_engine_dispatch() {
+    let dir = workspace_root().join("crates/glif-py/src");
+    let failures = front_end_holdings(&dir, NOT_IN_THE_PYTHON_PACKAGE);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn front_end_holdings(dir: &Path, not_here: &[(&str, &str)]) -> Vec<String> {
     let mut files = Vec::new();
     tidy::rust_files(dir, &mut files);
     let mut failures = Vec::new();
@@ -544,7 +569,7 @@ fn front_end_holdings(dir: &Path) -> Vec<String> {
         let name = rel(&file);
         let code = tidy::strip_comments(&std::fs::read_to_string(&file).unwrap());
         for (i, line) in code.lines().enumerate() {
-            for (text, what) in NOT_IN_THE_CLI {
+            for (text, what) in not_here {
                 let own = CLI_OWN.iter().any(|(f, t, _)| *f == name && t == text);
                 if line.contains(text) && !own {
                     failures.push(format!("{name}:{}: `{}`: {what}", i + 1, line.trim()));
@@ -566,11 +591,19 @@ fn the_front_end_check_sees_a_holding() {
         "// Generator:: in a comment is no holding\nfn f() {}\nlet g = Generator::square(1.0);\nlet k = \"voltage_reset_method\";\nmatch p.extension() {}\nlet m = glif_core::levels::Glif1;\n",
     )
     .unwrap();
-    let found = front_end_holdings(&d);
+    let found = front_end_holdings(&d, NOT_IN_THE_CLI);
     assert_eq!(found.len(), 4, "{found:?}");
     for (k, line) in [3, 4, 5, 6].iter().enumerate() {
         assert!(found[k].contains(&format!("a.rs:{line}:")), "{found:?}");
     }
+    std::fs::write(
+        d.join("a.rs"),
+        "let r = RunResult::new(model.asc_count(), n);\nmatch config.asc_count() {\n",
+    )
+    .unwrap();
+    let found = front_end_holdings(&d, NOT_IN_THE_PYTHON_PACKAGE);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("a.rs:2:"), "{found:?}");
 }
 
 /// The Python package's `METHOD_LIBRARY` (with `EXTRA_METHOD_LIBRARY`, the

@@ -9,7 +9,7 @@ use std::time::Instant;
 use clap::Args;
 use glif_io::batch::{self, BatchOptions};
 use glif_io::batch::{SpikeTimes, Summary, SummaryWriter};
-use glif_io::{Precision, Record};
+use glif_io::Record;
 
 use crate::error::CliError;
 use crate::output::check_writable;
@@ -64,16 +64,8 @@ pub struct BatchArgs {
     /// Draw a spike raster of every model (one row each) to FILE.svg or FILE.png.
     #[arg(long, value_name = "FILE")]
     pub raster: Option<PathBuf>,
-    /// Arithmetic precision.
-    #[arg(long, value_parser = crate::common::precision_parser(), default_value = "f64")]
-    pub precision: Precision,
-    /// Run even at a --dt where forward Euler diverges for some model (refused by
-    /// default: such a step is almost always a slip, Hz or ms typed as seconds).
-    #[arg(long)]
-    pub allow_unstable_dt: bool,
-    /// Replace an existing summary file.
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub run: crate::common::RunOptions,
     /// Worker threads [default: one per core].
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -105,11 +97,11 @@ pub fn run(a: BatchArgs) -> Result<u8, CliError> {
             .map_err(|e| CliError::input(format!("--spikes {e}")))?;
     }
     if let Some(p) = &a.raster {
-        crate::plot::check_plot_path(p, "--raster", a.force)?;
+        crate::plot::check_plot_path(p, "--raster", a.run.force)?;
     }
     let mut outputs = vec![a.output.clone()];
     outputs.extend(a.spikes.clone());
-    check_writable(&outputs, a.force)?;
+    check_writable(&outputs, a.run.force)?;
     if !a.configs.exists() {
         return Err(CliError::input(format!(
             "--configs {}: no such folder or file",
@@ -155,7 +147,7 @@ pub fn run(a: BatchArgs) -> Result<u8, CliError> {
         )));
     }
 
-    crate::checks::batch(&entries, &mut stim, a.dt, a.allow_unstable_dt)?;
+    crate::checks::batch(&entries, &mut stim, a.dt, a.run.allow_unstable_dt)?;
     let total = entries.len() as u64 * stim.samples.len() as u64;
     let bar = crate::common::progress_enabled().then(|| {
         let bar = indicatif::ProgressBar::new(total);
@@ -176,7 +168,7 @@ pub fn run(a: BatchArgs) -> Result<u8, CliError> {
     let t0 = Instant::now();
     let options = BatchOptions {
         dt: a.dt,
-        precision: a.precision,
+        precision: a.run.precision,
         record: Record::Spikes,
         threads: a.threads,
         stop: None,
@@ -191,12 +183,12 @@ pub fn run(a: BatchArgs) -> Result<u8, CliError> {
             stim.describe.clone(),
             a.dt,
             stim.samples.len(),
-            a.precision.name(),
+            a.run.precision.name(),
             Vec::new(),
         );
-        SummaryWriter::json(out, head, spikes_path, a.force)
+        SummaryWriter::json(out, head, spikes_path, a.run.force)
     } else {
-        SummaryWriter::csv(out, spikes_path, a.force)
+        SummaryWriter::csv(out, spikes_path, a.run.force)
     }
     .map_err(|e| CliError::writing(e, out))?;
     // The raster draws every model at once, so only it keeps the spike times.
@@ -227,7 +219,7 @@ pub fn run(a: BatchArgs) -> Result<u8, CliError> {
     if let Some(p) = &a.raster {
         let end = stim.samples.len() as f64 * a.dt;
         let title = format!("{} models: {}", trains.len(), stim.describe);
-        crate::plot::raster(p, &trains, (0.0, end), &title, a.force)?;
+        crate::plot::raster(p, &trains, (0.0, end), &title, a.run.force)?;
         wrote.push(p.clone());
     }
 
@@ -244,7 +236,7 @@ pub fn run(a: BatchArgs) -> Result<u8, CliError> {
         "  dt        {:e} s, {} samples, {}",
         a.dt,
         stim.samples.len(),
-        a.precision.name()
+        a.run.precision.name()
     );
     for level in ["GLIF1", "GLIF2", "GLIF3", "GLIF4", "GLIF5", "custom"] {
         let n = tally.ran_by_level.get(level).copied().unwrap_or(0);

@@ -1,5 +1,5 @@
 //! What the commands share: the `--precision` and `--record` parsers, the
-//! `--dt` check, whether to draw progress bars, and running a model with
+//! run options of `batch` and `sweeps` ([`RunOptions`]), the `--dt` check, whether to draw progress bars, and running a model with
 //! progress.
 
 use std::io::IsTerminal;
@@ -20,6 +20,24 @@ pub fn precision_parser() -> impl clap::builder::TypedValueParser<Value = glif_i
             glif_io::Precision::F64
         }
     })
+}
+
+/// The options `batch` and `sweeps` end with: the precision, the guard
+/// against a time step where forward Euler diverges, and whether to
+/// replace existing outputs.
+#[derive(clap::Args, Debug)]
+pub struct RunOptions {
+    /// Arithmetic precision.
+    #[arg(long, value_parser = precision_parser(), default_value = "f64")]
+    pub precision: glif_io::Precision,
+    /// Run even at a time step (--dt, or a sweep's 1/rate) where forward Euler
+    /// diverges (refused by default: such a step is almost always a slip, Hz or ms
+    /// typed as seconds, or a file's wrong sampling rate).
+    #[arg(long)]
+    pub allow_unstable_dt: bool,
+    /// Replace existing output files.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// The values of `--record`: glif-io's [`glif_io::Record`].

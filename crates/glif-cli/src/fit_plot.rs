@@ -8,12 +8,11 @@ use std::path::{Path, PathBuf};
 
 use glif_fit::configure::PreprocessorSummary;
 use glif_fit::diagnostics::Diagnostics;
-use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::error::CliError;
-use crate::plot::{decimate, range, tick, BLUE, GREEN, ORANGE, PURPLE, RED};
+use crate::plot::{decimate, legend, panel, range, BLUE, GREEN, ORANGE, PURPLE, RED};
 
 /// One figure.
 pub enum FitFigure<'a> {
@@ -70,49 +69,6 @@ impl crate::plot::Draw for FitFigure<'_> {
     }
 }
 
-type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
-
-fn xy<'a, DB: DrawingBackend>(
-    area: &'a DrawingArea<DB, Shift>,
-    caption: &str,
-    (x_desc, y_desc): (&str, &str),
-    x: (f64, f64),
-    y: (f64, f64),
-) -> Result<Chart<'a, DB>, String> {
-    let e = |x: DrawingAreaErrorKind<DB::ErrorType>| format!("{x:?}");
-    let mut chart = ChartBuilder::on(area)
-        .caption(caption, ("sans-serif", 22))
-        .margin(12)
-        .margin_right(30)
-        .x_label_area_size(45)
-        .y_label_area_size(90)
-        .build_cartesian_2d(x.0..x.1, y.0..y.1)
-        .map_err(e)?;
-    chart
-        .configure_mesh()
-        .x_desc(x_desc)
-        .y_desc(y_desc)
-        .axis_desc_style(("sans-serif", 20))
-        .label_style(("sans-serif", 17))
-        .light_line_style(WHITE.mix(0.0))
-        .x_label_formatter(&tick)
-        .y_label_formatter(&tick)
-        .draw()
-        .map_err(e)?;
-    Ok(chart)
-}
-
-fn legend<'a, DB: DrawingBackend + 'a>(chart: &mut Chart<'a, DB>) -> Result<(), String> {
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(("sans-serif", 18))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .draw()
-        .map_err(|x| format!("{x:?}"))
-}
-
 /// The x range of points, padded.
 fn span(xs: impl Iterator<Item = f64>) -> (f64, f64) {
     let (lo, hi) = xs
@@ -154,7 +110,7 @@ pub fn draw<DB: DrawingBackend>(
             let f = decimate(0.0, d.dt, &d.rc_model, 1e3, buckets);
             let (lo, hi) = range(&[&m, &f], &[], 0.15);
             let t_end = d.rc_measured.len().max(1) as f64 * d.dt;
-            let mut c = xy(
+            let mut c = panel(
                 &root,
                 "measured voltage and the fitted passive membrane (C dV/dt = I - (V - El)/R)",
                 ("time from stimulus start (s)", "voltage (mV)"),
@@ -206,7 +162,7 @@ pub fn draw<DB: DrawingBackend>(
                 .collect();
             let (lo, hi) = range(&[std::slice::from_ref(&pts)], &[], 0.1);
             let x = span(pts.iter().map(|p| p.0));
-            let mut c = xy(
+            let mut c = panel(
                 &left,
                 "mean Noise 1 spike",
                 ("time from threshold (ms)", "V - El_reference (mV)"),
@@ -233,7 +189,7 @@ pub fn draw<DB: DrawingBackend>(
             legend(&mut c)?;
             let xs = span(d.v_before.iter().map(|v| v * 1e3));
             let ys = span(d.v_after.iter().map(|v| v * 1e3));
-            let mut c = xy(
+            let mut c = panel(
                 &right,
                 "voltage after the cut against voltage at threshold",
                 (
@@ -291,7 +247,7 @@ pub fn draw<DB: DrawingBackend>(
             let v = decimate(t0, d.dt * 1e3, &d.th_inf_trace[i0..i1], 1e3, buckets);
             let th_v = d.th_inf_voltage * 1e3;
             let (lo, hi) = range(&[&v], &[th_v], 0.1);
-            let mut c = xy(
+            let mut c = panel(
                 &left,
                 &format!(
                     "smallest suprathreshold short square (sweep {})",
@@ -329,7 +285,7 @@ pub fn draw<DB: DrawingBackend>(
                         })
                         .collect();
                     let ys = span(pts.iter().chain(&curve).map(|q| q.1));
-                    let mut c = xy(
+                    let mut c = panel(
                         &right,
                         "Short Square - Triple: second spike's threshold",
                         (
@@ -396,7 +352,7 @@ pub fn draw<DB: DrawingBackend>(
                 (curve(None), PURPLE, "sum"),
             ];
             let ys = span(series.iter().flat_map(|(c, _, _)| c.iter().map(|q| q.1)));
-            let mut c = xy(
+            let mut c = panel(
                 &root,
                 "the fitted after-spike currents after a spike (Gaussian GLM on Noise 1)",
                 ("time after the spike cut (ms)", "current (pA)"),

@@ -347,15 +347,19 @@ pub(crate) fn tick(y: &f64) -> String {
     }
 }
 
-/// One panel: time (s) on x from 0 to `t_end`, `y_desc` on y from `lo` to
-/// `hi`, with the figure's caption, margins, fonts and tick labels.
-fn panel<'a, DB: DrawingBackend>(
+/// A panel's chart: f64 coordinates on both axes.
+pub(crate) type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// One panel: `x_desc` on x from `t0` to `t_end`, `y_desc` on y from `lo`
+/// to `hi`, with the figures' caption, margins, fonts and tick labels (the
+/// simulation's figures and the fit's).
+pub(crate) fn panel<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     caption: &str,
-    y_desc: &str,
+    (x_desc, y_desc): (&str, &str),
     (t0, t_end): (f64, f64),
     (lo, hi): (f64, f64),
-) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
+) -> Result<Chart<'a, DB>, String> {
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| format!("{x:?}");
     let mut chart = ChartBuilder::on(area)
         .caption(caption, ("sans-serif", 22))
@@ -367,7 +371,7 @@ fn panel<'a, DB: DrawingBackend>(
         .map_err(e)?;
     chart
         .configure_mesh()
-        .x_desc("time (s)")
+        .x_desc(x_desc)
         .y_desc(y_desc)
         .axis_desc_style(("sans-serif", 20))
         .label_style(("sans-serif", 17))
@@ -380,9 +384,7 @@ fn panel<'a, DB: DrawingBackend>(
 }
 
 /// The legend of a panel, upper right.
-fn legend<'a, DB: DrawingBackend + 'a>(
-    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
-) -> Result<(), String> {
+pub(crate) fn legend<'a, DB: DrawingBackend + 'a>(chart: &mut Chart<'a, DB>) -> Result<(), String> {
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperRight)
@@ -438,7 +440,13 @@ fn draw<DB: DrawingBackend>(
     // Stimulus (pA).
     let stim = decimate(t0, dt, &cut(stimulus), 1e12, buckets);
     let (lo, hi) = range(&[&stim], &[0.0], 0.0);
-    let mut chart = panel(&top, "Stimulus", "current (pA)", span, (lo, hi))?;
+    let mut chart = panel(
+        &top,
+        "Stimulus",
+        ("time (s)", "current (pA)"),
+        span,
+        (lo, hi),
+    )?;
     for seg in stim {
         chart
             .draw_series(LineSeries::new(seg, BLUE.stroke_width(lw)))
@@ -459,7 +467,7 @@ fn draw<DB: DrawingBackend>(
     let mut chart = panel(
         &mid,
         "Voltage and threshold (relative to rest)",
-        "voltage (mV)",
+        ("time (s)", "voltage (mV)"),
         span,
         (lo, hi),
     )?;
@@ -509,7 +517,7 @@ fn draw<DB: DrawingBackend>(
         let mut chart = panel(
             &bottom,
             "After-spike currents",
-            "current (pA)",
+            ("time (s)", "current (pA)"),
             span,
             (lo, hi),
         )?;

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use clap::Args;
 use glif_io::nwb::SimulateError;
 use glif_io::nwb::{self, SweepOptions, SweepProgress};
-use glif_io::Precision;
 
 use crate::config;
 use crate::error::CliError;
@@ -38,45 +37,44 @@ pub struct SweepsArgs {
     /// Which model of a config file keyed by model id.
     #[arg(long, value_name = "ID")]
     pub model_id: Option<String>,
-    /// The output file (a copy of IN.nwb with the simulated responses).
-    #[arg(
-        long,
-        value_name = "OUT.nwb",
-        required_unless_present = "in_place",
-        conflicts_with = "in_place"
-    )]
-    pub output: Option<PathBuf>,
-    /// Write into IN.nwb itself instead of a copy.
-    #[arg(long)]
-    pub in_place: bool,
-    /// The Allen API's ephys_sweeps.json: runs every sweep listed there except those
-    /// whose stimulus_name is Test, as AllenSDK does.
-    #[arg(
-        long,
-        value_name = "FILE",
-        required_unless_present = "sweep",
-        conflicts_with = "sweep"
-    )]
-    pub sweeps: Option<PathBuf>,
-    /// Run this sweep number (repeatable).
-    #[arg(long, value_name = "N")]
-    pub sweep: Vec<u32>,
+    #[command(flatten)]
+    pub to: Destination,
+    #[command(flatten)]
+    pub which: SweepSelection,
     /// Voltage written where the simulation leaves NaN (after spikes), in volts.
     #[arg(long, value_name = "V", default_value_t = nwb::DEFAULT_SPIKE_CUT_VALUE, allow_negative_numbers = true)]
     pub spike_cut_value: f64,
     /// Override spike_cut_length (samples).
     #[arg(long, value_name = "N")]
     pub spike_cut_length: Option<u32>,
-    /// Arithmetic precision.
-    #[arg(long, value_parser = crate::common::precision_parser(), default_value = "f64")]
-    pub precision: Precision,
-    /// Run a sweep whose sampling interval (1/rate) makes forward Euler diverge
-    /// (refused by default: the file's rate is then almost surely wrong).
+    #[command(flatten)]
+    pub run: crate::common::RunOptions,
+}
+
+/// Where `glif sweeps` writes: a new file or IN.nwb itself (exactly one).
+#[derive(Args, Debug)]
+#[group(required = true, multiple = false)]
+pub struct Destination {
+    /// The output file (a copy of IN.nwb with the simulated responses).
+    #[arg(long, value_name = "OUT.nwb")]
+    pub output: Option<PathBuf>,
+    /// Write into IN.nwb itself instead of a copy.
     #[arg(long)]
-    pub allow_unstable_dt: bool,
-    /// Replace an existing OUT.nwb.
-    #[arg(long)]
-    pub force: bool,
+    pub in_place: bool,
+}
+
+/// Which sweeps `glif sweeps` runs: those of a sweeps file or those named
+/// (exactly one of the two).
+#[derive(Args, Debug)]
+#[group(required = true, multiple = false)]
+pub struct SweepSelection {
+    /// The Allen API's ephys_sweeps.json: runs every sweep listed there except those
+    /// whose stimulus_name is Test, as AllenSDK does.
+    #[arg(long, value_name = "FILE")]
+    pub sweeps: Option<PathBuf>,
+    /// Run this sweep number (repeatable).
+    #[arg(long, value_name = "N")]
+    pub sweep: Vec<u32>,
 }
 
 /// Runs `glif sweeps`; returns the exit status.
@@ -88,9 +86,9 @@ pub fn run(a: SweepsArgs) -> Result<u8, CliError> {
         )));
     }
     let cfg = config::load(&a.config, a.model_id.as_deref())?;
-    let numbers: Vec<u32> = match &a.sweeps {
+    let numbers: Vec<u32> = match &a.which.sweeps {
         Some(path) => nwb::select_sweeps(path).map_err(|e| CliError::input(e.to_string()))?,
-        None => a.sweep.clone(),
+        None => a.which.sweep.clone(),
     };
     if numbers.is_empty() {
         return Err(CliError::input("no sweeps to run"));
@@ -112,7 +110,7 @@ pub fn run(a: SweepsArgs) -> Result<u8, CliError> {
                     a.nwb.display(),
                     glif_io::sci(rate)
                 );
-                crate::checks::dt(&cfg, 1.0 / rate, a.allow_unstable_dt, &what)?;
+                crate::checks::dt(&cfg, 1.0 / rate, a.run.allow_unstable_dt, &what)?;
             }
         }
     }
@@ -128,14 +126,14 @@ pub fn run(a: SweepsArgs) -> Result<u8, CliError> {
     let options = SweepOptions {
         spike_cut_value: a.spike_cut_value,
         spike_cut_length: a.spike_cut_length,
-        precision: a.precision,
+        precision: a.run.precision,
         stop: None,
         exp: None,
     };
     let results = nwb::simulate_neuron(
         &a.nwb,
-        a.output.as_deref(),
-        a.force,
+        a.to.output.as_deref(),
+        a.run.force,
         &cfg,
         &numbers,
         &options,
@@ -158,7 +156,7 @@ pub fn run(a: SweepsArgs) -> Result<u8, CliError> {
         SimulateError::Config(e) => CliError::reading(e),
         SimulateError::Input(e) => CliError::input(e.to_string()),
         SimulateError::Stopped => CliError::input(e.to_string()),
-        SimulateError::Output(e) => match (e.kind(), &a.output) {
+        SimulateError::Output(e) => match (e.kind(), &a.to.output) {
             (nwb::NwbErrorKind::OutputExists, Some(out)) => CliError::input(format!(
                 "{}: the file exists; give --force to replace it",
                 out.display()
@@ -173,7 +171,7 @@ pub fn run(a: SweepsArgs) -> Result<u8, CliError> {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    let target = a.output.as_ref().unwrap_or(&a.nwb);
+    let target = a.to.output.as_ref().unwrap_or(&a.nwb);
 
     eprintln!("glif sweeps: {} -> {}", a.nwb.display(), target.display());
     eprintln!(

@@ -29,9 +29,9 @@ pub use base::{sci, Error, ErrorKind, Fix, Result};
 pub use formats::WriteOptions;
 pub use glif_core::{Outcome, RunError};
 pub use model::{
-    model_with_custom_rules, AnyModel, AnyPrecisionModel, AnyRecorder, AnyState, BuiltinOr,
-    ConfigCoeffs, Methods, NeuronConfig, Precision, RunEnd, RunResult, SpikeTrain, WithCustomRules,
-    MAX_ASC_CURRENTS, SPIKE_CUT_VALUE,
+    model_with_custom_rules, run_custom_rules_model, AnyModel, AnyPrecisionModel, AnyRecorder,
+    AnyState, BuiltinOr, ConfigCoeffs, CustomModelRunner, Methods, NeuronConfig, Precision, RunEnd,
+    RunResult, SpikeTrain, WithCustomRules, MAX_ASC_CURRENTS, SPIKE_CUT_VALUE,
 };
 pub use run::Record;
 pub use stimulus::{read_stimulus, StimulusOptions};

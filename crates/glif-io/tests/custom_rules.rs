@@ -4,7 +4,11 @@
 
 use glif_core::rules::{AscExp, LinearForwardEuler, ThreeComponents, VBefore, VoltageZero};
 use glif_core::Rules;
-use glif_io::{model_with_custom_rules, AnyModel, NeuronConfig, RunResult};
+use glif_core::{Model, RuleSet};
+use glif_io::{
+    model_with_custom_rules, run_custom_rules_model, AnyModel, CustomModelRunner, NeuronConfig,
+    RunResult,
+};
 use serde_json::json;
 
 fn glif5() -> NeuronConfig {
@@ -81,17 +85,30 @@ fn custom_rules_equal_to_the_builtins_give_the_builtin_run() {
     assert_ne!(other.spikes, want.spikes);
 }
 
+/// Custom rules with no family custom: every family the config's rule.
+#[allow(clippy::type_complexity)]
+fn no_custom_rule() -> Rules<
+    Option<LinearForwardEuler>,
+    Option<glif_core::rules::ThresholdInf>,
+    Option<AscExp>,
+    Option<VoltageZero>,
+    Option<ThreeComponents<f64>>,
+    Option<glif_core::rules::AscResetNone>,
+> {
+    Rules {
+        voltage: None,
+        threshold: None,
+        asc: None,
+        voltage_reset: None,
+        threshold_reset: None,
+        asc_reset: None,
+    }
+}
+
 #[test]
 fn wrong_current_count_and_bad_builtins_are_errors() {
     let config = glif5();
-    let none = Rules {
-        voltage: None::<LinearForwardEuler>,
-        threshold: None::<glif_core::rules::ThresholdInf>,
-        asc: None::<AscExp>,
-        voltage_reset: None::<VoltageZero>,
-        threshold_reset: None::<ThreeComponents<f64>>,
-        asc_reset: None::<glif_core::rules::AscResetNone>,
-    };
+    let none = no_custom_rule();
     let e =
         model_with_custom_rules::<f64, 3, _, _, _, _, _, _>(&config, none, &f64::exp).unwrap_err();
     assert!(e.to_string().contains("asc_tau_array"), "{e}");
@@ -110,6 +127,42 @@ fn wrong_current_count_and_bad_builtins_are_errors() {
         model_with_custom_rules::<f64, 2, _, _, _, _, _, _>(&bad, custom_threshold, &f64::exp)
             .is_ok()
     );
+}
+
+/// A [`CustomModelRunner`] that runs the model it is handed over a stimulus and
+/// says how many currents the model had.
+struct RunOver<'a>(&'a [f64]);
+
+impl CustomModelRunner<f64> for RunOver<'_> {
+    type Output = (usize, RunResult);
+    fn run<const N: usize, R: RuleSet<f64, N>>(self, model: Model<f64, N, R>) -> Self::Output {
+        let mut got = RunResult::new(N, self.0.len());
+        got.end = model.run(self.0, &mut got).into();
+        (N, got)
+    }
+}
+
+/// `run_custom_rules_model` builds the model for the config's own number of
+/// currents (1 and 2 here), which runs as the built-in model does.
+#[test]
+fn run_custom_rules_model_builds_the_model_of_the_configs_current_count() {
+    let stim = square(6000);
+    let none = no_custom_rule();
+    let two = glif5();
+    let mut v = two.to_json();
+    v["asc_tau_array"] = json!([v["asc_tau_array"][0]]);
+    v["asc_amp_array"] = json!([v["asc_amp_array"][0]]);
+    v["init_AScurrents"] = json!([0.0]);
+    v["coeffs"]["asc_amp_array"] = json!([v["coeffs"]["asc_amp_array"][0]]);
+    let r = &mut v["AScurrent_reset_method"]["params"]["r"];
+    *r = json!([r[0]]);
+    let one = NeuronConfig::from_value(&v, None).unwrap();
+    for (config, n) in [(two, 2), (one, 1)] {
+        let (got_n, got) =
+            run_custom_rules_model(&config, none, &f64::exp, RunOver(&stim)).unwrap();
+        assert_eq!(got_n, n);
+        same(&got, &run_builtin(&config, &stim));
+    }
 }
 
 #[cfg(feature = "nwb")]

@@ -255,20 +255,22 @@ fn repr(r: &Bound<'_, PyAny>) -> String {
         .unwrap_or_else(|_| "<unprintable>".into())
 }
 
+/// Keeps "`family` rule returned `what`, expected `expected`" as the run's
+/// error: a TypeError for a value of the wrong type, else a ValueError.
+fn refuse(family: RuleKind, c: &Call, what: String, expected: &str, type_error: bool) {
+    let msg = format!("{}: returned {what}, expected {expected}", place(family, c));
+    keep_error(if type_error {
+        PyTypeError::new_err(msg)
+    } else {
+        PyValueError::new_err(msg)
+    });
+}
+
 /// A rule's return value as a number, refused (kept as the run's error)
 /// unless it is one and finite.
 fn number(family: RuleKind, c: &Call, r: &Bound<'_, PyAny>) -> f64 {
     let bad = |what: String, type_error: bool| {
-        let msg = format!(
-            "{}: returned {what}, expected {}",
-            place(family, c),
-            family.returns()
-        );
-        keep_error(if type_error {
-            PyTypeError::new_err(msg)
-        } else {
-            PyValueError::new_err(msg)
-        });
+        refuse(family, c, what, family.returns(), type_error);
         f64::NAN
     };
     // A tuple or list is a wrong number of return values, not a number.
@@ -293,16 +295,8 @@ fn currents<const N: usize>(
 ) -> [f64; N] {
     let nan = [f64::NAN; N];
     let bad = |what: String, type_error: bool| {
-        let msg = format!(
-            "{}: returned {what}, expected {} ({N} here), or one number for all",
-            place(family, c),
-            family.returns()
-        );
-        keep_error(if type_error {
-            PyTypeError::new_err(msg)
-        } else {
-            PyValueError::new_err(msg)
-        });
+        let expected = format!("{} ({N} here), or one number for all", family.returns());
+        refuse(family, c, what, &expected, type_error);
         nan
     };
     let values: Vec<f64> = if let Ok(x) = r.extract::<f64>() {

@@ -4,8 +4,8 @@
 use glif_core::{Model, Phase, Recorder, RuleSet, Rules, RunError};
 use glif_io::stimulus::CHUNK;
 use glif_io::{
-    model_with_custom_rules, AnyModel, NeuronConfig, Record, RunEnd, RunResult, SpikeTrain,
-    MAX_ASC_CURRENTS,
+    run_custom_rules_model, AnyModel, CustomModelRunner, NeuronConfig, Record, RunEnd, RunResult,
+    SpikeTrain,
 };
 use numpy::ndarray::ArrayView1;
 use numpy::{PyArray1, PyArrayMethods, PyUntypedArrayMethods};
@@ -75,6 +75,19 @@ pub fn numpy_exp(py: Python<'_>, args: Vec<f64>) -> PyResult<ExpTable> {
 /// the table holds every argument the model asks for) fall back to libm.
 fn lookup(table: &ExpTable, x: f64) -> f64 {
     table.get(x).unwrap_or_else(|| x.exp())
+}
+
+/// `exp` of the model's constants from `exp`: `numpy.exp`, looked up in
+/// the table of the arguments `config` needs, or libm.
+fn exp_fn(py: Python<'_>, config: &NeuronConfig, exp: ExpSource) -> PyResult<impl Fn(f64) -> f64> {
+    let table = match exp {
+        ExpSource::Numpy => Some(numpy_exp_table(py, config)?),
+        ExpSource::Libm => None,
+    };
+    Ok(move |x: f64| match &table {
+        Some(t) => lookup(t, x),
+        None => x.exp(),
+    })
 }
 
 /// The stimulus as the engine reads it: numpy memory borrowed in place
@@ -157,61 +170,88 @@ fn run_any(model: &AnyModel<f64>, input: &Input<'_>, record: Record, stop: &Atom
     }
 }
 
-/// Runs with Python rules (`custom`) for each supported number of
-/// currents, a sample at a time (each Python rule needs the step's context:
-/// `custom::set_context`), asking `stop` between chunks (a stopped run's
-/// output is incomplete). Stops at the end of the sample where a Python rule
-/// failed (the caller raises its error).
+/// Runs `config` with the Python rules `methods` of `neuron` (the other
+/// families the config's built-in rules) over `input`, a sample at a time
+/// (each Python rule needs the step's context: `custom::set_context`),
+/// the GIL held, running Python's signal handlers between chunks. A Python
+/// rule's error or Ctrl-C is raised; a run that stopped with a non-finite
+/// value or nonzero currents is an output whose `end` says so.
 fn run_custom(
     py: Python<'_>,
     config: &NeuronConfig,
-    custom: &[bool; 6],
+    methods: Methods,
+    neuron: Py<PyAny>,
     exp: &dyn Fn(f64) -> f64,
     input: &Input<'_>,
     record: Record,
-    stop: &mut dyn FnMut() -> bool,
 ) -> PyResult<Output> {
-    macro_rules! go {
-        ($n:literal) => {{
-            let pick = |i: usize| custom[i].then_some(());
-            let rules = Rules {
-                voltage: pick(0).map(|()| PyVoltageDynamics),
-                threshold: pick(1).map(|()| PyThresholdDynamics),
-                asc: pick(2).map(|()| PyAscDynamics),
-                voltage_reset: pick(3).map(|()| PyVoltageReset),
-                threshold_reset: pick(4).map(|()| PyThresholdReset),
-                asc_reset: pick(5).map(|()| PyAscReset),
-            };
-            let model =
-                model_with_custom_rules::<f64, $n, _, _, _, _, _, _>(config, rules, exp)
-                    .map_err(GlifError)?;
-            let n = input.len();
-            Ok(match record {
-                Record::All => {
-                    let mut result = RunResult::new($n, n);
-                    result.end = with_samples!(input, it => step_by_step(py, &model, it, &mut result, &mut *stop))?;
-                    Output::All(result)
-                }
-                Record::Spikes => {
-                    let mut spikes = SpikeTrain::default();
-                    spikes.end = with_samples!(input, it => step_by_step(py, &model, it, &mut spikes, &mut *stop))?;
-                    Output::Spikes(spikes)
-                }
-            })
-        }};
+    let custom = methods.each_ref().map(|m| m.is_some());
+    let pick = |i: usize| custom[i].then_some(());
+    let rules = Rules {
+        voltage: pick(0).map(|()| PyVoltageDynamics),
+        threshold: pick(1).map(|()| PyThresholdDynamics),
+        asc: pick(2).map(|()| PyAscDynamics),
+        voltage_reset: pick(3).map(|()| PyVoltageReset),
+        threshold_reset: pick(4).map(|()| PyThresholdReset),
+        asc_reset: pick(5).map(|()| PyAscReset),
+    };
+    let mut raised: Option<PyErr> = None;
+    let mut stop = || match py.check_signals() {
+        Ok(()) => false,
+        Err(e) => {
+            raised = Some(e);
+            true
+        }
+    };
+    let steps = StepByStep {
+        py,
+        input,
+        record,
+        stop: &mut stop,
+    };
+    let out = with_rules(py, methods, neuron, || {
+        run_custom_rules_model(config, rules, exp, steps).map_err(GlifError)
+    })?;
+    if let Some(e) = raised {
+        return Err(e);
     }
-    match config.asc_count() {
-        0 => go!(0),
-        1 => go!(1),
-        2 => go!(2),
-        3 => go!(3),
-        4 => go!(4),
-        n => Err(GlifError(glif_io::Error::from(glif_io::ErrorKind::Invalid {
-            path: "asc_tau_array".into(),
-            found: format!("{n} after-spike currents"),
-            expected: format!("0 to {MAX_ASC_CURRENTS} after-spike currents"),
-        }))
-        .into()),
+    out?
+}
+
+/// Runs a model of Python rules over `input` with [`step_by_step`],
+/// recording `record`, asking `stop` between chunks (a stopped run's
+/// output is incomplete). Stops at the end of the sample where a Python
+/// rule failed (the caller raises its error).
+struct StepByStep<'a, 'i, 'py> {
+    py: Python<'py>,
+    input: &'a Input<'i>,
+    record: Record,
+    stop: &'a mut dyn FnMut() -> bool,
+}
+
+impl CustomModelRunner<f64> for StepByStep<'_, '_, '_> {
+    type Output = PyResult<Output>;
+
+    fn run<const N: usize, R: RuleSet<f64, N>>(self, model: Model<f64, N, R>) -> PyResult<Output> {
+        let StepByStep {
+            py,
+            input,
+            record,
+            stop,
+        } = self;
+        let n = input.len();
+        Ok(match record {
+            Record::All => {
+                let mut result = RunResult::new(N, n);
+                result.end = with_samples!(input, it => step_by_step(py, &model, it, &mut result, &mut *stop))?;
+                Output::All(result)
+            }
+            Record::Spikes => {
+                let mut spikes = SpikeTrain::default();
+                spikes.end = with_samples!(input, it => step_by_step(py, &model, it, &mut spikes, &mut *stop))?;
+                Output::Spikes(spikes)
+            }
+        })
     }
 }
 
@@ -348,21 +388,14 @@ pub fn build_model(
 /// Runs `config` over `stim`; the result dict of AllenSDK's `run()` (or its
 /// spike keys only, for [`Record::Spikes`]).
 pub fn run<'py>(
-    py: Python<'py>,
     config: &NeuronConfig,
     stim: &Bound<'py, PyAny>,
     exp: ExpSource,
     record: Record,
     custom: Option<(Methods, Py<PyAny>)>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let table = match exp {
-        ExpSource::Numpy => Some(numpy_exp_table(py, config)?),
-        ExpSource::Libm => None,
-    };
-    let exp_fn = |x: f64| match &table {
-        Some(t) => lookup(t, x),
-        None => x.exp(),
-    };
+    let py = stim.py();
+    let exp_fn = exp_fn(py, config, exp)?;
     let output = with_input(py, stim, |input| {
         let output = match custom {
             None => {
@@ -375,22 +408,7 @@ pub fn run<'py>(
             // Python rules need the GIL at every step: keep it, and run
             // Python's signal handlers between chunks.
             Some((methods, neuron)) => {
-                let flags = methods.each_ref().map(|m| m.is_some());
-                let mut raised: Option<PyErr> = None;
-                let mut stop = || match py.check_signals() {
-                    Ok(()) => false,
-                    Err(e) => {
-                        raised = Some(e);
-                        true
-                    }
-                };
-                let out = with_rules(py, methods, neuron, || {
-                    run_custom(py, config, &flags, &exp_fn, &input, record, &mut stop)
-                })?;
-                if let Some(e) = raised {
-                    return Err(e);
-                }
-                out?
+                run_custom(py, config, methods, neuron, &exp_fn, &input, record)?
             }
         };
         match output.end() {
@@ -418,31 +436,9 @@ pub fn run_custom_result(
     samples: &[f64],
     exp: ExpSource,
 ) -> PyResult<RunResult> {
-    let table = match exp {
-        ExpSource::Numpy => Some(numpy_exp_table(py, config)?),
-        ExpSource::Libm => None,
-    };
-    let exp_fn = |x: f64| match &table {
-        Some(t) => lookup(t, x),
-        None => x.exp(),
-    };
-    let flags = methods.each_ref().map(|m| m.is_some());
-    let mut raised: Option<PyErr> = None;
-    let mut stop = || match py.check_signals() {
-        Ok(()) => false,
-        Err(e) => {
-            raised = Some(e);
-            true
-        }
-    };
+    let exp_fn = exp_fn(py, config, exp)?;
     let input = Input::F64(ArrayView1::from(samples));
-    let out = with_rules(py, methods, neuron, || {
-        run_custom(py, config, &flags, &exp_fn, &input, Record::All, &mut stop)
-    })?;
-    if let Some(e) = raised {
-        return Err(e);
-    }
-    match out? {
+    match run_custom(py, config, methods, neuron, &exp_fn, &input, Record::All)? {
         Output::All(r) => Ok(r),
         Output::Spikes(_) => unreachable!("Record::All records every output"),
     }

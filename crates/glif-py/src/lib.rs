@@ -128,7 +128,7 @@ fn run<'py>(
             neuron.unwrap_or_else(|| py.None()),
         )),
     };
-    engine::run(py, &config, stim, exp, record, custom)
+    engine::run(&config, stim, exp, record, custom)
 }
 
 /// run_many(configs, stimulus=None, stimuli=None, dt, record="all", threads=None, progress=None, exp="numpy") -> list
@@ -178,62 +178,33 @@ fn run_many(
     many::run_many(py, parsed, stimuli, dt, record, threads, progress, exp)
 }
 
-/// simulate_neuron(config, sweep_numbers, input_file_name, output_file_name, spike_cut_value, exp="numpy") -> list
+/// simulate_neuron(model, sweep_numbers, input_file_name, output_file_name, spike_cut_value, exp="numpy") -> list
 ///
-/// AllenSDK's simulate_neuron for the bare config dict `config` over
-/// glif-io's NWB simulation: returns (sweep number, dt s, spikes) per sweep.
+/// AllenSDK's simulate_neuron over glif-io's NWB simulation, for `model` a
+/// bare config dict (sweeps in parallel, the GIL released) or a GlifNeuron
+/// with Python rules (one sweep after another on this thread, `neuron.dt`
+/// set to each sweep's before its run, as AllenSDK does): returns (sweep
+/// number, dt s, spikes) per sweep.
 #[cfg(feature = "nwb")]
 #[pyfunction]
-#[pyo3(signature = (config, sweep_numbers, input_file_name, output_file_name, spike_cut_value, exp="numpy"))]
+#[pyo3(signature = (model, sweep_numbers, input_file_name, output_file_name, spike_cut_value, exp="numpy"))]
 fn simulate_neuron(
     py: Python<'_>,
-    config: &Bound<'_, PyAny>,
+    model: &Bound<'_, PyAny>,
     sweep_numbers: Vec<u32>,
     input_file_name: std::path::PathBuf,
     output_file_name: std::path::PathBuf,
     spike_cut_value: f64,
     exp: &str,
 ) -> PyResult<Vec<(u32, f64, usize)>> {
-    let exp = ExpSource::parse(exp)?;
-    let config = parse_bare(config)?;
-    nwb::simulate_neuron(
-        py,
-        &config,
-        sweep_numbers,
-        input_file_name,
-        output_file_name,
+    let args = nwb::SimulateArgs {
+        sweeps: sweep_numbers,
+        input: input_file_name,
+        output: output_file_name,
         spike_cut_value,
-        exp,
-    )
-}
-
-/// simulate_neuron_custom(neuron, sweep_numbers, input_file_name, output_file_name, spike_cut_value, exp="numpy") -> list
-///
-/// simulate_neuron for a GlifNeuron with Python rules: one sweep after
-/// another on this thread, `neuron.dt` set to each sweep's before its run
-/// (as AllenSDK does); returns (sweep number, dt s, spikes) per sweep.
-#[cfg(feature = "nwb")]
-#[pyfunction]
-#[pyo3(signature = (neuron, sweep_numbers, input_file_name, output_file_name, spike_cut_value, exp="numpy"))]
-fn simulate_neuron_custom(
-    py: Python<'_>,
-    neuron: &Bound<'_, PyAny>,
-    sweep_numbers: Vec<u32>,
-    input_file_name: std::path::PathBuf,
-    output_file_name: std::path::PathBuf,
-    spike_cut_value: f64,
-    exp: &str,
-) -> PyResult<Vec<(u32, f64, usize)>> {
-    let exp = ExpSource::parse(exp)?;
-    nwb::simulate_neuron_custom(
-        py,
-        neuron,
-        sweep_numbers,
-        input_file_name,
-        output_file_name,
-        spike_cut_value,
-        exp,
-    )
+        exp: ExpSource::parse(exp)?,
+    };
+    nwb::simulate_neuron(py, model, args)
 }
 
 /// load_sweep(file_name, sweep_number) -> dict
@@ -358,7 +329,6 @@ fn _glif_rs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     #[cfg(feature = "nwb")]
     {
         m.add_function(wrap_pyfunction!(simulate_neuron, m)?)?;
-        m.add_function(wrap_pyfunction!(simulate_neuron_custom, m)?)?;
         m.add_function(wrap_pyfunction!(load_sweep, m)?)?;
     }
     m.add_function(wrap_pyfunction!(dynamics, m)?)?;

@@ -102,30 +102,61 @@ fn files(input: &Path, output: &Path) -> (PathBuf, Option<PathBuf>) {
     }
 }
 
-/// Simulates `sweeps` of `input` with `config` and writes them to
-/// `output` (see [`files`]); returns (sweep number, dt s, spikes) per
-/// sweep simulated. Raises when the file or config is unusable, or, after
-/// every other sweep was written, when a sweep failed.
+/// AllenSDK's `simulate_neuron` arguments beside the model.
+pub struct SimulateArgs {
+    /// The sweep numbers to simulate.
+    pub sweeps: Vec<u32>,
+    /// `input_file_name`.
+    pub input: PathBuf,
+    /// `output_file_name` (see [`files`]).
+    pub output: PathBuf,
+    /// The voltage (V) written for the samples cut after spikes.
+    pub spike_cut_value: f64,
+    /// Where the exponentials come from.
+    pub exp: ExpSource,
+}
+
+/// Simulates the sweeps of `args` with `model` and writes them (see
+/// [`files`]); returns (sweep number, dt s, spikes) per sweep simulated.
+/// `model` is a bare config dict (sweeps in parallel, the GIL released) or
+/// a `GlifNeuron` with Python rules ([`simulate_custom`]). Raises when the
+/// file or model is unusable, or, after every other sweep was written,
+/// when a sweep failed.
 pub fn simulate_neuron(
     py: Python<'_>,
-    config: &NeuronConfig,
-    sweeps: Vec<u32>,
-    input: PathBuf,
-    output: PathBuf,
-    spike_cut_value: f64,
-    exp: ExpSource,
+    model: &Bound<'_, PyAny>,
+    args: SimulateArgs,
 ) -> PyResult<Vec<(u32, f64, usize)>> {
     let options = SweepOptions {
-        spike_cut_value,
+        spike_cut_value: args.spike_cut_value,
         ..SweepOptions::default()
     };
+    let (read, copy_to) = files(&args.input, &args.output);
+    let files = (read.as_path(), copy_to.as_deref());
+    if model.cast::<PyDict>().is_ok() {
+        let config = crate::convert::parse_bare(model)?;
+        simulate_config(py, &config, &args.sweeps, files, options, args.exp)
+    } else {
+        simulate_custom(py, model, &args.sweeps, files, options, args.exp)
+    }
+}
+
+/// [`simulate_neuron`] for a config: sweeps in parallel, the GIL
+/// released, `numpy.exp` asked for from the workers.
+fn simulate_config(
+    py: Python<'_>,
+    config: &NeuronConfig,
+    sweeps: &[u32],
+    (read, copy_to): (&Path, Option<&Path>),
+    options: SweepOptions<'_>,
+    exp: ExpSource,
+) -> PyResult<Vec<(u32, f64, usize)>> {
     let numpy = match exp {
         ExpSource::Numpy => Some(NumpyExp::new(py)?),
         ExpSource::Libm => None,
     };
     let eval = |x: f64| numpy.as_ref().map_or(x, |n| n.eval(x));
     let exp_fn: Option<glif_io::batch::Exp<'_>> = numpy.as_ref().map(|_| &eval as _);
-    let (read, copy_to) = files(&input, &output);
     // Any sweep may be long: always run on a thread of its own, stopped by
     // Ctrl-C between chunks (`interrupt`; nothing is written then).
     let outcomes = interrupt::interruptible(py, u64::MAX, |stop| {
@@ -134,15 +165,7 @@ pub fn simulate_neuron(
             exp: exp_fn,
             ..options
         };
-        nwb::simulate_neuron(
-            &read,
-            copy_to.as_deref(),
-            false,
-            config,
-            &sweeps,
-            &options,
-            &|_| {},
-        )
+        nwb::simulate_neuron(read, copy_to, false, config, sweeps, &options, &|_| {})
     })?;
     if let Some(e) = numpy.and_then(|n| n.failed.into_inner().unwrap_or_else(|p| p.into_inner())) {
         return Err(e);
@@ -156,20 +179,14 @@ pub fn simulate_neuron(
 /// config and rules (`_custom_run_args`) at that `dt`. A Python rule's
 /// error or Ctrl-C stops everything: nothing is written (a copy made for
 /// `output` is removed) and it is raised.
-pub fn simulate_neuron_custom(
+fn simulate_custom(
     py: Python<'_>,
     neuron: &Bound<'_, PyAny>,
-    sweeps: Vec<u32>,
-    input: PathBuf,
-    output: PathBuf,
-    spike_cut_value: f64,
+    sweeps: &[u32],
+    (read, copy_to): (&Path, Option<&Path>),
+    options: SweepOptions<'_>,
     exp: ExpSource,
 ) -> PyResult<Vec<(u32, f64, usize)>> {
-    let options = SweepOptions {
-        spike_cut_value,
-        ..SweepOptions::default()
-    };
-    let (read, copy_to) = files(&input, &output);
     let mut raised: Option<PyErr> = None;
     let sweep_run = |sweep: &nwb::Sweep| -> PyResult<RunResult> {
         neuron.setattr("dt", sweep.dt)?;
@@ -186,20 +203,16 @@ pub fn simulate_neuron_custom(
             exp,
         )
     };
-    let outcomes = nwb::simulate_neuron_each(
-        &read,
-        copy_to.as_deref(),
-        false,
-        &sweeps,
-        &options,
-        &mut |sweep| match sweep_run(sweep) {
-            Ok(r) => Some(Ok(r)),
-            Err(e) => {
-                raised = Some(e);
-                None
+    let outcomes =
+        nwb::simulate_neuron_each(read, copy_to, false, sweeps, &options, &mut |sweep| {
+            match sweep_run(sweep) {
+                Ok(r) => Some(Ok(r)),
+                Err(e) => {
+                    raised = Some(e);
+                    None
+                }
             }
-        },
-    );
+        });
     if let Some(e) = raised {
         return Err(e);
     }

@@ -490,14 +490,18 @@ fn build<F: Float>(
         2 => AnyModel::General2(general(c, exp)?),
         3 => AnyModel::General3(general(c, exp)?),
         4 => AnyModel::General4(general(c, exp)?),
-        n => {
-            return Err(Error::invalid(
-                "asc_tau_array",
-                format!("{n} after-spike currents"),
-                format!("0 to {MAX_ASC_CURRENTS} after-spike currents"),
-            ))
-        }
+        n => return Err(too_many_currents(n)),
     })
+}
+
+/// The error for a config with `n` after-spike currents, more than any
+/// model supports ([`MAX_ASC_CURRENTS`]).
+pub(super) fn too_many_currents(n: usize) -> Error {
+    Error::invalid(
+        "asc_tau_array",
+        format!("{n} after-spike currents"),
+        format!("0 to {MAX_ASC_CURRENTS} after-spike currents"),
+    )
 }
 
 impl From<AnyModel<f64>> for AnyPrecisionModel {

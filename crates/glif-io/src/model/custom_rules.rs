@@ -2,22 +2,22 @@
 //! families is either the config's built-in rule or a rule the caller
 //! supplies (the Python package's rules made from Python functions, which
 //! AllenSDK calls "custom" methods). [`BuiltinOr`] is the rule of one
-//! family, [`model_with_custom_rules`] builds the model.
+//! family, [`model_with_custom_rules`] builds the model, and
+//! [`run_custom_rules_model`] builds it for the config's number of
+//! after-spike currents and hands it to the caller's [`CustomModelRunner`].
 //!
 //! A custom rule is a glif-core rule type like any other (its `prepare`,
 //! and the family's `step` or `reset`); the run goes through glif-core's
 //! `Neuron`, so spike detection, interpolation, spike cuts and bad resets
 //! are exactly those of the built-in rules.
 
-use core::fmt::Debug;
-
 use glif_core::rules::{
     AscDynamics, AscReset, NonzeroCurrents, Rule, ThresholdComponents, ThresholdDynamics,
     ThresholdReset, VoltageDynamics, VoltageReset,
 };
-use glif_core::{Float, Model, ParamError, Params, Rules};
+use glif_core::{Float, Model, ParamError, Params, RuleSet, Rules};
 
-use super::any_model::{dyn_rules, model};
+use super::any_model::{dyn_rules, model, too_many_currents};
 use super::config::NeuronConfig;
 use super::rules::*;
 use crate::base::{Error, ErrorKind, Result};
@@ -106,12 +106,7 @@ pub fn model_with_custom_rules<F, const N: usize, VD, TD, AD, VR, TR, AR>(
 ) -> Result<Model<F, N, WithCustomRules<F, N, VD, TD, AD, VR, TR, AR>>>
 where
     F: Float,
-    VD: VoltageDynamics<F, N> + Copy + Debug,
-    TD: ThresholdDynamics<F, N> + Copy + Debug,
-    AD: AscDynamics<F, N> + Copy + Debug,
-    VR: VoltageReset<F, N> + Copy + Debug,
-    TR: ThresholdReset<F, N> + Copy + Debug,
-    AR: AscReset<F, N> + Copy + Debug,
+    WithCustomRules<F, N, VD, TD, AD, VR, TR, AR>: RuleSet<F, N>,
 {
     fn pick<B, C>(builtin: B, custom: Option<C>) -> BuiltinOr<B, C> {
         match custom {
@@ -143,4 +138,54 @@ where
         .with_source(config));
     }
     build().map_err(|e| e.with_source(config))
+}
+
+/// What to do with a [`model_with_custom_rules`] model once its number of
+/// after-spike currents `N` is known: [`run_custom_rules_model`] builds the
+/// model for the config's count and hands it to [`CustomModelRunner::run`].
+pub trait CustomModelRunner<F: Float> {
+    /// What the run gives back.
+    type Output;
+    /// Runs `model`, which has `N` after-spike currents.
+    fn run<const N: usize, R: RuleSet<F, N>>(self, model: Model<F, N, R>) -> Self::Output;
+}
+
+/// [`model_with_custom_rules`] for the config's own number of after-spike
+/// currents (0 to [`MAX_ASC_CURRENTS`](crate::MAX_ASC_CURRENTS)), handed to `run`: the one dispatch
+/// from a run-time count to the model's type. Refuses a config with more
+/// currents, naming `asc_tau_array`.
+#[allow(clippy::type_complexity)]
+pub fn run_custom_rules_model<F, VD, TD, AD, VR, TR, AR, M>(
+    config: &NeuronConfig,
+    custom: Rules<Option<VD>, Option<TD>, Option<AD>, Option<VR>, Option<TR>, Option<AR>>,
+    exp: &dyn Fn(F) -> F,
+    run: M,
+) -> Result<M::Output>
+where
+    F: Float,
+    M: CustomModelRunner<F>,
+    WithCustomRules<F, 0, VD, TD, AD, VR, TR, AR>: RuleSet<F, 0>,
+    WithCustomRules<F, 1, VD, TD, AD, VR, TR, AR>: RuleSet<F, 1>,
+    WithCustomRules<F, 2, VD, TD, AD, VR, TR, AR>: RuleSet<F, 2>,
+    WithCustomRules<F, 3, VD, TD, AD, VR, TR, AR>: RuleSet<F, 3>,
+    WithCustomRules<F, 4, VD, TD, AD, VR, TR, AR>: RuleSet<F, 4>,
+{
+    Ok(match config.asc_count() {
+        0 => run.run(model_with_custom_rules::<F, 0, _, _, _, _, _, _>(
+            config, custom, exp,
+        )?),
+        1 => run.run(model_with_custom_rules::<F, 1, _, _, _, _, _, _>(
+            config, custom, exp,
+        )?),
+        2 => run.run(model_with_custom_rules::<F, 2, _, _, _, _, _, _>(
+            config, custom, exp,
+        )?),
+        3 => run.run(model_with_custom_rules::<F, 3, _, _, _, _, _, _>(
+            config, custom, exp,
+        )?),
+        4 => run.run(model_with_custom_rules::<F, 4, _, _, _, _, _, _>(
+            config, custom, exp,
+        )?),
+        n => return Err(too_many_currents(n)),
+    })
 }

@@ -1120,15 +1120,23 @@ fn simulate<F: Float, X: ExpProvider<F> + PowProvider<F> + Copy>(
             record(k, spiked, sample.glif, &[sample.i_syn], &mut out);
         }
     };
+    // Builds a current-based model with `$new` (`GlifPsc` or
+    // `GlifPscDoubleAlpha`, which have the same `state`, `step` and
+    // `sample`) and runs it from the initial state.
+    macro_rules! run_psc_model {
+        ($new:expr) => {{
+            let m = $new.map_err(err)?;
+            let mut s = m.state(&init, current[0]);
+            run_psc(&mut |w, i| (m.step(&mut s, w, i), m.sample(&s)));
+        }};
+    }
     match p.model {
         NestModel::GlifPsc => {
             let params = PscParams {
                 glif,
                 tau_syn: pad(&p.tau_syn),
             };
-            let m = GlifPsc::<F, MAX_PORTS, MAX_ASC>::new(params, res, exp).map_err(err)?;
-            let mut s = m.state(&init, current[0]);
-            run_psc(&mut |w, i| (m.step(&mut s, w, i), m.sample(&s)));
+            run_psc_model!(GlifPsc::<F, MAX_PORTS, MAX_ASC>::new(params, res, exp))
         }
         NestModel::GlifPscDoubleAlpha => {
             let params = DoubleAlphaParams {
@@ -1137,10 +1145,9 @@ fn simulate<F: Float, X: ExpProvider<F> + PowProvider<F> + Copy>(
                 tau_syn_slow: pad(&p.tau_syn_slow),
                 amp_slow: pad(&p.amp_slow),
             };
-            let m =
-                GlifPscDoubleAlpha::<F, MAX_PORTS, MAX_ASC>::new(params, res, exp).map_err(err)?;
-            let mut s = m.state(&init, current[0]);
-            run_psc(&mut |w, i| (m.step(&mut s, w, i), m.sample(&s)));
+            run_psc_model!(GlifPscDoubleAlpha::<F, MAX_PORTS, MAX_ASC>::new(
+                params, res, exp
+            ))
         }
         NestModel::GlifCond => {
             // Padding ports: tau 1 ms, E_rev 1 mV, never receiving input, so g = dg = 0.

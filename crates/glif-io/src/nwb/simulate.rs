@@ -209,7 +209,7 @@ pub fn simulate_neuron(
     // Check the input, then that the model builds (at a typical dt), before any work.
     drop(NwbFile::open(input).map_err(SimulateError::Input)?);
     build(config, 5e-6, options).map_err(SimulateError::Config)?;
-    let (mut file, mut outcomes, work) = open_and_read(input, output, overwrite, sweeps)?;
+    let (file, outcomes, work) = open_and_read(input, output, overwrite, sweeps)?;
 
     // 2. Simulate in parallel.
     let finished = AtomicU64::new(0);
@@ -237,15 +237,7 @@ pub fn simulate_neuron(
     if stopped(options) {
         return Err(discard(file, output));
     }
-    write_simulated(&mut file, simulated, options, &mut outcomes);
-    file.close().map_err(SimulateError::Output)?;
-    outcomes.sort_by_key(|o| {
-        sweeps
-            .iter()
-            .position(|&n| n == o.number)
-            .unwrap_or(usize::MAX)
-    });
-    Ok(outcomes)
+    write_simulated(file, simulated, options, outcomes, sweeps)
 }
 
 /// Opens `output` (a copy of `input`, or `input` itself) for writing and
@@ -317,13 +309,16 @@ type Simulated = (
     Option<crate::run::Range>,
 );
 
-/// 3. Writes each simulated sweep, one after another, into `outcomes`.
+/// Step 3: writes each simulated sweep, one after another, and closes the
+/// file. Returns `outcomes` (those of the sweeps that could not be read)
+/// and the simulated sweeps' outcomes, in the order of `sweeps`.
 fn write_simulated(
-    file: &mut NwbFile,
+    mut file: NwbFile,
     simulated: Vec<Simulated>,
     options: &SweepOptions<'_>,
-    outcomes: &mut Vec<SweepOutcome>,
-) {
+    mut outcomes: Vec<SweepOutcome>,
+    sweeps: &[u32],
+) -> Result<Vec<SweepOutcome>, SimulateError> {
     // 3. Write one after another.
     for (number, dt, r, secs, stimulus_range) in simulated {
         let mut outcome = SweepOutcome {
@@ -359,6 +354,14 @@ fn write_simulated(
         }
         outcomes.push(outcome);
     }
+    file.close().map_err(SimulateError::Output)?;
+    outcomes.sort_by_key(|o| {
+        sweeps
+            .iter()
+            .position(|&n| n == o.number)
+            .unwrap_or(usize::MAX)
+    });
+    Ok(outcomes)
 }
 
 /// As [`simulate_neuron`], with each sweep simulated by `run` instead of
@@ -378,7 +381,7 @@ pub fn simulate_neuron_each(
     run: &mut dyn FnMut(&Sweep) -> Option<crate::base::Result<RunResult>>,
 ) -> Result<Vec<SweepOutcome>, SimulateError> {
     drop(NwbFile::open(input).map_err(SimulateError::Input)?);
-    let (mut file, mut outcomes, work) = open_and_read(input, output, overwrite, sweeps)?;
+    let (file, outcomes, work) = open_and_read(input, output, overwrite, sweeps)?;
     let mut simulated: Vec<Simulated> = Vec::with_capacity(work.len());
     for sweep in &work {
         let t0 = Instant::now();
@@ -388,13 +391,5 @@ pub fn simulate_neuron_each(
         let range = crate::run::Range::of(&sweep.stimulus);
         simulated.push((sweep.number, sweep.dt, r, t0.elapsed().as_secs_f64(), range));
     }
-    write_simulated(&mut file, simulated, options, &mut outcomes);
-    file.close().map_err(SimulateError::Output)?;
-    outcomes.sort_by_key(|o| {
-        sweeps
-            .iter()
-            .position(|&n| n == o.number)
-            .unwrap_or(usize::MAX)
-    });
-    Ok(outcomes)
+    write_simulated(file, simulated, options, outcomes, sweeps)
 }

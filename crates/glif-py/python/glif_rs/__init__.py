@@ -333,21 +333,11 @@ def simulate_neuron(neuron, sweep_numbers, input_file_name, output_file_name, sp
     file that cannot be read or written, and ValueError naming every sweep
     that failed (after writing the others).
     """
-    if neuron._custom_families():
-        # Python rules: one sweep at a time on this thread, the GIL held.
-        done = _nwb().simulate_neuron_custom(
-            neuron,
-            [int(n) for n in sweep_numbers],
-            _fspath(input_file_name),
-            _fspath(output_file_name),
-            float(spike_cut_value),
-            exp,
-        )
-        if done:
-            neuron.dt = done[-1][1]
-        return
+    # Python rules: the neuron itself, one sweep at a time on this thread,
+    # the GIL held; built-in rules: its config, sweeps in parallel.
+    model = neuron if neuron._custom_families() else neuron.to_dict()
     done = _nwb().simulate_neuron(
-        neuron.to_dict(),
+        model,
         [int(n) for n in sweep_numbers],
         _fspath(input_file_name),
         _fspath(output_file_name),

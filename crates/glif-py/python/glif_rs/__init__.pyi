@@ -8,7 +8,17 @@ import numpy as np
 import numpy.typing as npt
 
 from . import nest as nest
-from ._glif_rs import DcScan as DcScan, ModelInfo as ModelInfo, info as info, to_nest as to_nest
+# The extension's own functions, exported as they are (see __init__.py).
+from ._glif_rs import (
+    DcScan as DcScan,
+    ModelInfo as ModelInfo,
+    explained_variance as explained_variance,
+    fit as fit,
+    fit_optimize as fit_optimize,
+    fit_preprocess as fit_preprocess,
+    info as info,
+    to_nest as to_nest,
+)
 
 __version__: str
 version: str
@@ -172,54 +182,3 @@ def simulate_neuron(
 ) -> None:
     """Simulates sweeps of an Allen NWB 1.x file and writes responses and
     spike times to output_file_name. Needs the `nwb` build."""
-
-def explained_variance(
-    recorded: Sequence[Sequence[float]],
-    model: Sequence[Sequence[float]],
-    dt: float,
-    duration: float,
-    sigma: float = 0.01,
-) -> Dict[str, Any]: ...
-
-_Path = Union[str, "PathLike[str]"]
-
-def fit(
-    nwb: Optional[_Path] = None,
-    sweeps: Optional[_Path] = None,
-    recordings: Optional[_Path] = None,
-    levels: Optional[Sequence[str]] = None,
-    seed: int = 1234,
-    threads: int = 1,
-    restarts: Optional[Tuple[int, int]] = None,
-    optimizer: str = "allen",
-) -> Dict[str, Any]:
-    """The whole fit of a cell (glif fit): a dict of plain values with
-    preprocessor_values, configs (fitted neuron_config by level), report
-    (one row per level: EV on Noise 1/Noise 2 before and after, th_inf
-    coefficient, evaluations, seconds), optimizer, recordings, refused.
-    nwb= and sweeps= (the nwb build) or recordings= (a folder)."""
-
-def fit_preprocess(
-    nwb: Optional[_Path] = None,
-    sweeps: Optional[_Path] = None,
-    recordings: Optional[_Path] = None,
-    levels: Optional[Sequence[str]] = None,
-) -> Dict[str, Any]:
-    """glif fit --stage preprocess: preprocessor_values, configs (each
-    level's starting {"neuron", "optimizer"}), refused."""
-
-def fit_optimize(
-    nwb: Optional[_Path] = None,
-    sweeps: Optional[_Path] = None,
-    recordings: Optional[_Path] = None,
-    configs: Optional[Mapping[str, Any]] = None,
-    levels: Optional[Sequence[str]] = None,
-    seed: int = 1234,
-    threads: int = 1,
-    restarts: Optional[Tuple[int, int]] = None,
-    report: bool = False,
-    optimizer: str = "allen",
-) -> Dict[str, Any]:
-    """glif fit --stage optimize from fit_preprocess's configs (None: the
-    preprocessing runs first): configs (fitted) and optimizer; with
-    report=True also report and recordings."""

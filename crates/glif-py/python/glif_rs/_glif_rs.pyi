@@ -52,15 +52,7 @@ def reset(
 ) -> Tuple[float, float, List[float], Tuple[float, float]]: ...
 # Only in builds with the cargo feature `nwb`:
 def simulate_neuron(
-    config: Dict[str, Any],
-    sweep_numbers: List[int],
-    input_file_name: Union[str, "PathLike[str]"],
-    output_file_name: Union[str, "PathLike[str]"],
-    spike_cut_value: float,
-    exp: str = "numpy",
-) -> List[Tuple[int, float, int]]: ...
-def simulate_neuron_custom(
-    neuron: Any,
+    model: Any,  # a bare config dict, or a GlifNeuron with Python rules
     sweep_numbers: List[int],
     input_file_name: Union[str, "PathLike[str]"],
     output_file_name: Union[str, "PathLike[str]"],
@@ -121,8 +113,8 @@ def nest_run(
     precision: str = "f64",
 ) -> Dict[str, np.ndarray]: ...
 def explained_variance(
-    recorded: List[List[float]],
-    model: List[List[float]],
+    recorded: Sequence[Sequence[float]],
+    model: Sequence[Sequence[float]],
     dt: float,
     duration: float,
     sigma: float = 0.01,
