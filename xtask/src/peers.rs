@@ -651,7 +651,7 @@ fn scale(o: &Options) -> ExitCode {
                 sum_runs(r, || time_psc(&psc, steps, t, 1))
             }),
         ];
-        for e in results.into_iter().filter_map(Result::err) {
+        if let Some(e) = results.into_iter().find_map(Result::err) {
             eprintln!("peers --scale: FAILED: {e}");
             return ExitCode::FAILURE;
         }
