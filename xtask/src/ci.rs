@@ -124,7 +124,7 @@ const SLOW: &[(&str, &str, &[&str])] = &[
         &["xtask", "compare-fit", "--runs", "1"],
     ),
     // Needs Brian2 and NEST in the AllenSDK venv: fails without them in CI;
-    // records xtask/peers. About 20 s (Brian2 compiles its C++ once).
+    // records xtask/peers. About 11 s of CPU (Brian2 compiles its C++ once).
     (
         "glif-rs, Brian2 and NEST on one GLIF3 population (smoke)",
         "cargo",

@@ -447,7 +447,7 @@ fn peers(o: &Options) -> ExitCode {
             let v = match avail {
                 Ok(()) => {
                     eprintln!("peers: {name}, {t} thread(s)");
-                    run_script(module, &input, &dir.join(format!("brian2-{t}")))
+                    run_script(module, &input, &dir.join(format!("brian2-{n}x{steps}-{t}")))
                 }
                 Err(e) => Err(e.clone()),
             };
