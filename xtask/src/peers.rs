@@ -63,7 +63,7 @@ neuron-steps per second per core, the ratios, and spike-count agreement.
   --steps S    steps (default 40000 = 0.2 s; --scale: 2000)
   --threads T  the second thread count (default 2; 1: one thread only)
   --repeats R  glif-rs runs per case, median quoted (default 3)
-  --smoke      64 neurons x 2000 steps, 1 thread, 1 repeat (CI: checks
+  --smoke      64 neurons x 20000 steps (0.1 s), 1 thread, 1 repeat (CI: checks
                that every side runs and agrees)
   --scale      the population engines at 1,000 to 1,000,000 neurons, 1 and
                2 threads: ns per neuron-step and parallel efficiency
@@ -116,7 +116,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
     if o.smoke {
         // One thread: one Brian2 project to compile (about 15 s the first
         // time; kept in target/peers, so later runs do not recompile).
-        (o.neurons, o.steps, o.repeats, o.threads) = (64, 2_000, 1, 1);
+        (o.neurons, o.steps, o.repeats, o.threads) = (64, 20_000, 1, 1);
     }
     if o.steps == 0 {
         o.steps = if o.scale { 2_000 } else { 40_000 };
@@ -816,7 +816,7 @@ mod tests {
         let o = a(&["--smoke"]).unwrap();
         assert_eq!(
             (o.neurons, o.steps, o.repeats, o.threads),
-            (64, 2_000, 1, 1)
+            (64, 20_000, 1, 1)
         );
     }
 
