@@ -10,6 +10,7 @@ use glif_io::NeuronConfig;
 
 pub mod allen;
 pub mod nest;
+pub mod peers;
 pub mod roofline;
 
 /// Time step of the Allen stimuli (s): 200 kHz.

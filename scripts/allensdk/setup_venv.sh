@@ -67,6 +67,10 @@ if [ "${GLIF_ALLENSDK_NEST:-1}" != "0" ] || in_ci; then
         echo "warning: nest-simulator==3.10.0 not available through pip here; the NEST reference checks need it" >&2
     fi
 fi
+# Brian2 (C++ standalone mode; needs g++): the peer `cargo xtask peers`
+# runs beside glif-rs and NEST (scripts/peers/bench_peers.py). 2.9.0 is the
+# last release for Python 3.11; numpy on the same line.
+"${pip[@]}" install 'brian2==2.9.0' 'numpy==1.23.5'
 # scripts/fit/allensdk_pipeline.py runs allensdk.internal.model.glif.preprocess_neuron, which
 # imports matplotlib.pyplot (its plots are switched off); numpy on the same line.
 "${pip[@]}" install 'matplotlib==3.10.9' 'numpy==1.23.5'

@@ -9,7 +9,7 @@
 //! benchmarks as a smoke test (each run once, timing nothing), and the
 //! side-by-side comparisons with AllenSDK and with NEST (`glif_psc` and
 //! `glif_psc_double_alpha` with both engines, `glif_cond`; quick forms)
-//! when the venv exists.
+//! and with Brian2 (`peers --smoke`) when the venv exists.
 //!
 //! The checks that need the AllenSDK environment (`glif_reference::env::CHECKS`)
 //! record how they ended in a report file (`GLIF_ENV_REPORT`, set here for
@@ -122,6 +122,13 @@ const SLOW: &[(&str, &str, &[&str])] = &[
         "one cell's preprocessing beside AllenSDK's (one run)",
         "cargo",
         &["xtask", "compare-fit", "--runs", "1"],
+    ),
+    // Needs Brian2 and NEST in the AllenSDK venv: fails without them in CI;
+    // records xtask/peers. About 11 s of CPU (Brian2 compiles its C++ once).
+    (
+        "glif-rs, Brian2 and NEST on one GLIF3 population (smoke)",
+        "cargo",
+        &["xtask", "peers", "--smoke"],
     ),
     // Needs NEST in the AllenSDK venv: fails without it in CI.
     (
@@ -265,7 +272,9 @@ fn env_summary(report: &Path, fast: bool) -> usize {
             Some(e) if e.outcome == "skipped" => (!ci, format!("SKIPPED: {}", e.detail)),
             Some(e) => (false, format!("FAILED: {}", e.detail)),
             None if fast
-                && (check.starts_with("xtask/compare") || check.starts_with("python/")) =>
+                && (check.starts_with("xtask/compare")
+                    || *check == "xtask/peers"
+                    || check.starts_with("python/")) =>
             {
                 (true, "not run (--fast)".to_string())
             }

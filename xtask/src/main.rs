@@ -24,6 +24,9 @@
 //! - `roofline [--repeats N] [--only NAME] [--asm]`: each population
 //!   engine's hot loop from the release binary, its throughput and latency
 //!   bounds on this CPU beside the measured time (see `docs/PERFORMANCE.md`).
+//! - `peers [--smoke] [--scale]`: glif-rs's population engine beside Brian2
+//!   and NEST 3.10 on the same GLIF3 population; `--scale`: the population
+//!   engines from 1,000 to 1,000,000 neurons on 1 and 2 threads.
 
 use std::process::ExitCode;
 
@@ -34,6 +37,7 @@ mod compare_nest;
 mod firmware;
 mod firmware_elf;
 mod fit_beyond;
+mod peers;
 mod roofline;
 mod verify;
 mod verify_cases;
@@ -44,7 +48,7 @@ mod verify_nest;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((command, rest)) = args.split_first() else {
-        eprintln!("usage: cargo xtask <command>; commands: ci, no-alloc, firmware, verify, verify-nest, verify-fit, fit-beyond, f32-report, compare, compare-nest, compare-fit, roofline");
+        eprintln!("usage: cargo xtask <command>; commands: ci, no-alloc, firmware, verify, verify-nest, verify-fit, fit-beyond, f32-report, compare, compare-nest, compare-fit, roofline, peers");
         return ExitCode::from(2);
     };
     match command.as_str() {
@@ -60,8 +64,9 @@ fn main() -> ExitCode {
         "compare-nest" => compare_nest::run(rest),
         "compare-fit" => compare_fit::run(rest),
         "roofline" => roofline::run(rest),
+        "peers" => peers::run(rest),
         other => {
-            eprintln!("xtask: unknown command {other:?}; commands: ci, no-alloc, firmware, verify, verify-nest, verify-fit, fit-beyond, f32-report, compare, compare-nest, compare-fit, roofline");
+            eprintln!("xtask: unknown command {other:?}; commands: ci, no-alloc, firmware, verify, verify-nest, verify-fit, fit-beyond, f32-report, compare, compare-nest, compare-fit, roofline, peers");
             ExitCode::from(2)
         }
     }

@@ -137,6 +137,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "xtask/compare-nest",
         "cargo xtask compare-nest: glif_psc, glif_psc_double_alpha and glif_cond run by NEST 3.10 beside glif-core's engines, every spike compared; a failed NEST run fails it",
     ),
+    (
+        "xtask/peers",
+        "cargo xtask peers --smoke: the GLIF3 population run by glif-rs, Brian2 (C++ standalone) and NEST 3.10, spike counts compared; a missing or failing Brian2 or NEST fails it under CI",
+    ),
 ];
 
 /// The environment variable naming the report file.
