@@ -617,7 +617,10 @@ impl NwbFile {
             .map_err(hdf5_err)?;
         match descriptor {
             TypeDescriptor::Float(FloatSize::U4) => {
-                let raw = ds.read_raw::<f32>().map_err(hdf5_err)?;
+                let raw = match super::deflate_chunks::read_f32(ds) {
+                    Some(raw) => raw,
+                    None => ds.read_raw::<f32>().map_err(hdf5_err)?,
+                };
                 Ok(match conversion {
                     // The narrowing is numpy's: a float32 array times a Python float stays
                     // float32, with the factor rounded to float32.
