@@ -14,9 +14,14 @@ use hdf5::filters::Filter;
 use hdf5::types::{FloatSize, TypeDescriptor};
 use hdf5::Dataset;
 
-/// The one-dimensional little-endian float32 dataset `ds`, or `None` where the
-/// direct path does not apply (see the module doc).
-pub(crate) fn read_f32(ds: &Dataset) -> Option<Vec<f32>> {
+/// The one-dimensional little-endian float32 dataset `ds`, each value passed
+/// through `widen` (written straight into the result, without a float32 copy
+/// of the series), or `None` where the direct path does not apply (see the
+/// module doc).
+pub(crate) fn read_f32<T: Copy + Default>(
+    ds: &Dataset,
+    widen: impl Fn(f32) -> T,
+) -> Option<Vec<T>> {
     let shuffled = match ds.filters().as_slice() {
         [Filter::Deflate(_)] => false,
         [Filter::Shuffle, Filter::Deflate(_)] => true,
@@ -36,7 +41,7 @@ pub(crate) fn read_f32(ds: &Dataset) -> Option<Vec<f32>> {
     if chunk == 0 || chunks != len.div_ceil(chunk) {
         return None;
     }
-    let mut out = vec![0f32; len];
+    let mut out = vec![T::default(); len];
     let mut stored = Vec::new();
     let mut plain = vec![0u8; chunk * 4];
     for index in 0..chunks {
@@ -62,11 +67,11 @@ pub(crate) fn read_f32(ds: &Dataset) -> Option<Vec<f32>> {
             let (b1, rest) = rest.split_at(chunk);
             let (b2, b3) = rest.split_at(chunk);
             for (e, x) in dst.iter_mut().enumerate() {
-                *x = f32::from_le_bytes([b0[e], b1[e], b2[e], b3[e]]);
+                *x = widen(f32::from_le_bytes([b0[e], b1[e], b2[e], b3[e]]));
             }
         } else {
             for (x, b) in dst.iter_mut().zip(plain.chunks_exact(4)) {
-                *x = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+                *x = widen(f32::from_le_bytes([b[0], b[1], b[2], b[3]]));
             }
         }
     }
@@ -136,7 +141,7 @@ mod tests {
             let path = TempFile::new(&format!("deflate-{chunk}-{shuffle}"));
             let ds = dataset(&path, &data, chunk, shuffle);
             let want = ds.read_raw::<f32>().unwrap();
-            let got = read_f32(&ds).expect("the direct path applies");
+            let got = read_f32(&ds, |x| x).expect("the direct path applies");
             let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&got), bits(&want), "chunk {chunk}, shuffle {shuffle}");
             assert_eq!(bits(&got), bits(&data));
@@ -152,7 +157,7 @@ mod tests {
             .with_data(&[1.0f32, 2.0])
             .create("plain")
             .unwrap();
-        assert!(read_f32(&plain).is_none());
+        assert!(read_f32(&plain, |x| x).is_none());
         let doubles = file
             .new_dataset_builder()
             .deflate(4)
@@ -160,6 +165,6 @@ mod tests {
             .with_data(&[1.0f64, 2.0])
             .create("doubles")
             .unwrap();
-        assert!(read_f32(&doubles).is_none());
+        assert!(read_f32(&doubles, |x| x).is_none());
     }
 }
