@@ -52,11 +52,8 @@ pub(crate) fn read_f32<T: Copy + Default>(
         }
         stored.resize(usize::try_from(info.size).ok()?, 0);
         read_stored_chunk(ds, info.offset[0], &mut stored)?;
-        let (done, code) = zlib_rs::decompress_slice(
-            &mut plain,
-            &stored,
-            zlib_rs::InflateConfig::default(),
-        );
+        let (done, code) =
+            zlib_rs::decompress_slice(&mut plain, &stored, zlib_rs::InflateConfig::default());
         if code != zlib_rs::ReturnCode::Ok || done.len() != chunk * 4 {
             return None;
         }
