@@ -80,31 +80,28 @@ PATCHES = [
      1, "Python 2 implicit relative import."),
 ]
 
-# The method names of the published Teeter et al. configs of each level (reference/configs/teeter).
+# The method names of the published Teeter et al. configs of each level (reference/configs/teeter):
+# the threshold's dynamics, the reset (without or with the spike component's "R") and the
+# after-spike currents (none or "ASC") in the configs' key order.
+_RESET = dict(voltage_reset_method="zero", threshold_reset_method="inf")
+_RESET_R = dict(voltage_reset_method="v_before", threshold_reset_method="three_components")
+_NO_ASC = dict(AScurrent_dynamics_method="none", AScurrent_reset_method="none")
+_ASC = dict(AScurrent_dynamics_method="exp", AScurrent_reset_method="sum")
+
+
+def _level(name, threshold_dynamics, reset, asc):
+    return dict(name=name, voltage_dynamics_method="linear_forward_euler",
+                threshold_dynamics_method=threshold_dynamics, **reset, **asc,
+                error_function="MLIN", param_fit_names=["th_inf"])
+
+
 LEVELS = {
-    "GLIF1": dict(name="LIF", voltage_dynamics_method="linear_forward_euler",
-                  threshold_dynamics_method="inf", voltage_reset_method="zero",
-                  threshold_reset_method="inf", AScurrent_dynamics_method="none",
-                  AScurrent_reset_method="none"),
-    "GLIF2": dict(name="LIF_R", voltage_dynamics_method="linear_forward_euler",
-                  threshold_dynamics_method="spike_component", voltage_reset_method="v_before",
-                  threshold_reset_method="three_components", AScurrent_dynamics_method="none",
-                  AScurrent_reset_method="none"),
-    "GLIF3": dict(name="LIF_ASC", voltage_dynamics_method="linear_forward_euler",
-                  threshold_dynamics_method="inf", voltage_reset_method="zero",
-                  threshold_reset_method="inf", AScurrent_dynamics_method="exp",
-                  AScurrent_reset_method="sum"),
-    "GLIF4": dict(name="LIF_R_ASC", voltage_dynamics_method="linear_forward_euler",
-                  threshold_dynamics_method="spike_component", voltage_reset_method="v_before",
-                  threshold_reset_method="three_components", AScurrent_dynamics_method="exp",
-                  AScurrent_reset_method="sum"),
-    "GLIF5": dict(name="LIF_R_ASC_AT", voltage_dynamics_method="linear_forward_euler",
-                  threshold_dynamics_method="three_components_exact", voltage_reset_method="v_before",
-                  threshold_reset_method="three_components", AScurrent_dynamics_method="exp",
-                  AScurrent_reset_method="sum"),
+    "GLIF1": _level("LIF", "inf", _RESET, _NO_ASC),
+    "GLIF2": _level("LIF_R", "spike_component", _RESET_R, _NO_ASC),
+    "GLIF3": _level("LIF_ASC", "inf", _RESET, _ASC),
+    "GLIF4": _level("LIF_R_ASC", "spike_component", _RESET_R, _ASC),
+    "GLIF5": _level("LIF_R_ASC_AT", "three_components_exact", _RESET_R, _ASC),
 }
-for _m in LEVELS.values():
-    _m.update(error_function="MLIN", param_fit_names=["th_inf"])
 
 QUICK_CELL = "adapting"
 QUICK_STAGES = ("load_sweeps", "find_spikes_list", "least_squares_RCEl_calc_tested", "estimate_dv_cutoff")
@@ -396,24 +393,30 @@ def numpy_dispatch():
 EV_SIGMA = 0.01  # s: the Teeter et al. explained variance's Gaussian sigma (10 ms)
 
 
-def teeter_norm_gauss(sigma, dt):
+def teeter_norm_gauss(sigma, dt, steps):
     """Teeter's makeNormGaussFunc4Convolve: a window of int(10 sigma/dt) samples, std sigma/dt,
-    normalised to sum 1."""
+    normalised to sum 1 (np.sum). A window longer than the trains (`steps` samples) keeps its
+    middle 2 (steps // 2) samples (at least 95% of the area) with the lost area spread evenly
+    over them (its Python 2 integer divisions written //)."""
     import numpy as np
     from scipy.signal.windows import gaussian  # what Teeter's scipy.signal.gaussian was
     s = sigma / dt
     g = gaussian(int(s * 10), s)
-    return g / np.sum(g)
+    g = g / np.sum(g)
+    if len(g) > steps:
+        ht, hg = steps // 2, len(g) // 2
+        short = g[hg - ht:hg + ht]
+        area = sum(short)
+        assert area > 0.95
+        g = short + (1. - area) / len(short)
+    return g
 
 
-def teeter_convolved(spike_ind_list, dt, sigma, steps, mode):
-    """Teeter's makeConvolvedSpikeTrains (binary trains of `steps` samples convolved with the
-    normalised Gaussian by scipy.signal.fftconvolve in `mode`), for trains longer than the window."""
+def teeter_convolved(spike_ind_list, g, steps, mode):
+    """Teeter's makeConvolvedSpikeTrains: binary trains of `steps` samples convolved with the
+    kernel `g` by scipy.signal.fftconvolve in `mode`."""
     import numpy as np
     from scipy.signal import fftconvolve
-    g = teeter_norm_gauss(sigma, dt)
-    if len(g) > steps:
-        raise ValueError("window longer than the trains: not covered by this reimplementation")
     out = []
     for train in spike_ind_list:
         b = np.zeros(steps)
@@ -438,11 +441,12 @@ def teeter_ev_ratio(data_ind, model_ind, dt, steps, sigma=EV_SIGMA):
     """calc_all_explained_variance.exVar for one sigma: EV(model vs each recorded train, 'same')
     divided by EV(PSTH of the 'full' recorded trains vs each of them)."""
     import numpy as np
-    full = teeter_convolved(data_ind, dt, sigma, steps, "full")
+    g = teeter_norm_gauss(sigma, dt, steps)
+    full = teeter_convolved(data_ind, g, steps, "full")
     psth = np.mean(np.array(full), axis=0)
     ev_data = teeter_across([psth], full)
-    ev_model = teeter_across(teeter_convolved(model_ind, dt, sigma, steps, "same"),
-                             teeter_convolved(data_ind, dt, sigma, steps, "same"))
+    ev_model = teeter_across(teeter_convolved(model_ind, g, steps, "same"),
+                             teeter_convolved(data_ind, g, steps, "same"))
     return {"ev_data": ev_data, "ev_model": ev_model, "ratio": ev_model / ev_data}
 
 

@@ -40,6 +40,7 @@ use glif_benches::nest::{
     SpikeTrains, Spikes, COND_WEIGHT_NS, DELAY_STEPS, LANES, PORT_RATE_HZ, PORT_WEIGHT_PA,
     RESOLUTION_MS,
 };
+use glif_fit::stats::median;
 use serde_json::Value;
 
 use crate::compare::{cpu_model, repo_root, rerun_in_release, rustc_version};
@@ -517,17 +518,6 @@ fn judge_output(
             "bench_nest.py printed no JSON line (stdout {:?}): {tail}",
             stdout.chars().take(80).collect::<String>()
         )),
-    }
-}
-
-fn median(v: &[f64]) -> f64 {
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    let n = s.len();
-    if n % 2 == 1 {
-        s[n / 2]
-    } else {
-        (s[n / 2 - 1] + s[n / 2]) / 2.0
     }
 }
 

@@ -79,6 +79,32 @@ fn log_likelihood_from_sum_sq(sum_sq: f64, n: usize) -> f64 {
     -n / 2.0 * (1.0 + (2.0 * core::f64::consts::PI).ln() + scale.ln())
 }
 
+/// For each `(p, c)` of `problems`, the sum over rows `n` of
+/// `(y[n] - (p[0] c[0][n] + p[1] c[1][n] + p[2] c[2][n]))^2`, in row order
+/// from `-0.0` as `Iterator::sum` adds. Five problems' sums run in one
+/// pass over the rows, independent chains of additions side by side, so
+/// each sum is the one summed alone.
+fn residual_sums_of_squares(y: &[f64], problems: &[([f64; 3], [&[f64]; 3])]) -> Vec<f64> {
+    const LANES: usize = 5;
+    let m = y.len();
+    let mut out = Vec::with_capacity(problems.len());
+    for group in problems.chunks(LANES) {
+        // Lanes past the group's end repeat its first problem, unused.
+        let lane = |i: usize| &group[if i < group.len() { i } else { 0 }];
+        let p: [[f64; 3]; LANES] = core::array::from_fn(|i| lane(i).0);
+        let c: [[&[f64]; 3]; LANES] = core::array::from_fn(|i| lane(i).1.map(|col| &col[..m]));
+        let mut acc = [-0.0f64; LANES];
+        for n in 0..m {
+            for i in 0..LANES {
+                let r = y[n] - (p[i][0] * c[i][0][n] + p[i][1] * c[i][1][n] + p[i][2] * c[i][2][n]);
+                acc[i] += r * r;
+            }
+        }
+        out.extend_from_slice(&acc[..group.len()]);
+    }
+    out
+}
+
 /// `ASGLM_pairwise(ks, I, V, spike_ind, C, R C, spike_cut_length, dt, El)`:
 /// currents (A), voltages (V) and spike threshold indices of each Noise 1
 /// sweep, all sampled every `dt` s; `c` (F) and `tau` (s) from least
@@ -205,9 +231,10 @@ pub fn asc_pairwise(
             })
             .collect();
         let leak = ks.len();
-        let mut out = Vec::with_capacity(pairs.len());
-        for &(a, b) in &pairs {
-            let solved = (|| {
+        // Each pair's coefficients (or why it fails)...
+        let coefs: Vec<Result<[f64; 3], FitError>> = pairs
+            .iter()
+            .map(|&(a, b)| {
                 problem.clone()?;
                 let which = [a, b, leak];
                 let mut scales = [0.0; 3];
@@ -220,22 +247,31 @@ pub fn asc_pairwise(
                 }
                 let cols = [&unit[a][..], &unit[b][..], &unit[leak][..]];
                 let z = solve_unit_columns(&cols, &sw.out, &mut work, &what)?;
-                let p: Vec<f64> = z.iter().zip(&scales).map(|(v, s)| v / s).collect();
-                let (c0, c1, c2) = (&raw[a], &raw[b], &raw[leak]);
-                let sum_sq: f64 = (0..m)
-                    .map(|n| {
-                        let r = sw.out[n] - (p[0] * c0[n] + p[1] * c1[n] + p[2] * c2[n]);
-                        r * r
-                    })
-                    .sum();
+                Ok(core::array::from_fn(|j| z[j] / scales[j]))
+            })
+            .collect();
+        // ... then the solved pairs' residual sums of squares, side by side.
+        let solved: Vec<([f64; 3], [&[f64]; 3])> = pairs
+            .iter()
+            .zip(&coefs)
+            .filter_map(|(&(a, b), p)| {
+                let p = p.as_ref().ok()?;
+                Some((*p, [&raw[a][..], &raw[b][..], &raw[leak][..]]))
+            })
+            .collect();
+        let mut sums = residual_sums_of_squares(&sw.out, &solved).into_iter();
+        let out: Vec<PairResult> = coefs
+            .into_iter()
+            .map(|p| {
+                let p = p?;
+                let sum_sq = sums.next().expect("one sum per solved pair");
                 Ok((
                     [p[0], p[1]],
                     tau / (p[2] * c),
                     log_likelihood_from_sum_sq(sum_sq, m),
                 ))
-            })();
-            out.push(solved);
-        }
+            })
+            .collect();
         per_sweep.push(out);
     }
     let mut results = Vec::with_capacity(pairs.len());
@@ -272,4 +308,43 @@ pub fn asc_pairwise(
         log_likelihood,
         mean_log_likelihood: means,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::residual_sums_of_squares;
+
+    #[test]
+    fn side_by_side_residual_sums_equal_each_sum_alone_bit_for_bit() {
+        let m = 1001;
+        let col = |k: usize| -> Vec<f64> {
+            (0..m)
+                .map(|n| ((n * (k + 3)) as f64 * 0.37).sin() * 10f64.powi(k as i32 % 5 - 2))
+                .collect()
+        };
+        let cols: Vec<Vec<f64>> = (0..6).map(col).collect();
+        let y: Vec<f64> = (0..m).map(|n| (n as f64 * 0.011).cos()).collect();
+        for count in [0, 1, 4, 5, 6, 10, 12] {
+            let problems: Vec<([f64; 3], [&[f64]; 3])> = (0..count)
+                .map(|q| {
+                    let p = [0.3 + q as f64, -1.7 / (q + 1) as f64, 1e-3 * q as f64];
+                    (p, [&cols[q % 6][..], &cols[(q + 1) % 6][..], &cols[5][..]])
+                })
+                .collect();
+            let got = residual_sums_of_squares(&y, &problems);
+            let want: Vec<f64> = problems
+                .iter()
+                .map(|(p, c)| {
+                    (0..m)
+                        .map(|n| {
+                            let r = y[n] - (p[0] * c[0][n] + p[1] * c[1][n] + p[2] * c[2][n]);
+                            r * r
+                        })
+                        .sum()
+                })
+                .collect();
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&got), bits(&want), "{count} problems");
+        }
+    }
 }

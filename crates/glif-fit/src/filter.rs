@@ -400,25 +400,74 @@ fn pairwise_sum_of_products(a: &[f64], b: &[f64]) -> f64 {
         }
         res
     } else if n <= 128 {
-        let whole = n - (n % 8);
-        let mut r = [0.0f64; 8];
-        for (k, rk) in r.iter_mut().enumerate() {
-            *rk = a[k] * b[k];
-        }
-        for (ca, cb) in a[8..whole].chunks_exact(8).zip(b[8..whole].chunks_exact(8)) {
-            for ((rk, x), y) in r.iter_mut().zip(ca).zip(cb) {
-                *rk += x * y;
-            }
-        }
-        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for (x, y) in a[whole..].iter().zip(&b[whole..n]) {
-            res += x * y;
-        }
-        res
+        let mut r = leaf_start(a, b);
+        leaf_add(&mut r, &a[8..n - n % 8], &b[8..n - n % 8]);
+        leaf_finish(&r, a, b)
     } else {
         let n2 = (n / 2) - (n / 2) % 8;
-        pairwise_sum_of_products(&a[..n2], &b[..n2]) + pairwise_sum_of_products(&a[n2..], &b[n2..])
+        if n - n2 <= 128 {
+            // Both halves are leaves (of 64 to 128 terms): their
+            // accumulators run in one loop, two independent chains of
+            // additions instead of one after the other; each leaf's sums
+            // are the same, and they are added as the recursion adds them.
+            let (a1, a2) = a.split_at(n2);
+            let (b1, b2) = b.split_at(n2);
+            let (w1, w2) = (n2, a2.len() - a2.len() % 8);
+            let (mut r1, mut r2) = (leaf_start(a1, b1), leaf_start(a2, b2));
+            let both = w1.min(w2);
+            for (((x1, y1), x2), y2) in a1[8..both]
+                .chunks_exact(8)
+                .zip(b1[8..both].chunks_exact(8))
+                .zip(a2[8..both].chunks_exact(8))
+                .zip(b2[8..both].chunks_exact(8))
+            {
+                for k in 0..8 {
+                    r1[k] += x1[k] * y1[k];
+                    r2[k] += x2[k] * y2[k];
+                }
+            }
+            leaf_add(&mut r1, &a1[both..w1], &b1[both..w1]);
+            leaf_add(&mut r2, &a2[both..w2], &b2[both..w2]);
+            leaf_finish(&r1, a1, b1) + leaf_finish(&r2, a2, b2)
+        } else {
+            pairwise_sum_of_products(&a[..n2], &b[..n2])
+                + pairwise_sum_of_products(&a[n2..], &b[n2..])
+        }
     }
+}
+
+/// A leaf of [`pairwise_sum_of_products`] (8 to 128 terms): its eight
+/// accumulators' first products.
+#[inline(always)]
+fn leaf_start(a: &[f64], b: &[f64]) -> [f64; 8] {
+    let mut r = [0.0; 8];
+    for ((rk, x), y) in r.iter_mut().zip(&a[..8]).zip(&b[..8]) {
+        *rk = x * y;
+    }
+    r
+}
+
+/// Adds the products of `a` and `b` (whole blocks of 8) to the eight
+/// accumulators, block by block.
+#[inline(always)]
+fn leaf_add(r: &mut [f64; 8], a: &[f64], b: &[f64]) {
+    for (ca, cb) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        for ((rk, x), y) in r.iter_mut().zip(ca).zip(cb) {
+            *rk += x * y;
+        }
+    }
+}
+
+/// A leaf's sum: its accumulators added pairwise, then the products past
+/// its last whole block of 8 added in order.
+#[inline(always)]
+fn leaf_finish(r: &[f64; 8], a: &[f64], b: &[f64]) -> f64 {
+    let whole = a.len() - a.len() % 8;
+    let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (x, y) in a[whole..].iter().zip(&b[whole..]) {
+        res += x * y;
+    }
+    res
 }
 
 /// numpy's pairwise sum of a float32 array, accumulated in float32 (what
@@ -477,22 +526,9 @@ where
 /// mean of a float32 array (AllenSDK leaves a float32 stimulus read from an
 /// NWB file in float32); the results widened to f64.
 pub fn subsample_mean_f32(data: &[f32], dt: f64, desired_dt: f64) -> Result<Vec<f64>, FitError> {
-    subsample_mean(&[], dt, desired_dt)?;
-    let block = (desired_dt / dt) as usize;
-    let blocks = data.len() / block;
-    // Blocks of fewer than 8 samples (40 kHz to 50 us: 2) are summed in
-    // line, as numpy_sum_f32 sums them.
-    Ok(data[..blocks * block]
-        .chunks_exact(block)
-        .map(|c| {
-            let sum = if block < 8 {
-                short_sum(c)
-            } else {
-                numpy_sum_f32(c)
-            };
-            f64::from(sum / block as f32)
-        })
-        .collect())
+    block_means(data, dt, desired_dt, |c| {
+        f64::from(block_sum(c, numpy_sum_f32) / c.len() as f32)
+    })
 }
 
 /// AllenSDK's `subsample_data(data, "mean", dt, desired_dt)`: averages of
@@ -500,6 +536,33 @@ pub fn subsample_mean_f32(data: &[f32], dt: f64, desired_dt: f64) -> Result<Vec<
 /// sum divided by the block length); a last partial block is dropped.
 /// `dt` and `desired_dt` in seconds; the values keep their units.
 pub fn subsample_mean(data: &[f64], dt: f64, desired_dt: f64) -> Result<Vec<f64>, FitError> {
+    block_means(data, dt, desired_dt, |c| {
+        block_sum(c, numpy_sum) / c.len() as f64
+    })
+}
+
+/// numpy's sum of one block: blocks of fewer than 8 samples (40 kHz to
+/// 50 us: 2) are summed in line, as numpy's pairwise sum (`sum`) sums them.
+#[inline]
+fn block_sum<T>(c: &[T], sum: impl Fn(&[T]) -> T) -> T
+where
+    T: Copy + Default + core::ops::AddAssign,
+{
+    if c.len() < 8 {
+        short_sum(c)
+    } else {
+        sum(c)
+    }
+}
+
+/// `mean` of each whole block of `int(desired_dt / dt)` samples, after
+/// checking both steps (s).
+fn block_means<T, R>(
+    data: &[T],
+    dt: f64,
+    desired_dt: f64,
+    mean: impl Fn(&[T]) -> R,
+) -> Result<Vec<R>, FitError> {
     if !(dt > 0.0 && dt.is_finite()) {
         return Err(FitError::invalid("dt", dt, "a positive number of seconds"));
     }
@@ -514,14 +577,7 @@ pub fn subsample_mean(data: &[f64], dt: f64, desired_dt: f64) -> Result<Vec<f64>
     let blocks = data.len() / block;
     Ok(data[..blocks * block]
         .chunks_exact(block)
-        .map(|c| {
-            let sum = if block < 8 {
-                short_sum(c)
-            } else {
-                numpy_sum(c)
-            };
-            sum / block as f64
-        })
+        .map(mean)
         .collect())
 }
 
@@ -634,7 +690,10 @@ mod tests {
     #[test]
     fn sum_of_products_is_the_sum_of_the_product_array_bit_for_bit() {
         let mut s = 7u64;
-        for n in [0, 1, 7, 8, 9, 127, 128, 129, 255, 1000, 4097, 100_003] {
+        for n in [
+            0, 1, 7, 8, 9, 127, 128, 129, 136, 137, 200, 248, 249, 255, 256, 257, 263, 1000, 4097,
+            100_003,
+        ] {
             let a: Vec<f64> = (0..n).map(|_| next(&mut s) * 1e-3).collect();
             let b: Vec<f64> = (0..n + 5).map(|k| (1e-4 * k as f64).exp()).collect();
             let products: Vec<f64> = a.iter().zip(&b).map(|(x, y)| x * y).collect();

@@ -327,44 +327,13 @@ mod tests {
     fn textbook(columns: &[Vec<f64>], y: &[f64], what: &str) -> Result<Vec<f64>, FitError> {
         let m = y.len();
         let n = columns.len();
-        if m < n || n == 0 {
-            return Err(FitError::undetermined(
-                what,
-                &format!(
-                    "{m} samples for {n} unknowns: at least as many samples as unknowns are needed"
-                ),
-            ));
-        }
-        if let Some(k) = y.iter().position(|v| !v.is_finite()) {
-            return Err(FitError::NotFinite {
-                what: format!("{what}: data"),
-                index: k,
-                value: y[k],
-            });
-        }
+        // The input checks are the module's own (they are not what the
+        // fused passes changed).
+        check_problem(m, n, y, what)?;
         let mut a: Vec<Vec<f64>> = Vec::with_capacity(n);
         let mut scales = Vec::with_capacity(n);
         for (j, c) in columns.iter().enumerate() {
-            if c.len() != m {
-                return Err(FitError::undetermined(
-                    what,
-                    &format!("column {j} has {} samples, the data {m}", c.len()),
-                ));
-            }
-            if let Some(k) = c.iter().position(|v| !v.is_finite()) {
-                return Err(FitError::NotFinite {
-                    what: format!("{what}: regressor {j}"),
-                    index: k,
-                    value: c[k],
-                });
-            }
-            let norm = c.iter().map(|v| v * v).sum::<f64>().sqrt();
-            if norm == 0.0 {
-                return Err(FitError::undetermined(
-                    what,
-                    &format!("regressor {j} is zero everywhere"),
-                ));
-            }
+            let norm = column_norm(c, j, m, what)?;
             scales.push(norm);
             a.push(c.iter().map(|v| v / norm).collect());
         }
@@ -462,15 +431,13 @@ mod tests {
             want.contains("regressor 1 is a linear combination"),
             "{want}"
         );
-        for bad in [
-            vec![vec![0.0; 4]],
-            vec![vec![1.0, f64::NAN, 0.0, 0.0]],
-            vec![vec![1.0; 3]],
+        for (bad, named) in [
+            (vec![vec![0.0; 4]], "regressor 0 is zero everywhere"),
+            (vec![vec![1.0, f64::NAN, 0.0, 0.0]], "regressor 0"),
+            (vec![vec![1.0; 3]], "column 0 has 3 samples, the data 4"),
         ] {
-            assert_eq!(
-                lstsq(&bad, &y, "t").unwrap_err().to_string(),
-                textbook(&bad, &y, "t").unwrap_err().to_string()
-            );
+            let err = lstsq(&bad, &y, "t").unwrap_err().to_string();
+            assert!(err.contains(named), "{err}");
         }
     }
 }

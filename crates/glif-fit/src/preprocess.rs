@@ -231,28 +231,16 @@ pub fn preprocess<L: FnMut(u32) -> Result<RawSweep, FitError>>(
                     spikes: s,
                 })
                 .collect();
-            ab = Some(
-                threshold::fit_voltage_component(
-                    &sweeps,
-                    cut.spike_cut_length,
-                    th_inf_v,
-                    dt,
-                    a,
-                    sc.b_spike,
-                )?
-                .x,
-            );
-            abth = Some(
-                threshold::fit_voltage_component_and_th_inf(
-                    &sweeps,
-                    cut.spike_cut_length,
-                    th_inf_v,
-                    dt,
-                    a,
-                    sc.b_spike,
-                )?
-                .x,
-            );
+            let (two, three) = threshold::fit_voltage_components(
+                &sweeps,
+                cut.spike_cut_length,
+                th_inf_v,
+                dt,
+                a,
+                sc.b_spike,
+            )?;
+            ab = Some(two.x);
+            abth = Some(three.x);
         }
     }
     let ls_v = &ls.voltage[ls.start_idx.min(ls.voltage.len())..];

@@ -296,18 +296,6 @@ pub const SHORT_SQUARES_WINDOW: (f64, f64) = (1.02, 1.021);
 /// The same for the short-square triple (`SHORT_SQUARE_TRIPLE_WINDOW_*`).
 pub const SHORT_SQUARE_TRIPLE_WINDOW: (f64, f64) = (2.02, 2.021);
 
-/// `np.median`: the middle value, or the mean of the two middle values.
-fn median(v: &[f64]) -> f64 {
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    let n = s.len();
-    if n % 2 == 1 {
-        s[n / 2]
-    } else {
-        (s[n / 2 - 1] + s[n / 2]) / 2.0
-    }
-}
-
 /// `preprocess_neuron.estimate_dv_cutoff` (`ephys_features.
 /// estimate_adjusted_detection_parameters` with no filter): detection
 /// settings adapted to short-square sweeps. `dv_cutoff` (V/s) is 1.1 times
@@ -366,8 +354,8 @@ pub fn estimate_dv_cutoff(
         );
         ends.push(dv[end_index]);
     }
-    let dv_cutoff = median(&maxes) * 1.1;
-    let min_thresh = median(&ends) * 1.2;
+    let dv_cutoff = crate::stats::median(&maxes) * 1.1;
+    let min_thresh = crate::stats::median(&ends) * 1.2;
     let mut upstrokes = Vec::new();
     for (v, t, dv) in &prepared {
         let (spikes, peaks) = filtered_spikes_and_peaks(v, t, dv, dv_cutoff)?;

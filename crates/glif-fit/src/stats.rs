@@ -16,6 +16,21 @@ pub fn var(v: &[f64]) -> f64 {
     numpy_sum(&sq) / v.len() as f64
 }
 
+/// `np.median(v)`: the middle value, or the mean of the two middle values
+/// (NaN for an empty slice, as numpy gives with a warning).
+pub fn median(v: &[f64]) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    let n = s.len();
+    if n == 0 {
+        f64::NAN
+    } else if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        (s[n / 2 - 1] + s[n / 2]) / 2.0
+    }
+}
+
 /// `np.std(v)`: the square root of [`var`].
 pub fn std(v: &[f64]) -> f64 {
     var(v).sqrt()

@@ -191,14 +191,10 @@ pub fn voltage_component_error(
     a_spike: f64,
     b_spike: f64,
 ) -> Result<f64, FitError> {
-    let prepared = Prepared::new(sweeps, spike_cut_length, dt, a_spike, b_spike)?;
-    prepared.error(
+    Prepared::new(sweeps, spike_cut_length, dt, a_spike, b_spike)?.error(
         a_voltage,
         b_voltage,
         th_inf,
-        sweeps,
-        spike_cut_length,
-        dt,
         &mut Vec::new(),
     )
 }
@@ -262,8 +258,15 @@ fn spike_voltages_less_spike_component(
 }
 
 /// The parts of [`voltage_component_error`] that do not depend on
-/// `a_voltage`, `b_voltage` or `th_inf`, computed once per fit.
-struct Prepared {
+/// `a_voltage`, `b_voltage` or `th_inf`, computed once per fit, and what
+/// it is computed on.
+struct Prepared<'a> {
+    /// The Noise 1 sweeps.
+    sweeps: &'a [VoltageComponentSweep<'a>],
+    /// The spike cut, samples.
+    spike_cut_length: usize,
+    /// The time step, s.
+    dt: f64,
     /// [`spike_voltages_less_spike_component`].
     less: Vec<Vec<f64>>,
     /// Per sweep, `dt (v - El)` at every sample (V s; the first factor of
@@ -273,9 +276,9 @@ struct Prepared {
     longest: usize,
 }
 
-impl Prepared {
+impl<'a> Prepared<'a> {
     fn new(
-        sweeps: &[VoltageComponentSweep<'_>],
+        sweeps: &'a [VoltageComponentSweep<'a>],
         spike_cut_length: usize,
         dt: f64,
         a_spike: f64,
@@ -293,6 +296,9 @@ impl Prepared {
             .max()
             .unwrap_or(0);
         Ok(Self {
+            sweeps,
+            spike_cut_length,
+            dt,
             less,
             weighted,
             longest,
@@ -301,17 +307,14 @@ impl Prepared {
 
     /// [`voltage_component_error`] at `(a_voltage, b_voltage, th_inf)`;
     /// `growth` is scratch space for `exp(b_voltage k dt)`.
-    #[allow(clippy::too_many_arguments)]
     fn error(
         &self,
         a_voltage: f64,
         b_voltage: f64,
         th_inf: f64,
-        sweeps: &[VoltageComponentSweep<'_>],
-        spike_cut_length: usize,
-        dt: f64,
         growth: &mut Vec<f64>,
     ) -> Result<f64, FitError> {
+        let (sweeps, spike_cut_length, dt) = (self.sweeps, self.spike_cut_length, self.dt);
         // exp(b_voltage k dt), once per k (as the spike component's).
         growth.clear();
         growth.extend((0..self.longest).map(|k| (b_voltage * (k as f64 * dt)).exp()));
@@ -353,74 +356,46 @@ impl Prepared {
     }
 }
 
-/// `fmin(fit_avoltage_bvoltage, x0=[0.5, 5.0], args=...)`: `a_voltage`
-/// and `b_voltage` (1/s) with `th_inf` (V) fixed, as the preprocessor fits
-/// them. An error inside the objective (an interval shorter than the cut)
-/// stops the fit with that error, as it stops AllenSDK's.
-pub fn fit_voltage_component(
+/// The two `fmin` fits of the preprocessor, on one preparation of the
+/// sweeps; `th_inf` in V, the results' `a_voltage` and `b_voltage` in 1/s.
+/// An error inside the objective (an interval shorter than the cut) stops
+/// the fits with that error, as it stops AllenSDK's.
+///
+/// - first, `fmin(fit_avoltage_bvoltage, x0=[0.5, 5.0], args=...)`:
+///   `a_voltage` and `b_voltage` with `th_inf` fixed (what the configs use);
+/// - second, `fmin(fit_avoltage_bvoltage_th, x0=[0.5, 5.0, th_inf])`:
+///   `a_voltage`, `b_voltage` and `th_inf` fitted together (the
+///   preprocessor's `..._from_fitabth` values and
+///   `th_inf.fit_with_v_comp_of_th`).
+pub fn fit_voltage_components(
     sweeps: &[VoltageComponentSweep<'_>],
     spike_cut_length: usize,
     th_inf: f64,
     dt: f64,
     a_spike: f64,
     b_spike: f64,
-) -> Result<FminResult, FitError> {
-    // Checked once up front: the objective fails for every x or for none.
+) -> Result<(FminResult, FminResult), FitError> {
     let prepared = Prepared::new(sweeps, spike_cut_length, dt, a_spike, b_spike)?;
-    let mut growth = Vec::new();
-    prepared.error(0.5, 5.0, th_inf, sweeps, spike_cut_length, dt, &mut growth)?;
-    let res = fmin(
-        |x| {
-            prepared
-                .error(
-                    x[0],
-                    x[1],
-                    th_inf,
-                    sweeps,
-                    spike_cut_length,
-                    dt,
-                    &mut growth,
-                )
-                .unwrap_or(f64::NAN)
-        },
-        &[0.1 * 5.0, 5.0],
-        &FminOptions::default(),
-    )
-    .map_err(|e| FitError::undetermined("voltage component of threshold", &e.to_string()))?;
-    Ok(res)
+    Ok((prepared.fit(th_inf, false)?, prepared.fit(th_inf, true)?))
 }
 
-/// `fmin(fit_avoltage_bvoltage_th, x0=[0.5, 5.0, th_inf])`: `a_voltage`,
-/// `b_voltage` (1/s) and `th_inf` (V) fitted together (the preprocessor's
-/// `..._from_fitabth` values and `th_inf.fit_with_v_comp_of_th`; the
-/// configs use the two-parameter fit).
-pub fn fit_voltage_component_and_th_inf(
-    sweeps: &[VoltageComponentSweep<'_>],
-    spike_cut_length: usize,
-    th_inf_start: f64,
-    dt: f64,
-    a_spike: f64,
-    b_spike: f64,
-) -> Result<FminResult, FitError> {
-    let prepared = Prepared::new(sweeps, spike_cut_length, dt, a_spike, b_spike)?;
-    let mut growth = Vec::new();
-    prepared.error(
-        0.5,
-        5.0,
-        th_inf_start,
-        sweeps,
-        spike_cut_length,
-        dt,
-        &mut growth,
-    )?;
-    fmin(
-        |x| {
-            prepared
-                .error(x[0], x[1], x[2], sweeps, spike_cut_length, dt, &mut growth)
-                .unwrap_or(f64::NAN)
-        },
-        &[0.1 * 5.0, 5.0, th_inf_start],
-        &FminOptions::default(),
-    )
-    .map_err(|e| FitError::undetermined("voltage component of threshold", &e.to_string()))
+impl Prepared<'_> {
+    /// `fmin` from `(0.5, 5.0)` with `th_inf` (V) fixed, or from
+    /// `(0.5, 5.0, th_inf)` with it fitted too (`fit_th_inf`).
+    fn fit(&self, th_inf: f64, fit_th_inf: bool) -> Result<FminResult, FitError> {
+        let mut growth = Vec::new();
+        // Checked once up front: the objective fails for every x or for none.
+        self.error(0.5, 5.0, th_inf, &mut growth)?;
+        let x0 = [0.1 * 5.0, 5.0, th_inf];
+        let x0 = if fit_th_inf { &x0[..] } else { &x0[..2] };
+        fmin(
+            |x| {
+                let th = if fit_th_inf { x[2] } else { th_inf };
+                self.error(x[0], x[1], th, &mut growth).unwrap_or(f64::NAN)
+            },
+            x0,
+            &FminOptions::default(),
+        )
+        .map_err(|e| FitError::undetermined("voltage component of threshold", &e.to_string()))
+    }
 }

@@ -106,16 +106,12 @@ fn asc_pairwise_matches_allensdk() {
             );
         }
     }
-    eprintln!(
-        "best pair {:?} 1/s; amplitudes, R and log-likelihood within {worst:e}",
-        got.k_pair
-    );
-    glif_reference::env::record(
+    common::ran(
         "fit/asc",
-        glif_reference::env::Outcome::Ran,
         sweeps.len(),
         &format!(
-            "same rate pair; amplitudes, R_ASC and log-likelihoods within {worst:.1e} relative"
+            "best pair {:?} 1/s; same rate pair as AllenSDK; amplitudes, R_ASC and log-likelihoods within {worst:.1e} relative",
+            got.k_pair
         ),
     );
 }

@@ -4,12 +4,14 @@
 //! numpy and scipy on generated spike trains, and against the values the
 //! AllenSDK reference run recorded (`reference/fit/<cell>/optimizer.json`).
 //!
-//! The oracle below restates that arithmetic (the repository is Python 2
-//! and under a non-commercial license, so it is neither imported nor
-//! copied): scipy's `windows.gaussian` (what its `scipy.signal.gaussian`
-//! was) normalised by `np.sum`; the Python 2 integer divisions of its
-//! kernel shortening written `//`; binary trains; `scipy.signal.fftconvolve`
-//! in 'full' and 'same' mode; `np.var`, `np.mean` as it calls them.
+//! The oracle is the reference pipeline script's restatement of that
+//! arithmetic (the repository is Python 2 and under a non-commercial
+//! license, so it is neither imported nor copied), the functions the
+//! reference run computes its explained variances with: scipy's
+//! `windows.gaussian` (what its `scipy.signal.gaussian` was) normalised by
+//! `np.sum`; the Python 2 integer divisions of its kernel shortening written
+//! `//`; binary trains; `scipy.signal.fftconvolve` in 'full' and 'same'
+//! mode; `np.var`, `np.mean` as it calls them.
 
 mod common;
 
@@ -21,57 +23,29 @@ use glif_fit::FitError;
 use glif_reference::tolerance::FIT_EV_REL;
 use serde_json::{json, Value};
 
+/// The oracle: the Teeter functions of `scripts/fit/allensdk_pipeline.py`
+/// (which computes the reference run's explained variances with them),
+/// imported from the script's folder, `{scripts}` below.
 const SCRIPT: &str = r#"
 import json, sys
-import numpy as np
-from scipy.signal import fftconvolve
-from scipy.signal.windows import gaussian
-
-def kernel(sigma, dt, steps):
-    s = sigma / dt
-    g = gaussian(int(s * 10), s)
-    g = g / np.sum(g)
-    if len(g) > steps:
-        ht, hg = steps // 2, len(g) // 2
-        short = g[hg - ht:hg + ht]
-        area = sum(short)
-        assert area > 0.95
-        g = short + (1. - area) / len(short)
-    return g
-
-def convolved(trains, g, steps, mode):
-    out = []
-    for t in trains:
-        b = np.zeros(steps)
-        if len(t):
-            b[list(t)] = 1.
-        out.append(fftconvolve(b, g, mode))
-    return out
-
-def basic(t1, t2):
-    v1, v2, v12 = np.var(t1), np.var(t2), np.var(t1 - t2)
-    return 1.0 if v12 == 0.0 else (v1 + v2 - v12) / (v1 + v2)
-
-def across(model, data):
-    pw = []
-    for m in model:
-        for d in data:
-            pw.append(basic(d, m))
-    return np.mean(pw)
+sys.path.insert(0, "{scripts}")
+from allensdk_pipeline import teeter_norm_gauss, teeter_ev_ratio
 
 out = []
 for c in json.load(sys.stdin):
-    rec = [np.array(t, dtype=int) for t in c["recorded"]]
-    mod = [np.array(t, dtype=int) for t in c["model"]]
-    g = kernel(c["sigma"], c["dt"], c["steps"])
-    full = convolved(rec, g, c["steps"], "full")
-    ev_data = across([np.mean(np.array(full), axis=0)], full)
-    ev_model = across(convolved(mod, g, c["steps"], "same"), convolved(rec, g, c["steps"], "same"))
-    out.append({"ev_data": float(ev_data), "ev_model": float(ev_model),
-                "ratio": float(ev_model / ev_data), "kernel": [float(x) for x in g[:5]],
+    g = teeter_norm_gauss(c["sigma"], c["dt"], c["steps"])
+    e = teeter_ev_ratio(c["recorded"], c["model"], c["dt"], c["steps"], c["sigma"])
+    out.append({"ev_data": float(e["ev_data"]), "ev_model": float(e["ev_model"]),
+                "ratio": float(e["ratio"]), "kernel": [float(x) for x in g[:5]],
                 "kernel_len": len(g)})
 print(json.dumps(out))
 "#;
+
+/// [`SCRIPT`] with the path of the pipeline script's folder filled in.
+fn script() -> String {
+    let scripts = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/fit");
+    SCRIPT.replace("{scripts}", scripts)
+}
 
 /// `n` spike indices in `0..steps`, clustered near `centres` (jittered by
 /// about `jitter` samples) plus a few anywhere; sorted, possibly repeated.
@@ -179,7 +153,7 @@ fn explained_variance_matches_the_teeter_arithmetic() {
         .iter()
         .map(|c| json!({"recorded": c.recorded, "model": c.model, "dt": c.dt, "sigma": c.sigma, "steps": c.steps}))
         .collect();
-    let Some(want) = common::oracle("fit/ev", SCRIPT, &json!(input)) else {
+    let Some(want) = common::oracle("fit/ev", &script(), &json!(input)) else {
         return;
     };
     let mut worst: f64 = 0.0;

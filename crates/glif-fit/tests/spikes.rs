@@ -6,15 +6,20 @@ mod common;
 
 use glif_fit::spikes::{threshold_indices, threshold_indices_short_square, SpikeSettings};
 
-const SCRIPT: &str = r#"
-import json, sys, io, contextlib, logging, warnings
+/// What both oracles start with: quiet AllenSDK, and the input's voltages
+/// (`v`, V) and `dt` (s).
+const PRELUDE: &str = r#"
+import json, sys, logging, warnings
 import numpy as np
 warnings.simplefilter("ignore")
 logging.disable(logging.CRITICAL)
-from allensdk.internal.model.glif.find_spikes import find_spikes_list, find_spikes_ssq_list
 inp = json.load(sys.stdin)
 vs = [np.array(v) for v in inp["v"]]
 dt = inp["dt"]
+"#;
+
+const SCRIPT: &str = r#"
+from allensdk.internal.model.glif.find_spikes import find_spikes_list, find_spikes_ssq_list
 def each(f):
     res = []
     for v in vs:
@@ -84,7 +89,7 @@ fn threshold_indices_match_allensdk() {
     ];
     let ssq = [(20.0, 0.05), (8.0, 0.02), (35.0, 0.3)];
     let input = serde_json::json!({"v": sweeps, "dt": dt, "ssq": ssq});
-    let Some(want) = common::oracle("fit/spikes", SCRIPT, &input) else {
+    let Some(want) = common::oracle("fit/spikes", &format!("{PRELUDE}{SCRIPT}"), &input) else {
         return;
     };
     let (mut spikes, mut errors) = (0, 0);
@@ -154,14 +159,7 @@ fn spike_detection_refuses_bad_input() {
 }
 
 const SSQ_SCRIPT: &str = r#"
-import json, sys, logging, warnings
-import numpy as np
-warnings.simplefilter("ignore")
-logging.disable(logging.CRITICAL)
 from allensdk.internal.model.glif.preprocess_neuron import estimate_dv_cutoff, find_first_spike_voltage
-inp = json.load(sys.stdin)
-vs = [np.array(v) for v in inp["v"]]
-dt = inp["dt"]
 cut, frac = estimate_dv_cutoff(vs, dt, 1.02, 1.021)
 first = [float(find_first_spike_voltage(v, dt, ssq=True, dv_cutoff=cut, thresh_frac=frac)) for v in vs[1:]]
 print(json.dumps({"cut": float(cut), "frac": float(frac), "first": first}))
@@ -199,7 +197,7 @@ fn short_square_settings_and_first_spike_match_allensdk() {
         short_square(&mut rng, dt, 20.0, Some(0.0)),
     ];
     let input = serde_json::json!({"v": sweeps, "dt": dt});
-    let Some(want) = common::oracle("fit/spikes", SSQ_SCRIPT, &input) else {
+    let Some(want) = common::oracle("fit/spikes", &format!("{PRELUDE}{SSQ_SCRIPT}"), &input) else {
         return;
     };
     let refs: Vec<&[f64]> = sweeps.iter().map(Vec::as_slice).collect();

@@ -100,27 +100,15 @@ fn selection_matches_allensdk_find_sweeps() {
         ] {
             if let Some(obj) = w[key].as_object() {
                 let f = family(&entries, name);
-                assert_eq!(f.all, numbers(&obj["all"]), "table {k} {name}: all");
-                assert_eq!(
-                    f.subthreshold,
-                    numbers(&obj["subthreshold"]),
-                    "table {k} {name}: subthreshold"
-                );
-                assert_eq!(
-                    f.suprathreshold,
-                    numbers(&obj["suprathreshold"]),
-                    "table {k} {name}: suprathreshold"
-                );
-                assert_eq!(
-                    f.maximum_subthreshold,
-                    numbers(&obj["maximum_subthreshold"]),
-                    "table {k} {name}: max subthreshold"
-                );
-                assert_eq!(
-                    f.minimum_suprathreshold,
-                    numbers(&obj["minimum_suprathreshold"]),
-                    "table {k} {name}: min suprathreshold"
-                );
+                for (got, key) in [
+                    (&f.all, "all"),
+                    (&f.subthreshold, "subthreshold"),
+                    (&f.suprathreshold, "suprathreshold"),
+                    (&f.maximum_subthreshold, "maximum_subthreshold"),
+                    (&f.minimum_suprathreshold, "minimum_suprathreshold"),
+                ] {
+                    assert_eq!(*got, numbers(&obj[key]), "table {k} {name}: {key}");
+                }
             }
         }
         let allensdk_ok = w["noise"].is_object()

@@ -26,10 +26,13 @@ pub struct CellSweep {
     pub slow_vm_mv: f64,
 }
 
-struct Rng(u64);
+/// Deterministic pseudo-random numbers (splitmix64), so the cells and the
+/// fitting tests need no random-number crate and every run is the same.
+pub struct Rng(pub u64);
 
 impl Rng {
-    fn uniform(&mut self) -> f64 {
+    /// Uniform in [0, 1).
+    pub fn next_f64(&mut self) -> f64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -37,8 +40,10 @@ impl Rng {
         z ^= z >> 31;
         (z >> 11) as f64 / (1u64 << 53) as f64
     }
-    fn normal(&mut self) -> f64 {
-        (0..12).map(|_| self.uniform()).sum::<f64>() - 6.0
+
+    /// Approximately normal (sum of 12 uniforms minus 6).
+    pub fn normal(&mut self) -> f64 {
+        (0..12).map(|_| self.next_f64()).sum::<f64>() - 6.0
     }
 }
 

@@ -33,6 +33,13 @@ pub fn oracle(check: &str, script: &str, input: &serde_json::Value) -> Option<se
     Some(serde_json::from_slice(&out.stdout).expect("oracle prints JSON"))
 }
 
+/// Prints `summary` and records `check` as run on `cases` cases (the
+/// report `cargo xtask ci` reads).
+pub fn ran(check: &str, cases: usize, summary: &str) {
+    eprintln!("{summary}");
+    glif_reference::env::record(check, glif_reference::env::Outcome::Ran, cases, summary);
+}
+
 /// A JSON array of numbers as `Vec<f64>`.
 pub fn floats(v: &serde_json::Value) -> Vec<f64> {
     v.as_array()
@@ -42,25 +49,7 @@ pub fn floats(v: &serde_json::Value) -> Vec<f64> {
         .collect()
 }
 
-/// Deterministic pseudo-random numbers in [0, 1) (splitmix64), so the
-/// tests need no random-number crate and every run is the same.
-pub struct Rng(pub u64);
-
-impl Rng {
-    pub fn next_f64(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        (z >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Approximately normal (sum of 12 uniforms minus 6).
-    pub fn normal(&mut self) -> f64 {
-        (0..12).map(|_| self.next_f64()).sum::<f64>() - 6.0
-    }
-}
+pub use glif_reference::fit_cell::Rng;
 
 /// Largest |a - b| / max(|b|, floor) over two equal-length slices.
 pub fn max_rel(a: &[f64], b: &[f64], floor: f64) -> f64 {

@@ -617,13 +617,19 @@ impl NwbFile {
             .map_err(hdf5_err)?;
         match descriptor {
             TypeDescriptor::Float(FloatSize::U4) => {
-                let raw = ds.read_raw::<f32>().map_err(hdf5_err)?;
-                Ok(match conversion {
-                    // The narrowing is numpy's: a float32 array times a Python float stays
-                    // float32, with the factor rounded to float32.
-                    #[allow(clippy::cast_possible_truncation)]
-                    Some(c) => raw.iter().map(|&x| f64::from(x * c as f32)).collect(),
-                    None => raw.iter().map(|&x| f64::from(x)).collect(),
+                // The narrowing is numpy's: a float32 array times a Python float stays
+                // float32, with the factor rounded to float32.
+                #[allow(clippy::cast_possible_truncation)]
+                let widen = |x: f32| match conversion {
+                    Some(c) => f64::from(x * c as f32),
+                    None => f64::from(x),
+                };
+                Ok(match super::deflate_chunks::read_f32(ds, widen) {
+                    Some(values) => values,
+                    None => {
+                        let raw = ds.read_raw::<f32>().map_err(hdf5_err)?;
+                        raw.into_iter().map(widen).collect()
+                    }
                 })
             }
             TypeDescriptor::Float(_) | TypeDescriptor::Integer(_) | TypeDescriptor::Unsigned(_) => {

@@ -20,9 +20,11 @@ mod error;
 mod ephys_sweeps;
 // 3. The output file: a copy of the input, placed without clobbering.
 mod output;
-// 4. `NwbFile`.
+// 4. Deflate-compressed float32 series read chunk by chunk, for `NwbFile`.
+mod deflate_chunks;
+// 5. `NwbFile`.
 mod file;
-// 5. AllenSDK's `simulate_neuron` / `simulate_sweep` over NWB files.
+// 6. AllenSDK's `simulate_neuron` / `simulate_sweep` over NWB files.
 mod simulate;
 
 /// AllenSDK's default for the voltage written where the simulation leaves NaN (the samples
