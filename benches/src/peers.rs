@@ -156,7 +156,6 @@ pub fn run_threads<F: Float, R: PopulationRules<F, 2, LANES> + Sync>(
 {
     assert_eq!(blocks.len(), pop.dynamics.len(), "blocks");
     assert_eq!(counts.len(), pop.models.len(), "counts");
-    let per = blocks.len().div_ceil(threads.max(1)).max(1);
     let run = |first: usize, blocks: &mut [Block<F, 2, LANES>], counts: &mut [u32]| {
         let b = blocks.len();
         let models = &pop.models[first * LANES..(first + b) * LANES];
@@ -165,19 +164,7 @@ pub fn run_threads<F: Float, R: PopulationRules<F, 2, LANES> + Sync>(
         let mut population = Population::new(models, dynamics, blocks).expect("lengths");
         population.run(0, steps, |b, _| on[b], &mut CountInto(counts));
     };
-    if threads <= 1 {
-        run(0, blocks, counts);
-        return;
-    }
-    std::thread::scope(|s| {
-        for (i, (blocks, counts)) in blocks
-            .chunks_mut(per)
-            .zip(counts.chunks_mut(per * LANES))
-            .enumerate()
-        {
-            s.spawn(move || run(i * per, blocks, counts));
-        }
-    });
+    on_threads(threads, LANES, blocks, counts, run);
 }
 
 /// Lanes per block of NEST's `glif_psc` population engine (one AVX2
@@ -267,7 +254,6 @@ impl PscSetup {
     ) {
         assert_eq!(blocks.len(), self.wide.len(), "blocks");
         assert_eq!(counts.len(), self.models.len(), "counts");
-        let per = blocks.len().div_ceil(threads.max(1)).max(1);
         let run = |first: usize, blocks: &mut [PscLanes], counts: &mut [u32]| {
             let b = blocks.len();
             let models = &self.models[first * PSC_LANES..(first + b) * PSC_LANES];
@@ -277,19 +263,7 @@ impl PscSetup {
                 .expect("lengths");
             pop.run(1, steps, |b, _, _| current[b], |n, _| counts[n] += 1);
         };
-        if threads <= 1 {
-            run(0, blocks, counts);
-            return;
-        }
-        std::thread::scope(|s| {
-            for (i, (blocks, counts)) in blocks
-                .chunks_mut(per)
-                .zip(counts.chunks_mut(per * PSC_LANES))
-                .enumerate()
-            {
-                s.spawn(move || run(i * per, blocks, counts));
-            }
-        });
+        on_threads(threads, PSC_LANES, blocks, counts, run);
     }
 }
 
@@ -343,4 +317,32 @@ pub fn brian2_glif3(c: &NeuronConfig) -> Result<serde_json::Value, String> {
         "I1_0": c.init_asc.first().copied().unwrap_or(0.0),
         "I2_0": c.init_asc.get(1).copied().unwrap_or(0.0),
     }))
+}
+
+/// Runs `run(first_block, blocks, counts)` on `threads` scoped threads, each
+/// over a contiguous share of `blocks` and the `lanes` spike counts of each
+/// of its blocks (`first_block` is where the share starts); one thread runs
+/// it in place.
+fn on_threads<B: Send>(
+    threads: usize,
+    lanes: usize,
+    blocks: &mut [B],
+    counts: &mut [u32],
+    run: impl Fn(usize, &mut [B], &mut [u32]) + Sync,
+) {
+    if threads <= 1 {
+        run(0, blocks, counts);
+        return;
+    }
+    let per = blocks.len().div_ceil(threads).max(1);
+    let run = &run;
+    std::thread::scope(|s| {
+        for (i, (blocks, counts)) in blocks
+            .chunks_mut(per)
+            .zip(counts.chunks_mut(per * lanes))
+            .enumerate()
+        {
+            s.spawn(move || run(i * per, blocks, counts));
+        }
+    });
 }

@@ -165,19 +165,39 @@ impl Clock {
 /// thread, as NEST's are on Python's main thread, timed with
 /// `time.process_time`); NaN where unavailable.
 pub(crate) fn process_cpu_seconds() -> f64 {
+    cpu_seconds(CpuClock::Thread)
+}
+
+/// Whose CPU time [`cpu_seconds`] reads.
+#[derive(Clone, Copy)]
+pub(crate) enum CpuClock {
+    /// The calling thread's (`CLOCK_THREAD_CPUTIME_ID`).
+    Thread,
+    /// The whole process's, every thread (`CLOCK_PROCESS_CPUTIME_ID`).
+    Process,
+}
+
+/// CPU seconds on `clock` (`clock_gettime`); NaN where unavailable.
+pub(crate) fn cpu_seconds(clock: CpuClock) -> f64 {
     #[cfg(unix)]
     {
+        let id = match clock {
+            CpuClock::Thread => libc::CLOCK_THREAD_CPUTIME_ID,
+            CpuClock::Process => libc::CLOCK_PROCESS_CPUTIME_ID,
+        };
         let mut ts = libc::timespec {
             tv_sec: 0,
             tv_nsec: 0,
         };
         // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
         #[allow(unsafe_code)]
-        let status = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+        let status = unsafe { libc::clock_gettime(id, &mut ts) };
         if status == 0 {
             return ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9;
         }
     }
+    #[cfg(not(unix))]
+    let _ = clock;
     f64::NAN
 }
 

@@ -157,33 +157,9 @@ pub fn run(args: &[String]) -> ExitCode {
     }
 }
 
-/// This process's CPU seconds, all threads (`CLOCK_PROCESS_CPUTIME_ID`);
-/// NaN where unavailable.
+/// This process's CPU seconds, all threads; NaN where unavailable.
 fn process_cpu() -> f64 {
-    #[cfg(unix)]
-    {
-        let mut ts = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
-        #[allow(unsafe_code)]
-        let status = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
-        if status == 0 {
-            return ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9;
-        }
-    }
-    f64::NAN
-}
-
-fn median(v: &[f64]) -> f64 {
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    match s.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => s[n / 2],
-        n => (s[n / 2 - 1] + s[n / 2]) / 2.0,
-    }
+    crate::compare_nest::cpu_seconds(crate::compare_nest::CpuClock::Process)
 }
 
 /// (wall, CPU) seconds of each of `reps` runs of `go` after `prepare`
@@ -426,8 +402,8 @@ fn peers(o: &Options) -> ExitCode {
         sides.push(Side {
             name: "glif-rs".into(),
             threads: t,
-            seconds: Ok(median(&wall)),
-            cpu: Some(median(&cpu)),
+            seconds: Ok(glif_fit::stats::median(&wall)),
+            cpu: Some(glif_fit::stats::median(&cpu)),
             counts,
             note: format!("population engine, {LANES} lanes; median of {}", o.repeats),
         });
@@ -502,17 +478,8 @@ fn peers(o: &Options) -> ExitCode {
 }
 
 fn report(o: &Options, models: usize, sides: &[Side], reference: &[u32], ns: f64) {
-    let (cpu, cpus) = cpu_model();
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!("## glif-rs, Brian2 and NEST on the same GLIF3 population\n");
-    println!(
-        "- {cpu}, {cpus} logical CPUs; {}; load average {}",
-        rustc_version(),
-        load.split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
+    println!("{}", machine_line());
     println!(
         "- {} neurons (the {} Teeter GLIF3 models cycled) x {} steps at dt = {} s, each at 1.5 x its rheobase from the first step",
         o.neurons,
@@ -684,17 +651,8 @@ fn sum_runs(
 }
 
 fn print_scale(rows: &[ScaleRow], steps: usize) {
-    let (cpu, cpus) = cpu_model();
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!("## Population engines from 1,000 to 1,000,000 neurons, 1 and 2 threads\n");
-    println!(
-        "- {cpu}, {cpus} logical CPUs; {}; load average {}",
-        rustc_version(),
-        load.split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
+    println!("{}", machine_line());
     println!("- Teeter models cycled to N (padded to whole blocks), each at 1.5 x its rheobase from rest, {steps} steps at dt = {DT} s; ns per (padded) neuron-step, wall and CPU (all threads); efficiency = wall(1) / (2 wall(2))\n");
     println!("| engine | neurons | spikes per neuron | 1 thread, wall | 2 threads, wall | 1 thread, CPU | 2 threads, CPU | efficiency |");
     println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
@@ -792,6 +750,21 @@ fn scale_svg(rows: &[ScaleRow], steps: usize) -> String {
     }
     s += "</svg>\n";
     s
+}
+
+/// "- CPU, n logical CPUs; rustc version; load average a b c": the line
+/// under each table's title.
+fn machine_line() -> String {
+    let (cpu, cpus) = cpu_model();
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    format!(
+        "- {cpu}, {cpus} logical CPUs; {}; load average {}",
+        rustc_version(),
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    )
 }
 
 #[cfg(test)]

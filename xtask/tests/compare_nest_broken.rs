@@ -10,61 +10,27 @@
 
 #![cfg(unix)]
 
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-/// A fresh folder with `bin/python` = `script` (a shell script), which
-/// answers `python -c "import nest"` with `import_status` and runs `body`
-/// for anything else (the bench_nest.py run).
-fn fake_venv(tag: &str, import_status: u8, body: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("glif-fake-venv-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("bin")).expect("create the fake venv");
-    let python = dir.join("bin/python");
-    let script =
-        format!("#!/bin/sh\nif [ \"$1\" = \"-c\" ]; then exit {import_status}; fi\n{body}\n");
-    std::fs::write(&python, script).expect("write the fake python");
-    std::fs::set_permissions(&python, std::fs::Permissions::from_mode(0o755))
-        .expect("make it executable");
-    dir
-}
-
-/// Runs `compare-nest --smoke` with the fake venv under `CI=true`; returns
-/// (success, the report's lines for xtask/compare-nest, stderr).
-fn run(venv: &Path) -> (bool, Vec<String>, String) {
-    let report = venv.join("env-checks.tsv");
-    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["compare-nest", "--smoke"])
-        .env("GLIF_ALLENSDK_VENV", venv)
-        .env("GLIF_XTASK_COMPARE_NEST_RELEASE", "1")
-        .env("GLIF_ENV_REPORT", &report)
-        .env("CI", "true")
-        .output()
-        .expect("run xtask");
-    let lines = std::fs::read_to_string(&report)
-        .unwrap_or_default()
-        .lines()
-        .filter(|l| l.starts_with("xtask/compare-nest\t"))
-        .map(String::from)
-        .collect();
-    let _ = std::fs::remove_dir_all(venv);
-    (
-        out.status.success(),
-        lines,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::{fake_venv, run_smoke};
 
 fn assert_fails(tag: &str, import_status: u8, body: &str, why: &str) {
-    let (ok, lines, stderr) = run(&fake_venv(tag, import_status, body));
+    let venv = fake_venv(&format!("nest-{tag}"), import_status, body);
+    let run = run_smoke(
+        "compare-nest",
+        "GLIF_XTASK_COMPARE_NEST_RELEASE",
+        "xtask/compare-nest",
+        &venv,
+        true,
+    );
+    let (lines, stderr) = (&run.lines, &run.stderr);
     assert!(
-        !ok,
+        !run.success,
         "{tag}: compare-nest passed with a broken NEST side\n{stderr}"
     );
     assert_eq!(lines.len(), 1, "{tag}: one report line expected: {lines:?}");
     assert!(
-        lines[0].starts_with("xtask/compare-nest\tfailed\t"),
+        lines[0].starts_with("failed\t"),
         "{tag}: recorded as {:?}",
         lines[0]
     );
