@@ -450,6 +450,28 @@ def teeter_ev_ratio(data_ind, model_ind, dt, steps, sigma=EV_SIGMA):
     return {"ev_data": ev_data, "ev_model": ev_model, "ratio": ev_model / ev_data}
 
 
+def glif_optimizer(nc, oc, d1, si1, sv1):
+    """AllenSDK's GlifExperiment and GlifOptimizer for one level, as the Allen pipeline builds them:
+    a fresh GlifOptimizerNeuron from the neuron config `nc`, the optimizer config `oc`'s settings,
+    and Noise 1 (`d1`: the loaded sweeps; `si1`, `sv1`: their spike indices and voltages)."""
+    from allensdk.internal.model.glif.glif_optimizer_neuron import GlifOptimizerNeuron
+    from allensdk.internal.model.glif.glif_experiment import GlifExperiment
+    from allensdk.internal.model.glif.glif_optimizer import GlifOptimizer
+    neuron = GlifOptimizerNeuron.from_dict(copy.deepcopy(nc))
+    exp = GlifExperiment(neuron=neuron, dt=neuron.dt, stim_list=d1["current"],
+                         resp_list=[v - nc["El_reference"] for v in d1["voltage"]],
+                         spike_time_steps=si1, grid_spike_times=[i * nc["dt"] for i in si1],
+                         grid_spike_voltages=[v - nc["El_reference"] for v in sv1],
+                         param_fit_names=oc["param_fit_names"])
+    opt = GlifOptimizer(experiment=exp, dt=neuron.dt, outer_iterations=oc["outer_iterations"],
+                        inner_iterations=oc["inner_iterations"], sigma_inner=oc["sigma_inner"],
+                        sigma_outer=oc["sigma_outer"], param_fit_names=oc["param_fit_names"],
+                        stim=d1["current"], error_function_data=oc["error_function_data"],
+                        xtol=oc["xtol"], ftol=oc["ftol"], internal_iterations=oc["internal_iterations"],
+                        init_params=oc.get("init_params", None), bessel=oc["bessel"])
+    return exp, opt
+
+
 def run_part2(cell_dir, levels, run_many_level=None, seed=1234, outer=2, inner=3, run_many_only=False):
     """Forced-spike runs and MLIN_list_error at each multiplier (coefficient 1) for each fitted
     level, explained variance before optimisation on Noise 1 and Noise 2, and optionally one
@@ -459,9 +481,6 @@ def run_part2(cell_dir, levels, run_many_level=None, seed=1234, outer=2, inner=3
     import allensdk.internal.model.glif.error_functions as ef
     from allensdk.internal.model.data_access import load_sweeps
     from allensdk.internal.model.glif.find_spikes import find_spikes_list
-    from allensdk.internal.model.glif.glif_optimizer_neuron import GlifOptimizerNeuron
-    from allensdk.internal.model.glif.glif_experiment import GlifExperiment
-    from allensdk.internal.model.glif.glif_optimizer import GlifOptimizer
     from allensdk.model.glif.glif_neuron import GlifNeuron
 
     nwb = os.path.join(cell_dir, "cell.nwb")
@@ -483,19 +502,7 @@ def run_part2(cell_dir, levels, run_many_level=None, seed=1234, outer=2, inner=3
         d1, (si1, sv1), d2, (si2, sv2) = data_cache[key]
 
         def fresh():
-            neuron = GlifOptimizerNeuron.from_dict(copy.deepcopy(nc))
-            exp = GlifExperiment(neuron=neuron, dt=neuron.dt, stim_list=d1["current"],
-                                 resp_list=[v - nc["El_reference"] for v in d1["voltage"]],
-                                 spike_time_steps=si1, grid_spike_times=[i * nc["dt"] for i in si1],
-                                 grid_spike_voltages=[v - nc["El_reference"] for v in sv1],
-                                 param_fit_names=oc["param_fit_names"])
-            opt = GlifOptimizer(experiment=exp, dt=neuron.dt, outer_iterations=oc["outer_iterations"],
-                                inner_iterations=oc["inner_iterations"], sigma_inner=oc["sigma_inner"],
-                                sigma_outer=oc["sigma_outer"], param_fit_names=oc["param_fit_names"],
-                                stim=d1["current"], error_function_data=oc["error_function_data"],
-                                xtol=oc["xtol"], ftol=oc["ftol"], internal_iterations=oc["internal_iterations"],
-                                init_params=oc.get("init_params", None), bessel=oc["bessel"])
-            return exp, opt
+            return glif_optimizer(nc, oc, d1, si1, sv1)
 
         rec = {"noise1_spike_ind": [[int(i) for i in a] for a in si1], "forced": {},
                "numpy_dispatch": numpy_dispatch()}
@@ -578,9 +585,6 @@ def time_evaluations(cell_dir, level_dir, levels, evals, currents_dir=None):
     import allensdk.internal.model.glif.find_sweeps as fs
     from allensdk.internal.model.data_access import load_sweeps
     from allensdk.internal.model.glif.find_spikes import find_spikes_list
-    from allensdk.internal.model.glif.glif_optimizer_neuron import GlifOptimizerNeuron
-    from allensdk.internal.model.glif.glif_experiment import GlifExperiment
-    from allensdk.internal.model.glif.glif_optimizer import GlifOptimizer
 
     nwb = os.path.join(cell_dir, "cell.nwb")
     index = {s["sweep_number"]: s for s in json.load(open(os.path.join(cell_dir, "ephys_sweeps.json")))}
@@ -598,18 +602,7 @@ def time_evaluations(cell_dir, level_dir, levels, evals, currents_dir=None):
                 assert c.dtype == np.float32, c.dtype
                 c.astype("<f4").tofile(os.path.join(currents_dir, "%s_i%d.f32" % (level, k)))
             write_json(os.path.join(currents_dir, "%s_spikes.json" % level), [[int(i) for i in a] for a in si1])
-        neuron = GlifOptimizerNeuron.from_dict(copy.deepcopy(nc))
-        exp = GlifExperiment(neuron=neuron, dt=neuron.dt, stim_list=d1["current"],
-                             resp_list=[v - nc["El_reference"] for v in d1["voltage"]],
-                             spike_time_steps=si1, grid_spike_times=[i * nc["dt"] for i in si1],
-                             grid_spike_voltages=[v - nc["El_reference"] for v in sv1],
-                             param_fit_names=oc["param_fit_names"])
-        opt = GlifOptimizer(experiment=exp, dt=neuron.dt, outer_iterations=oc["outer_iterations"],
-                            inner_iterations=oc["inner_iterations"], sigma_inner=oc["sigma_inner"],
-                            sigma_outer=oc["sigma_outer"], param_fit_names=oc["param_fit_names"],
-                            stim=d1["current"], error_function_data=oc["error_function_data"],
-                            xtol=oc["xtol"], ftol=oc["ftol"], internal_iterations=oc["internal_iterations"],
-                            init_params=oc.get("init_params", None), bessel=oc["bessel"])
+        exp, opt = glif_optimizer(nc, oc, d1, si1, sv1)
         per = {}
         for mult in MULTIPLIERS:
             exp.neuron.dt_multiplier = mult
