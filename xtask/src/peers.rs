@@ -676,7 +676,7 @@ fn print_scale(rows: &[ScaleRow], steps: usize) {
 /// on a shared machine the wall clock does not show) against neurons (log
 /// scale), one line per engine and thread count.
 fn scale_svg(rows: &[ScaleRow], steps: usize) -> String {
-    let (w, h, left, right, top, bottom) = (720.0, 420.0, 70.0, 230.0, 40.0, 50.0);
+    let (w, h, left, right, top, bottom) = (780.0, 420.0, 70.0, 290.0, 40.0, 50.0);
     let (pw, ph) = (w - left - right, h - top - bottom);
     let ymax = rows
         .iter()
