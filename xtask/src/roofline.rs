@@ -93,94 +93,82 @@ pub(crate) struct CpuTable {
     pub dispatch: f64,
 }
 
+const ZEN3: CpuTable = CpuTable {
+    // Zen 3 (EPYC 7003 "Milan", Ryzen 5000): family 19h, models 00h-0Fh
+    // and 20h-5Fh. Sources: AMD, "Software Optimization Guide for AMD
+    // EPYC 7003 Processors" (pub. 56665): 4 FP pipes (FP0/FP1 multiply
+    // and FMA, FP2/FP3 add), 256-bit datapaths, 3 loads per cycle (2 of
+    // them 256-bit), 2 stores per cycle (1 if 256-bit), 4 integer ALUs,
+    // 6 macro-ops dispatched per cycle; FP add/mul latency 3, FMA 4. The
+    // divider: GCC's Zen model (gcc/config/i386/znver.md, commit
+    // dd744f06c995, "Zen 3 can issue divss and divsd each 3.5 and 4.5
+    // cycles on average"), the same for the 128- and 256-bit packed forms
+    // (Agner Fog, "Instruction tables", Zen 3: DIVPD/DIVPS ymm as xmm);
+    // latencies 13.5 (f64) and 10.5 (f32) from Agner Fog's table. Zen 3
+    // has no AVX-512: the 512-bit figures are never used.
+    name: "AMD Zen 3 (family 19h; AMD pub. 56665, GCC znver.md, Agner Fog's tables)",
+    family: 25,
+    models: &[(0x00, 0x0f), (0x20, 0x5f)],
+    div_f64: 4.5,
+    div_f32: 3.5,
+    div_f64_512: 9.0,
+    div_f32_512: 7.0,
+    cost_512: 2.0,
+    div_lat_f64: 13.5,
+    div_lat_f32: 10.5,
+    add_pipes: 2.0,
+    mul_pipes: 2.0,
+    vec_pipes: 4.0,
+    add_lat: 3.0,
+    mul_lat: 3.0,
+    fma_lat: 4.0,
+    vec_other_lat: 1.0,
+    load_lat: 7.0,
+    loads: 3.0,
+    loads_256: 2.0,
+    stores: 2.0,
+    stores_256: 1.0,
+    stores_vec: 2.0,
+    int_alus: 4.0,
+    dispatch: 6.0,
+};
+
+const ZEN4: CpuTable = CpuTable {
+    // Zen 4 (EPYC 9004 "Genoa", Ryzen 7000): family 19h, models
+    // 10h-1Fh, 60h-7Fh and A0h-AFh. Sources: AMD, "Software Optimization
+    // Guide for the AMD Zen4 Microarchitecture" (pub. 57647): the same 4
+    // FP pipes as Zen 3 (FP0/FP1 multiply, FMA, compares and blends,
+    // FP2/FP3 add; the AVX-512 mask-register operations on FP2/FP3),
+    // 256-bit datapaths: a 512-bit operation is one macro-op that takes
+    // its 256-bit pipe for two cycles, so 512-bit arithmetic has the
+    // 256-bit throughput in lanes per cycle and the same latency; the
+    // load-store unit executes three 256-bit memory operations per
+    // cycle, all three may be loads, at most two stores, FP (vector)
+    // stores at most one per cycle; a 512-bit load or store takes two
+    // 256-bit slots; 4 integer ALUs; 6 macro-ops dispatched per cycle;
+    // FP load-to-use latency 7 (the guide's figures as LLVM's scheduling
+    // model for Zen 4 quotes them, llvm/lib/Target/X86/X86ScheduleZnver4.td).
+    // The divider, from uops.info's Zen 4 measurements as that model takes
+    // them: DIVPD xmm/ymm one per 5 cycles, zmm one per 10, latency 13;
+    // DIVPS xmm/ymm one per 3, zmm one per 6, latency 11. FP add/mul
+    // latency 3, FMA 4. Everything else as Zen 3.
+    name:
+        "AMD Zen 4 (family 19h; AMD pub. 57647 and uops.info, as LLVM's znver4 model quotes them)",
+    models: &[(0x10, 0x1f), (0x60, 0x7f), (0xa0, 0xaf)],
+    div_f64: 5.0,
+    div_f32: 3.0,
+    div_f64_512: 10.0,
+    div_f32_512: 6.0,
+    div_lat_f64: 13.0,
+    div_lat_f32: 11.0,
+    loads_256: 3.0,
+    stores_vec: 1.0,
+    ..ZEN3
+};
+
 /// The CPUs this command knows. A CPU not listed gets the instruction mix
 /// and the measured time, and no bound.
-pub(crate) const CPU_TABLES: &[CpuTable] = &[
-    CpuTable {
-        // Zen 3 (EPYC 7003 "Milan", Ryzen 5000): family 19h, models 00h-0Fh
-        // and 20h-5Fh. Sources: AMD, "Software Optimization Guide for AMD
-        // EPYC 7003 Processors" (pub. 56665): 4 FP pipes (FP0/FP1 multiply
-        // and FMA, FP2/FP3 add), 256-bit datapaths, 3 loads per cycle (2 of
-        // them 256-bit), 2 stores per cycle (1 if 256-bit), 4 integer ALUs,
-        // 6 macro-ops dispatched per cycle; FP add/mul latency 3, FMA 4. The
-        // divider: GCC's Zen model (gcc/config/i386/znver.md, commit
-        // dd744f06c995, "Zen 3 can issue divss and divsd each 3.5 and 4.5
-        // cycles on average"), the same for the 128- and 256-bit packed forms
-        // (Agner Fog, "Instruction tables", Zen 3: DIVPD/DIVPS ymm as xmm);
-        // latencies 13.5 (f64) and 10.5 (f32) from Agner Fog's table. Zen 3
-        // has no AVX-512: the 512-bit figures are never used.
-        name: "AMD Zen 3 (family 19h; AMD pub. 56665, GCC znver.md, Agner Fog's tables)",
-        family: 25,
-        models: &[(0x00, 0x0f), (0x20, 0x5f)],
-        div_f64: 4.5,
-        div_f32: 3.5,
-        div_f64_512: 9.0,
-        div_f32_512: 7.0,
-        cost_512: 2.0,
-        div_lat_f64: 13.5,
-        div_lat_f32: 10.5,
-        add_pipes: 2.0,
-        mul_pipes: 2.0,
-        vec_pipes: 4.0,
-        add_lat: 3.0,
-        mul_lat: 3.0,
-        fma_lat: 4.0,
-        vec_other_lat: 1.0,
-        load_lat: 7.0,
-        loads: 3.0,
-        loads_256: 2.0,
-        stores: 2.0,
-        stores_256: 1.0,
-        stores_vec: 2.0,
-        int_alus: 4.0,
-        dispatch: 6.0,
-    },
-    CpuTable {
-        // Zen 4 (EPYC 9004 "Genoa", Ryzen 7000): family 19h, models
-        // 10h-1Fh, 60h-7Fh and A0h-AFh. Sources: AMD, "Software Optimization
-        // Guide for the AMD Zen4 Microarchitecture" (pub. 57647): the same 4
-        // FP pipes as Zen 3 (FP0/FP1 multiply, FMA, compares and blends,
-        // FP2/FP3 add; the AVX-512 mask-register operations on FP2/FP3),
-        // 256-bit datapaths: a 512-bit operation is one macro-op that takes
-        // its 256-bit pipe for two cycles, so 512-bit arithmetic has the
-        // 256-bit throughput in lanes per cycle and the same latency; the
-        // load-store unit executes three 256-bit memory operations per
-        // cycle, all three may be loads, at most two stores, FP (vector)
-        // stores at most one per cycle; a 512-bit load or store takes two
-        // 256-bit slots; 4 integer ALUs; 6 macro-ops dispatched per cycle;
-        // FP load-to-use latency 7. The divider (uops.info's Zen 4
-        // measurements, as LLVM's scheduling model for Zen 4 takes them,
-        // llvm/lib/Target/X86/X86ScheduleZnver4.td; Agner Fog's
-        // "Instruction tables", Zen 4, agree): DIVPD xmm/ymm one per 5
-        // cycles, zmm one per 10, latency 13; DIVPS xmm/ymm one per 3,
-        // zmm one per 6, latency 11. FP add/mul latency 3, FMA 4.
-        name: "AMD Zen 4 (family 19h; AMD pub. 57647, uops.info via LLVM's znver4 model, Agner Fog's tables)",
-        family: 25,
-        models: &[(0x10, 0x1f), (0x60, 0x7f), (0xa0, 0xaf)],
-        div_f64: 5.0,
-        div_f32: 3.0,
-        div_f64_512: 10.0,
-        div_f32_512: 6.0,
-        cost_512: 2.0,
-        div_lat_f64: 13.0,
-        div_lat_f32: 11.0,
-        add_pipes: 2.0,
-        mul_pipes: 2.0,
-        vec_pipes: 4.0,
-        add_lat: 3.0,
-        mul_lat: 3.0,
-        fma_lat: 4.0,
-        vec_other_lat: 1.0,
-        load_lat: 7.0,
-        loads: 3.0,
-        loads_256: 3.0,
-        stores: 2.0,
-        stores_256: 1.0,
-        stores_vec: 1.0,
-        int_alus: 4.0,
-        dispatch: 6.0,
-    },
-];
+pub(crate) const CPU_TABLES: &[CpuTable] = &[ZEN3, ZEN4];
 
 /// The table for this machine's CPU (`cpu family` and `model` of
 /// /proc/cpuinfo), if there is one.
@@ -1082,7 +1070,8 @@ fn roofline(repeats: usize, only: Option<&str>, asm: bool) -> Result<(), String>
 #[cfg(test)]
 mod tests {
     //! The parser and the model on disassembly recorded from the engine
-    //! (`objdump -d --no-show-raw-insn -w`, symbol annotations dropped):
+    //! (`objdump -d --no-show-raw-insn -w`, symbol annotations dropped;
+    //! `tests/data/roofline/*.objdump.txt`):
     //! the GLIF3 f64 step loop of 16 lanes built for Zen 3 (AVX2,
     //! `-C target-cpu=znver3`: four ymm per quantity, spills) and for this
     //! Zen 4 (AVX-512: two zmm per quantity, no spills), the whole Zen 4
@@ -1090,13 +1079,21 @@ mod tests {
     //! expected counts were read off the snippets (grep), not from this code.
     use super::*;
 
-    const ZEN3_GLIF3: &str = include_str!("../tests/data/roofline/zen3-glif3-f64.s");
-    const ZEN4_GLIF3: &str = include_str!("../tests/data/roofline/zen4-glif3-f64.s");
-    const ZEN4_GLIF3_RUN: &str = include_str!("../tests/data/roofline/zen4-glif3-f64-run.s");
-    const ZEN4_GLIF5: &str = include_str!("../tests/data/roofline/zen4-glif5-f64.s");
+    const ZEN3_GLIF3: &str = include_str!("../tests/data/roofline/zen3-glif3-f64.objdump.txt");
+    const ZEN4_GLIF3_RUN: &str =
+        include_str!("../tests/data/roofline/zen4-glif3-f64-run.objdump.txt");
+    const ZEN4_GLIF5: &str = include_str!("../tests/data/roofline/zen4-glif5-f64.objdump.txt");
 
     fn insns(text: &str) -> Vec<Insn> {
         text.lines().filter_map(parse_line).collect()
+    }
+
+    /// The Zen 4 GLIF3 step loop: 0x16d5f0 to its backward jump at 0x16d70d.
+    fn zen4_glif3() -> Vec<Insn> {
+        insns(ZEN4_GLIF3_RUN)
+            .into_iter()
+            .filter(|i| (0x16d5f0..=0x16d70d).contains(&i.addr))
+            .collect()
     }
 
     fn one(line: &str) -> Insn {
@@ -1216,7 +1213,8 @@ mod tests {
 
     #[test]
     fn zen4_avx512_glif3_step_loop() {
-        let body = insns(ZEN4_GLIF3);
+        let body = zen4_glif3();
+        assert_eq!(body.len(), 48);
         let m = mix(&body);
         assert_eq!(m.width, 512);
         assert_eq!((m.div_f64, m.div_f64_512), (2, 2));
@@ -1255,6 +1253,6 @@ mod tests {
         };
         let (_, name, body) = densest_loop(0x16d370, &f).expect("a loop");
         assert!(name.ends_with("[0x16d5f0..=0x16d70d]"), "{name}");
-        assert_eq!(body.len(), insns(ZEN4_GLIF3).len());
+        assert_eq!(body.len(), zen4_glif3().len());
     }
 }
