@@ -685,38 +685,24 @@ fn mix(body: &[Insn]) -> Mix {
                 .iter()
                 .any(|p| i.mnemonic.starts_with(p));
         m.width = m.width.max(bits);
-        match k {
-            Kind::Div { f32: false } => {
-                m.div_f64 += 1;
-                m.div_f64_512 += z;
-            }
-            Kind::Div { f32: true } => {
-                m.div_f32 += 1;
-                m.div_f32_512 += z;
-            }
-            Kind::Sqrt => m.sqrt += 1,
-            Kind::Add => {
-                m.add += 1;
-                m.add_512 += z;
-            }
-            Kind::Mul => {
-                m.mul += 1;
-                m.mul_512 += z;
-            }
-            Kind::Fma => {
-                m.fma += 1;
-                m.mul_512 += z;
-            }
-            Kind::VecOther => {
-                m.vec_other += 1;
-                m.other_512 += z;
-            }
-            Kind::VecMove => {}
-            Kind::Int => {
-                if !(r && !w && i.mnemonic.starts_with("mov")) {
-                    m.int += 1;
-                }
-            }
+        // The class's count and its 512-bit count (sqrt has no 512-bit one).
+        let mut no_512 = 0;
+        let counts = match k {
+            Kind::Div { f32: false } => Some((&mut m.div_f64, &mut m.div_f64_512)),
+            Kind::Div { f32: true } => Some((&mut m.div_f32, &mut m.div_f32_512)),
+            Kind::Sqrt => Some((&mut m.sqrt, &mut no_512)),
+            Kind::Add => Some((&mut m.add, &mut m.add_512)),
+            Kind::Mul => Some((&mut m.mul, &mut m.mul_512)),
+            Kind::Fma => Some((&mut m.fma, &mut m.mul_512)),
+            Kind::VecOther => Some((&mut m.vec_other, &mut m.other_512)),
+            Kind::VecMove | Kind::Int => None,
+        };
+        if let Some((n, n_512)) = counts {
+            *n += 1;
+            *n_512 += z;
+        }
+        if k == Kind::Int && !(r && !w && i.mnemonic.starts_with("mov")) {
+            m.int += 1;
         }
         if r {
             m.loads += 1;
