@@ -15,8 +15,10 @@ use glif_reference::stimuli::{long_square_amplitude, LONG_SQUARE};
 
 use crate::teeter_level;
 
-/// Lanes per block: 16 (four AVX2 registers of f64, two of f32, per
-/// quantity); measured fastest of 8, 16, 32, 64 (docs/PERFORMANCE.md).
+/// Lanes per block: 16 (two AVX-512 registers of f64, one of f32, per
+/// quantity; four and two AVX2 registers); measured fastest of 8, 16, 32,
+/// 64 on AVX2, and on AVX-512 (Zen 4) faster on the firing workload than
+/// 32 or 64, which are faster only on the silent one (docs/PERFORMANCE.md).
 pub const LANES: usize = 16;
 /// The `long_square`: samples.
 pub const STEPS: usize = LONG_SQUARE.0;
@@ -38,38 +40,39 @@ impl<F: Float> PopulationRecorder<F, 2> for CountSpikes {
 }
 
 /// One level's population, ready to run from its initial state.
-pub struct AllenPopulation<F: Float, R: PopulationRules<F, 2, LANES>> {
+/// `L` lanes per block (default [`LANES`]).
+pub struct AllenPopulation<F: Float, R: PopulationRules<F, 2, L>, const L: usize = LANES> {
     /// Real (unpadded) neurons.
     pub real: usize,
     /// One model per neuron (padded).
     pub models: Vec<Model<F, 2, R>>,
     /// One per block.
-    pub dynamics: Vec<WideDynamics<F, 2, LANES, R>>,
+    pub dynamics: Vec<WideDynamics<F, 2, L, R>>,
     /// The blocks at their initial state.
-    pub fresh: Vec<Block<F, 2, LANES>>,
+    pub fresh: Vec<Block<F, 2, L>>,
     /// Each block's step amplitudes (A), one per lane.
-    pub on: Vec<Lanes<F, LANES>>,
+    pub on: Vec<Lanes<F, L>>,
 }
 
-impl<F: Float, R: PopulationRules<F, 2, LANES>> AllenPopulation<F, R> {
+impl<F: Float, R: PopulationRules<F, 2, L>, const L: usize> AllenPopulation<F, R, L> {
     /// The population of `models`, neuron `i` driven at `amplitudes[i]` (A).
     pub fn new(mut models: Vec<Model<F, 2, R>>, mut amplitudes: Vec<f64>) -> Self {
         let real = models.len();
-        while !models.len().is_multiple_of(LANES) {
+        while !models.len().is_multiple_of(L) {
             models.push(models[0]);
             amplitudes.push(amplitudes[0]);
         }
         let refs: Vec<&Model<F, 2, R>> = models.iter().collect();
         let dynamics = refs
-            .chunks_exact(LANES)
-            .map(|c| WideDynamics::new(c.try_into().expect("LANES")).expect("wide"))
+            .chunks_exact(L)
+            .map(|c| WideDynamics::new(c.try_into().expect("L")).expect("wide"))
             .collect();
         let fresh = refs
-            .chunks_exact(LANES)
-            .map(|c| Block::new(c.try_into().expect("LANES")))
+            .chunks_exact(L)
+            .map(|c| Block::new(c.try_into().expect("L")))
             .collect();
         let on = amplitudes
-            .chunks_exact(LANES)
+            .chunks_exact(L)
             .map(|a| Lanes::from_fn(|l| F::from_f64(a[l])))
             .collect();
         AllenPopulation {
@@ -132,8 +135,19 @@ pub fn amplitudes(configs: &[NeuronConfig]) -> Vec<f64> {
         .collect()
 }
 
-/// Every Teeter GLIF3 model in precision `F`.
+/// Every Teeter GLIF3 model in precision `F`, [`LANES`] per block.
 pub fn glif3<F: Float>() -> AllenPopulation<F, glif_core::levels::Glif3Rules<F, 2>> {
+    glif3_lanes()
+}
+
+/// Every Teeter GLIF5 model in precision `F`, [`LANES`] per block.
+pub fn glif5<F: Float>() -> AllenPopulation<F, glif_core::levels::Glif5Rules<F, 2>> {
+    glif5_lanes()
+}
+
+/// Every Teeter GLIF3 model in precision `F`, `L` per block.
+pub fn glif3_lanes<F: Float, const L: usize>(
+) -> AllenPopulation<F, glif_core::levels::Glif3Rules<F, 2>, L> {
     let configs = teeter_level(3);
     let models: Vec<Glif3<F, 2>> = configs
         .iter()
@@ -145,8 +159,9 @@ pub fn glif3<F: Float>() -> AllenPopulation<F, glif_core::levels::Glif3Rules<F, 
     AllenPopulation::new(models, amplitudes(&configs))
 }
 
-/// Every Teeter GLIF5 model in precision `F`.
-pub fn glif5<F: Float>() -> AllenPopulation<F, glif_core::levels::Glif5Rules<F, 2>> {
+/// Every Teeter GLIF5 model in precision `F`, `L` per block.
+pub fn glif5_lanes<F: Float, const L: usize>(
+) -> AllenPopulation<F, glif_core::levels::Glif5Rules<F, 2>, L> {
     let configs = teeter_level(5);
     let models: Vec<Glif5<F, 2>> = configs
         .iter()

@@ -47,7 +47,9 @@ pub const PORTS: usize = 2;
 pub const ASC: usize = 2;
 /// Lanes per population block: 4 f64 lanes are one AVX2 register per
 /// quantity; at 8 the step's values spill out of the 16 registers (more
-/// instructions per neuron-step; docs/PERFORMANCE.md).
+/// instructions per neuron-step; docs/PERFORMANCE.md). With AVX-512 (Zen
+/// 4), 8 lanes (one zmm) ran `glif_psc` 1.6x slower than 4 (the loop went
+/// from 119 to 254 instructions, twice the work per pass and more).
 pub const LANES: usize = 4;
 
 /// The NEST parameter dict of the benchmark neuron.

@@ -18,7 +18,7 @@
 
 use glif_core::levels::{Glif3Rules, Glif5Rules};
 
-use crate::allen::{self, AllenPopulation};
+use crate::allen::{self, AllenPopulation, LANES};
 use crate::nest::{self, DoubleAlphaSetup, PopulationSetup, SpikeTrains};
 
 /// One workload.
@@ -45,57 +45,39 @@ pub const NEST_STEPS: u32 = 2_000;
 
 /// Every case, set up (models built, input prepared).
 pub fn cases() -> Vec<Case> {
-    let g3_64 = allen::glif3::<f64>();
-    let g5_64 = allen::glif5::<f64>();
-    let g3_32 = allen::glif3::<f32>();
-    let g5_32 = allen::glif5::<f32>();
-    let allen_steps = |n: usize| n * allen::STEPS;
-    let mut cases = vec![
-        Case {
-            name: "GLIF3/f64",
-            symbol: "roofline_case_glif3_f64",
-            lanes: allen::LANES,
-            neuron_steps: allen_steps(g3_64.len()),
-            silent: {
-                let q = g3_64.silent();
-                Box::new(move || roofline_case_glif3_f64(&q))
-            },
-            run: Box::new(move || roofline_case_glif3_f64(&g3_64)),
-        },
-        Case {
-            name: "GLIF5/f64",
-            symbol: "roofline_case_glif5_f64",
-            lanes: allen::LANES,
-            neuron_steps: allen_steps(g5_64.len()),
-            silent: {
-                let q = g5_64.silent();
-                Box::new(move || roofline_case_glif5_f64(&q))
-            },
-            run: Box::new(move || roofline_case_glif5_f64(&g5_64)),
-        },
-        Case {
-            name: "GLIF3/f32",
-            symbol: "roofline_case_glif3_f32",
-            lanes: allen::LANES,
-            neuron_steps: allen_steps(g3_32.len()),
-            silent: {
-                let q = g3_32.silent();
-                Box::new(move || roofline_case_glif3_f32(&q))
-            },
-            run: Box::new(move || roofline_case_glif3_f32(&g3_32)),
-        },
-        Case {
-            name: "GLIF5/f32",
-            symbol: "roofline_case_glif5_f32",
-            lanes: allen::LANES,
-            neuron_steps: allen_steps(g5_32.len()),
-            silent: {
-                let q = g5_32.silent();
-                Box::new(move || roofline_case_glif5_f32(&q))
-            },
-            run: Box::new(move || roofline_case_glif5_f32(&g5_32)),
-        },
-    ];
+    let mut cases = Vec::new();
+    allen_case!(
+        cases,
+        "GLIF3/f64",
+        glif3_lanes,
+        f64,
+        allen::LANES,
+        roofline_case_glif3_f64
+    );
+    allen_case!(
+        cases,
+        "GLIF5/f64",
+        glif5_lanes,
+        f64,
+        allen::LANES,
+        roofline_case_glif5_f64
+    );
+    allen_case!(
+        cases,
+        "GLIF3/f32",
+        glif3_lanes,
+        f32,
+        allen::LANES,
+        roofline_case_glif3_f32
+    );
+    allen_case!(
+        cases,
+        "GLIF5/f32",
+        glif5_lanes,
+        f32,
+        allen::LANES,
+        roofline_case_glif5_f32
+    );
     let trains = SpikeTrains::generate(NEST_NEURONS, NEST_STEPS);
     let steps = NEST_STEPS as usize;
     let (m, init) = nest::model();
@@ -130,28 +112,40 @@ fn total(spikes: Vec<usize>) -> usize {
     spikes.iter().sum()
 }
 
-/// GLIF3, f64.
-#[inline(never)]
-pub fn roofline_case_glif3_f64(p: &AllenPopulation<f64, Glif3Rules<f64, 2>>) -> usize {
-    total(p.run())
+/// One Allen case: `$name`, every Teeter model of the level (`$make`) in
+/// `$f` with `$l` lanes per block, run through the never-inlined `$sym`.
+macro_rules! allen_case {
+    ($cases:ident, $name:expr, $make:ident, $f:ty, $l:expr, $sym:ident) => {{
+        let p = allen::$make::<$f, { $l }>();
+        let q = p.silent();
+        $cases.push(Case {
+            name: $name,
+            symbol: stringify!($sym),
+            lanes: $l,
+            neuron_steps: p.len() * allen::STEPS,
+            silent: Box::new(move || $sym(&q)),
+            run: Box::new(move || $sym(&p)),
+        });
+    }};
+}
+use allen_case;
+
+/// The never-inlined function of one Allen case.
+macro_rules! allen_fn {
+    ($($sym:ident: $rules:ident, $f:ty, $l:expr;)*) => {$(
+        #[doc = concat!("`", stringify!($rules), "` in ", stringify!($f), ", ", stringify!($l), " lanes per block.")]
+        #[inline(never)]
+        pub fn $sym(p: &AllenPopulation<$f, $rules<$f, 2>, $l>) -> usize {
+            total(p.run())
+        }
+    )*};
 }
 
-/// GLIF5, f64.
-#[inline(never)]
-pub fn roofline_case_glif5_f64(p: &AllenPopulation<f64, Glif5Rules<f64, 2>>) -> usize {
-    total(p.run())
-}
-
-/// GLIF3, f32.
-#[inline(never)]
-pub fn roofline_case_glif3_f32(p: &AllenPopulation<f32, Glif3Rules<f32, 2>>) -> usize {
-    total(p.run())
-}
-
-/// GLIF5, f32.
-#[inline(never)]
-pub fn roofline_case_glif5_f32(p: &AllenPopulation<f32, Glif5Rules<f32, 2>>) -> usize {
-    total(p.run())
+allen_fn! {
+    roofline_case_glif3_f64: Glif3Rules, f64, LANES;
+    roofline_case_glif5_f64: Glif5Rules, f64, LANES;
+    roofline_case_glif3_f32: Glif3Rules, f32, LANES;
+    roofline_case_glif5_f32: Glif5Rules, f32, LANES;
 }
 
 /// NEST's `glif_psc` (GLIF5, two ports), f64.

@@ -723,10 +723,16 @@ fn blend<F: Float, const N: usize, const L: usize>(
     let pick = |a: &Lanes<F, L>, b: &Lanes<F, L>| {
         Lanes::from_fn(|l| if take[l] { a.0[l] } else { b.0[l] })
     };
+    // A loop, not `core::array::from_fn`: LLVM left that call out of line
+    // (the lanes went through the stack on every sample of a spike cut).
+    let mut asc = new.asc;
+    for (a, o) in asc.iter_mut().zip(&old.asc) {
+        *a = pick(a, o);
+    }
     State {
         v: pick(&new.v, &old.v),
         th: pick(&new.th, &old.th),
-        asc: core::array::from_fn(|j| pick(&new.asc[j], &old.asc[j])),
+        asc,
         components: ThresholdComponents {
             spike: pick(&new.components.spike, &old.components.spike),
             voltage: pick(&new.components.voltage, &old.components.voltage),

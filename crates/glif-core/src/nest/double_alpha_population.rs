@@ -19,8 +19,8 @@
 use super::double_alpha::{DoubleAlphaParams, DoubleAlphaState, GlifPscDoubleAlpha};
 use super::glif::{GlifConsts, GlifParams, GlifState, Level};
 use super::population::{
-    gather_consts, gather_glif, gather_n, gather_port, gather_state, glif_lanes_step, one_level,
-    spike_lanes, state_lane, MixedLevels, NestBlock, NestPopulation,
+    gather_consts, gather_glif, gather_n, gather_port, gather_state, glif_lanes_step,
+    impl_nest_block, one_level, spike_lanes, state_lane, MixedLevels, NestBlock, NestPopulation,
 };
 use crate::{Float, Lanes};
 
@@ -98,49 +98,12 @@ impl<F: Float, const P: usize, const A: usize, const L: usize> DoubleAlphaBlock<
     }
 }
 
-impl<F: Float, const P: usize, const A: usize, const L: usize> NestBlock<F, P, L>
-    for DoubleAlphaBlock<F, P, A, L>
-{
-    type Model = GlifPscDoubleAlpha<F, P, A>;
-    type Wide = DoubleAlphaWide<F, P, A, L>;
-
-    fn level(wide: &Self::Wide) -> Level {
-        wide.model.params.glif.level
-    }
-
-    /// [`NestBlock::step`] at `level` (the block's), as `glif_psc`'s.
-    #[inline(always)]
-    fn step_at(
-        &mut self,
-        level: Level,
-        wide: &Self::Wide,
-        models: &[Self::Model],
-        weights: &[Lanes<F, L>; P],
-        current: Lanes<F, L>,
-    ) -> u64 {
-        let w = &wide.model;
-        let s = &mut self.state;
-        let (y1f, y2f, y1s, y2s) = (&s.y1_fast, &s.y2_fast, &s.y1_slow, &s.y2_slow);
-        let (spiked, v_old) = glif_lanes_step(
-            &mut s.glif,
-            &mut self.refractory,
-            &mut s.i_syn,
-            level,
-            &w.params.glif,
-            &w.consts,
-            #[inline(always)]
-            |u| w.add_synaptic(u, y1f, y2f, y1s, y2s),
-        );
-        w.finish_step(s, weights, current);
-        if spiked != 0 {
-            (s.glif, self.refractory) =
-                spike_lanes(s.glif, self.refractory, &v_old.0, spiked, |l| {
-                    models.get(l).map(|m| (&m.params.glif, &m.consts))
-                });
-        }
-        spiked
-    }
-}
+impl_nest_block!(
+    DoubleAlphaBlock,
+    GlifPscDoubleAlpha,
+    DoubleAlphaWide,
+    [y1_fast, y2_fast, y1_slow, y2_slow]
+);
 
 /// Many `glif_psc_double_alpha` neurons, stepped `L` at a time
 /// ([`NestPopulation`], as [`super::PscPopulation`]). See the module docs.

@@ -79,67 +79,51 @@ pub(crate) fn one_level<F, const A: usize, const L: usize>(
     }
 }
 
+/// `$ty { field: ..., }` with each listed field gathered lane by lane from
+/// `$items`: `gather` for the scalar fields before `;`, `gather_n` for the
+/// array fields after it, then any fields given as they are.
+macro_rules! gather_fields {
+    ($items:expr, $ty:ident { $($f:ident),* ; $($n:ident),* ; $($rest:tt)* }) => {
+        $ty {
+            $($f: gather($items, |x| x.$f),)*
+            $($n: gather_n($items, |x| x.$n),)*
+            $($rest)*
+        }
+    };
+}
+
 /// The shared parameters of `L` neurons, one lane each (the level is lane 0's;
 /// check it with [`one_level`]).
 pub(crate) fn gather_glif<F: Float, const A: usize, const L: usize>(
     g: &[&GlifParams<F, A>; L],
 ) -> GlifParams<Lanes<F, L>, A> {
-    GlifParams {
+    gather_fields!(g, GlifParams {
+        g, e_l, c_m, t_ref, th_inf, v_reset, th_spike_add, th_spike_decay,
+        voltage_reset_fraction, voltage_reset_add, th_voltage_index, th_voltage_decay;
+        asc_decay, asc_amps, asc_r;
         level: g[0].level,
-        g: gather(g, |p| p.g),
-        e_l: gather(g, |p| p.e_l),
-        c_m: gather(g, |p| p.c_m),
-        t_ref: gather(g, |p| p.t_ref),
-        th_inf: gather(g, |p| p.th_inf),
-        v_reset: gather(g, |p| p.v_reset),
-        th_spike_add: gather(g, |p| p.th_spike_add),
-        th_spike_decay: gather(g, |p| p.th_spike_decay),
-        voltage_reset_fraction: gather(g, |p| p.voltage_reset_fraction),
-        voltage_reset_add: gather(g, |p| p.voltage_reset_add),
-        th_voltage_index: gather(g, |p| p.th_voltage_index),
-        th_voltage_decay: gather(g, |p| p.th_voltage_decay),
-        asc_decay: gather_n(g, |p| p.asc_decay),
-        asc_amps: gather_n(g, |p| p.asc_amps),
-        asc_r: gather_n(g, |p| p.asc_r),
-    }
+    })
 }
 
 /// The shared per-resolution constants of `L` neurons, one lane each.
 pub(crate) fn gather_consts<F: Float, const A: usize, const L: usize>(
     c: &[&GlifConsts<F, A>; L],
 ) -> GlifConsts<Lanes<F, L>, A> {
-    GlifConsts {
-        h: gather(c, |c| c.h),
-        theta_spike_decay_rate: gather(c, |c| c.theta_spike_decay_rate),
-        theta_spike_refractory_decay_rate: gather(c, |c| c.theta_spike_refractory_decay_rate),
-        asc_decay_rates: gather_n(c, |c| c.asc_decay_rates),
-        asc_stable_coeff: gather_n(c, |c| c.asc_stable_coeff),
-        asc_refractory_decay_rates: gather_n(c, |c| c.asc_refractory_decay_rates),
-        potential_decay_rate: gather(c, |c| c.potential_decay_rate),
-        theta_voltage_decay_rate_inverse: gather(c, |c| c.theta_voltage_decay_rate_inverse),
-        phi: gather(c, |c| c.phi),
-        abpara_ratio_voltage: gather(c, |c| c.abpara_ratio_voltage),
-        tau_m: gather(c, |c| c.tau_m),
-        p33: gather(c, |c| c.p33),
-        p30: gather(c, |c| c.p30),
+    gather_fields!(c, GlifConsts {
+        h, theta_spike_decay_rate, theta_spike_refractory_decay_rate, potential_decay_rate,
+        theta_voltage_decay_rate_inverse, phi, abpara_ratio_voltage, tau_m, p33, p30;
+        asc_decay_rates, asc_stable_coeff, asc_refractory_decay_rates;
         // Never read on lanes: each lane's count is the block's, and a
         // spiking lane takes its own model's.
         refractory_counts: 0,
-    }
+    })
 }
 
 /// One alpha port of `L` neurons, one lane each.
 pub(crate) fn gather_port<F: Float, const L: usize>(
     ps: &[&AlphaPort<F>; L],
 ) -> AlphaPort<Lanes<F, L>> {
-    AlphaPort {
-        p11: gather(ps, |p| p.p11),
-        p21: gather(ps, |p| p.p21),
-        p22: gather(ps, |p| p.p22),
-        p31: gather(ps, |p| p.p31),
-        p32: gather(ps, |p| p.p32),
-        psc_initial: gather(ps, |p| p.psc_initial),
-    }
+    gather_fields!(ps, AlphaPort { p11, p21, p22, p31, p32, psc_initial; ; })
 }
 
 /// The shared state of `L` neurons, one lane each (the lanes' refractory
@@ -147,16 +131,11 @@ pub(crate) fn gather_port<F: Float, const L: usize>(
 pub(crate) fn gather_state<F: Float, const A: usize, const L: usize>(
     g: &[&GlifState<F, A>; L],
 ) -> GlifState<Lanes<F, L>, A> {
-    GlifState {
-        u: gather(g, |x| x.u),
-        threshold: gather(g, |x| x.threshold),
-        threshold_spike: gather(g, |x| x.threshold_spike),
-        threshold_voltage: gather(g, |x| x.threshold_voltage),
-        i: gather(g, |x| x.i),
-        asc: gather_n(g, |x| x.asc),
-        asc_sum: gather(g, |x| x.asc_sum),
+    gather_fields!(g, GlifState {
+        u, threshold, threshold_spike, threshold_voltage, i, asc_sum;
+        asc;
         refractory_steps: 0,
-    }
+    })
 }
 
 /// Lane `lane` of `g`, with refractory count `refractory`.
@@ -302,6 +281,66 @@ pub(crate) fn spike_lanes<'m, F: Float, const A: usize, const L: usize>(
     (g, refractory)
 }
 
+/// `impl NestBlock for $block` for a NEST current-based model: the block
+/// type `$block<F, P, A, L>` with `state` (holding `glif`, `i_syn` and the
+/// synaptic fields `$syn`) and `refractory`, its single-neuron model
+/// `$model<F, P, A>`, and its constants `$wide<F, P, A, L>` (whose `model`
+/// computes `add_synaptic(u, $syn...)` and `finish_step`). The step is
+/// [`glif_lanes_step`] on all lanes, then the rare spikes through
+/// [`spike_lanes`]: one definition for every such model, each expanded
+/// into its own inlined step with its state in registers.
+macro_rules! impl_nest_block {
+    ($block:ident, $model:ident, $wide:ident, [$($syn:ident),*]) => {
+        impl<F: Float, const P: usize, const A: usize, const L: usize> NestBlock<F, P, L>
+            for $block<F, P, A, L>
+        {
+            type Model = $model<F, P, A>;
+            type Wide = $wide<F, P, A, L>;
+
+            fn level(wide: &Self::Wide) -> Level {
+                wide.model.params.glif.level
+            }
+
+            /// [`NestBlock::step`] at `level` (the block's): the lanes one
+            /// by one in a loop without branches on their values, which the
+            /// compiler vectorizes (each array of lanes is one or two
+            /// vectors); then the rare spikes.
+            #[inline(always)]
+            fn step_at(
+                &mut self,
+                level: Level,
+                wide: &Self::Wide,
+                models: &[Self::Model],
+                weights: &[Lanes<F, L>; P],
+                current: Lanes<F, L>,
+            ) -> u64 {
+                let w = &wide.model;
+                let s = &mut self.state;
+                let ($($syn,)*) = ($(&s.$syn,)*);
+                let (spiked, v_old) = glif_lanes_step(
+                    &mut s.glif,
+                    &mut self.refractory,
+                    &mut s.i_syn,
+                    level,
+                    &w.params.glif,
+                    &w.consts,
+                    #[inline(always)]
+                    |u| w.add_synaptic(u, $($syn),*),
+                );
+                w.finish_step(s, weights, current);
+                if spiked != 0 {
+                    (s.glif, self.refractory) =
+                        spike_lanes(s.glif, self.refractory, &v_old.0, spiked, |l| {
+                            models.get(l).map(|m| (&m.params.glif, &m.consts))
+                        });
+                }
+                spiked
+            }
+        }
+    };
+}
+pub(crate) use impl_nest_block;
+
 /// The constants of `L` `glif_psc` neurons, one lane each.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PscWide<F: Float, const P: usize, const A: usize, const L: usize> {
@@ -415,52 +454,7 @@ pub trait NestBlock<F: Float, const P: usize, const L: usize>: Copy {
     }
 }
 
-impl<F: Float, const P: usize, const A: usize, const L: usize> NestBlock<F, P, L>
-    for PscBlock<F, P, A, L>
-{
-    type Model = GlifPsc<F, P, A>;
-    type Wide = PscWide<F, P, A, L>;
-
-    fn level(wide: &Self::Wide) -> Level {
-        wide.model.params.glif.level
-    }
-
-    /// [`NestBlock::step`] at `level` (the block's): the lanes one by one in
-    /// a loop without branches on their values, which the compiler
-    /// vectorizes (each array of lanes is one or two vectors); then the
-    /// rare spikes.
-    #[inline(always)]
-    fn step_at(
-        &mut self,
-        level: Level,
-        wide: &Self::Wide,
-        models: &[Self::Model],
-        weights: &[Lanes<F, L>; P],
-        current: Lanes<F, L>,
-    ) -> u64 {
-        let w = &wide.model;
-        let s = &mut self.state;
-        let (y1, y2) = (&s.y1, &s.y2);
-        let (spiked, v_old) = glif_lanes_step(
-            &mut s.glif,
-            &mut self.refractory,
-            &mut s.i_syn,
-            level,
-            &w.params.glif,
-            &w.consts,
-            #[inline(always)]
-            |u| w.add_synaptic(u, y1, y2),
-        );
-        w.finish_step(s, weights, current);
-        if spiked != 0 {
-            (s.glif, self.refractory) =
-                spike_lanes(s.glif, self.refractory, &v_old.0, spiked, |l| {
-                    models.get(l).map(|m| (&m.params.glif, &m.consts))
-                });
-        }
-        spiked
-    }
-}
+impl_nest_block!(PscBlock, GlifPsc, PscWide, [y1, y2]);
 
 /// Many `glif_psc` neurons, stepped `L` at a time. See the module docs.
 pub type PscPopulation<'a, F, const P: usize, const A: usize, const L: usize> =
