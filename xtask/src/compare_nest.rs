@@ -297,7 +297,7 @@ pub fn run(args: &[String]) -> ExitCode {
         eprintln!("compare-nest: cannot create {}: {e}", dir.display());
         return ExitCode::FAILURE;
     }
-    let available = nest_available(&python);
+    let available = importable(&python, "nest", "nest-simulator==3.10.0");
     if let Err(reason) = &available {
         eprintln!("compare-nest: NEST not run: {reason}");
     }
@@ -427,8 +427,8 @@ fn time_engines<E: std::fmt::Display, P: FnMut() -> Spikes>(
     t
 }
 
-/// Whether NEST can be imported from `python`; otherwise why not.
-fn nest_available(python: &Path) -> Result<(), String> {
+/// Whether `module` imports in the venv's Python; otherwise why not.
+pub(crate) fn importable(python: &Path, module: &str, pip: &str) -> Result<(), String> {
     if !python.exists() {
         return Err(format!(
             "{} not found: create the venv with scripts/allensdk/setup_venv.sh",
@@ -436,14 +436,14 @@ fn nest_available(python: &Path) -> Result<(), String> {
         ));
     }
     let out = Command::new(python)
-        .args(["-c", "import nest"])
+        .args(["-c", &format!("import {module}")])
         .output()
         .map_err(|e| format!("could not run {}: {e}", python.display()))?;
     if out.status.success() {
         Ok(())
     } else {
         Err(format!(
-            "`import nest` fails in {} (pip install nest-simulator==3.10.0)",
+            "`import {module}` fails in {} (pip install {pip}; scripts/allensdk/setup_venv.sh)",
             python.display()
         ))
     }

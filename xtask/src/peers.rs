@@ -235,28 +235,6 @@ fn python() -> PathBuf {
     glif_reference::env::venv_dir().join("bin").join("python")
 }
 
-/// Whether `module` imports in the venv's Python; otherwise why not.
-fn importable(python: &Path, module: &str, pip: &str) -> Result<(), String> {
-    if !python.exists() {
-        return Err(format!(
-            "{} not found: create the venv with scripts/allensdk/setup_venv.sh",
-            python.display()
-        ));
-    }
-    let out = Command::new(python)
-        .args(["-c", &format!("import {module}")])
-        .output()
-        .map_err(|e| format!("could not run {}: {e}", python.display()))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "`import {module}` fails in {} (pip install {pip}; scripts/allensdk/setup_venv.sh)",
-            python.display()
-        ))
-    }
-}
-
 /// Runs bench_peers.py for `side`; its JSON line, or why there is none.
 fn run_script(side: &str, input: &Path, build_dir: &Path) -> Result<Value, String> {
     let root = repo_root();
@@ -379,12 +357,12 @@ fn peers(o: &Options) -> ExitCode {
         (
             "Brian2",
             "brian2",
-            importable(&py, "brian2", "brian2==2.9.0"),
+            crate::compare_nest::importable(&py, "brian2", "brian2==2.9.0"),
         ),
         (
             "NEST",
             "nest",
-            importable(&py, "nest", "nest-simulator==3.10.0"),
+            crate::compare_nest::importable(&py, "nest", "nest-simulator==3.10.0"),
         ),
     ];
     let mut sides: Vec<Side> = Vec::new();

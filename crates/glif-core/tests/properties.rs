@@ -485,35 +485,26 @@ struct Go<'a, F: Float, const N: usize> {
 
 impl<F: Float, const N: usize> Go<'_, F, N> {
     fn td<VD: VoltageDynamics<F, N> + Copy + std::fmt::Debug>(self, vd: VD) -> Out {
-        let cv = F::from_f64;
+        let [a_spike, b_spike, a_voltage, b_voltage] =
+            threshold_components(&self.n.threshold_dynamics).map(F::from_f64);
         match self.n.threshold_dynamics {
             plain::ThresholdDynamics::Inf => self.ad(vd, ThresholdInf),
-            plain::ThresholdDynamics::SpikeComponent {
-                a_spike,
-                b_spike,
-                a_voltage,
-                b_voltage,
-            } => self.ad(
+            plain::ThresholdDynamics::SpikeComponent { .. } => self.ad(
                 vd,
                 SpikeComponent {
-                    a_spike: cv(a_spike),
-                    b_spike: cv(b_spike),
-                    a_voltage: cv(a_voltage),
-                    b_voltage: cv(b_voltage),
+                    a_spike,
+                    b_spike,
+                    a_voltage,
+                    b_voltage,
                 },
             ),
-            plain::ThresholdDynamics::ThreeComponentsExact {
-                a_spike,
-                b_spike,
-                a_voltage,
-                b_voltage,
-            } => self.ad(
+            plain::ThresholdDynamics::ThreeComponentsExact { .. } => self.ad(
                 vd,
                 ThreeComponentsExact {
-                    a_spike: cv(a_spike),
-                    b_spike: cv(b_spike),
-                    a_voltage: cv(a_voltage),
-                    b_voltage: cv(b_voltage),
+                    a_spike,
+                    b_spike,
+                    a_voltage,
+                    b_voltage,
                 },
             ),
         }
@@ -1051,4 +1042,24 @@ fn f32_bound_measurement() {
         worst_shift <= F32_BOUND.max_shift_ms,
         "worst shift {worst_shift} ms"
     );
+}
+
+/// `a_spike`, `b_spike`, `a_voltage`, `b_voltage` of a threshold with a
+/// spike and a voltage component (zeros for `Inf`, which has neither).
+fn threshold_components(td: &plain::ThresholdDynamics) -> [f64; 4] {
+    match *td {
+        plain::ThresholdDynamics::Inf => [0.0; 4],
+        plain::ThresholdDynamics::SpikeComponent {
+            a_spike,
+            b_spike,
+            a_voltage,
+            b_voltage,
+        }
+        | plain::ThresholdDynamics::ThreeComponentsExact {
+            a_spike,
+            b_spike,
+            a_voltage,
+            b_voltage,
+        } => [a_spike, b_spike, a_voltage, b_voltage],
+    }
 }
