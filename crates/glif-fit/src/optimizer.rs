@@ -208,10 +208,18 @@ pub struct ThInfError<'a> {
     pub spikes: Vec<&'a [usize]>,
     /// The noise statistics.
     pub data: MlinData,
-    /// Per `dt_multiplier`: the model it was made with (coefficient 0),
-    /// the inputs' addresses, and the runs (`None`: they failed; evaluate
-    /// by full runs).
-    kept: Vec<(ForcedNeuron, Vec<(usize, usize)>, Option<ThInfRuns>)>,
+    /// The runs kept, one entry per `dt_multiplier` (and model and inputs).
+    kept: Vec<Kept>,
+}
+
+/// Forced runs kept for re-scoring.
+struct Kept {
+    /// The model they were made with (coefficient 0).
+    model: ForcedNeuron,
+    /// The inputs' (address, length), stimuli then spikes.
+    inputs: Vec<(usize, usize)>,
+    /// The runs (`None`: they failed; evaluate by full runs).
+    runs: Option<ThInfRuns>,
 }
 
 impl<'a> ThInfError<'a> {
@@ -244,16 +252,20 @@ impl<'a> ThInfError<'a> {
         let at = match self
             .kept
             .iter()
-            .position(|(k, i, _)| *k == key && *i == inputs)
+            .position(|k| k.model == key && k.inputs == inputs)
         {
             Some(at) => at,
             None => {
                 let runs = ThInfRuns::new(&key, &self.stimuli, &self.spikes, &f64::exp).ok();
-                self.kept.push((key, inputs, runs));
+                self.kept.push(Kept {
+                    model: key,
+                    inputs,
+                    runs,
+                });
                 self.kept.len() - 1
             }
         };
-        self.kept[at].2.as_mut()
+        self.kept[at].runs.as_mut()
     }
 
     /// The MLIN error at `th_inf` coefficient `x[0]` and `dt_multiplier`.

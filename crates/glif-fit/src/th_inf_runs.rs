@@ -142,3 +142,41 @@ impl ThInfRuns {
         Some(mean_of_sweeps(&per))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The kept runs are made and used for every level and multiplier (so
+    /// tests/th_inf_error.rs, which compares `ThInfError` with fresh runs,
+    /// compares this path, not the fallback), and refused only where the
+    /// run refuses the threshold.
+    #[test]
+    fn every_level_keeps_its_runs_and_only_non_finite_thresholds_fall_back() {
+        let stim: Vec<f32> = (0..20_000)
+            .map(|i| (1e-10 * (1.0 + (i as f64 * 0.01).sin())) as f32)
+            .collect();
+        let spikes = [3_000usize, 9_000, 15_500];
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../reference/fit/adapting");
+        for level in ["GLIF1", "GLIF2", "GLIF3", "GLIF4", "GLIF5"] {
+            let read = |kind: &str| -> serde_json::Value {
+                let p = dir.join(format!("{level}_{kind}_config.json"));
+                serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+            };
+            let mut n = ForcedNeuron::from_config(&read("neuron")).unwrap();
+            let data = crate::optimizer::mlin_data(&read("optimizer")).unwrap();
+            for m in [100.0, 32.0, 10.0] {
+                n.set_dt_multiplier(m).unwrap();
+                let mut r = ThInfRuns::new(&n, &[&stim], &[&spikes], &f64::exp).unwrap();
+                let e = r.mlin(0.9, &[&spikes], n.spike_cut_length, data);
+                assert!(
+                    matches!(e, Some(Ok(x)) if x.is_finite()),
+                    "{level} x{m}: {e:?}"
+                );
+                let e = r.mlin(f64::INFINITY, &[&spikes], n.spike_cut_length, data);
+                assert!(e.is_none(), "{level} x{m}: {e:?}");
+            }
+        }
+    }
+}
