@@ -90,24 +90,28 @@ fn run_pipeline(
     Ok((cpu, wall, v))
 }
 
-/// Builds the release `glif` binary with the `nwb` feature; returns its path.
-pub(crate) fn build_glif_nwb(root: &Path) -> Result<PathBuf, String> {
+/// `cargo build --release -q args...` in `root`; `what` names the build
+/// in the error.
+fn cargo_build_release(root: &Path, args: &[&str], what: &str) -> Result<(), String> {
     let built = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--release",
-            "-q",
-            "-p",
-            "glif-cli",
-            "--features",
-            "nwb",
-        ])
+        .args(["build", "--release", "-q"])
+        .args(args)
         .current_dir(root)
         .status()
         .map_err(|e| format!("cargo build: {e}"))?;
     if !built.success() {
-        return Err("building glif with the nwb feature failed".into());
+        return Err(format!("building {what} failed"));
     }
+    Ok(())
+}
+
+/// Builds the release `glif` binary with the `nwb` feature; returns its path.
+pub(crate) fn build_glif_nwb(root: &Path) -> Result<PathBuf, String> {
+    cargo_build_release(
+        root,
+        &["-p", "glif-cli", "--features", "nwb"],
+        "glif with the nwb feature",
+    )?;
     Ok(root.join("target/release/glif"))
 }
 
@@ -304,22 +308,11 @@ fn compare_optimize(
     let python =
         env::python(CHECK).ok_or("no AllenSDK environment (scripts/allensdk/setup_venv.sh)")?;
     let level_dir = root.join("reference/fit").join(cell_name);
-    let built = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--release",
-            "-q",
-            "-p",
-            "glif-fit",
-            "--example",
-            "run_many_record",
-        ])
-        .current_dir(root)
-        .status()
-        .map_err(|e| format!("cargo build: {e}"))?;
-    if !built.success() {
-        return Err("building glif-fit's run_many_record example failed".into());
-    }
+    cargo_build_release(
+        root,
+        &["-p", "glif-fit", "--example", "run_many_record"],
+        "glif-fit's run_many_record example",
+    )?;
     let record = root.join("target/release/examples/run_many_record");
     let glif = root.join("target/release/glif");
     let work = root.join("target/compare-fit-optimize");
@@ -346,9 +339,9 @@ fn compare_optimize(
     let glif_evals: usize = text
         .lines()
         .filter_map(|l| {
-            let (_, rest) = l.split_once("coefficient ")?;
-            let (_, n) = rest.split_once(", ")?;
-            n.split_whitespace().next()?.parse::<usize>().ok()
+            // "wrote GLIF1_neuron_config.json (th_inf coefficient C, MLIN E, N forced-spike evaluations = ..."
+            let (before, _) = l.split_once(" forced-spike evaluations")?;
+            before.rsplit(' ').next()?.parse::<usize>().ok()
         })
         .sum();
 
