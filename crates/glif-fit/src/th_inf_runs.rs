@@ -165,7 +165,11 @@ mod tests {
                 serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
             };
             let mut n = ForcedNeuron::from_config(&read("neuron")).unwrap();
-            let data = crate::optimizer::mlin_data(&read("optimizer")).unwrap();
+            let oc = &read("optimizer")["error_function_data"];
+            let data = MlinData {
+                sv: oc["sv_for_expsymm"].as_f64().unwrap(),
+                tau_from_ac: oc["tau_from_AC"].as_f64().unwrap(),
+            };
             for m in [100.0, 32.0, 10.0] {
                 n.set_dt_multiplier(m).unwrap();
                 let mut r = ThInfRuns::new(&n, &[&stim], &[&spikes], &f64::exp).unwrap();
