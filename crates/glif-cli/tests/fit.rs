@@ -34,20 +34,7 @@ fn write_cell(
 }
 
 fn fit(d: &Path, nwb: &Path, sweeps: &Path) -> std::process::Output {
-    glif(
-        &[
-            "fit",
-            "--nwb",
-            nwb.to_str().unwrap(),
-            "--sweeps",
-            sweeps.to_str().unwrap(),
-            "--output",
-            "out",
-            "--stage",
-            "preprocess",
-        ],
-        d,
-    )
+    glif(&fit_args(nwb, sweeps, &["--stage", "preprocess"]), d)
 }
 
 /// The cell of every test (made once): Noise sweeps of 9 s, subthreshold

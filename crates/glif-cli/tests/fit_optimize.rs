@@ -46,21 +46,6 @@ fn whole_fit_args<'a>(nwb: &'a Path, sweeps: &'a Path) -> Vec<&'a str> {
     )
 }
 
-/// `glif fit` on the cell into `out/`, then `extra`.
-fn fit_args<'a>(nwb: &'a Path, sweeps: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut a = vec![
-        "fit",
-        "--nwb",
-        nwb.to_str().unwrap(),
-        "--sweeps",
-        sweeps.to_str().unwrap(),
-        "--output",
-        "out",
-    ];
-    a.extend_from_slice(extra);
-    a
-}
-
 #[test]
 fn optimizes_glif1_and_allensdk_loads_and_runs_the_config() {
     let d = dir("fit-optimize");
