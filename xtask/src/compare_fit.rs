@@ -60,33 +60,58 @@ fn load_average() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// The last line of `text` (allensdk_pipeline.py's output with `flag`)
-/// that is a JSON object.
-fn last_json_line<'a>(text: &'a str, flag: &str) -> Result<&'a str, String> {
-    text.lines()
+/// Runs `scripts/fit/allensdk_pipeline.py flag args...` with `python`;
+/// returns the process's CPU and wall seconds and the last line of its
+/// output that is a JSON object.
+fn run_pipeline(
+    python: &Path,
+    root: &Path,
+    flag: &str,
+    args: &[&std::ffi::OsStr],
+) -> Result<(f64, f64, Value), String> {
+    let mut cmd = Command::new(python);
+    cmd.arg(root.join("scripts/fit/allensdk_pipeline.py"))
+        .arg(flag)
+        .args(args)
+        .env("HDF5_USE_FILE_LOCKING", "FALSE");
+    let (ok, cpu, wall, text) = run_timed(cmd)?;
+    if !ok {
+        return Err(format!(
+            "scripts/fit/allensdk_pipeline.py {flag} failed: {}",
+            text.trim()
+        ));
+    }
+    let line = text
+        .lines()
         .rev()
         .find(|l| l.starts_with('{'))
-        .ok_or_else(|| format!("allensdk_pipeline.py {flag} printed no JSON: {text}"))
+        .ok_or_else(|| format!("allensdk_pipeline.py {flag} printed no JSON: {text}"))?;
+    let v = serde_json::from_str(line).map_err(|e| format!("{line}: {e}"))?;
+    Ok((cpu, wall, v))
 }
 
-/// Builds the release `glif` binary with the `nwb` feature; returns its path.
-pub(crate) fn build_glif_nwb(root: &Path) -> Result<PathBuf, String> {
+/// `cargo build --release -q args...` in `root`; `what` names the build
+/// in the error.
+fn cargo_build_release(root: &Path, args: &[&str], what: &str) -> Result<(), String> {
     let built = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--release",
-            "-q",
-            "-p",
-            "glif-cli",
-            "--features",
-            "nwb",
-        ])
+        .args(["build", "--release", "-q"])
+        .args(args)
         .current_dir(root)
         .status()
         .map_err(|e| format!("cargo build: {e}"))?;
     if !built.success() {
-        return Err("building glif with the nwb feature failed".into());
+        return Err(format!("building {what} failed"));
     }
+    Ok(())
+}
+
+/// Builds the release `glif` binary with the `nwb` feature; returns its path.
+pub(crate) fn build_glif_nwb(root: &Path) -> Result<PathBuf, String> {
+    cargo_build_release(
+        root,
+        &["-p", "glif-cli", "--features", "nwb"],
+        "glif with the nwb feature",
+    )?;
     Ok(root.join("target/release/glif"))
 }
 
@@ -226,23 +251,11 @@ fn compare(root: &Path, cell: &Path, runs: usize) -> Result<f64, String> {
         glif_best = (glif_best.0.min(cpu), glif_best.1.min(wall));
     }
 
-    let mut cmd = Command::new(&python);
-    cmd.arg(root.join("scripts/fit/allensdk_pipeline.py"))
-        .arg("--time")
-        .arg(cell)
-        .env("HDF5_USE_FILE_LOCKING", "FALSE");
-    let (ok, py_process_cpu, py_process_wall, text) = run_timed(cmd)?;
-    if !ok {
-        return Err(format!(
-            "scripts/fit/allensdk_pipeline.py --time failed: {}",
-            text.trim()
-        ));
-    }
-    let line = last_json_line(&text, "--time")?;
-    let t: Value = serde_json::from_str(line).map_err(|e| format!("{line}: {e}"))?;
+    let (py_process_cpu, py_process_wall, t) =
+        run_pipeline(&python, root, "--time", &[cell.as_os_str()])?;
     let get = |k: &str| {
         t[k].as_f64()
-            .ok_or_else(|| format!("allensdk_pipeline.py --time: no {k} in {line}"))
+            .ok_or_else(|| format!("allensdk_pipeline.py --time: no {k} in {t}"))
     };
     let (py_cpu, py_wall) = (get("cpu_s")?, get("wall_s")?);
     let load_end = load_average();
@@ -295,22 +308,11 @@ fn compare_optimize(
     let python =
         env::python(CHECK).ok_or("no AllenSDK environment (scripts/allensdk/setup_venv.sh)")?;
     let level_dir = root.join("reference/fit").join(cell_name);
-    let built = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--release",
-            "-q",
-            "-p",
-            "glif-fit",
-            "--example",
-            "run_many_record",
-        ])
-        .current_dir(root)
-        .status()
-        .map_err(|e| format!("cargo build: {e}"))?;
-    if !built.success() {
-        return Err("building glif-fit's run_many_record example failed".into());
-    }
+    cargo_build_release(
+        root,
+        &["-p", "glif-fit", "--example", "run_many_record"],
+        "glif-fit's run_many_record example",
+    )?;
     let record = root.join("target/release/examples/run_many_record");
     let glif = root.join("target/release/glif");
     let work = root.join("target/compare-fit-optimize");
@@ -337,35 +339,30 @@ fn compare_optimize(
     let glif_evals: usize = text
         .lines()
         .filter_map(|l| {
-            let (_, rest) = l.split_once("coefficient ")?;
-            let (_, n) = rest.split_once(", ")?;
-            n.split_whitespace().next()?.parse::<usize>().ok()
+            // "wrote GLIF1_neuron_config.json (th_inf coefficient C, MLIN E, N forced-spike evaluations = ..."
+            let (before, _) = l.split_once(" forced-spike evaluations")?;
+            before.rsplit(' ').next()?.parse::<usize>().ok()
         })
         .sum();
 
     // AllenSDK: the cost of one evaluation at each multiplier, and its inputs.
-    let mut cmd = Command::new(&python);
-    cmd.arg(root.join("scripts/fit/allensdk_pipeline.py"))
-        .arg("--time-evals")
-        .arg(cell)
-        .arg(&level_dir)
-        .arg("--evals")
-        .arg(evals.to_string())
-        .arg("--currents-dir")
-        .arg(&inputs)
-        .env("HDF5_USE_FILE_LOCKING", "FALSE");
-    let (ok, _, _, text) = run_timed(cmd)?;
-    if !ok {
-        return Err(format!(
-            "scripts/fit/allensdk_pipeline.py --time-evals failed: {}",
-            text.trim()
-        ));
-    }
-    let line = last_json_line(&text, "--time-evals")?;
-    let per_eval: Value = serde_json::from_str(line).map_err(|e| format!("{line}: {e}"))?;
+    let evals_arg = evals.to_string();
+    let (_, _, per_eval) = run_pipeline(
+        &python,
+        root,
+        "--time-evals",
+        &[
+            cell.as_os_str(),
+            level_dir.as_os_str(),
+            "--evals".as_ref(),
+            evals_arg.as_ref(),
+            "--currents-dir".as_ref(),
+            inputs.as_os_str(),
+        ],
+    )?;
     let levels = per_eval
         .as_object()
-        .ok_or_else(|| format!("--time-evals: not an object: {line}"))?;
+        .ok_or_else(|| format!("--time-evals: not an object: {per_eval}"))?;
 
     println!();
     println!(

@@ -14,20 +14,6 @@ use glif_reference::nwb_fixture::*;
 
 const RATE: f64 = 100_000.0;
 
-fn spec(cell: &[CellSweep]) -> FileSpec {
-    FileSpec::v1_1(
-        cell.iter()
-            .map(|s| {
-                let mut sw = SweepSpec::square(s.number, s.current.len());
-                sw.stimulus = s.current.iter().map(|i| (i * 1e12) as f32).collect();
-                sw.response = s.voltage.iter().map(|v| (v * 1e3) as f32).collect();
-                sw.rate = RATE;
-                sw
-            })
-            .collect(),
-    )
-}
-
 /// Writes the cell (after `edit`) and its table (after `edit_table`) into
 /// `d`; returns the NWB and table paths.
 fn write_cell(
@@ -36,7 +22,7 @@ fn write_cell(
     edit: impl FnOnce(&mut FileSpec),
     edit_table: impl FnOnce(&mut Vec<serde_json::Value>),
 ) -> (PathBuf, PathBuf) {
-    let mut s = spec(cell);
+    let mut s = cell_spec(cell, RATE);
     edit(&mut s);
     let nwb = d.join("cell.nwb");
     write_nwb(&nwb, &s);
@@ -48,20 +34,7 @@ fn write_cell(
 }
 
 fn fit(d: &Path, nwb: &Path, sweeps: &Path) -> std::process::Output {
-    glif(
-        &[
-            "fit",
-            "--nwb",
-            nwb.to_str().unwrap(),
-            "--sweeps",
-            sweeps.to_str().unwrap(),
-            "--output",
-            "out",
-            "--stage",
-            "preprocess",
-        ],
-        d,
-    )
+    glif(&fit_args(nwb, sweeps, &["--stage", "preprocess"]), d)
 }
 
 /// The cell of every test (made once): Noise sweeps of 9 s, subthreshold

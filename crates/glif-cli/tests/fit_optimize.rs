@@ -24,19 +24,8 @@ const RATE: f64 = 100_000.0;
 /// for 8 s) written into `d`.
 fn write_cell(d: &Path) -> (PathBuf, PathBuf) {
     let cell = synthetic_cell(5, RATE, 9.0, 8.0, true);
-    let spec = FileSpec::v1_1(
-        cell.iter()
-            .map(|s| {
-                let mut sw = SweepSpec::square(s.number, s.current.len());
-                sw.stimulus = s.current.iter().map(|i| (i * 1e12) as f32).collect();
-                sw.response = s.voltage.iter().map(|v| (v * 1e3) as f32).collect();
-                sw.rate = RATE;
-                sw
-            })
-            .collect(),
-    );
     let nwb = d.join("cell.nwb");
-    write_nwb(&nwb, &spec);
+    write_nwb(&nwb, &cell_spec(&cell, RATE));
     let sweeps = d.join("ephys_sweeps.json");
     std::fs::write(&sweeps, sweep_table(&cell).to_string()).unwrap();
     (nwb, sweeps)
@@ -50,21 +39,11 @@ fn args<'a>(nwb: &'a Path, sweeps: &'a Path) -> Vec<&'a str> {
 
 /// The default stage (`all`): preprocessing, the optimizer and the report.
 fn whole_fit_args<'a>(nwb: &'a Path, sweeps: &'a Path) -> Vec<&'a str> {
-    vec![
-        "fit",
-        "--nwb",
-        nwb.to_str().unwrap(),
-        "--sweeps",
-        sweeps.to_str().unwrap(),
-        "--output",
-        "out",
-        "--levels",
-        "GLIF1",
-        "--seed",
-        "7",
-        "--restarts",
-        "1x2",
-    ]
+    fit_args(
+        nwb,
+        sweeps,
+        &["--levels", "GLIF1", "--seed", "7", "--restarts", "1x2"],
+    )
 }
 
 #[test]
@@ -234,22 +213,19 @@ fn an_interrupted_fit_writes_no_config() {
 fn fast_optimizer_and_extended_fit_write_both_fits_side_by_side() {
     let d = dir("fit-optimize-fast");
     let (nwb, sweeps) = write_cell(&d);
-    let a = vec![
-        "fit",
-        "--nwb",
-        nwb.to_str().unwrap(),
-        "--sweeps",
-        sweeps.to_str().unwrap(),
-        "--output",
-        "out",
-        "--stage",
-        "optimize",
-        "--levels",
-        "GLIF3",
-        "--optimizer",
-        "fast",
-        "--extended",
-    ];
+    let a = fit_args(
+        &nwb,
+        &sweeps,
+        &[
+            "--stage",
+            "optimize",
+            "--levels",
+            "GLIF3",
+            "--optimizer",
+            "fast",
+            "--extended",
+        ],
+    );
     let o = glif(&a, &d);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = String::from_utf8_lossy(&o.stdout);

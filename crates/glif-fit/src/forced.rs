@@ -373,6 +373,30 @@ impl ForcedNeuron {
         spikes: &[usize],
         exp: &dyn Fn(f64) -> f64,
     ) -> Result<ForcedRun, FitError> {
+        self.run_with_grid(stimulus, spikes, exp, None)
+    }
+
+    /// [`ForcedNeuron::run`], also returning each interval's coarse grid
+    /// and how its thresholds depend on the `th_inf` coefficient (what
+    /// [`crate::th_inf_runs`] re-evaluates for another coefficient).
+    pub(crate) fn run_recording_grid(
+        &self,
+        stimulus: &[f32],
+        spikes: &[usize],
+        exp: &dyn Fn(f64) -> f64,
+    ) -> Result<(ForcedRun, Vec<SegmentGrid>), FitError> {
+        let mut grid = Vec::new();
+        let run = self.run_with_grid(stimulus, spikes, exp, Some(&mut grid))?;
+        Ok((run, grid))
+    }
+
+    fn run_with_grid(
+        &self,
+        stimulus: &[f32],
+        spikes: &[usize],
+        exp: &dyn Fn(f64) -> f64,
+        mut grid: Option<&mut Vec<SegmentGrid>>,
+    ) -> Result<ForcedRun, FitError> {
         let n = stimulus.len();
         let na = self.asc_k.len();
         let ns = spikes.len();
@@ -393,7 +417,7 @@ impl ForcedNeuron {
         }
         let mut st = State {
             v: self.init_voltage,
-            th: self.init_threshold,
+            th: ThParts::Fixed(self.init_threshold),
             asc: self.init_asc.clone(),
             th_spike: 0.0,
             th_voltage: 0.0,
@@ -408,7 +432,15 @@ impl ForcedNeuron {
                     ),
                 ));
             }
-            let seg = self.segment(stimulus, start, end, &mut st, &mut out, exp)?;
+            let seg = self.segment(
+                stimulus,
+                start,
+                end,
+                &mut st,
+                &mut out,
+                exp,
+                grid.as_deref_mut(),
+            )?;
             out.grid_isi.push(seg.grid_time);
             out.interpolated_isi.push(seg.interp_time);
             out.grid_model_spike_times
@@ -423,7 +455,7 @@ impl ForcedNeuron {
             start = end + self.spike_cut_length;
         }
         if ns == 0 || start < n {
-            self.segment(stimulus, start, n, &mut st, &mut out, exp)?;
+            self.segment(stimulus, start, n, &mut st, &mut out, exp, grid)?;
         } else {
             return Err(FitError::undetermined(
                 "forced-spike run",
@@ -438,7 +470,10 @@ impl ForcedNeuron {
     /// `run_until_biological_spike` from `start` to `end` (exclusive):
     /// writes the interval's fine-grid traces into `out`, returns the model
     /// spike found or extrapolated and the values at `end`, and applies the
-    /// reset to `st` when `end` is a recorded spike (`end < len`).
+    /// reset to `st` when `end` is a recorded spike (`end < len`). With
+    /// `grid`, also records the interval's coarse grid and how each coarse
+    /// threshold depends on the `th_inf` coefficient.
+    #[allow(clippy::too_many_arguments)]
     fn segment(
         &self,
         stim: &[f32],
@@ -447,6 +482,7 @@ impl ForcedNeuron {
         st: &mut State,
         out: &mut ForcedRun,
         exp: &dyn Fn(f64) -> f64,
+        grid: Option<&mut Vec<SegmentGrid>>,
     ) -> Result<Segment, FitError> {
         let nf = end - start;
         let m = self.dt_multiplier;
@@ -460,12 +496,19 @@ impl ForcedNeuron {
             .collect();
         let mut vc = Vec::with_capacity(nc);
         let mut thc = Vec::with_capacity(nc);
+        let mut partsc = Vec::with_capacity(if grid.is_some() { nc } else { 0 });
+        // `th_inf x coeffs['th_inf']`: the only place the coefficient enters.
+        let th_coeff = self.th_inf * self.coeff_th_inf;
         let mut ascc: Vec<f64> = Vec::with_capacity(nc * na);
-        let (mut v0, mut th0) = (st.v, st.th);
+        let (mut v0, mut parts0) = (st.v, st.th);
         let mut asc0 = st.asc.clone();
         for k in 0..nc - 1 {
+            let th0 = parts0.value(th_coeff);
             vc.push(v0);
             thc.push(th0);
+            if grid.is_some() {
+                partsc.push(parts0);
+            }
             ascc.extend_from_slice(&asc0);
             if !v0.is_finite() || !th0.is_finite() || asc0.iter().any(|a| !a.is_finite()) {
                 return Err(FitError::undetermined(
@@ -480,11 +523,12 @@ impl ForcedNeuron {
             let b = if k + 2 < nc { start + (k + 1) * m } else { end };
             let slice = &stim[a..b];
             let inj = f64::from(numpy_sum_f32(slice) / slice.len() as f32);
-            let (v1, th1, asc1) = self.dynamics(v0, th0, &asc0, inj, dt, st, exp);
+            let (v1, parts1, asc1) = self.dynamics(v0, &asc0, inj, dt, st, exp);
             v0 = v1;
-            th0 = th1;
+            parts0 = parts1;
             asc0 = asc1;
         }
+        let th0 = parts0.value(th_coeff);
         vc.push(v0);
         thc.push(th0);
         ascc.extend_from_slice(&asc0);
@@ -543,27 +587,34 @@ impl ForcedNeuron {
                 }
             }
         };
+        if let Some(g) = grid {
+            partsc.push(parts0);
+            g.push(SegmentGrid {
+                start,
+                len: nf,
+                t_coarse,
+                parts: partsc,
+            });
+        }
         if end < stim.len() {
-            self.reset(v1, th1, &asc0, st, exp)?;
+            self.reset(v1, &asc0, st, exp)?;
         }
         seg.v1 = v1;
         Ok(seg)
     }
 
     /// `GlifNeuron.dynamics` at step `dt`: after-spike currents, voltage,
-    /// threshold (each from the previous step's values).
-    #[allow(clippy::too_many_arguments)]
+    /// threshold (each from the previous step's values; none reads the
+    /// threshold, so the threshold is returned as its [`ThParts`]).
     fn dynamics(
         &self,
         v0: f64,
-        th0: f64,
         asc0: &[f64],
         inj: f64,
         dt: f64,
         st: &mut State,
         exp: &dyn Fn(f64) -> f64,
-    ) -> (f64, f64, Vec<f64>) {
-        let _ = th0;
+    ) -> (f64, ThParts, Vec<f64>) {
         let asc1: Vec<f64> = match self.asc_dyn {
             AscDyn::None => vec![0.0; asc0.len()],
             AscDyn::Exp => asc0
@@ -576,12 +627,12 @@ impl ForcedNeuron {
         let v1 =
             v0 + (inj + s - self.g * self.coeff_g * (v0 - self.el)) * dt / (self.c * self.coeff_c);
         let th1 = match self.th_dyn {
-            ThDyn::Inf => self.coeff_th_inf * self.th_inf,
+            ThDyn::Inf => ThParts::Coeff,
             ThDyn::Spike { b_spike } => {
                 let sc = st.th_spike * exp(-b_spike * dt);
                 st.th_spike = sc;
                 st.th_voltage = 0.0;
-                sc + self.th_inf * self.coeff_th_inf
+                ThParts::Plus(sc)
             }
             ThDyn::Three {
                 b_spike,
@@ -604,7 +655,7 @@ impl ForcedNeuron {
                 let sc = st.th_spike * exp(-b_spike * dt);
                 st.th_spike = sc;
                 st.th_voltage = vc;
-                vc + sc + self.th_inf * self.coeff_th_inf
+                ThParts::Plus(vc + sc)
             }
         };
         (v1, th1, asc1)
@@ -615,12 +666,10 @@ impl ForcedNeuron {
     fn reset(
         &self,
         v1: f64,
-        th1: f64,
         asc1: &[f64],
         st: &mut State,
         exp: &dyn Fn(f64) -> f64,
     ) -> Result<(), FitError> {
-        let _ = th1;
         let scl = self.spike_cut_length as f64;
         st.asc = if self.asc_reset_sum {
             (0..asc1.len())
@@ -643,13 +692,13 @@ impl ForcedNeuron {
             VReset::VBefore { a, b } => a * v1 + b,
         };
         st.th = match self.th_reset {
-            ThReset::Inf => self.coeff_th_inf * self.th_inf,
+            ThReset::Inf => ThParts::Coeff,
             ThReset::Three { a_spike, b_spike } => {
                 if self.spike_cut_length > 0 {
                     st.th_spike *= exp(-b_spike * (scl * self.dt));
                 }
                 st.th_spike += a_spike;
-                st.th_spike + st.th_voltage + self.th_inf * self.coeff_th_inf
+                ThParts::Plus(st.th_spike + st.th_voltage)
             }
         };
         Ok(())
@@ -659,11 +708,50 @@ impl ForcedNeuron {
 /// The state carried from one interval to the next.
 struct State {
     v: f64,
-    th: f64,
+    /// The threshold (V), as it depends on the `th_inf` coefficient.
+    th: ThParts,
     asc: Vec<f64>,
     /// The threshold's last spike and voltage components (V).
     th_spike: f64,
     th_voltage: f64,
+}
+
+/// How a threshold value (V) depends on `p = th_inf x coeffs['th_inf']`,
+/// in AllenSDK's operation order: the threshold is [`ThParts::value`] of
+/// `p`. Nothing else in a forced run depends on the coefficient.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum ThParts {
+    /// `init_threshold`: no `p`.
+    Fixed(f64),
+    /// `p` alone (`inf` dynamics and reset).
+    Coeff,
+    /// `b + p`, `b` the spike (and voltage) components.
+    Plus(f64),
+}
+
+impl ThParts {
+    /// The threshold (V) at `p = th_inf x coeffs['th_inf']`.
+    #[inline]
+    pub(crate) fn value(self, p: f64) -> f64 {
+        match self {
+            ThParts::Fixed(x) => x,
+            ThParts::Coeff => p,
+            ThParts::Plus(b) => b + p,
+        }
+    }
+}
+
+/// One interval's coarse grid as [`ForcedNeuron::run_recording_grid`]
+/// records it.
+pub(crate) struct SegmentGrid {
+    /// The interval's first fine sample.
+    pub(crate) start: usize,
+    /// Its fine samples.
+    pub(crate) len: usize,
+    /// Coarse times from the interval's start (s).
+    pub(crate) t_coarse: Vec<f64>,
+    /// The threshold at each coarse time.
+    pub(crate) parts: Vec<ThParts>,
 }
 
 struct Segment {
@@ -677,7 +765,7 @@ struct Segment {
 
 /// `numpy.interp` at `x` with `xp[j] <= x < xp[j + 1]` (or `j` the last
 /// point), for column `c` of the row-major `yp` with `w` columns.
-fn interp(xp: &[f64], yp: &[f64], w: usize, c: usize, j: usize, x: f64) -> f64 {
+pub(crate) fn interp(xp: &[f64], yp: &[f64], w: usize, c: usize, j: usize, x: f64) -> f64 {
     let n = xp.len();
     let y = |k: usize| yp[k * w + c];
     if x > xp[n - 1] || x < xp[0] {

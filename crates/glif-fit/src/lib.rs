@@ -27,6 +27,7 @@ pub mod spike_cut;
 pub mod spikes;
 pub mod stats;
 pub mod sweeps;
+pub(crate) mod th_inf_runs;
 pub mod threshold;
 
 pub use error::FitError;

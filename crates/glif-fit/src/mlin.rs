@@ -55,6 +55,43 @@ pub fn mlin_sweep(
     dt: f64,
     data: MlinData,
 ) -> Result<f64, FitError> {
+    if v.len() != th.len() {
+        return Err(FitError::undetermined(
+            "MLIN",
+            &format!(
+                "the voltage has {} samples and the threshold {}: expected one run's traces",
+                v.len(),
+                th.len()
+            ),
+        ));
+    }
+    let diff: Vec<f64> = th.iter().zip(v).map(|(t, v)| t - v).collect();
+    mlin_sweep_diff(spikes, &diff, spike_cut_length, dt, data)
+}
+
+/// The values at Python's indices `lo..hi` of `x` (negative ones count
+/// from the end): a slice of `x` when the range lies inside it, else
+/// gathered into `buf`.
+fn bin<'a>(x: &'a [f64], lo: i64, hi: i64, buf: &'a mut Vec<f64>) -> Result<&'a [f64], FitError> {
+    if lo >= 0 && hi <= x.len() as i64 {
+        return Ok(x.get(lo as usize..hi.max(lo) as usize).unwrap_or(&[]));
+    }
+    buf.clear();
+    for i in lo..hi {
+        buf.push(at(x, i)?);
+    }
+    Ok(buf)
+}
+
+/// [`mlin_sweep`] from the run's `threshold - voltage` difference `diff`
+/// (V, one value per fitting step): the same bins, values and sums.
+pub fn mlin_sweep_diff(
+    spikes: &[usize],
+    diff: &[f64],
+    spike_cut_length: usize,
+    dt: f64,
+    data: MlinData,
+) -> Result<f64, FitError> {
     if spikes.is_empty() {
         return Err(FitError::undetermined(
             "MLIN",
@@ -77,49 +114,43 @@ pub fn mlin_sweep(
     for w in s.windows(2) {
         between.push((w[0] + scl, w[1] - spike_bin));
     }
-    let diff = |i: i64| -> Result<f64, FitError> { Ok(at(th, i)? - at(v, i)?) };
+    let mut buf = Vec::new();
     let mut nospike_d = Vec::new();
     for &(a, b) in &between {
         let mut edges: Vec<i64> = (a..b).step_by(nospike_bin as usize).collect();
         edges.push(b);
         for e in edges.windows(2) {
             let (lo, hi) = (e[0], e[1]);
+            let d = bin(diff, lo, hi, &mut buf)?;
             // Python's min(): the first element, replaced by any smaller one.
             let mut m = f64::NAN;
-            for (k, i) in (lo..hi).enumerate() {
-                let d = diff(i)?;
-                if k == 0 || d < m {
-                    m = d;
+            for (k, &x) in d.iter().enumerate() {
+                if k == 0 || x < m {
+                    m = x;
                 }
             }
             // The last index where the difference equals the minimum.
-            let mut found = None;
-            for i in lo..hi {
-                if diff(i)? == m {
-                    found = Some(i);
-                }
-            }
-            let i = found.ok_or_else(|| {
+            let x = d.iter().rev().find(|&&x| x == m).ok_or_else(|| {
                 FitError::undetermined(
                     "MLIN bins",
                     &format!("the no-spike bin [{lo}, {hi}) has no usable threshold - voltage difference"),
                 )
             })?;
-            nospike_d.push(diff(i)?);
+            nospike_d.push(*x);
         }
     }
     let mut spike_d = Vec::new();
     for &sp in &s {
         let (lo, hi) = (sp - spike_bin, sp);
+        let d = bin(diff, lo, hi, &mut buf)?;
         let mut m = f64::NAN;
         let mut first = true;
-        for i in lo..hi {
-            let d = diff(i)?;
-            if d.is_nan() {
+        for &x in d {
+            if x.is_nan() {
                 continue;
             }
-            if first || d < m {
-                m = d;
+            if first || x < m {
+                m = x;
                 first = false;
             }
         }
@@ -129,15 +160,11 @@ pub fn mlin_sweep(
                 &format!("the spike bin [{lo}, {hi}) has no usable threshold - voltage difference"),
             ));
         }
-        let mut found = None;
-        for i in lo..hi {
-            if diff(i)? == m {
-                found = Some(i);
-                break;
-            }
-        }
-        let i = found.expect("the minimum is one of the bin's values");
-        spike_d.push(diff(i)?);
+        let x = d
+            .iter()
+            .find(|&&x| x == m)
+            .expect("the minimum is one of the bin's values");
+        spike_d.push(*x);
     }
     let ln2 = 2f64.ln();
     let sv = data.sv;
@@ -174,8 +201,13 @@ pub fn mlin_list_error(
         .iter()
         .map(|(s, v, th)| mlin_sweep(s, v, th, spike_cut_length, dt, data))
         .collect::<Result<_, _>>()?;
+    mean_of_sweeps(&per)
+}
+
+/// numpy's mean of the per-sweep MLIN values.
+pub(crate) fn mean_of_sweeps(per: &[f64]) -> Result<f64, FitError> {
     if per.is_empty() {
         return Err(FitError::undetermined("MLIN", "no sweeps"));
     }
-    Ok(numpy_sum(&per) / per.len() as f64)
+    Ok(numpy_sum(per) / per.len() as f64)
 }

@@ -17,6 +17,7 @@ use crate::fmin::{fmin, FminOptions};
 use crate::forced::ForcedNeuron;
 use crate::mlin::{mlin_list_error, MlinData};
 use crate::rng::RandomState;
+use crate::th_inf_runs::ThInfRuns;
 use crate::FitError;
 
 /// AllenSDK's `dt_multiplier` per inner restart.
@@ -194,6 +195,10 @@ where
 /// only fitted coefficient is `th_inf` (all published configs): forced-spike
 /// runs of `neuron` on each sweep's `stimulus` with resets at its recorded
 /// `spikes`, scored by `MLIN_list_error`.
+///
+/// The runs' coefficient-free part is kept per `dt_multiplier`
+/// (the crate's `th_inf_runs` module), so an evaluation re-scores them instead of
+/// re-running them: the same error, bit for bit.
 pub struct ThInfError<'a> {
     /// The level's model (its `coeff_th_inf` is set per evaluation).
     pub neuron: ForcedNeuron,
@@ -203,9 +208,66 @@ pub struct ThInfError<'a> {
     pub spikes: Vec<&'a [usize]>,
     /// The noise statistics.
     pub data: MlinData,
+    /// The runs kept, one entry per `dt_multiplier` (and model and inputs).
+    kept: Vec<Kept>,
 }
 
-impl ThInfError<'_> {
+/// Forced runs kept for re-scoring.
+struct Kept {
+    /// The model they were made with (coefficient 0).
+    model: ForcedNeuron,
+    /// The inputs' (address, length), stimuli then spikes.
+    inputs: Vec<(usize, usize)>,
+    /// The runs (`None`: they failed; evaluate by full runs).
+    runs: Option<ThInfRuns>,
+}
+
+impl<'a> ThInfError<'a> {
+    /// The error of `neuron` on `stimuli` reset at `spikes`, scored with `data`.
+    pub fn new(
+        neuron: ForcedNeuron,
+        stimuli: Vec<&'a [f32]>,
+        spikes: Vec<&'a [usize]>,
+        data: MlinData,
+    ) -> ThInfError<'a> {
+        ThInfError {
+            neuron,
+            stimuli,
+            spikes,
+            data,
+            kept: Vec::new(),
+        }
+    }
+
+    /// The kept runs for the current model and inputs (made on first use).
+    fn kept_runs(&mut self) -> Option<&mut ThInfRuns> {
+        let mut key = self.neuron.clone();
+        key.coeff_th_inf = 0.0;
+        let inputs: Vec<(usize, usize)> = self
+            .stimuli
+            .iter()
+            .map(|x| (x.as_ptr() as usize, x.len()))
+            .chain(self.spikes.iter().map(|x| (x.as_ptr() as usize, x.len())))
+            .collect();
+        let at = match self
+            .kept
+            .iter()
+            .position(|k| k.model == key && k.inputs == inputs)
+        {
+            Some(at) => at,
+            None => {
+                let runs = ThInfRuns::new(&key, &self.stimuli, &self.spikes, &f64::exp).ok();
+                self.kept.push(Kept {
+                    model: key,
+                    inputs,
+                    runs,
+                });
+                self.kept.len() - 1
+            }
+        };
+        self.kept[at].runs.as_mut()
+    }
+
     /// The MLIN error at `th_inf` coefficient `x[0]` and `dt_multiplier`.
     pub fn evaluate(&mut self, x: &[f64], dt_multiplier: usize) -> Result<f64, FitError> {
         if x.len() != 1 {
@@ -217,6 +279,14 @@ impl ThInfError<'_> {
         }
         self.neuron.coeff_th_inf = x[0];
         self.neuron.set_dt_multiplier(dt_multiplier as f64)?;
+        let (scl, data) = (self.neuron.spike_cut_length, self.data);
+        let spikes = self.spikes.clone();
+        if let Some(e) = self
+            .kept_runs()
+            .and_then(|r| r.mlin(x[0], &spikes, scl, data))
+        {
+            return e;
+        }
         let runs = self
             .stimuli
             .iter()
@@ -393,7 +463,8 @@ pub fn mlin_data(optimizer: &serde_json::Value) -> Result<MlinData, FitError> {
 /// [`Optimizer::Allen`] as AllenSDK's `optimize_neuron` does
 /// (`run_many(seed)`), [`Optimizer::Fast`] by minimising the same error at
 /// the finest multiplier the optimizer config schedules (`inner_iterations`
-/// restarts use 100, 32, 10) from the same start. `progress(label, done,
+/// restarts use 100, 32, 10) from the same start; each of the `threads`
+/// workers takes the next level not yet started. `progress(label, done,
 /// in all)` is called after each restart (once per level for `Fast`) from
 /// the worker threads and stops the fit by returning `false`.
 pub fn optimize_levels(
@@ -407,12 +478,12 @@ pub fn optimize_levels(
 ) -> Result<Vec<LevelFit>, FitError> {
     let one = |job: &LevelJob<'_>| -> Result<LevelFit, FitError> {
         let opts = options_from_config(job.optimizer, seed)?;
-        let mut err = ThInfError {
-            neuron: ForcedNeuron::from_config(job.neuron)?,
-            stimuli: stimuli.iter().map(Vec::as_slice).collect(),
-            spikes: spikes.iter().map(Vec::as_slice).collect(),
-            data: mlin_data(job.optimizer)?,
-        };
+        let mut err = ThInfError::new(
+            ForcedNeuron::from_config(job.neuron)?,
+            stimuli.iter().map(Vec::as_slice).collect(),
+            spikes.iter().map(Vec::as_slice).collect(),
+            mlin_data(job.optimizer)?,
+        );
         let (result, error) = match optimizer {
             Optimizer::Allen => {
                 let r = run_many(
@@ -448,20 +519,39 @@ pub fn optimize_levels(
             result,
         })
     };
-    let threads = threads.max(1);
+    // Each worker takes the next level not yet taken, so a thread that
+    // finishes early starts another level at once.
+    let threads = threads.clamp(1, jobs.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(job) = jobs.get(k) else {
+                return done;
+            };
+            done.push((k, one(job)));
+        }
+    };
     let mut out: Vec<Option<Result<LevelFit, FitError>>> = (0..jobs.len()).map(|_| None).collect();
-    for (chunk_jobs, chunk_out) in jobs.chunks(threads).zip(out.chunks_mut(threads)) {
-        std::thread::scope(|s| {
-            let handles: Vec<_> = chunk_jobs.iter().map(|j| s.spawn(move || one(j))).collect();
-            for (h, o) in handles.into_iter().zip(chunk_out.iter_mut()) {
-                *o = Some(h.join().unwrap_or_else(|_| {
-                    Err(FitError::undetermined(
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads).map(|_| s.spawn(work)).collect();
+        let mut results = Vec::new();
+        for h in handles {
+            match h.join() {
+                Ok(r) => results.extend(r),
+                Err(_) => {
+                    return Err(FitError::undetermined(
                         "optimizer",
                         "a worker thread panicked",
                     ))
-                }));
+                }
             }
-        });
-    }
+        }
+        for (k, r) in results {
+            out[k] = Some(r);
+        }
+        Ok(())
+    })?;
     out.into_iter().map(|r| r.expect("every job ran")).collect()
 }

@@ -126,6 +126,55 @@ fn load_noise1(
     )
 }
 
+/// A `run_many_<level>_*.json` record of `cell` and its level's inputs.
+struct RecordInputs {
+    rec: Value,
+    level: String,
+    /// The level's starting neuron and optimizer configs.
+    nc: Value,
+    oc: Value,
+    /// Noise 1 currents as AllenSDK loads them.
+    currents: Vec<Vec<f32>>,
+    /// The recorded spikes.
+    spikes: Vec<Vec<usize>>,
+}
+
+/// Reads the record at `path` and its inputs; `None` when the cell's files
+/// or the environment are missing outside CI.
+fn record_inputs(check: &str, cell: &str, path: &Path) -> Option<RecordInputs> {
+    let rec = read_json(path);
+    let level = path
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .split('_')
+        .nth(2)
+        .unwrap()
+        .to_string();
+    let refdir = repo().join("reference/fit").join(cell);
+    let nc = read_json(&refdir.join(format!("{level}_neuron_config.json")));
+    let oc = read_json(&refdir.join(format!("{level}_optimizer_config.json")));
+    let (nwb, sweeps) = cell_files(cell)?;
+    let tmp = std::env::temp_dir().join(format!(
+        "glif-fit-{}-{}-{cell}-{level}",
+        check.replace('/', "-"),
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let currents = load_noise1(check, &nwb, &sweeps, &nc, &oc, &tmp);
+    let _ = std::fs::remove_dir_all(&tmp);
+    let spikes = spike_lists(&rec);
+    Some(RecordInputs {
+        rec,
+        level,
+        nc,
+        oc,
+        currents: currents?,
+        spikes,
+    })
+}
+
 fn spike_lists(rec: &Value) -> Vec<Vec<usize>> {
     rec["noise1_spike_ind"]
         .as_array()
@@ -365,32 +414,17 @@ fn run_many_takes_allensdks_path_evaluation_by_evaluation() {
     let mut worst_best = 0.0f64;
     let mut problems = Vec::new();
     for (cell, path) in &records {
-        let rec = read_json(path);
-        let level = path
-            .file_name()
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .split('_')
-            .nth(2)
-            .unwrap()
-            .to_string();
-        let refdir = repo().join("reference/fit").join(cell);
-        let nc = read_json(&refdir.join(format!("{level}_neuron_config.json")));
-        let mut oc = read_json(&refdir.join(format!("{level}_optimizer_config.json")));
-        let Some((nwb, sweeps)) = cell_files(cell) else {
+        let Some(RecordInputs {
+            rec,
+            level,
+            nc,
+            mut oc,
+            currents,
+            spikes,
+        }) = record_inputs(CHECK_RM, cell, path)
+        else {
             return;
         };
-        let tmp = std::env::temp_dir().join(format!(
-            "glif-fit-run-many-{}-{cell}-{level}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&tmp).unwrap();
-        let Some(currents) = load_noise1(CHECK_RM, &nwb, &sweeps, &nc, &oc, &tmp) else {
-            return;
-        };
-        let _ = std::fs::remove_dir_all(&tmp);
-        let spikes = spike_lists(&rec);
         let rm = &rec["run_many"];
         oc["outer_iterations"] = rm["outer_iterations"].clone();
         oc["inner_iterations"] = rm["inner_iterations"].clone();
@@ -521,29 +555,17 @@ fn fast_optimizer_reaches_allensdks_run_many_optimum_with_10x_fewer_runs() {
     assert!(!records.is_empty(), "no run_many record in reference/fit");
     let mut lines = Vec::new();
     for (cell, path) in &records {
-        let rec = read_json(path);
-        let level = path
-            .file_name()
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .split('_')
-            .nth(2)
-            .unwrap()
-            .to_string();
-        let refdir = repo().join("reference/fit").join(cell);
-        let nc = read_json(&refdir.join(format!("{level}_neuron_config.json")));
-        let oc = read_json(&refdir.join(format!("{level}_optimizer_config.json")));
-        let Some((nwb, sweeps)) = cell_files(cell) else {
+        let Some(RecordInputs {
+            rec,
+            level,
+            nc,
+            oc,
+            currents,
+            spikes,
+        }) = record_inputs(CHECK_FAST, cell, path)
+        else {
             return;
         };
-        let tmp = std::env::temp_dir().join(format!("glif-fit-fast-{}-{cell}", std::process::id()));
-        std::fs::create_dir_all(&tmp).unwrap();
-        let Some(currents) = load_noise1(CHECK_FAST, &nwb, &sweeps, &nc, &oc, &tmp) else {
-            return;
-        };
-        let _ = std::fs::remove_dir_all(&tmp);
-        let spikes = spike_lists(&rec);
         let rm = &rec["run_many"];
         let info = rm["iteration_info"].as_array().unwrap();
         let finest = info

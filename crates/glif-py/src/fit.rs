@@ -187,6 +187,23 @@ fn threads_arg(threads: usize) -> PyResult<usize> {
     Ok(threads)
 }
 
+/// The optimizer's keyword arguments, each checked.
+fn optimize_options(
+    seed: u32,
+    threads: usize,
+    restarts: Option<(usize, usize)>,
+    report: bool,
+    optimizer: &str,
+) -> PyResult<OptimizeOptions> {
+    Ok(OptimizeOptions {
+        seed,
+        threads: threads_arg(threads)?,
+        restarts: restarts_arg(restarts)?,
+        report,
+        optimizer: optimizer_arg(optimizer)?,
+    })
+}
+
 /// The preprocessing's result as `fit_preprocess` returns it.
 fn preprocess_json(p: &Preprocessed, levels: &[Level]) -> Result<Value, Failure> {
     let starting = configure_levels(&p.summary, levels)
@@ -382,13 +399,7 @@ pub fn fit_optimize<'py>(
         configs: configs
             .map(|c| convert::to_json(&c, "configs"))
             .transpose()?,
-        opts: OptimizeOptions {
-            seed,
-            threads: threads_arg(threads)?,
-            restarts: restarts_arg(restarts)?,
-            report,
-            optimizer: optimizer_arg(optimizer)?,
-        },
+        opts: optimize_options(seed, threads, restarts, report, optimizer)?,
         whole: false,
     };
     run_job(py, job)
@@ -424,13 +435,7 @@ pub fn fit<'py>(
         levels: levels_arg(levels)?,
         all_levels: true,
         configs: None,
-        opts: OptimizeOptions {
-            seed,
-            threads: threads_arg(threads)?,
-            restarts: restarts_arg(restarts)?,
-            report: true,
-            optimizer: optimizer_arg(optimizer)?,
-        },
+        opts: optimize_options(seed, threads, restarts, true, optimizer)?,
         whole: true,
     };
     run_job(py, job)

@@ -182,6 +182,23 @@ fn no_file_locking() {
     ONCE.call_once(|| std::env::set_var("HDF5_USE_FILE_LOCKING", "FALSE"));
 }
 
+/// A synthetic cell's sweeps ([`crate::fit_cell::synthetic_cell`]) as an
+/// Allen NWB 1.1 file stores them: stimulus in pA, response in mV, at
+/// `rate` (Hz).
+pub fn cell_spec(cell: &[crate::fit_cell::CellSweep], rate: f64) -> FileSpec {
+    FileSpec::v1_1(
+        cell.iter()
+            .map(|s| {
+                let mut sw = SweepSpec::square(s.number, s.current.len());
+                sw.stimulus = s.current.iter().map(|i| (i * 1e12) as f32).collect();
+                sw.response = s.voltage.iter().map(|v| (v * 1e3) as f32).collect();
+                sw.rate = rate;
+                sw
+            })
+            .collect(),
+    )
+}
+
 pub fn write_nwb(path: &Path, spec: &FileSpec) {
     no_file_locking();
     let file = hdf5::File::create(path).expect("create fixture");

@@ -29,6 +29,22 @@ pub fn glif(args: &[&str], dir: &Path) -> Output {
         .expect("run glif")
 }
 
+/// `glif fit` on the cell `nwb` and its sweep table `sweeps` into `out/`,
+/// then `extra`.
+pub fn fit_args<'a>(nwb: &'a Path, sweeps: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut a = vec![
+        "fit",
+        "--nwb",
+        nwb.to_str().unwrap(),
+        "--sweeps",
+        sweeps.to_str().unwrap(),
+        "--output",
+        "out",
+    ];
+    a.extend_from_slice(extra);
+    a
+}
+
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
