@@ -165,14 +165,34 @@ impl SpikeTrains {
 /// Spikes as (neuron, step), step 1-based (NEST's spike time / h).
 pub type Spikes = Vec<(u32, u32)>;
 
+/// A NEST current-based model stepped on its own (`glif_psc`,
+/// `glif_psc_double_alpha`), for [`run_single`].
+pub trait SingleNeuron {
+    /// The neuron's state.
+    type State: Copy;
+    /// One step with `weights` (pA) arriving on the ports and no current;
+    /// whether it spiked.
+    fn step_weights(&self, s: &mut Self::State, weights: &[f64; PORTS]) -> bool;
+}
+
+impl SingleNeuron for GlifPsc<f64, PORTS, ASC> {
+    type State = PscState<f64, PORTS, ASC>;
+    fn step_weights(&self, s: &mut Self::State, weights: &[f64; PORTS]) -> bool {
+        self.step(s, weights, 0.0)
+    }
+}
+
+impl SingleNeuron for GlifPscDoubleAlpha<f64, PORTS, ASC> {
+    type State = DoubleAlphaState<f64, PORTS, ASC>;
+    fn step_weights(&self, s: &mut Self::State, weights: &[f64; PORTS]) -> bool {
+        self.step(s, weights, 0.0)
+    }
+}
+
 /// Every neuron through the single-neuron model, one after another (all
 /// share `model`); returns the spikes sorted by (neuron, step).
-pub fn run_single(
-    model: &GlifPsc<f64, PORTS, ASC>,
-    init: &PscState<f64, PORTS, ASC>,
-    t: &SpikeTrains,
-) -> Spikes {
-    walk(t, PORT_WEIGHT_PA, init, |s, w| model.step(s, w, 0.0))
+pub fn run_single<M: SingleNeuron>(model: &M, init: &M::State, t: &SpikeTrains) -> Spikes {
+    walk(t, PORT_WEIGHT_PA, init, |s, w| model.step_weights(s, w))
 }
 
 /// The population engine's arrays for `neurons` copies of one model (a
@@ -258,16 +278,24 @@ where
     }
 }
 
-impl PopulationSetup {
-    /// `neurons` (a multiple of [`LANES`]) copies of `model` in state `init`.
-    pub fn new(
-        model: &GlifPsc<f64, PORTS, ASC>,
-        init: &PscState<f64, PORTS, ASC>,
-        neurons: usize,
-    ) -> Self {
-        let wide = |c: &[&GlifPsc<f64, PORTS, ASC>; LANES]| PscWide::new(c).expect("one level");
-        NestSetup::from_parts(model, neurons, wide, PscBlock::new(&[*init; LANES]))
-    }
+/// `new` for one block type's [`NestSetup`]: `neurons` (a multiple of
+/// [`LANES`]) copies of `model` in state `init`, each block's constants
+/// gathered by the block's `Wide` type.
+macro_rules! setup_new {
+    ($($setup:ty: $model:ty, $state:ty, $wide:ident, $block:ident;)*) => {$(
+        impl $setup {
+            /// `neurons` (a multiple of [`LANES`]) copies of `model` in state `init`.
+            pub fn new(model: &$model, init: &$state, neurons: usize) -> Self {
+                let wide = |c: &[&$model; LANES]| $wide::new(c).expect("one level");
+                NestSetup::from_parts(model, neurons, wide, $block::new(&[*init; LANES]))
+            }
+        }
+    )*};
+}
+
+setup_new! {
+    PopulationSetup: GlifPsc<f64, PORTS, ASC>, PscState<f64, PORTS, ASC>, PscWide, PscBlock;
+    DoubleAlphaSetup: GlifPscDoubleAlpha<f64, PORTS, ASC>, DoubleAlphaState<f64, PORTS, ASC>, DoubleAlphaWide, DoubleAlphaBlock;
 }
 
 /// The `glif_psc_double_alpha` benchmark neuron: [`params_json`]'s GLIF5
@@ -359,15 +387,6 @@ fn walk<S: Copy>(
     spikes
 }
 
-/// [`run_single`] for `glif_psc_double_alpha`.
-pub fn run_single_double_alpha(
-    model: &GlifPscDoubleAlpha<f64, PORTS, ASC>,
-    init: &DoubleAlphaState<f64, PORTS, ASC>,
-    t: &SpikeTrains,
-) -> Spikes {
-    walk(t, PORT_WEIGHT_PA, init, |s, w| model.step(s, w, 0.0))
-}
-
 /// [`run_single`] for `glif_cond` (weights [`COND_WEIGHT_NS`]); `Err` if
 /// the integrator stalls (it does not on this input).
 pub fn run_single_cond(
@@ -405,20 +424,6 @@ fn lane_masks(blocks: usize, t: &SpikeTrains) -> Vec<[u64; PORTS]> {
     m
 }
 
-impl DoubleAlphaSetup {
-    /// `neurons` (a multiple of [`LANES`]) copies of `model` in state `init`.
-    pub fn new(
-        model: &GlifPscDoubleAlpha<f64, PORTS, ASC>,
-        init: &DoubleAlphaState<f64, PORTS, ASC>,
-        neurons: usize,
-    ) -> Self {
-        let wide = |c: &[&GlifPscDoubleAlpha<f64, PORTS, ASC>; LANES]| {
-            DoubleAlphaWide::new(c).expect("one level")
-        };
-        NestSetup::from_parts(model, neurons, wide, DoubleAlphaBlock::new(&[*init; LANES]))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -437,7 +442,7 @@ mod tests {
         assert_eq!(psc.run(&psc.masks(&trains), steps as usize), single);
         let (da, da_init) = double_alpha_model();
         let pop = DoubleAlphaSetup::new(&da, &da_init, neurons);
-        let single = run_single_double_alpha(&da, &da_init, &trains);
+        let single = run_single(&da, &da_init, &trains);
         assert!(!single.is_empty(), "the case should spike");
         assert_eq!(pop.run(&pop.masks(&trains), steps as usize), single);
     }

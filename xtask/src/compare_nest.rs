@@ -36,9 +36,8 @@ use std::time::Instant;
 
 use glif_benches::nest::{
     cond_model, double_alpha_model, model, params_json, params_json_cond, params_json_double_alpha,
-    run_single, run_single_cond, run_single_double_alpha, DoubleAlphaSetup, PopulationSetup,
-    SpikeTrains, Spikes, COND_WEIGHT_NS, DELAY_STEPS, LANES, PORT_RATE_HZ, PORT_WEIGHT_PA,
-    RESOLUTION_MS,
+    run_single, run_single_cond, DoubleAlphaSetup, PopulationSetup, SpikeTrains, Spikes,
+    COND_WEIGHT_NS, DELAY_STEPS, LANES, PORT_RATE_HZ, PORT_WEIGHT_PA, RESOLUTION_MS,
 };
 use glif_fit::stats::median;
 use serde_json::Value;
@@ -337,7 +336,7 @@ pub fn run(args: &[String]) -> ExitCode {
                 time_engines(
                     case.name,
                     repeats,
-                    || Ok::<_, String>(run_single_double_alpha(&da, &da_init, &trains)),
+                    || Ok::<_, String>(run_single(&da, &da_init, &trains)),
                     pop.as_ref()
                         .map(|(pop, masks)| move || pop.run(masks, steps)),
                 )

@@ -74,6 +74,16 @@ pub struct CellSource {
 }
 
 impl CellSource {
+    /// The cell named by the Python keywords `nwb`, `sweeps`, `recordings`
+    /// (checked by [`CellSource::check`]).
+    fn new(nwb: Option<PathBuf>, sweeps: Option<PathBuf>, recordings: Option<PathBuf>) -> Self {
+        CellSource {
+            nwb,
+            sweeps,
+            recordings,
+        }
+    }
+
     fn check(&self) -> PyResult<()> {
         match (&self.nwb, &self.sweeps, &self.recordings) {
             (Some(_), Some(_), None) | (None, None, Some(_)) => Ok(()),
@@ -281,6 +291,23 @@ struct Job {
 }
 
 impl Job {
+    /// The optimizer's job on `source`: the `levels` given, or every level
+    /// (None); no starting configs (the cell is preprocessed), no report.
+    fn new(
+        source: CellSource,
+        levels: Option<Vec<String>>,
+        opts: OptimizeOptions,
+    ) -> PyResult<Self> {
+        Ok(Job {
+            source,
+            all_levels: levels.is_none(),
+            levels: levels_arg(levels)?,
+            configs: None,
+            opts,
+            whole: false,
+        })
+    }
+
     fn run(&self, stop: &AtomicBool) -> Result<Value, Failure> {
         let (rec, table, table_name) = self.source.open()?;
         let arg = self.source.argument();
@@ -347,11 +374,7 @@ pub fn fit_preprocess<'py>(
     recordings: Option<PathBuf>,
     levels: Option<Vec<String>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let source = CellSource {
-        nwb,
-        sweeps,
-        recordings,
-    };
+    let source = CellSource::new(nwb, sweeps, recordings);
     source.check()?;
     let levels = levels_arg(levels)?;
     let out = interruptible(py, u64::MAX, |_stop| -> Result<Value, Failure> {
@@ -387,22 +410,12 @@ pub fn fit_optimize<'py>(
     report: bool,
     optimizer: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let all_levels = levels.is_none();
-    let job = Job {
-        source: CellSource {
-            nwb,
-            sweeps,
-            recordings,
-        },
-        levels: levels_arg(levels)?,
-        all_levels,
-        configs: configs
-            .map(|c| convert::to_json(&c, "configs"))
-            .transpose()?,
-        opts: optimize_options(seed, threads, restarts, report, optimizer)?,
-        whole: false,
-    };
-    run_job(py, job)
+    let configs = configs
+        .map(|c| convert::to_json(&c, "configs"))
+        .transpose()?;
+    let opts = optimize_options(seed, threads, restarts, report, optimizer)?;
+    let job = Job::new(CellSource::new(nwb, sweeps, recordings), levels, opts)?;
+    run_job(py, Job { configs, ..job })
 }
 
 /// fit(nwb=None, sweeps=None, recordings=None, levels=None, seed=1234, threads=1, restarts=None, optimizer="allen") -> dict
@@ -426,17 +439,14 @@ pub fn fit<'py>(
     restarts: Option<(usize, usize)>,
     optimizer: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let job = Job {
-        source: CellSource {
-            nwb,
-            sweeps,
-            recordings,
+    let opts = optimize_options(seed, threads, restarts, true, optimizer)?;
+    let job = Job::new(CellSource::new(nwb, sweeps, recordings), levels, opts)?;
+    run_job(
+        py,
+        Job {
+            all_levels: true,
+            whole: true,
+            ..job
         },
-        levels: levels_arg(levels)?,
-        all_levels: true,
-        configs: None,
-        opts: optimize_options(seed, threads, restarts, true, optimizer)?,
-        whole: true,
-    };
-    run_job(py, job)
+    )
 }
