@@ -177,6 +177,7 @@ pub trait SingleNeuron {
 
 impl SingleNeuron for GlifPsc<f64, PORTS, ASC> {
     type State = PscState<f64, PORTS, ASC>;
+    #[inline(always)]
     fn step_weights(&self, s: &mut Self::State, weights: &[f64; PORTS]) -> bool {
         self.step(s, weights, 0.0)
     }
@@ -184,6 +185,7 @@ impl SingleNeuron for GlifPsc<f64, PORTS, ASC> {
 
 impl SingleNeuron for GlifPscDoubleAlpha<f64, PORTS, ASC> {
     type State = DoubleAlphaState<f64, PORTS, ASC>;
+    #[inline(always)]
     fn step_weights(&self, s: &mut Self::State, weights: &[f64; PORTS]) -> bool {
         self.step(s, weights, 0.0)
     }
