@@ -130,3 +130,27 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line("NWB tests compared glif_rs with: %s" % "; ".join(used))
     else:
         terminalreporter.write_line("NWB tests: simulate_neuron not compared (tests skipped or not selected)")
+
+
+def sigint_after(args, ready, delay, timeout, **popen):
+    """Starts `args` (a Python child), waits for its first stdout line to be
+    `ready`, sleeps `delay` s and sends SIGINT; returns (returncode, stdout,
+    stderr, the time.monotonic() at which the signal was sent). The child
+    is killed if it has not ended by then (a test failing mid-way)."""
+    import signal
+    import subprocess
+    import time
+
+    child = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+    try:
+        assert child.stdout.readline().strip() == ready
+        time.sleep(delay)
+        # CLOCK_MONOTONIC: the same clock in both processes (Linux).
+        sent = time.monotonic()
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=timeout)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    return child.returncode, out, err, sent

@@ -19,7 +19,6 @@ tests/test_nwb.py)."""
 import os
 import pathlib
 import pickle
-import signal
 import subprocess
 import sys
 import textwrap
@@ -27,6 +26,8 @@ import time
 
 import numpy as np
 import pytest
+
+from conftest import sigint_after
 
 import glif_rs
 
@@ -196,21 +197,14 @@ def test_ctrl_c_raises_keyboard_interrupt(cell):
         """
     )
     fit_line = next(i for i, line in enumerate(script.splitlines(), 1) if "glif_rs.fit(" in line)
-    p = subprocess.Popen(
+    returncode, out, err, sent = sigint_after(
         [sys.executable, "-c", script, str(cell / "cell.nwb"), str(cell / "ephys_sweeps.json")],
-        stdout=subprocess.PIPE,
-        text=True,
+        "start",
+        3.0,
+        120,
     )
-    try:
-        assert p.stdout.readline().strip() == "start"
-        time.sleep(3.0)
-        sent = time.monotonic()
-        p.send_signal(signal.SIGINT)
-        out, _ = p.communicate(timeout=120)
-        waited = time.monotonic() - sent
-    finally:
-        p.kill()
-    assert p.returncode == 3, out
+    waited = time.monotonic() - sent
+    assert returncode == 3, out + err
     words = out.split()
     assert words[:2] == ["interrupted", str(fit_line)], out
     assert waited < 30, "KeyboardInterrupt %.1f s after SIGINT" % waited

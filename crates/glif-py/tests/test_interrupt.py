@@ -5,14 +5,12 @@ afterwards gives what a run before gave)."""
 
 import json
 import os
-import signal
-import subprocess
 import sys
 import time
 
 import pytest
 
-from conftest import config_path
+from conftest import config_path, sigint_after
 
 # The issue's bound, from SIGINT to KeyboardInterrupt caught in the child.
 # What it has to cover: the waiting thread runs Python's signal handlers
@@ -67,25 +65,14 @@ except KeyboardInterrupt:
 @pytest.mark.parametrize("what", ["run", "run_many", "run_custom"])
 def test_sigint_raises_keyboard_interrupt_quickly(what):
     config = str(config_path("osb_566283540_GLIF5"))
-    child = subprocess.Popen(
+    returncode, out, err, sent = sigint_after(
         [sys.executable, "-c", CHILD, what, config],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        "started",
+        0.3,
+        60,
         cwd=os.path.dirname(__file__),
     )
-    try:
-        assert child.stdout.readline().strip() == "started"
-        time.sleep(0.3)
-        # CLOCK_MONOTONIC: the same clock in both processes (Linux).
-        sent = time.monotonic()
-        child.send_signal(signal.SIGINT)
-        out, err = child.communicate(timeout=60)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-    assert child.returncode == 0, err
+    assert returncode == 0, err
     report = json.loads(out.strip().splitlines()[-1])
     assert "caught" in report, "the call finished (%.2f s) instead of stopping" % report["finished"]
     latency = report["caught"] - sent
