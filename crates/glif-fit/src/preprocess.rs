@@ -177,75 +177,57 @@ pub fn preprocess<L: FnMut(u32) -> Result<RawSweep, FitError>>(
     let cut =
         spike_cut::spike_cut_and_v_reset(&n1_vr, &n1_idx, dt, el_noise, Some(min_isi as f64 * dt))?;
 
-    let fit = asc::asc_pairwise(
-        &asc::K_ASC_POSSIBLE,
-        &n1_ir,
-        &n1_vr,
-        &n1_idx,
-        c_mean,
-        c_mean * r_mean,
-        cut.spike_cut_length,
-        dt,
-        el_noise,
-    )?;
+    // The after-spike-current GLM needs nothing the threshold's fits or
+    // MLIN give, nor they anything of it: it runs on a second thread while
+    // this one does the rest. Each computes exactly what it computed alone
+    // (the same operations on the same values), so every output bit is
+    // unchanged; errors are reported in AllenSDK's stage order as before
+    // (the GLM's first).
+    let (fit, thr, mlin) = std::thread::scope(|scope| {
+        let glm = scope.spawn(|| {
+            asc::asc_pairwise(
+                &asc::K_ASC_POSSIBLE,
+                &n1_ir,
+                &n1_vr,
+                &n1_idx,
+                c_mean,
+                c_mean * r_mean,
+                cut.spike_cut_length,
+                dt,
+                el_noise,
+            )
+        });
+        let thr = threshold_stage(
+            &min_sup.voltage[min_sup.start_idx.min(min_sup.voltage.len())..],
+            ssq_settings,
+            triple.as_deref().zip(triple_settings),
+            &n1_vr,
+            &noise_el,
+            &n1_idx,
+            cut.spike_cut_length,
+            dt,
+        );
+        let ls_v = &ls.voltage[ls.start_idx.min(ls.voltage.len())..];
+        let ls_i = &ls.current[ls.start_idx.min(ls.current.len())..];
+        let mlin = noise::mlin(ls_v, ls_i, r_mean, c_mean, dt);
+        let fit = glm
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (fit, thr, mlin)
+    });
+    let fit = fit?;
+    let ThresholdStage {
+        th_inf_v,
+        a_spike,
+        b_spike,
+        ab,
+        abth,
+        triple_diag,
+    } = thr?;
+    let mlin = mlin?;
     let asc_amp = mean_axis0(&fit.amplitudes);
     let r_asc = stats::mean(&fit.r);
-
-    let th_inf_v = spikes::first_spike_voltage_short_square(
-        &min_sup.voltage[min_sup.start_idx.min(min_sup.voltage.len())..],
-        dt,
-        ssq_settings,
-    )?;
     let th_inf_from0 = th_inf_v - el_sup_blip;
-
-    let mut a_spike = None;
-    let mut b_spike = None;
-    let (mut ab, mut abth) = (None, None);
-    let mut triple_diag = None;
-    if let (Some(t), Some(settings)) = (&triple, triple_settings) {
-        let vr = voltages(t);
-        if let Some(sc) = threshold::spike_component_from_triple(
-            &vr,
-            dt,
-            settings.dv_cutoff,
-            settings.thresh_frac,
-        )? {
-            triple_diag = Some((
-                threshold::triple_points(&vr, dt, settings.dv_cutoff, settings.thresh_frac)?,
-                sc,
-            ));
-            let a = threshold::spike_component_at_cut(
-                sc.a_spike,
-                sc.b_spike,
-                cut.spike_cut_length as f64 * dt,
-            );
-            a_spike = Some(a);
-            b_spike = Some(sc.b_spike);
-            let sweeps: Vec<threshold::VoltageComponentSweep<'_>> = n1_vr
-                .iter()
-                .zip(&noise_el)
-                .zip(&n1_idx)
-                .map(|((v, &el), s)| threshold::VoltageComponentSweep {
-                    voltage: v,
-                    el,
-                    spikes: s,
-                })
-                .collect();
-            let (two, three) = threshold::fit_voltage_components(
-                &sweeps,
-                cut.spike_cut_length,
-                th_inf_v,
-                dt,
-                a,
-                sc.b_spike,
-            )?;
-            ab = Some(two.x);
-            abth = Some(three.x);
-        }
-    }
-    let ls_v = &ls.voltage[ls.start_idx.min(ls.voltage.len())..];
-    let ls_i = &ls.current[ls.start_idx.min(ls.current.len())..];
-    let mlin = noise::mlin(ls_v, ls_i, r_mean, c_mean, dt)?;
 
     let th_fit = abth.as_ref().map(|x| x[2]);
     let k_pair = fit.k_pair.to_vec();
@@ -357,4 +339,78 @@ pub fn preprocess<L: FnMut(u32) -> Result<RawSweep, FitError>>(
         selection: sel,
         diagnostics,
     })
+}
+
+/// What the threshold's stages give: `th_inf` from the smallest
+/// suprathreshold short square, and with a short-square triple its spike
+/// component and the two voltage-component fits.
+struct ThresholdStage {
+    /// Voltage at the first spike's threshold of the short square, V.
+    th_inf_v: f64,
+    /// Spike component's amplitude at the cut, V.
+    a_spike: Option<f64>,
+    /// Spike component's decay rate, 1/s.
+    b_spike: Option<f64>,
+    /// `fit_ab`: a_voltage (1/s), b_voltage (1/s).
+    ab: Option<Vec<f64>>,
+    /// `fit_abth`: a_voltage, b_voltage, th_inf (V).
+    abth: Option<Vec<f64>>,
+    /// The triple's points and spike component, for the figures.
+    triple_diag: Option<(threshold::TriplePoints, threshold::SpikeComponent)>,
+}
+
+/// `th_inf`, then (with a triple and its spike settings) the spike component
+/// and the voltage component's `fmin` fits on the Noise 1 sweeps, in
+/// AllenSDK's order.
+#[allow(clippy::too_many_arguments)]
+fn threshold_stage(
+    min_suprathreshold: &[f64],
+    ssq_settings: SpikeSettings,
+    triple: Option<(&[LoadedSweep], SpikeSettings)>,
+    n1_vr: &[&[f64]],
+    noise_el: &[f64],
+    n1_idx: &[Vec<usize>],
+    spike_cut_length: usize,
+    dt: f64,
+) -> Result<ThresholdStage, FitError> {
+    let th_inf_v = spikes::first_spike_voltage_short_square(min_suprathreshold, dt, ssq_settings)?;
+    let mut out = ThresholdStage {
+        th_inf_v,
+        a_spike: None,
+        b_spike: None,
+        ab: None,
+        abth: None,
+        triple_diag: None,
+    };
+    let Some((t, settings)) = triple else {
+        return Ok(out);
+    };
+    let vr = voltages(t);
+    let Some(sc) =
+        threshold::spike_component_from_triple(&vr, dt, settings.dv_cutoff, settings.thresh_frac)?
+    else {
+        return Ok(out);
+    };
+    out.triple_diag = Some((
+        threshold::triple_points(&vr, dt, settings.dv_cutoff, settings.thresh_frac)?,
+        sc,
+    ));
+    let a = threshold::spike_component_at_cut(sc.a_spike, sc.b_spike, spike_cut_length as f64 * dt);
+    out.a_spike = Some(a);
+    out.b_spike = Some(sc.b_spike);
+    let sweeps: Vec<threshold::VoltageComponentSweep<'_>> = n1_vr
+        .iter()
+        .zip(noise_el)
+        .zip(n1_idx)
+        .map(|((v, &el), s)| threshold::VoltageComponentSweep {
+            voltage: v,
+            el,
+            spikes: s,
+        })
+        .collect();
+    let (two, three) =
+        threshold::fit_voltage_components(&sweeps, spike_cut_length, th_inf_v, dt, a, sc.b_spike)?;
+    out.ab = Some(two.x);
+    out.abth = Some(three.x);
+    Ok(out)
 }
