@@ -577,6 +577,22 @@ fn dataflow(i: &Insn) -> (Vec<(String, bool)>, Option<String>) {
     for o in &ops[..ops.len() - 1] {
         read_operand(o, &mut reads);
     }
+    // Compares and tests write only the flags (branches on them are
+    // predicted, so they start no loop-carried dependency).
+    let flags_only = [
+        "cmp", "test", "ucomis", "comis", "vucomis", "vcomis", "kortest", "ktest",
+    ]
+    .iter()
+    .any(|p| m.starts_with(p))
+        || m == "bt"
+        || m == "vptest";
+    if flags_only {
+        reads.extend(regs_in(last).into_iter().map(|r| (r, last.contains('('))));
+        if last.contains('(') {
+            reads.push((format!("mem {last}"), true));
+        }
+        return (reads, None);
+    }
     let dst_is_reg = !last.contains('(') && last.starts_with('%');
     if !dst_is_reg {
         // A store (or compare with memory): the address registers are read.
@@ -785,11 +801,83 @@ fn latency_per_pass(t: &CpuTable, body: &[Insn]) -> f64 {
     (ends[PASSES - 1] - ends[half - 1]) / (PASSES - half) as f64
 }
 
+/// The loop-carried chain behind [`latency_per_pass`]: the same
+/// simulation, each result remembering the input it waited for last; from
+/// the latest result of the last pass back along those inputs to the
+/// first instruction met a second time (one turn of the recurrence that
+/// sets the pace), in program order, each instruction with the cycles
+/// it adds (its latency, plus the load latency when its input came through
+/// memory, a spill slot being followed as in [`latency_per_pass`]). Their
+/// sum is the turn's length: the latency per pass when the turn spans one
+/// pass. Empty if no turn is found within a few passes.
+fn critical_chain(t: &CpuTable, body: &[Insn]) -> Vec<(Insn, f64)> {
+    const PASSES: usize = 40;
+    // Per executed instruction: which, when ready, the cycles it added,
+    // and the node its latest input came from.
+    struct Node {
+        insn: usize,
+        ready: f64,
+        adds: f64,
+        from: Option<usize>,
+    }
+    let mut nodes: Vec<Node> = Vec::new();
+    let mut ready: HashMap<String, (f64, Option<usize>)> = HashMap::new();
+    for _ in 0..PASSES {
+        for (n, i) in body.iter().enumerate() {
+            let (reads, write) = dataflow(i);
+            let (mut start, mut from, mut load) = (0.0, None, 0.0);
+            for (r, l) in &reads {
+                let (at, node) = ready.get(r).copied().unwrap_or((0.0, None));
+                let extra = if *l { t.load_lat } else { 0.0 };
+                if at + extra > start {
+                    (start, from, load) = (at + extra, node, extra);
+                }
+            }
+            if let Some(w) = write {
+                let lat = latency(t, i);
+                nodes.push(Node {
+                    insn: n,
+                    ready: start + lat,
+                    adds: lat + load,
+                    from,
+                });
+                ready.insert(w, (start + lat, Some(nodes.len() - 1)));
+            }
+        }
+    }
+    let Some(last) = (0..nodes.len()).max_by(|&a, &b| nodes[a].ready.total_cmp(&nodes[b].ready))
+    else {
+        return Vec::new();
+    };
+    // Back from the latest result until an instruction repeats: the walk
+    // may start on a tail leaving the recurrence; the turn is between the
+    // two instances of the first instruction met twice.
+    let mut walk: Vec<usize> = Vec::new();
+    let mut at = Some(last);
+    while let Some(k) = at {
+        if let Some(p) = walk.iter().position(|&w| nodes[w].insn == nodes[k].insn) {
+            let mut turn: Vec<(Insn, f64)> = walk[p..]
+                .iter()
+                .filter(|&&w| nodes[w].adds > 0.0)
+                .map(|&w| (body[nodes[w].insn].clone(), nodes[w].adds))
+                .collect();
+            turn.reverse();
+            return turn;
+        }
+        walk.push(k);
+        at = nodes[k].from;
+    }
+    Vec::new()
+}
+
 /// The hot loop reached from the function named `symbol`: its instructions.
+/// `scalar`: a one-neuron case, whose step loop is scalar FP code
+/// ([`densest_scalar_loop`]); else the densest packed loop ([`densest_loop`]).
 fn hot_loop(
     functions: &BTreeMap<u64, Function>,
     got: &HashMap<u64, u64>,
     symbol: &str,
+    scalar: bool,
 ) -> Result<(String, Vec<Insn>), String> {
     // Legacy Rust mangling: each path segment is prefixed by its length.
     let key = format!("{}{}", symbol.len(), symbol);
@@ -818,14 +906,21 @@ fn hot_loop(
     }
     let mut best: Option<(f64, String, Vec<Insn>)> = None;
     for a in &seen {
-        if let Some(l) = densest_loop(*a, &functions[a]) {
+        let found = if scalar {
+            densest_scalar_loop(*a, &functions[a])
+        } else {
+            densest_loop(*a, &functions[a])
+        };
+        if let Some(l) = found {
             if best.as_ref().is_none_or(|(b, _, _)| l.0 > *b) {
                 best = Some(l);
             }
         }
     }
-    best.map(|(_, n, b)| (n, b))
-        .ok_or_else(|| format!("no loop with packed FP arithmetic reached from {symbol}"))
+    best.map(|(_, n, b)| (n, b)).ok_or_else(|| {
+        let what = if scalar { "scalar" } else { "packed" };
+        format!("no loop with {what} FP arithmetic reached from {symbol}")
+    })
 }
 
 /// The loop of `f` (which starts at `start`) densest in packed FP
@@ -834,12 +929,30 @@ fn hot_loop(
 /// densest is the engine's step loop, not an outer loop around it (whose
 /// code is mostly the rare spike path) nor a scalar loop.
 fn densest_loop(start: u64, f: &Function) -> Option<(f64, String, Vec<Insn>)> {
+    densest_loop_of(start, f, &["pd", "ps"])
+}
+
+/// [`densest_loop`] for a one-neuron case: the loop of `f` densest in
+/// scalar FP arithmetic (`sd`/`ss` forms), at least 4 such instructions:
+/// the single neuron's step loop (its FP work is scalar; the loops of the
+/// input walk around it have little or none).
+fn densest_scalar_loop(start: u64, f: &Function) -> Option<(f64, String, Vec<Insn>)> {
+    densest_loop_of(start, f, &["sd", "ss"])
+}
+
+/// The loop of `f` densest in FP arithmetic whose mnemonics end in one of
+/// `suffixes`, with at least 4 such instructions.
+fn densest_loop_of(
+    start: u64,
+    f: &Function,
+    suffixes: &[&str],
+) -> Option<(f64, String, Vec<Insn>)> {
     let packed = |i: &Insn| {
         let m = i.mnemonic.as_str();
         matches!(
             kind(i),
             Kind::Add | Kind::Mul | Kind::Fma | Kind::Div { .. }
-        ) && (m.ends_with("pd") || m.ends_with("ps"))
+        ) && suffixes.iter().any(|s| m.ends_with(s))
     };
     let mut best: Option<(f64, String, Vec<Insn>)> = None;
     let loops = f
@@ -965,7 +1078,9 @@ fn roofline(repeats: usize, only: Option<&str>, asm: bool) -> Result<(), String>
         .iter()
         .filter(|c| only.is_none_or(|o| c.name.contains(o)))
     {
-        let (loop_name, body) = hot_loop(&functions, &got, case.symbol)?;
+        // One lane: a single neuron's scalar step loop.
+        let scalar = case.lanes == 1;
+        let (loop_name, body) = hot_loop(&functions, &got, case.symbol, scalar)?;
         let m = mix(&body);
         println!(
             "\n{}: hot loop {} instructions ({} macro-ops), {}-bit vectors, {} neurons per pass\n  in {}",
@@ -1004,6 +1119,21 @@ fn roofline(repeats: usize, only: Option<&str>, asm: bool) -> Result<(), String>
             println!(
                 "  throughput bound {cyc:.1} cycles ({what}); loop-carried latency {lat:.1} cycles"
             );
+            if scalar {
+                // One neuron: the chain is the bound; show it.
+                let chain = critical_chain(t, &body);
+                let total: f64 = chain.iter().map(|(_, c)| c).sum();
+                println!(
+                    "  the loop-carried chain, {total:.0} cycles a turn (cycles each; a load's {} included where an input comes through memory):",
+                    t.load_lat
+                );
+                for (i, c) in &chain {
+                    println!(
+                        "    {:x}: {:<12} {:<40} {c:.0}",
+                        i.addr, i.mnemonic, i.operands
+                    );
+                }
+            }
             let per = |c: f64| c / case.lanes as f64 / g;
             bound = Some((per(cyc), what, per(lat)));
             if m.sqrt > 0 {
