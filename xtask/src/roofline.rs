@@ -1191,13 +1191,16 @@ mod tests {
     //! the GLIF3 f64 step loop of 16 lanes built for Zen 3 (AVX2,
     //! `-C target-cpu=znver3`: four ymm per quantity, spills) and for this
     //! Zen 4 (AVX-512: two zmm per quantity, no spills), the whole Zen 4
-    //! `Population::run` around it, and the Zen 4 GLIF5 f64 step loop. The
+    //! `Population::run` around it, the Zen 4 GLIF5 f64 step loop, and the
+    //! whole Zen 4 `walk` of the one-neuron `glif_psc` case. The
     //! expected counts were read off the snippets (grep), not from this code.
     use super::*;
 
     const ZEN3_GLIF3: &str = include_str!("../tests/data/roofline/zen3-glif3-f64.objdump.txt");
     const ZEN4_GLIF3_RUN: &str =
         include_str!("../tests/data/roofline/zen4-glif3-f64-run.objdump.txt");
+    const ZEN4_ONE_NEURON: &str =
+        include_str!("../tests/data/roofline/zen4-glif-psc-one-neuron-walk.objdump.txt");
     const ZEN4_GLIF5: &str = include_str!("../tests/data/roofline/zen4-glif5-f64.objdump.txt");
 
     fn insns(text: &str) -> Vec<Insn> {
@@ -1370,5 +1373,61 @@ mod tests {
         let (_, name, body) = densest_loop(0x16d370, &f).expect("a loop");
         assert!(name.ends_with("[0x16d5f0..=0x16d70d]"), "{name}");
         assert_eq!(body.len(), zen4_glif3().len());
+    }
+
+    #[test]
+    fn compares_write_only_the_flags() {
+        for line in [
+            "1bbbaf:\tvucomisd %xmm9,%xmm8",
+            "1bbc61:\tcmp    %r14d,%r13d",
+            "1bbc02:\ttest   %dil,%r8b",
+            "16d6f6:\tkortestb %k2,%k2",
+        ] {
+            let (reads, write) = dataflow(&one(line));
+            assert_eq!(write, None, "{line}");
+            assert_eq!(reads.len(), 2, "{line}: {reads:?}");
+        }
+        let (reads, write) = dataflow(&one("  1bba3d:\tcmp    %r10d,(%rdx,%rsi,4)"));
+        assert_eq!(write, None);
+        assert!(reads.contains(&("mem (%rdx,%rsi,4)".to_string(), true)));
+    }
+
+    /// The one-neuron case: the scalar mode finds the step loop (not the
+    /// loops of the input walk or the spike buffer), and its loop-carried
+    /// chain is GLIF5's threshold voltage component: `xmm3` through two
+    /// subtractions, a multiplication and two additions (5 x 3 cycles),
+    /// read off the snippet; `U` (`xmm2` -> `xmm8` -> `xmm2`: a
+    /// multiplication and three additions, 12 cycles) is shorter.
+    #[test]
+    fn zen4_one_neuron_scalar_step_loop_and_its_chain() {
+        let f = Function {
+            name: "walk".into(),
+            insns: insns(ZEN4_ONE_NEURON),
+        };
+        let (_, name, body) = densest_scalar_loop(0x1bb220, &f).expect("a loop");
+        assert!(name.ends_with("[0x1bba20..=0x1bbc61]"), "{name}");
+        assert_eq!(body.len(), 116);
+        let m = mix(&body);
+        assert_eq!((m.div_f64, m.width), (1, 128));
+        let t = zen4();
+        assert_eq!(latency_per_pass(t, &body), 15.0);
+        let chain = critical_chain(t, &body);
+        let got: Vec<(u64, &str, f64)> = chain
+            .iter()
+            .map(|(i, c)| (i.addr, i.mnemonic.as_str(), *c))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (0x1bbb2c, "vsubsd", 3.0),
+                (0x1bbb31, "vsubsd", 3.0),
+                (0x1bbb36, "vmulsd", 3.0),
+                (0x1bbb3f, "vaddsd", 3.0),
+                (0x1bbb43, "vaddsd", 3.0),
+            ]
+        );
+        // The packed finder does not take a scalar loop for the step loop.
+        let packed = densest_loop(0x1bb220, &f).map(|(_, n, _)| n);
+        assert!(packed.is_none_or(|n| !n.ends_with("[0x1bba20..=0x1bbc61]")));
     }
 }
