@@ -2,14 +2,16 @@
 //! CPU allows.
 //!
 //! For every case of `glif_benches::roofline` (GLIF3/GLIF5 in f64/f32 on the
-//! Allen population, NEST's `glif_psc` and `glif_psc_double_alpha`):
+//! Allen population, NEST's `glif_psc` and `glif_psc_double_alpha`, and one
+//! `glif_psc` neuron through the single-neuron model):
 //!
 //! 1. find the engine's hot loop in this (release) binary: `objdump -d`,
 //!    follow the calls from the case's never-inlined function, and take the
 //!    loop (a backward jump and the instructions it spans) densest in packed
 //!    floating-point arithmetic (at least 4 such instructions): the step
 //!    loop, not the outer loops around it, whose code is mostly the rare
-//!    spike path (`--asm` prints it, to check);
+//!    spike path (`--asm` prints it, to check); for the one-neuron case
+//!    (one lane), the loop densest in scalar FP arithmetic;
 //! 2. count its instruction mix (divisions, FP add/sub, mul, FMA, other
 //!    vector operations, loads, stores, scalar integer operations, vector
 //!    width);
@@ -22,7 +24,8 @@
 //! 4. convert cycles to ns per neuron-step with the clock measured on a
 //!    chain of dependent f64 additions (their latency is in the table), and
 //!    time the case (thread CPU time, median of `--repeats` runs);
-//! 5. print bound, measured and their ratio.
+//! 5. print bound, measured and their ratio (and, for the one-neuron
+//!    case, the loop-carried chain instruction by instruction).
 //!
 //! The model ignores the front end beyond dispatch width, caches (a block's
 //! state is in registers; its constants fit in L1) and the rare spike path.
