@@ -580,8 +580,10 @@ fn dataflow(i: &Insn) -> (Vec<(String, bool)>, Option<String>) {
     for o in &ops[..ops.len() - 1] {
         read_operand(o, &mut reads);
     }
-    // Compares and tests write only the flags (branches on them are
-    // predicted, so they start no loop-carried dependency).
+    // Compares and tests write only the flags: a branch on them is
+    // predicted (no dependency), a `set`/`cmov`/`adc`/`sbb` reads them
+    // (an integer chain such as the input walk's `cmp`, `sete`, `add`).
+    // (The flags other integer operations write are not followed.)
     let flags_only = [
         "cmp", "test", "ucomis", "comis", "vucomis", "vcomis", "kortest", "ktest",
     ]
@@ -594,7 +596,13 @@ fn dataflow(i: &Insn) -> (Vec<(String, bool)>, Option<String>) {
         if last.contains('(') {
             reads.push((format!("mem {last}"), true));
         }
-        return (reads, None);
+        return (reads, Some("flags".into()));
+    }
+    if ["set", "cmov", "adc", "sbb"]
+        .iter()
+        .any(|p| m.starts_with(p))
+    {
+        reads.push(("flags".into(), false));
     }
     let dst_is_reg = !last.contains('(') && last.starts_with('%');
     if !dst_is_reg {
@@ -1387,12 +1395,18 @@ mod tests {
             "16d6f6:\tkortestb %k2,%k2",
         ] {
             let (reads, write) = dataflow(&one(line));
-            assert_eq!(write, None, "{line}");
+            assert_eq!(write.as_deref(), Some("flags"), "{line}");
             assert_eq!(reads.len(), 2, "{line}: {reads:?}");
         }
         let (reads, write) = dataflow(&one("  1bba3d:\tcmp    %r10d,(%rdx,%rsi,4)"));
-        assert_eq!(write, None);
+        assert_eq!(write.as_deref(), Some("flags"));
         assert!(reads.contains(&("mem (%rdx,%rsi,4)".to_string(), true)));
+        // `sete` reads them (and writes its register without reading it).
+        let (reads, write) = dataflow(&one("  1bba41:\tsete   %r11b"));
+        assert_eq!(
+            (reads, write.as_deref()),
+            (vec![("flags".to_string(), false)], Some("r11"))
+        );
     }
 
     /// The one-neuron case: the scalar mode finds the step loop (not the
