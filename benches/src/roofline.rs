@@ -10,7 +10,11 @@
 //! - `glif_psc`, `glif_psc_double_alpha`: NEST's models on
 //!   [`crate::nest`]'s workload (10,000 neurons, 2,000 steps of seeded
 //!   Bernoulli input, 4 lanes per block), the input masks built before
-//!   timing as in `cargo xtask compare-nest`.
+//!   timing as in `cargo xtask compare-nest`;
+//! - `glif_psc one neuron`: one `glif_psc` neuron through the single-neuron
+//!   model, as `compare-nest`'s one-neuron row ([`nest::run_single`], 100,000
+//!   steps of the same input): one lane, a scalar loop, so what bounds it
+//!   is the step's loop-carried latency chain, not throughput.
 //!
 //! Each also runs `silent` (no input: no neuron leaves rest, so only the
 //! step loop runs, never the spike path), through the same function: the
@@ -19,7 +23,9 @@
 use glif_core::levels::{Glif3Rules, Glif5Rules};
 
 use crate::allen::{self, AllenPopulation, LANES};
-use crate::nest::{self, DoubleAlphaSetup, PopulationSetup, SpikeTrains};
+use glif_core::nest::{GlifPsc, PscState};
+
+use crate::nest::{self, DoubleAlphaSetup, PopulationSetup, SpikeTrains, ASC, PORTS};
 
 /// One workload.
 pub struct Case {
@@ -42,6 +48,9 @@ pub struct Case {
 pub const NEST_NEURONS: usize = 10_000;
 /// Steps of the NEST cases.
 pub const NEST_STEPS: u32 = 2_000;
+
+/// Steps of the one-neuron case (as `compare-nest`'s one-neuron row).
+pub const ONE_NEURON_STEPS: u32 = 100_000;
 
 /// Every case, set up (models built, input prepared).
 pub fn cases() -> Vec<Case> {
@@ -105,6 +114,21 @@ pub fn cases() -> Vec<Case> {
         run: Box::new(move || roofline_case_glif_psc_double_alpha(&da, &da_masks, steps)),
         silent: Box::new(move || roofline_case_glif_psc_double_alpha(&da2, &no_masks2, steps)),
     });
+    let one = SpikeTrains::generate(1, ONE_NEURON_STEPS);
+    let none = SpikeTrains {
+        offsets: [vec![0, 0], vec![0, 0]],
+        arrivals: [Vec::new(), Vec::new()],
+        ..one.clone()
+    };
+    let (m1, init1) = (m, init);
+    cases.push(Case {
+        name: "glif_psc one neuron",
+        symbol: "roofline_case_glif_psc_one_neuron",
+        lanes: 1,
+        neuron_steps: ONE_NEURON_STEPS as usize,
+        run: Box::new(move || roofline_case_glif_psc_one_neuron(&m, &init, &one)),
+        silent: Box::new(move || roofline_case_glif_psc_one_neuron(&m1, &init1, &none)),
+    });
     cases
 }
 
@@ -162,4 +186,15 @@ pub fn roofline_case_glif_psc_double_alpha(
     steps: usize,
 ) -> usize {
     s.run(masks, steps).len()
+}
+
+/// One `glif_psc` neuron (GLIF5, two ports), f64, through the single-neuron
+/// model `GlifPsc::step` (as `compare-nest`'s one-neuron row).
+#[inline(never)]
+pub fn roofline_case_glif_psc_one_neuron(
+    m: &GlifPsc<f64, PORTS, ASC>,
+    init: &PscState<f64, PORTS, ASC>,
+    trains: &SpikeTrains,
+) -> usize {
+    nest::run_single(m, init, trains).len()
 }

@@ -2,14 +2,16 @@
 //! CPU allows.
 //!
 //! For every case of `glif_benches::roofline` (GLIF3/GLIF5 in f64/f32 on the
-//! Allen population, NEST's `glif_psc` and `glif_psc_double_alpha`):
+//! Allen population, NEST's `glif_psc` and `glif_psc_double_alpha`, and one
+//! `glif_psc` neuron through the single-neuron model):
 //!
 //! 1. find the engine's hot loop in this (release) binary: `objdump -d`,
 //!    follow the calls from the case's never-inlined function, and take the
 //!    loop (a backward jump and the instructions it spans) densest in packed
 //!    floating-point arithmetic (at least 4 such instructions): the step
 //!    loop, not the outer loops around it, whose code is mostly the rare
-//!    spike path (`--asm` prints it, to check);
+//!    spike path (`--asm` prints it, to check); for the one-neuron case
+//!    (one lane), the loop densest in scalar FP arithmetic;
 //! 2. count its instruction mix (divisions, FP add/sub, mul, FMA, other
 //!    vector operations, loads, stores, scalar integer operations, vector
 //!    width);
@@ -22,7 +24,8 @@
 //! 4. convert cycles to ns per neuron-step with the clock measured on a
 //!    chain of dependent f64 additions (their latency is in the table), and
 //!    time the case (thread CPU time, median of `--repeats` runs);
-//! 5. print bound, measured and their ratio.
+//! 5. print bound, measured and their ratio (and, for the one-neuron
+//!    case, the loop-carried chain instruction by instruction).
 //!
 //! The model ignores the front end beyond dispatch width, caches (a block's
 //! state is in registers; its constants fit in L1) and the rare spike path.
@@ -577,6 +580,30 @@ fn dataflow(i: &Insn) -> (Vec<(String, bool)>, Option<String>) {
     for o in &ops[..ops.len() - 1] {
         read_operand(o, &mut reads);
     }
+    // Compares and tests write only the flags: a branch on them is
+    // predicted (no dependency), a `set`/`cmov`/`adc`/`sbb` reads them
+    // (an integer chain such as the input walk's `cmp`, `sete`, `add`).
+    // (The flags other integer operations write are not followed.)
+    let flags_only = [
+        "cmp", "test", "ucomis", "comis", "vucomis", "vcomis", "kortest", "ktest",
+    ]
+    .iter()
+    .any(|p| m.starts_with(p))
+        || m == "bt"
+        || m == "vptest";
+    if flags_only {
+        reads.extend(regs_in(last).into_iter().map(|r| (r, last.contains('('))));
+        if last.contains('(') {
+            reads.push((format!("mem {last}"), true));
+        }
+        return (reads, Some("flags".into()));
+    }
+    if ["set", "cmov", "adc", "sbb"]
+        .iter()
+        .any(|p| m.starts_with(p))
+    {
+        reads.push(("flags".into(), false));
+    }
     let dst_is_reg = !last.contains('(') && last.starts_with('%');
     if !dst_is_reg {
         // A store (or compare with memory): the address registers are read.
@@ -785,11 +812,83 @@ fn latency_per_pass(t: &CpuTable, body: &[Insn]) -> f64 {
     (ends[PASSES - 1] - ends[half - 1]) / (PASSES - half) as f64
 }
 
+/// The loop-carried chain behind [`latency_per_pass`]: the same
+/// simulation, each result remembering the input it waited for last; from
+/// the latest result of the last pass back along those inputs to the
+/// first instruction met a second time (one turn of the recurrence that
+/// sets the pace), in program order, each instruction with the cycles
+/// it adds (its latency, plus the load latency when its input came through
+/// memory, a spill slot being followed as in [`latency_per_pass`]). Their
+/// sum is the turn's length: the latency per pass when the turn spans one
+/// pass. Empty if no turn is found within a few passes.
+fn critical_chain(t: &CpuTable, body: &[Insn]) -> Vec<(Insn, f64)> {
+    const PASSES: usize = 40;
+    // Per executed instruction: which, when ready, the cycles it added,
+    // and the node its latest input came from.
+    struct Node {
+        insn: usize,
+        ready: f64,
+        adds: f64,
+        from: Option<usize>,
+    }
+    let mut nodes: Vec<Node> = Vec::new();
+    let mut ready: HashMap<String, (f64, Option<usize>)> = HashMap::new();
+    for _ in 0..PASSES {
+        for (n, i) in body.iter().enumerate() {
+            let (reads, write) = dataflow(i);
+            let (mut start, mut from, mut load) = (0.0, None, 0.0);
+            for (r, l) in &reads {
+                let (at, node) = ready.get(r).copied().unwrap_or((0.0, None));
+                let extra = if *l { t.load_lat } else { 0.0 };
+                if at + extra > start {
+                    (start, from, load) = (at + extra, node, extra);
+                }
+            }
+            if let Some(w) = write {
+                let lat = latency(t, i);
+                nodes.push(Node {
+                    insn: n,
+                    ready: start + lat,
+                    adds: lat + load,
+                    from,
+                });
+                ready.insert(w, (start + lat, Some(nodes.len() - 1)));
+            }
+        }
+    }
+    let Some(last) = (0..nodes.len()).max_by(|&a, &b| nodes[a].ready.total_cmp(&nodes[b].ready))
+    else {
+        return Vec::new();
+    };
+    // Back from the latest result until an instruction repeats: the walk
+    // may start on a tail leaving the recurrence; the turn is between the
+    // two instances of the first instruction met twice.
+    let mut walk: Vec<usize> = Vec::new();
+    let mut at = Some(last);
+    while let Some(k) = at {
+        if let Some(p) = walk.iter().position(|&w| nodes[w].insn == nodes[k].insn) {
+            let mut turn: Vec<(Insn, f64)> = walk[p..]
+                .iter()
+                .filter(|&&w| nodes[w].adds > 0.0)
+                .map(|&w| (body[nodes[w].insn].clone(), nodes[w].adds))
+                .collect();
+            turn.reverse();
+            return turn;
+        }
+        walk.push(k);
+        at = nodes[k].from;
+    }
+    Vec::new()
+}
+
 /// The hot loop reached from the function named `symbol`: its instructions.
+/// `scalar`: a one-neuron case, whose step loop is scalar FP code
+/// ([`densest_scalar_loop`]); else the densest packed loop ([`densest_loop`]).
 fn hot_loop(
     functions: &BTreeMap<u64, Function>,
     got: &HashMap<u64, u64>,
     symbol: &str,
+    scalar: bool,
 ) -> Result<(String, Vec<Insn>), String> {
     // Legacy Rust mangling: each path segment is prefixed by its length.
     let key = format!("{}{}", symbol.len(), symbol);
@@ -818,14 +917,21 @@ fn hot_loop(
     }
     let mut best: Option<(f64, String, Vec<Insn>)> = None;
     for a in &seen {
-        if let Some(l) = densest_loop(*a, &functions[a]) {
+        let found = if scalar {
+            densest_scalar_loop(*a, &functions[a])
+        } else {
+            densest_loop(*a, &functions[a])
+        };
+        if let Some(l) = found {
             if best.as_ref().is_none_or(|(b, _, _)| l.0 > *b) {
                 best = Some(l);
             }
         }
     }
-    best.map(|(_, n, b)| (n, b))
-        .ok_or_else(|| format!("no loop with packed FP arithmetic reached from {symbol}"))
+    best.map(|(_, n, b)| (n, b)).ok_or_else(|| {
+        let what = if scalar { "scalar" } else { "packed" };
+        format!("no loop with {what} FP arithmetic reached from {symbol}")
+    })
 }
 
 /// The loop of `f` (which starts at `start`) densest in packed FP
@@ -834,12 +940,30 @@ fn hot_loop(
 /// densest is the engine's step loop, not an outer loop around it (whose
 /// code is mostly the rare spike path) nor a scalar loop.
 fn densest_loop(start: u64, f: &Function) -> Option<(f64, String, Vec<Insn>)> {
+    densest_loop_of(start, f, &["pd", "ps"])
+}
+
+/// [`densest_loop`] for a one-neuron case: the loop of `f` densest in
+/// scalar FP arithmetic (`sd`/`ss` forms), at least 4 such instructions:
+/// the single neuron's step loop (its FP work is scalar; the loops of the
+/// input walk around it have little or none).
+fn densest_scalar_loop(start: u64, f: &Function) -> Option<(f64, String, Vec<Insn>)> {
+    densest_loop_of(start, f, &["sd", "ss"])
+}
+
+/// The loop of `f` densest in FP arithmetic whose mnemonics end in one of
+/// `suffixes`, with at least 4 such instructions.
+fn densest_loop_of(
+    start: u64,
+    f: &Function,
+    suffixes: &[&str],
+) -> Option<(f64, String, Vec<Insn>)> {
     let packed = |i: &Insn| {
         let m = i.mnemonic.as_str();
         matches!(
             kind(i),
             Kind::Add | Kind::Mul | Kind::Fma | Kind::Div { .. }
-        ) && (m.ends_with("pd") || m.ends_with("ps"))
+        ) && suffixes.iter().any(|s| m.ends_with(s))
     };
     let mut best: Option<(f64, String, Vec<Insn>)> = None;
     let loops = f
@@ -965,7 +1089,9 @@ fn roofline(repeats: usize, only: Option<&str>, asm: bool) -> Result<(), String>
         .iter()
         .filter(|c| only.is_none_or(|o| c.name.contains(o)))
     {
-        let (loop_name, body) = hot_loop(&functions, &got, case.symbol)?;
+        // One lane: a single neuron's scalar step loop.
+        let scalar = case.lanes == 1;
+        let (loop_name, body) = hot_loop(&functions, &got, case.symbol, scalar)?;
         let m = mix(&body);
         println!(
             "\n{}: hot loop {} instructions ({} macro-ops), {}-bit vectors, {} neurons per pass\n  in {}",
@@ -1004,6 +1130,21 @@ fn roofline(repeats: usize, only: Option<&str>, asm: bool) -> Result<(), String>
             println!(
                 "  throughput bound {cyc:.1} cycles ({what}); loop-carried latency {lat:.1} cycles"
             );
+            if scalar {
+                // One neuron: the chain is the bound; show it.
+                let chain = critical_chain(t, &body);
+                let total: f64 = chain.iter().map(|(_, c)| c).sum();
+                println!(
+                    "  the loop-carried chain, {total:.0} cycles a turn (cycles each; a load's {} included where an input comes through memory):",
+                    t.load_lat
+                );
+                for (i, c) in &chain {
+                    println!(
+                        "    {:x}: {:<12} {:<40} {c:.0}",
+                        i.addr, i.mnemonic, i.operands
+                    );
+                }
+            }
             let per = |c: f64| c / case.lanes as f64 / g;
             bound = Some((per(cyc), what, per(lat)));
             if m.sqrt > 0 {
@@ -1061,13 +1202,16 @@ mod tests {
     //! the GLIF3 f64 step loop of 16 lanes built for Zen 3 (AVX2,
     //! `-C target-cpu=znver3`: four ymm per quantity, spills) and for this
     //! Zen 4 (AVX-512: two zmm per quantity, no spills), the whole Zen 4
-    //! `Population::run` around it, and the Zen 4 GLIF5 f64 step loop. The
+    //! `Population::run` around it, the Zen 4 GLIF5 f64 step loop, and the
+    //! whole Zen 4 `walk` of the one-neuron `glif_psc` case. The
     //! expected counts were read off the snippets (grep), not from this code.
     use super::*;
 
     const ZEN3_GLIF3: &str = include_str!("../tests/data/roofline/zen3-glif3-f64.objdump.txt");
     const ZEN4_GLIF3_RUN: &str =
         include_str!("../tests/data/roofline/zen4-glif3-f64-run.objdump.txt");
+    const ZEN4_ONE_NEURON: &str =
+        include_str!("../tests/data/roofline/zen4-glif-psc-one-neuron-walk.objdump.txt");
     const ZEN4_GLIF5: &str = include_str!("../tests/data/roofline/zen4-glif5-f64.objdump.txt");
 
     fn insns(text: &str) -> Vec<Insn> {
@@ -1240,5 +1384,67 @@ mod tests {
         let (_, name, body) = densest_loop(0x16d370, &f).expect("a loop");
         assert!(name.ends_with("[0x16d5f0..=0x16d70d]"), "{name}");
         assert_eq!(body.len(), zen4_glif3().len());
+    }
+
+    #[test]
+    fn compares_write_only_the_flags() {
+        for line in [
+            "1bbbaf:\tvucomisd %xmm9,%xmm8",
+            "1bbc61:\tcmp    %r14d,%r13d",
+            "1bbc02:\ttest   %dil,%r8b",
+            "16d6f6:\tkortestb %k2,%k2",
+        ] {
+            let (reads, write) = dataflow(&one(line));
+            assert_eq!(write.as_deref(), Some("flags"), "{line}");
+            assert_eq!(reads.len(), 2, "{line}: {reads:?}");
+        }
+        let (reads, write) = dataflow(&one("  1bba3d:\tcmp    %r10d,(%rdx,%rsi,4)"));
+        assert_eq!(write.as_deref(), Some("flags"));
+        assert!(reads.contains(&("mem (%rdx,%rsi,4)".to_string(), true)));
+        // `sete` reads them (and writes its register without reading it).
+        let (reads, write) = dataflow(&one("  1bba41:\tsete   %r11b"));
+        assert_eq!(
+            (reads, write.as_deref()),
+            (vec![("flags".to_string(), false)], Some("r11"))
+        );
+    }
+
+    /// The one-neuron case: the scalar mode finds the step loop (not the
+    /// loops of the input walk or the spike buffer), and its loop-carried
+    /// chain is GLIF5's threshold voltage component: `xmm3` through two
+    /// subtractions, a multiplication and two additions (5 x 3 cycles),
+    /// read off the snippet; `U` (`xmm2` -> `xmm8` -> `xmm2`: a
+    /// multiplication and three additions, 12 cycles) is shorter.
+    #[test]
+    fn zen4_one_neuron_scalar_step_loop_and_its_chain() {
+        let f = Function {
+            name: "walk".into(),
+            insns: insns(ZEN4_ONE_NEURON),
+        };
+        let (_, name, body) = densest_scalar_loop(0x1bb220, &f).expect("a loop");
+        assert!(name.ends_with("[0x1bba20..=0x1bbc61]"), "{name}");
+        assert_eq!(body.len(), 116);
+        let m = mix(&body);
+        assert_eq!((m.div_f64, m.width), (1, 128));
+        let t = zen4();
+        assert_eq!(latency_per_pass(t, &body), 15.0);
+        let chain = critical_chain(t, &body);
+        let got: Vec<(u64, &str, f64)> = chain
+            .iter()
+            .map(|(i, c)| (i.addr, i.mnemonic.as_str(), *c))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (0x1bbb2c, "vsubsd", 3.0),
+                (0x1bbb31, "vsubsd", 3.0),
+                (0x1bbb36, "vmulsd", 3.0),
+                (0x1bbb3f, "vaddsd", 3.0),
+                (0x1bbb43, "vaddsd", 3.0),
+            ]
+        );
+        // The packed finder does not take a scalar loop for the step loop.
+        let packed = densest_loop(0x1bb220, &f).map(|(_, n, _)| n);
+        assert!(packed.is_none_or(|n| !n.ends_with("[0x1bba20..=0x1bbc61]")));
     }
 }

@@ -523,6 +523,7 @@ impl<'a, F: Float, const P: usize, const L: usize, B: NestBlock<F, P, L>>
         mut input: impl FnMut(usize, usize, &mut [Lanes<F, L>; P]) -> Lanes<F, L>,
         mut on_spike: impl FnMut(usize, usize),
     ) {
+        realign_frame();
         for (b, (block, wide)) in self.blocks.iter_mut().zip(self.wide).enumerate() {
             let models = &self.models[b * L..b * L + L];
             // One copy of the loop per level, with the level a constant in it.
@@ -543,6 +544,29 @@ impl<'a, F: Float, const P: usize, const L: usize, B: NestBlock<F, P, L>>
             };
         }
     }
+}
+
+/// 64 bytes aligned to 64, one per call: the vector width of AVX-512.
+#[repr(C, align(64))]
+struct CacheLine([u8; 64]);
+
+/// Makes the calling function keep a 64-byte-aligned object on its stack
+/// (`black_box` takes its address, so the object is not optimised away),
+/// so the compiler realigns that function's frame to 64 bytes on entry and
+/// its 512-bit spill slots with it. Without it the step loop's two 512-bit
+/// temporaries (`glif_psc_double_alpha` on AVX-512: values the compiler
+/// spills and reloads within a step) sat at 16 modulo 64 from a 16-aligned
+/// stack pointer, so whether they split a cache line depended on where the
+/// process's stack started, and the loop ran at 4.4 or 6.4 ns per
+/// neuron-step from one process to the next (docs/PERFORMANCE.md, the
+/// roofline section). The frame is realigned only if LLVM knows of the
+/// over-aligned object before register allocation; once a frame pointer
+/// may be given out as a general register it is too late. Costs one
+/// store of nothing per [`NestPopulation::run`] call; changes no result.
+#[inline(always)]
+fn realign_frame() {
+    let line = CacheLine([0; 64]);
+    core::hint::black_box(&line);
 }
 
 /// Steps `first .. first + n` of block `b` at `level` (`at`), with the
