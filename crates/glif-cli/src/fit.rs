@@ -178,6 +178,9 @@ fn pretty(v: &serde_json::Value) -> String {
 
 /// Runs `glif fit`; returns the exit status. One arm per stage.
 pub fn run(a: FitArgs) -> Result<u8, CliError> {
+    // The pipeline frees and allocates buffers of a few MB sweep after
+    // sweep: kept for reuse rather than faulted in again.
+    glif_io::base::keep_freed_memory();
     run_stages(&a)
 }
 

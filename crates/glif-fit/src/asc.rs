@@ -23,7 +23,7 @@
 //! patches the link to `links.identity()` (an instance), which is what is
 //! computed here (docs/DIFFERENCES.md).
 
-use crate::linalg::{check_problem, column_norm, solve_unit_columns};
+use crate::linalg::{check_problem, column_norm, solve_three_sharing_first};
 use crate::stats;
 use crate::FitError;
 
@@ -51,18 +51,19 @@ pub struct AscFit {
 }
 
 /// The exponential basis of one rate (`GLM.create_basis_IPSP` with
-/// `flag_exp = 1`): per-sample rate `ks` (1/samples), spike indices `t0`.
-fn basis(len: usize, t0: &[usize], ks: f64) -> Vec<f64> {
+/// `flag_exp = 1`): per-sample rate `ks` (1/samples), spike indices `t0`;
+/// written to `out` (`len` samples; its memory reused between calls).
+fn basis(out: &mut Vec<f64>, len: usize, t0: &[usize], ks: f64) {
     let kernel: Vec<f64> = (0..BASIS_LENGTH)
         .map(|x| (-ks * x as f64).exp() - 1e-20)
         .collect();
-    let mut out = vec![0.0; len];
+    out.clear();
+    out.resize(len, 0.0);
     for &s in t0 {
         for (n, o) in out.iter_mut().enumerate().skip(s).take(BASIS_LENGTH) {
             *o += kernel[n - s];
         }
     }
-    out
 }
 
 /// The Gaussian identity-link GLM's log-likelihood at the least-squares
@@ -143,13 +144,12 @@ pub fn asc_pairwise(
             pairs.push((a, b));
         }
     }
-    // Per sweep: kept rows, and the regression data that do not depend on k.
+    // Per sweep: kept rows and spikes (every sweep checked before any is
+    // fitted; the regression data are built sweep by sweep, below).
     struct Sweep {
         keep: Vec<bool>,
         t0: Vec<usize>,
         len: usize,
-        out: Vec<f64>,
-        leak: Vec<f64>,
     }
     let mut sweeps = Vec::with_capacity(voltages.len());
     for (s, ((i, v), idx)) in currents.iter().zip(voltages).zip(spike_indices).enumerate() {
@@ -175,20 +175,10 @@ pub fn asc_pairwise(
             }
             keep[t..t + spike_cut_length].fill(false);
         }
-        let out: Vec<f64> = (0..tend - 1)
-            .filter(|&k| keep[k])
-            .map(|k| (v[k + 1] - v[k]) / dt - i[k] / c)
-            .collect();
-        let leak: Vec<f64> = (0..tend - 1)
-            .filter(|&k| keep[k])
-            .map(|k| -(v[k] - el) / tau)
-            .collect();
         sweeps.push(Sweep {
             keep,
             t0,
             len: tend,
-            out,
-            leak,
         });
     }
     // Per sweep, each rate's basis column is built, checked and scaled to
@@ -201,23 +191,34 @@ pub fn asc_pairwise(
     let what = |s: usize| format!("after-spike current fit, sweep {s}");
     let mut per_sweep: Vec<Vec<PairResult>> = Vec::with_capacity(sweeps.len());
     let mut work = Vec::new();
+    let mut full = Vec::new();
     for (s, sw) in sweeps.iter().enumerate() {
-        let m = sw.out.len();
+        // The regression data that do not depend on k.
+        let (i, v) = (currents[s], voltages[s]);
+        let out: Vec<f64> = (0..sw.len - 1)
+            .filter(|&k| sw.keep[k])
+            .map(|k| (v[k + 1] - v[k]) / dt - i[k] / c)
+            .collect();
+        let leak: Vec<f64> = (0..sw.len - 1)
+            .filter(|&k| sw.keep[k])
+            .map(|k| -(v[k] - el) / tau)
+            .collect();
+        let m = out.len();
         let what = what(s);
-        let problem = check_problem(m, 3, &sw.out, &what);
+        let problem = check_problem(m, 3, &out, &what);
         // Per rate, then the leak: the column, its norm (or why it is
         // refused), and the column divided by the norm.
         let mut raw: Vec<Vec<f64>> = ks_filter
             .iter()
             .map(|&k| {
-                let full = basis(sw.len, &sw.t0, k);
+                basis(&mut full, sw.len, &sw.t0, k);
                 (0..sw.len - 1)
                     .filter(|&n| sw.keep[n])
                     .map(|n| full[n] / c)
                     .collect()
             })
             .collect();
-        raw.push(sw.leak.clone());
+        raw.push(leak);
         let norms: Vec<Option<f64>> = raw
             .iter()
             .map(|col| column_norm(col, 0, m, &what).ok())
@@ -231,24 +232,40 @@ pub fn asc_pairwise(
             })
             .collect();
         let leak = ks.len();
-        // Each pair's coefficients (or why it fails)...
-        let coefs: Vec<Result<[f64; 3], FitError>> = pairs
-            .iter()
-            .map(|&(a, b)| {
-                problem.clone()?;
-                let which = [a, b, leak];
-                let mut scales = [0.0; 3];
-                for (j, &q) in which.iter().enumerate() {
-                    scales[j] = match norms[q] {
-                        Some(norm) => norm,
-                        // Refused: the error for column j, as lstsq gives it.
-                        None => return Err(column_norm(&raw[q], j, m, &what).unwrap_err()),
-                    };
+        // Each pair's coefficients (or why it fails): the pairs that share
+        // their first rate solved together, sharing the first reflection.
+        let mut coefs: Vec<Option<Result<[f64; 3], FitError>>> = vec![None; pairs.len()];
+        for a in 0..ks.len() {
+            let mut solvable = Vec::new();
+            for (q, &(pa, b)) in pairs.iter().enumerate().filter(|(_, p)| p.0 == a) {
+                let checked = problem.clone().and_then(|()| {
+                    for (j, &col) in [pa, b, leak].iter().enumerate() {
+                        if norms[col].is_none() {
+                            // Refused: the error for column j, as lstsq gives it.
+                            return Err(column_norm(&raw[col], j, m, &what).unwrap_err());
+                        }
+                    }
+                    Ok(())
+                });
+                match checked {
+                    Ok(()) => solvable.push((q, b)),
+                    Err(e) => coefs[q] = Some(Err(e)),
                 }
-                let cols = [&unit[a][..], &unit[b][..], &unit[leak][..]];
-                let z = solve_unit_columns(&cols, &sw.out, &mut work, &what)?;
-                Ok(core::array::from_fn(|j| z[j] / scales[j]))
-            })
+            }
+            if solvable.is_empty() {
+                continue;
+            }
+            let seconds: Vec<&[f64]> = solvable.iter().map(|&(_, b)| &unit[b][..]).collect();
+            let solved =
+                solve_three_sharing_first(&unit[a], &seconds, &unit[leak], &out, &mut work, &what);
+            for (&(q, b), z) in solvable.iter().zip(solved) {
+                let scales = [norms[a], norms[b], norms[leak]].map(|n| n.expect("checked above"));
+                coefs[q] = Some(z.map(|z| core::array::from_fn(|j| z[j] / scales[j])));
+            }
+        }
+        let coefs: Vec<Result<[f64; 3], FitError>> = coefs
+            .into_iter()
+            .map(|c| c.expect("every pair has a first rate"))
             .collect();
         // ... then the solved pairs' residual sums of squares, side by side.
         let solved: Vec<([f64; 3], [&[f64]; 3])> = pairs
@@ -259,7 +276,7 @@ pub fn asc_pairwise(
                 Some((*p, [&raw[a][..], &raw[b][..], &raw[leak][..]]))
             })
             .collect();
-        let mut sums = residual_sums_of_squares(&sw.out, &solved).into_iter();
+        let mut sums = residual_sums_of_squares(&out, &solved).into_iter();
         let out: Vec<PairResult> = coefs
             .into_iter()
             .map(|p| {

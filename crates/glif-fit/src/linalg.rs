@@ -173,6 +173,110 @@ pub(crate) fn solve_unit_columns(
     Ok(x)
 }
 
+/// [`solve_unit_columns`] of the three-column problems `[first, s, last]`
+/// for each `s` of `seconds`, on the same `y`: the first reflection (from
+/// `first`) and what it makes of `last` and `y` are computed once for all
+/// of them, in one pass that sums the reflector's products with every
+/// column. Each problem's sums are the same sequential sums over the rows
+/// as when it is solved alone, so each result is [`solve_unit_columns`]'s,
+/// bit for bit, and so is each error (rank deficiency). `work` is reused
+/// scratch space.
+pub(crate) fn solve_three_sharing_first(
+    first: &[f64],
+    seconds: &[&[f64]],
+    last: &[f64],
+    y: &[f64],
+    work: &mut Vec<Vec<f64>>,
+    what: &str,
+) -> Vec<Result<[f64; 3], FitError>> {
+    let m = y.len();
+    let rank_deficient = |j: usize| {
+        FitError::undetermined(
+            what,
+            &format!("regressor {j} is a linear combination of the others (rank-deficient)"),
+        )
+    };
+    let norm = sum_sq(first).sqrt();
+    if norm < 1e-13 {
+        return seconds.iter().map(|_| Err(rank_deficient(0))).collect();
+    }
+    // Step 0, shared: the reflector from `first`; its products with `last`,
+    // `y` and every second column in one pass.
+    let ajj = first[0];
+    let alpha = if ajj > 0.0 { -norm } else { norm };
+    let v0 = ajj - alpha;
+    let srcs: Vec<&[f64]> = [last, y]
+        .into_iter()
+        .chain(seconds.iter().copied())
+        .collect();
+    let (f_own, f) = reflector_sums(first, v0, &srcs, 0);
+    let r00 = ajj - f_own * v0;
+    let v = &first[1..m];
+    // work: last and y after step 0, the second column after step 0, last
+    // and y after step 1.
+    work.resize_with(5, Vec::new);
+    for w in work.iter_mut() {
+        w.resize(m, 0.0);
+    }
+    let (shared, own) = work.split_at_mut(2);
+    let (last1, y1) = shared.split_at_mut(1);
+    let (last1, y1) = (&mut last1[0], &mut y1[0]);
+    last1[0] = last[0] - f[0] * v0;
+    reflect(&mut last1[1..m], Some(&last[1..m]), f[0], v);
+    y1[0] = y[0] - f[1] * v0;
+    reflect(&mut y1[1..m], Some(&y[1..m]), f[1], v);
+    let (last1, y1) = (&last1[..], &y1[..]);
+    let (second1, own) = own.split_at_mut(1);
+    let (last2, y2) = own.split_at_mut(1);
+    let (second1, last2, y2) = (&mut second1[0], &mut last2[0], &mut y2[0]);
+    seconds
+        .iter()
+        .zip(&f[2..])
+        .map(|(second, &fs)| {
+            // Step 0's reflection of this problem's second column, summing
+            // its squared norm from row 1.
+            second1[0] = second[0] - fs * v0;
+            let norm2 = reflect_summing(&mut second1[1..m], Some(&second[1..m]), fs, v);
+            // Step 1: the reflector from the second column; last and y
+            // reflected into this problem's own copies.
+            let norm = norm2.sqrt();
+            if norm < 1e-13 {
+                return Err(rank_deficient(1));
+            }
+            let ajj = second1[1];
+            let alpha = if ajj > 0.0 { -norm } else { norm };
+            let v0 = ajj - alpha;
+            let (f_own, f) = reflector_sums(&second1[1..], v0, &[last1, y1], 1);
+            let r01 = second1[0];
+            let r11 = ajj - f_own * v0;
+            let v = &second1[2..m];
+            last2[0] = last1[0];
+            last2[1] = last1[1] - f[0] * v0;
+            let norm2 = reflect_summing(&mut last2[2..m], Some(&last1[2..m]), f[0], v);
+            y2[0] = y1[0];
+            y2[1] = y1[1] - f[1] * v0;
+            reflect(&mut y2[2..m], Some(&y1[2..m]), f[1], v);
+            // Step 2: the reflector from last; only row 2 of y is read
+            // after it.
+            let norm = norm2.sqrt();
+            if norm < 1e-13 {
+                return Err(rank_deficient(2));
+            }
+            let ajj = last2[2];
+            let alpha = if ajj > 0.0 { -norm } else { norm };
+            let v0 = ajj - alpha;
+            let (f_own, f) = reflector_sums(&last2[2..], v0, &[&y2[..]], 2);
+            let (r02, r12, r22) = (last2[0], last2[1], ajj - f_own * v0);
+            let b2 = y2[2] - f[0] * v0;
+            // Back substitution, as solve_unit_columns sums it.
+            let x2 = b2 / r22;
+            let x1 = (y2[1] - r12 * x2) / r11;
+            let x0 = (y2[0] - r01 * x1 - r02 * x2) / r00;
+            Ok([x0, x1, x2])
+        })
+        .collect()
+}
+
 /// For the reflector of step `j` (`col` its column from row `j`, `v0` its
 /// first element, `col[0]` the column's own first element): in row order
 /// from `-0.0`, `|v|^2`, `v . col` and `v . s` for each `srcs` (later
@@ -191,6 +295,8 @@ fn reflector_sums(col: &[f64], v0: f64, srcs: &[&[f64]], j: usize) -> (f64, Vec<
         2 => fixed!(2),
         3 => fixed!(3),
         4 => fixed!(4),
+        5 => fixed!(5),
+        6 => fixed!(6),
         _ => {
             let ajj = col[0];
             let mut vnorm2 = -0.0 + v0 * v0;
@@ -417,6 +523,58 @@ mod tests {
                 let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                 assert_eq!(bits(&got), bits(&want), "m {m}, n {n}, scale {scale}");
             }
+        }
+    }
+
+    #[test]
+    fn shared_first_reflection_equals_each_problem_solved_alone_bit_for_bit() {
+        let mut s = 0x2545_f491_4f6c_dd1du64;
+        for m in [3, 4, 9, 200, 1001] {
+            let unit = |s: &mut u64, scale: f64| -> Vec<f64> {
+                let c: Vec<f64> = (0..m).map(|_| scale * next(s) + 0.2).collect();
+                let norm = sum_sq(&c).sqrt();
+                c.iter().map(|v| v / norm).collect()
+            };
+            let first = unit(&mut s, 1.0);
+            let last = unit(&mut s, 1e-3);
+            let y: Vec<f64> = (0..m).map(|_| next(&mut s)).collect();
+            // Random columns, one equal to `first` (rank-deficient at step
+            // 1) and one equal to `last` (at step 2).
+            let mut seconds: Vec<Vec<f64>> = (0..4).map(|k| unit(&mut s, 10f64.powi(k))).collect();
+            seconds.push(first.clone());
+            seconds.push(last.clone());
+            for count in [1, 2, 4, 6] {
+                let refs: Vec<&[f64]> = seconds[seconds.len() - count..]
+                    .iter()
+                    .map(Vec::as_slice)
+                    .collect();
+                let got = solve_three_sharing_first(&first, &refs, &last, &y, &mut Vec::new(), "t");
+                for (second, got) in refs.iter().zip(got) {
+                    let want =
+                        solve_unit_columns(&[&first, second, &last], &y, &mut Vec::new(), "t");
+                    match (got, want) {
+                        (Ok(g), Ok(w)) => {
+                            let bits =
+                                |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                            assert_eq!(bits(&g), bits(&w), "m {m}, {count} problems");
+                        }
+                        (g, w) => assert_eq!(
+                            g.map(|_| ()).unwrap_err().to_string(),
+                            w.map(|_| ()).unwrap_err().to_string(),
+                            "m {m}"
+                        ),
+                    }
+                }
+            }
+        }
+        // A zero-norm first column fails every problem at regressor 0, as
+        // each problem alone does.
+        let z = vec![0.0; 5];
+        let c = vec![0.5; 5];
+        let got = solve_three_sharing_first(&z, &[&c, &c], &c, &c, &mut Vec::new(), "t");
+        let want = solve_unit_columns(&[&z, &c, &c], &c, &mut Vec::new(), "t").unwrap_err();
+        for g in got {
+            assert_eq!(g.unwrap_err().to_string(), want.to_string());
         }
     }
 

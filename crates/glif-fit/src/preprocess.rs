@@ -93,15 +93,26 @@ pub fn preprocess<L: FnMut(u32) -> Result<RawSweep, FitError>>(
     )?;
     let noise1 = load_many(&sel.noise1)?;
     let noise2 = load_many(&sel.noise2)?;
-    // A short square, loaded above: the same samples, not read twice.
+    // Of Noise 2 only the spike indices are used: found now (an error is
+    // reported below, where the other stages' errors come before it) so
+    // that its traces are freed before the later stages allocate theirs.
+    let n2_idx: Result<Vec<Vec<usize>>, FitError> = noise2
+        .iter()
+        .map(|s| spikes::threshold_indices(&s.voltage, noise1[0].dt, SpikeSettings::default()))
+        .collect();
+    drop(noise2);
+    // A short square, loaded above: the same samples, not read twice; the
+    // other short squares are not used again.
+    let mut all_ssq = all_ssq;
     let min_sup = match sel
         .short_square_all
         .iter()
         .position(|&n| n == sel.short_square_min_suprathreshold)
     {
-        Some(k) => all_ssq[k].clone(),
+        Some(k) => all_ssq.swap_remove(k),
         None => load_many(&[sel.short_square_min_suprathreshold])?.remove(0),
     };
+    drop(all_ssq);
     let dt = noise1[0].dt;
 
     let window_end = (6.0 / dt) as usize;
@@ -155,10 +166,7 @@ pub fn preprocess<L: FnMut(u32) -> Result<RawSweep, FitError>>(
         .iter()
         .map(|s| spikes::threshold_indices(&s.voltage, dt, SpikeSettings::default()))
         .collect::<Result<_, _>>()?;
-    let n2_idx: Vec<Vec<usize>> = noise2
-        .iter()
-        .map(|s| spikes::threshold_indices(&s.voltage, dt, SpikeSettings::default()))
-        .collect::<Result<_, _>>()?;
+    let n2_idx = n2_idx?;
     let all_idx: Vec<Vec<usize>> = n1_idx.iter().chain(&n2_idx).cloned().collect();
     let min_isi = spike_cut::min_isi(&all_idx).ok_or_else(|| {
         FitError::undetermined(

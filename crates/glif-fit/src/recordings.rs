@@ -86,11 +86,17 @@ pub fn check_sweep(source: &str, n: u32, sweep: &RawSweep) -> Result<(), FitErro
             sweep.voltage.len()
         )));
     }
-    for (what, x) in [
-        ("response (voltage)", &sweep.voltage),
-        ("stimulus (current)", &sweep.current),
+    // One pass over each trace for both checks; the first non-finite
+    // sample is searched for only when there is one.
+    let (vmax, imax) = (
+        abs_max_if_finite(&sweep.voltage),
+        abs_max_if_finite(&sweep.current),
+    );
+    for (what, x, found) in [
+        ("response (voltage)", &sweep.voltage, vmax),
+        ("stimulus (current)", &sweep.current, imax),
     ] {
-        if let Some(i) = x.iter().position(|v| !v.is_finite()) {
+        if let Err(i) = found {
             let tail = x[i..].iter().all(|v| v.is_nan());
             return Err(bad(format!(
                 "the {what} is {} from sample {i} of {}{}",
@@ -104,19 +110,44 @@ pub fn check_sweep(source: &str, n: u32, sweep: &RawSweep) -> Result<(), FitErro
             )));
         }
     }
-    let vmax = sweep.voltage.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let (vmax, imax) = (vmax.unwrap_or(f64::NAN), imax.unwrap_or(f64::NAN));
     if vmax > MAX_VOLTS {
         return Err(bad(format!(
             "the voltage reaches {vmax} in magnitude: that looks like millivolts; the fit needs volts (a resting potential near -0.07)"
         )));
     }
-    let imax = sweep.current.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     if imax > MAX_AMPERES {
         return Err(bad(format!(
             "the current reaches {imax} in magnitude: that looks like picoamperes; the fit needs amperes (hundreds of pA are about 1e-10 A)"
         )));
     }
     Ok(())
+}
+
+/// The largest magnitude in `x` (from 0, as `fold(0.0, max(|v|))`), or
+/// the index of its first NaN or infinite sample. Eight running maxima
+/// side by side (the maximum of finite values does not depend on the
+/// order it is taken in), so the pass is not one chain of comparisons.
+fn abs_max_if_finite(x: &[f64]) -> Result<f64, usize> {
+    const LANES: usize = 8;
+    let mut m = [0.0f64; LANES];
+    let mut finite = true;
+    let chunks = x.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for k in 0..LANES {
+            finite &= c[k].is_finite();
+            m[k] = m[k].max(c[k].abs());
+        }
+    }
+    for &v in rest {
+        finite &= v.is_finite();
+        m[0] = m[0].max(v.abs());
+    }
+    if !finite {
+        return Err(x.iter().position(|v| !v.is_finite()).unwrap_or(0));
+    }
+    Ok(m.iter().fold(0.0f64, |a, &b| a.max(b)))
 }
 
 /// Every sweep preprocessing reads, in the order it reads them.
@@ -469,5 +500,51 @@ impl Recordings for RecordingsDir {
             sampling_rate_hz: s.rate,
             index_range_start: s.start,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::abs_max_if_finite;
+
+    /// The two passes [`abs_max_if_finite`] replaced.
+    fn straightforward(x: &[f64]) -> Result<f64, usize> {
+        match x.iter().position(|v| !v.is_finite()) {
+            Some(i) => Err(i),
+            None => Ok(x.iter().fold(0.0f64, |m, v| m.max(v.abs()))),
+        }
+    }
+
+    #[test]
+    fn one_pass_equals_the_position_and_fold_bit_for_bit() {
+        for n in [0usize, 1, 7, 8, 9, 16, 17, 1000, 1003] {
+            let x: Vec<f64> = (0..n)
+                .map(|k| ((k * 7919) % 1013) as f64 * if k % 3 == 0 { -1e-3 } else { 1e-4 })
+                .collect();
+            let bits = |r: Result<f64, usize>| r.map(f64::to_bits);
+            assert_eq!(
+                bits(abs_max_if_finite(&x)),
+                bits(straightforward(&x)),
+                "n {n}"
+            );
+            for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+                for at in [0, n / 2, n.saturating_sub(1)] {
+                    if n == 0 {
+                        continue;
+                    }
+                    let mut y = x.clone();
+                    y[at] = bad;
+                    if at + 1 < n {
+                        y[n - 1] = f64::NAN;
+                    }
+                    assert_eq!(abs_max_if_finite(&y), straightforward(&y), "n {n}, at {at}");
+                }
+            }
+        }
+        let zeros = [-0.0, 0.0, -0.0];
+        assert_eq!(
+            abs_max_if_finite(&zeros).map(f64::to_bits),
+            straightforward(&zeros).map(f64::to_bits)
+        );
     }
 }

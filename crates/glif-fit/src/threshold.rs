@@ -195,7 +195,7 @@ pub fn voltage_component_error(
         a_voltage,
         b_voltage,
         th_inf,
-        &mut Vec::new(),
+        &mut SumCache::default(),
     )
 }
 
@@ -305,31 +305,19 @@ impl<'a> Prepared<'a> {
         })
     }
 
-    /// [`voltage_component_error`] at `(a_voltage, b_voltage, th_inf)`;
+    /// Per sweep, per inter-spike interval, numpy's sum of the terms
+    /// `dt (v - El) exp(b_voltage k dt)` (V s) over the interval after the
+    /// spike cut: the only part of the objective that costs more than a
+    /// few operations per spike, and a function of `b_voltage` alone.
     /// `growth` is scratch space for `exp(b_voltage k dt)`.
-    fn error(
-        &self,
-        a_voltage: f64,
-        b_voltage: f64,
-        th_inf: f64,
-        growth: &mut Vec<f64>,
-    ) -> Result<f64, FitError> {
-        let (sweeps, spike_cut_length, dt) = (self.sweeps, self.spike_cut_length, self.dt);
+    fn interval_sums(&self, b_voltage: f64, growth: &mut Vec<f64>) -> Result<Vec<f64>, FitError> {
+        let (spike_cut_length, dt) = (self.spike_cut_length, self.dt);
         // exp(b_voltage k dt), once per k (as the spike component's).
         growth.clear();
         growth.extend((0..self.longest).map(|k| (b_voltage * (k as f64 * dt)).exp()));
-        let mut total = 0.0;
-        let mut sq: Vec<f64> = Vec::new();
-        for (s, ((sw, less), weighted)) in sweeps
-            .iter()
-            .zip(&self.less)
-            .zip(&self.weighted)
-            .enumerate()
-        {
+        let mut sums = Vec::new();
+        for (s, (sw, weighted)) in self.sweeps.iter().zip(&self.weighted).enumerate() {
             let idx = sw.spikes;
-            // v - c - th_inf, as (v - c) - th_inf.
-            let vcomp: Vec<f64> = less.iter().map(|x| x - th_inf).collect();
-            sq.clear();
             for n in 1..idx.len() {
                 let start = idx[n - 1] + spike_cut_length;
                 let end = idx[n];
@@ -339,9 +327,39 @@ impl<'a> Prepared<'a> {
                         &format!("Noise 1 sweep {s}: the interval before the spike at sample {end} is shorter than the spike cut ({spike_cut_length} samples); AllenSDK fails here too"),
                     ));
                 }
+                sums.push(numpy_sum_of_products(&weighted[start..end], growth));
+            }
+        }
+        Ok(sums)
+    }
+
+    /// [`voltage_component_error`] at `(a_voltage, b_voltage, th_inf)`;
+    /// the interval sums at `b_voltage` come from `cache` (computed and
+    /// kept there when it does not hold them).
+    fn error(
+        &self,
+        a_voltage: f64,
+        b_voltage: f64,
+        th_inf: f64,
+        cache: &mut SumCache,
+    ) -> Result<f64, FitError> {
+        let (spike_cut_length, dt) = (self.spike_cut_length, self.dt);
+        let sums =
+            cache.get_or_compute(b_voltage, |growth| self.interval_sums(b_voltage, growth))?;
+        let mut sums = sums.iter();
+        let mut total = 0.0;
+        let mut sq: Vec<f64> = Vec::new();
+        for (sw, less) in self.sweeps.iter().zip(&self.less) {
+            let idx = sw.spikes;
+            // v - c - th_inf, as (v - c) - th_inf.
+            let vcomp: Vec<f64> = less.iter().map(|x| x - th_inf).collect();
+            sq.clear();
+            for n in 1..idx.len() {
+                let start = idx[n - 1] + spike_cut_length;
+                let end = idx[n];
                 let tlast = (end - start - 1) as f64 * dt;
                 // numpy's sum of the terms dt (v - El) exp(b_voltage k dt).
-                let sum = numpy_sum_of_products(&weighted[start..end], growth);
+                let sum = *sums.next().expect("one sum per interval");
                 let model = vcomp[n - 1] * (-b_voltage * dt * (end - start) as f64).exp()
                     + a_voltage * (-b_voltage * tlast).exp() * sum;
                 let d = vcomp[n] - model;
@@ -353,6 +371,48 @@ impl<'a> Prepared<'a> {
             total += numpy_sum(&sq);
         }
         Ok(total)
+    }
+}
+
+/// The objective's interval sums ([`Prepared::interval_sums`]) at the
+/// `b_voltage` values met so far, so an evaluation at a `b_voltage` seen
+/// before (the check before each fit, `fmin`'s starting simplex, which
+/// moves one parameter at a time, and the second fit's start, which is the
+/// first's) costs a few operations per spike. The same sums as computed
+/// afresh, so the same bits. Holds the first [`SumCache::KEPT`] values
+/// (the fits' shared starts) and the latest one.
+#[derive(Default)]
+struct SumCache {
+    /// `(b_voltage's bits, its sums)`, in the order first met.
+    kept: Vec<(u64, Vec<f64>)>,
+    /// The latest value not among `kept`.
+    latest: Option<(u64, Vec<f64>)>,
+    /// Scratch space for `exp(b_voltage k dt)`.
+    growth: Vec<f64>,
+}
+
+impl SumCache {
+    /// How many `b_voltage` values are kept for the whole of the fits.
+    const KEPT: usize = 16;
+
+    fn get_or_compute(
+        &mut self,
+        b_voltage: f64,
+        compute: impl FnOnce(&mut Vec<f64>) -> Result<Vec<f64>, FitError>,
+    ) -> Result<&[f64], FitError> {
+        let key = b_voltage.to_bits();
+        if let Some(k) = self.kept.iter().position(|(b, _)| *b == key) {
+            return Ok(&self.kept[k].1);
+        }
+        if !matches!(&self.latest, Some((b, _)) if *b == key) {
+            let sums = compute(&mut self.growth)?;
+            if self.kept.len() < Self::KEPT {
+                self.kept.push((key, sums));
+                return Ok(&self.kept.last().expect("just pushed").1);
+            }
+            self.latest = Some((key, sums));
+        }
+        Ok(&self.latest.as_ref().expect("set above").1)
     }
 }
 
@@ -376,26 +436,129 @@ pub fn fit_voltage_components(
     b_spike: f64,
 ) -> Result<(FminResult, FminResult), FitError> {
     let prepared = Prepared::new(sweeps, spike_cut_length, dt, a_spike, b_spike)?;
-    Ok((prepared.fit(th_inf, false)?, prepared.fit(th_inf, true)?))
+    // One cache for both fits: the second starts where the first did.
+    let mut cache = SumCache::default();
+    Ok((
+        prepared.fit(th_inf, false, &mut cache)?,
+        prepared.fit(th_inf, true, &mut cache)?,
+    ))
 }
 
 impl Prepared<'_> {
     /// `fmin` from `(0.5, 5.0)` with `th_inf` (V) fixed, or from
     /// `(0.5, 5.0, th_inf)` with it fitted too (`fit_th_inf`).
-    fn fit(&self, th_inf: f64, fit_th_inf: bool) -> Result<FminResult, FitError> {
-        let mut growth = Vec::new();
+    fn fit(
+        &self,
+        th_inf: f64,
+        fit_th_inf: bool,
+        cache: &mut SumCache,
+    ) -> Result<FminResult, FitError> {
         // Checked once up front: the objective fails for every x or for none.
-        self.error(0.5, 5.0, th_inf, &mut growth)?;
+        self.error(0.5, 5.0, th_inf, cache)?;
         let x0 = [0.1 * 5.0, 5.0, th_inf];
         let x0 = if fit_th_inf { &x0[..] } else { &x0[..2] };
         fmin(
             |x| {
                 let th = if fit_th_inf { x[2] } else { th_inf };
-                self.error(x[0], x[1], th, &mut growth).unwrap_or(f64::NAN)
+                self.error(x[0], x[1], th, cache).unwrap_or(f64::NAN)
             },
             x0,
             &FminOptions::default(),
         )
         .map_err(|e| FitError::undetermined("voltage component of threshold", &e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The objective as computed before its interval sums were kept
+    /// between evaluations: every sum recomputed at every call. The
+    /// reference the cached evaluations must equal bit for bit.
+    fn uncached_error(
+        p: &Prepared<'_>,
+        a_voltage: f64,
+        b_voltage: f64,
+        th_inf: f64,
+    ) -> Result<f64, FitError> {
+        let (sweeps, spike_cut_length, dt) = (p.sweeps, p.spike_cut_length, p.dt);
+        let growth: Vec<f64> = (0..p.longest)
+            .map(|k| (b_voltage * (k as f64 * dt)).exp())
+            .collect();
+        let mut total = 0.0;
+        for (s, ((sw, less), weighted)) in sweeps.iter().zip(&p.less).zip(&p.weighted).enumerate() {
+            let idx = sw.spikes;
+            let vcomp: Vec<f64> = less.iter().map(|x| x - th_inf).collect();
+            let mut sq = Vec::new();
+            for n in 1..idx.len() {
+                let start = idx[n - 1] + spike_cut_length;
+                let end = idx[n];
+                if start >= end || end > sw.voltage.len() {
+                    return Err(FitError::undetermined("interval", &format!("sweep {s}")));
+                }
+                let tlast = (end - start - 1) as f64 * dt;
+                let sum = numpy_sum_of_products(&weighted[start..end], &growth);
+                let model = vcomp[n - 1] * (-b_voltage * dt * (end - start) as f64).exp()
+                    + a_voltage * (-b_voltage * tlast).exp() * sum;
+                let d = vcomp[n] - model;
+                let err = d * d;
+                if !err.is_nan() {
+                    sq.push(err);
+                }
+            }
+            total += numpy_sum(&sq);
+        }
+        Ok(total)
+    }
+
+    #[test]
+    fn cached_interval_sums_give_the_uncached_objective_bit_for_bit() {
+        let dt = 5e-5;
+        let voltages: Vec<Vec<f64>> = (0..3)
+            .map(|s| {
+                (0..20_000)
+                    .map(|n| -0.065 + 0.01 * ((n * (s + 2)) as f64 * 1e-3).sin())
+                    .collect()
+            })
+            .collect();
+        let spikes: Vec<Vec<usize>> = vec![
+            vec![500, 1400, 5000, 5100, 9000, 19_000],
+            vec![100, 7000, 7300, 15_000],
+            vec![2000, 2600, 3300, 12_000, 19_990],
+        ];
+        let sweeps: Vec<VoltageComponentSweep<'_>> = voltages
+            .iter()
+            .zip(&spikes)
+            .map(|(v, s)| VoltageComponentSweep {
+                voltage: v,
+                el: -0.07,
+                spikes: s,
+            })
+            .collect();
+        let p = Prepared::new(&sweeps, 40, dt, 0.003, 150.0).unwrap();
+        let mut cache = SumCache::default();
+        // More b values than the cache keeps, each met again later (from
+        // the kept ones, from the latest, and after it was replaced).
+        let mut points = Vec::new();
+        for k in 0..2 * SumCache::KEPT + 3 {
+            let b = 5.0 + 0.37 * k as f64;
+            points.push((0.5, b, -0.05));
+            points.push((0.7 - 0.01 * k as f64, b, -0.049));
+        }
+        for k in [
+            0,
+            1,
+            SumCache::KEPT - 1,
+            SumCache::KEPT,
+            2 * SumCache::KEPT + 2,
+        ] {
+            points.push((0.2, 5.0 + 0.37 * k as f64, -0.051));
+        }
+        for (a, b, th) in points {
+            let got = p.error(a, b, th, &mut cache).unwrap();
+            let want = uncached_error(&p, a, b, th).unwrap();
+            assert_eq!(got.to_bits(), want.to_bits(), "a {a}, b {b}, th {th}");
+        }
     }
 }
