@@ -191,6 +191,16 @@ pub fn preprocess<L: FnMut(u32) -> Result<RawSweep, FitError>>(
     // (the same operations on the same values), so every output bit is
     // unchanged; errors are reported in AllenSDK's stage order as before
     // (the GLM's first).
+    let n1_sweeps: Vec<threshold::VoltageComponentSweep<'_>> = n1_vr
+        .iter()
+        .zip(&noise_el)
+        .zip(&n1_idx)
+        .map(|((v, &el), s)| threshold::VoltageComponentSweep {
+            voltage: v,
+            el,
+            spikes: s,
+        })
+        .collect();
     let (fit, thr, mlin) = std::thread::scope(|scope| {
         let glm = scope.spawn(|| {
             asc::asc_pairwise(
@@ -209,9 +219,7 @@ pub fn preprocess<L: FnMut(u32) -> Result<RawSweep, FitError>>(
             &min_sup.voltage[min_sup.start_idx.min(min_sup.voltage.len())..],
             ssq_settings,
             triple.as_deref().zip(triple_settings),
-            &n1_vr,
-            &noise_el,
-            &n1_idx,
+            &n1_sweeps,
             cut.spike_cut_length,
             dt,
         );
@@ -369,15 +377,13 @@ struct ThresholdStage {
 
 /// `th_inf`, then (with a triple and its spike settings) the spike component
 /// and the voltage component's `fmin` fits on the Noise 1 sweeps, in
-/// AllenSDK's order.
-#[allow(clippy::too_many_arguments)]
+/// AllenSDK's order. `noise1`: the Noise 1 sweeps with their El and spike
+/// indices.
 fn threshold_stage(
     min_suprathreshold: &[f64],
     ssq_settings: SpikeSettings,
     triple: Option<(&[LoadedSweep], SpikeSettings)>,
-    n1_vr: &[&[f64]],
-    noise_el: &[f64],
-    n1_idx: &[Vec<usize>],
+    noise1: &[threshold::VoltageComponentSweep<'_>],
     spike_cut_length: usize,
     dt: f64,
 ) -> Result<ThresholdStage, FitError> {
@@ -406,18 +412,8 @@ fn threshold_stage(
     let a = threshold::spike_component_at_cut(sc.a_spike, sc.b_spike, spike_cut_length as f64 * dt);
     out.a_spike = Some(a);
     out.b_spike = Some(sc.b_spike);
-    let sweeps: Vec<threshold::VoltageComponentSweep<'_>> = n1_vr
-        .iter()
-        .zip(noise_el)
-        .zip(n1_idx)
-        .map(|((v, &el), s)| threshold::VoltageComponentSweep {
-            voltage: v,
-            el,
-            spikes: s,
-        })
-        .collect();
     let (two, three) =
-        threshold::fit_voltage_components(&sweeps, spike_cut_length, th_inf_v, dt, a, sc.b_spike)?;
+        threshold::fit_voltage_components(noise1, spike_cut_length, th_inf_v, dt, a, sc.b_spike)?;
     out.ab = Some(two.x);
     out.abth = Some(three.x);
     Ok(out)
