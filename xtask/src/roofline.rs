@@ -6,8 +6,9 @@
 //! `glif_psc` neuron through the single-neuron model):
 //!
 //! 1. find the engine's hot loop in this (release) binary: `objdump -d`,
-//!    follow the calls from the case's never-inlined function, and take the
-//!    loop (a backward jump and the instructions it spans) densest in packed
+//!    follow the calls from the case's never-inlined function, and take,
+//!    in the functions fewest calls from it that have one, the loop (a
+//!    backward jump and the instructions it spans) densest in packed
 //!    floating-point arithmetic (at least 4 such instructions): the step
 //!    loop, not the outer loops around it, whose code is mostly the rare
 //!    spike path (`--asm` prints it, to check); for the one-neuron case

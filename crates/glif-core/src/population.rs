@@ -525,7 +525,8 @@ fn run_block<F, const N: usize, const L: usize, R, Rec>(
 /// Samples from `t` of a block with some lane not running: while every
 /// such lane is inside a spike cut (before its last sample) or stopped, the
 /// running lanes integrate with the state in local variables and the others
-/// hold their state and show NaN, exactly as [`step_block`] gives them,
+/// hold their state (restored after the loop) and show NaN, exactly as
+/// [`step_block`] gives them,
 /// until a running lane crosses threshold or a cut reaches its last sample
 /// (the reset); those samples, and lanes in any other phase, go through
 /// [`step_block`]. Returns the next sample.
