@@ -6,8 +6,9 @@
 //! `glif_psc` neuron through the single-neuron model):
 //!
 //! 1. find the engine's hot loop in this (release) binary: `objdump -d`,
-//!    follow the calls from the case's never-inlined function, and take the
-//!    loop (a backward jump and the instructions it spans) densest in packed
+//!    follow the calls from the case's never-inlined function, and take,
+//!    in the functions fewest calls from it that have one, the loop (a
+//!    backward jump and the instructions it spans) densest in packed
 //!    floating-point arithmetic (at least 4 such instructions): the step
 //!    loop, not the outer loops around it, whose code is mostly the rare
 //!    spike path (`--asm` prints it, to check); for the one-neuron case
@@ -884,6 +885,11 @@ fn critical_chain(t: &CpuTable, body: &[Insn]) -> Vec<(Insn, f64)> {
 /// The hot loop reached from the function named `symbol`: its instructions.
 /// `scalar`: a one-neuron case, whose step loop is scalar FP code
 /// ([`densest_scalar_loop`]); else the densest packed loop ([`densest_loop`]).
+/// Functions fewer calls away from `symbol` come first: the step loop is
+/// reached before the loops of the functions it calls (the population's
+/// `run_holding`, whose spike-cut loop integrates as the step loop does
+/// and can be as dense), the densest loop wins among functions at the
+/// same call depth.
 fn hot_loop(
     functions: &BTreeMap<u64, Function>,
     got: &HashMap<u64, u64>,
@@ -897,6 +903,8 @@ fn hot_loop(
         .find(|(_, f)| f.name.contains(&key))
         .ok_or_else(|| format!("no function {symbol} in this binary"))?;
     let mut seen = vec![root];
+    // `seen[..ends[d]]`: the functions at most `d` calls from the root.
+    let mut ends = vec![1];
     let mut frontier = vec![root];
     for _ in 0..4 {
         let mut next = Vec::new();
@@ -914,19 +922,27 @@ fn hot_loop(
             }
         }
         frontier = next;
+        ends.push(seen.len());
     }
     let mut best: Option<(f64, String, Vec<Insn>)> = None;
-    for a in &seen {
-        let found = if scalar {
-            densest_scalar_loop(*a, &functions[a])
-        } else {
-            densest_loop(*a, &functions[a])
-        };
-        if let Some(l) = found {
-            if best.as_ref().is_none_or(|(b, _, _)| l.0 > *b) {
-                best = Some(l);
+    let mut from = 0;
+    for &end in &ends {
+        for a in &seen[from..end] {
+            let found = if scalar {
+                densest_scalar_loop(*a, &functions[a])
+            } else {
+                densest_loop(*a, &functions[a])
+            };
+            if let Some(l) = found {
+                if best.as_ref().is_none_or(|(b, _, _)| l.0 > *b) {
+                    best = Some(l);
+                }
             }
         }
+        if best.is_some() {
+            break;
+        }
+        from = end;
     }
     best.map(|(_, n, b)| (n, b)).ok_or_else(|| {
         let what = if scalar { "scalar" } else { "packed" };
@@ -1202,8 +1218,10 @@ mod tests {
     //! the GLIF3 f64 step loop of 16 lanes built for Zen 3 (AVX2,
     //! `-C target-cpu=znver3`: four ymm per quantity, spills) and for this
     //! Zen 4 (AVX-512: two zmm per quantity, no spills), the whole Zen 4
-    //! `Population::run` around it, the Zen 4 GLIF5 f64 step loop, and the
-    //! whole Zen 4 `walk` of the one-neuron `glif_psc` case. The
+    //! `Population::run` around it, the Zen 4 GLIF5 f64 step loop, the
+    //! whole Zen 4 `walk` of the one-neuron `glif_psc` case, and a later
+    //! Zen 4 GLIF3 f64 `Population::run` with the spike-cut loop of the
+    //! `run_holding` it calls. The
     //! expected counts were read off the snippets (grep), not from this code.
     use super::*;
 
@@ -1213,6 +1231,10 @@ mod tests {
     const ZEN4_ONE_NEURON: &str =
         include_str!("../tests/data/roofline/zen4-glif-psc-one-neuron-walk.objdump.txt");
     const ZEN4_GLIF5: &str = include_str!("../tests/data/roofline/zen4-glif5-f64.objdump.txt");
+    const ZEN4_GLIF3_RUN_CALLS_HOLDING: &str =
+        include_str!("../tests/data/roofline/zen4-glif3-f64-run-calls-holding.objdump.txt");
+    const ZEN4_GLIF3_HOLDING_LOOP: &str =
+        include_str!("../tests/data/roofline/zen4-glif3-f64-run-holding-loop.objdump.txt");
 
     fn insns(text: &str) -> Vec<Insn> {
         text.lines().filter_map(parse_line).collect()
@@ -1384,6 +1406,47 @@ mod tests {
         let (_, name, body) = densest_loop(0x16d370, &f).expect("a loop");
         assert!(name.ends_with("[0x16d5f0..=0x16d70d]"), "{name}");
         assert_eq!(body.len(), zen4_glif3().len());
+    }
+
+    /// A later Zen 4 build, where `run_holding` lets every lane integrate:
+    /// its GLIF3 f64 spike-cut loop (recorded alone, 46 instructions, 22
+    /// of them packed FP) is denser than the step loop of the
+    /// `Population::run` that calls it through the GOT (47, 22), and the
+    /// step loop is still the one taken, as the shallower.
+    #[test]
+    fn prefers_the_step_loop_to_the_denser_loop_of_a_function_it_calls() {
+        let run = Function {
+            name:
+                "_ZN9glif_core10population31Population$LT$F$C$_$C$_$C$R$GT$3run17h9c0271e4b6a3a9b9E"
+                    .into(),
+            insns: insns(ZEN4_GLIF3_RUN_CALLS_HOLDING),
+        };
+        let holding = Function {
+            name: "_ZN9glif_core10population11run_holding17h088c5fbbfcde82e1E".into(),
+            insns: insns(ZEN4_GLIF3_HOLDING_LOOP),
+        };
+        let (step, _, step_body) = densest_loop(0x19f7c0, &run).expect("the step loop");
+        let (cut, _, cut_body) = densest_loop(0x1935a0, &holding).expect("the cut loop");
+        assert_eq!((step_body.len(), cut_body.len()), (47, 46));
+        assert!(cut > step, "{cut} > {step}");
+        // `run`'s instructions before its step loop, for the check below.
+        let head: Vec<Insn> = run
+            .insns
+            .iter()
+            .filter(|i| i.addr < 0x19fa30)
+            .cloned()
+            .collect();
+        let name = run.name.clone();
+        let mut functions = BTreeMap::from([(0x19f7c0, run), (0x1935a0, holding)]);
+        // `call *0x15d6f5(%rip)` at 0x19f975 reads the slot 0x2fd070.
+        let got = HashMap::from([(0x2fd070, 0x1935a0)]);
+        let (found, body) = hot_loop(&functions, &got, "run", false).expect("a hot loop");
+        assert!(found.ends_with("[0x19fa30..=0x19fb3c]"), "{found}");
+        assert_eq!(body.len(), 47);
+        // The call is followed: without the step loop, the cut loop is found.
+        functions.insert(0x19f7c0, Function { name, insns: head });
+        let (found, _) = hot_loop(&functions, &got, "run", false).expect("the cut loop");
+        assert!(found.ends_with("[0x194a9c..=0x194b95]"), "{found}");
     }
 
     #[test]

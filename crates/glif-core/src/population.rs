@@ -525,7 +525,8 @@ fn run_block<F, const N: usize, const L: usize, R, Rec>(
 /// Samples from `t` of a block with some lane not running: while every
 /// such lane is inside a spike cut (before its last sample) or stopped, the
 /// running lanes integrate with the state in local variables and the others
-/// hold their state and show NaN, exactly as [`step_block`] gives them,
+/// hold their state (restored after the loop) and show NaN, exactly as
+/// [`step_block`] gives them,
 /// until a running lane crosses threshold or a cut reaches its last sample
 /// (the reset); those samples, and lanes in any other phase, go through
 /// [`step_block`]. Returns the next sample.
@@ -566,7 +567,16 @@ where
     }
     let run: [bool; L] = core::array::from_fn(|l| !hold[l]);
     let (from, stop) = (t, t + room);
-    let mut s = block.state;
+    // Every lane integrates, as in the step loop (the same vector code):
+    // the held lanes' values are ignored by the quiet test, never
+    // recorded, and replaced by their held state after the loop. Selecting
+    // the held lanes' state on every sample instead made the compiler
+    // build each lane's values apart (shuffles, some lanes in scalar
+    // arithmetic: docs/PERFORMANCE.md). A held lane integrates as a running
+    // lane that never fires would (its currents decay the same way), from
+    // its held state on every call.
+    let held = block.state;
+    let mut s = held;
     let crossing = loop {
         if t == stop {
             break None;
@@ -574,13 +584,13 @@ where
         let x = input(t);
         let s1 = k.dynamics(&s, x);
         let mut quiet = true;
-        for ((h, v), th) in hold.iter().zip(&s1.v.0).zip(&s1.th.0) {
-            quiet &= *h || v <= th;
+        for ((v, th), h) in s1.v.0.iter().zip(&s1.th.0).zip(&hold) {
+            quiet &= (v <= th) | *h;
         }
         if !quiet {
             break Some(x);
         }
-        s = blend(&run, &s1, &s);
+        s = s1;
         if Rec::SAMPLES {
             for (l, h) in hold.iter().enumerate() {
                 let neuron = first_neuron + l;
@@ -595,7 +605,7 @@ where
         }
         t += 1;
     };
-    block.state = s;
+    block.state = blend(&run, &s, &held);
     // The held cuts advanced by the samples just taken.
     let done = (t - from) as u32;
     for phase in block.phase.iter_mut() {

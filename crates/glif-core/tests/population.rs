@@ -64,6 +64,24 @@ impl<F: Float> Recorder<F, 2> for Trace {
 
 struct Traces(Vec<Trace>);
 
+/// Spikes and errors only ([`PopulationRecorder::SAMPLES`] false): the
+/// engine's loops then leave their recording out, as in batch runs.
+#[derive(Clone)]
+struct SpikesOnly(Vec<Trace>);
+
+impl<F: Float> PopulationRecorder<F, 2> for SpikesOnly {
+    const SAMPLES: bool = false;
+    fn sample(&mut self, _: usize, _: usize, _: F, _: F, _: &[F; 2]) {
+        unreachable!("SAMPLES is false")
+    }
+    fn spike(&mut self, neuron: usize, s: &Spike<F>) {
+        Recorder::<F, 2>::spike(&mut self.0[neuron], s);
+    }
+    fn error(&mut self, neuron: usize, e: RunError) {
+        self.0[neuron].error = Some(e);
+    }
+}
+
 impl<F: Float> PopulationRecorder<F, 2> for Traces {
     const SAMPLES: bool = true;
     fn sample(&mut self, neuron: usize, _: usize, v: F, th: F, asc: &[F; 2]) {
@@ -108,6 +126,7 @@ fn compare_on<F: Float, R: PopulationRules<F, 2, L>, const L: usize>(
         .chunks_exact(L)
         .map(|c| Block::new(c.try_into().expect("L")))
         .collect();
+    let mut spikes_only_blocks = blocks.clone();
     let mut population = Population::new(&padded, &dynamics, &mut blocks).expect("lengths");
     let mut together = Traces(vec![Trace::default(); padded.len()]);
     population.run(
@@ -116,6 +135,38 @@ fn compare_on<F: Float, R: PopulationRules<F, 2, L>, const L: usize>(
         |b, t| Lanes::from_fn(|l| F::from_f64(input(b * L + l, t))),
         &mut together,
     );
+    // The same run without samples: the same spikes, errors and end states.
+    let mut spikes_only = SpikesOnly(vec![Trace::default(); padded.len()]);
+    Population::new(&padded, &dynamics, &mut spikes_only_blocks)
+        .expect("lengths")
+        .run(
+            0,
+            steps,
+            |b, t| Lanes::from_fn(|l| F::from_f64(input(b * L + l, t))),
+            &mut spikes_only,
+        );
+    for (i, (with, without)) in together.0.iter().zip(&spikes_only.0).enumerate() {
+        assert_eq!(
+            with.spikes, without.spikes,
+            "neuron {i}: spikes without samples"
+        );
+        assert_eq!(
+            with.error, without.error,
+            "neuron {i}: error without samples"
+        );
+        let (a, b) = (&population.blocks()[i / L], &spikes_only_blocks[i / L]);
+        assert_eq!(
+            a.phase(i % L),
+            b.phase(i % L),
+            "neuron {i}: phase without samples"
+        );
+        // Debug text: equal for equal values, NaN included (`==` is not).
+        assert_eq!(
+            format!("{:?}", a.lane(i % L)),
+            format!("{:?}", b.lane(i % L)),
+            "neuron {i}: end state without samples"
+        );
+    }
 
     let mut spikes = 0;
     let mut outcomes = Vec::new();
