@@ -346,29 +346,21 @@ impl<'a> Prepared<'a> {
         let (spike_cut_length, dt) = (self.spike_cut_length, self.dt);
         let sums =
             cache.get_or_compute(b_voltage, |growth| self.interval_sums(b_voltage, growth))?;
-        let mut sums = sums.iter();
+        let mut sums = sums.iter().copied();
         let mut total = 0.0;
         let mut sq: Vec<f64> = Vec::new();
         for (sw, less) in self.sweeps.iter().zip(&self.less) {
-            let idx = sw.spikes;
             // v - c - th_inf, as (v - c) - th_inf.
             let vcomp: Vec<f64> = less.iter().map(|x| x - th_inf).collect();
-            sq.clear();
-            for n in 1..idx.len() {
-                let start = idx[n - 1] + spike_cut_length;
-                let end = idx[n];
-                let tlast = (end - start - 1) as f64 * dt;
-                // numpy's sum of the terms dt (v - El) exp(b_voltage k dt).
-                let sum = *sums.next().expect("one sum per interval");
-                let model = vcomp[n - 1] * (-b_voltage * dt * (end - start) as f64).exp()
-                    + a_voltage * (-b_voltage * tlast).exp() * sum;
-                let d = vcomp[n] - model;
-                let err = d * d;
-                if !err.is_nan() {
-                    sq.push(err);
-                }
-            }
-            total += numpy_sum(&sq);
+            total += sweep_error(
+                &vcomp,
+                sw.spikes,
+                spike_cut_length,
+                (a_voltage, b_voltage),
+                dt,
+                &mut sums,
+                &mut sq,
+            );
         }
         Ok(total)
     }
@@ -469,6 +461,41 @@ impl Prepared<'_> {
     }
 }
 
+/// One Noise 1 sweep's term of the voltage component's objective: numpy's
+/// sum of its intervals' squared errors (V^2; NaN errors left out, as
+/// AllenSDK drops them). Interval `n` runs from `spikes[n - 1] +
+/// spike_cut_length` to `spikes[n]` (`len` samples); its model predicts
+/// the component at the end from the start, `vcomp[n - 1] exp(-b_voltage
+/// dt len) + a_voltage exp(-b_voltage tlast) sum` with `tlast = (len - 1)
+/// dt` (s) and `sum` (V s, from `sums`, one per interval in order) numpy's
+/// sum of `dt (v - El) exp(b_voltage k dt)` over the interval, against the
+/// measured `vcomp[n]` (V). `ab`: (a_voltage, b_voltage), 1/s. `sq`: a
+/// buffer for the errors.
+fn sweep_error(
+    vcomp: &[f64],
+    spikes: &[usize],
+    spike_cut_length: usize,
+    (a_voltage, b_voltage): (f64, f64),
+    dt: f64,
+    sums: &mut impl Iterator<Item = f64>,
+    sq: &mut Vec<f64>,
+) -> f64 {
+    sq.clear();
+    for n in 1..spikes.len() {
+        let len = spikes[n] - (spikes[n - 1] + spike_cut_length);
+        let sum = sums.next().expect("one sum per interval");
+        let tlast = (len - 1) as f64 * dt;
+        let model = vcomp[n - 1] * (-b_voltage * dt * len as f64).exp()
+            + a_voltage * (-b_voltage * tlast).exp() * sum;
+        let d = vcomp[n] - model;
+        let err = d * d;
+        if !err.is_nan() {
+            sq.push(err);
+        }
+    }
+    numpy_sum(sq)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -490,24 +517,24 @@ mod tests {
         for (s, ((sw, less), weighted)) in sweeps.iter().zip(&p.less).zip(&p.weighted).enumerate() {
             let idx = sw.spikes;
             let vcomp: Vec<f64> = less.iter().map(|x| x - th_inf).collect();
-            let mut sq = Vec::new();
+            let mut sums = Vec::new();
             for n in 1..idx.len() {
                 let start = idx[n - 1] + spike_cut_length;
                 let end = idx[n];
                 if start >= end || end > sw.voltage.len() {
                     return Err(FitError::undetermined("interval", &format!("sweep {s}")));
                 }
-                let tlast = (end - start - 1) as f64 * dt;
-                let sum = numpy_sum_of_products(&weighted[start..end], &growth);
-                let model = vcomp[n - 1] * (-b_voltage * dt * (end - start) as f64).exp()
-                    + a_voltage * (-b_voltage * tlast).exp() * sum;
-                let d = vcomp[n] - model;
-                let err = d * d;
-                if !err.is_nan() {
-                    sq.push(err);
-                }
+                sums.push(numpy_sum_of_products(&weighted[start..end], &growth));
             }
-            total += numpy_sum(&sq);
+            total += sweep_error(
+                &vcomp,
+                idx,
+                spike_cut_length,
+                (a_voltage, b_voltage),
+                dt,
+                &mut sums.into_iter(),
+                &mut Vec::new(),
+            );
         }
         Ok(total)
     }
