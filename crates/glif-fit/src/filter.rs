@@ -480,12 +480,12 @@ pub fn numpy_sum_f32(v: &[f32]) -> f32 {
 /// from -0.0 only for an empty sum; `0.0 + x` keeps x except for x = -0.0,
 /// which numpy's loop also turns into 0.0.
 #[inline]
-fn short_sum<T>(v: &[T]) -> T
+fn short_sum<T>(v: impl IntoIterator<Item = T>) -> T
 where
     T: Copy + Default + core::ops::AddAssign,
 {
     let mut res = T::default();
-    for &x in v {
+    for x in v {
         res += x;
     }
     res
@@ -498,7 +498,7 @@ where
 {
     let n = v.len();
     if n < 8 {
-        short_sum(v)
+        short_sum(v.iter().copied())
     } else if n <= 128 {
         // Eight partial sums over whole blocks of eight (fixed-size chunks,
         // so the compiler keeps them in one or two vector registers), the
@@ -541,12 +541,7 @@ fn subsample_mean_f32_of_exact(
 ) -> Result<Vec<f64>, FitError> {
     block_means(data, dt, desired_dt, |c| {
         let sum = if c.len() < 8 {
-            // short_sum in float32.
-            let mut res = 0.0f32;
-            for &x in c {
-                res += x as f32;
-            }
-            res
+            short_sum(c.iter().map(|&x| x as f32))
         } else {
             numpy_sum_f32(&c.iter().map(|&x| x as f32).collect::<Vec<_>>())
         };
@@ -572,7 +567,7 @@ where
     T: Copy + Default + core::ops::AddAssign,
 {
     if c.len() < 8 {
-        short_sum(c)
+        short_sum(c.iter().copied())
     } else {
         sum(c)
     }

@@ -109,21 +109,12 @@ pub(crate) fn solve_unit_columns(
     let mut r = vec![vec![0.0; n]; n];
     let mut norm2 = sum_sq(unit[0]);
     for j in 0..n {
-        let norm = norm2.sqrt();
-        if norm < 1e-13 {
-            return Err(FitError::undetermined(
-                what,
-                &format!("regressor {j} is a linear combination of the others (rank-deficient)"),
-            ));
-        }
         // Column j as it stands: the input for j = 0, its reflected copy
         // after; `rest[k]` is work[j + 1 + k], the later columns and y.
         let (done, rest) = work.split_at_mut(j + 1);
         let col_j: &[f64] = if j == 0 { unit[0] } else { &done[j] };
         let ajj = col_j[j];
-        let alpha = if ajj > 0.0 { -norm } else { norm };
-        // The reflector v: column j from row j, its first element less alpha.
-        let v0 = ajj - alpha;
+        let v0 = reflector_head(norm2, ajj).ok_or_else(|| rank_deficient(what, j))?;
         let (f_own, f) = {
             let srcs: Vec<&[f64]> = if j == 0 {
                 unit[1..].iter().copied().chain([y]).collect()
@@ -190,21 +181,15 @@ pub(crate) fn solve_three_sharing_first(
     what: &str,
 ) -> Vec<Result<[f64; 3], FitError>> {
     let m = y.len();
-    let rank_deficient = |j: usize| {
-        FitError::undetermined(
-            what,
-            &format!("regressor {j} is a linear combination of the others (rank-deficient)"),
-        )
-    };
-    let norm = sum_sq(first).sqrt();
-    if norm < 1e-13 {
-        return seconds.iter().map(|_| Err(rank_deficient(0))).collect();
-    }
     // Step 0, shared: the reflector from `first`; its products with `last`,
     // `y` and every second column in one pass.
     let ajj = first[0];
-    let alpha = if ajj > 0.0 { -norm } else { norm };
-    let v0 = ajj - alpha;
+    let Some(v0) = reflector_head(sum_sq(first), ajj) else {
+        return seconds
+            .iter()
+            .map(|_| Err(rank_deficient(what, 0)))
+            .collect();
+    };
     let srcs: Vec<&[f64]> = [last, y]
         .into_iter()
         .chain(seconds.iter().copied())
@@ -239,13 +224,8 @@ pub(crate) fn solve_three_sharing_first(
             let norm2 = reflect_summing(&mut second1[1..m], Some(&second[1..m]), fs, v);
             // Step 1: the reflector from the second column; last and y
             // reflected into this problem's own copies.
-            let norm = norm2.sqrt();
-            if norm < 1e-13 {
-                return Err(rank_deficient(1));
-            }
             let ajj = second1[1];
-            let alpha = if ajj > 0.0 { -norm } else { norm };
-            let v0 = ajj - alpha;
+            let v0 = reflector_head(norm2, ajj).ok_or_else(|| rank_deficient(what, 1))?;
             let (f_own, f) = reflector_sums(&second1[1..], v0, &[last1, y1], 1);
             let r01 = second1[0];
             let r11 = ajj - f_own * v0;
@@ -258,13 +238,8 @@ pub(crate) fn solve_three_sharing_first(
             reflect(&mut y2[2..m], Some(&y1[2..m]), f[1], v);
             // Step 2: the reflector from last; only row 2 of y is read
             // after it.
-            let norm = norm2.sqrt();
-            if norm < 1e-13 {
-                return Err(rank_deficient(2));
-            }
             let ajj = last2[2];
-            let alpha = if ajj > 0.0 { -norm } else { norm };
-            let v0 = ajj - alpha;
+            let v0 = reflector_head(norm2, ajj).ok_or_else(|| rank_deficient(what, 2))?;
             let (f_own, f) = reflector_sums(&last2[2..], v0, &[&y2[..]], 2);
             let (r02, r12, r22) = (last2[0], last2[1], ajj - f_own * v0);
             let b2 = y2[2] - f[0] * v0;
@@ -275,6 +250,27 @@ pub(crate) fn solve_three_sharing_first(
             Ok([x0, x1, x2])
         })
         .collect()
+}
+
+/// The first element of step `j`'s Householder reflector, `v0 = ajj -
+/// alpha` with `alpha = -sign(ajj) |col|`, for a column whose squared norm
+/// from row `j` is `norm2` and whose element `j` is `ajj`; `None` when the
+/// norm is below 1e-13 (the column is a combination of the earlier ones).
+fn reflector_head(norm2: f64, ajj: f64) -> Option<f64> {
+    let norm = norm2.sqrt();
+    if norm < 1e-13 {
+        return None;
+    }
+    let alpha = if ajj > 0.0 { -norm } else { norm };
+    Some(ajj - alpha)
+}
+
+/// The error for regressor `j` of the problem `what` being rank-deficient.
+fn rank_deficient(what: &str, j: usize) -> FitError {
+    FitError::undetermined(
+        what,
+        &format!("regressor {j} is a linear combination of the others (rank-deficient)"),
+    )
 }
 
 /// For the reflector of step `j` (`col` its column from row `j`, `v0` its

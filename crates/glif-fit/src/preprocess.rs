@@ -84,7 +84,7 @@ pub fn preprocess<L: FnMut(u32) -> Result<RawSweep, FitError>>(
             })
             .collect()
     };
-    let all_ssq = load_many(&sel.short_square_all)?;
+    let mut all_ssq = load_many(&sel.short_square_all)?;
     let ssq_settings = spikes::estimate_dv_cutoff(
         &voltages(&all_ssq),
         dt,
@@ -103,7 +103,6 @@ pub fn preprocess<L: FnMut(u32) -> Result<RawSweep, FitError>>(
     drop(noise2);
     // A short square, loaded above: the same samples, not read twice; the
     // other short squares are not used again.
-    let mut all_ssq = all_ssq;
     let min_sup = match sel
         .short_square_all
         .iter()
